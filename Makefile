@@ -1,0 +1,34 @@
+# possim: two commands on a fresh machine, `make run` and `make test`.
+# Each creates .venv and installs the project (with its test extra) on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+# pyiso8583 installs a top-level package named `iso8583`, like ours: it lives in its own
+# --target folder and the interop tests run it in a subprocess, never in our interpreter.
+ORACLE := $(VENV)/oracles/pyiso8583
+ORACLE_STAMP := $(ORACLE)/.installed-stamp
+
+.PHONY: run test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+$(ORACLE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --target $(ORACLE) 'pyiso8583>=4.0'
+	touch $(ORACLE_STAMP)
+
+run: $(STAMP)
+	$(BIN)/possim run
+
+test: $(STAMP) $(ORACLE_STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP) $(ORACLE_STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
