@@ -1,0 +1,334 @@
+"""The terminal's (or host's) key store: keys kept as TR-31 key blocks under a local KEK, in one JSON file.
+
+File format (version 1)::
+
+    {"format": 1, "keys": {"<name>": {"block": "D....", "kcv": "<hex>"}}}
+
+Each key is a TR-31 version D block (AES key derivation binding, TR-31:2018
+5.3.2.3) under a 32-byte AES-256 key-encryption key (the KBPK). The block's
+header carries the key's usage, algorithm and mode of use; its key context is
+"1" (storage only, X9.143:2021 6.2 table 1) and an "LB" label optional block
+(X9.143:2021 6.3.6) holds the key's name, so a block copied under another
+name in the file is detected. The KCV is stored beside the block so a person
+can compare keys without unwrapping anything: TDES keys by the encrypt-zeros
+method (3 bytes, ANSI X9.24-1), AES keys by the CMAC method (5 bytes,
+X9.24-1:2017 and TR-31:2018).
+
+No clear key is ever written to disk. Every change rewrites the file
+atomically (temporary file in the same folder, flush, fsync, ``os.replace``,
+fsync of the folder), so a crash leaves either the old file or the new one.
+
+The KEK itself is the simulator's local root of trust:
+:func:`load_or_create_kek` keeps it as hex in a file readable by its owner
+only (mode 0600).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import stat
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from keys.errors import CryptoError, KeyStoreError
+from keys.hexutil import to_hex
+from keys.kcv import kcv_aes_cmac, kcv_tdes
+from keys.tr31 import KeyBlockHeader, unwrap, wrap
+
+__all__ = ["KEK_LENGTH", "KeyStore", "generate_kek", "load_or_create_kek"]
+
+KEK_LENGTH = 32  # AES-256 KBPK
+_FORMAT = 1
+_LABEL_BLOCK = "LB"
+_STORAGE_CONTEXT = "1"
+_MAX_NAME_LENGTH = 64  # keeps the "LB" optional block within its 2-hex-digit length
+
+
+def generate_kek() -> bytes:
+    """A fresh random 32-byte AES-256 key-encryption key from the OS CSPRNG."""
+    return secrets.token_bytes(KEK_LENGTH)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a rename in ``directory`` durable (POSIX); a no-op where folders cannot be opened."""
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+    try:
+        descriptor = os.open(directory, flags)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def _write_new_file(directory: Path, prefix: str, data: bytes) -> Path:
+    """Write ``data`` to a new owner-only (0600) temporary file in ``directory``, flushed and fsynced."""
+    descriptor, temporary = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    return Path(temporary)
+
+
+def _replace_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers and crashes see the old file or the new one, never a mix."""
+    temporary = _write_new_file(path.parent, f".{path.name}.", data)
+    try:
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    _fsync_directory(path.parent)
+
+
+def _parse_kek_text(text: str, path: Path) -> bytes:
+    cleaned = text.strip()
+    try:
+        kek = bytes.fromhex(cleaned)
+    except ValueError:
+        raise KeyStoreError(f"KEK file {path} does not hold hex digits") from None
+    if len(kek) != KEK_LENGTH:
+        raise KeyStoreError(f"KEK file {path} holds {len(kek)} bytes, expected {KEK_LENGTH}")
+    return kek
+
+
+def load_or_create_kek(path: Path) -> bytes:
+    """Read the KEK from ``path`` (hex text), or create it with a random KEK and mode 0600 when missing.
+
+    An existing file whose mode lets the group or others read it is refused on
+    POSIX systems, as ssh refuses a private key: the KEK protects every stored key.
+    Creation is atomic and never overwrites a file created meanwhile.
+    """
+    path = Path(path)
+    try:
+        return _read_kek(path)
+    except FileNotFoundError:
+        pass
+    kek = generate_kek()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = _write_new_file(path.parent, f".{path.name}.", (to_hex(kek) + "\n").encode("ascii"))
+        try:
+            os.link(temporary, path)  # fails if another process created the file first
+        except FileExistsError:
+            return _read_kek(path)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+        _fsync_directory(path.parent)
+    except OSError as exc:
+        raise KeyStoreError(f"cannot create KEK file {path}: {exc.strerror}") from None
+    return kek
+
+
+def _read_kek(path: Path) -> bytes:
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise KeyStoreError(f"cannot read KEK file {path}: {exc.strerror}") from None
+    if os.name == "posix" and status.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        mode = stat.S_IMODE(status.st_mode)
+        raise KeyStoreError(f"KEK file {path} has mode {mode:04o}, readable by others; expected 0600")
+    try:
+        text = path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError):
+        raise KeyStoreError(f"cannot read KEK file {path}") from None
+    return _parse_kek_text(text, path)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One stored key: its TR-31 block and its check value (neither is secret)."""
+
+    block: str
+    kcv: str
+
+
+def _check_value(key: bytes, algorithm: str) -> str:
+    """KCV of ``key``: TDES encrypt-zeros (3 bytes), AES CMAC (5 bytes)."""
+    if algorithm == "T":
+        return to_hex(kcv_tdes(key))
+    return to_hex(kcv_aes_cmac(key))
+
+
+def _check_name(name: object) -> str:
+    if not isinstance(name, str) or not name:
+        raise KeyStoreError("key name must be a non-empty string")
+    if len(name) > _MAX_NAME_LENGTH:
+        raise KeyStoreError(f"key name of {len(name)} characters is too long (at most {_MAX_NAME_LENGTH})")
+    if not all(" " <= char <= "~" for char in name):
+        raise KeyStoreError("key name must be printable ASCII")
+    return name
+
+
+@dataclass(eq=False)
+class KeyStore:
+    """Named keys as TR-31 version D blocks under a KEK, persisted in one JSON file.
+
+    Obtain one with :meth:`open`. Reads unwrap on demand; the clear keys are
+    never cached, and the KEK is hidden from ``repr``.
+    """
+
+    path: Path
+    _kek: bytes = field(repr=False)
+    _entries: dict[str, _Entry] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def open(cls, path: Path, kek: bytes) -> KeyStore:
+        """Open the store at ``path`` (a missing file is an empty store) and verify every key under ``kek``.
+
+        A wrong KEK, an altered block, a KCV that does not match or a file that
+        is not a format-1 key store raises :class:`KeyStoreError` naming the
+        file and, where it applies, the key name.
+        """
+        path = Path(path)
+        if not isinstance(kek, bytes | bytearray) or len(kek) != KEK_LENGTH:
+            length = len(kek) if isinstance(kek, bytes | bytearray) else "non-bytes"
+            raise KeyStoreError(f"key store {path}: KEK is {length} bytes, expected {KEK_LENGTH} (AES-256)")
+        store = cls(path=path, _kek=bytes(kek))
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return store
+        except OSError as exc:
+            raise KeyStoreError(f"cannot read key store {path}: {exc.strerror}") from None
+        store._entries = store._parse(raw)
+        for name in store._entries:
+            store._unwrap(name)
+        return store
+
+    def _parse(self, raw: bytes) -> dict[str, _Entry]:
+        try:
+            document = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise KeyStoreError(f"key store {self.path} is not valid JSON") from None
+        if not isinstance(document, dict) or document.get("format") != _FORMAT:
+            raise KeyStoreError(f"key store {self.path} is not a format {_FORMAT} key store")
+        keys = document.get("keys")
+        if not isinstance(keys, dict):
+            raise KeyStoreError(f"key store {self.path}: 'keys' must be an object")
+        entries: dict[str, _Entry] = {}
+        for name, record in keys.items():
+            if (
+                not isinstance(record, dict)
+                or not isinstance(record.get("block"), str)
+                or not isinstance(record.get("kcv"), str)
+            ):
+                raise KeyStoreError(f"key store {self.path}: key {name!r} needs string 'block' and 'kcv'")
+            entries[name] = _Entry(block=record["block"], kcv=record["kcv"])
+        return entries
+
+    def _unwrap(self, name: str) -> tuple[KeyBlockHeader, bytes]:
+        """Unwrap and cross-check one stored key: MAC, label and KCV."""
+        entry = self._entries.get(name)
+        if entry is None:
+            raise KeyStoreError(f"no key named {name!r} in key store {self.path}")
+        try:
+            header, key = unwrap(self._kek, entry.block)
+        except CryptoError as exc:
+            if str(exc).startswith("MAC verification failed"):
+                raise KeyStoreError(
+                    f"key store {self.path}: key {name!r} does not verify under this KEK (wrong KEK or altered file)"
+                ) from None
+            raise KeyStoreError(f"key store {self.path}: key {name!r} is not a valid key block ({exc})") from None
+        if header.optional_block(_LABEL_BLOCK) != name:
+            raise KeyStoreError(f"key store {self.path}: the block stored as {name!r} is labelled for another key")
+        try:
+            expected = _check_value(key, header.algorithm)
+        except CryptoError:
+            raise KeyStoreError(f"key store {self.path}: key {name!r} has a length its algorithm refuses") from None
+        if expected != entry.kcv:
+            raise KeyStoreError(f"key store {self.path}: key {name!r} does not match its stored KCV")
+        return header, key
+
+    def _save(self, entries: dict[str, _Entry]) -> None:
+        """Write ``entries`` atomically, then adopt them; on failure the file and memory keep the old state."""
+        document = {
+            "format": _FORMAT,
+            "keys": {name: {"block": entry.block, "kcv": entry.kcv} for name, entry in sorted(entries.items())},
+        }
+        data = (json.dumps(document, indent=2) + "\n").encode("utf-8")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _replace_atomically(self.path, data)
+        except OSError as exc:
+            raise KeyStoreError(f"cannot write key store {self.path}: {exc.strerror}") from None
+        self._entries = entries
+
+    def put(
+        self,
+        name: str,
+        key: bytes,
+        usage: str,
+        algorithm: str,
+        mode_of_use: str,
+        *,
+        exportability: str = "N",
+    ) -> None:
+        """Store (or replace) ``key`` under ``name`` with its TR-31 attributes; rewrite the file atomically.
+
+        ``algorithm`` must be "T" (TDES, 16 or 24 bytes) or "A" (AES, 16, 24 or
+        32 bytes), the algorithms whose check value the store can compute.
+        """
+        name = _check_name(name)
+        if algorithm not in ("T", "A"):
+            raise KeyStoreError(f"key {name!r}: algorithm {algorithm!r} not supported by the key store, use 'T' or 'A'")
+        try:
+            header = KeyBlockHeader(
+                version_id="D",
+                key_usage=usage,
+                algorithm=algorithm,
+                mode_of_use=mode_of_use,
+                exportability=exportability,
+                optional_blocks=((_LABEL_BLOCK, name),),
+                key_context=_STORAGE_CONTEXT,
+            )
+            block = wrap(self._kek, header, key, masked_key_length=KEK_LENGTH)
+        except CryptoError as exc:
+            raise KeyStoreError(f"key {name!r}: {exc}") from None
+        entries = dict(self._entries)
+        entries[name] = _Entry(block=block, kcv=_check_value(bytes(key), header.algorithm))
+        self._save(entries)
+
+    def get(self, name: str) -> bytes:
+        """The clear key stored under ``name``."""
+        return self._unwrap(name)[1]
+
+    def header(self, name: str) -> KeyBlockHeader:
+        """The TR-31 header (usage, algorithm, mode of use...) of the key stored under ``name``."""
+        return self._unwrap(name)[0]
+
+    def kcv(self, name: str) -> str:
+        """The stored check value (upper-case hex) of the key under ``name``."""
+        entry = self._entries.get(name)
+        if entry is None:
+            raise KeyStoreError(f"no key named {name!r} in key store {self.path}")
+        return entry.kcv
+
+    def names(self) -> list[str]:
+        """Names of the stored keys, sorted."""
+        return sorted(self._entries)
+
+    def delete(self, name: str) -> None:
+        """Remove the key under ``name``; rewrite the file atomically."""
+        if name not in self._entries:
+            raise KeyStoreError(f"no key named {name!r} in key store {self.path}")
+        entries = dict(self._entries)
+        del entries[name]
+        self._save(entries)

@@ -1,0 +1,51 @@
+"""The ``possim`` command line: one entry point, one module per command group.
+
+Each module in :mod:`simulator.commands` exposes ``register(subparsers)``, which
+adds its sub-command(s) and sets ``handler`` on the parsed arguments. A handler
+returns the exit code. Contracts (../shared/design.md section 4): exit 0 on
+success, 2 on bad input with one line on stderr, never a traceback for input
+errors; ``--json`` prints exactly one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from simulator.commands import COMMAND_MODULES
+from simulator.commands.output import EXIT_BAD_INPUT, InputError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser, assembled from every command module."""
+    parser = _Parser(prog="possim", description="POS terminal refund simulator")
+    subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for module in COMMAND_MODULES:
+        module.register(subparsers)
+    return parser
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits 2 with a single line (the contract), not a usage block."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``possim`` with ``argv`` (default: the process arguments); return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except (InputError, ValueError) as error:
+        # Every library error family (keys.errors.CryptoError, iso8583 and emv errors)
+        # derives from ValueError and carries a message safe to show.
+        sys.stderr.write(f"possim {args.command}: {error}\n")
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

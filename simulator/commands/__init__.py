@@ -1,0 +1,9 @@
+"""Command modules of ``possim``; each exposes ``register(subparsers)``."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from simulator.commands import keys_cmd, run_cmd
+
+COMMAND_MODULES: tuple[ModuleType, ...] = (keys_cmd, run_cmd)

@@ -1,0 +1,34 @@
+"""Shared output conventions of the command line: exit codes, JSON or text answers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_BAD_INPUT = 2
+EXIT_COMMUNICATION = 3
+
+
+class InputError(ValueError):
+    """Bad command-line input that no library raised (a missing option combination, say)."""
+
+
+def add_json_flag(parser: argparse.ArgumentParser) -> None:
+    """Every calculator command accepts ``--json``."""
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+
+def emit(args: argparse.Namespace, payload: Mapping[str, Any], text: str | None = None) -> None:
+    """Print ``payload`` as one JSON object with ``--json``, else ``text`` (default: key: value lines)."""
+    if getattr(args, "json", False):
+        sys.stdout.write(json.dumps(payload, sort_keys=False) + "\n")
+        return
+    if text is None:
+        width = max((len(key) for key in payload), default=0)
+        text = "\n".join(f"{key.ljust(width)}  {value}" for key, value in payload.items())
+    sys.stdout.write(text + "\n")
