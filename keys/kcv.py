@@ -13,8 +13,6 @@ from enum import Enum
 
 from keys.errors import KeyLengthError
 from keys.primitives import (
-    AES_KEY_LENGTHS,
-    TDES_KEY_LENGTHS,
     aes_cmac,
     aes_encrypt_ecb,
     tdes_cmac,
@@ -57,15 +55,3 @@ def kcv(key: bytes, algorithm: str, method: KcvMethod = KcvMethod.ENCRYPT_ZEROS)
         return kcv_aes(key) if method is KcvMethod.ENCRYPT_ZEROS else kcv_aes_cmac(key)
     raise KeyLengthError(f"unknown key algorithm {algorithm!r}, expected 'tdes' or 'aes'")
 
-
-def guess_algorithm(key: bytes) -> str:
-    """TDES for 16-byte keys? Ambiguous; callers should say. 24 -> TDES, 32 -> AES.
-
-    A 16-byte key is treated as TDES (the common case for the calculator);
-    pass the algorithm explicitly for AES-128.
-    """
-    if len(key) in TDES_KEY_LENGTHS:
-        return "tdes"
-    if len(key) in AES_KEY_LENGTHS:
-        return "aes"
-    raise KeyLengthError(f"key: {len(key)} bytes, expected 16 or 24 (TDES) or 16, 24 or 32 (AES)")
