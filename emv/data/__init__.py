@@ -1,0 +1,1 @@
+"""Package data of emv: the shipped test cards (test_cards.toml)."""

@@ -1,0 +1,56 @@
+"""The terminal side of EMV online processing: run GENERATE AC and build ISO 8583 field 55.
+
+The terminal asks the card for the cryptogram its decision calls for (EMV 4.4 Book 4
+section 6.3.7, terminal action analysis): an AAC for a refund (transaction type '20'),
+since a refund is never approved by the card and the card has nothing to authorise, and
+an ARQC for sales and other debits, which go online. Field 55 then carries the card's
+answer together with the terminal data the issuer needs to recompute the cryptogram, in
+the fixed order of :data:`FIELD55_TAGS` so the same transaction always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from emv import tlv
+from emv.card import CardResponse, SimulatedCard
+from emv.cryptogram import CryptogramType
+from emv.terminal_data import TerminalData, TransactionType
+
+__all__ = ["FIELD55_TAGS", "TerminalData", "TransactionType", "build_field55", "requested_cryptogram"]
+
+FIELD55_TAGS: tuple[str, ...] = (
+    "9F26", "9F27", "9F10", "9F37", "9F36", "95", "9A", "9C", "9F02",
+    "9F03", "5F2A", "82", "84", "9F1A", "9F33", "9F34", "9F35", "5F34",
+)  # fmt: skip
+"""The tags of field 55, in the order they are written."""
+
+
+def requested_cryptogram(transaction_type: TransactionType) -> CryptogramType:
+    """AAC for a refund, ARQC for anything else (the terminal goes online)."""
+    return CryptogramType.AAC if transaction_type is TransactionType.REFUND else CryptogramType.ARQC
+
+
+def build_field55(
+    card: SimulatedCard, terminal_data: TerminalData, transaction_type: TransactionType | int
+) -> bytes:
+    """Run the first GENERATE AC on ``card`` and return field 55 for the authorisation request.
+
+    ``transaction_type`` overrides the type in ``terminal_data`` (tag '9C').
+    """
+    kind = TransactionType(transaction_type)
+    data = replace(terminal_data, transaction_type=kind)
+    response = card.generate_ac(requested_cryptogram(kind), data)
+    return field55_bytes(card, data, response)
+
+
+def field55_bytes(card: SimulatedCard, data: TerminalData, response: CardResponse) -> bytes:
+    """Field 55 from a card answer and the terminal data it was computed over."""
+    values = {
+        **data.tag_values(),
+        **{item.tag: item.value for item in response.tlvs()},
+        "82": card.aip,
+        "84": card.aid,
+        "5F34": card.psn_bcd,
+    }
+    return tlv.encode(tlv.Tlv.primitive(tag, values[tag]) for tag in FIELD55_TAGS)

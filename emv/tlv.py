@@ -1,0 +1,226 @@
+"""BER-TLV as EMV uses it (EMV 4.4 Book 3 Annex B, after ISO/IEC 8825-1).
+
+* Tag (B1): one byte, or several when the low five bits of the first byte are all ones
+  ('1F'); each following byte has b8 set when yet another byte follows. Bit b6 of the
+  first byte marks a constructed object, whose value is itself a sequence of TLV objects.
+* Length (B2): one byte 0..127 (short form), or '81' followed by one byte or '82'
+  followed by two bytes (long form). EMV caps lengths at 65535 bytes, so '80'
+  (indefinite) and '83' or more are refused as a bad long length form.
+* Between, before and after objects, '00' bytes may occur with no meaning (B1); decode
+  skips them.
+
+Tags are handled as upper-case hex strings ("9F02"), the way the EMV books and payment
+engineers write them. Objects keep their order: field 55 is compared byte for byte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from emv.errors import TlvError
+
+_MULTI_BYTE_TAG = 0x1F
+_MORE_TAG_BYTES = 0x80
+_CONSTRUCTED = 0x20
+_MAX_LENGTH = 0xFFFF
+_PADDING = 0x00
+
+
+def normalize_tag(tag: str | int) -> str:
+    """The canonical spelling of ``tag``: upper-case hex, e.g. ``0x9F02`` or "9f02" -> "9F02".
+
+    Raises :class:`TlvError` (offset 0) when the text is not a well-formed BER tag.
+    """
+    if isinstance(tag, int):
+        if tag < 0:
+            raise TlvError("tag must not be negative", 0)
+        text = f"{tag:X}"
+        text = text.zfill(len(text) + len(text) % 2)
+    else:
+        text = tag.strip().upper()
+    try:
+        raw = bytes.fromhex(text)
+    except ValueError:
+        raise TlvError(f"tag {text!r} is not hex", 0) from None
+    _check_tag_bytes(raw, text)
+    return text
+
+
+def _check_tag_bytes(raw: bytes, text: str) -> None:
+    if not raw:
+        raise TlvError("empty tag", 0)
+    if raw[0] & _MULTI_BYTE_TAG != _MULTI_BYTE_TAG:
+        if len(raw) != 1:
+            raise TlvError(f"tag {text}: first byte announces a one-byte tag", 0)
+        return
+    if len(raw) < 2:
+        raise TlvError(f"tag {text}: first byte announces more tag bytes", 0)
+    for index, byte in enumerate(raw[1:], start=1):
+        last = index == len(raw) - 1
+        if bool(byte & _MORE_TAG_BYTES) == last:
+            raise TlvError(f"tag {text}: byte {index + 1} has a wrong continuation bit", 0)
+
+
+def is_constructed(tag: str) -> bool:
+    """True when b6 of the tag's first byte is set (Book 3 Annex B1): the value is TLV data."""
+    return bool(bytes.fromhex(tag)[0] & _CONSTRUCTED)
+
+
+@dataclass(frozen=True)
+class Tlv:
+    """One data object: its tag, its value octets and, for constructed tags, its children.
+
+    For a constructed object ``value`` is the encoding of ``children`` (so encoding the
+    object needs no special case) and ``children`` is what decoding ``value`` gives.
+    """
+
+    tag: str
+    value: bytes
+    children: tuple[Tlv, ...] = field(default=())
+
+    @classmethod
+    def primitive(cls, tag: str | int, value: bytes) -> Tlv:
+        """A primitive object; the tag must not have the constructed bit."""
+        name = normalize_tag(tag)
+        if is_constructed(name):
+            raise TlvError("constructed tag given a primitive value", 0, name)
+        return cls(name, bytes(value))
+
+    @classmethod
+    def nested(cls, tag: str | int, children: Iterable[Tlv]) -> Tlv:
+        """A constructed object (e.g. template '70', '77', '71', '72') holding ``children``."""
+        name = normalize_tag(tag)
+        if not is_constructed(name):
+            raise TlvError("primitive tag given children", 0, name)
+        kids = tuple(children)
+        return cls(name, encode(kids), kids)
+
+    @property
+    def constructed(self) -> bool:
+        """True for a constructed object (b6 of the first tag byte)."""
+        return is_constructed(self.tag)
+
+    @property
+    def length(self) -> int:
+        """Length of the value in bytes, as the length field encodes it."""
+        return len(self.value)
+
+
+def encode_tag(tag: str) -> bytes:
+    """The tag bytes of ``tag`` (given as hex text)."""
+    return bytes.fromhex(normalize_tag(tag))
+
+
+def encode_length(length: int) -> bytes:
+    """The BER length field for ``length`` (Book 3 Annex B2): short form up to 127,
+    then '81' + 1 byte up to 255, then '82' + 2 bytes up to 65535."""
+    if length < 0 or length > _MAX_LENGTH:
+        raise TlvError(f"length {length} is outside 0..{_MAX_LENGTH}", 0)
+    if length < 0x80:
+        return bytes([length])
+    if length <= 0xFF:
+        return bytes([0x81, length])
+    return bytes([0x82]) + length.to_bytes(2, "big")
+
+
+def encode(items: Iterable[Tlv]) -> bytes:
+    """The concatenated encodings of ``items``, in the given order."""
+    out = bytearray()
+    for item in items:
+        out += encode_tag(item.tag) + encode_length(len(item.value)) + item.value
+    return bytes(out)
+
+
+def decode(data: bytes) -> list[Tlv]:
+    """Parse ``data`` as a sequence of BER-TLV objects, constructed ones recursively.
+
+    Raises :class:`TlvError` naming the offset (from the start of ``data``) and the tag
+    when a tag or a length is truncated, a value runs past the end of its container, or
+    a long length form is not '81' or '82'.
+    """
+    return _decode(bytes(data), 0, len(data))
+
+
+def _decode(data: bytes, start: int, end: int) -> list[Tlv]:
+    items: list[Tlv] = []
+    offset = start
+    while offset < end:
+        if data[offset] == _PADDING:
+            offset += 1
+            continue
+        tag, offset_after_tag = _read_tag(data, offset, end)
+        length, value_start = _read_length(data, offset_after_tag, end, tag)
+        value_end = value_start + length
+        if value_end > end:
+            raise TlvError(
+                f"length {length} runs past the end of the data ({end - value_start} bytes left)",
+                offset,
+                tag,
+            )
+        value = data[value_start:value_end]
+        children = tuple(_decode(data, value_start, value_end)) if is_constructed(tag) else ()
+        items.append(Tlv(tag, value, children))
+        offset = value_end
+    return items
+
+
+def _read_tag(data: bytes, offset: int, end: int) -> tuple[str, int]:
+    position = offset + 1
+    if data[offset] & _MULTI_BYTE_TAG == _MULTI_BYTE_TAG:
+        while True:
+            if position >= end:
+                partial = data[offset:position].hex().upper()
+                raise TlvError(f"tag truncated after {partial}", offset)
+            more = data[position] & _MORE_TAG_BYTES
+            position += 1
+            if not more:
+                break
+    return data[offset:position].hex().upper(), position
+
+
+def _read_length(data: bytes, offset: int, end: int, tag: str) -> tuple[int, int]:
+    if offset >= end:
+        raise TlvError("length missing (data ends after the tag)", offset, tag)
+    first = data[offset]
+    if first < 0x80:
+        return first, offset + 1
+    count = first & 0x7F
+    if count not in (1, 2):
+        raise TlvError(f"bad long length form {first:02X} (EMV allows 81 and 82 only)", offset, tag)
+    if offset + 1 + count > end:
+        raise TlvError(f"length truncated: {first:02X} announces {count} length bytes", offset, tag)
+    length = int.from_bytes(data[offset + 1 : offset + 1 + count], "big")
+    return length, offset + 1 + count
+
+
+def walk(items: Sequence[Tlv]) -> Iterable[Tlv]:
+    """Every object of ``items``, depth first, a constructed object before its children."""
+    for item in items:
+        yield item
+        yield from walk(item.children)
+
+
+def find(items: Sequence[Tlv], tag: str | int) -> Tlv | None:
+    """The first object with ``tag``, searching inside constructed objects too."""
+    wanted = normalize_tag(tag)
+    return next((item for item in walk(items) if item.tag == wanted), None)
+
+
+def get_value(items: Sequence[Tlv], tag: str | int) -> bytes | None:
+    """The value of the first object with ``tag`` (searching nested objects), or None."""
+    found = find(items, tag)
+    return None if found is None else found.value
+
+
+def flatten(items: Sequence[Tlv]) -> dict[str, bytes]:
+    """Primitive objects, nested ones included, as ``{tag: value}`` in order of appearance.
+
+    When a tag occurs twice the first occurrence wins, as EMV requires a tag to occur at
+    most once in a record or template (Book 3 section 5.3).
+    """
+    flat: dict[str, bytes] = {}
+    for item in walk(items):
+        if not item.constructed:
+            flat.setdefault(item.tag, item.value)
+    return flat
