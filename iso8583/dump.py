@@ -1,0 +1,147 @@
+"""Messages rendered for people: a text dump and the ``possim decode --json`` object.
+
+Each field is shown with its number, name, raw wire bytes (length prefix and
+data) and interpreted value. Cardholder data is masked unless ``reveal`` is
+true (see :data:`iso8583.masking.SENSITIVE_FIELDS`): PAN as first 6 and last
+4 digits, track data, PIN block, MAC and ICC data entirely. The raw bytes of
+a masked field are masked too (only the length prefix is shown), since ASCII
+hex would spell the PAN out.
+
+The JSON shape is the contract of design.md section 4: ``{"dialect", "mti",
+"fields": {"2": ...}, "details": [...]}``; in ``fields`` the bitmaps are left
+out, n/an/ans/z/x+n values are their characters and b values upper-case hex.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from iso8583.bitmap import BIT
+from iso8583.dialect import Dialect, FieldSpec, prefix_width
+from iso8583.masking import MASK, SENSITIVE_FIELDS
+from iso8583.message import FieldValue, Message
+from iso8583.tpdu import TPDU_LENGTH, Tpdu
+
+
+@dataclass(frozen=True)
+class FieldView:
+    """One field as people see it: the masked (or revealed) value and raw bytes as hex."""
+
+    number: int
+    spec: FieldSpec
+    value: str
+    prefix_hex: str
+    data_hex: str
+    masked: bool
+
+    @property
+    def raw_hex(self) -> str:
+        """Length prefix and data, upper-case hex (data ``*`` when masked)."""
+        return self.prefix_hex + self.data_hex
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``details`` entry of this field in the JSON dump."""
+        spec = self.spec
+        return {
+            "field": self.number,
+            "name": spec.name,
+            "class": spec.content.value,
+            "format": _format(spec),
+            "length_prefix": self.prefix_hex or None,
+            "raw": self.raw_hex,
+            "value": self.value,
+            "masked": self.masked,
+        }
+
+
+def display_value(spec: FieldSpec, value: FieldValue) -> str:
+    """A field value as a string: the characters, or upper-case hex for bytes."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex().upper()
+    return value
+
+
+def field_views(message: Message, dialect: Dialect, reveal: bool = False) -> list[FieldView]:
+    """Every field of ``message`` in ascending order, encoded with ``dialect`` to show raw bytes."""
+    compiled = dialect.compiled
+    views = []
+    for number in sorted(message.fields):
+        spec = dialect.fields.get(number)
+        raw = compiled.encode_field(number, message.fields[number])  # raises EncodeError if undefined/invalid
+        assert spec is not None
+        width = prefix_width(spec.length_kind, spec.length_encoding)
+        value = display_value(spec, message.fields[number])
+        mask = None if reveal else SENSITIVE_FIELDS.get(number)
+        data_hex = raw[width:].hex().upper()
+        if mask is not None:
+            value = mask(value)
+            data_hex = MASK * len(data_hex)
+        views.append(FieldView(number, spec, value, raw[:width].hex().upper(), data_hex, mask is not None))
+    return views
+
+
+def to_json(message: Message, dialect: Dialect, reveal: bool = False) -> dict[str, Any]:
+    """The ``possim decode --json`` object for ``message`` (design.md section 4)."""
+    views = field_views(message, dialect, reveal)
+    details: list[dict[str, Any]] = []
+    if dialect.header_length:
+        details.append(_header_detail(message.header))
+    compiled = dialect.compiled
+    details.append({"part": "mti", "name": "Message type indicator", "raw": compiled.mti.encode(message.mti).hex().upper(),
+                    "value": message.mti})
+    bitmap = compiled.bitmap.encode(sum(BIT[n] for n in message.fields))
+    details.append({"part": "bitmap", "name": "Bitmaps (primary, secondary)", "raw": bitmap.hex().upper(),
+                    "fields": [view.number for view in views]})
+    details.extend(view.as_dict() for view in views)
+    return {
+        "dialect": dialect.name,
+        "mti": message.mti,
+        "fields": {str(view.number): view.value for view in views},
+        "details": details,
+    }
+
+
+def render_text(message: Message, dialect: Dialect, reveal: bool = False) -> str:
+    """A field-by-field dump of ``message`` for people, one field per line plus its raw bytes."""
+    views = field_views(message, dialect, reveal)
+    compiled = dialect.compiled
+    lines = [f"{dialect.name}  MTI {message.mti}  {len(views)} fields" + ("" if reveal else "  (masked)")]
+    if dialect.header_length:
+        lines.append(f"  header  {message.header.hex().upper()}  {_describe_header(message.header)}")
+    lines.append(f"  MTI     {compiled.mti.encode(message.mti).hex().upper()}  {message.mti}")
+    bitmap = compiled.bitmap.encode(sum(BIT[n] for n in message.fields))
+    lines.append(f"  bitmap  {bitmap.hex().upper()}  fields {' '.join(str(v.number) for v in views)}")
+    name_width = max((len(view.spec.name) for view in views), default=0)
+    for view in views:
+        lines.append(f"  {view.number:>3}  {view.spec.name:<{name_width}}  {_format(view.spec):<9}  {view.value}")
+        lines.append(f"       {'':<{name_width}}  {'raw':<9}  {_spaced(view.prefix_hex, view.data_hex)}")
+    return "\n".join(lines)
+
+
+def _format(spec: FieldSpec) -> str:
+    """ISO 8583 attribute notation: ``n 6``, ``ans..999``, ``b 8`` (b counted in bytes here)."""
+    separator = " " if spec.is_fixed else ".."
+    return f"{spec.content.value}{separator}{spec.max_length}"
+
+
+def _spaced(prefix_hex: str, data_hex: str) -> str:
+    return f"{prefix_hex} {data_hex}" if prefix_hex else data_hex
+
+
+def _header_detail(header: bytes) -> dict[str, Any]:
+    detail: dict[str, Any] = {"part": "header", "name": "Header", "raw": header.hex().upper()}
+    if len(header) == TPDU_LENGTH:
+        tpdu = Tpdu.parse(header)
+        detail["name"] = "TPDU"
+        detail["tpdu"] = {"id": f"{tpdu.id:02X}", "destination": f"{tpdu.destination:04X}",
+                          "source": f"{tpdu.source:04X}"}
+    return detail
+
+
+def _describe_header(header: bytes) -> str:
+    if len(header) != TPDU_LENGTH:
+        return ""
+    tpdu = Tpdu.parse(header)
+    return f"TPDU id {tpdu.id:02X} destination {tpdu.destination:04X} source {tpdu.source:04X}"
+

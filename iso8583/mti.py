@@ -1,0 +1,58 @@
+"""The message type indicator (ISO 8583:1987 section 4.1): four digits.
+
+Version (0 = 1987), class, function and origin, e.g. ``0200`` financial
+request from the acquirer, ``0210`` its response. Sent as 4 ASCII or EBCDIC
+digits or as 2 BCD bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from iso8583.charsets import ASCII_TO_EBCDIC, DIGITS, EBCDIC_TO_ASCII, first_invalid
+from iso8583.dialect import Encoding
+from iso8583.errors import DecodeError, EncodeError
+
+MTI = "MTI"
+
+
+@dataclass(frozen=True)
+class MtiCodec:
+    """Encoder and decoder of the MTI in one encoding."""
+
+    encoding: Encoding
+
+    @property
+    def size(self) -> int:
+        """Bytes the MTI takes on the wire."""
+        return 2 if self.encoding is Encoding.BCD else 4
+
+    def encode(self, mti: object) -> bytes:
+        """The wire form of ``mti`` (a 4-digit string)."""
+        if mti.__class__ is not str:
+            raise EncodeError(MTI, f"expected str, got {type(mti).__name__}")
+        text: str = mti  # type: ignore[assignment]
+        if len(text) != 4 or not (text.isascii() and text.isdigit()):
+            raise EncodeError(MTI, "expected 4 digits")
+        if self.encoding is Encoding.BCD:
+            return bytes.fromhex(text)
+        data = text.encode("ascii")
+        return data.translate(ASCII_TO_EBCDIC) if self.encoding is Encoding.EBCDIC else data
+
+    def decode(self, data: bytes, offset: int) -> tuple[str, int]:
+        """The MTI at ``offset`` and the offset after it."""
+        end = offset + self.size
+        raw = data[offset:end]
+        if len(raw) != self.size:
+            raise DecodeError(MTI, offset, f"needs {self.size} bytes, only {max(len(data) - offset, 0)} left")
+        if self.encoding is Encoding.BCD:
+            text = raw.hex()
+            if not text.isdigit():
+                bad = next(i for i, c in enumerate(text) if not c.isdigit())
+                raise DecodeError(MTI, offset + bad // 2, f"bad BCD nibble 0x{text[bad].upper()}")
+            return text, end
+        digits = raw.translate(EBCDIC_TO_ASCII) if self.encoding is Encoding.EBCDIC else raw
+        if not digits.isdigit():
+            bad = first_invalid(digits, DIGITS)
+            raise DecodeError(MTI, offset + bad, f"byte 0x{raw[bad]:02X} is not a digit")
+        return digits.decode("ascii"), end
