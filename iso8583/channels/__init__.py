@@ -1,0 +1,80 @@
+"""Moving whole ISO 8583 messages between terminal and host: framing kept apart from transport.
+
+* Framers (:mod:`.framing`) are pure: ``encode(payload)`` and an incremental ``feed(data)``.
+* Transports (:mod:`.tcp`, :mod:`.serialport`, :mod:`.fd`) move bytes.
+* Channels (:mod:`.channel`, :mod:`.link`) join one framer to one transport behind the
+  single ``Channel`` interface used by terminal and host alike.
+* :func:`connect` opens a channel from a URL (:func:`parse_channel_url`); :func:`serve`
+  runs a handler on every channel a listening URL yields.
+
+Channels move bytes; they never parse ISO 8583 messages.
+"""
+
+from iso8583.channels.address import (
+    ChannelAddress,
+    Framing,
+    Transport,
+    make_framer,
+    parse_channel_url,
+)
+from iso8583.channels.channel import BaseChannel, Channel, StreamChannel
+from iso8583.channels.connect import connect
+from iso8583.channels.errors import (
+    AddressError,
+    ChannelClosed,
+    ChannelError,
+    ChannelTimeout,
+    DeliveryFailed,
+    FramingError,
+)
+from iso8583.channels.fd import open_fd_channel
+from iso8583.channels.framing import (
+    AsciiLengthFramer,
+    Framer,
+    LinkControl,
+    StxEtxLrcFramer,
+    Tpdu,
+    TpduFrame,
+    TpduFramer,
+    TwoByteLengthFramer,
+)
+from iso8583.channels.link import LinkChannel, LinkPolicy
+from iso8583.channels.serialport import open_serial_channel
+from iso8583.channels.serve import SerialServer, Server, serve
+from iso8583.channels.tcp import TcpServer, open_tcp_channel, serve_tcp
+
+__all__ = [
+    "AddressError",
+    "AsciiLengthFramer",
+    "BaseChannel",
+    "Channel",
+    "ChannelAddress",
+    "ChannelClosed",
+    "ChannelError",
+    "ChannelTimeout",
+    "DeliveryFailed",
+    "Framer",
+    "Framing",
+    "FramingError",
+    "LinkChannel",
+    "LinkControl",
+    "LinkPolicy",
+    "SerialServer",
+    "Server",
+    "StreamChannel",
+    "StxEtxLrcFramer",
+    "TcpServer",
+    "Tpdu",
+    "TpduFrame",
+    "TpduFramer",
+    "Transport",
+    "TwoByteLengthFramer",
+    "connect",
+    "make_framer",
+    "open_fd_channel",
+    "open_serial_channel",
+    "open_tcp_channel",
+    "parse_channel_url",
+    "serve",
+    "serve_tcp",
+]

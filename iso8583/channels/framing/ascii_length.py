@@ -1,0 +1,41 @@
+"""Four-byte ASCII decimal length framing, e.g. ``0123`` then 123 message bytes.
+
+Used by hosts that want a human-readable prefix in traces (jPOS ASCIIChannel). The prefix
+must be exactly four ASCII digits; anything else is a FramingError that quotes it.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Self
+
+from iso8583.channels.errors import FramingError
+from iso8583.channels.framing.base import LengthPrefixedFramer, printable
+
+
+class AsciiLengthFramer(LengthPrefixedFramer):
+    """``len(payload)`` as 4 ASCII decimal digits (0000..9999), then the payload."""
+
+    prefix_size: ClassVar[int] = 4
+    max_length: ClassVar[int] = 9999
+    description: ClassVar[str] = "4-byte ASCII length framing"
+
+    def _write_prefix(self, length: int) -> bytes:
+        return b"%04d" % length
+
+    def _read_prefix(self, prefix: bytes, offset: int) -> int:
+        if not all(0x30 <= b <= 0x39 for b in prefix):
+            raise FramingError(
+                f"length prefix '{printable(prefix)}' at offset {offset} is not 4 ASCII digits", offset
+            )
+        return int(prefix)
+
+    def encode(self, payload: bytes) -> bytes:
+        """Return the 4-digit ASCII length followed by ``payload``."""
+        return self._frame_body(payload)
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """Return the payloads completed by ``data``; keep a partial frame for later."""
+        return self._feed_bodies(data)
+
+    def fresh(self) -> Self:
+        return type(self)()

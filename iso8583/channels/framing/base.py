@@ -1,0 +1,125 @@
+"""What every framer offers, and the shared decoder of length-prefixed framings.
+
+A framer is sans-I/O: it turns a payload into the bytes of one frame (``encode``) and turns
+bytes as they arrive, in chunks of any size, back into whole payloads (``feed``). Transports
+(TCP, serial) only move bytes; framers only cut them. Keeping the two apart lets every
+framing run over every transport and be tested without sockets.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from typing import ClassVar, Protocol, Self, runtime_checkable
+
+from iso8583.channels.errors import FramingError
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class Framer(Protocol):
+    """Cuts a byte stream into frames and back. One instance per connection (it keeps state)."""
+
+    def encode(self, payload: bytes) -> bytes:
+        """Return the bytes of one frame carrying ``payload``; FramingError if it cannot fit."""
+        ...
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """Take the next received bytes; return the payloads completed by them, in order.
+
+        A partial frame is kept for the next call. On malformed bytes raise FramingError
+        (naming the offset and what was expected) with the decoder reset.
+        """
+        ...
+
+    def reset(self) -> None:
+        """Drop any partial frame, e.g. after an inter-byte timeout or an error."""
+        ...
+
+    def fresh(self) -> Self:
+        """Return a new framer with the same settings and an empty decoder (one per connection)."""
+        ...
+
+    @property
+    def pending(self) -> int:
+        """How many received bytes wait in the decoder for the rest of their frame."""
+        ...
+
+
+def printable(raw: bytes) -> str:
+    """Render a few wire bytes for an error message: ASCII as is, anything else as \\xNN."""
+    return "".join(chr(b) if 0x20 <= b < 0x7F else f"\\x{b:02x}" for b in raw)
+
+
+class LengthPrefixedFramer(ABC):
+    """A frame is a fixed-size length prefix followed by exactly that many body bytes.
+
+    Subclasses say how the prefix is written and read, and may check or transform the body
+    (the TPDU framer strips and checks its header there). The stream offset is counted from
+    the first byte fed, so error messages point at the exact faulty byte of a capture.
+    """
+
+    prefix_size: ClassVar[int]
+    max_length: ClassVar[int]
+    min_length: ClassVar[int] = 0
+    description: ClassVar[str]
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self._offset = 0
+
+    @abstractmethod
+    def _write_prefix(self, length: int) -> bytes:
+        """The prefix announcing a body of ``length`` bytes (already range-checked)."""
+
+    @abstractmethod
+    def _read_prefix(self, prefix: bytes, offset: int) -> int:
+        """The body length announced by ``prefix`` found at stream ``offset``; FramingError if malformed."""
+
+    def _check_body(self, body: bytes, offset: int) -> None:
+        """Hook: raise FramingError if a complete body (at stream ``offset``) is invalid."""
+
+    @property
+    def pending(self) -> int:
+        return len(self._buffer)
+
+    def reset(self) -> None:
+        if self._buffer:
+            log.debug("%s decoder reset, dropping %d bytes", self.description, len(self._buffer))
+        self._offset += len(self._buffer)
+        self._buffer.clear()
+
+    def _frame_body(self, body: bytes) -> bytes:
+        """Put the length prefix in front of ``body``."""
+        if len(body) > self.max_length:
+            raise FramingError(
+                f"{self.description}: a body of {len(body)} bytes exceeds the maximum of {self.max_length}"
+            )
+        return self._write_prefix(len(body)) + body
+
+    def _feed_bodies(self, data: bytes) -> list[bytes]:
+        """Append ``data``; return every complete, checked body. Resets and raises on a fault."""
+        self._buffer += data
+        bodies: list[bytes] = []
+        while len(self._buffer) >= self.prefix_size:
+            try:
+                length = self._read_prefix(bytes(self._buffer[: self.prefix_size]), self._offset)
+                if length < self.min_length:
+                    raise FramingError(
+                        f"{self.description}: length {length} at offset {self._offset} is below"
+                        f" the minimum of {self.min_length}",
+                        self._offset,
+                    )
+                end = self.prefix_size + length
+                if len(self._buffer) < end:
+                    break
+                body = bytes(self._buffer[self.prefix_size : end])
+                self._check_body(body, self._offset + self.prefix_size)
+            except FramingError as exc:
+                self.reset()
+                raise exc.with_decoded(bodies) from None
+            del self._buffer[:end]
+            self._offset += end
+            bodies.append(body)
+        return bodies

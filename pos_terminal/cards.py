@@ -1,0 +1,69 @@
+"""What the card reader captured: the card data of one transaction, held in memory only.
+
+A :class:`PresentedCard` carries the full PAN and track data because the request needs
+them; it is never journaled (the journal gets :attr:`masked_pan` and a keyed fingerprint)
+and its ``repr`` masks the PAN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from emv.card import SimulatedCard
+from emv.cards import EntryMode, TestCard, get_test_card
+from pos_terminal.records import masked_pan
+
+
+class CardReadError(ValueError):
+    """The card cannot be read the way the cashier asked (a chip read of a magstripe-only card...)."""
+
+
+@dataclass(frozen=True)
+class PresentedCard:
+    """One card, read one way."""
+
+    name: str
+    brand: str
+    pan: str = field(repr=False)
+    expiry: str = field(repr=False)
+    psn: str
+    service_code: str
+    entry: EntryMode
+    chip: SimulatedCard | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def masked_pan(self) -> str:
+        return masked_pan(self.pan)
+
+    @property
+    def track2(self) -> str:
+        """Track 2 (equivalent) data, ISO/IEC 7813: PAN, separator, expiry YYMM, service code, discretionary."""
+        return f"{self.pan}={self.expiry}{self.service_code}00000"
+
+    @property
+    def reads_chip(self) -> bool:
+        return self.entry in (EntryMode.CHIP, EntryMode.CONTACTLESS)
+
+    def __repr__(self) -> str:
+        return f"PresentedCard(name={self.name!r}, pan={self.masked_pan!r}, entry={self.entry.value!r})"
+
+
+def present_test_card(name: str, entry: EntryMode, atc: int = 0) -> PresentedCard:
+    """Read the shipped test card ``name`` by ``entry``; the chip continues from ATC ``atc``."""
+    card = get_test_card(name)
+    allowed = {mode.value for mode in card.entry_modes}
+    if entry.value not in allowed:
+        raise CardReadError(f"card {name!r} cannot be read by {entry.value} (it supports {', '.join(sorted(allowed))})")
+    return present(card, entry, atc)
+
+
+def present(card: TestCard, entry: EntryMode, atc: int = 0) -> PresentedCard:
+    """A :class:`PresentedCard` from a personalisation record."""
+    chip = None
+    if entry in (EntryMode.CHIP, EntryMode.CONTACTLESS):
+        chip = card.to_card()
+        chip.atc = atc
+    return PresentedCard(
+        name=card.name, brand=card.brand.value, pan=card.pan, expiry=card.expiry, psn=card.psn,
+        service_code=card.service_code, entry=entry, chip=chip,
+    )

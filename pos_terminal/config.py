@@ -1,0 +1,357 @@
+"""The terminal's configuration: documented test defaults, overridable by DATA/terminal.toml and the CLI.
+
+A data folder without ``terminal.toml`` gets the defaults below, the same the
+host emulator assumes, so terminal and host work together out of the box.
+Every value is validated when a :class:`TerminalConfig` is built (from the
+file, by :meth:`TerminalConfig.with_overrides`, or directly); errors are
+:class:`ConfigError` naming the file and the key.
+
+The supervisor password is kept only as a PBKDF2 hash (see
+:mod:`pos_terminal.passwords`). ``terminal.toml`` may give it in clear as
+``supervisor_password`` (hashed at load, never kept) or as
+``supervisor_password_hash``. When it gives neither, the default password
+``0000`` is hashed at load time. The hash never appears in ``repr``.
+
+Terminal ID, merchant ID and the default password come from
+:mod:`pos_terminal.defaults` and :class:`KeyScheme` from
+:mod:`pos_terminal.security`, which the host emulator shares.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import math
+import os
+import re
+import tempfile
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pos_terminal.defaults import MERCHANT_ID, SUPERVISOR_PASSWORD, TERMINAL_ID
+from pos_terminal.passwords import DEFAULT_ITERATIONS, ConfigError, hash_password, parse_password_hash, verify_password
+from pos_terminal.security import KeyScheme
+
+__all__ = [
+    "CONFIG_FILE_NAME",
+    "DEFAULT_SUPERVISOR_PASSWORD",
+    "ConfigError",
+    "KeyScheme",
+    "TerminalConfig",
+    "default_config_text",
+    "load_config",
+    "write_default_config",
+]
+
+CONFIG_FILE_NAME = "terminal.toml"
+DEFAULT_SUPERVISOR_PASSWORD = SUPERVISOR_PASSWORD  # "0000", shared with the host emulator
+_DIALECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+_CLEAR_PASSWORD_KEY = "supervisor_password"
+
+
+def _doc(text: str) -> dict[str, str]:
+    return {"doc": text}
+
+
+def _default_password_hash() -> str:
+    """Hash of the default supervisor password, computed when a config is built, not at import."""
+    return hash_password(DEFAULT_SUPERVISOR_PASSWORD)
+
+
+@dataclass(frozen=True)
+class TerminalConfig:
+    """Everything the terminal reads from its configuration, with the documented test defaults.
+
+    Each field's ``metadata["doc"]`` is the comment written into a default
+    ``terminal.toml`` by :func:`write_default_config`.
+    """
+
+    terminal_id: str = field(
+        default=TERMINAL_ID, metadata=_doc("Card acceptor terminal ID (DE 41), exactly 8 printable characters.")
+    )
+    merchant_id: str = field(
+        default=MERCHANT_ID, metadata=_doc("Card acceptor ID code (DE 42), exactly 15 printable characters.")
+    )
+    merchant_name: str = field(
+        default="POSSIM TEST MERCHANT", metadata=_doc("Merchant name on receipts and in DE 43, 1 to 22 characters.")
+    )
+    merchant_city: str = field(default="TESTVILLE", metadata=_doc("Merchant city in DE 43, 1 to 13 characters."))
+    currency: str = field(default="840", metadata=_doc("Transaction currency, ISO 4217 numeric (3 digits); 840 = USD."))
+    country: str = field(default="840", metadata=_doc("Terminal country, ISO 3166 numeric (3 digits); 840 = USA."))
+    host_url: str = field(
+        default="tcp://127.0.0.1:8583",
+        metadata=_doc("Acquirer host: tcp://HOST:PORT or serial:///dev/ttyUSB0?baud=9600."),
+    )
+    dialect: str = field(default="terminal87", metadata=_doc("ISO 8583 dialect (message spec) spoken with the host."))
+    key_scheme: KeyScheme = field(
+        default=KeyScheme.MKSK, metadata=_doc('Key management: "mksk", "dukpt-tdes" or "dukpt-aes".')
+    )
+    supervisor_password_hash: str = field(
+        default_factory=_default_password_hash,
+        repr=False,
+        metadata=_doc(
+            "Supervisor password as pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>. Instead, "
+            'supervisor_password = "1234" (clear) is accepted and hashed at load. Default password: 0000.'
+        ),
+    )
+    supervisor_max_tries: int = field(
+        default=3, metadata=_doc("Wrong supervisor passwords in a row before the supervisor functions lock.")
+    )
+    max_refund_amount: int = field(
+        default=1_000_000,
+        metadata=_doc("Largest single refund in minor units; the terminal refuses a refund above it."),
+    )
+    pin_on_refund: bool = field(default=False, metadata=_doc("Ask the cardholder's PIN on refunds."))
+    allow_unmatched_refunds: bool = field(
+        default=False, metadata=_doc("Allow refunds whose original sale is not in this terminal's journal.")
+    )
+    response_timeout: float = field(
+        default=10.0, metadata=_doc("Seconds to wait for a host response before reversing.")
+    )
+    connect_timeout: float = field(default=5.0, metadata=_doc("Seconds to wait for the connection to the host."))
+    reversal_attempts_per_run: int = field(
+        default=3,
+        metadata=_doc("Reversal sends per run (at start-up, before a transaction) before waiting for the next run."),
+    )
+    offline_refunds: bool = field(
+        default=False, metadata=_doc("Store-and-forward refunds when the host is unreachable (not yet implemented).")
+    )
+    offline_amount_limit: int = field(
+        default=50_000, metadata=_doc("Largest offline refund in minor units (store-and-forward).")
+    )
+    offline_queue_limit: int = field(default=10, metadata=_doc("Most advices queued offline before refusing."))
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+    def with_overrides(self, **changes: Any) -> TerminalConfig:
+        """A copy with ``changes`` applied and validated (for command line options).
+
+        ``supervisor_password`` (clear) is accepted and hashed, like in the file.
+        """
+        changes = _hash_clear_password(changes, iterations=DEFAULT_ITERATIONS)
+        unknown = sorted(set(changes) - _FIELD_NAMES)
+        if unknown:
+            raise ConfigError(f"override: unknown key {unknown[0]!r}")
+        try:
+            return dataclasses.replace(self, **changes)
+        except ConfigError as exc:
+            raise ConfigError(f"override: {exc}") from None
+
+    def verify_supervisor_password(self, password: str) -> bool:
+        """True when ``password`` is the supervisor password (constant-time comparison).
+
+        Counting failures against ``supervisor_max_tries`` is the terminal's job.
+        """
+        return verify_password(self.supervisor_password_hash, password)
+
+
+_FIELD_NAMES = frozenset(f.name for f in dataclasses.fields(TerminalConfig))
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _text(config: TerminalConfig, key: str, minimum: int, maximum: int) -> None:
+    value = getattr(config, key)
+    if not isinstance(value, str):
+        raise ConfigError(f"{key}: must be a string, got {type(value).__name__}")
+    if not (value.isascii() and value.isprintable()):
+        raise ConfigError(f"{key}: must be printable ASCII characters, got {value!r}")
+    if not minimum <= len(value) <= maximum:
+        size = f"exactly {minimum}" if minimum == maximum else f"{minimum} to {maximum}"
+        raise ConfigError(f"{key}: must be {size} characters, got {len(value)} ({value!r})")
+
+
+def _digits(config: TerminalConfig, key: str, length: int) -> None:
+    value = getattr(config, key)
+    if not (isinstance(value, str) and len(value) == length and value.isascii() and value.isdigit()):
+        raise ConfigError(f"{key}: must be {length} digits, got {value!r}")
+
+
+def _positive_int(config: TerminalConfig, key: str) -> None:
+    value = getattr(config, key)
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigError(f"{key}: must be a positive integer, got {value!r}")
+
+
+def _positive_seconds(config: TerminalConfig, key: str) -> None:
+    value = getattr(config, key)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"{key}: must be a positive number of seconds, got {value!r}")
+    object.__setattr__(config, key, float(value))
+
+
+def _flag(config: TerminalConfig, key: str) -> None:
+    value = getattr(config, key)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{key}: must be true or false, got {value!r}")
+
+
+def _host_url(config: TerminalConfig) -> None:
+    value = config.host_url
+    if not isinstance(value, str):
+        raise ConfigError(f"host_url: must be a string, got {type(value).__name__}")
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        raise ConfigError(f"host_url: not a valid URL: {value!r}") from None
+    if parts.scheme == "tcp":
+        if not parts.hostname or port is None or not 1 <= port <= 65535:
+            raise ConfigError(f"host_url: expected tcp://HOST:PORT with a port from 1 to 65535, got {value!r}")
+    elif parts.scheme == "serial":
+        if not parts.path:
+            raise ConfigError(f"host_url: expected serial:///dev/DEVICE[?baud=N], got {value!r}")
+    else:
+        raise ConfigError(f"host_url: scheme must be tcp or serial, got {value!r}")
+
+
+def _validate(config: TerminalConfig) -> None:
+    """Check every field; normalise key_scheme to :class:`KeyScheme` and timeouts to float."""
+    _text(config, "terminal_id", 8, 8)
+    _text(config, "merchant_id", 15, 15)
+    _text(config, "merchant_name", 1, 22)
+    _text(config, "merchant_city", 1, 13)
+    _digits(config, "currency", 3)
+    _digits(config, "country", 3)
+    _host_url(config)
+    if not isinstance(config.dialect, str) or not _DIALECT.fullmatch(config.dialect):
+        raise ConfigError(f"dialect: must be a dialect name (letters, digits, '_', '-', '.'), got {config.dialect!r}")
+    try:
+        object.__setattr__(config, "key_scheme", KeyScheme(config.key_scheme))
+    except ValueError:
+        choices = ", ".join(scheme.value for scheme in KeyScheme)
+        raise ConfigError(f"key_scheme: must be one of {choices}, got {config.key_scheme!r}") from None
+    try:
+        parse_password_hash(config.supervisor_password_hash)
+    except ConfigError as exc:
+        raise ConfigError(f"supervisor_password_hash: {exc}") from None
+    for key in (
+        "supervisor_max_tries",
+        "max_refund_amount",
+        "reversal_attempts_per_run",
+        "offline_amount_limit",
+        "offline_queue_limit",
+    ):
+        _positive_int(config, key)
+    for key in ("pin_on_refund", "allow_unmatched_refunds", "offline_refunds"):
+        _flag(config, key)
+    for key in ("response_timeout", "connect_timeout"):
+        _positive_seconds(config, key)
+
+
+def _hash_clear_password(values: dict[str, Any], *, iterations: int) -> dict[str, Any]:
+    """Replace a clear ``supervisor_password`` by its hash; both given at once is an error."""
+    if _CLEAR_PASSWORD_KEY not in values:
+        return values
+    values = dict(values)
+    clear = values.pop(_CLEAR_PASSWORD_KEY)
+    if "supervisor_password_hash" in values:
+        raise ConfigError("supervisor_password: give either supervisor_password or supervisor_password_hash, not both")
+    if not isinstance(clear, str) or not clear or not clear.isprintable():
+        raise ConfigError("supervisor_password: must be a non-empty string of printable characters")
+    values["supervisor_password_hash"] = hash_password(clear, iterations=iterations)
+    return values
+
+
+# --------------------------------------------------------------------------- the file
+
+
+def load_config(data_dir: Path, *, password_iterations: int = DEFAULT_ITERATIONS) -> TerminalConfig:
+    """Read ``DATA/terminal.toml`` when present, else use the defaults; validate every value.
+
+    ``password_iterations`` is the PBKDF2 cost for hashing a clear
+    ``supervisor_password`` (or the default ``0000``) at load; lower it only in tests.
+    """
+    path = Path(data_dir) / CONFIG_FILE_NAME
+    try:
+        with path.open("rb") as handle:
+            values = tomllib.load(handle)
+    except FileNotFoundError:
+        values = {}
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    for key, value in values.items():
+        if isinstance(value, dict):
+            raise ConfigError(f"{path}: [{key}]: tables are not used; write every key at the top level")
+    try:
+        values = _hash_clear_password(values, iterations=password_iterations)
+        unknown = sorted(set(values) - _FIELD_NAMES)
+        if unknown:
+            raise ConfigError(f"unknown key {unknown[0]!r}")
+        if "supervisor_password_hash" not in values:
+            values["supervisor_password_hash"] = hash_password(
+                DEFAULT_SUPERVISOR_PASSWORD, iterations=password_iterations
+            )
+        return TerminalConfig(**values)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return f"{value:_}"  # TOML allows 1_000_000
+    if isinstance(value, float):
+        return repr(value)
+    return json.dumps(str(value))  # a JSON string is a valid TOML basic string
+
+
+def default_config_text() -> str:
+    """The commented ``terminal.toml`` that documents every key with its default (no password in it)."""
+    lines = [
+        "# possim terminal configuration.",
+        "# Every key is optional: a missing key takes the default shown. Money is in minor units.",
+        "",
+    ]
+    for spec in dataclasses.fields(TerminalConfig):
+        lines.append(f"# {spec.metadata['doc']}")
+        if spec.name == "supervisor_password_hash":
+            lines.append("# supervisor_password_hash = \"pbkdf2_sha256$200000$...$...\"")
+            lines.append('# supervisor_password = "..."')
+        else:
+            lines.append(f"{spec.name} = {_toml_value(spec.default)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_default_config(data_dir: Path, *, overwrite: bool = False) -> Path:
+    """Write the documented default ``terminal.toml`` into ``data_dir`` and return its path.
+
+    Refuses to replace an existing file unless ``overwrite``. The file is
+    written to a temporary name, fsynced and then moved into place, so a crash
+    never leaves a half-written configuration.
+    """
+    directory = Path(data_dir)
+    path = directory / CONFIG_FILE_NAME
+    if path.exists() and not overwrite:
+        raise ConfigError(f"{path}: already exists; not overwriting it")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{CONFIG_FILE_NAME}.", suffix=".tmp", dir=directory)
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                handle.write(default_config_text())
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(temporary, 0o644)
+            if overwrite:
+                os.replace(temporary, path)
+            else:
+                os.link(temporary, path)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+    except FileExistsError:
+        raise ConfigError(f"{path}: already exists; not overwriting it") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot write: {exc.strerror}") from None
+    return path

@@ -1,0 +1,111 @@
+"""Building the terminal's requests (docs/protocol.md), from journal records and the card read.
+
+Pure functions: a record and the in-memory card data in, an unsigned :class:`Message` out.
+The engine signs it (pos_terminal.security) and sends it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from iso8583.message import FieldValue, Message
+from pos_terminal.cards import PresentedCard
+from pos_terminal.config import TerminalConfig
+from pos_terminal.protocol import (
+    EntryMode,
+    Mti,
+    NetworkCode,
+    encode_additional_data,
+    local_date,
+    local_time,
+    original_data_elements,
+    pos_entry_mode,
+    transmission_datetime,
+)
+from pos_terminal.records import TransactionRecord
+
+
+def _identity(config: TerminalConfig) -> dict[int, FieldValue]:
+    return {41: config.terminal_id, 42: config.merchant_id}
+
+
+def _card_fields(card: PresentedCard) -> dict[int, FieldValue]:
+    """DE 2/14 for keyed entry, DE 35 (and DE 23 for chip) otherwise; DE 22 always."""
+    fields: dict[int, FieldValue] = {22: pos_entry_mode(card.entry)}
+    if card.entry is EntryMode.MANUAL:
+        fields[2] = card.pan
+        fields[14] = card.expiry
+    else:
+        fields[35] = card.track2
+    if card.reads_chip:
+        fields[23] = card.psn.zfill(3)
+    return fields
+
+
+def financial_request(
+    record: TransactionRecord,
+    config: TerminalConfig,
+    card: PresentedCard | None,
+    *,
+    pin_block: bytes | None = None,
+    icc_data: bytes | None = None,
+    additional: dict[str, str] | None = None,
+    original_rrn: str | None = None,
+) -> Message:
+    """0200 for a sale, refund or void (the processing code in the record says which)."""
+    moment = record.transmitted_at
+    fields: dict[int, FieldValue] = {
+        3: record.processing_code,
+        4: f"{record.amount:012d}",
+        7: transmission_datetime(moment),
+        11: f"{record.stan:06d}",
+        12: local_time(moment),
+        13: local_date(moment),
+        25: "00",
+        **_identity(config),
+        49: record.currency,
+        60: f"{record.batch:06d}",
+        62: f"{record.invoice:06d}",
+    }
+    if card is not None:
+        fields.update(_card_fields(card))
+    if original_rrn is not None:
+        fields[37] = original_rrn
+    if pin_block is not None:
+        fields[52] = pin_block
+    if icc_data is not None:
+        fields[55] = icc_data
+    if additional:
+        fields[63] = encode_additional_data(additional)
+    return Message(record.mti, fields)
+
+
+def reversal_request(
+    record: TransactionRecord, config: TerminalConfig, *, repeat: bool, additional: dict[str, str] | None = None
+) -> Message:
+    """0400 (0401 when repeated) for ``record``: same STAN and DE 7 as the original, DE 90 naming it."""
+    moment = record.transmitted_at
+    fields: dict[int, FieldValue] = {
+        3: record.processing_code,
+        4: f"{record.amount:012d}",
+        7: transmission_datetime(moment),
+        11: f"{record.stan:06d}",
+        **_identity(config),
+        49: record.currency,
+        60: f"{record.batch:06d}",
+        62: f"{record.invoice:06d}",
+        90: original_data_elements(record.mti, record.stan, moment),
+    }
+    if additional:
+        fields[63] = encode_additional_data(additional)
+    return Message((Mti.REVERSAL_REPEAT if repeat else Mti.REVERSAL).value, fields)
+
+
+def network_request(
+    code: NetworkCode, stan: int, now: datetime, config: TerminalConfig, additional: dict[str, str] | None = None
+) -> Message:
+    """0800 sign-on, key change or echo."""
+    fields: dict[int, FieldValue] = {7: transmission_datetime(now), 11: f"{stan:06d}", **_identity(config), 70: code.value}
+    if additional:
+        fields[63] = encode_additional_data(additional)
+    return Message(Mti.NETWORK.value, fields)

@@ -1,0 +1,208 @@
+"""The terminal-to-host protocol shared by the terminal and the host emulator.
+
+Message types, processing codes, response codes, the DE 63 additional-data
+tags and the date/time fields, as ``docs/protocol.md`` describes them. Field
+meanings follow ISO 8583:1987; the representation is the dialect's business.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from emv.cards import EntryMode
+from iso8583.message import Message
+
+
+class Mti(StrEnum):
+    """Message type indicators (ISO 8583:1987 section 4.1)."""
+
+    FINANCIAL_REQUEST = "0200"
+    FINANCIAL_RESPONSE = "0210"
+    ADVICE = "0220"
+    ADVICE_REPEAT = "0221"
+    ADVICE_RESPONSE = "0230"
+    BATCH_UPLOAD = "0320"
+    BATCH_UPLOAD_RESPONSE = "0330"
+    REVERSAL = "0400"
+    REVERSAL_REPEAT = "0401"
+    REVERSAL_RESPONSE = "0410"
+    SETTLEMENT = "0500"
+    SETTLEMENT_RESPONSE = "0510"
+    NETWORK = "0800"
+    NETWORK_RESPONSE = "0810"
+
+
+def response_mti(request_mti: str) -> str:
+    """The response class of a request: 0200 -> 0210, 0401 -> 0410 (repeats answer as originals)."""
+    if len(request_mti) != 4 or not request_mti.isdigit():
+        raise ValueError(f"MTI {request_mti!r} is not 4 digits")
+    return request_mti[:2] + str(int(request_mti[2]) + 1) + "0"
+
+
+class ProcessingCode(StrEnum):
+    """DE 3: transaction type (2 digits), from-account and to-account (2 + 2)."""
+
+    PURCHASE = "000000"
+    REFUND = "200000"
+    VOID_SALE = "020000"
+    VOID_REFUND = "220000"
+    SETTLEMENT = "920000"
+    SETTLEMENT_AFTER_UPLOAD = "960000"
+
+
+class NetworkCode(StrEnum):
+    """DE 70 network management information codes."""
+
+    SIGN_ON = "001"
+    KEY_CHANGE = "101"
+    ECHO = "301"
+
+
+class ResponseCode(StrEnum):
+    """DE 39 codes used by the host emulator (ISO 8583:1987 Annex A, as acquirers use them)."""
+
+    APPROVED = "00"
+    INVALID_MERCHANT = "03"
+    DO_NOT_HONOUR = "05"
+    INVALID_TRANSACTION = "12"
+    INVALID_AMOUNT = "13"
+    INVALID_CARD = "14"
+    ORIGINAL_NOT_FOUND = "25"
+    FORMAT_ERROR = "30"
+    INCORRECT_PIN = "55"
+    NOT_PERMITTED = "57"
+    SECURITY_VIOLATION = "63"
+    CRYPTOGRAM_FAILED = "82"
+    DUPLICATE = "94"
+    RECONCILIATION_ERROR = "95"
+    SYSTEM_MALFUNCTION = "96"
+
+
+RESPONSE_TEXT: dict[str, str] = {
+    "00": "APPROVED",
+    "03": "INVALID MERCHANT",
+    "05": "DO NOT HONOUR",
+    "12": "INVALID TRANSACTION",
+    "13": "INVALID AMOUNT",
+    "14": "INVALID CARD",
+    "25": "ORIGINAL NOT FOUND",
+    "30": "FORMAT ERROR",
+    "55": "INCORRECT PIN",
+    "57": "NOT PERMITTED",
+    "63": "SECURITY VIOLATION",
+    "82": "CARD CRYPTOGRAM FAILED",
+    "94": "DUPLICATE",
+    "95": "RECONCILE ERROR",
+    "96": "SYSTEM ERROR",
+}
+
+
+def response_text(code: str) -> str:
+    """A short display text for a response code (the code itself when unknown)."""
+    return RESPONSE_TEXT.get(code, f"DECLINED {code}")
+
+
+_POS_ENTRY_MODES = {
+    EntryMode.CHIP: "051",
+    EntryMode.CONTACTLESS: "071",
+    EntryMode.SWIPE: "901",
+    EntryMode.MANUAL: "011",
+}
+
+
+def pos_entry_mode(entry: EntryMode) -> str:
+    """DE 22: PAN entry 05 ICC, 07 contactless ICC, 90 full magnetic stripe, 01 manual; then 1 = PIN capable."""
+    return _POS_ENTRY_MODES[EntryMode(entry)]
+
+
+class AdditionalTag(StrEnum):
+    """Tags of the DE 63 additional data (docs/protocol.md)."""
+
+    ORIGINAL_RRN = "OR"
+    ORIGINAL_DATE = "OD"
+    REASON = "RC"
+    KSN = "KS"
+    PIN_KEY_BLOCK = "PK"
+    PIN_KEY_KCV = "PV"
+    MAC_KEY_BLOCK = "MK"
+    MAC_KEY_KCV = "MV"
+    CREDIT_CHANNEL = "CC"
+    CREDIT_DATE = "CD"
+    SETTLEMENT_TOTALS = "ST"
+
+
+class AdditionalDataError(ValueError):
+    """DE 63 is not a well-formed sequence of TAG LLL VALUE."""
+
+
+_TAG = re.compile(r"[A-Z0-9]{2}")
+
+
+def encode_additional_data(items: dict[str, str]) -> str:
+    """DE 63 text: each tag (2 characters), its value's length (3 digits), the value."""
+    parts = []
+    for tag, value in items.items():
+        if not _TAG.fullmatch(tag):
+            raise AdditionalDataError(f"DE 63 tag {tag!r} is not 2 upper-case letters or digits")
+        if len(value) > 999:
+            raise AdditionalDataError(f"DE 63 tag {tag}: value of {len(value)} characters, max 999")
+        parts.append(f"{tag}{len(value):03d}{value}")
+    return "".join(parts)
+
+
+def decode_additional_data(text: str) -> dict[str, str]:
+    """Parse DE 63; errors name the offset."""
+    items: dict[str, str] = {}
+    offset = 0
+    while offset < len(text):
+        header = text[offset:offset + 5]
+        if len(header) < 5 or not _TAG.fullmatch(header[:2]) or not header[2:].isdigit():
+            raise AdditionalDataError(f"DE 63: offset {offset}: expected a 2-character tag and 3 length digits")
+        length = int(header[2:])
+        value = text[offset + 5:offset + 5 + length]
+        if len(value) != length:
+            raise AdditionalDataError(f"DE 63: offset {offset}: tag {header[:2]} says {length} characters, "
+                                      f"{len(value)} remain")
+        items[header[:2]] = value
+        offset += 5 + length
+    return items
+
+
+def additional_data(message: Message) -> dict[str, str]:
+    """The DE 63 items of ``message`` (empty when absent)."""
+    value = message.get(63)
+    return decode_additional_data(value) if isinstance(value, str) else {}
+
+
+def transmission_datetime(moment: datetime) -> str:
+    """DE 7: MMDDhhmmss in UTC."""
+    return moment.astimezone(UTC).strftime("%m%d%H%M%S")
+
+
+def local_time(moment: datetime) -> str:
+    """DE 12: hhmmss (the terminal's clock is UTC: one time base for journal and messages)."""
+    return moment.astimezone(UTC).strftime("%H%M%S")
+
+
+def local_date(moment: datetime) -> str:
+    """DE 13: MMDD."""
+    return moment.astimezone(UTC).strftime("%m%d")
+
+
+def original_data_elements(mti: str, stan: int, moment: datetime) -> str:
+    """DE 90 (n 42): original MTI, STAN, DE 7, and 22 zeros (acquirer and forwarding IDs unused)."""
+    return f"{mti}{stan:06d}{transmission_datetime(moment)}" + "0" * 22
+
+
+def parse_original_data_elements(value: str) -> tuple[str, int, str]:
+    """Split DE 90 into the original MTI, STAN and DE 7."""
+    if len(value) != 42 or not value.isdigit():
+        raise ValueError("DE 90: expected 42 digits")
+    return value[:4], int(value[4:10]), value[10:20]
+
+
+def mac_field(message: Message) -> int:
+    """DE 64 when the message has no field above 64, else DE 128 (ISO 8583:1987 section 4.3)."""
+    return 128 if any(number > 64 for number in message.fields if number not in (64, 128)) else 64

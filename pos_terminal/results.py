@@ -1,0 +1,83 @@
+"""The outcome of one terminal operation, as scripts and the UI read it.
+
+:meth:`TxnResult.to_json` is the ``possim txn --json`` contract of design.md section 4:
+``response_code``, ``approved``, ``stan``, ``rrn``, ``invoice``, ``amount`` (minor units),
+``currency``, ``reversal`` (null or its outcome) and ``error`` for failures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+
+class Outcome(IntEnum):
+    """How the operation ended; the value is the command line's exit code."""
+
+    COMPLETED = 0
+    """The host answered (approved or declined)."""
+    REFUSED = 1
+    """The terminal refused it itself (wrong supervisor password, over-refund, card mismatch...)."""
+    COMMUNICATION_FAILED = 3
+    """No valid answer from the host (unreachable, timeout, garbled or MAC-failed response)."""
+
+
+@dataclass(frozen=True)
+class ReversalOutcome:
+    """What happened to the reversal a failed exchange left behind."""
+
+    status: str
+    """``acked`` (the host acknowledged it) or ``pending`` (still owed; sent again later)."""
+    attempts: int
+    response_code: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"status": self.status, "attempts": self.attempts, "response_code": self.response_code}
+
+
+@dataclass(frozen=True)
+class TxnResult:
+    """One operation's result. Never holds a full PAN: ``masked_pan`` only."""
+
+    operation: str
+    outcome: Outcome
+    response_code: str | None = None
+    stan: int | None = None
+    rrn: str | None = None
+    invoice: int | None = None
+    amount: int | None = None
+    currency: str | None = None
+    auth_code: str | None = None
+    masked_pan: str | None = None
+    reversal: ReversalOutcome | None = None
+    error: str | None = None
+    host_data: dict[str, Any] = field(default_factory=dict)
+    receipt: tuple[str, ...] = ()
+
+    @property
+    def approved(self) -> bool:
+        return self.outcome is Outcome.COMPLETED and self.response_code == "00"
+
+    @property
+    def exit_code(self) -> int:
+        return int(self.outcome)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``possim txn --json`` object."""
+        return {
+            "operation": self.operation,
+            "response_code": self.response_code,
+            "approved": self.approved,
+            "stan": self.stan,
+            "rrn": self.rrn,
+            "invoice": self.invoice,
+            "amount": self.amount,
+            "currency": self.currency,
+            "auth_code": self.auth_code,
+            "masked_pan": self.masked_pan,
+            "reversal": self.reversal.to_json() if self.reversal else None,
+            "error": self.error,
+            **({"host": self.host_data} if self.host_data else {}),
+            **({"receipt": list(self.receipt)} if self.receipt else {}),
+        }

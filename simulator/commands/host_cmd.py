@@ -1,0 +1,79 @@
+"""``possim host``: the acquirer host emulator on TCP or a serial port (design.md sections 1 and 4).
+
+``possim host --listen URL --data DIR [--rules FILE] [--dialect NAME]`` prints exactly
+``listening on URL`` (with the real port when the URL asks for port 0) as its first line on
+stdout, then serves until SIGINT or SIGTERM and exits 0. ``possim host report`` is reserved
+for a journal report (not available yet).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from pathlib import Path
+
+from simulator.commands.output import EXIT_BAD_INPUT, EXIT_OK, InputError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``possim host``."""
+    parser = subparsers.add_parser("host", help="run the acquirer host emulator (TCP or serial)")
+    parser.add_argument("--listen", help="channel URL, e.g. tcp://127.0.0.1:8583 (port 0: any free port) or "
+                                         "serial:///dev/ttyUSB0?baud=9600; default: host.toml, else "
+                                         "tcp://127.0.0.1:8583")
+    parser.add_argument("--data", default=".", help="data folder: host.toml, journal, keys (default: .)")
+    parser.add_argument("--rules", help="TOML file of scripted behaviour (docs/host-rules.md)")
+    parser.add_argument("--dialect", help="ISO 8583 dialect name (default: host.toml, else terminal87)")
+    parser.set_defaults(handler=run)
+    commands = parser.add_subparsers(dest="host_command", required=False)
+    report = commands.add_parser("report", help="summarise the host journal (reserved, not available yet)")
+    report.set_defaults(handler=run_report)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until SIGINT/SIGTERM; exit 0 on a clean shutdown."""
+    return asyncio.run(serve_until_signalled(args))
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """Reserved sub-command."""
+    sys.stderr.write("possim host report: not available yet\n")
+    return EXIT_BAD_INPUT
+
+
+async def serve_until_signalled(args: argparse.Namespace, stop: asyncio.Event | None = None) -> int:
+    """Start the host, print the listening line, wait for a signal (or ``stop``), shut down cleanly."""
+    from dataclasses import replace
+
+    from iso8583 import dialect_names
+    from simulator.host.config import load_host_config
+    from simulator.host.rules import load_rules
+    from simulator.host.server import HostServer
+
+    config = load_host_config(Path(args.data))
+    if args.dialect:
+        if args.dialect not in dialect_names():
+            raise InputError(f"unknown dialect {args.dialect!r}; known: {', '.join(dialect_names())}")
+        config = replace(config, dialect=args.dialect)
+    rules = load_rules(args.rules) if args.rules else None
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    installed = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # platforms without signal handlers
+            loop.add_signal_handler(signum, stop.set)
+            installed.append(signum)
+    server = HostServer(config, listen=args.listen, rules=rules)
+    try:
+        url = await server.start()
+        sys.stdout.write(f"listening on {url}\n")
+        sys.stdout.flush()
+        await stop.wait()
+    finally:
+        await server.stop()
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+    return EXIT_OK

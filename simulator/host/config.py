@@ -1,0 +1,254 @@
+"""Configuration of the acquirer host emulator: where it keeps its data, how it listens, whom it knows.
+
+A data folder with no ``host.toml`` gets the documented test defaults (design.md section 4),
+the same as the terminal's, so the two work together out of the box: one terminal
+``POSSIM01`` / ``POSSIM000000001`` with the public test keys of :mod:`pos_terminal.defaults`.
+
+``DATA/host.toml`` (every key optional; hex keys are TEST keys, a real host keeps its keys in
+an HSM, never in a file)::
+
+    dialect = "terminal87"                # iso8583 dialect name
+    listen = "tcp://127.0.0.1:8583"       # channel URL (tcp://HOST:PORT or a serial URL)
+
+    [refund_credit]                       # when a refund reaches the cardholder
+    default_channel = "BT"                # RT (real-time) or BT (batch), for brands not listed
+    batch_days = 2                        # BT: credit on T+N business days (Mon-Fri)
+    holidays = ["2025-12-25"]             # dates that are not business days
+    [refund_credit.channels]              # per card brand (visa, mastercard, amex, discover, unionpay, jcb)
+    visa = "RT"
+    mastercard = "RT"
+
+    [[terminals]]                         # replaces the default terminal table when present
+    terminal_id = "POSSIM01"              # DE 41, 8 characters
+    merchant_id = "POSSIM000000001"       # DE 42, 15 characters
+    tmk = "C1D0F8FB4958670DBA40AB1F3752EF0D"            # master/session: terminal master key
+    tdes_bdk = "0123456789ABCDEFFEDCBA9876543210"       # DUKPT TDES base derivation key
+    tdes_initial_ksn = "FFFF9876543210E00000"           # the KSNs this terminal may use (counter ignored)
+    aes_bdk = "FEDCBA9876543210F1F1F1F1F1F1F1F1"        # DUKPT AES base derivation key
+    aes_initial_key_id = "1234567890123456"             # the AES KSNs' initial key ID
+    allow_unmatched_refunds = false       # refunds without an original reference (DE 63 OR)
+
+Omitted terminal keys take the test defaults.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pos_terminal.defaults import MERCHANT_ID, TERMINAL_ID, TEST_KEYS
+
+CONFIG_FILE = "host.toml"
+DEFAULT_DIALECT = "terminal87"
+DEFAULT_LISTEN = "tcp://127.0.0.1:8583"
+DEFAULT_BATCH_DAYS = 2
+
+
+class HostConfigError(ValueError):
+    """``host.toml`` is malformed; the message names the key (never a key's value)."""
+
+
+class CreditChannel(StrEnum):
+    """How a refund reaches the cardholder (DE 63 tag CC)."""
+
+    REAL_TIME = "RT"
+    BATCH = "BT"
+
+
+@dataclass(frozen=True)
+class CreditModel:
+    """When a refund's money reaches the cardholder: a channel per card brand, T+N for batch."""
+
+    channels: dict[str, CreditChannel] = field(default_factory=lambda: {
+        "visa": CreditChannel.REAL_TIME,
+        "mastercard": CreditChannel.REAL_TIME,
+    })
+    default_channel: CreditChannel = CreditChannel.BATCH
+    batch_days: int = DEFAULT_BATCH_DAYS
+    holidays: frozenset[date] = frozenset()
+
+    def channel_for(self, brand: str | None) -> CreditChannel:
+        """The channel of ``brand`` (lower-case scheme name), else the default."""
+        return self.channels.get((brand or "").lower(), self.default_channel)
+
+    def credit_for(self, brand: str | None, today: date) -> tuple[CreditChannel, date]:
+        """The channel of ``brand`` and the expected credit date of a refund approved ``today``.
+
+        Real-time: the same day. Batch: ``batch_days`` business days later (Saturdays, Sundays
+        and ``holidays`` do not count).
+        """
+        channel = self.channel_for(brand)
+        if channel is CreditChannel.REAL_TIME:
+            return channel, today
+        day, remaining = today, self.batch_days
+        while remaining:
+            day += timedelta(days=1)
+            if day.weekday() < 5 and day not in self.holidays:
+                remaining -= 1
+        return channel, day
+
+
+@dataclass(frozen=True)
+class TerminalProfile:
+    """One terminal the host knows: its IDs, the host's copies of its keys, what it may do."""
+
+    terminal_id: str
+    merchant_id: str
+    tmk: bytes = field(default=TEST_KEYS.terminal_master_key, repr=False)
+    tdes_bdk: bytes = field(default=TEST_KEYS.tdes_bdk, repr=False)
+    tdes_initial_ksn: bytes = TEST_KEYS.tdes_initial_ksn
+    aes_bdk: bytes = field(default=TEST_KEYS.aes_bdk, repr=False)
+    aes_initial_key_id: bytes = TEST_KEYS.aes_initial_key_id
+    allow_unmatched_refunds: bool = False
+
+
+def default_terminals() -> dict[str, TerminalProfile]:
+    """The test default: terminal POSSIM01 of merchant POSSIM000000001 with the test keys."""
+    return {TERMINAL_ID: TerminalProfile(TERMINAL_ID, MERCHANT_ID)}
+
+
+@dataclass(frozen=True)
+class HostConfig:
+    """Everything the host needs to run; see the module docstring for ``host.toml``."""
+
+    data_dir: Path
+    dialect: str = DEFAULT_DIALECT
+    listen: str = DEFAULT_LISTEN
+    credit: CreditModel = field(default_factory=CreditModel)
+    terminals: dict[str, TerminalProfile] = field(default_factory=default_terminals)
+
+    @property
+    def journal_path(self) -> Path:
+        """The host journal (SQLite)."""
+        return self.data_dir / "host-journal.sqlite3"
+
+    @property
+    def kek_path(self) -> Path:
+        """The host key-encryption key (hex, mode 0600)."""
+        return self.data_dir / "host.kek"
+
+    @property
+    def keystore_path(self) -> Path:
+        """Session keys as TR-31 blocks under the host KEK."""
+        return self.data_dir / "host-keys.json"
+
+
+def load_host_config(data_dir: Path | str) -> HostConfig:
+    """``DATA/host.toml`` when present, else the test defaults."""
+    data_dir = Path(data_dir)
+    path = data_dir / CONFIG_FILE
+    if not path.exists():
+        return HostConfig(data_dir=data_dir)
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise HostConfigError(f"{path}: cannot read host configuration ({exc})") from None
+    return parse_host_config(document, data_dir)
+
+
+def parse_host_config(document: dict[str, Any], data_dir: Path) -> HostConfig:
+    """A HostConfig from a parsed ``host.toml`` document."""
+    default_unmatched = _bool(document, "allow_unmatched_refunds", False, "")
+    terminals = default_terminals()
+    if "terminals" in document:
+        entries = document["terminals"]
+        if not isinstance(entries, list) or not entries:
+            raise HostConfigError("terminals: expected a non-empty array of tables ([[terminals]])")
+        terminals = {}
+        for index, entry in enumerate(entries):
+            profile = _terminal(entry, f"terminals[{index}]", default_unmatched)
+            terminals[profile.terminal_id] = profile
+    elif default_unmatched:
+        terminals = {tid: TerminalProfile(p.terminal_id, p.merchant_id, allow_unmatched_refunds=True)
+                     for tid, p in terminals.items()}
+    return HostConfig(
+        data_dir=data_dir,
+        dialect=_str(document, "dialect", DEFAULT_DIALECT, ""),
+        listen=_str(document, "listen", DEFAULT_LISTEN, ""),
+        credit=_credit(document.get("refund_credit", {})),
+        terminals=terminals,
+    )
+
+
+def _str(table: dict[str, Any], key: str, default: str, where: str) -> str:
+    value = table.get(key, default)
+    if not isinstance(value, str):
+        raise HostConfigError(f"{where}{key}: expected a string")
+    return value
+
+
+def _bool(table: dict[str, Any], key: str, default: bool, where: str) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise HostConfigError(f"{where}{key}: expected true or false")
+    return value
+
+
+def _hex(table: dict[str, Any], key: str, default: bytes, lengths: tuple[int, ...], where: str) -> bytes:
+    if key not in table:
+        return default
+    value = table[key]
+    try:
+        raw = bytes.fromhex(value) if isinstance(value, str) else None
+    except ValueError:
+        raw = None
+    if raw is None or len(raw) not in lengths:
+        sizes = " or ".join(str(2 * n) for n in lengths)
+        raise HostConfigError(f"{where}{key}: expected {sizes} hex digits")
+    return raw
+
+
+def _channel(value: object, where: str) -> CreditChannel:
+    try:
+        return CreditChannel(str(value).upper())
+    except ValueError:
+        raise HostConfigError(f"{where}: expected RT or BT") from None
+
+
+def _credit(table: object) -> CreditModel:
+    if not isinstance(table, dict):
+        raise HostConfigError("refund_credit: expected a table")
+    model = CreditModel()
+    channels = dict(model.channels)
+    raw_channels = table.get("channels", {})
+    if not isinstance(raw_channels, dict):
+        raise HostConfigError("refund_credit.channels: expected a table of brand = \"RT\" | \"BT\"")
+    for brand, value in raw_channels.items():
+        channels[brand.lower()] = _channel(value, f"refund_credit.channels.{brand}")
+    days = table.get("batch_days", DEFAULT_BATCH_DAYS)
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 60:
+        raise HostConfigError("refund_credit.batch_days: expected an integer 0..60")
+    holidays = table.get("holidays", [])
+    try:
+        parsed = frozenset(h if isinstance(h, date) else date.fromisoformat(h) for h in holidays)
+    except (TypeError, ValueError):
+        raise HostConfigError("refund_credit.holidays: expected dates YYYY-MM-DD") from None
+    default = _channel(table["default_channel"], "refund_credit.default_channel") if "default_channel" in table \
+        else model.default_channel
+    return CreditModel(channels=channels, default_channel=default, batch_days=days, holidays=parsed)
+
+
+def _terminal(entry: object, where: str, default_unmatched: bool) -> TerminalProfile:
+    if not isinstance(entry, dict):
+        raise HostConfigError(f"{where}: expected a table")
+    prefix = f"{where}."
+    terminal_id = _str(entry, "terminal_id", TERMINAL_ID, prefix)
+    merchant_id = _str(entry, "merchant_id", MERCHANT_ID, prefix)
+    if len(terminal_id) != 8:
+        raise HostConfigError(f"{prefix}terminal_id: expected 8 characters")
+    if len(merchant_id) != 15:
+        raise HostConfigError(f"{prefix}merchant_id: expected 15 characters")
+    return TerminalProfile(
+        terminal_id=terminal_id,
+        merchant_id=merchant_id,
+        tmk=_hex(entry, "tmk", TEST_KEYS.terminal_master_key, (16, 24), prefix),
+        tdes_bdk=_hex(entry, "tdes_bdk", TEST_KEYS.tdes_bdk, (16, 24), prefix),
+        tdes_initial_ksn=_hex(entry, "tdes_initial_ksn", TEST_KEYS.tdes_initial_ksn, (10,), prefix),
+        aes_bdk=_hex(entry, "aes_bdk", TEST_KEYS.aes_bdk, (16, 24, 32), prefix),
+        aes_initial_key_id=_hex(entry, "aes_initial_key_id", TEST_KEYS.aes_initial_key_id, (8,), prefix),
+        allow_unmatched_refunds=_bool(entry, "allow_unmatched_refunds", default_unmatched, prefix),
+    )

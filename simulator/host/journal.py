@@ -1,0 +1,437 @@
+"""The host journal: every message, every transaction, every movement of money, in one SQLite file.
+
+SQLite in WAL mode with ``synchronous=FULL``: a committed request survives a crash or a pulled
+plug. The host handles one request in one SQLite transaction (:meth:`HostJournal.atomic`), so
+its transaction row, its ledger rows and its stored response are committed together or not at
+all: a crash can never leave money moved without the response that a retransmission must get.
+
+Tables:
+
+* ``messages``: every message in and out: time (UTC ISO 8601), peer, direction, terminal, STAN,
+  MTI and the masked dump (:func:`iso8583.render_text`); undecodable frames with their length
+  and the reason only (their bytes may hold a PAN).
+* ``transactions``: one row per financial request (and reversal) with its outcome. PANs appear
+  only masked (first 6 + last 4) and as an HMAC fingerprint for "same card" checks.
+* ``ledger``: one row per movement of money from the cardholder's point of view: ``debit``
+  (a sale) or ``credit`` (a refund), and the counter-entries of reversals and voids, each
+  naming the entry it undoes (``counter_of``), so a test can see a movement undone.
+* ``responses``: the encoded response to each answered request, keyed by (terminal, STAN,
+  DE 7, response MTI), for retransmissions.
+* ``sessions``: master/session key deliveries per terminal: the key blocks as sent (TR-31 under
+  the terminal master key) and their check values.
+* ``counters``: the RRN counter.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+
+RRN_DIGITS = 12
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY,
+    time TEXT NOT NULL,
+    peer TEXT NOT NULL,
+    direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    terminal_id TEXT,
+    stan TEXT,
+    mti TEXT,
+    dump TEXT,
+    note TEXT
+);
+CREATE TABLE IF NOT EXISTS transactions (
+    id INTEGER PRIMARY KEY,
+    time TEXT NOT NULL,
+    terminal_id TEXT NOT NULL,
+    stan TEXT NOT NULL,
+    transmission_time TEXT NOT NULL,
+    local_date TEXT,
+    mti TEXT NOT NULL,
+    processing_code TEXT,
+    amount INTEGER,
+    currency TEXT,
+    masked_pan TEXT,
+    card_fingerprint TEXT,
+    rrn TEXT UNIQUE,
+    auth_code TEXT,
+    response_code TEXT NOT NULL,
+    status TEXT NOT NULL,
+    original_id INTEGER REFERENCES transactions(id),
+    original_rrn TEXT,
+    reason TEXT,
+    credit_channel TEXT,
+    credit_date TEXT,
+    invoice TEXT,
+    batch TEXT
+);
+CREATE INDEX IF NOT EXISTS transactions_request
+    ON transactions (terminal_id, stan, transmission_time, mti);
+CREATE INDEX IF NOT EXISTS transactions_original ON transactions (original_id);
+CREATE TABLE IF NOT EXISTS ledger (
+    id INTEGER PRIMARY KEY,
+    time TEXT NOT NULL,
+    transaction_id INTEGER NOT NULL REFERENCES transactions(id),
+    terminal_id TEXT NOT NULL,
+    direction TEXT NOT NULL CHECK (direction IN ('debit', 'credit')),
+    cause TEXT NOT NULL,
+    amount INTEGER NOT NULL CHECK (amount >= 0),
+    currency TEXT,
+    counter_of INTEGER UNIQUE REFERENCES ledger(id)
+);
+CREATE TABLE IF NOT EXISTS responses (
+    terminal_id TEXT NOT NULL,
+    stan TEXT NOT NULL,
+    transmission_time TEXT NOT NULL,
+    mti_class TEXT NOT NULL,
+    request_digest TEXT NOT NULL,
+    response BLOB NOT NULL,
+    time TEXT NOT NULL,
+    PRIMARY KEY (terminal_id, stan, transmission_time, mti_class)
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    id INTEGER PRIMARY KEY,
+    time TEXT NOT NULL,
+    terminal_id TEXT NOT NULL,
+    pin_key_block TEXT NOT NULL,
+    pin_key_kcv TEXT NOT NULL,
+    mac_key_block TEXT NOT NULL,
+    mac_key_kcv TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS counters (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+"""
+
+
+class Status(StrEnum):
+    """What became of a transaction."""
+
+    APPROVED = "approved"
+    DECLINED = "declined"
+    REVERSED = "reversed"
+    VOIDED = "voided"
+
+
+class Direction(StrEnum):
+    """A ledger movement from the cardholder's point of view."""
+
+    DEBIT = "debit"
+    CREDIT = "credit"
+
+    @property
+    def opposite(self) -> Direction:
+        return Direction.CREDIT if self is Direction.DEBIT else Direction.DEBIT
+
+
+class Cause(StrEnum):
+    """Why money moved."""
+
+    SALE = "sale"
+    REFUND = "refund"
+    REVERSAL = "reversal"
+    VOID = "void"
+
+
+@dataclass(frozen=True)
+class TransactionRecord:
+    """One row of ``transactions``; ``id`` is None until inserted."""
+
+    time: str
+    terminal_id: str
+    stan: str
+    transmission_time: str
+    mti: str
+    response_code: str
+    status: Status
+    local_date: str | None = None
+    processing_code: str | None = None
+    amount: int | None = None
+    currency: str | None = None
+    masked_pan: str | None = None
+    card_fingerprint: str | None = None
+    rrn: str | None = None
+    auth_code: str | None = None
+    original_id: int | None = None
+    original_rrn: str | None = None
+    reason: str | None = None
+    credit_channel: str | None = None
+    credit_date: str | None = None
+    invoice: str | None = None
+    batch: str | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One row of ``ledger``."""
+
+    id: int
+    time: str
+    transaction_id: int
+    terminal_id: str
+    direction: Direction
+    cause: Cause
+    amount: int
+    currency: str | None
+    counter_of: int | None
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """An answered request's response bytes and the digest of the request it answered."""
+
+    request_digest: str
+    response: bytes
+
+
+_TXN_COLUMNS = tuple(f.name for f in fields(TransactionRecord) if f.name != "id")
+
+
+def iso_time(moment: datetime) -> str:
+    """UTC ISO 8601, the journal's time format."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+class HostJournal:
+    """The host's SQLite journal (see the module docstring). Not shared between threads."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(_SCHEMA)
+        self._depth = 0
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """One SQLite transaction (nested calls join the outer one); rolled back on any exception."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self._db.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        self._db.execute("COMMIT")
+
+    # -- messages -----------------------------------------------------------------------------
+
+    def record_message(
+        self,
+        *,
+        time: datetime,
+        peer: str,
+        direction: str,
+        terminal_id: str | None = None,
+        stan: str | None = None,
+        mti: str | None = None,
+        dump: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Journal one message in or out (``dump`` must already be masked)."""
+        self._db.execute(
+            "INSERT INTO messages (time, peer, direction, terminal_id, stan, mti, dump, note)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (iso_time(time), peer, direction, terminal_id, stan, mti, dump, note),
+        )
+
+    def messages(self) -> list[sqlite3.Row]:
+        """Every journaled message, oldest first."""
+        return self._db.execute("SELECT * FROM messages ORDER BY id").fetchall()
+
+    # -- transactions -------------------------------------------------------------------------
+
+    def insert_transaction(self, record: TransactionRecord) -> int:
+        """Insert ``record`` and return its id."""
+        values = [getattr(record, name) for name in _TXN_COLUMNS]
+        cursor = self._db.execute(
+            f"INSERT INTO transactions ({', '.join(_TXN_COLUMNS)}) VALUES ({', '.join('?' * len(values))})",
+            values,
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def set_status(self, transaction_id: int, status: Status) -> None:
+        """Change a transaction's status (reversed, voided, or approved again when a void is undone)."""
+        self._db.execute("UPDATE transactions SET status = ? WHERE id = ?", (status.value, transaction_id))
+
+    def transaction(self, transaction_id: int) -> TransactionRecord | None:
+        """The transaction with ``transaction_id``."""
+        row = self._db.execute("SELECT * FROM transactions WHERE id = ?", (transaction_id,)).fetchone()
+        return _record(row)
+
+    def find_by_rrn(self, terminal_id: str, rrn: str) -> TransactionRecord | None:
+        """The transaction of ``terminal_id`` the host gave ``rrn``."""
+        row = self._db.execute(
+            "SELECT * FROM transactions WHERE terminal_id = ? AND rrn = ?", (terminal_id, rrn)
+        ).fetchone()
+        return _record(row)
+
+    def find_by_request(self, terminal_id: str, mti: str, stan: str, transmission_time: str) -> TransactionRecord | None:
+        """The transaction of the request (MTI, STAN, DE 7) of ``terminal_id`` (the latest if several)."""
+        row = self._db.execute(
+            "SELECT * FROM transactions WHERE terminal_id = ? AND mti = ? AND stan = ? AND transmission_time = ?"
+            " ORDER BY id DESC LIMIT 1",
+            (terminal_id, mti, stan, transmission_time),
+        ).fetchone()
+        return _record(row)
+
+    def refunded_amount(self, original_id: int) -> int:
+        """The sum of approved (not voided, not reversed) refunds of the transaction ``original_id``."""
+        row = self._db.execute(
+            "SELECT COALESCE(SUM(amount), 0) FROM transactions"
+            " WHERE original_id = ? AND mti = '0200' AND processing_code = '200000' AND status = 'approved'",
+            (original_id,),
+        ).fetchone()
+        return int(row[0])
+
+    def transactions(self, terminal_id: str | None = None) -> list[TransactionRecord]:
+        """Every transaction (of ``terminal_id``), oldest first."""
+        if terminal_id is None:
+            rows = self._db.execute("SELECT * FROM transactions ORDER BY id").fetchall()
+        else:
+            rows = self._db.execute(
+                "SELECT * FROM transactions WHERE terminal_id = ? ORDER BY id", (terminal_id,)
+            ).fetchall()
+        return [r for r in map(_record, rows) if r is not None]
+
+    # -- ledger -------------------------------------------------------------------------------
+
+    def add_ledger_entry(
+        self,
+        *,
+        time: datetime,
+        transaction_id: int,
+        terminal_id: str,
+        direction: Direction,
+        cause: Cause,
+        amount: int,
+        currency: str | None,
+        counter_of: int | None = None,
+    ) -> int:
+        """Record one movement of money; ``counter_of`` names the entry it undoes."""
+        cursor = self._db.execute(
+            "INSERT INTO ledger (time, transaction_id, terminal_id, direction, cause, amount, currency, counter_of)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (iso_time(time), transaction_id, terminal_id, direction.value, cause.value, amount, currency, counter_of),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def live_entries(self, transaction_id: int) -> list[LedgerEntry]:
+        """The movements of ``transaction_id`` still in force, as the entries a new counter-entry must undo.
+
+        Each entry of the transaction starts a chain (entry, its counter-entry, the counter of that...);
+        the movement is in force when the chain ends on an entry of the starting direction, and that
+        last entry is the one to counter (a sale voided, the void reversed, then voided again).
+        """
+        live = []
+        for start in map(_entry, self._db.execute(
+                "SELECT * FROM ledger WHERE transaction_id = ? ORDER BY id", (transaction_id,)).fetchall()):
+            tail = start
+            while (row := self._db.execute("SELECT * FROM ledger WHERE counter_of = ?", (tail.id,)).fetchone()):
+                tail = _entry(row)
+            if tail.direction is start.direction:
+                live.append(tail)
+        return live
+
+    def ledger(self, terminal_id: str | None = None) -> list[LedgerEntry]:
+        """Every ledger entry (of ``terminal_id``), oldest first."""
+        if terminal_id is None:
+            rows = self._db.execute("SELECT * FROM ledger ORDER BY id").fetchall()
+        else:
+            rows = self._db.execute("SELECT * FROM ledger WHERE terminal_id = ? ORDER BY id", (terminal_id,)).fetchall()
+        return [_entry(row) for row in rows]
+
+    def net_debit(self, terminal_id: str | None = None) -> int:
+        """Debits minus credits: what the cardholders of ``terminal_id`` have paid, net."""
+        return sum(e.amount if e.direction is Direction.DEBIT else -e.amount for e in self.ledger(terminal_id))
+
+    # -- stored responses ---------------------------------------------------------------------
+
+    def store_response(
+        self, *, terminal_id: str, stan: str, transmission_time: str, mti_class: str, request_digest: str,
+        response: bytes, time: datetime,
+    ) -> None:
+        """Keep the response bytes of an answered request for its retransmissions."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO responses"
+            " (terminal_id, stan, transmission_time, mti_class, request_digest, response, time)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (terminal_id, stan, transmission_time, mti_class, request_digest, response, iso_time(time)),
+        )
+
+    def stored_response(self, terminal_id: str, stan: str, transmission_time: str, mti_class: str) -> StoredResponse | None:
+        """The stored response to (terminal, STAN, DE 7, response MTI), if any."""
+        row = self._db.execute(
+            "SELECT request_digest, response FROM responses"
+            " WHERE terminal_id = ? AND stan = ? AND transmission_time = ? AND mti_class = ?",
+            (terminal_id, stan, transmission_time, mti_class),
+        ).fetchone()
+        return None if row is None else StoredResponse(row[0], bytes(row[1]))
+
+    # -- sessions and counters ----------------------------------------------------------------
+
+    def record_session(
+        self, *, time: datetime, terminal_id: str, pin_key_block: str, pin_key_kcv: str, mac_key_block: str,
+        mac_key_kcv: str,
+    ) -> None:
+        """Journal a session key delivery (blocks as sent, wrapped under the terminal master key)."""
+        self._db.execute(
+            "INSERT INTO sessions (time, terminal_id, pin_key_block, pin_key_kcv, mac_key_block, mac_key_kcv)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (iso_time(time), terminal_id, pin_key_block, pin_key_kcv, mac_key_block, mac_key_kcv),
+        )
+
+    def sessions(self, terminal_id: str) -> list[sqlite3.Row]:
+        """The session key deliveries of ``terminal_id``, oldest first."""
+        return self._db.execute("SELECT * FROM sessions WHERE terminal_id = ? ORDER BY id", (terminal_id,)).fetchall()
+
+    def next_rrn(self) -> str:
+        """A new retrieval reference number: 12 digits, never given before by this journal."""
+        with self.atomic():
+            self._db.execute("INSERT OR IGNORE INTO counters (name, value) VALUES ('rrn', 0)")
+            self._db.execute("UPDATE counters SET value = value + 1 WHERE name = 'rrn'")
+            value = int(self._db.execute("SELECT value FROM counters WHERE name = 'rrn'").fetchone()[0])
+        return f"{value % 10**RRN_DIGITS:0{RRN_DIGITS}d}"
+
+
+def _record(row: sqlite3.Row | None) -> TransactionRecord | None:
+    if row is None:
+        return None
+    values = {name: row[name] for name in _TXN_COLUMNS}
+    values["status"] = Status(values["status"])
+    return TransactionRecord(**values, id=row["id"])
+
+
+def _entry(row: sqlite3.Row) -> LedgerEntry:
+    return LedgerEntry(
+        id=row["id"], time=row["time"], transaction_id=row["transaction_id"], terminal_id=row["terminal_id"],
+        direction=Direction(row["direction"]), cause=Cause(row["cause"]), amount=row["amount"],
+        currency=row["currency"], counter_of=row["counter_of"],
+    )

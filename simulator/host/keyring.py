@@ -1,0 +1,150 @@
+"""The host's keys: session keys of master/session terminals, DUKPT derivation, card fingerprints.
+
+Session keys at rest are TR-31 blocks in a :class:`keys.keystore.KeyStore` under the host KEK
+(``DATA/host.kek``, created on first use, mode 0600); they are delivered to the terminal as
+TR-31 version B blocks under its terminal master key. DUKPT keys are derived per request from
+the BDK and the KSN the request carries (DE 63 tag KS); the KSN must belong to the terminal
+(its initial KSN or initial key ID), else the request is refused as a security violation.
+
+Card fingerprints are HMAC-SHA256 of the PAN under a key derived from the host KEK, so the
+journal can tell "same card" without holding a PAN.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass, field
+
+from iso8583.dialect import Dialect
+from keys import dukpt_aes, dukpt_tdes, tr31
+from keys.errors import CryptoError
+from keys.hexutil import to_hex
+from keys.kcv import kcv_tdes
+from keys.keystore import KeyStore, load_or_create_kek
+from keys.primitives import adjust_odd_parity
+from pos_terminal.security import (
+    MessageKeys,
+    dukpt_aes_keys,
+    dukpt_tdes_keys,
+    mksk_keys,
+    pin_block_format_for,
+)
+from simulator.host.config import HostConfig, TerminalProfile
+
+log = logging.getLogger(__name__)
+
+TDES_KSN_HEX = 20
+AES_KSN_HEX = 24
+SESSION_KEY_LENGTH = 16
+
+
+class KeyResolutionError(ValueError):
+    """The keys protecting a request cannot be established (no session, foreign KSN...)."""
+
+
+class MalformedKsnError(KeyResolutionError):
+    """DE 63 tag KS is not 20 or 24 hex digits: a format error rather than a security one."""
+
+
+@dataclass(frozen=True)
+class SessionDelivery:
+    """New master/session keys: the key blocks and check values for DE 63 PK/PV/MK/MV."""
+
+    keys: MessageKeys = field(repr=False)
+    pin_key_block: str
+    pin_key_kcv: str
+    mac_key_block: str
+    mac_key_kcv: str
+
+
+def _fresh_tdes_key() -> bytes:
+    return adjust_odd_parity(secrets.token_bytes(SESSION_KEY_LENGTH))
+
+
+class HostKeyring:
+    """Key material of the host for every terminal it knows (one instance per host)."""
+
+    def __init__(self, config: HostConfig, dialect: Dialect) -> None:
+        kek = load_or_create_kek(config.kek_path)
+        self._store = KeyStore.open(config.keystore_path, kek)
+        self._fingerprint_key = hmac.new(kek, b"possim host card fingerprint", hashlib.sha256).digest()
+        self._pin_format = pin_block_format_for(dialect)
+        self._sessions: dict[str, MessageKeys] = {}
+
+    # -- master/session -------------------------------------------------------------------
+
+    @staticmethod
+    def _names(terminal_id: str) -> tuple[str, str]:
+        return f"session/{terminal_id}/pin", f"session/{terminal_id}/mac"
+
+    def new_session(self, profile: TerminalProfile) -> SessionDelivery:
+        """Generate a TPK and a TAK, keep them under the host KEK, and wrap them under the TMK."""
+        tpk, tak = _fresh_tdes_key(), _fresh_tdes_key()
+        pin_name, mac_name = self._names(profile.terminal_id)
+        self._store.put(pin_name, tpk, "P0", "T", "E")
+        self._store.put(mac_name, tak, "M3", "T", "C")
+        pin_header = tr31.KeyBlockHeader(version_id="B", key_usage="P0", algorithm="T", mode_of_use="E")
+        mac_header = tr31.KeyBlockHeader(version_id="B", key_usage="M3", algorithm="T", mode_of_use="C")
+        keys = mksk_keys(tpk, tak)
+        self._sessions[profile.terminal_id] = keys
+        log.info("new session keys for terminal %s (PIN key KCV %s, MAC key KCV %s)", profile.terminal_id,
+                 to_hex(kcv_tdes(tpk)), to_hex(kcv_tdes(tak)))
+        return SessionDelivery(
+            keys=keys,
+            pin_key_block=tr31.wrap(profile.tmk, pin_header, tpk),
+            pin_key_kcv=to_hex(kcv_tdes(tpk)),
+            mac_key_block=tr31.wrap(profile.tmk, mac_header, tak),
+            mac_key_kcv=to_hex(kcv_tdes(tak)),
+        )
+
+    def session_keys(self, terminal_id: str) -> MessageKeys | None:
+        """The current master/session keys of ``terminal_id``, None before its first sign-on."""
+        cached = self._sessions.get(terminal_id)
+        if cached is not None:
+            return cached
+        pin_name, mac_name = self._names(terminal_id)
+        names = self._store.names()
+        if pin_name not in names or mac_name not in names:
+            return None
+        keys = mksk_keys(self._store.get(pin_name), self._store.get(mac_name))
+        self._sessions[terminal_id] = keys
+        return keys
+
+    # -- per request ----------------------------------------------------------------------
+
+    def request_keys(self, profile: TerminalProfile, ksn_hex: str | None) -> MessageKeys:
+        """The keys of one request: DUKPT from its KSN (20 hex: TDES, 24 hex: AES), else the session keys."""
+        if ksn_hex is None:
+            keys = self.session_keys(profile.terminal_id)
+            if keys is None:
+                raise KeyResolutionError(f"terminal {profile.terminal_id} has no session keys (not signed on)")
+            return keys
+        try:
+            ksn = bytes.fromhex(ksn_hex)
+        except ValueError:
+            raise MalformedKsnError("DE 63 KS is not hex") from None
+        try:
+            if len(ksn_hex) == TDES_KSN_HEX:
+                if dukpt_tdes.initial_ksn(ksn) != dukpt_tdes.initial_ksn(profile.tdes_initial_ksn):
+                    raise KeyResolutionError(f"KSN does not belong to terminal {profile.terminal_id}")
+                return dukpt_tdes_keys(dukpt_tdes.derive_keys(profile.tdes_bdk, ksn))
+            if len(ksn_hex) == AES_KSN_HEX:
+                if dukpt_aes.ksn_initial_key_id(ksn) != profile.aes_initial_key_id:
+                    raise KeyResolutionError(f"KSN does not belong to terminal {profile.terminal_id}")
+                initial = dukpt_aes.derive_initial_key(profile.aes_bdk, profile.aes_initial_key_id)
+                return dukpt_aes_keys(initial, ksn, self._pin_format)
+        except CryptoError as exc:
+            raise KeyResolutionError(f"DUKPT derivation failed: {exc}") from None
+        raise MalformedKsnError(f"DE 63 KS has {len(ksn_hex)} hex digits, expected 20 or 24")
+
+    def fingerprint(self, pan: str) -> str:
+        """HMAC-SHA256 of ``pan`` under the host's fingerprint key (hex, 32 characters)."""
+        return self.keyed_digest("PAN", pan)
+
+    def keyed_digest(self, *parts: str) -> str:
+        """HMAC-SHA256 of ``parts`` (joined unambiguously) under the fingerprint key: safe to journal."""
+        data = "\x1f".join(f"{len(part)}:{part}" for part in parts).encode("utf-8")
+        return hmac.new(self._fingerprint_key, data, hashlib.sha256).hexdigest()[:32]

@@ -1,0 +1,93 @@
+"""``possim host``: options, the listening line, and a clean exit on SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from iso8583 import decode, encode, get_dialect
+from iso8583.channels import connect
+from simulator.commands import host_cmd
+from simulator.commands.output import InputError
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="possim")
+    host_cmd.register(parser.add_subparsers(dest="command", required=True))
+    return parser
+
+
+def test_parser_accepts_the_documented_options(tmp_path: Path) -> None:
+    args = _parser().parse_args(["host", "--listen", "tcp://127.0.0.1:0", "--data", str(tmp_path),
+                                 "--rules", "r.toml", "--dialect", "iso87ascii"])
+    assert (args.listen, args.data, args.rules, args.dialect, args.handler) == (
+        "tcp://127.0.0.1:0", str(tmp_path), "r.toml", "iso87ascii", host_cmd.run)
+
+
+def test_report_sub_command_is_reserved() -> None:
+    args = _parser().parse_args(["host", "report"])
+    assert args.handler(args) == 2
+
+
+def test_unknown_dialect_is_bad_input(tmp_path: Path) -> None:
+    args = _parser().parse_args(["host", "--listen", "tcp://127.0.0.1:0", "--data", str(tmp_path),
+                                 "--dialect", "nope"])
+    with pytest.raises(InputError):
+        asyncio.run(host_cmd.serve_until_signalled(args))
+
+
+async def test_serves_an_echo_and_prints_the_real_url(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = _parser().parse_args(["host", "--listen", "tcp://127.0.0.1:0", "--data", str(tmp_path)])
+    stop = asyncio.Event()
+    task = asyncio.create_task(host_cmd.serve_until_signalled(args, stop))
+    for _ in range(100):
+        out = capsys.readouterr().out
+        if out:
+            break
+        await asyncio.sleep(0.02)
+    assert out.startswith("listening on tcp://127.0.0.1:") and not out.startswith("listening on tcp://127.0.0.1:0\n")
+    url = out.split()[2]
+    dialect = get_dialect("terminal87")
+    from iso8583 import Message
+
+    async with await connect(url) as channel:
+        await channel.send(encode(Message("0800", {7: "0314100000", 11: "000001", 41: "POSSIM01", 70: "301"}),
+                                  dialect))
+        assert decode(await channel.receive(5), dialect).get(39) == "00"
+    stop.set()
+    assert await task == 0
+
+
+def test_subprocess_prints_listening_first_and_exits_0_on_sigterm(tmp_path: Path) -> None:
+    runner = tmp_path / "run_host.py"
+    runner.write_text(textwrap.dedent("""
+        import argparse, sys
+        from simulator.commands import host_cmd
+        parser = argparse.ArgumentParser(prog="possim")
+        host_cmd.register(parser.add_subparsers(dest="command", required=True))
+        args = parser.parse_args(sys.argv[1:])
+        sys.exit(args.handler(args))
+    """))
+    process = subprocess.Popen(
+        [sys.executable, str(runner), "host", "--listen", "tcp://127.0.0.1:0", "--data", str(tmp_path / "data")],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert first.startswith("listening on tcp://127.0.0.1:")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

@@ -1,0 +1,72 @@
+"""Nothing a peer sends, and no bug in a handler, stops the host: 30 when answerable, else silence."""
+
+from __future__ import annotations
+
+import pytest
+
+from iso8583 import Message, encode
+from simulator.host import HostLogic, Outcome
+
+from .conftest import NOW, PEER, MiniTerminal
+
+
+def test_garbage_is_dropped_and_journaled(host: HostLogic) -> None:
+    decision = host.handle_bytes(b"\x01", now=NOW, peer=PEER)
+    assert decision.outcome is Outcome.DROP
+    assert "undecodable" in host.journal.messages()[0]["note"]
+
+
+def test_truncated_message_with_readable_stan_gets_30(terminal: MiniTerminal, host: HostLogic) -> None:
+    data = encode(terminal.financial("000000", 100), host.dialect)
+    decision = host.handle_bytes(data[:-3], now=NOW, peer=PEER)
+    assert (decision.response.mti, decision.response_code) == ("0210", "30")
+    assert decision.response.get(11) == f"{terminal.stan:06d}"
+
+
+def test_format_error_to_a_signed_on_terminal_is_signed(terminal: MiniTerminal, host: HostLogic) -> None:
+    data = encode(terminal.financial("000000", 100), host.dialect)
+    decision = host.handle_bytes(data[:-3], now=NOW, peer=PEER)
+    terminal.verify(decision)
+
+
+def test_handler_exception_answers_30_and_the_host_keeps_serving(
+    terminal: MiniTerminal, host: HostLogic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(*args: object) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(host, "_sale", boom)
+    assert terminal.sale().response_code == "30"
+    monkeypatch.undo()
+    assert terminal.sale().response_code == "00"
+
+
+def test_handler_exception_leaves_no_money_moved(
+    terminal: MiniTerminal, host: HostLogic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(*args: object) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(host.journal, "store_response", boom)
+    terminal.sale()
+    assert host.journal.ledger() == [] and host.journal.transactions() == []
+
+
+def test_unsupported_mti_is_12(terminal: MiniTerminal) -> None:
+    message = terminal.base("0600")
+    assert terminal.send(message).response_code == "12"
+
+
+def test_a_response_mti_is_not_answered(terminal: MiniTerminal) -> None:
+    message = terminal.base("0210")
+    assert terminal.send(message).outcome is Outcome.DROP
+
+
+def test_request_without_stan_is_dropped(host: HostLogic) -> None:
+    assert host.handle(Message("0200", {3: "000000"}), now=NOW, peer=PEER).outcome is Outcome.DROP
+
+
+def test_malformed_de63_is_a_format_error(terminal: MiniTerminal) -> None:
+    request = terminal.financial("200000", 100)
+    request.fields[63] = "OR9"
+    assert terminal.send(request).response_code == "30"
