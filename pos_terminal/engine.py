@@ -11,7 +11,9 @@ The engine is UI-free: the command line, the scenario runner and the device mode
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -20,7 +22,7 @@ from pathlib import Path
 from emv.errors import EmvError
 from emv.terminal import TerminalData, TransactionType, build_field55
 from emv import tlv
-from iso8583.channels import ChannelError, connect
+from iso8583.channels import BaseChannel, ChannelError, connect
 from iso8583.codec import decode, encode
 from iso8583.dialect import Dialect
 from iso8583.dialects import get_dialect
@@ -38,6 +40,8 @@ from pos_terminal.keyring import TerminalKeyring
 from pos_terminal.protocol import (
     AdditionalDataError,
     AdditionalTag,
+    BatchTotals,
+    TotalsKind,
     Mti,
     NetworkCode,
     ProcessingCode,
@@ -47,6 +51,7 @@ from pos_terminal.protocol import (
 )
 from pos_terminal.records import MessageDirection, NewTransaction, TransactionRecord, TxnStatus, TxnType
 from pos_terminal.results import Outcome, ReversalOutcome, TxnResult
+from pos_terminal.settlement import batch_entries, batch_totals, report_lines, settlement_report
 from pos_terminal.security import (
     KeyScheme,
     MessageKeys,
@@ -67,6 +72,10 @@ class TerminalRefusal(Exception):
 
 class CommunicationFailure(Exception):
     """No usable answer from the host: unreachable, timed out, garbled, or failed its MAC."""
+
+
+class HostUnreachable(CommunicationFailure):
+    """No connection to the host could be made: nothing was sent."""
 
 
 def _utc_now() -> datetime:
@@ -132,14 +141,23 @@ class TerminalEngine:
             render_text(message, self.dialect), transaction_id=txn_id, now=self._clock(),
         )
 
-    async def _exchange(self, request: Message, keys: MessageKeys | None, txn_id: int | None) -> Message:
-        """Send ``request`` (signed when ``keys`` are given) and return the verified response."""
-        signed = sign_request(request, self.dialect, keys) if keys else request
-        self._record(MessageDirection.OUT, signed, txn_id)
+    async def _open(self) -> BaseChannel:
+        """A connection to the host, or :class:`HostUnreachable`."""
         try:
-            channel = await connect(self.config.host_url, connect_timeout=self.config.connect_timeout)
+            return await connect(self.config.host_url, connect_timeout=self.config.connect_timeout)
         except (ChannelError, OSError) as error:
-            raise CommunicationFailure(f"host unreachable: {error}") from None
+            raise HostUnreachable(f"host unreachable: {error}") from None
+
+    async def _exchange(
+        self, request: Message, keys: MessageKeys | None, txn_id: int | None, channel: BaseChannel | None = None
+    ) -> Message:
+        """Send ``request`` (signed when ``keys`` are given) and return the verified response.
+
+        ``channel``, when given, is an already open connection (the exchange closes it).
+        """
+        signed = sign_request(request, self.dialect, keys) if keys else request
+        channel = channel or await self._open()
+        self._record(MessageDirection.OUT, signed, txn_id)
         try:
             await channel.send(encode(signed, self.dialect))
             raw = await channel.receive(timeout=self.config.response_timeout)
@@ -200,10 +218,14 @@ class TerminalEngine:
         return await self._then_flush(await self._network(NetworkCode.ECHO, "echo"))
 
     async def _then_flush(self, result: TxnResult) -> TxnResult:
-        if result.outcome is not Outcome.COMPLETED or not self.journal.pending_reversals():
+        """After a network exchange succeeded: send what is owed (reversals, then advices)."""
+        if result.outcome is not Outcome.COMPLETED:
             return result
-        outcomes = await self.flush_reversals()
-        return replace(result, reversal=outcomes[-1])
+        outcomes = await self.flush_reversals() if self.journal.pending_reversals() else []
+        if not outcomes or outcomes[-1].status == "acked":
+            with contextlib.suppress(CommunicationFailure):
+                await self.flush_advices()
+        return replace(result, reversal=outcomes[-1]) if outcomes else result
 
     async def _network(self, code: NetworkCode, operation: str) -> TxnResult:
         now = self._clock()
@@ -272,6 +294,112 @@ class TerminalEngine:
             return ReversalOutcome("acked", attempts, code)
         return ReversalOutcome("pending", attempts)
 
+    # ------------------------------------------------------------------ advices (store-and-forward)
+
+    async def flush_advices(self) -> int:
+        """Upload pending advices in the order they were queued; stop at the first failure (raised).
+
+        Each advice is marked as attempted before it is sent, so a resend (after a timeout or a
+        crash) goes out as a repeat (0221); the host applies an advice once. Returns how many
+        advices the host answered.
+        """
+        answered = 0
+        for advice in self.journal.pending_advices():
+            record = self.journal.get(advice.transaction_id)
+            repeat = advice.attempts > 0
+            self.journal.note_advice_attempt(advice.id, self._clock())
+            keys = await self._message_keys()
+            original = self.journal.get(record.original_id) if record.original_id else None
+            items = self._original_reference(original, None, None)
+            items[AdditionalTag.OFFLINE_APPROVAL] = record.auth_code or ""
+            if record.reason_code:
+                items[AdditionalTag.REASON] = record.reason_code
+            request = messages.advice_request(record, self.config, repeat=repeat, additional=self._with_ksn(keys, items))
+            response = await self._exchange(request, keys, record.id)
+            self.journal.acknowledge_advice(
+                advice.id, response_code=str(response[39]), rrn=_text_field(response, 37),
+                host_data=_credit_data(response), now=self._clock(),
+            )
+            answered += 1
+        return answered
+
+    def _offline_eligibility(self, new: NewTransaction) -> str | None:
+        """Why this refund cannot complete offline, or None when it can (docs/protocol.md, Store-and-forward)."""
+        if not self.config.offline_refunds:
+            return "offline refunds are not enabled"
+        if new.txn_type is not TxnType.REFUND or new.original_id is None:
+            return "only a matched refund can complete offline"
+        if new.amount > self.config.offline_amount_limit:
+            return f"offline limit: {new.amount} exceeds the offline refund limit {self.config.offline_amount_limit}"
+        queued = len(self.journal.pending_advices())
+        if queued >= self.config.offline_queue_limit:
+            return f"offline limit: {queued} advices already queued (limit {self.config.offline_queue_limit})"
+        return None
+
+    def _complete_offline(self, operation: str, new: NewTransaction, failure: HostUnreachable, base: dict) -> TxnResult:
+        """Host unreachable: approve the refund offline and queue its advice, or decline it offline."""
+        refusal = self._offline_eligibility(new)
+        if refusal is not None:
+            if self.config.offline_refunds and new.txn_type is TxnType.REFUND:
+                return TxnResult(operation, Outcome.REFUSED, error=f"declined offline: {refusal}", **base)
+            return TxnResult(operation, Outcome.COMMUNICATION_FAILED, error=str(failure), **base)
+        auth_code = f"Y3{secrets.randbelow(10_000):04d}"
+        record = self.journal.begin_offline_refund(new, now=self._clock(), auth_code=auth_code)
+        self.journal.record_event("offline_refund", {"invoice": record.invoice, "amount": record.amount},
+                                  now=self._clock())
+        return TxnResult(operation, Outcome.COMPLETED, response_code="Y3", stan=record.stan, invoice=record.invoice,
+                         auth_code=auth_code, offline=True, **base)
+
+    # ------------------------------------------------------------------ settlement
+
+    async def settle(self) -> TxnResult:
+        """Close the open batch with the host (docs/protocol.md, Settlement).
+
+        Reversals and advices go first; then 0500 with the totals; on 95 the batch is uploaded
+        transaction by transaction and settled again (960000); on 00 the batch closes and its
+        number increments. The result carries the settlement report.
+        """
+        batch = self.journal.current_batch()
+        try:
+            await self._flush_owed()
+            totals = batch_totals(self.journal, batch)
+            code = await self._send_settlement(batch, totals, after_upload=False)
+            uploaded = code == ResponseCode.RECONCILIATION_ERROR
+            if uploaded:
+                await self._upload_batch(batch)
+                code = await self._send_settlement(batch, totals, after_upload=True)
+        except CommunicationFailure as failure:
+            return TxnResult("settle", Outcome.COMMUNICATION_FAILED, error=str(failure), currency=self.config.currency)
+        closed = code == ResponseCode.APPROVED
+        if closed:
+            self.journal.close_batch()
+        self.journal.record_event("settlement", {"batch": batch, "response_code": code, "uploaded": uploaded},
+                                  now=self._clock())
+        report = settlement_report(self.journal, batch, totals, result="CLOSED" if closed else "OUT OF BALANCE",
+                                   uploaded=uploaded)
+        return TxnResult("settle", Outcome.COMPLETED, response_code=code, currency=self.config.currency,
+                         settlement=report, receipt=tuple(report_lines(report, self.config.currency)))
+
+    async def _send_settlement(self, batch: int, totals: BatchTotals, *, after_upload: bool) -> str:
+        keys = await self._message_keys()
+        request = messages.settlement_request(
+            self.journal.next_stan(), self._clock(), batch, totals.to_fields(), self.config,
+            after_upload=after_upload, additional=self._with_ksn(keys),
+        )
+        return str((await self._exchange(request, keys, None))[39])
+
+    async def _upload_batch(self, batch: int) -> None:
+        """0320 for every approved sale and refund of the batch; each must be answered 00."""
+        for record, kind in batch_entries(self.journal, batch):
+            if kind not in (TotalsKind.DEBIT, TotalsKind.CREDIT):
+                continue
+            keys = await self._message_keys()
+            items = {AdditionalTag.VOIDED: "1" if record.is_voided else "0"}
+            request = messages.batch_upload_request(record, self.config, self._with_ksn(keys, items))
+            response = await self._exchange(request, keys, record.id)
+            if response[39] != ResponseCode.APPROVED:
+                raise CommunicationFailure(f"batch upload of invoice {record.invoice:06d} refused: {response[39]}")
+
     # ------------------------------------------------------------------ financial transactions
 
     def _fingerprint(self, card: PresentedCard) -> str:
@@ -325,12 +453,7 @@ class TerminalEngine:
         except TerminalRefusal as refusal:
             return TxnResult("refund", Outcome.REFUSED, amount=request.amount, currency=self.config.currency,
                              masked_pan=request.card.masked_pan, error=str(refusal))
-        items: dict[str, str] = {}
-        rrn = original.rrn if original else request.original_rrn
-        if rrn:
-            items[AdditionalTag.ORIGINAL_RRN] = rrn
-            moment = original.transmitted_at if original else None
-            items[AdditionalTag.ORIGINAL_DATE] = moment.strftime("%m%d") if moment else (request.original_date or "")
+        items = self._original_reference(original, request.original_rrn, request.original_date)
         if request.reason:
             items[AdditionalTag.REASON] = request.reason
         new = self._new_transaction(TxnType.REFUND, request.amount, request.card, ProcessingCode.REFUND,
@@ -356,6 +479,17 @@ class TerminalEngine:
         code = ProcessingCode.VOID_SALE if original.txn_type is TxnType.SALE else ProcessingCode.VOID_REFUND
         new = self._new_transaction(TxnType.VOID, original.amount, None, code, original=original)
         return await self._financial("void", new, None, original_rrn=original.rrn)
+
+    @staticmethod
+    def _original_reference(
+        original: TransactionRecord | None, rrn: str | None, local_date: str | None
+    ) -> dict[str, str]:
+        """DE 63 OR / OD naming a refund's original sale (from the journal, else as the cashier typed it)."""
+        if original is not None:
+            rrn, local_date = original.rrn, original.transmitted_at.strftime("%m%d")
+        if not rrn:
+            return {}
+        return {AdditionalTag.ORIGINAL_RRN: rrn, AdditionalTag.ORIGINAL_DATE: local_date or ""}
 
     def _check_supervisor(self, password: str) -> None:
         if not self.config.verify_supervisor_password(password):
@@ -392,6 +526,13 @@ class TerminalEngine:
         if request.amount > remaining:
             raise TerminalRefusal(f"amount {request.amount} exceeds the refundable remainder {remaining}")
 
+    async def _flush_owed(self) -> None:
+        """Reversals, then advices, must reach the host before anything new (design.md section 3)."""
+        for outcome in await self.flush_reversals():
+            if outcome.status != "acked":
+                raise HostUnreachable("an earlier reversal is still pending: host unreachable")
+        await self.flush_advices()
+
     async def _financial(
         self, operation: str, new: NewTransaction, card: PresentedCard | None, *,
         pin: str | None = None, icc_kind: TransactionType | None = None,
@@ -400,10 +541,11 @@ class TerminalEngine:
         """Flush reversals, journal, send, and journal the outcome (or reverse)."""
         base = {"amount": new.amount, "currency": new.currency, "masked_pan": new.masked_pan or None}
         try:
-            for outcome in await self.flush_reversals():
-                if outcome.status != "acked":
-                    raise CommunicationFailure("an earlier reversal is still pending: host unreachable")
+            await self._flush_owed()
             keys = await self._message_keys()
+            channel = await self._open()
+        except HostUnreachable as failure:
+            return self._complete_offline(operation, new, failure, base)
         except CommunicationFailure as failure:
             return TxnResult(operation, Outcome.COMMUNICATION_FAILED, error=str(failure), **base)
         record = self.journal.begin_transaction(new, now=self._clock())
@@ -415,8 +557,9 @@ class TerminalEngine:
                 if card and icc_kind is not None else None,
                 additional=self._with_ksn(keys, additional), original_rrn=original_rrn,
             )
-            response = await self._exchange(request, keys, record.id)
+            response = await self._exchange(request, keys, record.id, channel)
         except (CommunicationFailure, CryptoError, EmvError, Iso8583Error) as failure:
+            await channel.close()
             reversal = await self._reverse(record)
             return TxnResult(operation, Outcome.COMMUNICATION_FAILED, stan=record.stan, invoice=record.invoice,
                              reversal=reversal, error=str(failure), **base)
@@ -426,15 +569,10 @@ class TerminalEngine:
         self, operation: str, record: TransactionRecord, response: Message, card: PresentedCard | None, base: dict
     ) -> TxnResult:
         code = str(response[39])
-        items = additional_data(response)
-        host_data = {key: items[tag] for key, tag in (("credit_channel", AdditionalTag.CREDIT_CHANNEL),
-                                                      ("credit_date", AdditionalTag.CREDIT_DATE)) if tag in items}
-        rrn = response.get(37)
-        auth = response.get(38)
+        host_data = _credit_data(response)
         completed = self.journal.complete_transaction(
             record.id, status=TxnStatus.APPROVED if code == ResponseCode.APPROVED else TxnStatus.DECLINED,
-            response_code=code, rrn=rrn if isinstance(rrn, str) else None,
-            auth_code=auth if isinstance(auth, str) and auth.strip() else None,
+            response_code=code, rrn=_text_field(response, 37), auth_code=_text_field(response, 38),
             host_data=host_data, now=self._clock(),
         )
         self._issuer_authentication(card, response)
@@ -451,3 +589,16 @@ class TerminalEngine:
         if issuer_data:
             arpc, arc = (issuer_data[:8], issuer_data[8:]) if len(issuer_data) == 10 else (issuer_data[:4], issuer_data[4:])
             card.chip.external_authenticate(arpc, arc)
+
+
+def _text_field(message: Message, number: int) -> str | None:
+    """A text field's value, or None when absent or blank."""
+    value = message.get(number)
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _credit_data(response: Message) -> dict[str, str]:
+    """What the host says about when a refund reaches the cardholder (DE 63 CC and CD)."""
+    items = additional_data(response)
+    names = (("credit_channel", AdditionalTag.CREDIT_CHANNEL), ("credit_date", AdditionalTag.CREDIT_DATE))
+    return {name: items[tag] for name, tag in names if tag in items}

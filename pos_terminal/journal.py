@@ -58,6 +58,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from pos_terminal.records import (
+    AdviceRecord,
     EventRecord,
     MessageDirection,
     MessageRecord,
@@ -145,6 +146,16 @@ _SCHEMA = (
         response_code   TEXT
     )""",
     "CREATE INDEX reversals_status ON reversals (status, id)",
+    """CREATE TABLE advices (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        transaction_id  INTEGER NOT NULL UNIQUE REFERENCES transactions(id),
+        attempts        INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        status          TEXT NOT NULL CHECK (status IN ('pending', 'acked')),
+        created_at      TEXT NOT NULL,
+        last_attempt_at TEXT,
+        response_code   TEXT
+    )""",
+    "CREATE INDEX advices_status ON advices (status, id)",
     """CREATE TABLE messages (
         id             INTEGER PRIMARY KEY AUTOINCREMENT,
         transaction_id INTEGER REFERENCES transactions(id),
@@ -309,6 +320,18 @@ def _reversal(row: sqlite3.Row) -> ReversalRecord:
         stan=row["stan"],
         transmitted_at=datetime.fromisoformat(row["transmitted_at"]),
         amount=row["amount"],
+        attempts=row["attempts"],
+        status=ReversalStatus(row["status"]),
+        created_at=datetime.fromisoformat(row["created_at"]),
+        last_attempt_at=_time_value(row["last_attempt_at"]),
+        response_code=row["response_code"],
+    )
+
+
+def _advice(row: sqlite3.Row) -> AdviceRecord:
+    return AdviceRecord(
+        id=row["id"],
+        transaction_id=row["transaction_id"],
         attempts=row["attempts"],
         status=ReversalStatus(row["status"]),
         created_at=datetime.fromisoformat(row["created_at"]),
@@ -496,6 +519,9 @@ class Journal:
             pending = db.execute("SELECT count(*) FROM reversals WHERE status = 'pending'").fetchone()[0]
             if pending:
                 raise JournalError(f"journal {self._path}: cannot close the batch, {pending} reversal(s) pending")
+            advices = db.execute("SELECT count(*) FROM advices WHERE status = 'pending'").fetchone()[0]
+            if advices:
+                raise JournalError(f"journal {self._path}: cannot close the batch, {advices} advice(s) pending")
             batch = self._counter(db, "batch") + 1
             db.execute("UPDATE counters SET value = ? WHERE name = 'batch'", (batch,))
             return batch
@@ -614,7 +640,7 @@ class Journal:
             raise JournalError(f"{label}: currency {new.currency} differs from the original's {original.currency}")
         refunds = db.execute(
             """SELECT coalesce(sum(CASE WHEN status = 'approved' AND voided_by IS NULL THEN amount END), 0),
-                      coalesce(sum(CASE WHEN status = 'pending' THEN amount END), 0)
+                      coalesce(sum(CASE WHEN status IN ('pending', 'offline') THEN amount END), 0)
                FROM transactions WHERE original_id = ? AND txn_type = 'refund'""",
             (original.id,),
         ).fetchone()
@@ -794,6 +820,98 @@ class Journal:
             raise JournalError(f"journal {self._path}: no reversal {reversal_id}")
         return _reversal(row)
 
+    # ----------------------------------------------------------------- advices (store-and-forward)
+
+    def begin_offline_refund(self, new: NewTransaction, *, now: datetime, auth_code: str) -> TransactionRecord:
+        """Journal a refund approved offline and queue its advice, in one commit.
+
+        The refund is checked against its original like an online one (it must
+        be a matched refund); its status is OFFLINE until the host answers the
+        advice, and its amount already counts as refunded.
+        """
+        if new.txn_type is not TxnType.REFUND or new.original_id is None:
+            raise ValueError("only a matched refund (with original_id) can complete offline")
+        _check_text(auth_code, "auth_code", 6, required=True)
+        stamp = _time_text(now)
+        with self._write("begin offline refund") as db:
+            batch = self._counter(db, "batch")
+            self._check_original(db, new, batch)
+            stan = self._advance(db, "stan")
+            invoice = self._advance(db, "invoice")
+            cursor = db.execute(
+                """INSERT INTO transactions (invoice, stan, batch, txn_type, status, amount, currency,
+                       masked_pan, card_fingerprint, card_brand, entry_mode, processing_code, mti,
+                       original_id, reason_code, auth_code, transmitted_at, created_at, updated_at, host_data)
+                   VALUES (?, ?, ?, 'refund', 'offline', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')""",
+                (invoice, stan, batch, new.amount, new.currency, new.masked_pan, new.card_fingerprint,
+                 new.card_brand, new.entry_mode, new.processing_code, new.mti, new.original_id, new.reason_code,
+                 auth_code, stamp, stamp, stamp),
+            )
+            txn_id = int(cursor.lastrowid)  # type: ignore[arg-type]
+            db.execute(
+                "INSERT INTO advices (transaction_id, attempts, status, created_at) VALUES (?, 0, 'pending', ?)",
+                (txn_id, stamp),
+            )
+            return self._find_row(db, txn_id)
+
+    def pending_advices(self) -> list[AdviceRecord]:
+        """Advices not yet answered, in the order they were queued (the order they must be sent in)."""
+        with self._read() as db:
+            rows = db.execute("SELECT * FROM advices WHERE status = 'pending' ORDER BY id").fetchall()
+        return [_advice(row) for row in rows]
+
+    def advice_for(self, txn_id: int) -> AdviceRecord | None:
+        """The advice (pending or answered) of an offline refund, or None."""
+        with self._read() as db:
+            row = db.execute("SELECT * FROM advices WHERE transaction_id = ?", (txn_id,)).fetchone()
+        return None if row is None else _advice(row)
+
+    def note_advice_attempt(self, advice_id: int, now: datetime) -> AdviceRecord:
+        """Record that the advice is being sent (once more), before sending: a later send is a repeat."""
+        stamp = _time_text(now)
+        with self._write(f"note attempt of advice {advice_id}") as db:
+            advice = self._find_advice(db, advice_id)
+            if advice.status is not ReversalStatus.PENDING:
+                raise JournalError(f"journal {self._path}: advice {advice_id} is already {advice.status}")
+            db.execute(
+                "UPDATE advices SET attempts = attempts + 1, last_attempt_at = ? WHERE id = ?", (stamp, advice_id)
+            )
+            return self._find_advice(db, advice_id)
+
+    def acknowledge_advice(
+        self, advice_id: int, *, response_code: str, rrn: str | None, host_data: Mapping[str, Any] | None,
+        now: datetime,
+    ) -> TransactionRecord:
+        """The host answered the advice: the advice is ACKED and its refund APPROVED (00) or DECLINED, in one commit.
+
+        A declined advice does not undo the refund at the counter; it shows as a mismatch at settlement.
+        A duplicate answer changes nothing.
+        """
+        _check_text(response_code, "response_code", 2, required=True)
+        _check_text(rrn, "rrn", 12, required=False)
+        data = _json_text(host_data, "host_data")
+        stamp = _time_text(now)
+        with self._write(f"acknowledge advice {advice_id}") as db:
+            advice = self._find_advice(db, advice_id)
+            if advice.status is ReversalStatus.ACKED:
+                return self._find_row(db, advice.transaction_id)
+            db.execute(
+                "UPDATE advices SET status = 'acked', response_code = ? WHERE id = ?", (response_code, advice_id)
+            )
+            status = TxnStatus.APPROVED if response_code == "00" else TxnStatus.DECLINED
+            db.execute(
+                """UPDATE transactions SET status = ?, response_code = ?, rrn = ?, host_data = ?, updated_at = ?
+                   WHERE id = ?""",
+                (str(status), response_code, rrn, data, stamp, advice.transaction_id),
+            )
+            return self._find_row(db, advice.transaction_id)
+
+    def _find_advice(self, db: sqlite3.Connection, advice_id: int) -> AdviceRecord:
+        row = db.execute("SELECT * FROM advices WHERE id = ?", (advice_id,)).fetchone()
+        if row is None:
+            raise JournalError(f"journal {self._path}: no advice {advice_id}")
+        return _advice(row)
+
     # ----------------------------------------------------------------- look-ups
 
     def get(self, txn_id: int) -> TransactionRecord:
@@ -875,11 +993,12 @@ class Journal:
     # ----------------------------------------------------------------- refund arithmetic
 
     def refunded_amount(self, original_id: int) -> int:
-        """Sum of the approved, non-voided refunds that refer to ``original_id``."""
+        """Sum of the approved (or offline, money already returned) non-voided refunds that refer to ``original_id``."""
         with self._read() as db:
             row = db.execute(
                 """SELECT coalesce(sum(amount), 0) FROM transactions
-                   WHERE original_id = ? AND txn_type = 'refund' AND status = 'approved' AND voided_by IS NULL""",
+                   WHERE original_id = ? AND txn_type = 'refund' AND status IN ('approved', 'offline')
+                     AND voided_by IS NULL""",
                 (original_id,),
             ).fetchone()
         return int(row[0])
@@ -900,7 +1019,8 @@ class Journal:
                 return 0
             row = db.execute(
                 """SELECT coalesce(sum(amount), 0) FROM transactions
-                   WHERE original_id = ? AND txn_type = 'refund' AND status = 'approved' AND voided_by IS NULL""",
+                   WHERE original_id = ? AND txn_type = 'refund' AND status IN ('approved', 'offline')
+                     AND voided_by IS NULL""",
                 (original_id,),
             ).fetchone()
         return max(original.amount - int(row[0]), 0)

@@ -15,6 +15,7 @@ from pos_terminal.protocol import (
     EntryMode,
     Mti,
     NetworkCode,
+    ProcessingCode,
     encode_additional_data,
     local_date,
     local_time,
@@ -53,20 +54,7 @@ def financial_request(
     original_rrn: str | None = None,
 ) -> Message:
     """0200 for a sale, refund or void (the processing code in the record says which)."""
-    moment = record.transmitted_at
-    fields: dict[int, FieldValue] = {
-        3: record.processing_code,
-        4: f"{record.amount:012d}",
-        7: transmission_datetime(moment),
-        11: f"{record.stan:06d}",
-        12: local_time(moment),
-        13: local_date(moment),
-        25: "00",
-        **_identity(config),
-        49: record.currency,
-        60: f"{record.batch:06d}",
-        62: f"{record.invoice:06d}",
-    }
+    fields = {**_recorded_fields(record, config), 25: "00"}
     if card is not None:
         fields.update(_card_fields(card))
     if original_rrn is not None:
@@ -84,18 +72,8 @@ def reversal_request(
     record: TransactionRecord, config: TerminalConfig, *, repeat: bool, additional: dict[str, str] | None = None
 ) -> Message:
     """0400 (0401 when repeated) for ``record``: same STAN and DE 7 as the original, DE 90 naming it."""
-    moment = record.transmitted_at
-    fields: dict[int, FieldValue] = {
-        3: record.processing_code,
-        4: f"{record.amount:012d}",
-        7: transmission_datetime(moment),
-        11: f"{record.stan:06d}",
-        **_identity(config),
-        49: record.currency,
-        60: f"{record.batch:06d}",
-        62: f"{record.invoice:06d}",
-        90: original_data_elements(record.mti, record.stan, moment),
-    }
+    original = original_data_elements(record.mti, record.stan, record.transmitted_at)
+    fields = {**_recorded_fields(record, config), 90: original}
     if additional:
         fields[63] = encode_additional_data(additional)
     return Message((Mti.REVERSAL_REPEAT if repeat else Mti.REVERSAL).value, fields)
@@ -105,7 +83,65 @@ def network_request(
     code: NetworkCode, stan: int, now: datetime, config: TerminalConfig, additional: dict[str, str] | None = None
 ) -> Message:
     """0800 sign-on, key change or echo."""
-    fields: dict[int, FieldValue] = {7: transmission_datetime(now), 11: f"{stan:06d}", **_identity(config), 70: code.value}
+    fields: dict[int, FieldValue] = {
+        7: transmission_datetime(now), 11: f"{stan:06d}", **_identity(config), 70: code.value,
+    }
     if additional:
         fields[63] = encode_additional_data(additional)
     return Message(Mti.NETWORK.value, fields)
+
+
+def _recorded_fields(record: TransactionRecord, config: TerminalConfig) -> dict[int, FieldValue]:
+    """The fields that name a journaled transaction as it was first sent: its own STAN and times."""
+    moment = record.transmitted_at
+    return {
+        3: record.processing_code,
+        4: f"{record.amount:012d}",
+        7: transmission_datetime(moment),
+        11: f"{record.stan:06d}",
+        12: local_time(moment),
+        13: local_date(moment),
+        **_identity(config),
+        49: record.currency,
+        60: f"{record.batch:06d}",
+        62: f"{record.invoice:06d}",
+    }
+
+
+def advice_request(
+    record: TransactionRecord, config: TerminalConfig, *, repeat: bool, additional: dict[str, str]
+) -> Message:
+    """0220 (0221 when repeated) for an offline refund: no card data; DE 63 names the original (docs/protocol.md)."""
+    fields = {**_recorded_fields(record, config), 25: "00", 63: encode_additional_data(additional)}
+    return Message((Mti.ADVICE_REPEAT if repeat else Mti.ADVICE).value, fields)
+
+
+def batch_upload_request(
+    record: TransactionRecord, config: TerminalConfig, additional: dict[str, str]
+) -> Message:
+    """0320 for one approved sale or refund of the batch being settled."""
+    fields = {**_recorded_fields(record, config), 63: encode_additional_data(additional)}
+    if record.rrn:
+        fields[37] = record.rrn
+    if record.auth_code:
+        fields[38] = record.auth_code
+    return Message(Mti.BATCH_UPLOAD.value, fields)
+
+
+def settlement_request(
+    stan: int, now: datetime, batch: int, totals: dict[int, str], config: TerminalConfig, *, after_upload: bool,
+    additional: dict[str, str] | None = None,
+) -> Message:
+    """0500 with the batch totals in DE 74-77 and 86-89; DE 3 = 960000 after a batch upload."""
+    fields: dict[int, FieldValue] = {
+        3: (ProcessingCode.SETTLEMENT_AFTER_UPLOAD if after_upload else ProcessingCode.SETTLEMENT).value,
+        7: transmission_datetime(now),
+        11: f"{stan:06d}",
+        **_identity(config),
+        49: config.currency,
+        60: f"{batch:06d}",
+        **totals,
+    }
+    if additional:
+        fields[63] = encode_additional_data(additional)
+    return Message(Mti.SETTLEMENT.value, fields)

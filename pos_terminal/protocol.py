@@ -8,6 +8,8 @@ meanings follow ISO 8583:1987; the representation is the dialect's business.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -130,7 +132,8 @@ class AdditionalTag(StrEnum):
     MAC_KEY_KCV = "MV"
     CREDIT_CHANNEL = "CC"
     CREDIT_DATE = "CD"
-    SETTLEMENT_TOTALS = "ST"
+    OFFLINE_APPROVAL = "OF"
+    VOIDED = "VO"
 
 
 class AdditionalDataError(ValueError):
@@ -206,3 +209,70 @@ def parse_original_data_elements(value: str) -> tuple[str, int, str]:
 def mac_field(message: Message) -> int:
     """DE 64 when the message has no field above 64, else DE 128 (ISO 8583:1987 section 4.3)."""
     return 128 if any(number > 64 for number in message.fields if number not in (64, 128)) else 64
+
+
+class TotalsKind(StrEnum):
+    """What a batch transaction counts as in the settlement totals (docs/protocol.md, Settlement)."""
+
+    DEBIT = "debit"
+    """An approved sale."""
+    CREDIT = "credit"
+    """An approved refund (advices included)."""
+    DEBIT_REVERSAL = "debit_reversal"
+    """An approved void of a sale."""
+    CREDIT_REVERSAL = "credit_reversal"
+    """An approved void of a refund."""
+
+
+_TOTALS_FIELDS: dict[TotalsKind, tuple[int, int]] = {
+    TotalsKind.CREDIT: (74, 86),
+    TotalsKind.CREDIT_REVERSAL: (75, 87),
+    TotalsKind.DEBIT: (76, 88),
+    TotalsKind.DEBIT_REVERSAL: (77, 89),
+}
+"""ISO 8583:1987 reconciliation fields: (number, amount) for each kind."""
+
+
+@dataclass(frozen=True)
+class BatchTotals:
+    """Counts and amounts (minor units) of a batch, as DE 74-77 and 86-89 carry them."""
+
+    counts: tuple[tuple[TotalsKind, int, int], ...] = ()
+
+    @classmethod
+    def of(cls, entries: Iterable[tuple[TotalsKind, int]]) -> BatchTotals:
+        """Totals of ``(kind, amount)`` entries."""
+        sums = {kind: [0, 0] for kind in TotalsKind}
+        for kind, amount in entries:
+            sums[TotalsKind(kind)][0] += 1
+            sums[TotalsKind(kind)][1] += amount
+        return cls(tuple((kind, count, amount) for kind, (count, amount) in sums.items()))
+
+    def count(self, kind: TotalsKind) -> int:
+        return next((count for k, count, _ in self.counts if k is kind), 0)
+
+    def amount(self, kind: TotalsKind) -> int:
+        return next((amount for k, _, amount in self.counts if k is kind), 0)
+
+    def to_fields(self) -> dict[int, str]:
+        """DE 74-77 (n 10) and 86-89 (n 16)."""
+        fields: dict[int, str] = {}
+        for kind, (count_field, amount_field) in _TOTALS_FIELDS.items():
+            fields[count_field] = f"{self.count(kind):010d}"
+            fields[amount_field] = f"{self.amount(kind):016d}"
+        return fields
+
+    @classmethod
+    def from_message(cls, message: Message) -> BatchTotals:
+        """Read DE 74-77 and 86-89; a missing field counts as zero."""
+        counts = []
+        for kind in TotalsKind:
+            count_field, amount_field = _TOTALS_FIELDS[kind]
+            count, amount = message.get(count_field, "0"), message.get(amount_field, "0")
+            if not (isinstance(count, str) and count.isdigit() and isinstance(amount, str) and amount.isdigit()):
+                raise ValueError(f"DE {count_field}/{amount_field}: settlement totals must be digits")
+            counts.append((kind, int(count), int(amount)))
+        return cls(tuple(counts))
+
+    def to_json(self) -> dict[str, dict[str, int]]:
+        return {kind.value: {"count": self.count(kind), "amount": self.amount(kind)} for kind in TotalsKind}

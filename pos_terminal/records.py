@@ -68,6 +68,23 @@ class ReversalStatus(StrEnum):
     ACKED = "acked"
 
 
+@dataclass(frozen=True)
+class AdviceRecord:
+    """An offline refund's advice, queued for the host (store-and-forward).
+
+    PENDING until the host answers it (ACKED, with the host's response code);
+    ``attempts`` > 0 makes the next send a repeat (0221).
+    """
+
+    id: int
+    transaction_id: int
+    attempts: int
+    status: ReversalStatus
+    created_at: datetime
+    last_attempt_at: datetime | None
+    response_code: str | None
+
+
 class MessageDirection(StrEnum):
     """Direction of a journaled message, seen from the terminal."""
 

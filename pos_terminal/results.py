@@ -54,10 +54,14 @@ class TxnResult:
     error: str | None = None
     host_data: dict[str, Any] = field(default_factory=dict)
     receipt: tuple[str, ...] = ()
+    offline: bool = False
+    """Approved by the terminal while the host was unreachable: an advice is queued."""
+    settlement: dict[str, Any] | None = None
+    """The settlement report (``possim txn settle``)."""
 
     @property
     def approved(self) -> bool:
-        return self.outcome is Outcome.COMPLETED and self.response_code == "00"
+        return self.outcome is Outcome.COMPLETED and (self.response_code == "00" or self.offline)
 
     @property
     def exit_code(self) -> int:
@@ -79,5 +83,7 @@ class TxnResult:
             "reversal": self.reversal.to_json() if self.reversal else None,
             "error": self.error,
             **({"host": self.host_data} if self.host_data else {}),
+            **({"offline": True} if self.offline else {}),
+            **({"settlement": self.settlement} if self.settlement is not None else {}),
             **({"receipt": list(self.receipt)} if self.receipt else {}),
         }

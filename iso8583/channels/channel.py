@@ -117,7 +117,8 @@ class BaseChannel(ABC):
         if self._ended is not None and self._inbox.empty():
             raise ChannelClosed(f"channel to {self.peer} is closed ({self._ended})")
         try:
-            item = await asyncio.wait_for(self._inbox.get(), timeout)
+            async with asyncio.timeout(timeout):  # not wait_for: on 3.11 it can swallow a cancel
+                item = await self._inbox.get()
         except TimeoutError:
             raise ChannelTimeout(f"receive from {self.peer}", timeout) from None
         if isinstance(item, ChannelError):

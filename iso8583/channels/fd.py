@@ -45,7 +45,8 @@ class FdStream:
         add, remove = (loop.add_writer, loop.remove_writer) if want_write else (loop.add_reader, loop.remove_reader)
         add(self._fd, wake)
         try:
-            await asyncio.wait_for(ready, timeout)
+            async with asyncio.timeout(timeout):
+                await ready
             return True
         except TimeoutError:
             return False

@@ -107,7 +107,10 @@ class LinkChannel(BaseChannel):
 
     async def _wait_answer(self) -> LinkControl | None:
         try:
-            return await asyncio.wait_for(self._answers.get(), self.policy.ack_timeout)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation
+            # that coincides with the ACK's arrival, and close() would then wait forever.
+            async with asyncio.timeout(self.policy.ack_timeout):
+                return await self._answers.get()
         except TimeoutError:
             return None
 

@@ -47,12 +47,13 @@ class SerialServer:
         self._framer = framer
         self._handler = handler
         self._link_policy = link_policy
+        self._stopping = False
         self.sessions = 0
         """How many times the handler was started (a restart after a failure counts again)."""
         self._task = asyncio.get_running_loop().create_task(self._run(), name=f"serial server {self.url}")
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 channel = await open_serial_channel(
                     self._address.device,
@@ -78,6 +79,7 @@ class SerialServer:
                 await channel.close()
 
     async def close(self) -> None:
+        self._stopping = True
         self._task.cancel()
         await asyncio.wait([self._task])  # never swallows a cancellation of our caller
 

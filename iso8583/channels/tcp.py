@@ -42,7 +42,8 @@ class TcpStream:
 
     async def read_some(self, timeout: float | None) -> bytes:
         try:
-            data = await asyncio.wait_for(self._reader.read(READ_CHUNK), timeout)
+            async with asyncio.timeout(timeout):
+                data = await self._reader.read(READ_CHUNK)
         except TimeoutError:
             return b""
         except OSError as exc:
@@ -56,7 +57,8 @@ class TcpStream:
             raise ChannelClosed(f"connection to {self.peer} is closed")
         try:
             self._writer.write(data)
-            await asyncio.wait_for(self._writer.drain(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._writer.drain()
         except TimeoutError:
             raise ChannelTimeout(f"send to {self.peer}", timeout) from None
         except OSError as exc:
@@ -64,8 +66,9 @@ class TcpStream:
 
     async def close(self) -> None:
         self._writer.close()
-        with contextlib.suppress(OSError, asyncio.TimeoutError):
-            await asyncio.wait_for(self._writer.wait_closed(), 1.0)
+        with contextlib.suppress(OSError, TimeoutError):
+            async with asyncio.timeout(1.0):
+                await self._writer.wait_closed()
 
 
 async def open_tcp_channel(
@@ -84,7 +87,8 @@ async def open_tcp_channel(
     """
     url = tcp_url(host, port)
     try:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), connect_timeout)
+        async with asyncio.timeout(connect_timeout):
+            reader, writer = await asyncio.open_connection(host, port)
     except TimeoutError:
         raise ChannelTimeout(f"connect to {url}", connect_timeout) from None
     except OSError as exc:

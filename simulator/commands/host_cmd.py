@@ -2,8 +2,12 @@
 
 ``possim host --listen URL --data DIR [--rules FILE] [--dialect NAME]`` prints exactly
 ``listening on URL`` (with the real port when the URL asks for port 0) as its first line on
-stdout, then serves until SIGINT or SIGTERM and exits 0. ``possim host report`` is reserved
-for a journal report (not available yet).
+stdout, then serves until SIGINT or SIGTERM and exits 0.
+
+``possim host report --data DIR [--json] [--terminal TID] [--batch N]`` summarises the host
+journal per terminal and batch (docs/host-report.md): a readable table, or one JSON object
+with ``--json``. Exit 0, or 2 with one line on stderr when there is no journal or an option
+is malformed. The report only reads the journal; it may run while the host serves.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import signal
 import sys
 from pathlib import Path
 
-from simulator.commands.output import EXIT_BAD_INPUT, EXIT_OK, InputError
+from simulator.commands.output import EXIT_OK, InputError, add_json_flag, emit
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -29,7 +33,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--dialect", help="ISO 8583 dialect name (default: host.toml, else terminal87)")
     parser.set_defaults(handler=run)
     commands = parser.add_subparsers(dest="host_command", required=False)
-    report = commands.add_parser("report", help="summarise the host journal (reserved, not available yet)")
+    report = commands.add_parser("report", help="the host journal per terminal and batch: sold, refunded "
+                                                "(credited when), voided, reversed, settled")
+    # SUPPRESS: `possim host --data DIR report` keeps the parent's value instead of a sub-default.
+    report.add_argument("--data", default=argparse.SUPPRESS, help="data folder holding host-journal.sqlite3 "
+                                                                   "(default: .)")
+    report.add_argument("--terminal", help="only this terminal ID (DE 41)")
+    report.add_argument("--batch", help="only this batch number (DE 60), e.g. 1 or 000001")
+    add_json_flag(report)
     report.set_defaults(handler=run_report)
 
 
@@ -39,9 +50,26 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    """Reserved sub-command."""
-    sys.stderr.write("possim host report: not available yet\n")
-    return EXIT_BAD_INPUT
+    """Print the journal report (text, or one JSON object with ``--json``); InputError without a journal."""
+    from simulator.host.config import load_host_config
+    from simulator.host.journal import HostJournal
+    from simulator.host.report import build_report, report_json, report_text
+
+    batch = None
+    if args.batch is not None:
+        if not args.batch.isdigit() or len(args.batch) > 6:
+            raise InputError(f"--batch {args.batch!r}: expected a batch number of up to 6 digits")
+        batch = int(args.batch)
+    config = load_host_config(Path(args.data))
+    if not config.journal_path.is_file():
+        raise InputError(f"no host journal in {args.data} ({config.journal_path.name} not found)")
+    journal = HostJournal(config.journal_path)
+    try:
+        report = build_report(journal, terminal_id=args.terminal, batch=batch)
+    finally:
+        journal.close()
+    emit(args, report_json(report), report_text(report))
+    return EXIT_OK
 
 
 async def serve_until_signalled(args: argparse.Namespace, stop: asyncio.Event | None = None) -> int:

@@ -20,7 +20,9 @@ from pos_terminal.results import TxnResult
 from pos_terminal.security import KeyScheme
 from simulator.commands.output import InputError, add_json_flag, emit
 
-_OPERATIONS = ("signon", "echo", "sale", "refund", "void")
+_MAX_MINOR_UNITS = 999_999_999_999
+"""DE 4 is n 12."""
+_OPERATIONS = ("signon", "echo", "sale", "refund", "void", "settle")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -57,9 +59,11 @@ def parse_amount(text: str | None, exponent: int = 2) -> int:
         value = Decimal(text)
     except InvalidOperation:
         raise InputError(f"--amount {text!r} is not a number") from None
+    if not value.is_finite():
+        raise InputError(f"--amount {text!r} is not a finite number")
     minor = value.scaleb(exponent)
-    if not value.is_finite() or minor != minor.to_integral_value() or minor <= 0:
-        raise InputError(f"--amount {text!r} must be positive with at most {exponent} decimals")
+    if minor != minor.to_integral_value() or not 0 < minor <= _MAX_MINOR_UNITS:
+        raise InputError(f"--amount {text!r} must be positive, at most 12 digits with {exponent} decimals")
     return int(minor)
 
 
@@ -84,6 +88,8 @@ async def _run(engine: TerminalEngine, args: argparse.Namespace) -> TxnResult:
         return await engine.sign_on()
     if operation == "echo":
         return await engine.echo()
+    if operation == "settle":
+        return await engine.settle()
     if operation == "void":
         if args.invoice is None:
             raise InputError("void needs --invoice")

@@ -19,11 +19,16 @@ Tables:
   DE 7, response MTI), for retransmissions.
 * ``sessions``: master/session key deliveries per terminal: the key blocks as sent (TR-31 under
   the terminal master key) and their check values.
+* ``uploads``: the batch upload (0320) of each terminal and batch, one row per uploaded
+  transaction (by its RRN; a new upload of the same transaction replaces the old one).
+* ``settlements``: every settlement (0500) the host answered: terminal, batch, time, result,
+  what the host compared with (its journal, the uploaded set, or a rule) and both sets of totals.
 * ``counters``: the RRN counter.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +36,8 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+
+from pos_terminal.protocol import BatchTotals, TotalsKind
 
 RRN_DIGITS = 12
 
@@ -104,6 +111,36 @@ CREATE TABLE IF NOT EXISTS sessions (
     mac_key_block TEXT NOT NULL,
     mac_key_kcv TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS uploads (
+    terminal_id TEXT NOT NULL,
+    batch INTEGER NOT NULL,
+    rrn TEXT NOT NULL,
+    processing_code TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    currency TEXT,
+    stan TEXT,
+    local_date TEXT,
+    local_time TEXT,
+    auth_code TEXT,
+    invoice TEXT,
+    voided INTEGER NOT NULL CHECK (voided IN (0, 1)),
+    time TEXT NOT NULL,
+    PRIMARY KEY (terminal_id, batch, rrn)
+);
+CREATE TABLE IF NOT EXISTS settlements (
+    id INTEGER PRIMARY KEY,
+    time TEXT NOT NULL,
+    terminal_id TEXT NOT NULL,
+    batch INTEGER,
+    stan TEXT NOT NULL,
+    transmission_time TEXT NOT NULL,
+    processing_code TEXT,
+    response_code TEXT NOT NULL,
+    basis TEXT NOT NULL,
+    terminal_totals TEXT,
+    host_totals TEXT
+);
+CREATE INDEX IF NOT EXISTS settlements_batch ON settlements (terminal_id, batch);
 CREATE TABLE IF NOT EXISTS counters (
     name TEXT PRIMARY KEY,
     value INTEGER NOT NULL
@@ -185,6 +222,58 @@ class LedgerEntry:
 
 
 @dataclass(frozen=True)
+class UploadRecord:
+    """One transaction of a batch upload (0320), as the terminal described it."""
+
+    terminal_id: str
+    batch: int
+    rrn: str
+    processing_code: str
+    amount: int
+    voided: bool
+    time: str
+    currency: str | None = None
+    stan: str | None = None
+    local_date: str | None = None
+    local_time: str | None = None
+    auth_code: str | None = None
+    invoice: str | None = None
+
+
+class SettlementBasis(StrEnum):
+    """What the host compared the terminal's totals with."""
+
+    JOURNAL = "journal"
+    """Its own journal (0500 with DE 3 = 920000)."""
+    UPLOAD = "upload"
+    """The batch upload (0500 with DE 3 = 960000)."""
+    RULE = "rule"
+    """Nothing: a scripted rule answered."""
+
+
+@dataclass(frozen=True)
+class SettlementRecord:
+    """One answered settlement request; ``id`` is None until inserted."""
+
+    time: str
+    terminal_id: str
+    batch: int | None
+    stan: str
+    transmission_time: str
+    response_code: str
+    basis: SettlementBasis
+    processing_code: str | None = None
+    terminal_totals: BatchTotals | None = None
+    host_totals: BatchTotals | None = None
+    id: int | None = None
+
+    @property
+    def settled(self) -> bool:
+        """True when the host agreed (the batch is closed)."""
+        return self.response_code == "00"
+
+
+@dataclass(frozen=True)
 class StoredResponse:
     """An answered request's response bytes and the digest of the request it answered."""
 
@@ -193,6 +282,9 @@ class StoredResponse:
 
 
 _TXN_COLUMNS = tuple(f.name for f in fields(TransactionRecord) if f.name != "id")
+_UPLOAD_COLUMNS = tuple(f.name for f in fields(UploadRecord))
+REFUND_MTIS = ("0200", "0220")
+"""The transaction MTIs a refund (processing code 200000) is journaled under: online, advice."""
 
 
 def iso_time(moment: datetime) -> str:
@@ -302,13 +394,23 @@ class HostJournal:
         return _record(row)
 
     def refunded_amount(self, original_id: int) -> int:
-        """The sum of approved (not voided, not reversed) refunds of the transaction ``original_id``."""
+        """The sum of approved (not voided, not reversed) refunds of ``original_id``, applied advices included."""
         row = self._db.execute(
             "SELECT COALESCE(SUM(amount), 0) FROM transactions"
-            " WHERE original_id = ? AND mti = '0200' AND processing_code = '200000' AND status = 'approved'",
-            (original_id,),
+            " WHERE original_id = ? AND mti IN (?, ?) AND processing_code = '200000' AND status = 'approved'",
+            (original_id, *REFUND_MTIS),
         ).fetchone()
         return int(row[0])
+
+    def find_applied_advice(self, terminal_id: str, stan: str, original_rrn: str | None, amount: int,
+                            offline_code: str | None) -> TransactionRecord | None:
+        """An approved advice of ``terminal_id`` with this STAN, original RRN, amount and offline approval code."""
+        row = self._db.execute(
+            "SELECT * FROM transactions WHERE terminal_id = ? AND mti = '0220' AND stan = ? AND original_rrn IS ?"
+            " AND amount = ? AND auth_code IS ? AND status IN ('approved', 'voided') ORDER BY id LIMIT 1",
+            (terminal_id, stan, original_rrn, amount, offline_code),
+        ).fetchone()
+        return _record(row)
 
     def transactions(self, terminal_id: str | None = None) -> list[TransactionRecord]:
         """Every transaction (of ``terminal_id``), oldest first."""
@@ -368,6 +470,15 @@ class HostJournal:
             rows = self._db.execute("SELECT * FROM ledger WHERE terminal_id = ? ORDER BY id", (terminal_id,)).fetchall()
         return [_entry(row) for row in rows]
 
+    def moved_transactions(self, terminal_id: str | None = None) -> set[int]:
+        """The ids of the transactions (of ``terminal_id``) that moved money (own ledger entries)."""
+        if terminal_id is None:
+            rows = self._db.execute("SELECT DISTINCT transaction_id FROM ledger").fetchall()
+        else:
+            rows = self._db.execute("SELECT DISTINCT transaction_id FROM ledger WHERE terminal_id = ?",
+                                    (terminal_id,)).fetchall()
+        return {int(row[0]) for row in rows}
+
     def net_debit(self, terminal_id: str | None = None) -> int:
         """Debits minus credits: what the cardholders of ``terminal_id`` have paid, net."""
         return sum(e.amount if e.direction is Direction.DEBIT else -e.amount for e in self.ledger(terminal_id))
@@ -394,6 +505,56 @@ class HostJournal:
             (terminal_id, stan, transmission_time, mti_class),
         ).fetchone()
         return None if row is None else StoredResponse(row[0], bytes(row[1]))
+
+    # -- batch upload and settlement ----------------------------------------------------------
+
+    def record_upload(self, record: UploadRecord) -> None:
+        """Add one uploaded transaction to its terminal's batch (replacing an earlier upload of its RRN)."""
+        values = [int(v) if isinstance(v, bool) else v for v in (getattr(record, n) for n in _UPLOAD_COLUMNS)]
+        self._db.execute(
+            f"INSERT OR REPLACE INTO uploads ({', '.join(_UPLOAD_COLUMNS)})"
+            f" VALUES ({', '.join('?' * len(values))})",
+            values,
+        )
+
+    def uploads(self, terminal_id: str, batch: int) -> list[UploadRecord]:
+        """The uploaded set of ``terminal_id``'s batch ``batch``, in upload order."""
+        rows = self._db.execute(
+            f"SELECT {', '.join(_UPLOAD_COLUMNS)} FROM uploads WHERE terminal_id = ? AND batch = ? ORDER BY rowid",
+            (terminal_id, batch),
+        ).fetchall()
+        return [UploadRecord(**{**{n: row[n] for n in _UPLOAD_COLUMNS}, "voided": bool(row["voided"])})
+                for row in rows]
+
+    def clear_uploads(self, terminal_id: str, batch: int) -> None:
+        """Forget the uploaded set of a batch (a new reconciliation starts)."""
+        self._db.execute("DELETE FROM uploads WHERE terminal_id = ? AND batch = ?", (terminal_id, batch))
+
+    def record_settlement(self, record: SettlementRecord) -> int:
+        """Journal one answered settlement request and return its id."""
+        cursor = self._db.execute(
+            "INSERT INTO settlements (time, terminal_id, batch, stan, transmission_time, processing_code,"
+            " response_code, basis, terminal_totals, host_totals) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (record.time, record.terminal_id, record.batch, record.stan, record.transmission_time,
+             record.processing_code, record.response_code, record.basis.value,
+             _totals_text(record.terminal_totals), _totals_text(record.host_totals)),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def settlements(self, terminal_id: str | None = None) -> list[SettlementRecord]:
+        """Every journaled settlement (of ``terminal_id``), oldest first."""
+        if terminal_id is None:
+            rows = self._db.execute("SELECT * FROM settlements ORDER BY id").fetchall()
+        else:
+            rows = self._db.execute("SELECT * FROM settlements WHERE terminal_id = ? ORDER BY id",
+                                    (terminal_id,)).fetchall()
+        return [SettlementRecord(
+            time=row["time"], terminal_id=row["terminal_id"], batch=row["batch"], stan=row["stan"],
+            transmission_time=row["transmission_time"], response_code=row["response_code"],
+            basis=SettlementBasis(row["basis"]), processing_code=row["processing_code"],
+            terminal_totals=_totals(row["terminal_totals"]), host_totals=_totals(row["host_totals"]), id=row["id"],
+        ) for row in rows]
 
     # -- sessions and counters ----------------------------------------------------------------
 
@@ -435,3 +596,15 @@ def _entry(row: sqlite3.Row) -> LedgerEntry:
         direction=Direction(row["direction"]), cause=Cause(row["cause"]), amount=row["amount"],
         currency=row["currency"], counter_of=row["counter_of"],
     )
+
+
+def _totals_text(totals: BatchTotals | None) -> str | None:
+    return None if totals is None else json.dumps(totals.to_json(), sort_keys=True)
+
+
+def _totals(text: str | None) -> BatchTotals | None:
+    if text is None:
+        return None
+    data = json.loads(text)
+    return BatchTotals(tuple((kind, int(data[kind.value]["count"]), int(data[kind.value]["amount"]))
+                             for kind in TotalsKind if kind.value in data))

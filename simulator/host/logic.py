@@ -11,8 +11,14 @@ Rules (docs/protocol.md for the codes; design.md section 3):
 * 0200 sale, refund (matched by DE 63 OR + OD, or unmatched where allowed), void of a sale or a
   refund; PIN (DE 52) and card cryptogram (DE 55) checks; the ledger records each movement.
 * 0400/0401 reversal: the original (DE 90) is undone once; always acknowledged with 00.
+* 0220/0221 advice (an offline refund, :mod:`simulator.host.advice`): always answered 0230; the
+  refund is credited once when it holds (00), else journaled as declined with 25 / 12 / 13.
+* 0320 batch upload and 0500 settlement (:mod:`simulator.host.settlement`): 0330/00 records the
+  uploaded transaction; 0510 is 00 when the totals agree with the journal (920000) or with the
+  uploaded set (960000), else 95; both journaled.
 * A retransmission (same terminal, STAN, DE 7 and message class) gets the stored response bytes,
-  with no second movement; the same key with different content -> 94.
+  with no second movement; the same key with different content -> 94. An advice applied earlier
+  under another DE 7 (same STAN, original, amount and offline code) is not credited again.
 * Anything else -> 12; a message that does not decode -> 30 when its MTI and STAN can be read.
 * Scripted rules (:mod:`simulator.host.rules`): ``respond`` replaces processing; delay, drop,
   disconnect and corrupt_mac apply after it (money has moved: the terminal must reverse).
@@ -52,10 +58,22 @@ from pos_terminal.protocol import (
     response_mti,
 )
 from pos_terminal.security import MessageKeys, recover_pin, sign_response, verify_request
+from simulator.host import advice as advices
+from simulator.host import settlement
 from simulator.host.cards import CardDirectory, request_pan, request_psn
 from simulator.host.config import HostConfig, TerminalProfile
 from simulator.host.decision import HostDecision, Outcome
-from simulator.host.journal import Cause, Direction, HostJournal, Status, TransactionRecord, iso_time
+from simulator.host.journal import (
+    REFUND_MTIS,
+    Cause,
+    Direction,
+    HostJournal,
+    SettlementBasis,
+    SettlementRecord,
+    Status,
+    TransactionRecord,
+    iso_time,
+)
 from simulator.host.keyring import HostKeyring, KeyResolutionError, MalformedKsnError
 from simulator.host.rules import Rule, RuleAction, RuleSet
 from simulator.host.salvage import salvage
@@ -66,6 +84,19 @@ ECHOED_FIELDS = (3, 4, 7, 11, 12, 13, 22, 25, 37, 41, 42, 49, 60, 62, 70, 90)
 """Request fields copied into the response (never PAN, track data, PIN block or ICC data)."""
 TPDU_ID = 0x60
 REVERSAL_MTIS = frozenset({Mti.REVERSAL, Mti.REVERSAL_REPEAT})
+ADVICE_MTIS = frozenset({Mti.ADVICE, Mti.ADVICE_REPEAT})
+PROCESSED_MTIS = frozenset({Mti.FINANCIAL_REQUEST, *REVERSAL_MTIS, *ADVICE_MTIS, Mti.BATCH_UPLOAD, Mti.SETTLEMENT})
+"""The MTIs answered after the MAC check by :meth:`HostLogic._financial` (0800 aside)."""
+_DIGEST_FIELDS = (2, 3, 4, 35, 37, 49, 90)
+_EXTRA_DIGEST_FIELDS: dict[str, tuple[int, ...]] = {
+    "022": (60, 62),
+    "032": (11, 12, 13, 38, 60, 62),
+    "050": (60, 74, 75, 76, 77, 86, 87, 88, 89),
+}
+"""More fields a retransmission must repeat, per message class (the 0200 / 0400 digest is unchanged)."""
+_DIGEST_TAGS = (AdditionalTag.ORIGINAL_RRN, AdditionalTag.ORIGINAL_DATE, AdditionalTag.OFFLINE_APPROVAL,
+                AdditionalTag.VOIDED)
+"""DE 63 tags in the digest of those classes (never KS: a DUKPT repeat carries a new KSN)."""
 VOID_CODES = {ProcessingCode.VOID_SALE: ProcessingCode.PURCHASE, ProcessingCode.VOID_REFUND: ProcessingCode.REFUND}
 
 
@@ -115,6 +146,15 @@ def _amount(request: Message) -> int:
     if value is None or not value.isdigit():
         raise FormatError("DE 4 (amount) missing or not numeric")
     return int(value)
+
+
+def _journal_mti(mti: str) -> str:
+    """The MTI a transaction is journaled under: a repeat as its original (0401 -> 0400, 0221 -> 0220)."""
+    if mti in REVERSAL_MTIS:
+        return Mti.REVERSAL
+    if mti in ADVICE_MTIS:
+        return Mti.ADVICE
+    return mti
 
 
 def _require(request: Message, number: int) -> str:
@@ -194,7 +234,7 @@ class HostLogic:
             return self._answer(exchange, code)
         if request.mti == Mti.NETWORK:
             return self._network(exchange)
-        if request.mti not in (Mti.FINANCIAL_REQUEST, *REVERSAL_MTIS):
+        if request.mti not in PROCESSED_MTIS:
             return self._answer(exchange, ResponseCode.INVALID_TRANSACTION)
         if exchange.keys is None:
             return self._answer(exchange, ResponseCode.SECURITY_VIOLATION)
@@ -266,9 +306,16 @@ class HostLogic:
     def _request_digest(self, request: Message) -> str:
         """A keyed digest of what a retransmission must repeat (the MTI's repeat bit aside)."""
         parts = [request.mti[:3]]
-        for number in (2, 3, 4, 35, 37, 49, 90):
+        extra = _EXTRA_DIGEST_FIELDS.get(request.mti[:3], ())
+        for number in (*_DIGEST_FIELDS, *extra):
             value = request.get(number)
             parts.append("" if value is None else value.hex() if isinstance(value, bytes) else value)
+        if extra:
+            try:
+                tags = additional_data(request)
+            except AdditionalDataError:
+                tags = {}
+            parts.extend(f"{tag}={tags.get(tag, '')}" for tag in _DIGEST_TAGS)
         return self.keyring.keyed_digest(*parts)
 
     def _financial(self, exchange: _Exchange) -> HostDecision:
@@ -287,10 +334,7 @@ class HostLogic:
             return HostDecision(Outcome.RESPOND, decode(stored.response, self.dialect), stored.response,
                                 retransmission=True)
         with self.journal.atomic():
-            if request.mti in REVERSAL_MTIS:
-                response = self._reversal(exchange)
-            else:
-                response = self._dispatch_0200(exchange)
+            response = self._dispatch(exchange)
             decision = self._decision(exchange, response)
             assert decision.response_bytes is not None
             self.journal.store_response(
@@ -298,6 +342,18 @@ class HostLogic:
                 request_digest=digest, response=decision.response_bytes, time=exchange.now,
             )
         return decision
+
+    def _dispatch(self, exchange: _Exchange) -> Message:
+        mti = exchange.request.mti
+        if mti in REVERSAL_MTIS:
+            return self._reversal(exchange)
+        if mti in ADVICE_MTIS:
+            return self._advice(exchange)
+        if mti == Mti.BATCH_UPLOAD:
+            return self._upload(exchange)
+        if mti == Mti.SETTLEMENT:
+            return self._settle(exchange)
+        return self._dispatch_0200(exchange)
 
     def _dispatch_0200(self, exchange: _Exchange) -> Message:
         processing_code = _text(exchange.request, 3)
@@ -432,7 +488,8 @@ class HostLogic:
         if original is None:
             return decline(ResponseCode.ORIGINAL_NOT_FOUND)
         assert original.id is not None
-        if (original.mti != Mti.FINANCIAL_REQUEST or original.processing_code != VOID_CODES[processing_code]
+        originals = REFUND_MTIS if processing_code is ProcessingCode.VOID_REFUND else (Mti.FINANCIAL_REQUEST,)
+        if (original.mti not in originals or original.processing_code != VOID_CODES[processing_code]
                 or original.status is not Status.APPROVED):
             return decline(ResponseCode.INVALID_TRANSACTION)
         if processing_code is ProcessingCode.VOID_SALE and self.journal.refunded_amount(original.id):
@@ -444,6 +501,74 @@ class HostLogic:
         self.journal.set_status(original.id, Status.VOIDED)
         self._undo(exchange, original.id, txn, Cause.VOID)
         return self._response(request, ResponseCode.APPROVED, {38: auth})
+
+    def _advice(self, exchange: _Exchange) -> Message:
+        """An offline refund: credited once when it holds, else journaled declined; answered 0230 either way."""
+        request = exchange.request
+        profile = exchange.profile
+        assert profile is not None
+        try:
+            advice = advices.parse_advice(request)
+        except ValueError as exc:
+            raise FormatError(str(exc)) from None
+        applied = self.journal.find_applied_advice(profile.terminal_id, _require(request, 11), advice.original_rrn,
+                                                   advice.amount, advice.offline_code)
+        if applied is not None:
+            log.info("advice %s from %s was applied before (RRN %s): no second credit",
+                     applied.stan, profile.terminal_id, applied.rrn)
+            return self._advice_response(request, applied)
+        original = advices.locate_original(advice, lambda rrn: self.journal.find_by_rrn(profile.terminal_id, rrn))
+        refunded = self.journal.refunded_amount(original.id) if original is not None and original.id else 0
+        code = advices.refusal(advice, original, refunded)
+        if code is not None:
+            log.warning("advice %s from %s refused with %s: no credit", _text(request, 11), profile.terminal_id,
+                        code)
+            self._record(exchange, code, Status.DECLINED, amount=advice.amount, auth=advice.offline_code,
+                         original=original, original_rrn=advice.original_rrn, reason=advice.reason, card_of=original)
+            return self._response(request, code)
+        assert original is not None
+        brand = advices.original_card_brand(original, self.cards, self.keyring.fingerprint)
+        channel, credit_date = self.config.credit.credit_for(brand, exchange.now.date())
+        txn = self._record(exchange, ResponseCode.APPROVED, Status.APPROVED, amount=advice.amount,
+                           rrn=self.journal.next_rrn(), auth=advice.offline_code, original=original,
+                           original_rrn=advice.original_rrn, reason=advice.reason, credit_channel=channel.value,
+                           credit_date=credit_date.strftime("%Y%m%d"), card_of=original)
+        self._move(exchange, txn, Direction.CREDIT, Cause.REFUND, advice.amount)
+        record = self.journal.transaction(txn)
+        assert record is not None
+        return self._advice_response(request, record)
+
+    def _advice_response(self, request: Message, applied: TransactionRecord) -> Message:
+        """0230/00 for an applied advice: its RRN, offline approval code and credit channel and date."""
+        extra: dict[int, str | bytes] = {37: applied.rrn or ""}
+        if applied.auth_code:
+            extra[38] = applied.auth_code
+        if applied.credit_channel and applied.credit_date:
+            extra[63] = encode_additional_data({AdditionalTag.CREDIT_CHANNEL: applied.credit_channel,
+                                                AdditionalTag.CREDIT_DATE: applied.credit_date})
+        return self._response(request, ResponseCode.APPROVED, extra)
+
+    def _upload(self, exchange: _Exchange) -> Message:
+        """0320: one transaction of a batch upload joins the terminal's uploaded set (0330/00)."""
+        assert exchange.profile is not None
+        try:
+            upload = settlement.parse_upload(exchange.request, exchange.profile.terminal_id, exchange.now)
+        except settlement.MalformedRequest as exc:
+            raise FormatError(str(exc)) from None
+        self.journal.record_upload(upload)
+        return self._response(exchange.request, ResponseCode.APPROVED)
+
+    def _settle(self, exchange: _Exchange) -> Message:
+        """0500: the terminal's totals against the host's (journal or uploaded set): 0510 with 00 or 95."""
+        assert exchange.profile is not None
+        try:
+            request = settlement.parse_settlement(exchange.request, exchange.profile.terminal_id)
+        except settlement.MalformedRequest as exc:
+            raise FormatError(str(exc)) from None
+        record = settlement.settle(self.journal, request, exchange.now)
+        log.info("settlement of %s batch %06d (%s): %s", request.terminal_id, request.batch, request.basis.value,
+                 record.response_code)
+        return self._response(exchange.request, record.response_code)
 
     def _reversal(self, exchange: _Exchange) -> Message:
         request = exchange.request
@@ -487,23 +612,30 @@ class HostLogic:
         reason: str | None = None,
         credit_channel: str | None = None,
         credit_date: str | None = None,
+        card_of: TransactionRecord | None = None,
     ) -> int:
+        """Journal the request's transaction; ``card_of``: take the card from that record (advices)."""
         request = exchange.request
         profile = exchange.profile
         assert profile is not None
         pan = exchange.pan
+        if card_of is not None or request.mti in ADVICE_MTIS:
+            masked, fingerprint = (card_of.masked_pan, card_of.card_fingerprint) if card_of else (None, None)
+        else:
+            masked = mask_pan(pan) if pan else None
+            fingerprint = self.keyring.fingerprint(pan) if pan else None
         return self.journal.insert_transaction(TransactionRecord(
             time=iso_time(exchange.now),
             terminal_id=profile.terminal_id,
             stan=_text(request, 11) or "",
             transmission_time=_text(request, 7) or "",
             local_date=_text(request, 13) or exchange.now.strftime("%m%d"),
-            mti=Mti.REVERSAL if request.mti in REVERSAL_MTIS else request.mti,
+            mti=_journal_mti(request.mti),
             processing_code=_text(request, 3),
             amount=amount,
             currency=_text(request, 49),
-            masked_pan=mask_pan(pan) if pan else None,
-            card_fingerprint=self.keyring.fingerprint(pan) if pan else None,
+            masked_pan=masked,
+            card_fingerprint=fingerprint,
             rrn=rrn,
             auth_code=auth,
             response_code=code,
@@ -562,8 +694,12 @@ class HostLogic:
         if exchange.profile is not None and request.mti != Mti.NETWORK and _text(request, 7):
             with self.journal.atomic():
                 amount = _text(request, 4)
-                self._record(exchange, code, status, amount=int(amount) if amount and amount.isdigit() else None,
-                             reason=f"rule: {rule.name}")
+                if request.mti == Mti.SETTLEMENT:
+                    self._record_scripted_settlement(exchange, code)
+                elif request.mti != Mti.BATCH_UPLOAD:  # an upload answered by a rule is not recorded
+                    self._record(exchange, code, status,
+                                 amount=int(amount) if amount and amount.isdigit() else None,
+                                 reason=f"rule: {rule.name}")
                 decision = self._answer(exchange, code)
                 assert decision.response_bytes is not None
                 self.journal.store_response(
@@ -575,6 +711,21 @@ class HostLogic:
         else:
             decision = self._answer(exchange, code)
         return replace(decision, rule=rule.name)
+
+    def _record_scripted_settlement(self, exchange: _Exchange, code: str) -> None:
+        """Journal a settlement a rule answered: the terminal's totals when readable, no host totals."""
+        assert exchange.profile is not None
+        request = exchange.request
+        try:
+            totals = settlement.parse_settlement(request, exchange.profile.terminal_id).totals
+        except settlement.MalformedRequest:
+            totals = None
+        self.journal.record_settlement(SettlementRecord(
+            time=iso_time(exchange.now), terminal_id=exchange.profile.terminal_id,
+            batch=settlement.batch_number(request.get(60)), stan=_text(request, 11) or "",
+            transmission_time=_text(request, 7) or "", response_code=code, basis=SettlementBasis.RULE,
+            processing_code=_text(request, 3), terminal_totals=totals,
+        ))
 
     def _apply_rule(self, rule: Rule, decision: HostDecision) -> HostDecision:
         """Delay, drop, disconnect or corrupt the MAC of an already processed answer."""

@@ -22,6 +22,7 @@ from iso8583 import Message
 from keys import dukpt_aes, dukpt_tdes, tr31
 from pos_terminal.defaults import MERCHANT_ID, TERMINAL_ID, TEST_KEYS
 from pos_terminal.protocol import (
+    BatchTotals,
     additional_data,
     encode_additional_data,
     original_data_elements,
@@ -153,6 +154,46 @@ class MiniTerminal:
 
     def void(self, rrn: str, amount: int = 10000, processing_code: str = "020000") -> HostDecision:
         return self.send(self.financial(processing_code, amount, rrn=rrn, card_name=None))
+
+    def advice(self, amount: int, original_rrn: str | None, *, original_date: str | None = "0314",
+               offline_code: str = "OFF001", mti: str = "0220", stan: int | None = None,
+               processing_code: str = "200000", when: datetime = NOW) -> Message:
+        """A signed advice (offline refund): no card data, DE 63 OR / OD / OF."""
+        tags = {"OF": offline_code}
+        if original_rrn is not None:
+            tags["OR"] = original_rrn
+        if original_date is not None:
+            tags["OD"] = original_date
+        keys, key_tags = self.keys()
+        message = self.base(mti, stan, when)
+        message.fields.update({3: processing_code, 4: f"{amount:012d}", 12: "100000", 13: "0314", 25: "00",
+                               49: "840", 60: "000001", 62: f"{self.stan:06d}",
+                               63: encode_additional_data({**tags, **key_tags})})
+        assert keys is not None
+        return sign_request(message, self.dialect, keys)
+
+    def settlement(self, totals: BatchTotals, *, batch: int = 1, processing_code: str = "920000",
+                   stan: int | None = None) -> Message:
+        """A signed 0500 with the batch totals in DE 74-77 / 86-89."""
+        keys, key_tags = self.keys()
+        message = self.base("0500", stan)
+        message.fields.update({3: processing_code, 60: f"{batch:06d}", **totals.to_fields()})
+        if key_tags:
+            message.fields[63] = encode_additional_data(key_tags)
+        assert keys is not None
+        return sign_request(message, self.dialect, keys)
+
+    def upload(self, processing_code: str, amount: int, rrn: str, *, voided: bool = False, batch: int = 1,
+               stan: int | None = None, tags: dict[str, str] | None = None) -> Message:
+        """A signed 0320 describing one transaction of the batch."""
+        keys, key_tags = self.keys()
+        message = self.base("0320", stan)
+        message.fields.update({3: processing_code, 4: f"{amount:012d}", 12: "100000", 13: "0314", 37: rrn,
+                               38: "123456", 49: "840", 60: f"{batch:06d}", 62: f"{self.stan:06d}",
+                               63: encode_additional_data({"VO": "1" if voided else "0", **(tags or {}),
+                                                           **key_tags})})
+        assert keys is not None
+        return sign_request(message, self.dialect, keys)
 
     def reversal(self, original: Message, mti: str = "0400", stan: int | None = None) -> Message:
         keys, key_tags = self.keys()

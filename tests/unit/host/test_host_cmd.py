@@ -33,9 +33,22 @@ def test_parser_accepts_the_documented_options(tmp_path: Path) -> None:
         "tcp://127.0.0.1:0", str(tmp_path), "r.toml", "iso87ascii", host_cmd.run)
 
 
-def test_report_sub_command_is_reserved() -> None:
-    args = _parser().parse_args(["host", "report"])
-    assert args.handler(args) == 2
+def test_report_sub_command_parses_its_options(tmp_path: Path) -> None:
+    args = _parser().parse_args(["host", "report", "--data", str(tmp_path), "--json", "--terminal", "POSSIM01",
+                                 "--batch", "3"])
+    assert (args.data, args.json, args.terminal, args.batch, args.handler) == (
+        str(tmp_path), True, "POSSIM01", "3", host_cmd.run_report)
+
+
+def test_plain_host_form_still_runs_the_server() -> None:
+    args = _parser().parse_args(["host", "--listen", "tcp://127.0.0.1:0", "--data", "d"])
+    assert (args.handler, args.host_command) == (host_cmd.run, None)
+
+
+def test_report_without_a_journal_is_bad_input(tmp_path: Path) -> None:
+    args = _parser().parse_args(["host", "report", "--data", str(tmp_path)])
+    with pytest.raises(InputError):
+        args.handler(args)
 
 
 def test_unknown_dialect_is_bad_input(tmp_path: Path) -> None:

@@ -139,3 +139,57 @@ def test_network_code_rule_drops_echo_only(scripted) -> None:  # noqa: ANN001
     echo.fields[70] = "301"
     assert mini.send(echo).outcome is Outcome.DROP
     assert mini.sign_on().outcome is Outcome.RESPOND
+
+
+_SETTLEMENT_95_ONCE = '[[rule]]\nmti = "0500"\nrespond = "95"\ntimes = 1\n'
+
+
+@pytest.mark.parametrize("scripted", [_SETTLEMENT_95_ONCE], indirect=True)
+def test_respond_95_rule_on_settlement_applies_once(scripted) -> None:  # noqa: ANN001
+    from pos_terminal.protocol import BatchTotals, TotalsKind
+
+    _, mini = scripted
+    mini.sale(2500)
+    expected = BatchTotals.of([(TotalsKind.DEBIT, 2500)])
+    first, second = (mini.send(mini.settlement(expected)) for _ in range(2))
+    assert (first.response_code, first.response.mti, second.response_code) == ("95", "0510", "00")
+    mini.verify(second)
+
+
+@pytest.mark.parametrize("scripted", [_SETTLEMENT_95_ONCE], indirect=True)
+def test_scripted_settlement_is_journaled_as_a_rule_answer(scripted) -> None:  # noqa: ANN001
+    from pos_terminal.protocol import BatchTotals
+    from simulator.host.journal import SettlementBasis
+
+    host, mini = scripted
+    mini.send(mini.settlement(BatchTotals.of([])))
+    [record] = host.journal.settlements()
+    assert (record.basis, record.response_code, record.batch, record.host_totals) == (
+        SettlementBasis.RULE, "95", 1, None)
+    assert [t.mti for t in host.journal.transactions()] == []
+
+
+@pytest.mark.parametrize("scripted", ['[[rule]]\nmti = "0220"\ndrop = true\ntimes = 1\n'], indirect=True)
+def test_dropped_advice_is_credited_once_and_its_repeat_gets_the_stored_0230(scripted) -> None:  # noqa: ANN001
+    host, mini = scripted
+    sale = rrn_of(mini.sale(10000))
+    assert mini.send(mini.advice(3000, sale)).outcome is Outcome.DROP
+    repeat = mini.send(mini.advice(3000, sale, mti="0221", stan=mini.stan))
+    assert repeat.retransmission and repeat.response_code == "00"
+    assert host.journal.net_debit() == 7000
+
+
+@pytest.mark.parametrize("scripted", ['[[rule]]\nmti = ["0220", "0221"]\nrespond = "00"\n'], indirect=True)
+def test_respond_rule_on_an_advice_moves_no_money(scripted) -> None:  # noqa: ANN001
+    host, mini = scripted
+    sale = rrn_of(mini.sale(10000))
+    assert mini.send(mini.advice(3000, sale)).response.mti == "0230"
+    assert host.journal.net_debit() == 10000
+
+
+@pytest.mark.parametrize("scripted", ['[[rule]]\nmti = "0320"\nrespond = "30"\ntimes = 1\n'], indirect=True)
+def test_respond_rule_on_an_upload_records_nothing(scripted) -> None:  # noqa: ANN001
+    host, mini = scripted
+    decision = mini.send(mini.upload("000000", 100, "000000000001"))
+    assert (decision.response.mti, decision.response_code) == ("0330", "30")
+    assert host.journal.uploads("POSSIM01", 1) == [] and host.journal.transactions() == []

@@ -1,0 +1,79 @@
+"""What every menu function of the device has in common, and the notice screen that ends them.
+
+A :class:`Flow` is one function in progress (a sale, a refund...). It renders the
+display rows for its current step and reacts to keys and cards; it reaches the
+engine, the beeper, the printer and the other screens through the device model.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from pos_terminal.cards import PresentedCard
+from pos_terminal.device.entry import DigitEntry
+from pos_terminal.device.events import Key
+from pos_terminal.device.status import Beep
+
+if TYPE_CHECKING:
+    from pos_terminal.device.model import DeviceModel
+
+__all__ = ["Flow", "NoticeFlow", "NoticeStep"]
+
+
+class Flow(ABC):
+    """One function in progress; the device model owns it until it ends."""
+
+    def __init__(self, device: DeviceModel) -> None:
+        self.device = device
+
+    @property
+    @abstractmethod
+    def step(self) -> StrEnum:
+        """The current step, e.g. ``refund.amount`` (what the UI and the tests can ask)."""
+
+    @abstractmethod
+    def render(self) -> list[str]:
+        """The display rows of the current step (the device model fits them to the LCD)."""
+
+    @abstractmethod
+    async def on_key(self, key: Key) -> None:
+        """React to a key other than CANCEL (the device model handles CANCEL)."""
+
+    async def on_card(self, card: PresentedCard) -> None:
+        """A card at a step that does not want one."""
+        self.device.beep(Beep.ERROR)
+
+    async def on_card_removed(self) -> None:
+        """The card left the reader; most steps do not care."""
+
+    def wipe(self) -> None:
+        """Drop every secret and card the flow holds; called whenever the flow ends."""
+
+    def type_into(self, entry: DigitEntry, key: Key) -> None:
+        """Apply a digit or CLEAR to ``entry``; beep on any key it refuses."""
+        if not entry.press(key):
+            self.device.beep(Beep.ERROR)
+
+
+class NoticeStep(StrEnum):
+    NOTICE = "notice"
+
+
+class NoticeFlow(Flow):
+    """A message (a result, a refusal, a lockout) shown until any key is pressed."""
+
+    def __init__(self, device: DeviceModel, rows: list[str]) -> None:
+        super().__init__(device)
+        self.rows = rows
+
+    @property
+    def step(self) -> NoticeStep:
+        return NoticeStep.NOTICE
+
+    def render(self) -> list[str]:
+        return self.rows
+
+    async def on_key(self, key: Key) -> None:
+        self.device.go_idle()

@@ -1,0 +1,30 @@
+"""The result screen of a transaction: what the cashier reads once the host (or the terminal) decided."""
+
+from __future__ import annotations
+
+from pos_terminal.device.screen import pair, wrap
+from pos_terminal.protocol import response_text
+from pos_terminal.receipt import format_amount
+from pos_terminal.results import Outcome, TxnResult
+
+__all__ = ["result_rows"]
+
+
+def result_rows(title: str, result: TxnResult, *, offline: bool = False) -> list[str]:
+    """Four rows: the function and amount, the verdict, the response code, the invoice or the reason."""
+    head = pair(title, format_amount(result.amount, result.currency)) if result.amount and result.currency else title
+    invoice = f"INV {result.invoice:06d}" if result.invoice is not None else ""
+    if result.outcome is Outcome.COMPLETED:
+        code = result.response_code or "--"
+        if result.approved:
+            verdict = "APPROVED OFFLINE" if offline else "APPROVED"
+            return [head, verdict, pair(f"RC {code}", f"AUTH {result.auth_code}" if result.auth_code else ""), invoice]
+        return [head, "DECLINED", f"RC {code} {response_text(code)}", invoice]
+    if result.outcome is Outcome.REFUSED:
+        return [head, "NOT ALLOWED", *wrap((result.error or "").upper(), 2)]
+    reversal = result.reversal
+    if reversal is None:
+        note = "NOTHING SENT" if result.stan is None else ""
+    else:
+        note = "REVERSAL SENT" if reversal.status == "acked" else "REVERSAL PENDING"
+    return [head, "NO HOST RESPONSE", note, invoice]

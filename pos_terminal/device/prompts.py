@@ -1,0 +1,90 @@
+"""Entry steps that several functions share: the supervisor password and the cardholder PIN.
+
+Both are secrets: shown as ``*``, kept in a :class:`DigitEntry` only while typed,
+and handed to the flow (which wipes it when it ends) on ENTER.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pos_terminal.device.entry import DigitEntry
+from pos_terminal.device.events import Key
+from pos_terminal.device.screen import right
+from pos_terminal.device.status import Beep
+from pos_terminal.device.supervisor import Verdict
+
+if TYPE_CHECKING:
+    from pos_terminal.device.flow import Flow
+
+__all__ = ["PasswordPrompt", "PinPrompt", "PIN_MAX", "PIN_MIN"]
+
+PIN_MIN = 4
+PIN_MAX = 12
+PASSWORD_MAX = 12
+
+
+class PasswordPrompt:
+    """SUPERVISOR PASSWORD, masked; tells wrong passwords apart from the lockout."""
+
+    def __init__(self, flow: Flow, title: str, function: str) -> None:
+        self.flow = flow
+        self.title = title
+        self.function = function
+        self.entry = DigitEntry(PASSWORD_MAX, secret=True)
+        self.message = ""
+
+    def render(self) -> list[str]:
+        return [self.title, "SUPERVISOR PASSWORD", right(self.entry.shown), self.message]
+
+    async def on_key(self, key: Key) -> str | None:
+        """The accepted password on a correct ENTER, else None (the lockout ends the flow)."""
+        device = self.flow.device
+        if key is not Key.ENTER:
+            self.flow.type_into(self.entry, key)
+            return None
+        if not self.entry.digits:
+            device.beep(Beep.ERROR)
+            return None
+        password = self.entry.digits
+        self.entry.wipe()
+        verdict = await device.supervisor.check(password, self.function)
+        if verdict is Verdict.ACCEPTED:
+            return password
+        if verdict is Verdict.WRONG:
+            device.beep(Beep.ERROR)
+            self.message = f"WRONG, {device.supervisor.tries_left} TRIES LEFT"
+            return None
+        device.finish([self.title, "SUPERVISOR LOCKED", "TOO MANY WRONG", "PASSWORDS"], Beep.FAILURE)
+        return None
+
+    def wipe(self) -> None:
+        self.entry.wipe()
+
+
+class PinPrompt:
+    """ENTER PIN, masked, 4 to 12 digits."""
+
+    def __init__(self, flow: Flow, title: str, amount_text: str) -> None:
+        self.flow = flow
+        self.title = title
+        self.amount_text = amount_text
+        self.entry = DigitEntry(PIN_MAX, secret=True)
+
+    def render(self) -> list[str]:
+        return [self.title, right(self.amount_text), "ENTER PIN", right(self.entry.shown)]
+
+    def on_key(self, key: Key) -> str | None:
+        """The PIN on ENTER with enough digits, else None."""
+        if key is not Key.ENTER:
+            self.flow.type_into(self.entry, key)
+            return None
+        if len(self.entry) < PIN_MIN:
+            self.flow.device.beep(Beep.ERROR)
+            return None
+        pin = self.entry.digits
+        self.entry.wipe()
+        return pin
+
+    def wipe(self) -> None:
+        self.entry.wipe()

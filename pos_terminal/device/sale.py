@@ -1,0 +1,99 @@
+"""The sale function: amount, card, PIN for chip and contactless, online, result and receipts."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from emv.cards import EntryMode
+from pos_terminal.cards import PresentedCard
+from pos_terminal.device.entry import DigitEntry
+from pos_terminal.device.events import Key
+from pos_terminal.device.flow import Flow
+from pos_terminal.device.prompts import PinPrompt
+from pos_terminal.device.screen import right
+from pos_terminal.device.status import Beep
+from pos_terminal.receipt import format_amount
+
+if TYPE_CHECKING:
+    from pos_terminal.device.model import DeviceModel
+
+__all__ = ["AMOUNT_DIGITS", "SaleFlow", "SaleStep"]
+
+AMOUNT_DIGITS = 10
+TITLE = "SALE"
+
+
+class SaleStep(StrEnum):
+    AMOUNT = "sale.amount"
+    CARD = "sale.card"
+    PIN = "sale.pin"
+
+
+class SaleFlow(Flow):
+    """AMOUNT -> CARD -> (PIN, chip and contactless) -> online."""
+
+    def __init__(self, device: DeviceModel) -> None:
+        super().__init__(device)
+        self._step = SaleStep.AMOUNT
+        self.amount = DigitEntry(AMOUNT_DIGITS, amount=True)
+        self.card: PresentedCard | None = None
+        self.pin: PinPrompt | None = None
+
+    @property
+    def step(self) -> SaleStep:
+        return self._step
+
+    def _money(self) -> str:
+        return format_amount(self.amount.value, self.device.config.currency)
+
+    def render(self) -> list[str]:
+        if self._step is SaleStep.AMOUNT:
+            return [TITLE, "ENTER AMOUNT", "", right(self._money())]
+        if self._step is SaleStep.CARD:
+            return [TITLE, right(self._money()), "INSERT, TAP, SWIPE", "OR KEY IN CARD"]
+        assert self.pin is not None
+        return self.pin.render()
+
+    async def on_key(self, key: Key) -> None:
+        if self._step is SaleStep.AMOUNT:
+            if key is not Key.ENTER:
+                self.type_into(self.amount, key)
+            elif self.amount.value <= 0:
+                self.device.beep(Beep.ERROR)
+            else:
+                self._step = SaleStep.CARD
+        elif self._step is SaleStep.PIN:
+            assert self.pin is not None
+            pin = self.pin.on_key(key)
+            if pin is not None:
+                await self._go_online(pin)
+        else:
+            self.device.beep(Beep.ERROR)
+
+    async def on_card(self, card: PresentedCard) -> None:
+        if self._step is not SaleStep.CARD:
+            self.device.beep(Beep.ERROR)
+            return
+        self.card = card
+        if card.reads_chip:
+            self.pin = PinPrompt(self, TITLE, self._money())
+            self._step = SaleStep.PIN
+        else:
+            await self._go_online(None)
+
+    async def on_card_removed(self) -> None:
+        """Pulling an inserted chip card out while the PIN is asked abandons the transaction."""
+        if self._step is SaleStep.PIN and self.card is not None and self.card.entry is EntryMode.CHIP:
+            self.device.finish([TITLE, "CARD REMOVED", "CANCELLED"], Beep.FAILURE)
+
+    async def _go_online(self, pin: str | None) -> None:
+        card, amount = self.card, self.amount.value
+        assert card is not None
+        result = await self.device.online(TITLE, lambda: self.device.engine.sale(card, amount, pin))
+        self.device.conclude(TITLE, result)
+
+    def wipe(self) -> None:
+        self.card = None
+        if self.pin is not None:
+            self.pin.wipe()

@@ -1,0 +1,57 @@
+"""The LCD: a fixed grid of lines, and helpers to lay text out on it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = ["LINES", "WIDTH", "Lines", "center", "layout", "pair", "right", "wrap"]
+
+LINES = 4
+WIDTH = 21
+
+Lines = tuple[str, ...]
+"""Exactly :data:`LINES` strings of exactly :data:`WIDTH` characters."""
+
+
+def layout(rows: Iterable[str]) -> Lines:
+    """``rows`` padded or cut to the LCD: :data:`LINES` lines of :data:`WIDTH` characters."""
+    fitted = [row[:WIDTH].ljust(WIDTH) for row in list(rows)[:LINES]]
+    fitted += [" " * WIDTH] * (LINES - len(fitted))
+    return tuple(fitted)
+
+
+def right(text: str) -> str:
+    """``text`` right-aligned on a line."""
+    return text[-WIDTH:].rjust(WIDTH)
+
+
+def center(text: str) -> str:
+    """``text`` centred on a line."""
+    return text[:WIDTH].center(WIDTH)
+
+
+def pair(label: str, value: str) -> str:
+    """``label`` on the left and ``value`` on the right of one line."""
+    gap = max(WIDTH - len(label) - len(value), 1)
+    return (label + " " * gap + value)[:WIDTH]
+
+
+def wrap(text: str, limit: int = LINES) -> list[str]:
+    """``text`` broken into at most ``limit`` lines at spaces (long words are cut)."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        while len(word) > WIDTH:
+            if current:
+                lines.append(current)
+                current = ""
+            lines.append(word[:WIDTH])
+            word = word[WIDTH:]
+        if current and len(current) + 1 + len(word) > WIDTH:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    if current:
+        lines.append(current)
+    return lines[:limit]

@@ -1,0 +1,190 @@
+"""Printed receipts: one journaled transaction rendered as the lines a 32- or 40-column printer prints.
+
+A receipt shows only what the journal holds, so it never sees a full PAN (the
+record carries the masked PAN). The merchant copy of a refund carries a
+signature line: the merchant signs for the money going back to the card.
+
+Money formatting (:func:`format_amount`) lives here too because receipts and
+the device display must show amounts identically; it is integer arithmetic on
+minor units, never a float.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pos_terminal.config import TerminalConfig
+from pos_terminal.protocol import ProcessingCode, response_text
+from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
+
+__all__ = [
+    "CUSTOMER_COPY",
+    "MERCHANT_COPY",
+    "RECEIPT_WIDTHS",
+    "Currency",
+    "currency",
+    "format_amount",
+    "funds_line",
+    "render_receipt",
+]
+
+MERCHANT_COPY = "MERCHANT COPY"
+CUSTOMER_COPY = "CUSTOMER COPY"
+RECEIPT_WIDTHS = (32, 40)
+
+
+@dataclass(frozen=True)
+class Currency:
+    """An ISO 4217 currency: numeric code, alphabetic code, and minor-unit exponent."""
+
+    numeric: str
+    alpha: str
+    exponent: int
+
+
+_CURRENCIES = {
+    c.numeric: c
+    for c in (
+        Currency("036", "AUD", 2), Currency("124", "CAD", 2), Currency("156", "CNY", 2),
+        Currency("344", "HKD", 2), Currency("356", "INR", 2), Currency("392", "JPY", 0),
+        Currency("410", "KRW", 0), Currency("458", "MYR", 2), Currency("554", "NZD", 2),
+        Currency("578", "NOK", 2), Currency("702", "SGD", 2), Currency("752", "SEK", 2),
+        Currency("756", "CHF", 2), Currency("826", "GBP", 2), Currency("840", "USD", 2),
+        Currency("978", "EUR", 2), Currency("986", "BRL", 2), Currency("048", "BHD", 3),
+        Currency("414", "KWD", 3), Currency("208", "DKK", 2), Currency("985", "PLN", 2),
+    )
+}
+
+
+def currency(numeric: str) -> Currency:
+    """The currency with ISO 4217 numeric code ``numeric``; unknown codes show as the number, 2 decimals."""
+    return _CURRENCIES.get(numeric, Currency(numeric, numeric, 2))
+
+
+def format_amount(amount: int, numeric_currency: str, *, with_code: bool = True) -> str:
+    """``1234`` in 840 -> ``"USD 12.34"`` (or ``"12.34"``); exact, from integer minor units."""
+    info = currency(numeric_currency)
+    sign = "-" if amount < 0 else ""
+    major, minor = divmod(abs(amount), 10**info.exponent)
+    text = f"{sign}{major}" + (f".{minor:0{info.exponent}d}" if info.exponent else "")
+    return f"{info.alpha} {text}" if with_code else text
+
+
+_ENTRY_TEXT = {"chip": "CHIP", "contactless": "CONTACTLESS", "swipe": "SWIPE", "manual": "MANUAL"}
+
+
+def _iso_date(yyyymmdd: str) -> str:
+    if len(yyyymmdd) == 8 and yyyymmdd.isdigit():
+        return f"{yyyymmdd[:4]}-{yyyymmdd[4:6]}-{yyyymmdd[6:]}"
+    return yyyymmdd
+
+
+def funds_line(host_data: dict[str, object]) -> str | None:
+    """When the refund reaches the cardholder, as the host reported it (DE 63 CC/CD); None if unreported."""
+    channel, date = host_data.get("credit_channel"), host_data.get("credit_date")
+    if not isinstance(date, str):
+        return None
+    if channel == "RT":
+        return f"FUNDS: REAL-TIME {_iso_date(date)}"
+    if channel == "BT":
+        return f"FUNDS EXPECTED BY {_iso_date(date)}"
+    return None
+
+
+def _status_text(record: TransactionRecord) -> list[str]:
+    code = record.response_code
+    if record.status is TxnStatus.APPROVED:
+        return ["APPROVED"]
+    if record.status is TxnStatus.OFFLINE:
+        return ["APPROVED OFFLINE"]
+    if record.status is TxnStatus.DECLINED:
+        return ["DECLINED", response_text(code)] if code else ["DECLINED"]
+    if record.status is TxnStatus.REVERSED:
+        return ["REVERSED", "NO FUNDS MOVED"]
+    return ["NOT COMPLETED"]
+
+
+class _Lines:
+    """Accumulates receipt lines of one width."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.lines: list[str] = []
+
+    def center(self, text: str) -> None:
+        self.lines.append(text[: self.width].center(self.width).rstrip())
+
+    def pair(self, label: str, value: str | None) -> None:
+        """``label`` left and ``value`` right; omitted when there is no value."""
+        if value is None:
+            return
+        gap = max(self.width - len(label) - len(value), 1)
+        self.lines.append((label + " " * gap + value)[: self.width])
+
+    def text(self, text: str) -> None:
+        self.lines.append(text[: self.width])
+
+    def blank(self) -> None:
+        self.lines.append("")
+
+    def extend_centered(self, texts: Iterable[str]) -> None:
+        for text in texts:
+            self.center(text)
+
+
+def _title(record: TransactionRecord) -> str:
+    return {TxnType.SALE: "SALE", TxnType.REFUND: "REFUND", TxnType.VOID: "VOID"}[record.txn_type]
+
+
+def render_receipt(record: TransactionRecord, config: TerminalConfig, copy: str, *, width: int = 32,
+                   duplicate: bool = False) -> list[str]:
+    """The lines of one receipt copy (``MERCHANT_COPY`` or ``CUSTOMER_COPY``) of ``record``.
+
+    ``width`` is the printer's columns (32 or 40); ``duplicate`` marks a reprint.
+    Lines are at most ``width`` characters, right-trimmed.
+    """
+    if width not in RECEIPT_WIDTHS:
+        raise ValueError(f"width must be one of {RECEIPT_WIDTHS}, got {width}")
+    out = _Lines(width)
+    out.center(config.merchant_name)
+    out.center(config.merchant_city)
+    out.blank()
+    out.pair("TERMINAL ID", config.terminal_id)
+    out.pair("MERCHANT ID", config.merchant_id)
+    moment = record.transmitted_at
+    out.pair(f"DATE {moment:%Y-%m-%d}", f"TIME {moment:%H:%M:%S}")
+    out.blank()
+    out.center(_title(record))
+    if duplicate:
+        out.center("*** DUPLICATE ***")
+    out.blank()
+    out.pair("CARD", record.masked_pan)
+    out.pair("ENTRY", _ENTRY_TEXT.get(record.entry_mode, record.entry_mode.upper()))
+    out.pair("INVOICE", f"{record.invoice:06d}")
+    out.pair("BATCH", f"{record.batch:06d}")
+    out.pair("STAN", f"{record.stan:06d}")
+    out.pair("RRN", record.rrn)
+    out.pair("AUTH CODE", record.auth_code)
+    if record.txn_type is TxnType.VOID:
+        out.pair("VOID OF", "REFUND" if record.processing_code == ProcessingCode.VOID_REFUND else "SALE")
+    out.blank()
+    out.pair("AMOUNT", format_amount(record.amount, record.currency))
+    if record.txn_type is TxnType.REFUND:
+        out.blank()
+        out.pair("REFUND REF", record.rrn)
+        out.pair("REASON", record.reason_code)
+        funds = funds_line(record.host_data)
+        if funds is not None:
+            out.text(funds)
+    out.blank()
+    out.extend_centered(_status_text(record))
+    out.pair("RESPONSE CODE", record.response_code)
+    if copy == MERCHANT_COPY and record.txn_type is TxnType.REFUND and record.status is not TxnStatus.DECLINED:
+        out.blank()
+        out.blank()
+        out.text("X" + "_" * (width - 1))
+        out.center("MERCHANT SIGNATURE")
+    out.blank()
+    out.center(copy)
+    return out.lines

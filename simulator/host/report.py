@@ -1,0 +1,278 @@
+"""The host journal as a report, per terminal and batch: ``possim host report`` (docs/host-report.md).
+
+For each terminal and batch (DE 60): what was sold, what was refunded (online refunds and
+advices, with the masked PAN, the RRN, the amount and how and when the money reaches the
+cardholder), what was voided, what was reversed, what was declined, the host's settlement
+totals, the uploaded set, and every settlement the host answered (time, result, both totals).
+
+:func:`build_report` reads a :class:`HostJournal` into plain dataclasses; :func:`report_json`
+and :func:`report_text` render them. PANs appear only as journaled: masked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pos_terminal.protocol import BatchTotals, Mti, ProcessingCode, TotalsKind
+from simulator.host import settlement
+from simulator.host.journal import HostJournal, SettlementRecord, Status, TransactionRecord
+
+_KINDS: dict[tuple[str, str | None], str] = {
+    (Mti.FINANCIAL_REQUEST, ProcessingCode.PURCHASE): "sale",
+    (Mti.FINANCIAL_REQUEST, ProcessingCode.REFUND): "refund",
+    (Mti.ADVICE, ProcessingCode.REFUND): "advice",
+    (Mti.FINANCIAL_REQUEST, ProcessingCode.VOID_SALE): "void of sale",
+    (Mti.FINANCIAL_REQUEST, ProcessingCode.VOID_REFUND): "void of refund",
+}
+"""The transactions a report lists, by (journaled MTI, DE 3)."""
+_MINOR_DIGITS = {"392": 0, "410": 0, "704": 0, "048": 3, "368": 3, "400": 3, "414": 3, "434": 3, "512": 3, "788": 3}
+"""ISO 4217 minor-unit digits where not 2."""
+
+
+def transaction_kind(record: TransactionRecord) -> str | None:
+    """``sale``, ``refund``, ``advice``, ``void of sale``, ``void of refund``; None for anything else."""
+    return _KINDS.get((record.mti, record.processing_code))
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """One terminal's batch, as the host journaled it."""
+
+    terminal_id: str
+    batch: int | None
+    transactions: tuple[TransactionRecord, ...]
+    totals: BatchTotals
+    uploaded: tuple[int, BatchTotals] | None
+    settlements: tuple[SettlementRecord, ...]
+    moved: frozenset[int]
+
+    def of_kind(self, *kinds: str, statuses: frozenset[Status] | None = None) -> list[TransactionRecord]:
+        """The batch's transactions of ``kinds`` (with one of ``statuses``), oldest first."""
+        return [t for t in self.transactions if transaction_kind(t) in kinds
+                and (statuses is None or t.status in statuses)]
+
+    @property
+    def sales(self) -> list[TransactionRecord]:
+        return self.of_kind("sale", statuses=_ACCEPTED)
+
+    @property
+    def refunds(self) -> list[TransactionRecord]:
+        return self.of_kind("refund", "advice", statuses=_ACCEPTED)
+
+    @property
+    def voids(self) -> list[TransactionRecord]:
+        return self.of_kind("void of sale", "void of refund", statuses=_ACCEPTED)
+
+    @property
+    def reversed(self) -> list[TransactionRecord]:
+        return [t for t in self.transactions if transaction_kind(t) and t.status is Status.REVERSED]
+
+    @property
+    def declined(self) -> list[TransactionRecord]:
+        return [t for t in self.transactions if transaction_kind(t) and t.status is Status.DECLINED]
+
+    @property
+    def currency(self) -> str | None:
+        """The batch's currency (DE 49 of its first transaction that has one)."""
+        return next((t.currency for t in self.transactions if t.currency), None)
+
+    @property
+    def settled(self) -> SettlementRecord | None:
+        """The settlement that closed the batch (the last one answered 00), None while open."""
+        return next((s for s in reversed(self.settlements) if s.settled), None)
+
+
+_ACCEPTED = frozenset({Status.APPROVED, Status.VOIDED, Status.REVERSED})
+
+
+@dataclass(frozen=True)
+class HostReport:
+    """Every selected terminal's batches."""
+
+    batches: tuple[BatchReport, ...]
+
+
+def build_report(journal: HostJournal, *, terminal_id: str | None = None, batch: int | None = None) -> HostReport:
+    """Read the journal into per-terminal, per-batch reports (filtered by terminal and batch when given)."""
+    keys: dict[tuple[str, int | None], list[TransactionRecord]] = {}
+    for record in journal.transactions(terminal_id):
+        if transaction_kind(record) is not None:
+            keys.setdefault((record.terminal_id, settlement.batch_number(record.batch)), []).append(record)
+    settlements: dict[tuple[str, int | None], list[SettlementRecord]] = {}
+    for attempt in journal.settlements(terminal_id):
+        settlements.setdefault((attempt.terminal_id, attempt.batch), []).append(attempt)
+        keys.setdefault((attempt.terminal_id, attempt.batch), [])
+    batches = []
+    moved_by_terminal: dict[str, frozenset[int]] = {}
+    for (tid, number), records in sorted(keys.items(), key=lambda item: (item[0][0], item[0][1] is None,
+                                                                         item[0][1] or 0)):
+        if batch is not None and number != batch:
+            continue
+        moved = moved_by_terminal.setdefault(tid, frozenset(journal.moved_transactions(tid)))
+        uploads = journal.uploads(tid, number) if number is not None else []
+        batches.append(BatchReport(
+            terminal_id=tid, batch=number, transactions=tuple(records),
+            totals=settlement.journal_totals(journal, tid, number) if number is not None else BatchTotals.of([]),
+            uploaded=(len(uploads), settlement.upload_totals(uploads)) if uploads else None,
+            settlements=tuple(settlements.get((tid, number), [])), moved=moved,
+        ))
+    return HostReport(tuple(batches))
+
+
+# -- JSON -------------------------------------------------------------------------------------
+
+
+def _iso_date(yyyymmdd: str | None) -> str | None:
+    if not yyyymmdd:
+        return None
+    try:
+        return date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8])).isoformat()
+    except ValueError:
+        return yyyymmdd
+
+
+def _transaction_json(record: TransactionRecord, report: BatchReport) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "kind": transaction_kind(record), "time": record.time, "stan": record.stan, "rrn": record.rrn,
+        "invoice": record.invoice, "masked_pan": record.masked_pan, "amount": record.amount,
+        "currency": record.currency, "status": record.status.value, "response_code": record.response_code,
+        "approval_code": record.auth_code,
+    }
+    if record.original_rrn is not None:
+        item["original_rrn"] = record.original_rrn
+    if transaction_kind(record) in ("refund", "advice") and record.status is not Status.DECLINED:
+        item["credit_channel"] = record.credit_channel
+        item["credit_date"] = _iso_date(record.credit_date)
+        item["credited"] = record.status is Status.APPROVED and record.id in report.moved
+    if record.reason is not None:
+        item["reason"] = record.reason
+    return item
+
+
+def _result(attempt: SettlementRecord) -> str:
+    """``settled`` (00), ``mismatch`` (95) or ``refused`` (any other code a rule gave)."""
+    return "settled" if attempt.settled else "mismatch" if attempt.response_code == "95" else "refused"
+
+
+def _settlement_json(attempt: SettlementRecord) -> dict[str, Any]:
+    return {
+        "time": attempt.time, "stan": attempt.stan, "processing_code": attempt.processing_code,
+        "compared_with": attempt.basis.value, "response_code": attempt.response_code,
+        "result": _result(attempt),
+        "terminal_totals": attempt.terminal_totals.to_json() if attempt.terminal_totals else None,
+        "host_totals": attempt.host_totals.to_json() if attempt.host_totals else None,
+    }
+
+
+def batch_json(report: BatchReport) -> dict[str, Any]:
+    """One batch as a JSON-ready dict."""
+    settled = report.settled
+    return {
+        "batch": report.batch,
+        "sales": [_transaction_json(t, report) for t in report.sales],
+        "refunds": [_transaction_json(t, report) for t in report.refunds],
+        "voids": [_transaction_json(t, report) for t in report.voids],
+        "reversed": [_transaction_json(t, report) for t in report.reversed],
+        "declined": [_transaction_json(t, report) for t in report.declined],
+        "totals": report.totals.to_json(),
+        "uploaded": None if report.uploaded is None else {
+            "transactions": report.uploaded[0], "totals": report.uploaded[1].to_json()},
+        "settled": settled is not None,
+        "settled_at": settled.time if settled else None,
+        "settlements": [_settlement_json(s) for s in report.settlements],
+    }
+
+
+def report_json(report: HostReport) -> dict[str, Any]:
+    """The whole report as one JSON object: ``{"terminals": [{"terminal_id", "batches": [...]}]}``."""
+    terminals: dict[str, list[dict[str, Any]]] = {}
+    for batch in report.batches:
+        terminals.setdefault(batch.terminal_id, []).append(batch_json(batch))
+    return {"terminals": [{"terminal_id": tid, "batches": batches} for tid, batches in terminals.items()]}
+
+
+# -- text -------------------------------------------------------------------------------------
+
+
+def format_amount(amount: int | None, currency: str | None) -> str:
+    """Minor units as major units with the currency's decimals (ISO 4217), e.g. 1050 840 -> ``10.50 840``."""
+    if amount is None:
+        return "-"
+    digits = _MINOR_DIGITS.get(currency or "", 2)
+    sign, value = ("-" if amount < 0 else ""), abs(amount)
+    major = f"{value // 10**digits}.{value % 10**digits:0{digits}d}" if digits else str(value)
+    return f"{sign}{major} {currency}" if currency else f"{sign}{major}"
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    lines = ["    " + "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines += ["    " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    return lines
+
+
+def _row(record: TransactionRecord, *extra: str) -> list[str]:
+    return [record.time, record.rrn or "-", record.invoice or "-", record.masked_pan or "-",
+            format_amount(record.amount, record.currency), *extra]
+
+
+def _totals_text(totals: BatchTotals | None, currency: str | None) -> str:
+    if totals is None:
+        return "-"
+    return ", ".join(f"{kind.value.replace('_', ' ')}s {totals.count(kind)} / "
+                     f"{format_amount(totals.amount(kind), currency)}" for kind in TotalsKind)
+
+
+def _section(title: str, headers: list[str], rows: list[list[str]]) -> list[str]:
+    if not rows:
+        return [f"  {title}: none"]
+    return [f"  {title}:", *_table(headers, rows)]
+
+
+def batch_text(report: BatchReport) -> list[str]:
+    """One batch as text lines."""
+    number = "(no batch number)" if report.batch is None else f"{report.batch:06d}"
+    settled = report.settled
+    state = (f"settled {settled.time}" if settled else
+             f"NOT settled (last attempt {report.settlements[-1].time}: {report.settlements[-1].response_code})"
+             if report.settlements else "open")
+    lines = [f"Terminal {report.terminal_id}  batch {number}  -  {state}"]
+    base = ["time", "RRN", "invoice", "card", "amount"]
+    lines += _section("Sold", [*base, "approval", "status"],
+                      [_row(t, t.auth_code or "-", t.status.value) for t in report.sales])
+    lines += _section("Refunded", [*base, "kind", "original RRN", "channel", "credit date", "status"],
+                      [_row(t, transaction_kind(t) or "-", t.original_rrn or "-", t.credit_channel or "-",
+                            _iso_date(t.credit_date) or "-",
+                            "credited" if t.status is Status.APPROVED and t.id in report.moved else t.status.value)
+                       for t in report.refunds])
+    lines += _section("Voided", [*base, "kind", "voided RRN", "status"],
+                      [_row(t, transaction_kind(t) or "-", t.original_rrn or "-", t.status.value)
+                       for t in report.voids])
+    lines += _section("Reversed", [*base, "kind"], [_row(t, transaction_kind(t) or "-") for t in report.reversed])
+    lines += _section("Declined", [*base, "kind", "code", "original RRN"],
+                      [_row(t, transaction_kind(t) or "-", t.response_code, t.original_rrn or "-")
+                       for t in report.declined])
+    currency = report.currency
+    lines.append(f"  Host totals: {_totals_text(report.totals, currency)}")
+    if report.uploaded is not None:
+        lines.append(f"  Uploaded ({report.uploaded[0]} transactions): {_totals_text(report.uploaded[1], currency)}")
+    if not report.settlements:
+        lines.append("  Settlements: none")
+        return lines
+    lines.append("  Settlements:")
+    for attempt in report.settlements:
+        lines.append(f"    {attempt.time}  DE 3 {attempt.processing_code or '-'}  compared with {attempt.basis.value}"
+                     f"  -> {attempt.response_code} {_result(attempt)}")
+        lines.append(f"      terminal: {_totals_text(attempt.terminal_totals, currency)}")
+        lines.append(f"      host:     {_totals_text(attempt.host_totals, currency)}")
+    return lines
+
+
+def report_text(report: HostReport) -> str:
+    """The whole report as readable text (amounts in major units of the ISO 4217 numeric currency shown)."""
+    if not report.batches:
+        return "no transactions or settlements in the host journal"
+    blocks = ["\n".join(batch_text(batch)) for batch in report.batches]
+    return "\n\n".join(blocks)
