@@ -299,15 +299,15 @@ class TerminalEngine:
     async def flush_advices(self) -> int:
         """Upload pending advices in the order they were queued; stop at the first failure (raised).
 
-        Each advice is marked as attempted before it is sent, so a resend (after a timeout or a
-        crash) goes out as a repeat (0221); the host applies an advice once. Returns how many
+        Each advice is marked as attempted once the connection is open and before it is sent, so a
+        resend (after a timeout or a crash) goes out as a repeat (0221), while an advice that never
+        left (host unreachable) still goes out as 0220; the host applies an advice once. Returns how many
         advices the host answered.
         """
         answered = 0
         for advice in self.journal.pending_advices():
             record = self.journal.get(advice.transaction_id)
             repeat = advice.attempts > 0
-            self.journal.note_advice_attempt(advice.id, self._clock())
             keys = await self._message_keys()
             original = self.journal.get(record.original_id) if record.original_id else None
             items = self._original_reference(original, None, None)
@@ -315,7 +315,9 @@ class TerminalEngine:
             if record.reason_code:
                 items[AdditionalTag.REASON] = record.reason_code
             request = messages.advice_request(record, self.config, repeat=repeat, additional=self._with_ksn(keys, items))
-            response = await self._exchange(request, keys, record.id)
+            channel = await self._open()
+            self.journal.note_advice_attempt(advice.id, self._clock())  # from here on, bytes may reach the host
+            response = await self._exchange(request, keys, record.id, channel)
             self.journal.acknowledge_advice(
                 advice.id, response_code=str(response[39]), rrn=_text_field(response, 37),
                 host_data=_credit_data(response), now=self._clock(),

@@ -138,6 +138,10 @@ class TcpServer:
         log.info("accepted %s", stream.peer)
         try:
             await self._handler(channel)
+        except asyncio.CancelledError:
+            # close() cancelled us. End normally: on Python 3.11, asyncio's own done-callback
+            # of client_connected_cb tasks logs a spurious error for a cancelled task.
+            log.debug("connection from %s cancelled by server close", stream.peer)
         except ChannelError as exc:
             log.warning("connection from %s ended: %s", stream.peer, exc)
         except Exception:

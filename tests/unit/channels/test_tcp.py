@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
@@ -222,6 +223,22 @@ async def test_server_close_ends_open_connections_and_stops_listening() -> None:
     await channel.close()
     with pytest.raises(ChannelError, match="cannot connect"):
         await open_tcp_channel(LOOPBACK, server.port)
+
+
+async def test_server_close_with_open_connections_logs_no_error(caplog: pytest.LogCaptureFixture) -> None:
+    connected = asyncio.Event()
+
+    async def wait_forever(channel: BaseChannel) -> None:
+        connected.set()
+        await asyncio.sleep(60)
+
+    server = await serve_tcp(LOOPBACK, 0, None, wait_forever)
+    async with await open_tcp_channel(LOOPBACK, server.port):
+        await asyncio.wait_for(connected.wait(), 2)
+        with caplog.at_level(logging.WARNING):
+            await server.close()
+            await asyncio.sleep(0.05)  # let asyncio run the connection tasks' done-callbacks
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 async def test_refused_connection_is_a_channel_error_naming_the_address() -> None:
