@@ -25,18 +25,15 @@ only (mode 0600).
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import secrets
-import stat
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from keys.errors import CryptoError, KeyStoreError
 from keys.hexutil import to_hex
 from keys.kcv import kcv_aes_cmac, kcv_tdes
+from keys.secretfile import load_or_create_secret_file, replace_atomically
 from keys.tr31 import KeyBlockHeader, unwrap, wrap
 
 __all__ = ["KEK_LENGTH", "KeyStore", "generate_kek", "load_or_create_kek"]
@@ -53,59 +50,6 @@ def generate_kek() -> bytes:
     return secrets.token_bytes(KEK_LENGTH)
 
 
-def _fsync_directory(directory: Path) -> None:
-    """Make a rename in ``directory`` durable (POSIX); a no-op where folders cannot be opened."""
-    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
-    try:
-        descriptor = os.open(directory, flags)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
-
-
-def _write_new_file(directory: Path, prefix: str, data: bytes) -> Path:
-    """Write ``data`` to a new owner-only (0600) temporary file in ``directory``, flushed and fsynced."""
-    descriptor, temporary = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    return Path(temporary)
-
-
-def _replace_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers and crashes see the old file or the new one, never a mix."""
-    temporary = _write_new_file(path.parent, f".{path.name}.", data)
-    try:
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    _fsync_directory(path.parent)
-
-
-def _parse_kek_text(text: str, path: Path) -> bytes:
-    cleaned = text.strip()
-    try:
-        kek = bytes.fromhex(cleaned)
-    except ValueError:
-        raise KeyStoreError(f"KEK file {path} does not hold hex digits") from None
-    if len(kek) != KEK_LENGTH:
-        raise KeyStoreError(f"KEK file {path} holds {len(kek)} bytes, expected {KEK_LENGTH}")
-    return kek
-
-
 def load_or_create_kek(path: Path) -> bytes:
     """Read the KEK from ``path`` (hex text), or create it with a random KEK and mode 0600 when missing.
 
@@ -113,43 +57,7 @@ def load_or_create_kek(path: Path) -> bytes:
     POSIX systems, as ssh refuses a private key: the KEK protects every stored key.
     Creation is atomic and never overwrites a file created meanwhile.
     """
-    path = Path(path)
-    try:
-        return _read_kek(path)
-    except FileNotFoundError:
-        pass
-    kek = generate_kek()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = _write_new_file(path.parent, f".{path.name}.", (to_hex(kek) + "\n").encode("ascii"))
-        try:
-            os.link(temporary, path)  # fails if another process created the file first
-        except FileExistsError:
-            return _read_kek(path)
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-        _fsync_directory(path.parent)
-    except OSError as exc:
-        raise KeyStoreError(f"cannot create KEK file {path}: {exc.strerror}") from None
-    return kek
-
-
-def _read_kek(path: Path) -> bytes:
-    try:
-        status = path.stat()
-    except FileNotFoundError:
-        raise
-    except OSError as exc:
-        raise KeyStoreError(f"cannot read KEK file {path}: {exc.strerror}") from None
-    if os.name == "posix" and status.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        mode = stat.S_IMODE(status.st_mode)
-        raise KeyStoreError(f"KEK file {path} has mode {mode:04o}, readable by others; expected 0600")
-    try:
-        text = path.read_text(encoding="ascii")
-    except (OSError, UnicodeDecodeError):
-        raise KeyStoreError(f"cannot read KEK file {path}") from None
-    return _parse_kek_text(text, path)
+    return load_or_create_secret_file(path, "KEK", KEK_LENGTH)
 
 
 @dataclass(frozen=True)
@@ -266,7 +174,7 @@ class KeyStore:
         data = (json.dumps(document, indent=2) + "\n").encode("utf-8")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            _replace_atomically(self.path, data)
+            replace_atomically(self.path, data)
         except OSError as exc:
             raise KeyStoreError(f"cannot write key store {self.path}: {exc.strerror}") from None
         self._entries = entries

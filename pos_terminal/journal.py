@@ -46,10 +46,7 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 import sqlite3
-import stat
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
@@ -57,6 +54,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from keys.errors import KeyStoreError
+from keys.secretfile import load_or_create_secret_file
 from pos_terminal.records import (
     AdviceRecord,
     EventRecord,
@@ -197,69 +196,12 @@ def load_or_create_secret(path: Path) -> bytes:
 
     A file readable by group or others is refused on POSIX, as is a file of
     the wrong length. Creation is atomic and never overwrites a file another
-    process created meanwhile.
+    process created meanwhile (:mod:`keys.secretfile`).
     """
-    path = Path(path)
     try:
-        return _read_secret(path)
-    except FileNotFoundError:
-        pass
-    secret = secrets.token_bytes(SECRET_LENGTH)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write((secret.hex() + "\n").encode("ascii"))
-                handle.flush()
-                os.fsync(handle.fileno())
-            try:
-                os.link(temporary, path)  # fails if another process created the file first
-            except FileExistsError:
-                return _read_secret(path)
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-        _fsync_directory(path.parent)
-    except OSError as exc:
-        raise JournalError(f"cannot create fingerprint secret file {path}: {exc.strerror}") from None
-    return secret
-
-
-def _read_secret(path: Path) -> bytes:
-    try:
-        status = path.stat()
-        if os.name == "posix" and status.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-            mode = stat.S_IMODE(status.st_mode)
-            raise JournalError(f"fingerprint secret file {path} has mode {mode:04o}, readable by others; expected 0600")
-        text = path.read_text(encoding="ascii").strip()
-    except FileNotFoundError:
-        raise
-    except (OSError, UnicodeDecodeError) as exc:
-        raise JournalError(f"cannot read fingerprint secret file {path}: {exc}") from None
-    try:
-        secret = bytes.fromhex(text)
-    except ValueError:
-        raise JournalError(f"fingerprint secret file {path} is not hex text") from None
-    if len(secret) != SECRET_LENGTH:
-        raise JournalError(f"fingerprint secret file {path} holds {len(secret)} bytes, expected {SECRET_LENGTH}")
-    return secret
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make a new directory entry durable (POSIX); a no-op where folders cannot be opened."""
-    try:
-        descriptor = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):
-            os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-# --------------------------------------------------------------------------- conversions
+        return load_or_create_secret_file(path, "fingerprint secret", SECRET_LENGTH)
+    except KeyStoreError as error:
+        raise JournalError(str(error)) from None
 
 
 def _time_text(moment: datetime, name: str = "now") -> str:
