@@ -11,7 +11,9 @@ The engine is UI-free: the command line, the scenario runner and the device mode
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import hmac
 import logging
 import secrets
 from collections.abc import Callable
@@ -350,7 +352,7 @@ class TerminalEngine:
         self.journal.record_event("offline_refund", {"invoice": record.invoice, "amount": record.amount},
                                   now=self._clock())
         return TxnResult(operation, Outcome.COMPLETED, response_code="Y3", stan=record.stan, invoice=record.invoice,
-                         auth_code=auth_code, offline=True, **base)
+                         transaction_id=record.id, auth_code=auth_code, offline=True, **base)
 
     # ------------------------------------------------------------------ settlement
 
@@ -407,6 +409,10 @@ class TerminalEngine:
     def _fingerprint(self, card: PresentedCard) -> str:
         return card_fingerprint(self._fingerprint_secret, card.pan)
 
+    def matches_original(self, card: PresentedCard, original: TransactionRecord) -> bool:
+        """True when ``card`` is the card of the journaled ``original`` (keyed fingerprint, not the masked PAN)."""
+        return hmac.compare_digest(self._fingerprint(card), original.card_fingerprint)
+
     def _new_transaction(
         self, kind: TxnType, amount: int, card: PresentedCard | None, processing_code: str,
         *, original: TransactionRecord | None = None, reason: str | None = None,
@@ -449,7 +455,7 @@ class TerminalEngine:
     async def refund(self, request: RefundRequest) -> TxnResult:
         """A matched (or, where configured, unmatched) refund: every terminal-side rule, then online."""
         try:
-            self._check_supervisor(request.supervisor_password)
+            await self._check_supervisor(request.supervisor_password)
             original = self._find_refund_original(request)
             self._check_refund(request, original)
         except TerminalRefusal as refusal:
@@ -468,7 +474,7 @@ class TerminalEngine:
     async def void(self, invoice: int, supervisor_password: str) -> TxnResult:
         """Cancel a sale or a refund of the open batch, by its invoice number."""
         try:
-            self._check_supervisor(supervisor_password)
+            await self._check_supervisor(supervisor_password)
             original = self.journal.find_by_invoice(invoice, batch=self.journal.current_batch())
             if original is None:
                 raise TerminalRefusal(f"invoice {invoice:06d} is not in the open batch")
@@ -493,8 +499,9 @@ class TerminalEngine:
             return {}
         return {AdditionalTag.ORIGINAL_RRN: rrn, AdditionalTag.ORIGINAL_DATE: local_date or ""}
 
-    def _check_supervisor(self, password: str) -> None:
-        if not self.config.verify_supervisor_password(password):
+    async def _check_supervisor(self, password: str) -> None:
+        """The password hash (PBKDF2) runs in a worker thread so a UI on this event loop stays responsive."""
+        if not await asyncio.to_thread(self.config.verify_supervisor_password, password):
             self.journal.record_event("supervisor_password_wrong", {}, now=self._clock())
             raise TerminalRefusal("wrong supervisor password")
 
@@ -522,7 +529,7 @@ class TerminalEngine:
             return
         if original.txn_type is not TxnType.SALE or original.status is not TxnStatus.APPROVED or original.is_voided:
             raise TerminalRefusal(f"invoice {original.invoice:06d} is not an approved sale: nothing to refund")
-        if self._fingerprint(request.card) != original.card_fingerprint:
+        if not self.matches_original(request.card, original):
             raise TerminalRefusal("card does not match the original sale's card")
         remaining = self.journal.refundable_remaining(original.id)
         if request.amount > remaining:
@@ -564,7 +571,7 @@ class TerminalEngine:
             await channel.close()
             reversal = await self._reverse(record)
             return TxnResult(operation, Outcome.COMMUNICATION_FAILED, stan=record.stan, invoice=record.invoice,
-                             reversal=reversal, error=str(failure), **base)
+                             transaction_id=record.id, reversal=reversal, error=str(failure), **base)
         return self._complete(operation, record, response, card, base)
 
     def _complete(
@@ -579,7 +586,8 @@ class TerminalEngine:
         )
         self._issuer_authentication(card, response)
         return TxnResult(operation, Outcome.COMPLETED, response_code=code, stan=completed.stan, rrn=completed.rrn,
-                         invoice=completed.invoice, auth_code=completed.auth_code, host_data=host_data, **base)
+                         invoice=completed.invoice, transaction_id=completed.id, auth_code=completed.auth_code,
+                         host_data=host_data, **base)
 
     @staticmethod
     def _issuer_authentication(card: PresentedCard | None, response: Message) -> None:

@@ -58,6 +58,8 @@ class TxnResult:
     """Approved by the terminal while the host was unreachable: an advice is queued."""
     settlement: dict[str, Any] | None = None
     """The settlement report (``possim txn settle``)."""
+    transaction_id: int | None = None
+    """The journal id of the transaction, when one was journaled."""
 
     @property
     def approved(self) -> bool:
