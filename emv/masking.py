@@ -6,18 +6,10 @@ dump, error message and repr in :mod:`emv` goes through :func:`mask_pan`.
 
 from __future__ import annotations
 
-MASK_CHAR = "*"
+from keys.masking import MASK as MASK_CHAR
+from keys.masking import mask_pan
 
-
-def mask_pan(pan: str) -> str:
-    """``pan`` with every digit but the first 6 and last 4 replaced by ``*``.
-
-    PANs of 10 digits or fewer have nothing left to hide under that rule, so they are
-    masked entirely except for the last 4 digits, never shown in full.
-    """
-    if len(pan) <= 10:
-        return MASK_CHAR * max(len(pan) - 4, 0) + pan[-4:]
-    return pan[:6] + MASK_CHAR * (len(pan) - 10) + pan[-4:]
+__all__ = ["MASK_CHAR", "luhn_valid", "mask_pan"]
 
 
 def luhn_valid(number: str) -> bool:

@@ -9,21 +9,9 @@ from __future__ import annotations
 import types
 from collections.abc import Callable, Mapping
 
-MASK = "*"
-_MIN_MASKED = 3
-"""A PAN shorter than 6 + 4 + this is masked entirely: showing 10 of 12 digits would reveal it."""
+from keys.masking import MASK, mask_all, mask_pan
 
-
-def mask_all(value: str) -> str:
-    """Every character replaced by ``*``."""
-    return MASK * len(value)
-
-
-def mask_pan(pan: str) -> str:
-    """First 6 and last 4 digits kept, ``*`` between; short PANs entirely masked."""
-    if len(pan) < 10 + _MIN_MASKED:
-        return mask_all(pan)
-    return pan[:6] + MASK * (len(pan) - 10) + pan[-4:]
+__all__ = ["MASK", "mask_all", "mask_pan", "mask_track1", "mask_track2"]
 
 
 def mask_track2(track: str) -> str:

@@ -111,7 +111,8 @@ _SCHEMA = (
                          CHECK (status IN ('pending', 'approved', 'declined', 'reversed', 'offline')),
         amount           INTEGER NOT NULL CHECK (amount > 0),
         currency         TEXT NOT NULL CHECK (length(currency) = 3),
-        masked_pan       TEXT NOT NULL CHECK (masked_pan GLOB '[0-9][0-9][0-9][0-9][0-9][0-9]*[*]*'),
+        masked_pan       TEXT NOT NULL CHECK (masked_pan GLOB '[0-9][0-9][0-9][0-9][0-9][0-9]*[*]*'
+                                          OR masked_pan NOT GLOB '*[0-9]*'),
         card_fingerprint TEXT NOT NULL CHECK (length(card_fingerprint) = 64),
         card_brand       TEXT NOT NULL,
         entry_mode       TEXT NOT NULL,

@@ -18,6 +18,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from keys.masking import mask_pan
+
 __all__ = [
     "EventRecord",
     "MessageDirection",
@@ -33,7 +35,8 @@ __all__ = [
 
 PAN_MIN_DIGITS = 12
 PAN_MAX_DIGITS = 19
-_MASKED_PAN = re.compile(r"[0-9]{6}\*+[0-9]{4}")
+_MASKED_PAN = re.compile(r"[0-9]{6}\*+[0-9]{4}|\*+")
+"""First 6 + last 4 digits, or (PANs under 13 digits, keys.masking) no digit at all."""
 _FINGERPRINT = re.compile(r"[0-9a-f]{64}")
 
 
@@ -102,7 +105,7 @@ def masked_pan(pan: str) -> str:
         raise ValueError("PAN must be a string of digits")
     if not PAN_MIN_DIGITS <= len(pan) <= PAN_MAX_DIGITS:
         raise ValueError(f"PAN must be {PAN_MIN_DIGITS} to {PAN_MAX_DIGITS} digits, got {len(pan)}")
-    return pan[:6] + "*" * (len(pan) - 10) + pan[-4:]
+    return mask_pan(pan)
 
 
 def _is_masked_pan(value: object) -> bool:

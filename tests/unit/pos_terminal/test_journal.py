@@ -107,7 +107,11 @@ def approved_sale(journal: Journal, amount: int = 10_000) -> int:
 
 def test_masked_pan_keeps_first_six_and_last_four_digits() -> None:
     assert masked_pan("4761739001010119") == "476173******0119"
-    assert masked_pan("476173900101") == "476173**0101"
+
+
+def test_masked_pan_hides_a_12_digit_pan_entirely() -> None:
+    # First 6 + last 4 of 12 digits would show all but two: keys.masking masks such PANs whole.
+    assert masked_pan("476173900101") == "************"
 
 
 @pytest.mark.parametrize(
