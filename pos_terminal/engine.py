@@ -137,10 +137,13 @@ class TerminalEngine:
     # ------------------------------------------------------------------ exchanges
 
     def _record(self, direction: MessageDirection, message: Message, txn_id: int | None) -> None:
+        """Journal (and trace at DEBUG) the masked dump of a message sent or received."""
         stan = message.get(11)
+        dump = render_text(message, self.dialect)
+        log.debug("%s %s\n%s", ">>" if direction is MessageDirection.OUT else "<<", message.mti, dump)
         self.journal.record_message(
             direction, message.mti, int(stan) if isinstance(stan, str) and stan.isdigit() else None,
-            render_text(message, self.dialect), transaction_id=txn_id, now=self._clock(),
+            dump, transaction_id=txn_id, now=self._clock(),
         )
 
     async def _open(self) -> BaseChannel:

@@ -15,11 +15,16 @@ from collections.abc import Sequence
 
 from simulator.commands import COMMAND_MODULES
 from simulator.commands.output import EXIT_BAD_INPUT, InputError
+from simulator.logs import configure_logging
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The full parser, assembled from every command module."""
     parser = _Parser(prog="possim", description="POS terminal refund simulator")
+    parser.add_argument(
+        "--log-level", choices=("DEBUG", "INFO", "WARNING", "ERROR"), default=None,
+        help="log to stderr at this level (card data masked); default: warnings only",
+    )
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for module in COMMAND_MODULES:
         module.register(subparsers)
@@ -38,6 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``possim`` with ``argv`` (default: the process arguments); return the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.log_level:
+        configure_logging(args.log_level)
     try:
         return int(args.handler(args))
     except (InputError, ValueError) as error:

@@ -7,7 +7,9 @@
 * :func:`connect` opens a channel from a URL (:func:`parse_channel_url`); :func:`serve`
   runs a handler on every channel a listening URL yields.
 
-Channels move bytes; they never parse ISO 8583 messages.
+Channels move bytes; they never parse ISO 8583 messages. So they log lengths, never payload
+bytes (which hold PANs and track data): the terminal and the host log the masked dump of each
+message at DEBUG instead.
 """
 
 from iso8583.channels.address import (

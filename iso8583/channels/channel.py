@@ -74,7 +74,7 @@ class BaseChannel(ABC):
             while True:
                 data = await self._stream.read_some(self._read_timeout())
                 if data:
-                    log.debug("%s << raw %s", self.peer, data.hex())
+                    log.debug("%s << %d raw bytes", self.peer, len(data))
                     await self._on_data(data)
                 else:
                     self._on_idle()
@@ -102,7 +102,7 @@ class BaseChannel(ABC):
         """Handle received bytes: decode them and ``_deliver`` each message."""
 
     def _deliver(self, payload: bytes) -> None:
-        log.debug("%s << %s", self.peer, payload.hex())
+        log.debug("%s << %d-byte message", self.peer, len(payload))
         self._inbox.put_nowait(payload)
 
     def _fail(self, error: ChannelError) -> None:
@@ -179,5 +179,5 @@ class StreamChannel(BaseChannel):
     async def send(self, payload: bytes) -> None:
         self._check_open()
         frame = self.framer.encode(payload)
-        log.debug("%s >> %s", self.peer, payload.hex())
+        log.debug("%s >> %d-byte message", self.peer, len(payload))
         await self._write(frame)

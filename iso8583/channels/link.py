@@ -93,7 +93,7 @@ class LinkChannel(BaseChannel):
         frame = self.framer.encode(payload)
         tries = self.policy.max_retries + 1
         async with self._send_lock:
-            log.debug("%s >> %s", self.peer, payload.hex())
+            log.debug("%s >> %d-byte message", self.peer, len(payload))
             for attempt in range(1, tries + 1):
                 self._drain_stale_answers()
                 await self._write(frame)

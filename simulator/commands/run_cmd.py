@@ -1,17 +1,25 @@
-"""``possim run``: the main job that ``make run`` starts.
+"""``possim run`` (the main job of ``make run``) and ``possim tour``.
 
-Until the device UI lands (issue 7) this is a guided tour of the calculator on
-the published test keys, so a newcomer sees real output from a fresh clone:
-each line shows the command a user would type and its answer.
+``possim run [--data DIR]`` starts the acquirer host emulator in this process on a free port
+of 127.0.0.1 (host data in ``DIR/host``, terminal data in ``DIR/terminal``; default
+``./possim-data``), with the test keys and cards, and opens the device UI against it. The
+host stops when the UI exits.
+
+``possim tour`` is a guided tour of the calculator on the published test keys: each line
+shows the command a user would type and its answer.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import io
 import shlex
 import sys
+from pathlib import Path
+
+DEFAULT_DATA = Path("possim-data")
 
 # The demonstration inputs are the standards' own public test data.
 _TOUR: tuple[tuple[str, list[str]], ...] = (
@@ -34,12 +42,27 @@ _TOUR: tuple[tuple[str, list[str]], ...] = (
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add ``possim run``."""
-    parser = subparsers.add_parser("run", help="the main job of `make run` (for now: a tour of the calculator)")
+    """Add ``possim run`` and ``possim tour``."""
+    parser = subparsers.add_parser("run", help="the main job of `make run`: the device UI with the embedded "
+                                               "host emulator on 127.0.0.1")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                        help=f"data folder: DATA/host for the host, DATA/terminal for the terminal "
+                             f"(default: ./{DEFAULT_DATA})")
     parser.set_defaults(handler=run)
+    tour = subparsers.add_parser("tour", help="a guided tour of the calculator on published test data")
+    tour.set_defaults(handler=run_tour)
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run the embedded host and the UI in one event loop until the user quits."""
+    from simulator.tui.launch import run_embedded  # late import: Textual only for the UI commands
+
+    url = asyncio.run(run_embedded(args.data))
+    print(f"possim: the embedded host on {url} stopped; data kept in {args.data}")
+    return 0
+
+
+def run_tour(args: argparse.Namespace) -> int:
     """Run each tour step through the real command line and print it with its answer."""
     from simulator.cli import main  # late import: cli imports this module
 
@@ -57,4 +80,4 @@ def run(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(run(argparse.Namespace()))
+    sys.exit(run_tour(argparse.Namespace()))

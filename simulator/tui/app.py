@@ -1,0 +1,179 @@
+"""The possim device UI: a countertop terminal on the left, printer and message log on the right.
+
+:class:`PossimApp` forwards key presses and card-reader actions to a
+:class:`~pos_terminal.device.DeviceModel` and renders its outputs. Events are
+handled by a worker (:class:`~simulator.tui.pump.EventPump`) and the screen is
+refreshed from the model on a short timer, so the UI keeps answering while the
+model waits for the host.
+"""
+
+from __future__ import annotations
+
+import logging
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
+from textual.widgets import Static
+
+from emv.cards import EntryMode
+from pos_terminal.cards import CardReadError
+from pos_terminal.device import CardRemoved, DeviceEvent, DeviceModel, Key, KeyPress
+from simulator.host.server import HostServer
+from simulator.tui.exchanges import log_entries
+from simulator.tui.keymap import HELP_LINE, KEYBOARD_KEYS, READER_KEYS
+from simulator.tui.pump import EventPump
+from simulator.tui.widgets import CardReader, Keypad, Lcd, MessageLog, Printer, StatusBar
+
+__all__ = ["PossimApp"]
+
+log = logging.getLogger(__name__)
+
+LOG_WINDOW = 200
+"""How many of the newest journaled messages the log pane reads on each update."""
+
+_READ_VERBS = {
+    EntryMode.CHIP: "INSERTED",
+    EntryMode.CONTACTLESS: "TAPPED",
+    EntryMode.SWIPE: "SWIPED",
+    EntryMode.MANUAL: "KEYED IN",
+}
+
+
+class PossimApp(App[None]):
+    """The device UI around ``model``; with ``host_server``, the app also owns that embedded host.
+
+    The host is started on mount if it is not listening yet, and stopped when the app exits.
+    """
+
+    CSS_PATH = "possim.tcss"
+    TITLE = "possim"
+    BINDINGS = [
+        *[Binding(name, f"device_key('{key.value}')", show=False, priority=True)
+          for name, key in KEYBOARD_KEYS.items()],
+        *[Binding(name, f"reader('{action}')", show=False, priority=True) for name, action in READER_KEYS.items()],
+    ]
+
+    def __init__(
+        self,
+        model: DeviceModel,
+        *,
+        host_server: HostServer | None = None,
+        poll_interval: float = 0.1,
+    ) -> None:
+        super().__init__()
+        self.model = model
+        self.host_server = host_server
+        self.poll_interval = poll_interval
+        self.pump = EventPump(model)
+        self.input_note = ""
+        self._beeps = model.beeps
+        self._log_dirty = True
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            with Vertical(id="device"):
+                yield Static("POSSIM  COUNTERTOP", id="brand")
+                yield Lcd(id="lcd")
+                yield Keypad(id="keypad")
+                yield CardReader(self.model.cards, id="card-reader")
+            with Vertical(id="side"):
+                yield Printer(id="printer")
+                yield MessageLog(id="message-log")
+        yield StatusBar(id="status-bar")
+        yield Static(HELP_LINE, id="help-line", markup=False)
+
+    async def on_mount(self) -> None:
+        self.query_one("#printer", Printer).border_title = "PRINTER"
+        self.query_one("#message-log", MessageLog).border_title = "MESSAGE LOG"
+        self.query_one("#card-reader", CardReader).border_title = "CARD READER"
+        if self.host_server is not None and self.host_server.url is None:
+            await self.host_server.start()
+        self.run_worker(self.pump.run(self._handled), name="device-events", group="device")
+        self.set_interval(self.poll_interval, self.refresh_device, name="device-refresh")
+        self.refresh_device()
+
+    async def on_unmount(self) -> None:
+        await self.stop_host()
+
+    async def stop_host(self) -> None:
+        """Stop the embedded host, if the app has one (once)."""
+        server, self.host_server = self.host_server, None
+        if server is not None:
+            await server.stop()
+            log.info("embedded host stopped")
+
+    # ------------------------------------------------------------------ inputs
+
+    def forward(self, event: DeviceEvent) -> None:
+        """Hand ``event`` to the model without waiting for it: queued, or at once while the host is awaited."""
+        if self.model.busy:
+            self.input_note = "BUSY: INPUT IGNORED"
+            self.run_worker(self.model.handle(event), group="device-ignored")
+        else:
+            self.input_note = ""
+            self.pump.submit(event)
+        self.refresh_device()
+
+    def action_device_key(self, key: str) -> None:
+        """A keyboard key standing for keypad ``key``."""
+        self.forward(KeyPress(Key(key)))
+
+    def on_keypad_pressed(self, message: Keypad.Pressed) -> None:
+        self.forward(KeyPress(message.key))
+
+    def action_reader(self, action: str) -> None:
+        """A keyboard shortcut of the card reader."""
+        reader = self.query_one("#card-reader", CardReader)
+        if action == "next_card":
+            reader.select_next()
+        else:  # handled here and now, so it keeps its place among the keys typed around it
+            self.on_card_reader_action(reader.action_for(action))
+
+    def on_card_reader_action(self, message: CardReader.Action) -> None:
+        """Present the chosen card to the device (or remove it)."""
+        reader = self.query_one("#card-reader", CardReader)
+        if message.entry is None:
+            reader.note("CARD REMOVED")
+            self.forward(CardRemoved())
+            return
+        try:
+            event = self.model.card_event(message.card, message.entry)
+        except CardReadError as error:
+            reader.note(str(error).upper())
+            return
+        reader.note(f"{event.card.masked_pan} {_READ_VERBS[message.entry]}")
+        self.forward(event)
+
+    def _handled(self, handled: bool) -> None:
+        self._log_dirty = True
+        self.refresh_device()
+
+    # ------------------------------------------------------------------ outputs
+
+    def refresh_device(self) -> None:
+        """Render the model's outputs: LCD, status, beeper, printer, and new journaled messages."""
+        try:
+            self._render_outputs()
+        except NoMatches:  # the app is closing: its widgets are going
+            return
+
+    def _render_outputs(self) -> None:
+        model = self.model
+        self.query_one("#lcd", Lcd).show(model.display)
+        if model.beeps != self._beeps:
+            self._beeps = model.beeps
+            self.bell()
+        self.query_one("#status-bar", StatusBar).show(model.status, busy=model.busy, beep=model.last_beep,
+                                                      note=self.input_note)
+        self.query_one("#printer", Printer).show(model.printer)
+        if model.busy or self._log_dirty:
+            self._log_dirty = False
+            self.query_one("#message-log", MessageLog).show(log_entries(model.journal.messages(limit=LOG_WINDOW)))
+
+    async def settled(self) -> None:
+        """Wait until every event given so far has been handled, then render (for tests and scripts)."""
+        await self.pump.drain()
+        self.refresh_device()

@@ -1,0 +1,83 @@
+"""Start the device UI: against any host (``possim terminal``) or with the embedded host (``possim run``)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+from pos_terminal.config import load_config
+from pos_terminal.device import DeviceModel
+from pos_terminal.engine import TerminalEngine
+from simulator.host.config import load_host_config
+from simulator.host.server import HostServer
+from simulator.tui.app import PossimApp
+
+__all__ = ["EMBEDDED_LISTEN", "open_device", "quiet_logging", "run_embedded", "run_terminal"]
+
+EMBEDDED_LISTEN = "tcp://127.0.0.1:0"
+"""The embedded host listens on a free port of the loopback interface."""
+
+
+@contextlib.contextmanager
+def quiet_logging() -> Iterator[None]:
+    """Keep library log lines (e.g. "connection closed") off the screen while the UI draws it.
+
+    Only when nothing configured logging: a root handler set up by the caller is left alone.
+    """
+    root = logging.getLogger()
+    if root.handlers:
+        yield
+        return
+    handler = logging.NullHandler()
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+
+
+def open_device(data_dir: Path, host_url: str | None = None) -> DeviceModel:
+    """The device on the terminal data folder ``data_dir`` (config defaults), talking to ``host_url`` if given."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    config = load_config(data_dir)
+    if host_url:
+        config = config.with_overrides(host_url=host_url)
+    return DeviceModel(TerminalEngine.open(data_dir, config))
+
+
+async def run_terminal(data_dir: Path, host_url: str | None) -> None:
+    """Run the UI until the user quits, against the host at ``host_url`` (else the configured one)."""
+    model = open_device(data_dir, host_url)
+    try:
+        with quiet_logging():
+            await PossimApp(model).run_async()
+    finally:
+        model.engine.close()
+
+
+async def run_embedded(data_dir: Path) -> str:
+    """Run the host emulator (``DIR/host``) and the UI (``DIR/terminal``) in this event loop; return the host URL.
+
+    The host listens on a free port of 127.0.0.1 and is stopped when the UI exits.
+    """
+    host_dir = data_dir / "host"
+    host_dir.mkdir(parents=True, exist_ok=True)
+    server = HostServer(load_host_config(host_dir), listen=EMBEDDED_LISTEN)
+    url = await server.start()
+    app: PossimApp | None = None
+    try:
+        model = open_device(data_dir / "terminal", url)
+        try:
+            app = PossimApp(model, host_server=server)
+            with quiet_logging():
+                await app.run_async()
+        finally:
+            model.engine.close()
+    finally:
+        if app is not None:
+            await app.stop_host()
+        else:
+            await server.stop()
+    return url

@@ -1,0 +1,43 @@
+"""A DEBUG trace of real exchanges shows every message, and never a full PAN or track 2 data."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from emv.cards import EntryMode
+from pos_terminal.engine import TerminalEngine
+from simulator.logs import MaskingFormatter
+
+from tests.e2e.test_refund_flows import card
+
+
+@pytest.fixture
+def debug_log() -> Iterator[io.StringIO]:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(MaskingFormatter("%(name)s %(message)s"))
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield stream
+    root.removeHandler(handler)
+    root.setLevel(previous)
+
+
+async def test_a_debug_trace_of_sales_shows_the_messages_but_no_pan(
+    start_host: Callable[..., Any], open_terminal: Callable[..., TerminalEngine], debug_log: io.StringIO
+) -> None:
+    host = await start_host()
+    terminal = open_terminal(host)
+    for entry in (EntryMode.MANUAL, EntryMode.SWIPE, EntryMode.CHIP):
+        assert (await terminal.sale(card("visa_credit", entry), 500, pin="1234")).approved
+    trace = debug_log.getvalue()
+    assert ">> 0200" in trace and "<< 0210" in trace
+    assert "4761739001010010" not in trace
+    assert "3112201" not in trace  # expiry and service code of track 2

@@ -1,0 +1,22 @@
+"""Settlement from the MORE menu closes the batch and prints the report."""
+
+from __future__ import annotations
+
+from tests.ui.conftest import SIZE, MakeApp, StartHost, approved_sale, lcd, printed, status_bar, type_keys
+
+
+async def test_settlement_closes_the_batch_and_prints_the_report(make_app: MakeApp, start_host: StartHost) -> None:
+    host = await start_host()
+    app = make_app(host.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await approved_sale(pilot)
+        assert "BATCH 000001" in status_bar(app)
+        await type_keys(pilot, "enter", "f4")
+        assert lcd(app) == ["F1 SETTLE  F2 SIGN-ON", "F3 ECHO    F4 REPRINT", "1 HISTORY  2 SETTINGS", "CANCEL: BACK"]
+        receipts_before = len(app.model.printer)
+        await type_keys(pilot, "f1")
+        assert lcd(app)[:2] == ["SETTLEMENT", "BATCH CLOSED"]
+        assert app.model.journal.current_batch() == 2
+        assert "BATCH 000002" in status_bar(app)
+        assert len(app.model.printer) == receipts_before + 1
+        assert "\n".join(app.model.printer[-1]) in printed(app)
