@@ -40,6 +40,9 @@ class HostServer:
         self.logic = logic or HostLogic(config, rules=rules)
         self._server: Server | None = None
         self.url: str | None = None
+        self.cable_pulled = False
+        """Fault switch of the embedded host (``possim run``): while True, requests still reach the host
+        and are processed, but every answer is lost on the way back, the case that makes a terminal reverse."""
 
     async def start(self) -> str:
         """Start listening; return the real URL (port 0 becomes the bound port)."""
@@ -79,6 +82,9 @@ class HostServer:
                 log.info("rule %s: disconnecting %s", decision.rule, channel.peer)
                 return
             if not decision.sends:
+                continue
+            if self.cable_pulled:
+                log.info("cable pulled: the answer to %s is lost", channel.peer)
                 continue
             if decision.delay:
                 await asyncio.sleep(decision.delay)

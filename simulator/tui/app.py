@@ -21,7 +21,7 @@ from pos_terminal.cards import CardReadError
 from pos_terminal.device import CardRemoved, DeviceEvent, DeviceModel, Key, KeyPress
 from simulator.host.server import HostServer
 from simulator.tui.exchanges import log_entries
-from simulator.tui.keymap import HELP_LINE, KEYBOARD_KEYS, READER_KEYS
+from simulator.tui.keymap import CABLE_KEY, HELP_LINE, KEYBOARD_KEYS, READER_KEYS
 from simulator.tui.pump import EventPump
 from simulator.tui.widgets import CardReader, Keypad, Lcd, MessageLog, Printer, StatusBar
 
@@ -52,6 +52,7 @@ class PossimApp(App[None]):
         *[Binding(name, f"device_key('{key.value}')", show=False, priority=True)
           for name, key in KEYBOARD_KEYS.items()],
         *[Binding(name, f"reader('{action}')", show=False, priority=True) for name, action in READER_KEYS.items()],
+        Binding(CABLE_KEY, "cable", show=False, priority=True),
     ]
 
     def __init__(
@@ -132,6 +133,20 @@ class PossimApp(App[None]):
         else:  # handled here and now, so it keeps its place among the keys typed around it
             self.on_card_reader_action(reader.action_for(action))
 
+    def action_cable(self) -> None:
+        """Pull (or plug back) the cable to the embedded host: while pulled, every answer is lost."""
+        if self.host_server is None:
+            self.input_note = "NO EMBEDDED HOST: NO CABLE TO PULL"
+        else:
+            self.host_server.cable_pulled = not self.host_server.cable_pulled
+        self.refresh_device()
+
+    @property
+    def status_note(self) -> str:
+        """The status bar's note: the cable's state when pulled, and the last input note."""
+        cable = "CABLE PULLED: ANSWERS LOST" if self.host_server and self.host_server.cable_pulled else ""
+        return " | ".join(note for note in (cable, self.input_note) if note)
+
     def on_card_reader_action(self, message: CardReader.Action) -> None:
         """Present the chosen card to the device (or remove it)."""
         reader = self.query_one("#card-reader", CardReader)
@@ -167,7 +182,7 @@ class PossimApp(App[None]):
             self._beeps = model.beeps
             self.bell()
         self.query_one("#status-bar", StatusBar).show(model.status, busy=model.busy, beep=model.last_beep,
-                                                      note=self.input_note)
+                                                      note=self.status_note)
         self.query_one("#printer", Printer).show(model.printer)
         if model.busy or self._log_dirty:
             self._log_dirty = False

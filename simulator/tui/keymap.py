@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pos_terminal.device import Key
 
-__all__ = ["HELP_LINE", "KEYBOARD_KEYS", "READER_KEYS"]
+__all__ = ["CABLE_KEY", "HELP_LINE", "KEYBOARD_KEYS", "READER_KEYS"]
 
 KEYBOARD_KEYS: dict[str, Key] = {
     **{str(digit): Key(str(digit)) for digit in range(10)},
@@ -29,7 +29,10 @@ READER_KEYS: dict[str, str] = {
 }
 """Textual key names -> card reader actions."""
 
+CABLE_KEY = "p"
+"""Pull or plug the cable between terminal and embedded host (fault injection)."""
+
 HELP_LINE = (
     "keys: 0-9 Enter Backspace=CLEAR Esc=CANCEL F1-F4 m=MENU | card: c=next i=insert t=tap s=swipe "
-    "k=key in r=remove | ^q quit"
+    "k=key in r=remove | p=pull/plug cable | ^q quit"
 )

@@ -44,3 +44,21 @@ async def test_a_stopped_host_leaves_nothing_sent(make_app: MakeApp, start_host:
         await type_keys(pilot, *SALE)
         assert lcd(app)[1:3] == ["NO HOST RESPONSE", "NOTHING SENT"]
         assert "HOST FAILED" in status_bar(app)
+
+
+async def test_pulling_the_cable_loses_the_answer_and_plugging_it_back_sends_the_reversal(
+    make_app: MakeApp, start_host: StartHost
+) -> None:
+    host = await start_host()
+    app = make_app(host.url, host=host, **FAST)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_keys(pilot, *SALE, "escape")  # signed on, one sale approved
+        await type_keys(pilot, "p", *SALE)
+        assert lcd(app)[1:3] == ["NO HOST RESPONSE", "REVERSAL PENDING"]
+        assert "CABLE PULLED" in status_bar(app) and "REVERSALS 1" in status_bar(app)
+        await type_keys(pilot, "escape")
+        await type_keys(pilot, "p", *SALE)
+        assert lcd(app)[1] == "APPROVED"
+        statuses = [record.status for record in app.model.journal.transactions()]
+        assert statuses == [TxnStatus.APPROVED, TxnStatus.REVERSED, TxnStatus.APPROVED]
+        assert "CABLE PULLED" not in status_bar(app) and "REVERSALS 0" in status_bar(app)
