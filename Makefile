@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 $(ORACLE_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --target $(ORACLE) 'pyiso8583>=4.0'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade --target $(ORACLE) 'pyiso8583>=4.0'
 	touch $(ORACLE_STAMP)
 
 run: $(STAMP)
