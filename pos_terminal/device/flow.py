@@ -11,6 +11,7 @@ from abc import ABC, abstractmethod
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from emv.cards import EntryMode
 from pos_terminal.cards import PresentedCard
 from pos_terminal.device.entry import DigitEntry
 from pos_terminal.device.events import Key
@@ -47,6 +48,12 @@ class Flow(ABC):
 
     async def on_card_removed(self) -> None:
         """The card left the reader; most steps do not care."""
+
+    def abandon_if_chip_pulled(self, at_pin_entry: bool, card: PresentedCard | None, title: str) -> None:
+        """Pulling an inserted chip card out while the PIN is asked abandons the transaction
+        (a tapped card has already left the field; a swiped or keyed card was never held)."""
+        if at_pin_entry and card is not None and card.entry is EntryMode.CHIP:
+            self.device.finish([title, "CARD REMOVED", "CANCELLED"], Beep.FAILURE)
 
     def wipe(self) -> None:
         """Drop every secret and card the flow holds; called whenever the flow ends."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from emv.cards import EntryMode
 from pos_terminal.cards import PresentedCard
 from pos_terminal.device.entry import DigitEntry
 from pos_terminal.device.events import Key
@@ -83,9 +82,7 @@ class SaleFlow(Flow):
             await self._go_online(None)
 
     async def on_card_removed(self) -> None:
-        """Pulling an inserted chip card out while the PIN is asked abandons the transaction."""
-        if self._step is SaleStep.PIN and self.card is not None and self.card.entry is EntryMode.CHIP:
-            self.device.finish([TITLE, "CARD REMOVED", "CANCELLED"], Beep.FAILURE)
+        self.abandon_if_chip_pulled(self._step is SaleStep.PIN, self.card, TITLE)
 
     async def _go_online(self, pin: str | None) -> None:
         card, amount = self.card, self.amount.value
