@@ -37,7 +37,7 @@ from keys.tr31 import unwrap
 from pos_terminal import messages
 from pos_terminal.cards import PresentedCard
 from pos_terminal.config import TerminalConfig, load_config
-from pos_terminal.journal import Journal, card_fingerprint, load_or_create_secret
+from pos_terminal.journal import Journal, JournalError, card_fingerprint, load_or_create_secret
 from pos_terminal.keyring import TerminalKeyring
 from pos_terminal.protocol import (
     AdditionalDataError,
@@ -295,6 +295,9 @@ class TerminalEngine:
                 log.info("reversal of STAN %06d not delivered: %s", record.stan, failure)
                 continue
             code = str(response[39])
+            if code not in REVERSAL_CLEARING_CODES:
+                log.info("reversal of STAN %06d answered %s: not applied, it will be repeated", record.stan, code)
+                continue
             self.journal.acknowledge_reversal(reversal.id, code, self._clock())
             return ReversalOutcome("acked", attempts, code)
         return ReversalOutcome("pending", attempts)
@@ -323,6 +326,9 @@ class TerminalEngine:
             channel = await self._open()
             self.journal.note_advice_attempt(advice.id, self._clock())  # from here on, bytes may reach the host
             response = await self._exchange(request, keys, record.id, channel)
+            if response[39] not in ADVICE_FINAL_CODES:
+                raise CommunicationFailure(f"advice of invoice {record.invoice:06d} answered {response[39]}: "
+                                           "not applied, it will be repeated")
             self.journal.acknowledge_advice(
                 advice.id, response_code=str(response[39]), rrn=_text_field(response, 37),
                 host_data=_credit_data(response), now=self._clock(),
@@ -351,7 +357,10 @@ class TerminalEngine:
                 return TxnResult(operation, Outcome.REFUSED, error=f"declined offline: {refusal}", **base)
             return TxnResult(operation, Outcome.COMMUNICATION_FAILED, error=str(failure), **base)
         auth_code = f"Y3{secrets.randbelow(10_000):04d}"
-        record = self.journal.begin_offline_refund(new, now=self._clock(), auth_code=auth_code)
+        try:
+            record = self.journal.begin_offline_refund(new, now=self._clock(), auth_code=auth_code)
+        except JournalError as refusal:
+            return TxnResult(operation, Outcome.REFUSED, error=f"declined offline: {_journal_reason(refusal)}", **base)
         self.journal.record_event("offline_refund", {"invoice": record.invoice, "amount": record.amount},
                                   now=self._clock())
         return TxnResult(operation, Outcome.COMPLETED, response_code="Y3", stan=record.stan, invoice=record.invoice,
@@ -440,13 +449,12 @@ class TerminalEngine:
             return None
         counter = f"atc_{card.name}"
         card.chip.atc = self.journal.get_counter(counter, 0)
+        self.journal.set_counter(counter, card.chip.atc + 1)  # persisted first: a crash never reuses an ATC
         data = TerminalData(
             amount_authorised=amount, currency=self.config.currency, terminal_country=self.config.country,
             transaction_date=date(moment.year, moment.month, moment.day), transaction_type=kind,
         )
-        field55 = build_field55(card.chip, data, kind)
-        self.journal.set_counter(counter, card.chip.atc)
-        return field55
+        return build_field55(card.chip, data, kind)
 
     async def sale(self, card: PresentedCard, amount: int, pin: str | None = None) -> TxnResult:
         """A purchase, online, with an ARQC from the chip and the PIN when one is given."""
@@ -485,11 +493,21 @@ class TerminalEngine:
                 raise TerminalRefusal(f"invoice {invoice:06d} is a {original.status} {original.txn_type}: not voidable")
             if original.is_voided:
                 raise TerminalRefusal(f"invoice {invoice:06d} is already voided")
+            if original.txn_type is TxnType.SALE and self._has_refunds(original.id):
+                raise TerminalRefusal(f"invoice {invoice:06d} has refunds: void the refunds first")
         except TerminalRefusal as refusal:
             return TxnResult("void", Outcome.REFUSED, invoice=invoice, error=str(refusal))
         code = ProcessingCode.VOID_SALE if original.txn_type is TxnType.SALE else ProcessingCode.VOID_REFUND
         new = self._new_transaction(TxnType.VOID, original.amount, None, code, original=original)
         return await self._financial("void", new, None, original_rrn=original.rrn)
+
+    def _has_refunds(self, sale_id: int) -> bool:
+        """True when a refund of the sale is approved, offline or still pending (not declined or reversed)."""
+        live = (TxnStatus.APPROVED, TxnStatus.OFFLINE, TxnStatus.PENDING)
+        return any(
+            record.original_id == sale_id and record.status in live and not record.is_voided
+            for record in self.journal.transactions(txn_type=TxnType.REFUND)
+        )
 
     @staticmethod
     def _original_reference(
@@ -510,12 +528,18 @@ class TerminalEngine:
 
     def _find_refund_original(self, request: RefundRequest) -> TransactionRecord | None:
         if request.original_invoice is not None:
-            original = self.journal.find_by_invoice(request.original_invoice)
+            try:
+                original = self.journal.find_by_invoice(request.original_invoice)
+            except JournalError as error:
+                raise TerminalRefusal(f"invoice {request.original_invoice:06d}: {_journal_reason(error)}") from None
             if original is None:
                 raise TerminalRefusal(f"no transaction with invoice {request.original_invoice:06d} in the journal")
             return original
         if request.original_rrn:
-            original = self.journal.find_by_rrn(request.original_rrn, request.original_date)
+            try:
+                original = self.journal.find_by_rrn(request.original_rrn, request.original_date)
+            except (ValueError, JournalError) as error:
+                raise TerminalRefusal(f"original RRN {request.original_rrn}: {_journal_reason(error)}") from None
             if original is None and not self.config.allow_unmatched_refunds:
                 raise TerminalRefusal(f"original RRN {request.original_rrn} is not in this terminal's journal")
             return original
@@ -560,7 +584,11 @@ class TerminalEngine:
             return self._complete_offline(operation, new, failure, base)
         except CommunicationFailure as failure:
             return TxnResult(operation, Outcome.COMMUNICATION_FAILED, error=str(failure), **base)
-        record = self.journal.begin_transaction(new, now=self._clock())
+        try:
+            record = self.journal.begin_transaction(new, now=self._clock())
+        except JournalError as refusal:  # the journal's money rules, checked in the same commit
+            await channel.close()
+            return TxnResult(operation, Outcome.REFUSED, error=_journal_reason(refusal), **base)
         try:
             request = messages.financial_request(
                 record, self.config, card,
@@ -615,3 +643,18 @@ def _credit_data(response: Message) -> dict[str, str]:
     items = additional_data(response)
     names = (("credit_channel", AdditionalTag.CREDIT_CHANNEL), ("credit_date", AdditionalTag.CREDIT_DATE))
     return {name: items[tag] for name, tag in names if tag in items}
+
+
+REVERSAL_CLEARING_CODES = frozenset({ResponseCode.APPROVED, ResponseCode.ORIGINAL_NOT_FOUND})
+"""A 0410 with 00 (reversed) or 25 (nothing to reverse) clears the reversal; any other answer means the
+host did not apply it (format error, security violation, malfunction...), so it is repeated."""
+
+ADVICE_FINAL_CODES = frozenset({ResponseCode.APPROVED, ResponseCode.INVALID_TRANSACTION, ResponseCode.INVALID_AMOUNT,
+                                ResponseCode.ORIGINAL_NOT_FOUND})
+"""The 0230 answers that decide an advice (docs/protocol.md); any other is a failure to apply it: resent."""
+
+
+def _journal_reason(error: Exception) -> str:
+    """The journal's refusal without its file path prefix (the cashier does not need it)."""
+    text = str(error)
+    return text.split(": ", 1)[1] if text.startswith("journal ") and ": " in text else text

@@ -104,6 +104,10 @@ class FormatError(ValueError):
     """A request decodes but lacks a field or carries one that makes no sense: answer 30."""
 
 
+_REVERSED_BEFORE_ARRIVAL = "reversed-before-arrival"
+"""Stored-response marker for an original whose reversal came first: the original is refused (94)."""
+
+
 @dataclass
 class _Exchange:
     """One request being processed: what the steps found out so far."""
@@ -327,12 +331,19 @@ class HostLogic:
         digest = self._request_digest(request)
         stored = self.journal.stored_response(profile.terminal_id, stan, de7, mti_class)
         if stored is not None:
+            if stored.request_digest == _REVERSED_BEFORE_ARRIVAL:
+                log.info("%s %s from %s arrived after its reversal: refused, no money moves",
+                         request.mti, stan, profile.terminal_id)
+                return self._answer(exchange, ResponseCode.DUPLICATE)
             if not hmac.compare_digest(stored.request_digest, digest):
                 return self._answer(exchange, ResponseCode.DUPLICATE)
             log.info("retransmission of %s %s from %s: resending the stored response",
                      request.mti, stan, profile.terminal_id)
-            return HostDecision(Outcome.RESPOND, decode(stored.response, self.dialect), stored.response,
-                                retransmission=True)
+            # Same answer, signed with this request's keys: a DUKPT repeat (0401, 0221) carries a new KSN,
+            # so the first answer's MAC would not verify; with unchanged keys the bytes are identical.
+            previous = decode(stored.response, self.dialect)
+            unsigned = replace(previous, fields={n: v for n, v in previous.fields.items() if n not in (64, 128)})
+            return replace(self._decision(exchange, unsigned), retransmission=True)
         with self.journal.atomic():
             response = self._dispatch(exchange)
             decision = self._decision(exchange, response)
@@ -586,6 +597,12 @@ class HostLogic:
         if original is None:
             log.info("reversal of unknown %s %06d from %s acknowledged", original_mti, original_stan,
                      profile.terminal_id)
+            # The reversal overtook its original: mark the original's key so it is refused if it comes.
+            self.journal.store_response(
+                terminal_id=profile.terminal_id, stan=f"{original_stan:06d}", transmission_time=original_de7,
+                mti_class=response_mti(original_mti), request_digest=_REVERSED_BEFORE_ARRIVAL, response=b"",
+                time=exchange.now,
+            )
         elif original.status is not Status.APPROVED:
             log.info("reversal of a %s transaction acknowledged without movement", original.status.value)
         else:
