@@ -43,7 +43,16 @@ def _describe_one(item: tlv.Tlv, reveal: bool) -> dict[str, Any]:
     }
     if item.constructed:
         entry["children"] = [_describe_one(child, reveal) for child in item.children]
+        if not reveal:  # the template's own octets would spell out the children it holds
+            entry["value"] = "".join(_template_hex(child, child_entry)
+                                     for child, child_entry in zip(item.children, entry["children"]))
     return entry
+
+
+def _template_hex(child: tlv.Tlv, described: dict[str, Any]) -> str:
+    """A child's tag, length and (masked) value as hex: a template's value rebuilt from what may be shown."""
+    encoded = tlv.encode([child]).hex().upper()
+    return encoded[: len(encoded) - 2 * child.length] + described["value"]
 
 
 def _masked_hex(item: tlv.Tlv) -> str:
@@ -52,7 +61,7 @@ def _masked_hex(item: tlv.Tlv) -> str:
     if item.tag == "5A":
         digits = text.rstrip("F")
         return mask_pan(digits) + text[len(digits) :]
-    if item.tag == "57":
+    if item.tag in ("57", "9F6B"):
         pan, separator, rest = text.partition("D")
         if not separator:
             return MASK_CHAR * len(text)
@@ -72,7 +81,7 @@ def _interpret(item: tlv.Tlv, fmt: TagFormat | None, sensitive: bool) -> str | N
         return f"20{text[0:2]}-{text[2:4]}-{text[4:6]}" if text.isdigit() else None
     if item.tag == "9F36" and len(value) == 2:
         return str(int.from_bytes(value, "big"))
-    if item.tag == "57":
+    if item.tag in ("57", "9F6B"):
         text = _masked_hex(item) if sensitive else value.hex().upper()
         return text.rstrip("F").replace("D", "=")
     if sensitive and item.tag == "5A":

@@ -62,6 +62,7 @@ _CARD, _TERM, _ISS = Source.CARD, Source.TERMINAL, Source.ISSUER
 _ENTRIES: tuple[TagInfo, ...] = (
     TagInfo("4F", "Application Identifier (AID) - card", _B, _CARD),
     TagInfo("50", "Application Label", _ANS, _CARD),
+    TagInfo("56", "Track 1 Data", _ANS, _CARD, sensitive=True),
     TagInfo("57", "Track 2 Equivalent Data", _B, _CARD, sensitive=True),
     TagInfo("5A", "Application Primary Account Number (PAN)", _CN, _CARD, sensitive=True),
     TagInfo("5F20", "Cardholder Name", _ANS, _CARD, sensitive=True),
@@ -112,8 +113,10 @@ _ENTRIES: tuple[TagInfo, ...] = (
     TagInfo("9F1A", "Terminal Country Code", _N, _TERM),
     TagInfo("9F1C", "Terminal Identification", _AN, _TERM),
     TagInfo("9F1E", "Interface Device (IFD) Serial Number", _AN, _TERM),
+    TagInfo("9F0B", "Cardholder Name Extended", _ANS, _CARD, sensitive=True),
     TagInfo("9F1F", "Track 1 Discretionary Data", _ANS, _CARD, sensitive=True),
     TagInfo("9F20", "Track 2 Discretionary Data", _CN, _CARD, sensitive=True),
+    TagInfo("9F6B", "Track 2 Data", _B, _CARD, sensitive=True),
     TagInfo("9F21", "Transaction Time", _N, _TERM),
     TagInfo("9F26", "Application Cryptogram", _B, _CARD),
     TagInfo("9F27", "Cryptogram Information Data", _B, _CARD),

@@ -79,6 +79,17 @@ class Tlv:
     value: bytes
     children: tuple[Tlv, ...] = field(default=())
 
+    def __repr__(self) -> str:
+        """Values of sensitive tags (PAN, track data, names: emv.tags) are never shown, only their length."""
+        from emv.tags import lookup  # late: the tag dictionary is data about TLV, not needed to parse it
+
+        info = lookup(self.tag)
+        if self.children:
+            return f"Tlv(tag={self.tag!r}, children={list(self.children)!r})"
+        if info is not None and info.sensitive:
+            return f"Tlv(tag={self.tag!r}, value=<{len(self.value)} bytes, hidden>)"
+        return f"Tlv(tag={self.tag!r}, value={self.value.hex().upper()})"
+
     @classmethod
     def primitive(cls, tag: str | int, value: bytes) -> Tlv:
         """A primitive object; the tag must not have the constructed bit."""

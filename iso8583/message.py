@@ -23,6 +23,11 @@ class Message:
     fields: dict[int, FieldValue] = field(default_factory=dict)
     header: bytes = b""
 
+    def __repr__(self) -> str:
+        """MTI and field numbers only: values hold PANs, track data and PIN blocks (use iso8583.dump to read one)."""
+        header = f", header=<{len(self.header)} bytes>" if self.header else ""
+        return f"Message(mti={self.mti!r}, fields={sorted(self.fields)}{header})"
+
     def __getitem__(self, number: int) -> FieldValue:
         return self.fields[number]
 

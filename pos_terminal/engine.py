@@ -17,7 +17,7 @@ import hmac
 import logging
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -90,12 +90,12 @@ class RefundRequest:
 
     card: PresentedCard
     amount: int
-    supervisor_password: str
+    supervisor_password: str = field(repr=False)
     original_rrn: str | None = None
     original_date: str | None = None
     original_invoice: int | None = None
     reason: str | None = None
-    pin: str | None = None
+    pin: str | None = field(default=None, repr=False)
 
 
 class TerminalEngine:
@@ -584,15 +584,16 @@ class TerminalEngine:
             return self._complete_offline(operation, new, failure, base)
         except CommunicationFailure as failure:
             return TxnResult(operation, Outcome.COMMUNICATION_FAILED, error=str(failure), **base)
-        try:
+        try:  # a malformed PIN is refused here, before anything is journaled or sent
+            block = pin_block(keys, pin, card.pan) if pin and card else None
             record = self.journal.begin_transaction(new, now=self._clock())
-        except JournalError as refusal:  # the journal's money rules, checked in the same commit
+        except (CryptoError, JournalError) as refusal:  # the PIN, or the journal's money rules
             await channel.close()
             return TxnResult(operation, Outcome.REFUSED, error=_journal_reason(refusal), **base)
         try:
             request = messages.financial_request(
                 record, self.config, card,
-                pin_block=pin_block(keys, pin, card.pan) if pin and card else None,
+                pin_block=block,
                 icc_data=self._icc_data(card, new.amount, icc_kind, record.transmitted_at)
                 if card and icc_kind is not None else None,
                 additional=self._with_ksn(keys, additional), original_rrn=original_rrn,

@@ -10,6 +10,7 @@ errors; ``--json`` prints exactly one JSON object on stdout.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -51,6 +52,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Every library error family (keys.errors.CryptoError, iso8583 and emv errors)
         # derives from ValueError and carries a message safe to show.
         sys.stderr.write(f"possim {args.command}: {error}\n")
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:  # `possim ... | head`: the reader left; not an error of ours
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter's final flush quiet
+        return 0
+    except OSError as error:  # a data folder or file that cannot be used: one line, not a traceback
+        sys.stderr.write(f"possim {args.command}: {error.strerror or error}: {error.filename or ''}\n")
         return EXIT_BAD_INPUT
 
 

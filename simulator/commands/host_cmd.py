@@ -19,7 +19,7 @@ import signal
 import sys
 from pathlib import Path
 
-from simulator.commands.output import EXIT_OK, InputError, add_json_flag, emit
+from simulator.commands.output import EXIT_OK, InputError, add_json_flag, data_folder, emit
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--listen", help="channel URL, e.g. tcp://127.0.0.1:8583 (port 0: any free port) or "
                                          "serial:///dev/ttyUSB0?baud=9600; default: host.toml, else "
                                          "tcp://127.0.0.1:8583")
-    parser.add_argument("--data", default=".", help="data folder: host.toml, journal, keys (default: .)")
+    parser.add_argument("--data", default=".", type=data_folder, help="data folder: host.toml, journal, keys (default: .)")
     parser.add_argument("--rules", help="TOML file of scripted behaviour (docs/host-rules.md)")
     parser.add_argument("--dialect", help="ISO 8583 dialect name (default: host.toml, else terminal87)")
     parser.set_defaults(handler=run)
@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     report = commands.add_parser("report", help="the host journal per terminal and batch: sold, refunded "
                                                 "(credited when), voided, reversed, settled")
     # SUPPRESS: `possim host --data DIR report` keeps the parent's value instead of a sub-default.
-    report.add_argument("--data", default=argparse.SUPPRESS, help="data folder holding host-journal.sqlite3 "
+    report.add_argument("--data", default=argparse.SUPPRESS, type=data_folder, help="data folder holding host-journal.sqlite3 "
                                                                    "(default: .)")
     report.add_argument("--terminal", help="only this terminal ID (DE 41)")
     report.add_argument("--batch", help="only this batch number (DE 60), e.g. 1 or 000001")

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 EXIT_OK = 0
@@ -16,6 +17,15 @@ EXIT_COMMUNICATION = 3
 
 class InputError(ValueError):
     """Bad command-line input that no library raised (a missing option combination, say)."""
+
+
+def data_folder(text: str) -> Path:
+    """argparse type of ``--data``: a folder, or a path where one can be made (not a file, not under a file)."""
+    path = Path(text)
+    for candidate in (path, *path.parents):
+        if candidate.exists() and not candidate.is_dir():
+            raise argparse.ArgumentTypeError(f"{text}: {candidate} is a file, not a folder")
+    return path
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:

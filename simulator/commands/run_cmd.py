@@ -19,6 +19,8 @@ import shlex
 import sys
 from pathlib import Path
 
+from simulator.commands.output import data_folder
+
 DEFAULT_DATA = Path("possim-data")
 
 # The demonstration inputs are the standards' own public test data.
@@ -45,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     """Add ``possim run`` and ``possim tour``."""
     parser = subparsers.add_parser("run", help="the main job of `make run`: the device UI with the embedded "
                                                "host emulator on 127.0.0.1")
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
+    parser.add_argument("--data", type=data_folder, default=DEFAULT_DATA,
                         help=f"data folder: DATA/host for the host, DATA/terminal for the terminal "
                              f"(default: ./{DEFAULT_DATA})")
     parser.set_defaults(handler=run)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from pathlib import Path
 
-from simulator.commands.output import EXIT_OK
+from simulator.commands.output import EXIT_OK, data_folder
 
 __all__ = ["register", "run"]
 
@@ -17,7 +16,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                                                     "against a host")
     parser.add_argument("--host", help="host URL, e.g. tcp://127.0.0.1:8583 or serial:///dev/ttyUSB0?baud=9600 "
                                        "(default: the data folder's terminal.toml)")
-    parser.add_argument("--data", required=True, type=Path, help="the terminal's data folder (journal, keys, config)")
+    parser.add_argument("--data", required=True, type=data_folder, help="the terminal's data folder (journal, keys, config)")
     parser.set_defaults(handler=run)
 
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
+from decimal import Decimal, DecimalException
 from typing import Any
 
 from emv.cards import EntryMode, load_test_cards
@@ -18,7 +17,7 @@ from pos_terminal.config import load_config
 from pos_terminal.engine import RefundRequest, TerminalEngine
 from pos_terminal.results import TxnResult
 from pos_terminal.security import KeyScheme
-from simulator.commands.output import InputError, add_json_flag, emit
+from simulator.commands.output import InputError, add_json_flag, data_folder, emit
 
 _MAX_MINOR_UNITS = 999_999_999_999
 """DE 4 is n 12."""
@@ -30,14 +29,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     txn = subparsers.add_parser("txn", help="run one terminal transaction against a host, without the UI")
     txn.add_argument("operation", choices=_OPERATIONS)
     txn.add_argument("--host", help="host URL, e.g. tcp://127.0.0.1:8583 (default: the data folder's config)")
-    txn.add_argument("--data", required=True, type=Path, help="the terminal's data folder (journal, keys, config)")
+    txn.add_argument("--data", required=True, type=data_folder, help="the terminal's data folder (journal, keys, config)")
     txn.add_argument("--card", help="a shipped test card (see `possim cards`)")
     txn.add_argument("--entry", choices=[mode.value for mode in EntryMode], default="chip")
     txn.add_argument("--amount", help="amount in major units, e.g. 12.34")
-    txn.add_argument("--pin", help="the cardholder's PIN (never logged or journaled)")
+    txn.add_argument("--pin", type=pin_digits, help="the cardholder's PIN (never logged or journaled)")
     txn.add_argument("--original-rrn", help="refund: the original sale's RRN")
     txn.add_argument("--original-date", help="refund: the original sale's date, MMDD")
-    txn.add_argument("--invoice", type=int, help="void: the invoice to void; refund: the original's invoice")
+    txn.add_argument("--invoice", type=invoice_number, help="void: the invoice to void; refund: the original's invoice")
     txn.add_argument("--supervisor-password", default=None)
     txn.add_argument("--reason", help="refund reason code")
     txn.add_argument("--timeout", type=float, help="seconds to wait for the host's response")
@@ -51,17 +50,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     cards.set_defaults(handler=run_cards)
 
 
+def invoice_number(text: str) -> int:
+    """argparse type of ``--invoice``: 1 to 999999, as the terminal numbers invoices."""
+    if not (text.isdigit() and 1 <= int(text) <= 999_999):
+        raise argparse.ArgumentTypeError(f"invoice must be 1 to 999999, got {text[:20]!r}")
+    return int(text)
+
+
+def pin_digits(text: str) -> str:
+    """argparse type of ``--pin``: 4 to 12 digits (ISO 9564-1); the message never repeats the PIN."""
+    if not (text.isascii() and text.isdigit() and 4 <= len(text) <= 12):
+        raise argparse.ArgumentTypeError(f"PIN must be 4 to 12 digits, got {len(text)} characters")
+    return text
+
+
 def parse_amount(text: str | None, exponent: int = 2) -> int:
     """Major units as typed ("12.34") to minor units (1234), exactly: no float on the way."""
     if text is None:
         raise InputError("--amount is required")
     try:
         value = Decimal(text)
-    except InvalidOperation:
-        raise InputError(f"--amount {text!r} is not a number") from None
-    if not value.is_finite():
-        raise InputError(f"--amount {text!r} is not a finite number")
-    minor = value.scaleb(exponent)
+        if not value.is_finite():
+            raise InputError(f"--amount {text!r} is not a finite number")
+        minor = value.scaleb(exponent)
+    except DecimalException:
+        raise InputError(f"--amount {text!r} is not a usable number") from None
     if minor != minor.to_integral_value() or not 0 < minor <= _MAX_MINOR_UNITS:
         raise InputError(f"--amount {text!r} must be positive, at most 12 digits with {exponent} decimals")
     return int(minor)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from emv.cards import TestCard, load_test_cards
+from keys.masking import mask_pan
 from iso8583.message import Message
 
 _TRACK2_SEPARATORS = ("=", "D", "d")
@@ -54,6 +55,9 @@ class CardDirectory:
     """Issuer records by PAN."""
 
     by_pan: dict[str, TestCard]
+
+    def __repr__(self) -> str:
+        return f"CardDirectory({len(self.by_pan)} cards: {', '.join(mask_pan(pan) for pan in self.by_pan)})"
 
     @classmethod
     def from_test_cards(cls) -> CardDirectory:

@@ -32,7 +32,7 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from emv import tlv
@@ -116,7 +116,7 @@ class _Exchange:
     now: datetime
     profile: TerminalProfile | None = None
     keys: MessageKeys | None = None
-    pan: str | None = None
+    pan: str | None = field(default=None, repr=False)
     sign: bool = True
 
 

@@ -38,3 +38,16 @@ def test_terminal_needs_a_data_folder(capsys: pytest.CaptureFixture[str]) -> Non
     with pytest.raises(SystemExit) as exit_info:
         main(["terminal", "--host", "tcp://127.0.0.1:8583"])
     assert exit_info.value.code == 2
+
+
+def test_a_reader_that_leaves_early_causes_no_traceback() -> None:
+    import subprocess
+    import sys
+
+    # The reader closes its end before the tour writes a byte (as `possim tour | head -1` can).
+    process = subprocess.Popen([sys.executable, "-m", "simulator.cli", "tour"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    process.stdout.close()
+    stderr = process.stderr.read()
+    assert process.wait(timeout=60) == 0
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr

@@ -30,14 +30,14 @@ def test_parser_accepts_the_documented_options(tmp_path: Path) -> None:
     args = _parser().parse_args(["host", "--listen", "tcp://127.0.0.1:0", "--data", str(tmp_path),
                                  "--rules", "r.toml", "--dialect", "iso87ascii"])
     assert (args.listen, args.data, args.rules, args.dialect, args.handler) == (
-        "tcp://127.0.0.1:0", str(tmp_path), "r.toml", "iso87ascii", host_cmd.run)
+        "tcp://127.0.0.1:0", tmp_path, "r.toml", "iso87ascii", host_cmd.run)
 
 
 def test_report_sub_command_parses_its_options(tmp_path: Path) -> None:
     args = _parser().parse_args(["host", "report", "--data", str(tmp_path), "--json", "--terminal", "POSSIM01",
                                  "--batch", "3"])
     assert (args.data, args.json, args.terminal, args.batch, args.handler) == (
-        str(tmp_path), True, "POSSIM01", "3", host_cmd.run_report)
+        tmp_path, True, "POSSIM01", "3", host_cmd.run_report)
 
 
 def test_plain_host_form_still_runs_the_server() -> None:
