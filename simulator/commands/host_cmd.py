@@ -72,6 +72,15 @@ def run_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_listen_address(listen: str) -> None:
+    """A serial device path must exist at start-up (a port that vanishes later is reopened; a typo is not)."""
+    from iso8583.channels import Transport, parse_channel_url
+
+    address = parse_channel_url(listen)
+    if address.transport is Transport.SERIAL and "://" not in address.device and not Path(address.device).exists():
+        raise InputError(f"--listen {listen}: no serial device {address.device} (use tcp://HOST:PORT for TCP)")
+
+
 async def serve_until_signalled(args: argparse.Namespace, stop: asyncio.Event | None = None) -> int:
     """Start the host, print the listening line, wait for a signal (or ``stop``), shut down cleanly."""
     from dataclasses import replace
@@ -86,6 +95,7 @@ async def serve_until_signalled(args: argparse.Namespace, stop: asyncio.Event | 
         if args.dialect not in dialect_names():
             raise InputError(f"unknown dialect {args.dialect!r}; known: {', '.join(dialect_names())}")
         config = replace(config, dialect=args.dialect)
+    _check_listen_address(args.listen)
     rules = load_rules(args.rules) if args.rules else None
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -104,3 +104,10 @@ def test_subprocess_prints_listening_first_and_exits_0_on_sigterm(tmp_path: Path
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_a_listen_address_naming_no_device_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from simulator.cli import main
+
+    assert main(["host", "--listen", "nope", "--data", str(tmp_path)]) == 2
+    assert "no serial device nope" in capsys.readouterr().err
