@@ -107,7 +107,9 @@ class BaseChannel(ABC):
 
     def _fail(self, error: ChannelError) -> None:
         """End reading: queue ``error`` for the next ``receive`` after the good messages."""
-        log.warning("channel %s: %s", self.peer, error)
+        # A peer hanging up between messages is how one-exchange-per-connection links end: not a warning.
+        quiet = isinstance(error, ChannelClosed) and not self.framer.pending
+        (log.debug if quiet else log.warning)("channel %s: %s", self.peer, error)
         self._reader_error = error
         self._inbox.put_nowait(error)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from dataclasses import dataclass, field
 from decimal import Decimal, DecimalException
 from typing import Any
 
@@ -21,13 +22,13 @@ from simulator.commands.output import InputError, add_json_flag, data_folder, em
 
 _MAX_MINOR_UNITS = 999_999_999_999
 """DE 4 is n 12."""
-_OPERATIONS = ("signon", "echo", "sale", "refund", "void", "settle")
+OPERATIONS = ("signon", "echo", "sale", "refund", "void", "settle")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``possim txn`` and ``possim cards``."""
     txn = subparsers.add_parser("txn", help="run one terminal transaction against a host, without the UI")
-    txn.add_argument("operation", choices=_OPERATIONS)
+    txn.add_argument("operation", choices=OPERATIONS)
     txn.add_argument("--host", help="host URL, e.g. tcp://127.0.0.1:8583 (default: the data folder's config)")
     txn.add_argument("--data", required=True, type=data_folder, help="the terminal's data folder (journal, keys, config)")
     txn.add_argument("--card", help="a shipped test card (see `possim cards`)")
@@ -95,8 +96,31 @@ def _engine(args: argparse.Namespace) -> TerminalEngine:
     return TerminalEngine.open(args.data, config.with_overrides(**overrides) if overrides else config)
 
 
-async def _run(engine: TerminalEngine, args: argparse.Namespace) -> TxnResult:
-    operation = args.operation
+@dataclass(frozen=True)
+class TxnOptions:
+    """What one operation needs, from the command line or from a scenario step."""
+
+    card: str | None = None
+    entry: str = "chip"
+    amount: str | None = None
+    pin: str | None = field(default=None, repr=False)
+    original_rrn: str | None = None
+    original_date: str | None = None
+    invoice: int | None = None
+    supervisor_password: str | None = field(default=None, repr=False)
+    reason: str | None = None
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> TxnOptions:
+        return cls(**{name: getattr(args, name) for name in _OPTION_NAMES})
+
+
+_OPTION_NAMES = ("card", "entry", "amount", "pin", "original_rrn", "original_date", "invoice",
+                 "supervisor_password", "reason")
+
+
+async def run_operation(engine: TerminalEngine, operation: str, options: TxnOptions) -> TxnResult:
+    """Run one of ``OPERATIONS`` on ``engine``; bad options raise :class:`InputError`."""
     if operation == "signon":
         return await engine.sign_on()
     if operation == "echo":
@@ -104,26 +128,32 @@ async def _run(engine: TerminalEngine, args: argparse.Namespace) -> TxnResult:
     if operation == "settle":
         return await engine.settle()
     if operation == "void":
-        if args.invoice is None:
+        if options.invoice is None:
             raise InputError("void needs --invoice")
-        return await engine.void(args.invoice, args.supervisor_password or "")
-    if not args.card:
+        return await engine.void(options.invoice, options.supervisor_password or "")
+    if operation not in ("sale", "refund"):
+        raise InputError(f"unknown operation {operation!r}; known: {', '.join(OPERATIONS)}")
+    if not options.card:
         raise InputError(f"{operation} needs --card (see `possim cards`)")
-    card = present_test_card(args.card, EntryMode(args.entry))
-    amount = parse_amount(args.amount)
+    try:
+        entry = EntryMode(options.entry)
+    except ValueError:
+        raise InputError(f"entry {options.entry!r}: expected one of {', '.join(m.value for m in EntryMode)}") from None
+    card = present_test_card(options.card, entry)
+    amount = parse_amount(options.amount)
     if operation == "sale":
-        return await engine.sale(card, amount, args.pin)
+        return await engine.sale(card, amount, options.pin)
     return await engine.refund(RefundRequest(
-        card=card, amount=amount, supervisor_password=args.supervisor_password or "",
-        original_rrn=args.original_rrn, original_date=args.original_date,
-        original_invoice=args.invoice, reason=args.reason, pin=args.pin,
+        card=card, amount=amount, supervisor_password=options.supervisor_password or "",
+        original_rrn=options.original_rrn, original_date=options.original_date,
+        original_invoice=options.invoice, reason=options.reason, pin=options.pin,
     ))
 
 
 def run_txn(args: argparse.Namespace) -> int:
     engine = _engine(args)
     try:
-        result = asyncio.run(_run(engine, args))
+        result = asyncio.run(run_operation(engine, args.operation, TxnOptions.from_args(args)))
     finally:
         engine.close()
     payload = result.to_json()
