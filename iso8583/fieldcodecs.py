@@ -63,6 +63,19 @@ def _bad_char_on_encode(spec: FieldSpec, value: str) -> EncodeError:
     return EncodeError(spec.number, f"expected {EXPECTED[spec.content]}")  # pragma: no cover - defensive
 
 
+def _checked_ascii(spec: FieldSpec, allowed: bytes, value: object) -> bytes:
+    """The ASCII bytes of ``value``, which must be a str of characters the field's content class allows."""
+    if value.__class__ is not str:
+        raise _type_error(spec.number, str, value)
+    try:
+        data = value.encode("ascii")  # type: ignore[attr-defined]
+    except UnicodeEncodeError:
+        raise _bad_char_on_encode(spec, value) from None  # type: ignore[arg-type]
+    if data.translate(None, allowed):
+        raise _bad_char_on_encode(spec, value)  # type: ignore[arg-type]
+    return data
+
+
 def _text_converters(spec: FieldSpec) -> tuple[ToWire, FromWire]:
     """n, an, ans and z as ASCII or EBCDIC characters, one byte per character."""
     number = spec.number
@@ -70,14 +83,7 @@ def _text_converters(spec: FieldSpec) -> tuple[ToWire, FromWire]:
     ebcdic = spec.data_encoding is Encoding.EBCDIC
 
     def to_wire(value: object) -> tuple[bytes, int]:
-        if value.__class__ is not str:
-            raise _type_error(number, str, value)
-        try:
-            data = value.encode("ascii")  # type: ignore[attr-defined]
-        except UnicodeEncodeError:
-            raise _bad_char_on_encode(spec, value) from None  # type: ignore[arg-type]
-        if data.translate(None, allowed):
-            raise _bad_char_on_encode(spec, value)  # type: ignore[arg-type]
+        data = _checked_ascii(spec, allowed, value)
         return (data.translate(ASCII_TO_EBCDIC) if ebcdic else data), len(data)
 
     def from_wire(raw: bytes, count: int, offset: int) -> FieldValue:
@@ -189,14 +195,7 @@ def _bcd_converters(spec: FieldSpec) -> tuple[ToWire, FromWire]:
     strip_ambiguous_pad = pad_nibble not in valid_nibbles
 
     def to_wire(value: object) -> tuple[bytes, int]:
-        if value.__class__ is not str:
-            raise _type_error(number, str, value)
-        try:
-            data = value.encode("ascii")  # type: ignore[attr-defined]
-        except UnicodeEncodeError:
-            raise _bad_char_on_encode(spec, value) from None  # type: ignore[arg-type]
-        if data.translate(None, allowed):
-            raise _bad_char_on_encode(spec, value)  # type: ignore[arg-type]
+        _checked_ascii(spec, allowed, value)  # type and characters
         text: str = value.replace(TRACK_SEPARATOR, "D") if track else value  # type: ignore[attr-defined]
         length = len(text)
         if length & 1:
