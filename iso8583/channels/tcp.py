@@ -108,6 +108,8 @@ class TcpServer:
         self._write_timeout = write_timeout
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
+        self._closing: set[asyncio.Task[None]] = set()
+        """Connections whose handler ended and whose channel is closing: waited for, never cancelled."""
         self.host = ""
         self.port = 0
 
@@ -148,7 +150,11 @@ class TcpServer:
             log.exception("handler failed on the connection from %s; closing it", stream.peer)
         finally:
             self._connections.discard(task)
-            await channel.close()
+            self._closing.add(task)
+            try:
+                await channel.close()
+            finally:
+                self._closing.discard(task)
             log.info("closed %s", stream.peer)
 
     async def close(self) -> None:
@@ -160,7 +166,7 @@ class TcpServer:
         tasks = list(self._connections)
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, *self._closing, return_exceptions=True)
         await server.wait_closed()
         log.info("stopped listening on %s", self.url)
 

@@ -9,6 +9,7 @@ from simulator.commands import (
     emv_cmd,
     host_cmd,
     keys_cmd,
+    load_cmd,
     run_cmd,
     scenario_cmd,
     terminal_cmd,
@@ -16,6 +17,6 @@ from simulator.commands import (
 )
 
 COMMAND_MODULES: tuple[ModuleType, ...] = (
-    keys_cmd, decode_cmd, emv_cmd, host_cmd, txn_cmd, scenario_cmd, terminal_cmd, run_cmd,
+    keys_cmd, decode_cmd, emv_cmd, host_cmd, txn_cmd, scenario_cmd, load_cmd, terminal_cmd, run_cmd,
 )
 """``run_cmd`` adds ``possim run`` (the UI with the embedded host) and ``possim tour`` (the calculator tour)."""
