@@ -927,6 +927,14 @@ class Journal:
             rows = db.execute(f"SELECT * FROM transactions{where} ORDER BY id", parameters).fetchall()
         return [_transaction(row) for row in rows]
 
+    def recent_transactions(self, limit: int) -> list[TransactionRecord]:
+        """The newest ``limit`` transactions, in journal order (a bounded read for history screens)."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ValueError(f"limit must be a positive int, got {limit!r}")
+        with self._read() as db:
+            rows = db.execute("SELECT * FROM transactions ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return [_transaction(row) for row in reversed(rows)]
+
     def last_transaction(self) -> TransactionRecord | None:
         """The most recently journaled transaction, or None for an empty journal."""
         with self._read() as db:

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 __all__ = ["MoreFlow", "MoreStep"]
 
+HISTORY_LIMIT = 200
+"""How many of the newest transactions the history browser and the reprint look at."""
+
 MENU_ROWS = ["F1 SETTLE  F2 SIGN-ON", "F3 ECHO    F4 REPRINT", "1 HISTORY  2 SETTINGS", "CANCEL: BACK"]
 HISTORY_PAGE = LINES - 1
 PRINTABLE = (TxnStatus.APPROVED, TxnStatus.DECLINED, TxnStatus.OFFLINE)
@@ -118,7 +121,7 @@ class MoreFlow(Flow):
         elif key is Key.F4:
             self._reprint()
         elif key is Key.D1:
-            self._history = history_rows(device.journal.transactions())
+            self._history = history_rows(device.journal.recent_transactions(HISTORY_LIMIT))
             self._step, self.page = MoreStep.HISTORY, 0
         elif key is Key.D2:
             self._step, self.page = MoreStep.SETTINGS, 0
@@ -172,4 +175,5 @@ class MoreFlow(Flow):
         last = journal.last_transaction()
         if last is None or last.status in PRINTABLE:
             return last
-        return next((record for record in reversed(journal.transactions()) if record.status in PRINTABLE), None)
+        recent = journal.recent_transactions(HISTORY_LIMIT)
+        return next((record for record in reversed(recent) if record.status in PRINTABLE), None)

@@ -780,3 +780,8 @@ def test_the_journal_files_never_contain_the_full_pan(path: Path) -> None:
     assert PAN.encode() not in stored
     assert OTHER_PAN.encode() not in stored
     assert masked_pan(PAN).encode() in stored
+
+
+def test_recent_transactions_are_the_newest_in_journal_order(journal: Journal) -> None:
+    ids = [journal.begin_transaction(sale(amount), now=T0).id for amount in (100, 200, 300)]
+    assert [record.id for record in journal.recent_transactions(2)] == ids[1:]
