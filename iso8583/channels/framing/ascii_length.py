@@ -6,7 +6,7 @@ must be exactly four ASCII digits; anything else is a FramingError that quotes i
 
 from __future__ import annotations
 
-from typing import ClassVar, Self
+from typing import ClassVar
 
 from iso8583.channels.errors import FramingError
 from iso8583.channels.framing.base import LengthPrefixedFramer, printable
@@ -28,14 +28,3 @@ class AsciiLengthFramer(LengthPrefixedFramer):
                 f"length prefix '{printable(prefix)}' at offset {offset} is not 4 ASCII digits", offset
             )
         return int(prefix)
-
-    def encode(self, payload: bytes) -> bytes:
-        """Return the 4-digit ASCII length followed by ``payload``."""
-        return self._frame_body(payload)
-
-    def feed(self, data: bytes) -> list[bytes]:
-        """Return the payloads completed by ``data``; keep a partial frame for later."""
-        return self._feed_bodies(data)
-
-    def fresh(self) -> Self:
-        return type(self)()

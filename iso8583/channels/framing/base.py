@@ -90,6 +90,18 @@ class LengthPrefixedFramer(ABC):
         self._offset += len(self._buffer)
         self._buffer.clear()
 
+    def encode(self, payload: bytes) -> bytes:
+        """Return the length prefix followed by ``payload``."""
+        return self._frame_body(payload)
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """Return the payloads completed by ``data``; keep a partial frame for later."""
+        return self._feed_bodies(data)
+
+    def fresh(self) -> Self:
+        """A framer with the same settings and an empty decoder (one per connection)."""
+        return type(self)()
+
     def _frame_body(self, body: bytes) -> bytes:
         """Put the length prefix in front of ``body``."""
         if len(body) > self.max_length:

@@ -6,7 +6,7 @@ by the message (jPOS calls this NACChannel without header / PostChannel-style "2
 
 from __future__ import annotations
 
-from typing import ClassVar, Self
+from typing import ClassVar
 
 from iso8583.channels.framing.base import LengthPrefixedFramer
 
@@ -23,14 +23,3 @@ class TwoByteLengthFramer(LengthPrefixedFramer):
 
     def _read_prefix(self, prefix: bytes, offset: int) -> int:
         return int.from_bytes(prefix, "big")  # every 2-byte value is a valid length
-
-    def encode(self, payload: bytes) -> bytes:
-        """Return the 2-byte length prefix followed by ``payload``."""
-        return self._frame_body(payload)
-
-    def feed(self, data: bytes) -> list[bytes]:
-        """Return the payloads completed by ``data``; keep a partial frame for later."""
-        return self._feed_bodies(data)
-
-    def fresh(self) -> Self:
-        return type(self)()
