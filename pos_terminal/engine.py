@@ -493,21 +493,11 @@ class TerminalEngine:
                 raise TerminalRefusal(f"invoice {invoice:06d} is a {original.status} {original.txn_type}: not voidable")
             if original.is_voided:
                 raise TerminalRefusal(f"invoice {invoice:06d} is already voided")
-            if original.txn_type is TxnType.SALE and self._has_refunds(original.id):
-                raise TerminalRefusal(f"invoice {invoice:06d} has refunds: void the refunds first")
         except TerminalRefusal as refusal:
             return TxnResult("void", Outcome.REFUSED, invoice=invoice, error=str(refusal))
         code = ProcessingCode.VOID_SALE if original.txn_type is TxnType.SALE else ProcessingCode.VOID_REFUND
         new = self._new_transaction(TxnType.VOID, original.amount, None, code, original=original)
         return await self._financial("void", new, None, original_rrn=original.rrn)
-
-    def _has_refunds(self, sale_id: int) -> bool:
-        """True when a refund of the sale is approved, offline or still pending (not declined or reversed)."""
-        live = (TxnStatus.APPROVED, TxnStatus.OFFLINE, TxnStatus.PENDING)
-        return any(
-            record.original_id == sale_id and record.status in live and not record.is_voided
-            for record in self.journal.transactions(txn_type=TxnType.REFUND)
-        )
 
     @staticmethod
     def _original_reference(
@@ -576,6 +566,10 @@ class TerminalEngine:
     ) -> TxnResult:
         """Flush reversals, journal, send, and journal the outcome (or reverse)."""
         base = {"amount": new.amount, "currency": new.currency, "masked_pan": new.masked_pan or None}
+        try:  # the journal's money rules (remainder, pending refunds, refunds of a sale to void): refuse early
+            self.journal.check_original(new)
+        except JournalError as refusal:
+            return TxnResult(operation, Outcome.REFUSED, error=_journal_reason(refusal), **base)
         try:
             await self._flush_owed()
             keys = await self._message_keys()

@@ -557,6 +557,14 @@ class Journal:
                 self._insert_reversal(db, txn_id, stan, stamp, new.amount, stamp)
             return self._find_row(db, txn_id)
 
+    def check_original(self, new: NewTransaction) -> None:
+        """Raise :class:`JournalError` when :meth:`begin_transaction` would refuse ``new`` against its
+        original, without writing anything (so a caller can refuse before going online)."""
+        if new.original_id is None:
+            return
+        with self._read() as db:
+            self._check_original(db, new, self._counter(db, "batch"))
+
     def _check_original(self, db: sqlite3.Connection, new: NewTransaction, batch: int) -> None:
         """Refuse a refund or void that would move money twice. Runs inside the begin commit.
 

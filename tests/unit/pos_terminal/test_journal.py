@@ -785,3 +785,12 @@ def test_the_journal_files_never_contain_the_full_pan(path: Path) -> None:
 def test_recent_transactions_are_the_newest_in_journal_order(journal: Journal) -> None:
     ids = [journal.begin_transaction(sale(amount), now=T0).id for amount in (100, 200, 300)]
     assert [record.id for record in journal.recent_transactions(2)] == ids[1:]
+
+
+def test_check_original_refuses_what_begin_would_refuse_without_writing(journal: Journal) -> None:
+    sale_id = approved_sale(journal, 1_000)
+    before = journal.transactions()
+    with pytest.raises(JournalError, match="exceeds the refundable remainder 1000"):
+        journal.check_original(refund(sale_id, 1_001))
+    journal.check_original(refund(sale_id, 1_000))  # allowed: no error
+    assert journal.transactions() == before
