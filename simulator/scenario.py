@@ -17,8 +17,7 @@ from typing import Any
 from simulator.commands.output import InputError
 from simulator.commands.txn_cmd import OPERATIONS, TxnOptions
 
-_OPTION_KEYS = frozenset({"card", "entry", "amount", "pin", "original_rrn", "original_date", "invoice",
-                          "supervisor_password", "reason"})
+_OPTION_KEYS = TxnOptions.names()
 _STEP_KEYS = _OPTION_KEYS | {"name", "operation", "expect"}
 _REFERENCE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_.]*)\}")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal, DecimalException
 from typing import Any
 
@@ -111,12 +111,13 @@ class TxnOptions:
     reason: str | None = None
 
     @classmethod
+    def names(cls) -> frozenset[str]:
+        """The option names (the same on the command line and in a scenario step)."""
+        return frozenset(option.name for option in fields(cls))
+
+    @classmethod
     def from_args(cls, args: argparse.Namespace) -> TxnOptions:
-        return cls(**{name: getattr(args, name) for name in _OPTION_NAMES})
-
-
-_OPTION_NAMES = ("card", "entry", "amount", "pin", "original_rrn", "original_date", "invoice",
-                 "supervisor_password", "reason")
+        return cls(**{name: getattr(args, name) for name in cls.names()})
 
 
 async def run_operation(engine: TerminalEngine, operation: str, options: TxnOptions) -> TxnResult:
