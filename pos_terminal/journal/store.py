@@ -1,0 +1,225 @@
+"""The journal's foundation: the SQLite connection, one-commit write transactions, counters.
+
+Why SQLite with WAL and ``synchronous=FULL``: every state change is one SQLite transaction that
+is on disk when the call returns, so a power cut or a SIGKILL leaves the journal either before or
+after the change, never half-way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from pos_terminal.journal.errors import JournalError
+from pos_terminal.journal.rows import transaction_row
+from pos_terminal.journal.schema import SCHEMA, SCHEMA_VERSION
+from pos_terminal.records import TransactionRecord
+
+COUNTER_MAX = 999_999  # STAN (DE 11) and invoice numbers are n6; 0 is never issued
+_BUSY_TIMEOUT_SECONDS = 10.0
+_OWN_COUNTERS = frozenset({"stan", "invoice", "batch"})
+
+
+class JournalStore:
+    """The connection, its transactions and the counters; the other journal parts build on it.
+
+    Every method that changes something runs as one ``BEGIN IMMEDIATE`` ...
+    ``COMMIT``; with ``synchronous=FULL`` the change is durable when the method
+    returns. An instance may be shared between threads (calls are serialised).
+    """
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        """Wrap an open, configured connection; use :meth:`open` instead."""
+        self._connection: sqlite3.Connection | None = connection
+        self._path = path
+        self._lock = threading.RLock()
+
+    # ----------------------------------------------------------------- lifecycle
+
+    @classmethod
+    def open(cls, path: Path) -> Self:
+        """Open (creating when missing, mode 0600) the journal at ``path`` and make sure its schema exists."""
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                # SQLite gives its -wal and -shm files the database file's permissions.
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+            connection = sqlite3.connect(
+                path, timeout=_BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise JournalError(f"cannot open journal {path}: {exc}") from None
+        connection.row_factory = sqlite3.Row
+        journal = cls(connection, path)
+        try:
+            mode = connection.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise JournalError(f"journal {path}: cannot switch to WAL mode (got {mode!r})")
+            connection.execute("PRAGMA synchronous=FULL")
+            connection.execute("PRAGMA foreign_keys=ON")
+            journal._ensure_schema()
+        except sqlite3.Error as exc:
+            connection.close()
+            raise JournalError(f"cannot open journal {path}: {exc}") from None
+        except BaseException:
+            connection.close()
+            raise
+        return journal
+
+    @property
+    def path(self) -> Path:
+        """The journal file."""
+        return self._path
+
+    def close(self) -> None:
+        """Close the connection; further calls raise :class:`JournalError`. Closing twice is harmless."""
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _ensure_schema(self) -> None:
+        with self._write("create schema") as db:
+            exists = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+            ).fetchone()
+            if exists is None:
+                for statement in SCHEMA:
+                    db.execute(statement)
+                db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+                return
+            row = db.execute("SELECT version FROM schema_version").fetchone()
+            if row is None or row[0] != SCHEMA_VERSION:
+                found = None if row is None else row[0]
+                raise JournalError(
+                    f"journal {self._path} has schema version {found}, this program knows {SCHEMA_VERSION}"
+                )
+
+    @contextlib.contextmanager
+    def _write(self, operation: str) -> Iterator[sqlite3.Connection]:
+        """One write transaction: BEGIN IMMEDIATE, the body, COMMIT; ROLLBACK on any error."""
+        with self._lock:
+            db = self._db()
+            try:
+                db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise JournalError(f"journal {self._path}: {operation}: {exc}") from None
+            try:
+                yield db
+                db.execute("COMMIT")
+            except BaseException as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise JournalError(f"journal {self._path}: {operation}: {exc}") from exc
+                raise
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """A consistent snapshot for reads that take more than one statement."""
+        with self._lock:
+            db = self._db()
+            try:
+                db.execute("BEGIN")
+                yield db
+            except sqlite3.Error as exc:
+                raise JournalError(f"journal {self._path}: read: {exc}") from exc
+            finally:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("COMMIT")
+
+    def _db(self) -> sqlite3.Connection:
+        if self._connection is None:
+            raise JournalError(f"journal {self._path} is closed")
+        return self._connection
+
+    # ----------------------------------------------------------------- counters
+
+    def next_stan(self) -> int:
+        """Allocate the next system trace audit number (DE 11): 1..999999, then 1 again."""
+        with self._write("allocate STAN") as db:
+            return self._advance(db, "stan")
+
+    def next_invoice(self) -> int:
+        """Allocate the next invoice number: 1..999999, then 1 again."""
+        with self._write("allocate invoice") as db:
+            return self._advance(db, "invoice")
+
+    def current_batch(self) -> int:
+        """The open batch's number (1 for a new journal)."""
+        with self._read() as db:
+            return self._counter(db, "batch")
+
+    def close_batch(self) -> int:
+        """Close the open batch and return the new one's number.
+
+        Refused while a reversal is pending: settlement must flush reversals
+        first, or the closed batch's totals would be wrong.
+        """
+        with self._write("close batch") as db:
+            pending = db.execute("SELECT count(*) FROM reversals WHERE status = 'pending'").fetchone()[0]
+            if pending:
+                raise JournalError(f"journal {self._path}: cannot close the batch, {pending} reversal(s) pending")
+            advices = db.execute("SELECT count(*) FROM advices WHERE status = 'pending'").fetchone()[0]
+            if advices:
+                raise JournalError(f"journal {self._path}: cannot close the batch, {advices} advice(s) pending")
+            batch = self._counter(db, "batch") + 1
+            db.execute("UPDATE counters SET value = ? WHERE name = 'batch'", (batch,))
+            return batch
+
+    def get_counter(self, name: str, default: int) -> int:
+        """A named counter kept by another component (e.g. a DUKPT counter), or ``default`` when never set.
+
+        With :meth:`set_counter` this makes the journal a
+        ``pos_terminal.keyring.CounterStore``.
+        """
+        with self._read() as db:
+            row = db.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
+        return default if row is None else int(row[0])
+
+    def set_counter(self, name: str, value: int) -> None:
+        """Durably set a named counter (one commit). The journal's own STAN, invoice and batch are refused."""
+        if name in _OWN_COUNTERS:
+            raise JournalError(f"journal {self._path}: counter {name!r} is advanced only by the journal itself")
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"counter name must be a non-empty string, got {name!r}")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"counter {name!r} must be a non-negative int, got {value!r}")
+        with self._write(f"set counter {name}") as db:
+            db.execute(
+                "INSERT INTO counters (name, value) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (name, value),
+            )
+
+    def _counter(self, db: sqlite3.Connection, name: str) -> int:
+        row = db.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise JournalError(f"journal {self._path}: counter {name!r} is missing")
+        return int(row[0])
+
+    def _advance(self, db: sqlite3.Connection, name: str) -> int:
+        value = self._counter(db, name) % COUNTER_MAX + 1
+        db.execute("UPDATE counters SET value = ? WHERE name = ?", (value, name))
+        return value
+
+    def _find_row(self, db: sqlite3.Connection, txn_id: int) -> TransactionRecord:
+        row = db.execute("SELECT * FROM transactions WHERE id = ?", (txn_id,)).fetchone()
+        if row is None:
+            raise JournalError(f"journal {self._path}: no transaction {txn_id}")
+        return transaction_row(row)

@@ -1,0 +1,148 @@
+"""What the terminal owes its host: reversals (0400/0401) and store-and-forward advices (0220/0221).
+
+A reversal is owed from the moment its request is journaled until the host acknowledges it with
+00 or 25; an advice from the moment an offline refund is approved until the host answers it with a
+final code (docs/protocol.md). Both go out before anything new, oldest first.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+
+from pos_terminal import messages
+from pos_terminal.core import CommunicationFailure, EngineCore, HostUnreachable, credit_data, journal_reason, text_field
+from pos_terminal.journal import JournalError
+from pos_terminal.protocol import (
+    AdditionalTag,
+    ResponseCode,
+)
+from pos_terminal.records import NewTransaction, TransactionRecord, TxnType
+from pos_terminal.results import Outcome, ReversalOutcome, TxnResult
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+class RecoveryMixin(EngineCore):
+    """Sending what is owed, and completing a refund offline when the host is unreachable."""
+
+    async def flush_reversals(self) -> list[ReversalOutcome]:
+        """Send every pending reversal (oldest first); stop at the first that cannot be delivered."""
+        outcomes = []
+        for pending in self.journal.pending_reversals():
+            outcome = await self._reverse(self.journal.get(pending.transaction_id))
+            outcomes.append(outcome)
+            if outcome.status != "acked":
+                break
+        return outcomes
+
+    async def _reverse(self, record: TransactionRecord) -> ReversalOutcome:
+        """Send the reversal of ``record`` up to the configured attempts; 0401 after the first send."""
+        attempts = 0
+        for _ in range(self.config.reversal_attempts_per_run):
+            reversal = self.journal.reversal_for(record.id)
+            if reversal is None:
+                break
+            repeat = reversal.attempts > 0
+            reversal = self.journal.note_reversal_attempt(reversal.id, self._clock())
+            attempts = reversal.attempts
+            try:
+                keys = await self._message_keys()
+                request = messages.reversal_request(record, self.config, repeat=repeat, additional=self._with_ksn(keys))
+                response = await self._exchange(request, keys, record.id)
+            except CommunicationFailure as failure:
+                log.info("reversal of STAN %06d not delivered: %s", record.stan, failure)
+                continue
+            code = str(response[39])
+            if code not in REVERSAL_CLEARING_CODES:
+                log.info("reversal of STAN %06d answered %s: not applied, it will be repeated", record.stan, code)
+                continue
+            self.journal.acknowledge_reversal(reversal.id, code, self._clock())
+            return ReversalOutcome("acked", attempts, code)
+        return ReversalOutcome("pending", attempts)
+
+    # ------------------------------------------------------------------ advices (store-and-forward)
+
+    async def flush_advices(self) -> int:
+        """Upload pending advices in the order they were queued; stop at the first failure (raised).
+
+        Each advice is marked as attempted once the connection is open and before it is sent, so a
+        resend (after a timeout or a crash) goes out as a repeat (0221), while an advice that never
+        left (host unreachable) still goes out as 0220; the host applies an advice once. Returns how many
+        advices the host answered.
+        """
+        answered = 0
+        for advice in self.journal.pending_advices():
+            record = self.journal.get(advice.transaction_id)
+            repeat = advice.attempts > 0
+            keys = await self._message_keys()
+            original = self.journal.get(record.original_id) if record.original_id else None
+            items = self._original_reference(original, None, None)
+            items[AdditionalTag.OFFLINE_APPROVAL] = record.auth_code or ""
+            if record.reason_code:
+                items[AdditionalTag.REASON] = record.reason_code
+            request = messages.advice_request(record, self.config, repeat=repeat, additional=self._with_ksn(keys, items))
+            channel = await self._open()
+            self.journal.note_advice_attempt(advice.id, self._clock())  # from here on, bytes may reach the host
+            response = await self._exchange(request, keys, record.id, channel)
+            if response[39] not in ADVICE_FINAL_CODES:
+                raise CommunicationFailure(f"advice of invoice {record.invoice:06d} answered {response[39]}: "
+                                           "not applied, it will be repeated")
+            self.journal.acknowledge_advice(
+                advice.id, response_code=str(response[39]), rrn=text_field(response, 37),
+                host_data=credit_data(response), now=self._clock(),
+            )
+            answered += 1
+        return answered
+
+    def _offline_eligibility(self, new: NewTransaction) -> str | None:
+        """Why this refund cannot complete offline, or None when it can (docs/protocol.md, Store-and-forward)."""
+        if not self.config.offline_refunds:
+            return "offline refunds are not enabled"
+        if new.txn_type is not TxnType.REFUND or new.original_id is None:
+            return "only a matched refund can complete offline"
+        if new.amount > self.config.offline_amount_limit:
+            return f"offline limit: {new.amount} exceeds the offline refund limit {self.config.offline_amount_limit}"
+        queued = len(self.journal.pending_advices())
+        if queued >= self.config.offline_queue_limit:
+            return f"offline limit: {queued} advices already queued (limit {self.config.offline_queue_limit})"
+        return None
+
+    def _complete_offline(self, operation: str, new: NewTransaction, failure: HostUnreachable, base: dict) -> TxnResult:
+        """Host unreachable: approve the refund offline and queue its advice, or decline it offline."""
+        refusal = self._offline_eligibility(new)
+        if refusal is not None:
+            if self.config.offline_refunds and new.txn_type is TxnType.REFUND:
+                return TxnResult(operation, Outcome.REFUSED, error=f"declined offline: {refusal}", **base)
+            return TxnResult(operation, Outcome.COMMUNICATION_FAILED, error=str(failure), **base)
+        auth_code = f"Y3{secrets.randbelow(10_000):04d}"
+        try:
+            record = self.journal.begin_offline_refund(new, now=self._clock(), auth_code=auth_code)
+        except JournalError as refusal:
+            return TxnResult(operation, Outcome.REFUSED, error=f"declined offline: {journal_reason(refusal)}", **base)
+        self.journal.record_event("offline_refund", {"invoice": record.invoice, "amount": record.amount},
+                                  now=self._clock())
+        return TxnResult(operation, Outcome.COMPLETED, response_code="Y3", stan=record.stan, invoice=record.invoice,
+                         transaction_id=record.id, auth_code=auth_code, offline=True, **base)
+
+    async def _flush_owed(self) -> None:
+        """Reversals, then advices, must reach the host before anything new (design.md section 3)."""
+        for outcome in await self.flush_reversals():
+            if outcome.status != "acked":
+                raise HostUnreachable("an earlier reversal is still pending: host unreachable")
+        await self.flush_advices()
+
+
+REVERSAL_CLEARING_CODES = frozenset({ResponseCode.APPROVED, ResponseCode.ORIGINAL_NOT_FOUND})
+"""A 0410 with 00 (reversed) or 25 (nothing to reverse) clears the reversal; any other answer means the
+host did not apply it (format error, security violation, malfunction...), so it is repeated."""
+
+ADVICE_FINAL_CODES = frozenset({ResponseCode.APPROVED, ResponseCode.INVALID_TRANSACTION, ResponseCode.INVALID_AMOUNT,
+                                ResponseCode.ORIGINAL_NOT_FOUND})
+"""The 0230 answers that decide an advice (docs/protocol.md); any other is a failure to apply it: resent."""
+
+
