@@ -1,0 +1,80 @@
+"""The issuer's checks of the card: PIN (DE 52) and cryptogram (DE 55), and the ARPC of an approval."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from dataclasses import dataclass
+
+from emv import tlv
+from emv.cards import TestCard
+from emv.cryptogram import CryptogramType
+from emv.errors import EmvError
+from emv.issuer import issuer_authentication_data, verify_cryptogram
+from emv.masking import mask_pan
+from iso8583 import Message
+from keys.errors import CryptoError
+from pos_terminal.protocol import ResponseCode
+from pos_terminal.security import recover_pin
+from simulator.host.cards import CardDirectory, request_psn
+
+from simulator.host.exchange import Exchange
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CardCheck:
+    """Outcome of the PIN and cryptogram checks: a decline code or None, and the ARPC context."""
+
+    code: str | None
+    arqc_field55: bytes | None = None
+    card: TestCard | None = None
+
+
+def card_checks(cards: CardDirectory, exchange: Exchange, pan: str) -> CardCheck:
+    """PIN (DE 52) and cryptogram (DE 55) checks against the issuer's record of the card."""
+    request = exchange.request
+    card = cards.get(pan)
+    block, field55 = request.get(52), request.get(55)
+    if (block is not None or field55 is not None) and card is None:
+        log.info("card %s is not a card of this issuer", mask_pan(pan))
+        return CardCheck(ResponseCode.INVALID_CARD)
+    arqc = None
+    if isinstance(field55, bytes):
+        assert card is not None
+        if card.issuer_master_key is None:
+            return CardCheck(ResponseCode.CRYPTOGRAM_FAILED, card=card)
+        psn = request_psn(request, card)
+        try:
+            check = verify_cryptogram(field55, card.issuer_master_key, pan, psn)
+        except EmvError as exc:
+            log.info("cryptogram of %s not checkable: %s", mask_pan(pan), exc)
+            return CardCheck(ResponseCode.CRYPTOGRAM_FAILED, card=card)
+        if not check.ok:
+            log.info("cryptogram of %s failed: %s", mask_pan(pan), check.reason)
+            return CardCheck(ResponseCode.CRYPTOGRAM_FAILED, card=card)
+        arqc = field55 if check.cryptogram_type is CryptogramType.ARQC else None
+    if isinstance(block, bytes):
+        assert card is not None and exchange.keys is not None
+        try:
+            pin = recover_pin(exchange.keys, block, pan)
+        except CryptoError:
+            return CardCheck(ResponseCode.INCORRECT_PIN, arqc, card)
+        if not hmac.compare_digest(pin.encode(), card.pin.encode()):
+            return CardCheck(ResponseCode.INCORRECT_PIN, arqc, card)
+    return CardCheck(None, arqc, card)
+
+
+def arpc(check: CardCheck, pan: str, request: Message, approved: bool) -> dict[int, bytes]:
+    """DE 55 with tag 91 (issuer authentication data) answering a verified ARQC."""
+    if check.arqc_field55 is None or check.card is None or check.card.issuer_master_key is None:
+        return {}
+    try:
+        data = issuer_authentication_data(check.arqc_field55, check.card.issuer_master_key, pan,
+                                          request_psn(request, check.card), approved)
+    except EmvError as exc:
+        log.info("no ARPC for %s: %s", mask_pan(pan), exc)
+        return {}
+    return {55: tlv.encode([tlv.Tlv.primitive("91", data)])}
+

@@ -1,0 +1,340 @@
+"""The host's money: sale, refund, void, reversal, advice, batch upload and settlement.
+
+Each handler gets an :class:`~simulator.host.exchange.Exchange` whose MAC verified and returns the
+response; the journal rows it writes (transaction, ledger movements) are committed by the caller
+together with the stored response (:meth:`simulator.host.logic.HostLogic._financial`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from emv.masking import mask_pan
+from iso8583 import Message
+from pos_terminal.protocol import (
+    AdditionalTag,
+    Mti,
+    ProcessingCode,
+    ResponseCode,
+    additional_data,
+    encode_additional_data,
+    parse_original_data_elements,
+    response_mti,
+)
+from simulator.host import advice as advices
+from simulator.host import settlement
+from simulator.host.cards import CardDirectory
+from simulator.host.config import HostConfig
+from simulator.host.journal import REFUND_MTIS, Cause, Direction, HostJournal, Status, TransactionRecord, iso_time
+from simulator.host.keyring import HostKeyring
+
+from simulator.host.exchange import (
+    ADVICE_MTIS,
+    REVERSAL_MTIS,
+    REVERSED_BEFORE_ARRIVAL,
+    VOID_CODES,
+    Exchange,
+    FormatError,
+    auth_code,
+    field_text,
+    journal_mti,
+    request_amount,
+    require_field,
+    response_message,
+)
+from simulator.host.cardcheck import arpc, card_checks
+
+log = logging.getLogger(__name__)
+
+
+class FinancialMixin:
+    """The money-moving handlers of :class:`~simulator.host.logic.HostLogic`."""
+
+    config: HostConfig
+    journal: HostJournal
+    keyring: HostKeyring
+    cards: CardDirectory
+
+    def _dispatch(self, exchange: Exchange) -> Message:
+        mti = exchange.request.mti
+        if mti in REVERSAL_MTIS:
+            return self._reversal(exchange)
+        if mti in ADVICE_MTIS:
+            return self._advice(exchange)
+        if mti == Mti.BATCH_UPLOAD:
+            return self._upload(exchange)
+        if mti == Mti.SETTLEMENT:
+            return self._settle(exchange)
+        return self._dispatch_0200(exchange)
+
+    def _dispatch_0200(self, exchange: Exchange) -> Message:
+        processing_code = field_text(exchange.request, 3)
+        if processing_code == ProcessingCode.PURCHASE:
+            return self._sale(exchange)
+        if processing_code == ProcessingCode.REFUND:
+            return self._refund(exchange)
+        if processing_code in VOID_CODES:
+            return self._void(exchange, ProcessingCode(processing_code))
+        self._record(exchange, ResponseCode.INVALID_TRANSACTION, Status.DECLINED)
+        return response_message(exchange.request, ResponseCode.INVALID_TRANSACTION)
+
+    def _card_pan(self, exchange: Exchange) -> str:
+        if exchange.pan is None:
+            raise FormatError("no PAN (DE 2) or track 2 data (DE 35)")
+        return exchange.pan
+
+    def _sale(self, exchange: Exchange) -> Message:
+        request = exchange.request
+        amount, pan = request_amount(request), self._card_pan(exchange)
+        check = card_checks(self.cards, exchange, pan)
+        if check.code is not None:
+            self._record(exchange, check.code, Status.DECLINED, amount=amount)
+            return response_message(request, check.code, arpc(check, pan, request, approved=False))
+        rrn, auth = self.journal.next_rrn(), auth_code()
+        txn = self._record(exchange, ResponseCode.APPROVED, Status.APPROVED, amount=amount, rrn=rrn, auth=auth)
+        self._move(exchange, txn, Direction.DEBIT, Cause.SALE, amount)
+        return response_message(request, ResponseCode.APPROVED,
+                              {37: rrn, 38: auth, **arpc(check, pan, request, approved=True)})
+
+    def _refund(self, exchange: Exchange) -> Message:
+        request = exchange.request
+        profile = exchange.profile
+        assert profile is not None
+        amount, pan = request_amount(request), self._card_pan(exchange)
+        tags = additional_data(request)
+        original_rrn, original_date = tags.get(AdditionalTag.ORIGINAL_RRN), tags.get(AdditionalTag.ORIGINAL_DATE)
+        reason = tags.get(AdditionalTag.REASON)
+        original: TransactionRecord | None = None
+
+        def decline(code: str) -> Message:
+            self._record(exchange, code, Status.DECLINED, amount=amount, original=original,
+                         original_rrn=original_rrn, reason=reason)
+            return response_message(request, code)
+
+        if original_rrn is not None:
+            original = self.journal.find_by_rrn(profile.terminal_id, original_rrn)
+            if original is None or (original_date is not None and original.local_date != original_date):
+                original = None
+                return decline(ResponseCode.ORIGINAL_NOT_FOUND)
+            if (original.mti != Mti.FINANCIAL_REQUEST or original.processing_code != ProcessingCode.PURCHASE
+                    or original.status is not Status.APPROVED):
+                return decline(ResponseCode.INVALID_TRANSACTION)
+            if original.card_fingerprint != self.keyring.fingerprint(pan):
+                return decline(ResponseCode.INVALID_CARD)
+            assert original.id is not None and original.amount is not None
+            if amount > original.amount - self.journal.refunded_amount(original.id):
+                return decline(ResponseCode.INVALID_AMOUNT)
+        elif not profile.allow_unmatched_refunds:
+            return decline(ResponseCode.NOT_PERMITTED)
+        check = card_checks(self.cards, exchange, pan)
+        if check.code is not None:
+            return decline(check.code)
+        channel, credit_date = self.config.credit.credit_for(self.cards.brand(pan), exchange.now.date())
+        rrn, auth = self.journal.next_rrn(), auth_code()
+        txn = self._record(exchange, ResponseCode.APPROVED, Status.APPROVED, amount=amount, rrn=rrn, auth=auth,
+                           original=original, original_rrn=original_rrn, reason=reason,
+                           credit_channel=channel.value, credit_date=credit_date.strftime("%Y%m%d"))
+        self._move(exchange, txn, Direction.CREDIT, Cause.REFUND, amount)
+        return response_message(request, ResponseCode.APPROVED, {37: rrn, 38: auth, 63: encode_additional_data({
+            AdditionalTag.CREDIT_CHANNEL: channel.value,
+            AdditionalTag.CREDIT_DATE: credit_date.strftime("%Y%m%d"),
+        })})
+
+    def _void(self, exchange: Exchange, processing_code: ProcessingCode) -> Message:
+        request = exchange.request
+        profile = exchange.profile
+        assert profile is not None
+        rrn = require_field(request, 37)
+        amount = request_amount(request) if 4 in request else None
+        original = self.journal.find_by_rrn(profile.terminal_id, rrn)
+
+        def decline(code: str) -> Message:
+            self._record(exchange, code, Status.DECLINED, amount=amount, original=original, original_rrn=rrn)
+            return response_message(request, code)
+
+        if original is None:
+            return decline(ResponseCode.ORIGINAL_NOT_FOUND)
+        assert original.id is not None
+        originals = REFUND_MTIS if processing_code is ProcessingCode.VOID_REFUND else (Mti.FINANCIAL_REQUEST,)
+        if (original.mti not in originals or original.processing_code != VOID_CODES[processing_code]
+                or original.status is not Status.APPROVED):
+            return decline(ResponseCode.INVALID_TRANSACTION)
+        if processing_code is ProcessingCode.VOID_SALE and self.journal.refunded_amount(original.id):
+            log.info("void of sale %s refused: it has approved refunds (void them first)", rrn)
+            return decline(ResponseCode.INVALID_TRANSACTION)
+        auth = auth_code()
+        txn = self._record(exchange, ResponseCode.APPROVED, Status.APPROVED, amount=amount, auth=auth,
+                           original=original, original_rrn=rrn)
+        self.journal.set_status(original.id, Status.VOIDED)
+        self._undo(exchange, original.id, txn, Cause.VOID)
+        return response_message(request, ResponseCode.APPROVED, {38: auth})
+
+    def _advice(self, exchange: Exchange) -> Message:
+        """An offline refund: credited once when it holds, else journaled declined; answered 0230 either way."""
+        request = exchange.request
+        profile = exchange.profile
+        assert profile is not None
+        try:
+            advice = advices.parse_advice(request)
+        except ValueError as exc:
+            raise FormatError(str(exc)) from None
+        applied = self.journal.find_applied_advice(profile.terminal_id, require_field(request, 11), advice.original_rrn,
+                                                   advice.amount, advice.offline_code)
+        if applied is not None:
+            log.info("advice %s from %s was applied before (RRN %s): no second credit",
+                     applied.stan, profile.terminal_id, applied.rrn)
+            return self._advice_response(request, applied)
+        original = advices.locate_original(advice, lambda rrn: self.journal.find_by_rrn(profile.terminal_id, rrn))
+        refunded = self.journal.refunded_amount(original.id) if original is not None and original.id else 0
+        code = advices.refusal(advice, original, refunded)
+        if code is not None:
+            log.warning("advice %s from %s refused with %s: no credit", field_text(request, 11), profile.terminal_id,
+                        code)
+            self._record(exchange, code, Status.DECLINED, amount=advice.amount, auth=advice.offline_code,
+                         original=original, original_rrn=advice.original_rrn, reason=advice.reason, card_of=original)
+            return response_message(request, code)
+        assert original is not None
+        brand = advices.original_card_brand(original, self.cards, self.keyring.fingerprint)
+        channel, credit_date = self.config.credit.credit_for(brand, exchange.now.date())
+        txn = self._record(exchange, ResponseCode.APPROVED, Status.APPROVED, amount=advice.amount,
+                           rrn=self.journal.next_rrn(), auth=advice.offline_code, original=original,
+                           original_rrn=advice.original_rrn, reason=advice.reason, credit_channel=channel.value,
+                           credit_date=credit_date.strftime("%Y%m%d"), card_of=original)
+        self._move(exchange, txn, Direction.CREDIT, Cause.REFUND, advice.amount)
+        record = self.journal.transaction(txn)
+        assert record is not None
+        return self._advice_response(request, record)
+
+    def _advice_response(self, request: Message, applied: TransactionRecord) -> Message:
+        """0230/00 for an applied advice: its RRN, offline approval code and credit channel and date."""
+        extra: dict[int, str | bytes] = {37: applied.rrn or ""}
+        if applied.auth_code:
+            extra[38] = applied.auth_code
+        if applied.credit_channel and applied.credit_date:
+            extra[63] = encode_additional_data({AdditionalTag.CREDIT_CHANNEL: applied.credit_channel,
+                                                AdditionalTag.CREDIT_DATE: applied.credit_date})
+        return response_message(request, ResponseCode.APPROVED, extra)
+
+    def _upload(self, exchange: Exchange) -> Message:
+        """0320: one transaction of a batch upload joins the terminal's uploaded set (0330/00)."""
+        assert exchange.profile is not None
+        try:
+            upload = settlement.parse_upload(exchange.request, exchange.profile.terminal_id, exchange.now)
+        except settlement.MalformedRequest as exc:
+            raise FormatError(str(exc)) from None
+        self.journal.record_upload(upload)
+        return response_message(exchange.request, ResponseCode.APPROVED)
+
+    def _settle(self, exchange: Exchange) -> Message:
+        """0500: the terminal's totals against the host's (journal or uploaded set): 0510 with 00 or 95."""
+        assert exchange.profile is not None
+        try:
+            request = settlement.parse_settlement(exchange.request, exchange.profile.terminal_id)
+        except settlement.MalformedRequest as exc:
+            raise FormatError(str(exc)) from None
+        record = settlement.settle(self.journal, request, exchange.now)
+        log.info("settlement of %s batch %06d (%s): %s", request.terminal_id, request.batch, request.basis.value,
+                 record.response_code)
+        return response_message(exchange.request, record.response_code)
+
+    def _reversal(self, exchange: Exchange) -> Message:
+        request = exchange.request
+        profile = exchange.profile
+        assert profile is not None
+        try:
+            original_mti, original_stan, original_de7 = parse_original_data_elements(require_field(request, 90))
+        except ValueError as exc:
+            raise FormatError(str(exc)) from None
+        original = self.journal.find_by_request(profile.terminal_id, original_mti, f"{original_stan:06d}",
+                                                original_de7)
+        amount = request_amount(request) if 4 in request else None
+        txn = self._record(exchange, ResponseCode.APPROVED, Status.APPROVED, amount=amount, original=original,
+                           original_rrn=original.rrn if original else None)
+        if original is None:
+            log.info("reversal of unknown %s %06d from %s acknowledged", original_mti, original_stan,
+                     profile.terminal_id)
+            # The reversal overtook its original: mark the original's key so it is refused if it comes.
+            self.journal.store_response(
+                terminal_id=profile.terminal_id, stan=f"{original_stan:06d}", transmission_time=original_de7,
+                mti_class=response_mti(original_mti), request_digest=REVERSED_BEFORE_ARRIVAL, response=b"",
+                time=exchange.now,
+            )
+        elif original.status is not Status.APPROVED:
+            log.info("reversal of a %s transaction acknowledged without movement", original.status.value)
+        else:
+            assert original.id is not None
+            self.journal.set_status(original.id, Status.REVERSED)
+            self._undo(exchange, original.id, txn, Cause.REVERSAL)
+            if original.processing_code in VOID_CODES and original.original_id is not None:
+                self.journal.set_status(original.original_id, Status.APPROVED)  # the voided one stands again
+        return response_message(request, ResponseCode.APPROVED)
+
+    # -- journal helpers ------------------------------------------------------------------
+
+    def _record(
+        self,
+        exchange: Exchange,
+        code: str,
+        status: Status,
+        *,
+        amount: int | None = None,
+        rrn: str | None = None,
+        auth: str | None = None,
+        original: TransactionRecord | None = None,
+        original_rrn: str | None = None,
+        reason: str | None = None,
+        credit_channel: str | None = None,
+        credit_date: str | None = None,
+        card_of: TransactionRecord | None = None,
+    ) -> int:
+        """Journal the request's transaction; ``card_of``: take the card from that record (advices)."""
+        request = exchange.request
+        profile = exchange.profile
+        assert profile is not None
+        pan = exchange.pan
+        if card_of is not None or request.mti in ADVICE_MTIS:
+            masked, fingerprint = (card_of.masked_pan, card_of.card_fingerprint) if card_of else (None, None)
+        else:
+            masked = mask_pan(pan) if pan else None
+            fingerprint = self.keyring.fingerprint(pan) if pan else None
+        return self.journal.insert_transaction(TransactionRecord(
+            time=iso_time(exchange.now),
+            terminal_id=profile.terminal_id,
+            stan=field_text(request, 11) or "",
+            transmission_time=field_text(request, 7) or "",
+            local_date=field_text(request, 13) or exchange.now.strftime("%m%d"),
+            mti=journal_mti(request.mti),
+            processing_code=field_text(request, 3),
+            amount=amount,
+            currency=field_text(request, 49),
+            masked_pan=masked,
+            card_fingerprint=fingerprint,
+            rrn=rrn,
+            auth_code=auth,
+            response_code=code,
+            status=status,
+            original_id=original.id if original else None,
+            original_rrn=original_rrn,
+            reason=reason,
+            credit_channel=credit_channel,
+            credit_date=credit_date,
+            invoice=field_text(request, 62),
+            batch=field_text(request, 60),
+        ))
+
+    def _move(self, exchange: Exchange, txn: int, direction: Direction, cause: Cause, amount: int) -> None:
+        assert exchange.profile is not None
+        self.journal.add_ledger_entry(time=exchange.now, transaction_id=txn, terminal_id=exchange.profile.terminal_id,
+                                      direction=direction, cause=cause, amount=amount,
+                                      currency=field_text(exchange.request, 49))
+
+    def _undo(self, exchange: Exchange, original_id: int, txn: int, cause: Cause) -> None:
+        """Counter every movement of ``original_id`` still in force (see HostJournal.live_entries)."""
+        assert exchange.profile is not None
+        for entry in self.journal.live_entries(original_id):
+            self.journal.add_ledger_entry(
+                time=exchange.now, transaction_id=txn, terminal_id=exchange.profile.terminal_id,
+                direction=entry.direction.opposite, cause=cause, amount=entry.amount, currency=entry.currency,
+                counter_of=entry.id,
+            )
+
