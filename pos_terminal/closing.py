@@ -32,6 +32,9 @@ class SettlementMixin(EngineCore):
         transaction by transaction and settled again (960000); on 00 the batch closes and its
         number increments. The result carries the settlement report.
         """
+        locked = self.supervisor.refusal_while_locked("settle")
+        if locked is not None:
+            return TxnResult("settle", Outcome.REFUSED, currency=self.config.currency, error=locked.refusal("settle"))
         batch = self.journal.current_batch()
         try:
             await self._flush_owed()

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pos_terminal.defaults import MERCHANT_ID, SUPERVISOR_PASSWORD, TERMINAL_ID
+from pos_terminal.defaults import ADMIN_PASSWORD, MERCHANT_ID, SUPERVISOR_PASSWORD, TERMINAL_ID
 from pos_terminal.passwords import DEFAULT_ITERATIONS, ConfigError, hash_password, parse_password_hash, verify_password
 from pos_terminal.security import KeyScheme
 
@@ -49,8 +49,9 @@ __all__ = [
 
 CONFIG_FILE_NAME = "terminal.toml"
 DEFAULT_SUPERVISOR_PASSWORD = SUPERVISOR_PASSWORD  # "0000", shared with the host emulator
+DEFAULT_ADMIN_PASSWORD = ADMIN_PASSWORD  # "9999": unlocks the supervisor functions
 _DIALECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-_CLEAR_PASSWORD_KEY = "supervisor_password"
+_CLEAR_PASSWORD_KEYS = {"supervisor_password": "supervisor_password_hash", "admin_password": "admin_password_hash"}
 
 
 def _doc(text: str) -> dict[str, str]:
@@ -99,11 +100,35 @@ class TerminalConfig:
         ),
     )
     supervisor_max_tries: int = field(
-        default=3, metadata=_doc("Wrong supervisor passwords in a row before the supervisor functions lock.")
+        default=3,
+        metadata=_doc("Wrong supervisor passwords in a row (device and command line alike) before refund, void and "
+                      "settlement lock."),
+    )
+    supervisor_lockout_seconds: int = field(
+        default=900,
+        metadata=_doc("How long the supervisor functions stay locked after too many wrong passwords, in seconds "
+                      "(the merchant admin can unlock them earlier: possim txn unlock)."),
+    )
+    admin_password_hash: str | None = field(
+        default=None,
+        repr=False,
+        metadata=_doc(
+            "Merchant admin password (unlocks the supervisor functions) as pbkdf2_sha256$...; instead, "
+            'admin_password = "..." (clear) is accepted and hashed at load. Default (no key): 9999.'
+        ),
     )
     max_refund_amount: int = field(
         default=1_000_000,
-        metadata=_doc("Largest single refund in minor units; the terminal refuses a refund above it."),
+        metadata=_doc("Refund policy: largest single refund in minor units; the terminal refuses a refund above it."),
+    )
+    refund_max_age_days: int = field(
+        default=180,
+        metadata=_doc("Refund policy: oldest original sale a refund may refer to, in days; an older one needs a "
+                      "manual adjustment at the acquirer."),
+    )
+    max_refunds_per_card_per_day: int = field(
+        default=5,
+        metadata=_doc("Refund policy: most refunds to one card in one day (UTC), offline ones included."),
     )
     pin_on_refund: bool = field(default=False, metadata=_doc("Ask the cardholder's PIN on refunds."))
     allow_unmatched_refunds: bool = field(
@@ -118,12 +143,18 @@ class TerminalConfig:
         metadata=_doc("Reversal sends per run (at start-up, before a transaction) before waiting for the next run."),
     )
     offline_refunds: bool = field(
-        default=False, metadata=_doc("Store-and-forward refunds when the host is unreachable (not yet implemented).")
+        default=False,
+        metadata=_doc("Store-and-forward: a matched refund completes offline when the host is unreachable; its "
+                      "advice is uploaded later."),
     )
     offline_amount_limit: int = field(
         default=50_000, metadata=_doc("Largest offline refund in minor units (store-and-forward).")
     )
     offline_queue_limit: int = field(default=10, metadata=_doc("Most advices queued offline before refusing."))
+    keep_receipts: bool = field(
+        default=True,
+        metadata=_doc("Keep each completed transaction's customer receipt (text and JSON) in DATA/receipts."),
+    )
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -148,6 +179,11 @@ class TerminalConfig:
         Counting failures against ``supervisor_max_tries`` is the terminal's job.
         """
         return verify_password(self.supervisor_password_hash, password)
+
+    def verify_admin_password(self, password: str) -> bool:
+        """True when ``password`` is the merchant admin password (constant-time comparison)."""
+        stored = self.admin_password_hash or hash_password(DEFAULT_ADMIN_PASSWORD, iterations=1)
+        return verify_password(stored, password)
 
 
 _FIELD_NAMES = frozenset(f.name for f in dataclasses.fields(TerminalConfig))
@@ -227,35 +263,43 @@ def _validate(config: TerminalConfig) -> None:
     except ValueError:
         choices = ", ".join(scheme.value for scheme in KeyScheme)
         raise ConfigError(f"key_scheme: must be one of {choices}, got {config.key_scheme!r}") from None
-    try:
-        parse_password_hash(config.supervisor_password_hash)
-    except ConfigError as exc:
-        raise ConfigError(f"supervisor_password_hash: {exc}") from None
+    for key in ("supervisor_password_hash", "admin_password_hash"):
+        value = getattr(config, key)
+        if value is None and key == "admin_password_hash":
+            continue
+        try:
+            parse_password_hash(value)
+        except ConfigError as exc:
+            raise ConfigError(f"{key}: {exc}") from None
     for key in (
         "supervisor_max_tries",
+        "supervisor_lockout_seconds",
+        "refund_max_age_days",
+        "max_refunds_per_card_per_day",
         "max_refund_amount",
         "reversal_attempts_per_run",
         "offline_amount_limit",
         "offline_queue_limit",
     ):
         _positive_int(config, key)
-    for key in ("pin_on_refund", "allow_unmatched_refunds", "offline_refunds"):
+    for key in ("pin_on_refund", "allow_unmatched_refunds", "offline_refunds", "keep_receipts"):
         _flag(config, key)
     for key in ("response_timeout", "connect_timeout"):
         _positive_seconds(config, key)
 
 
 def _hash_clear_password(values: dict[str, Any], *, iterations: int) -> dict[str, Any]:
-    """Replace a clear ``supervisor_password`` by its hash; both given at once is an error."""
-    if _CLEAR_PASSWORD_KEY not in values:
-        return values
+    """Replace a clear ``supervisor_password`` / ``admin_password`` by its hash; clear and hash together is an error."""
     values = dict(values)
-    clear = values.pop(_CLEAR_PASSWORD_KEY)
-    if "supervisor_password_hash" in values:
-        raise ConfigError("supervisor_password: give either supervisor_password or supervisor_password_hash, not both")
-    if not isinstance(clear, str) or not clear or not clear.isprintable():
-        raise ConfigError("supervisor_password: must be a non-empty string of printable characters")
-    values["supervisor_password_hash"] = hash_password(clear, iterations=iterations)
+    for clear_key, hash_key in _CLEAR_PASSWORD_KEYS.items():
+        if clear_key not in values:
+            continue
+        clear = values.pop(clear_key)
+        if hash_key in values:
+            raise ConfigError(f"{clear_key}: give either {clear_key} or {hash_key}, not both")
+        if not isinstance(clear, str) or not clear or not clear.isprintable():
+            raise ConfigError(f"{clear_key}: must be a non-empty string of printable characters")
+        values[hash_key] = hash_password(clear, iterations=iterations)
     return values
 
 
@@ -314,9 +358,9 @@ def default_config_text() -> str:
     ]
     for spec in dataclasses.fields(TerminalConfig):
         lines.append(f"# {spec.metadata['doc']}")
-        if spec.name == "supervisor_password_hash":
-            lines.append("# supervisor_password_hash = \"pbkdf2_sha256$200000$...$...\"")
-            lines.append('# supervisor_password = "..."')
+        if spec.name in ("supervisor_password_hash", "admin_password_hash"):
+            lines.append(f"# {spec.name} = \"pbkdf2_sha256$200000$...$...\"")
+            lines.append(f'# {spec.name.removesuffix("_hash")} = "..."')
         else:
             lines.append(f"{spec.name} = {_toml_value(spec.default)}")
         lines.append("")

@@ -10,6 +10,7 @@ families build on it: :mod:`pos_terminal.recovery` (reversals, advices), :mod:`p
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +28,7 @@ from keys.kcv import kcv_tdes
 from keys.tr31 import unwrap
 from pos_terminal import messages
 from pos_terminal.config import TerminalConfig, load_config
+from pos_terminal.ereceipt import ReceiptArchive
 from pos_terminal.journal import Journal, load_or_create_secret
 from pos_terminal.keyring import TerminalKeyring
 from pos_terminal.protocol import (
@@ -39,6 +41,7 @@ from pos_terminal.protocol import (
 )
 from pos_terminal.records import MessageDirection, TransactionRecord
 from pos_terminal.results import Outcome, TxnResult
+from pos_terminal.supervisor import SupervisorGate
 from pos_terminal.security import (
     KeyScheme,
     MessageKeys,
@@ -79,13 +82,18 @@ class EngineCore:
         fingerprint_secret: bytes,
         *,
         clock: Clock = _utc_now,
+        data_dir: Path | None = None,
     ) -> None:
         self.config = config
         self.journal = journal
+        self.data_dir = data_dir
+        """The data folder (receipts are kept there); None for an engine built without one."""
         self.keyring = keyring
         self.dialect: Dialect = get_dialect(config.dialect)
         self._fingerprint_secret = fingerprint_secret
         self._clock = clock
+        self.supervisor = SupervisorGate(config, journal, clock)
+        """The supervisor review step of refund, void and settlement (shared with the device)."""
 
     @classmethod
     def open(cls, data_dir: Path, config: TerminalConfig | None = None, *, clock: Clock = _utc_now) -> Self:
@@ -95,7 +103,7 @@ class EngineCore:
         journal = Journal.open(data_dir / "journal.sqlite3")
         keyring = TerminalKeyring.open(data_dir, journal)
         secret = load_or_create_secret(data_dir / "card-fingerprint.key")
-        return cls(config, journal, keyring, secret, clock=clock)
+        return cls(config, journal, keyring, secret, clock=clock, data_dir=data_dir)
 
     def close(self) -> None:
         self.journal.close()
@@ -103,6 +111,22 @@ class EngineCore:
     @property
     def scheme(self) -> KeyScheme:
         return KeyScheme(self.config.key_scheme)
+
+    def receipts(self) -> ReceiptArchive | None:
+        """The data folder's receipts and outbox (None without a data folder)."""
+        return None if self.data_dir is None else ReceiptArchive(self.data_dir, self.config, self.journal)
+
+    def _file_receipt(self, result: TxnResult) -> TxnResult:
+        """Keep the customer receipt of a completed transaction in DATA/receipts (``keep_receipts``)."""
+        archive = self.receipts()
+        if archive is None or not self.config.keep_receipts or result.transaction_id is None:
+            return result
+        try:
+            path = archive.file(self.journal.get(result.transaction_id))
+        except OSError as error:  # the transaction stands; only its paper copy is missing
+            log.warning("receipt of invoice %s not written: %s", result.invoice, error.strerror or error)
+            return result
+        return replace(result, receipt_file=str(path))
 
     # ------------------------------------------------------------------ exchanges
 
@@ -232,11 +256,28 @@ def text_field(message: Message, number: int) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
+_HOST_DATA_TAGS = (
+    ("host_status", AdditionalTag.TRANSACTION_STATUS),
+    ("credit_channel", AdditionalTag.CREDIT_CHANNEL),
+    ("credit_date", AdditionalTag.CREDIT_DATE),
+    ("credit_status", AdditionalTag.CREDIT_STATUS),
+    ("credit_posted_date", AdditionalTag.POSTED_DATE),
+)
+"""The DE 63 tags the host reports a transaction's fate with, and their names in ``host_data``."""
+
+
+def host_status_data(items: dict[str, str]) -> dict[str, str]:
+    """The journal's ``host_data`` for the DE 63 items of a response (status words in lower case)."""
+    data = {name: items[tag] for name, tag in _HOST_DATA_TAGS if tag in items}
+    for name in ("host_status", "credit_status"):
+        if name in data:
+            data[name] = data[name].lower()
+    return data
+
+
 def credit_data(response: Message) -> dict[str, str]:
-    """What the host says about when a refund reaches the cardholder (DE 63 CC and CD)."""
-    items = additional_data(response)
-    names = (("credit_channel", AdditionalTag.CREDIT_CHANNEL), ("credit_date", AdditionalTag.CREDIT_DATE))
-    return {name: items[tag] for name, tag in names if tag in items}
+    """What the host says about when a refund reaches the cardholder (DE 63 CC, CD, CS and PD)."""
+    return host_status_data(additional_data(response))
 
 
 def journal_reason(error: Exception) -> str:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 TERMINAL_ID = "POSSIM01"
 MERCHANT_ID = "POSSIM000000001"
 SUPERVISOR_PASSWORD = "0000"
+ADMIN_PASSWORD = "9999"
+"""The merchant admin password of the test defaults: it unlocks the supervisor functions."""
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ The engine is UI-free: the command line, the scenario runner and the device mode
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hmac
 import logging
@@ -39,7 +38,11 @@ from pos_terminal.core import (
 from pos_terminal.journal import JournalError, card_fingerprint
 from pos_terminal.protocol import AdditionalTag, Mti, NetworkCode, ProcessingCode, ResponseCode
 from pos_terminal.records import NewTransaction, TransactionRecord, TxnStatus, TxnType
+from pos_terminal.inquiry import InquiryMixin
+from pos_terminal.policy import check_refund, check_void_original, find_refund_original
 from pos_terminal.recovery import RecoveryMixin
+from pos_terminal.supervisor import Grant
+from pos_terminal.views import transaction_view
 from pos_terminal.results import Outcome, TxnResult
 from pos_terminal.security import pin_block
 
@@ -60,9 +63,11 @@ class RefundRequest:
     original_invoice: int | None = None
     reason: str | None = None
     pin: str | None = field(default=None, repr=False)
+    grant: Grant | None = field(default=None, repr=False)
+    """The supervisor's approval already given on the device (then no password is checked again)."""
 
 
-class TerminalEngine(RecoveryMixin, SettlementMixin):
+class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
     """One terminal: sign-on and echo, sale, refund and void, reversals, advices and settlement."""
 
     # ------------------------------------------------------------------ network management
@@ -137,81 +142,53 @@ class TerminalEngine(RecoveryMixin, SettlementMixin):
 
     async def refund(self, request: RefundRequest) -> TxnResult:
         """A matched (or, where configured, unmatched) refund: every terminal-side rule, then online."""
+        card = request.card
         try:
-            await self._check_supervisor(request.supervisor_password)
-            original = self._find_refund_original(request)
-            self._check_refund(request, original)
+            await self._authorise("refund", request.supervisor_password, request.grant)
+            original = find_refund_original(self.journal, self.config, invoice=request.original_invoice,
+                                            rrn=request.original_rrn, local_date=request.original_date)
+            check_refund(self.journal, self.config, amount=request.amount, card_fingerprint=self._fingerprint(card),
+                         matches=lambda sale: self.matches_original(card, sale), original=original,
+                         has_pin=bool(request.pin), now=self._clock())
         except TerminalRefusal as refusal:
             return TxnResult("refund", Outcome.REFUSED, amount=request.amount, currency=self.config.currency,
-                             masked_pan=request.card.masked_pan, error=str(refusal))
+                             masked_pan=card.masked_pan, error=str(refusal))
         items = self._original_reference(original, request.original_rrn, request.original_date)
         if request.reason:
             items[AdditionalTag.REASON] = request.reason
-        new = self._new_transaction(TxnType.REFUND, request.amount, request.card, ProcessingCode.REFUND,
+        new = self._new_transaction(TxnType.REFUND, request.amount, card, ProcessingCode.REFUND,
                                     reason=request.reason)
         if original is not None:
-            new = NewTransaction(**{**new.__dict__, "original_id": original.id})
-        return await self._financial("refund", new, request.card, pin=request.pin, icc_kind=TransactionType.REFUND,
+            new = replace(new, original_id=original.id)
+        elif request.original_rrn:
+            new = replace(new, original_rrn=request.original_rrn, original_date=request.original_date)
+        return await self._financial("refund", new, card, pin=request.pin, icc_kind=TransactionType.REFUND,
                                      additional=items)
 
-    async def void(self, invoice: int, supervisor_password: str) -> TxnResult:
-        """Cancel a sale or a refund of the open batch, by its invoice number."""
+    async def void(self, invoice: int, supervisor_password: str = "", *, grant: Grant | None = None) -> TxnResult:
+        """Cancel a sale or a refund of the open batch, by its invoice number, for its full amount."""
         try:
-            await self._check_supervisor(supervisor_password)
-            original = self.journal.find_by_invoice(invoice, batch=self.journal.current_batch())
-            if original is None:
-                raise TerminalRefusal(f"invoice {invoice:06d} is not in the open batch")
-            if original.txn_type is TxnType.VOID or original.status is not TxnStatus.APPROVED:
-                raise TerminalRefusal(f"invoice {invoice:06d} is a {original.status} {original.txn_type}: not voidable")
-            if original.is_voided:
-                raise TerminalRefusal(f"invoice {invoice:06d} is already voided")
+            await self._authorise("void", supervisor_password, grant)
+            original = check_void_original(self.journal, invoice)
         except TerminalRefusal as refusal:
             return TxnResult("void", Outcome.REFUSED, invoice=invoice, error=str(refusal))
         code = ProcessingCode.VOID_SALE if original.txn_type is TxnType.SALE else ProcessingCode.VOID_REFUND
         new = self._new_transaction(TxnType.VOID, original.amount, None, code, original=original)
         return await self._financial("void", new, None, original_rrn=original.rrn)
 
-    async def _check_supervisor(self, password: str) -> None:
-        """The password hash (PBKDF2) runs in a worker thread so a UI on this event loop stays responsive."""
-        if not await asyncio.to_thread(self.config.verify_supervisor_password, password):
-            self.journal.record_event("supervisor_password_wrong", {}, now=self._clock())
-            raise TerminalRefusal("wrong supervisor password")
+    async def unlock(self, admin_password: str) -> TxnResult:
+        """The merchant admin lifts the supervisor lockout (exit 1 for a wrong admin password)."""
+        if await self.supervisor.unlock(admin_password):
+            return TxnResult("unlock", Outcome.COMPLETED, response_code="00")
+        return TxnResult("unlock", Outcome.REFUSED, error="wrong merchant admin password: nothing unlocked")
 
-    def _find_refund_original(self, request: RefundRequest) -> TransactionRecord | None:
-        if request.original_invoice is not None:
-            try:
-                original = self.journal.find_by_invoice(request.original_invoice)
-            except JournalError as error:
-                raise TerminalRefusal(f"invoice {request.original_invoice:06d}: {journal_reason(error)}") from None
-            if original is None:
-                raise TerminalRefusal(f"no transaction with invoice {request.original_invoice:06d} in the journal")
-            return original
-        if request.original_rrn:
-            try:
-                original = self.journal.find_by_rrn(request.original_rrn, request.original_date)
-            except (ValueError, JournalError) as error:
-                raise TerminalRefusal(f"original RRN {request.original_rrn}: {journal_reason(error)}") from None
-            if original is None and not self.config.allow_unmatched_refunds:
-                raise TerminalRefusal(f"original RRN {request.original_rrn} is not in this terminal's journal")
-            return original
-        if not self.config.allow_unmatched_refunds:
-            raise TerminalRefusal("unmatched refunds are not allowed: give the original RRN or invoice")
-        return None
-
-    def _check_refund(self, request: RefundRequest, original: TransactionRecord | None) -> None:
-        if request.amount > self.config.max_refund_amount:
-            raise TerminalRefusal(f"refund of {request.amount} exceeds the terminal limit {self.config.max_refund_amount}")
-        if self.config.pin_on_refund and not request.pin:
-            raise TerminalRefusal("this terminal asks the PIN on refunds: none was entered")
-        if original is None:
+    async def _authorise(self, operation: str, password: str | None, grant: Grant | None) -> None:
+        """The supervisor's approval of ``operation``: a grant from the device, else the password (counted)."""
+        if self.supervisor.redeem(grant, operation):
             return
-        if original.txn_type is not TxnType.SALE or original.status is not TxnStatus.APPROVED or original.is_voided:
-            raise TerminalRefusal(f"invoice {original.invoice:06d} is not an approved sale: nothing to refund")
-        if not self.matches_original(request.card, original):
-            raise TerminalRefusal("card does not match the original sale's card")
-        remaining = self.journal.refundable_remaining(original.id)
-        if request.amount > remaining:
-            raise TerminalRefusal(f"amount {request.amount} exceeds the refundable remainder {remaining}")
+        verdict = await self.supervisor.check(password or "", operation)
+        if not verdict.accepted:
+            raise TerminalRefusal(verdict.refusal(operation))
 
     async def _financial(
         self, operation: str, new: NewTransaction, card: PresentedCard | None, *,
@@ -265,9 +242,11 @@ class TerminalEngine(RecoveryMixin, SettlementMixin):
             host_data=host_data, now=self._clock(),
         )
         self._issuer_authentication(card, response)
-        return TxnResult(operation, Outcome.COMPLETED, response_code=code, stan=completed.stan, rrn=completed.rrn,
-                         invoice=completed.invoice, transaction_id=completed.id, auth_code=completed.auth_code,
-                         host_data=host_data, **base)
+        view = transaction_view(self.journal, completed)
+        return self._file_receipt(TxnResult(
+            operation, Outcome.COMPLETED, response_code=code, stan=completed.stan, rrn=completed.rrn,
+            invoice=completed.invoice, transaction_id=completed.id, auth_code=completed.auth_code,
+            host_data=host_data, original=view.original.to_json() if view.original else None, **base))
 
     @staticmethod
     def _issuer_authentication(card: PresentedCard | None, response: Message) -> None:

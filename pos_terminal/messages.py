@@ -145,3 +145,19 @@ def settlement_request(
     if additional:
         fields[63] = encode_additional_data(additional)
     return Message(Mti.SETTLEMENT.value, fields)
+
+
+def status_inquiry_request(
+    stan: int, now: datetime, rrn: str, config: TerminalConfig, additional: dict[str, str] | None = None
+) -> Message:
+    """0600 refund status inquiry: DE 3 = 900000, DE 37 = the refund's RRN (docs/protocol.md)."""
+    fields: dict[int, FieldValue] = {
+        3: ProcessingCode.STATUS_INQUIRY.value,
+        7: transmission_datetime(now),
+        11: f"{stan:06d}",
+        37: rrn,
+        **_identity(config),
+    }
+    if additional:
+        fields[63] = encode_additional_data(additional)
+    return Message(Mti.ADMINISTRATIVE.value, fields)

@@ -32,6 +32,8 @@ class Mti(StrEnum):
     REVERSAL_RESPONSE = "0410"
     SETTLEMENT = "0500"
     SETTLEMENT_RESPONSE = "0510"
+    ADMINISTRATIVE = "0600"
+    ADMINISTRATIVE_RESPONSE = "0610"
     NETWORK = "0800"
     NETWORK_RESPONSE = "0810"
 
@@ -52,6 +54,8 @@ class ProcessingCode(StrEnum):
     VOID_REFUND = "220000"
     SETTLEMENT = "920000"
     SETTLEMENT_AFTER_UPLOAD = "960000"
+    STATUS_INQUIRY = "900000"
+    """0600: where is this refund's money? (private-use transaction type 90, docs/protocol.md)."""
 
 
 class NetworkCode(StrEnum):
@@ -75,7 +79,9 @@ class ResponseCode(StrEnum):
     FORMAT_ERROR = "30"
     INCORRECT_PIN = "55"
     NOT_PERMITTED = "57"
+    EXCEEDS_AMOUNT_LIMIT = "61"
     SECURITY_VIOLATION = "63"
+    EXCEEDS_FREQUENCY_LIMIT = "65"
     CRYPTOGRAM_FAILED = "82"
     DUPLICATE = "94"
     RECONCILIATION_ERROR = "95"
@@ -93,12 +99,25 @@ RESPONSE_TEXT: dict[str, str] = {
     "30": "FORMAT ERROR",
     "55": "INCORRECT PIN",
     "57": "NOT PERMITTED",
+    "61": "EXCEEDS AMOUNT LIMIT",
     "63": "SECURITY VIOLATION",
+    "65": "EXCEEDS FREQUENCY LIMIT",
     "82": "CARD CRYPTOGRAM FAILED",
     "94": "DUPLICATE",
     "95": "RECONCILE ERROR",
     "96": "SYSTEM ERROR",
 }
+
+
+REFUND_REASONS = {
+    "01": "GOODS RETURNED",
+    "02": "SERVICE CANCELLED",
+    "03": "DAMAGED GOODS",
+    "04": "PRICE ADJUSTMENT",
+    "05": "DUPLICATE CHARGE",
+    "99": "OTHER",
+}
+"""Refund reason codes (DE 63 RC) with the names receipts and the display show; any two digits are accepted and sent (DE 63 RC)."""
 
 
 def response_text(code: str) -> str:
@@ -132,6 +151,9 @@ class AdditionalTag(StrEnum):
     MAC_KEY_KCV = "MV"
     CREDIT_CHANNEL = "CC"
     CREDIT_DATE = "CD"
+    CREDIT_STATUS = "CS"
+    POSTED_DATE = "PD"
+    TRANSACTION_STATUS = "TS"
     OFFLINE_APPROVAL = "OF"
     VOIDED = "VO"
 

@@ -4,19 +4,19 @@ A receipt shows only what the journal holds, so it never sees a full PAN (the
 record carries the masked PAN). The merchant copy of a refund carries a
 signature line: the merchant signs for the money going back to the card.
 
-Money formatting (:func:`format_amount`) lives here too because receipts and
-the device display must show amounts identically; it is integer arithmetic on
-minor units, never a float.
+Amounts are shown with :func:`pos_terminal.money.format_amount`, like the device
+display, so both show them identically.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from pos_terminal.config import TerminalConfig
-from pos_terminal.protocol import ProcessingCode, response_text
+from pos_terminal.money import Currency, currency, format_amount
+from pos_terminal.protocol import REFUND_REASONS, ProcessingCode, response_text
 from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
+from pos_terminal.views import TransactionView
 
 __all__ = [
     "CUSTOMER_COPY",
@@ -32,43 +32,6 @@ __all__ = [
 MERCHANT_COPY = "MERCHANT COPY"
 CUSTOMER_COPY = "CUSTOMER COPY"
 RECEIPT_WIDTHS = (32, 40)
-
-
-@dataclass(frozen=True)
-class Currency:
-    """An ISO 4217 currency: numeric code, alphabetic code, and minor-unit exponent."""
-
-    numeric: str
-    alpha: str
-    exponent: int
-
-
-_CURRENCIES = {
-    c.numeric: c
-    for c in (
-        Currency("036", "AUD", 2), Currency("124", "CAD", 2), Currency("156", "CNY", 2),
-        Currency("344", "HKD", 2), Currency("356", "INR", 2), Currency("392", "JPY", 0),
-        Currency("410", "KRW", 0), Currency("458", "MYR", 2), Currency("554", "NZD", 2),
-        Currency("578", "NOK", 2), Currency("702", "SGD", 2), Currency("752", "SEK", 2),
-        Currency("756", "CHF", 2), Currency("826", "GBP", 2), Currency("840", "USD", 2),
-        Currency("978", "EUR", 2), Currency("986", "BRL", 2), Currency("048", "BHD", 3),
-        Currency("414", "KWD", 3), Currency("208", "DKK", 2), Currency("985", "PLN", 2),
-    )
-}
-
-
-def currency(numeric: str) -> Currency:
-    """The currency with ISO 4217 numeric code ``numeric``; unknown codes show as the number, 2 decimals."""
-    return _CURRENCIES.get(numeric, Currency(numeric, numeric, 2))
-
-
-def format_amount(amount: int, numeric_currency: str, *, with_code: bool = True) -> str:
-    """``1234`` in 840 -> ``"USD 12.34"`` (or ``"12.34"``); exact, from integer minor units."""
-    info = currency(numeric_currency)
-    sign = "-" if amount < 0 else ""
-    major, minor = divmod(abs(amount), 10**info.exponent)
-    text = f"{sign}{major}" + (f".{minor:0{info.exponent}d}" if info.exponent else "")
-    return f"{info.alpha} {text}" if with_code else text
 
 
 _ENTRY_TEXT = {"chip": "CHIP", "contactless": "CONTACTLESS", "swipe": "SWIPE", "manual": "MANUAL"}
@@ -133,15 +96,29 @@ class _Lines:
             self.center(text)
 
 
+def _original_lines(out: _Lines, view: TransactionView, money: str) -> None:
+    """ORIGINAL RRN / INVOICE / DATE / AMOUNT of a refund's sale, and what is left to refund of it."""
+    original = view.original
+    assert original is not None
+    out.pair("ORIGINAL RRN", original.rrn)
+    out.pair("ORIGINAL INVOICE", f"{original.invoice:06d}" if original.invoice is not None else None)
+    out.pair("ORIGINAL DATE", original.date)
+    out.pair("ORIGINAL AMOUNT", format_amount(original.amount, money) if original.amount is not None else None)
+    if view.original_remaining is not None:
+        out.pair("LEFT TO REFUND", format_amount(view.original_remaining, money))
+
+
 def _title(record: TransactionRecord) -> str:
     return {TxnType.SALE: "SALE", TxnType.REFUND: "REFUND", TxnType.VOID: "VOID"}[record.txn_type]
 
 
 def render_receipt(record: TransactionRecord, config: TerminalConfig, copy: str, *, width: int = 32,
-                   duplicate: bool = False) -> list[str]:
+                   duplicate: bool = False, view: TransactionView | None = None) -> list[str]:
     """The lines of one receipt copy (``MERCHANT_COPY`` or ``CUSTOMER_COPY``) of ``record``.
 
-    ``width`` is the printer's columns (32 or 40); ``duplicate`` marks a reprint.
+    ``width`` is the printer's columns (32 or 40); ``duplicate`` marks a reprint. ``view``
+    (:func:`pos_terminal.views.transaction_view`) adds what the journal knows around the record:
+    a refund's original sale and what is left to refund of it, a void's original.
     Lines are at most ``width`` characters, right-trimmed.
     """
     if width not in RECEIPT_WIDTHS:
@@ -168,12 +145,17 @@ def render_receipt(record: TransactionRecord, config: TerminalConfig, copy: str,
     out.pair("AUTH CODE", record.auth_code)
     if record.txn_type is TxnType.VOID:
         out.pair("VOID OF", "REFUND" if record.processing_code == ProcessingCode.VOID_REFUND else "SALE")
+        if view is not None and view.original is not None and view.original.invoice is not None:
+            out.pair("ORIGINAL INVOICE", f"{view.original.invoice:06d}")
     out.blank()
     out.pair("AMOUNT", format_amount(record.amount, record.currency))
     if record.txn_type is TxnType.REFUND:
         out.blank()
         out.pair("REFUND REF", record.rrn)
-        out.pair("REASON", record.reason_code)
+        if record.reason_code:
+            out.pair("REASON", f"{record.reason_code} {REFUND_REASONS.get(record.reason_code, '')}".strip())
+        if view is not None and view.original is not None:
+            _original_lines(out, view, record.currency)
         funds = funds_line(record.host_data)
         if funds is not None:
             out.text(funds)

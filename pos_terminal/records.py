@@ -142,6 +142,10 @@ class NewTransaction:
     reason_code: str | None
     processing_code: str
     mti: str
+    original_rrn: str | None = None
+    """An unmatched refund's original RRN as the cashier typed it (a matched one has ``original_id``)."""
+    original_date: str | None = None
+    """An unmatched refund's original date MMDD as the cashier typed it."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "txn_type", TxnType(self.txn_type))
@@ -207,6 +211,10 @@ class TransactionRecord:
     created_at: datetime
     updated_at: datetime
     host_data: dict[str, Any] = field(hash=False)
+    original_rrn: str | None = None
+    """An unmatched refund's original RRN as the cashier typed it (a matched one has ``original_id``)."""
+    original_date: str | None = None
+    """An unmatched refund's original date MMDD as the cashier typed it."""
 
     @property
     def is_voided(self) -> bool:

@@ -126,8 +126,12 @@ class RecoveryMixin(EngineCore):
             return TxnResult(operation, Outcome.REFUSED, error=f"declined offline: {journal_reason(refusal)}", **base)
         self.journal.record_event("offline_refund", {"invoice": record.invoice, "amount": record.amount},
                                   now=self._clock())
-        return TxnResult(operation, Outcome.COMPLETED, response_code="Y3", stan=record.stan, invoice=record.invoice,
-                         transaction_id=record.id, auth_code=auth_code, offline=True, **base)
+        original = self.journal.get(record.original_id) if record.original_id is not None else None
+        reference = {"type": "sale", "rrn": original.rrn, "invoice": original.invoice,
+                     "date": f"{original.transmitted_at:%Y-%m-%d}", "amount": original.amount} if original else None
+        return self._file_receipt(TxnResult(
+            operation, Outcome.COMPLETED, response_code="Y3", stan=record.stan, invoice=record.invoice,
+            transaction_id=record.id, auth_code=auth_code, offline=True, original=reference, **base))
 
     async def _flush_owed(self) -> None:
         """Reversals, then advices, must reach the host before anything new (design.md section 3)."""

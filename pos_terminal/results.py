@@ -60,6 +60,12 @@ class TxnResult:
     """The settlement report (``possim txn settle``)."""
     transaction_id: int | None = None
     """The journal id of the transaction, when one was journaled."""
+    original: dict[str, Any] | None = None
+    """A refund's (or void's) original: ``rrn``, ``invoice``, ``date``, ``amount`` (docs: possim txn refund)."""
+    receipt_file: str | None = None
+    """The customer receipt kept in DATA/receipts (text; a .json lies beside it)."""
+    ereceipt_file: str | None = None
+    """The e-mail message written to DATA/outbox, when an e-receipt was asked for."""
 
     @property
     def approved(self) -> bool:
@@ -88,4 +94,7 @@ class TxnResult:
             **({"offline": True} if self.offline else {}),
             **({"settlement": self.settlement} if self.settlement is not None else {}),
             **({"receipt": list(self.receipt)} if self.receipt else {}),
+            **({"original": self.original} if self.original is not None else {}),
+            **({"receipt_file": self.receipt_file} if self.receipt_file else {}),
+            **({"ereceipt_file": self.ereceipt_file} if self.ereceipt_file else {}),
         }

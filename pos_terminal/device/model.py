@@ -26,17 +26,19 @@ from pos_terminal.device.events import CardPresented, CardRemoved, DeviceEvent, 
 from pos_terminal.device.flow import Flow, NoticeFlow
 from pos_terminal.device.more import MoreFlow
 from pos_terminal.device.outcome import result_rows
+from pos_terminal.device.prompts import locked_rows
 from pos_terminal.device.refund import RefundFlow
 from pos_terminal.device.sale import SaleFlow
 from pos_terminal.device.screen import Lines, layout, pair
 from pos_terminal.device.status import Beep, ConnectionState, DeviceStatus
-from pos_terminal.device.supervisor import SupervisorGate
 from pos_terminal.device.void import VoidFlow
 from pos_terminal.engine import TerminalEngine
 from pos_terminal.journal import Journal, JournalError
 from pos_terminal.receipt import CUSTOMER_COPY, MERCHANT_COPY, render_receipt
 from pos_terminal.records import TransactionRecord, TxnStatus
 from pos_terminal.results import Outcome, TxnResult
+from pos_terminal.supervisor import SupervisorGate
+from pos_terminal.views import transaction_view
 
 __all__ = ["DeviceModel", "IdleStep"]
 
@@ -72,7 +74,6 @@ class DeviceModel:
         self.cards: Mapping[str, TestCard] = cards if cards is not None else load_test_cards()
         self.receipt_width = receipt_width
         self._clock = clock
-        self.supervisor = SupervisorGate(engine.config, engine.journal, clock)
         self.printer: list[list[str]] = []
         self.beeps = 0
         self.last_beep: Beep | None = None
@@ -88,6 +89,11 @@ class DeviceModel:
     @property
     def config(self) -> TerminalConfig:
         return self.engine.config
+
+    @property
+    def supervisor(self) -> SupervisorGate:
+        """The engine's supervisor gate: the device and the command line count wrong passwords together."""
+        return self.engine.supervisor
 
     @property
     def journal(self) -> Journal:
@@ -164,7 +170,10 @@ class DeviceModel:
 
     def _idle_key(self, key: Key) -> None:
         flows = {Key.F1: SaleFlow, Key.F2: RefundFlow, Key.F3: VoidFlow, Key.F4: MoreFlow, Key.MENU: MoreFlow}
-        if key in flows:
+        supervised = {Key.F2: "REFUND", Key.F3: "VOID"}
+        if key in supervised and self.supervisor.locked_until() is not None:
+            self.finish(locked_rows(supervised[key], self.supervisor), Beep.ERROR)
+        elif key in flows:
             self._flow = flows[key](self)
         elif key is not Key.CANCEL:
             self.beep(Beep.ERROR)
@@ -234,7 +243,9 @@ class DeviceModel:
             return None
 
     def print_record(self, record: TransactionRecord, copy: str, *, duplicate: bool = False) -> None:
-        self.print_lines(render_receipt(record, self.config, copy, width=self.receipt_width, duplicate=duplicate))
+        view = transaction_view(self.journal, record)
+        self.print_lines(render_receipt(record, self.config, copy, width=self.receipt_width, duplicate=duplicate,
+                                        view=view))
 
     def print_lines(self, lines: list[str]) -> None:
         self.printer.append(lines)

@@ -12,16 +12,23 @@ from pos_terminal.device.entry import DigitEntry
 from pos_terminal.device.events import Key
 from pos_terminal.device.screen import right
 from pos_terminal.device.status import Beep
-from pos_terminal.device.supervisor import Verdict
+from pos_terminal.supervisor import Grant, SupervisorGate
 
 if TYPE_CHECKING:
     from pos_terminal.device.flow import Flow
 
-__all__ = ["PasswordPrompt", "PinPrompt", "PIN_MAX", "PIN_MIN"]
+__all__ = ["PasswordPrompt", "PinPrompt", "PIN_MAX", "PIN_MIN", "locked_rows"]
 
 PIN_MIN = 4
 PIN_MAX = 12
 PASSWORD_MAX = 12
+
+
+def locked_rows(title: str, supervisor: SupervisorGate) -> list[str]:
+    """The screen of a locked supervisor function: how long the lock lasts and who can lift it."""
+    left = supervisor.time_left()
+    minutes, seconds = divmod(max(int(left.total_seconds()) + 1, 0), 60) if left is not None else (0, 0)
+    return [title, "SUPERVISOR LOCKED", f"TRY AGAIN IN {minutes:02d}:{seconds:02d}", "ADMIN: MENU 3 UNLOCK"]
 
 
 class PasswordPrompt:
@@ -37,8 +44,8 @@ class PasswordPrompt:
     def render(self) -> list[str]:
         return [self.title, "SUPERVISOR PASSWORD", right(self.entry.shown), self.message]
 
-    async def on_key(self, key: Key) -> str | None:
-        """The accepted password on a correct ENTER, else None (the lockout ends the flow)."""
+    async def on_key(self, key: Key) -> Grant | None:
+        """The supervisor's grant on a correct ENTER, else None (the lockout ends the flow)."""
         device = self.flow.device
         if key is not Key.ENTER:
             self.flow.type_into(self.entry, key)
@@ -49,13 +56,13 @@ class PasswordPrompt:
         password = self.entry.digits
         self.entry.wipe()
         verdict = await device.supervisor.check(password, self.function)
-        if verdict is Verdict.ACCEPTED:
-            return password
-        if verdict is Verdict.WRONG:
+        if verdict.grant is not None:
+            return verdict.grant
+        if not verdict.locked:
             device.beep(Beep.ERROR)
-            self.message = f"WRONG, {device.supervisor.tries_left} TRIES LEFT"
+            self.message = f"WRONG, {verdict.tries_left} TRIES LEFT"
             return None
-        device.finish([self.title, "SUPERVISOR LOCKED", "TOO MANY WRONG", "PASSWORDS"], Beep.FAILURE)
+        device.finish(locked_rows(self.title, device.supervisor), Beep.FAILURE)
         return None
 
     def wipe(self) -> None:

@@ -20,8 +20,10 @@ from pos_terminal.device.screen import pair, right
 from pos_terminal.device.status import Beep
 from pos_terminal.engine import RefundRequest
 from pos_terminal.journal import JournalError
+from pos_terminal.protocol import REFUND_REASONS
 from pos_terminal.receipt import format_amount
 from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
+from pos_terminal.supervisor import Grant
 
 if TYPE_CHECKING:
     from pos_terminal.device.model import DeviceModel
@@ -33,15 +35,6 @@ RRN_DIGITS = 12
 INVOICE_DIGITS = 6
 REASON_DIGITS = 2
 
-REFUND_REASONS = {
-    "01": "GOODS RETURNED",
-    "02": "SERVICE CANCELLED",
-    "03": "DAMAGED GOODS",
-    "04": "PRICE ADJUSTMENT",
-    "05": "DUPLICATE CHARGE",
-    "99": "OTHER",
-}
-"""Reason codes the display names; any two digits are accepted and sent (DE 63 RC)."""
 
 
 class RefundStep(StrEnum):
@@ -72,7 +65,7 @@ class RefundFlow(Flow):
         super().__init__(device)
         self._step = RefundStep.PASSWORD
         self.password_prompt = PasswordPrompt(self, TITLE, "refund")
-        self._password: str | None = None
+        self._grant: Grant | None = None
         self.rrn = DigitEntry(RRN_DIGITS)
         self.date = DigitEntry(4)
         self.invoice = DigitEntry(INVOICE_DIGITS)
@@ -134,9 +127,9 @@ class RefundFlow(Flow):
     async def on_key(self, key: Key) -> None:
         step = self._step
         if step is RefundStep.PASSWORD:
-            password = await self.password_prompt.on_key(key)
-            if password is not None:
-                self._password = password
+            grant = await self.password_prompt.on_key(key)
+            if grant is not None:
+                self._grant = grant
                 self._step = RefundStep.METHOD
         elif step is RefundStep.METHOD:
             self._choose_method(key)
@@ -270,12 +263,13 @@ class RefundFlow(Flow):
         self.abandon_if_chip_pulled(self._step is RefundStep.PIN, self.card, TITLE)
 
     def _request(self, pin: str | None) -> RefundRequest:
-        assert self.card is not None and self._password is not None
+        assert self.card is not None and self._grant is not None
         by_invoice = self.invoice.value > 0
         return RefundRequest(
             card=self.card,
             amount=self.amount.value,
-            supervisor_password=self._password,
+            supervisor_password="",
+            grant=self._grant,
             original_rrn=None if by_invoice else self.rrn.digits,
             original_date=None if by_invoice else self.date.digits,
             original_invoice=self.invoice.value if by_invoice else None,
@@ -285,12 +279,12 @@ class RefundFlow(Flow):
 
     async def _go_online(self, pin: str | None) -> None:
         request = self._request(pin)
-        self._password = None
+        self._grant = None
         result = await self.device.online(TITLE, lambda: self.device.engine.refund(request))
         self.device.conclude(TITLE, result)
 
     def wipe(self) -> None:
-        self._password = None
+        self._grant = None
         self.card = None
         self.password_prompt.wipe()
         if self.pin is not None:

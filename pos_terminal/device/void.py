@@ -14,6 +14,7 @@ from pos_terminal.device.screen import right
 from pos_terminal.device.status import Beep
 from pos_terminal.journal import JournalError
 from pos_terminal.receipt import format_amount
+from pos_terminal.supervisor import Grant
 from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ class VoidFlow(Flow):
         super().__init__(device)
         self._step = VoidStep.PASSWORD
         self.password_prompt = PasswordPrompt(self, TITLE, "void")
-        self._password: str | None = None
+        self._grant: Grant | None = None
         self.invoice = DigitEntry(INVOICE_DIGITS)
         self.original: TransactionRecord | None = None
         self.message = ""
@@ -75,9 +76,9 @@ class VoidFlow(Flow):
 
     async def on_key(self, key: Key) -> None:
         if self._step is VoidStep.PASSWORD:
-            password = await self.password_prompt.on_key(key)
-            if password is not None:
-                self._password = password
+            grant = await self.password_prompt.on_key(key)
+            if grant is not None:
+                self._grant = grant
                 self._step = VoidStep.INVOICE
         elif self._step is VoidStep.INVOICE:
             if key is not Key.ENTER:
@@ -108,12 +109,12 @@ class VoidFlow(Flow):
         self._step = VoidStep.CONFIRM
 
     async def _go_online(self) -> None:
-        password, invoice = self._password, self.invoice.value
-        assert password is not None
-        self._password = None
-        result = await self.device.online(TITLE, lambda: self.device.engine.void(invoice, password))
+        grant, invoice = self._grant, self.invoice.value
+        assert grant is not None
+        self._grant = None
+        result = await self.device.online(TITLE, lambda: self.device.engine.void(invoice, grant=grant))
         self.device.conclude(TITLE, result)
 
     def wipe(self) -> None:
-        self._password = None
+        self._grant = None
         self.password_prompt.wipe()

@@ -48,6 +48,7 @@ from pos_terminal.journal.errors import JournalError
 from pos_terminal.journal.lookups import LookupsMixin
 from pos_terminal.journal.schema import SCHEMA_VERSION
 from pos_terminal.journal.store import COUNTER_MAX
+from pos_terminal.journal.supervision import SupervisionMixin
 
 __all__ = [
     "COUNTER_MAX",
@@ -60,7 +61,7 @@ __all__ = [
 ]
 
 
-class Journal(AdvicesMixin, LookupsMixin, AuditMixin):
+class Journal(AdvicesMixin, LookupsMixin, AuditMixin, SupervisionMixin):
     """The terminal's durable state over one SQLite file. Open with :meth:`Journal.open`.
 
     Every method that changes something runs as one ``BEGIN IMMEDIATE`` ...
@@ -69,5 +70,6 @@ class Journal(AdvicesMixin, LookupsMixin, AuditMixin):
     The parts: :mod:`~pos_terminal.journal.store` (connection, counters),
     :mod:`~pos_terminal.journal.transactions` (journal before send),
     :mod:`~pos_terminal.journal.reversals`, :mod:`~pos_terminal.journal.advices`,
-    :mod:`~pos_terminal.journal.lookups` and :mod:`~pos_terminal.journal.audit`.
+    :mod:`~pos_terminal.journal.lookups`, :mod:`~pos_terminal.journal.audit` and
+    :mod:`~pos_terminal.journal.supervision` (the supervisor lockout).
     """

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 
 from pos_terminal.journal.errors import JournalError
-from pos_terminal.journal.rows import transaction_row
+from pos_terminal.journal.rows import time_text, transaction_row
 from pos_terminal.journal.store import JournalStore
 from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
 
@@ -92,6 +93,17 @@ class LookupsMixin(JournalStore):
         return None if row is None else transaction_row(row)
 
     # ----------------------------------------------------------------- refund arithmetic
+
+    def refunds_to_card_since(self, card_fingerprint: str, since: datetime) -> int:
+        """Refunds to the card ``card_fingerprint`` journaled since ``since``: approved (not voided), pending
+        and offline ones (the refund policy counts what went, or may yet go, to the card)."""
+        with self._read() as db:
+            row = db.execute(
+                """SELECT count(*) FROM transactions WHERE txn_type = 'refund' AND card_fingerprint = ?
+                   AND created_at >= ? AND voided_by IS NULL AND status IN ('approved', 'pending', 'offline')""",
+                (card_fingerprint, time_text(since, "since")),
+            ).fetchone()
+        return int(row[0])
 
     def refunded_amount(self, original_id: int) -> int:
         """Sum of the approved (or offline, money already returned) non-voided refunds that refer to ``original_id``."""

@@ -74,6 +74,8 @@ def transaction_row(row: sqlite3.Row) -> TransactionRecord:
         created_at=datetime.fromisoformat(row["created_at"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
         host_data=json.loads(row["host_data"]),
+        original_rrn=row["original_rrn"],
+        original_date=row["original_date"],
     )
 
 

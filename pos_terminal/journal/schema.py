@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = (
     "CREATE TABLE schema_version (version INTEGER NOT NULL)",
@@ -83,3 +83,14 @@ SCHEMA = (
     "INSERT INTO counters (name, value) VALUES ('stan', 0), ('invoice', 0), ('batch', 1)",
 )
 
+
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        # The original reference a cashier typed for an unmatched refund (a matched one has original_id).
+        "ALTER TABLE transactions ADD COLUMN original_rrn TEXT",
+        "ALTER TABLE transactions ADD COLUMN original_date TEXT",
+        "CREATE INDEX events_kind ON events (kind, id)",
+    ),
+}
+"""Statements that take a journal from version N to N + 1. A new journal is created at version 1
+(:data:`SCHEMA`) and migrated, so new and old journals end up with the same schema."""

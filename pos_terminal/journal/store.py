@@ -18,7 +18,7 @@ from typing import Self
 
 from pos_terminal.journal.errors import JournalError
 from pos_terminal.journal.rows import transaction_row
-from pos_terminal.journal.schema import SCHEMA, SCHEMA_VERSION
+from pos_terminal.journal.schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION
 from pos_terminal.records import TransactionRecord
 
 COUNTER_MAX = 999_999  # STAN (DE 11) and invoice numbers are n6; 0 is never issued
@@ -94,6 +94,7 @@ class JournalStore:
         self.close()
 
     def _ensure_schema(self) -> None:
+        """Create the schema of a new journal, or migrate an older one, in one commit."""
         with self._write("create schema") as db:
             exists = db.execute(
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
@@ -101,14 +102,17 @@ class JournalStore:
             if exists is None:
                 for statement in SCHEMA:
                     db.execute(statement)
-                db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-                return
+                db.execute("INSERT INTO schema_version (version) VALUES (1)")
             row = db.execute("SELECT version FROM schema_version").fetchone()
-            if row is None or row[0] != SCHEMA_VERSION:
-                found = None if row is None else row[0]
+            found = None if row is None else row[0]
+            if not isinstance(found, int) or not 1 <= found <= SCHEMA_VERSION:
                 raise JournalError(
                     f"journal {self._path} has schema version {found}, this program knows {SCHEMA_VERSION}"
                 )
+            for version in range(found, SCHEMA_VERSION):
+                for statement in MIGRATIONS[version]:
+                    db.execute(statement)
+            db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
 
     @contextlib.contextmanager
     def _write(self, operation: str) -> Iterator[sqlite3.Connection]:

@@ -47,8 +47,9 @@ class TransactionsMixin(ReversalsMixin):
             cursor = db.execute(
                 """INSERT INTO transactions (invoice, stan, batch, txn_type, status, amount, currency,
                        masked_pan, card_fingerprint, card_brand, entry_mode, processing_code, mti,
-                       original_id, reason_code, transmitted_at, created_at, updated_at, host_data)
-                   VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')""",
+                       original_id, reason_code, transmitted_at, created_at, updated_at, host_data,
+                       original_rrn, original_date)
+                   VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?)""",
                 (
                     invoice,
                     stan,
@@ -67,6 +68,8 @@ class TransactionsMixin(ReversalsMixin):
                     stamp,
                     stamp,
                     stamp,
+                    new.original_rrn,
+                    new.original_date,
                 ),
             )
             txn_id = int(cursor.lastrowid)  # type: ignore[arg-type]
@@ -191,3 +194,12 @@ class TransactionsMixin(ReversalsMixin):
                     )
             return self._find_row(db, txn_id)
 
+
+    def update_host_data(self, txn_id: int, updates: Mapping[str, Any], *, now: datetime) -> TransactionRecord:
+        """Merge ``updates`` into what the host reported about a transaction (a later status inquiry), one commit."""
+        stamp = time_text(now)
+        with self._write(f"update host data of transaction {txn_id}") as db:
+            record = self._find_row(db, txn_id)
+            data = json_text({**record.host_data, **dict(updates)}, "host_data")
+            db.execute("UPDATE transactions SET host_data = ?, updated_at = ? WHERE id = ?", (data, stamp, txn_id))
+            return self._find_row(db, txn_id)

@@ -32,6 +32,7 @@ class Advice:
     original_date: str | None
     offline_code: str | None
     reason: str | None
+    currency: str | None = None
 
 
 def parse_advice(request: Message) -> Advice:
@@ -48,6 +49,7 @@ def parse_advice(request: Message) -> Advice:
         original_date=tags.get(AdditionalTag.ORIGINAL_DATE),
         offline_code=tags.get(AdditionalTag.OFFLINE_APPROVAL),
         reason=tags.get(AdditionalTag.REASON),
+        currency=request.get(49) if isinstance(request.get(49), str) else None,
     )
 
 
@@ -73,6 +75,8 @@ def refusal(advice: Advice, original: TransactionRecord | None, refunded: int) -
     if (original.mti != Mti.FINANCIAL_REQUEST or original.processing_code != ProcessingCode.PURCHASE
             or original.status is not Status.APPROVED):
         return ResponseCode.INVALID_TRANSACTION
+    if advice.currency != original.currency:
+        return ResponseCode.INVALID_AMOUNT  # not an amount of that sale (docs/protocol.md)
     if original.amount is None or advice.amount > original.amount - refunded:
         return ResponseCode.INVALID_AMOUNT
     return None

@@ -18,6 +18,14 @@ an HSM, never in a file)::
     visa = "RT"
     mastercard = "RT"
 
+    [refund_policy]                       # the host's anti-fraud checks of refunds (docs/host-rules.md)
+    max_original_age_days = 365           # refund of an original sale older than this: 57
+    max_refunds_per_card_per_day = 10     # refunds to one card per UTC day, all terminals: 65
+    max_refunds_per_terminal_per_day = 500  # refunds of one terminal per UTC day: 65
+    max_refund_amount_per_terminal_per_day = 0  # minor units, 0 = no limit: 61
+    # Always checked: the currency of a refund is its original's (13), the card is the original's (14),
+    # refunds never exceed the original (13).
+
     [[terminals]]                         # replaces the default terminal table when present
     terminal_id = "POSSIM01"              # DE 41, 8 characters
     merchant_id = "POSSIM000000001"       # DE 42, 15 characters
@@ -93,6 +101,20 @@ class CreditModel:
 
 
 @dataclass(frozen=True)
+class RefundPolicy:
+    """The host's second line of defence against refund fraud (``[refund_policy]`` in host.toml).
+
+    The terminal checks its own policy first; these checks hold against a terminal that skips
+    them (or a MAC-valid request crafted to bypass them). Zero disables a limit.
+    """
+
+    max_original_age_days: int = 365
+    max_refunds_per_card_per_day: int = 10
+    max_refunds_per_terminal_per_day: int = 500
+    max_refund_amount_per_terminal_per_day: int = 0
+
+
+@dataclass(frozen=True)
 class TerminalProfile:
     """One terminal the host knows: its IDs, the host's copies of its keys, what it may do."""
 
@@ -120,6 +142,7 @@ class HostConfig:
     listen: str = DEFAULT_LISTEN
     credit: CreditModel = field(default_factory=CreditModel)
     terminals: dict[str, TerminalProfile] = field(default_factory=default_terminals)
+    refund_policy: RefundPolicy = field(default_factory=RefundPolicy)
 
     @property
     def journal_path(self) -> Path:
@@ -171,6 +194,7 @@ def parse_host_config(document: dict[str, Any], data_dir: Path) -> HostConfig:
         listen=_str(document, "listen", DEFAULT_LISTEN, ""),
         credit=_credit(document.get("refund_credit", {})),
         terminals=terminals,
+        refund_policy=_refund_policy(document.get("refund_policy", {})),
     )
 
 
@@ -230,6 +254,22 @@ def _credit(table: object) -> CreditModel:
     default = _channel(table["default_channel"], "refund_credit.default_channel") if "default_channel" in table \
         else model.default_channel
     return CreditModel(channels=channels, default_channel=default, batch_days=days, holidays=parsed)
+
+
+def _refund_policy(table: object) -> RefundPolicy:
+    if not isinstance(table, dict):
+        raise HostConfigError("refund_policy: expected a table")
+    defaults = RefundPolicy()
+    values = {}
+    for name in RefundPolicy.__dataclass_fields__:
+        value = table.get(name, getattr(defaults, name))
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise HostConfigError(f"refund_policy.{name}: expected a non-negative integer (0 = no limit)")
+        values[name] = value
+    unknown = sorted(set(table) - set(values))
+    if unknown:
+        raise HostConfigError(f"refund_policy.{unknown[0]}: unknown key")
+    return RefundPolicy(**values)
 
 
 def _terminal(entry: object, where: str, default_unmatched: bool) -> TerminalProfile:

@@ -8,6 +8,7 @@ together with the stored response (:meth:`simulator.host.logic.HostLogic._financ
 from __future__ import annotations
 
 import logging
+from datetime import date, datetime
 
 from emv.masking import mask_pan
 from iso8583 import Message
@@ -22,6 +23,7 @@ from pos_terminal.protocol import (
     response_mti,
 )
 from simulator.host import advice as advices
+from simulator.host import antifraud, credits
 from simulator.host import settlement
 from simulator.host.cards import CardDirectory
 from simulator.host.config import HostConfig
@@ -104,11 +106,16 @@ class FinancialMixin:
         tags = additional_data(request)
         original_rrn, original_date = tags.get(AdditionalTag.ORIGINAL_RRN), tags.get(AdditionalTag.ORIGINAL_DATE)
         reason = tags.get(AdditionalTag.REASON)
+        fingerprint = self.keyring.fingerprint(pan)
+        today = self.business_date(exchange.now)
         original: TransactionRecord | None = None
 
-        def decline(code: str) -> Message:
+        def decline(code: str, note: str | None = None) -> Message:
+            if note is not None:
+                log.info("refund %s of %s refused with %s: %s", field_text(request, 11), profile.terminal_id,
+                         code, note)
             self._record(exchange, code, Status.DECLINED, amount=amount, original=original,
-                         original_rrn=original_rrn, reason=reason)
+                         original_rrn=original_rrn, reason=reason, note=note)
             return response_message(request, code)
 
         if original_rrn is not None:
@@ -119,26 +126,48 @@ class FinancialMixin:
             if (original.mti != Mti.FINANCIAL_REQUEST or original.processing_code != ProcessingCode.PURCHASE
                     or original.status is not Status.APPROVED):
                 return decline(ResponseCode.INVALID_TRANSACTION)
-            if original.card_fingerprint != self.keyring.fingerprint(pan):
-                return decline(ResponseCode.INVALID_CARD)
+            refusal = antifraud.check_against_original(
+                original, currency=field_text(request, 49), fingerprint=fingerprint,
+                policy=self.config.refund_policy, today=today)
+            if refusal is not None:
+                return decline(refusal.code, refusal.rule)
             assert original.id is not None and original.amount is not None
             if amount > original.amount - self.journal.refunded_amount(original.id):
-                return decline(ResponseCode.INVALID_AMOUNT)
+                return decline(ResponseCode.INVALID_AMOUNT, "refunds would exceed the original amount")
         elif not profile.allow_unmatched_refunds:
-            return decline(ResponseCode.NOT_PERMITTED)
+            return decline(ResponseCode.NOT_PERMITTED, "unmatched refunds are not allowed for this terminal")
+        refusal = antifraud.check_velocity(self.journal, terminal_id=profile.terminal_id, fingerprint=fingerprint,
+                                           amount=amount, policy=self.config.refund_policy, now=exchange.now)
+        if refusal is not None:
+            return decline(refusal.code, refusal.rule)
         check = card_checks(self.cards, exchange, pan)
         if check.code is not None:
             return decline(check.code)
-        channel, credit_date = self.config.credit.credit_for(self.cards.brand(pan), exchange.now.date())
+        channel, credit_date = self.config.credit.credit_for(self.cards.brand(pan), today)
         rrn, auth = self.journal.next_rrn(), auth_code()
         txn = self._record(exchange, ResponseCode.APPROVED, Status.APPROVED, amount=amount, rrn=rrn, auth=auth,
                            original=original, original_rrn=original_rrn, reason=reason,
                            credit_channel=channel.value, credit_date=credit_date.strftime("%Y%m%d"))
         self._move(exchange, txn, Direction.CREDIT, Cause.REFUND, amount)
-        return response_message(request, ResponseCode.APPROVED, {37: rrn, 38: auth, 63: encode_additional_data({
-            AdditionalTag.CREDIT_CHANNEL: channel.value,
-            AdditionalTag.CREDIT_DATE: credit_date.strftime("%Y%m%d"),
-        })})
+        return response_message(request, ResponseCode.APPROVED, {37: rrn, 38: auth, 63: encode_additional_data(
+            self._credit_tags(self.journal.transaction(txn), today))})
+
+    def business_date(self, now: datetime) -> date:
+        """The host's business date (the UTC date, moved by ``possim host advance-date``)."""
+        return credits.business_date(now, self.journal.business_date_offset())
+
+    @staticmethod
+    def _credit_tags(refund: TransactionRecord | None, today: date) -> dict[str, str]:
+        """DE 63 CC, CD, CS (and PD once posted) of a refund's credit (docs/protocol.md)."""
+        view = credits.credit_view(refund, today) if refund is not None else None
+        if view is None:
+            return {}
+        tags = {AdditionalTag.CREDIT_CHANNEL: view.channel,
+                AdditionalTag.CREDIT_DATE: view.expected_date.strftime("%Y%m%d"),
+                AdditionalTag.CREDIT_STATUS: view.status.value.upper()}
+        if view.posted_date is not None:
+            tags[AdditionalTag.POSTED_DATE] = view.posted_date.strftime("%Y%m%d")
+        return tags
 
     def _void(self, exchange: Exchange, processing_code: ProcessingCode) -> Message:
         request = exchange.request
@@ -195,7 +224,7 @@ class FinancialMixin:
             return response_message(request, code)
         assert original is not None
         brand = advices.original_card_brand(original, self.cards, self.keyring.fingerprint)
-        channel, credit_date = self.config.credit.credit_for(brand, exchange.now.date())
+        channel, credit_date = self.config.credit.credit_for(brand, self.business_date(exchange.now))
         txn = self._record(exchange, ResponseCode.APPROVED, Status.APPROVED, amount=advice.amount,
                            rrn=self.journal.next_rrn(), auth=advice.offline_code, original=original,
                            original_rrn=advice.original_rrn, reason=advice.reason, credit_channel=channel.value,
@@ -286,6 +315,7 @@ class FinancialMixin:
         credit_channel: str | None = None,
         credit_date: str | None = None,
         card_of: TransactionRecord | None = None,
+        note: str | None = None,
     ) -> int:
         """Journal the request's transaction; ``card_of``: take the card from that record (advices)."""
         request = exchange.request
@@ -320,6 +350,7 @@ class FinancialMixin:
             credit_date=credit_date,
             invoice=field_text(request, 62),
             batch=field_text(request, 60),
+            note=note,
         ))
 
     def _move(self, exchange: Exchange, txn: int, direction: Direction, cause: Cause, amount: int) -> None:

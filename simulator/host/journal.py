@@ -33,12 +33,39 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
-from datetime import UTC, datetime
-from enum import StrEnum
+from dataclasses import fields
+from datetime import datetime
 from pathlib import Path
 
 from pos_terminal.protocol import BatchTotals, TotalsKind
+from simulator.host.records import (
+    REFUND_MTIS,
+    Cause,
+    Direction,
+    LedgerEntry,
+    SettlementBasis,
+    SettlementRecord,
+    Status,
+    StoredResponse,
+    TransactionRecord,
+    UploadRecord,
+    iso_time,
+)
+
+__all__ = [
+    "REFUND_MTIS",
+    "Cause",
+    "Direction",
+    "HostJournal",
+    "LedgerEntry",
+    "SettlementBasis",
+    "SettlementRecord",
+    "Status",
+    "StoredResponse",
+    "TransactionRecord",
+    "UploadRecord",
+    "iso_time",
+]
 
 RRN_DIGITS = 12
 
@@ -77,11 +104,13 @@ CREATE TABLE IF NOT EXISTS transactions (
     credit_channel TEXT,
     credit_date TEXT,
     invoice TEXT,
-    batch TEXT
+    batch TEXT,
+    note TEXT
 );
 CREATE INDEX IF NOT EXISTS transactions_request
     ON transactions (terminal_id, stan, transmission_time, mti);
 CREATE INDEX IF NOT EXISTS transactions_original ON transactions (original_id);
+CREATE INDEX IF NOT EXISTS transactions_rrn ON transactions (terminal_id, rrn);
 CREATE TABLE IF NOT EXISTS ledger (
     id INTEGER PRIMARY KEY,
     time TEXT NOT NULL,
@@ -149,149 +178,12 @@ CREATE TABLE IF NOT EXISTS counters (
 """
 
 
-class Status(StrEnum):
-    """What became of a transaction."""
-
-    APPROVED = "approved"
-    DECLINED = "declined"
-    REVERSED = "reversed"
-    VOIDED = "voided"
-
-
-class Direction(StrEnum):
-    """A ledger movement from the cardholder's point of view."""
-
-    DEBIT = "debit"
-    CREDIT = "credit"
-
-    @property
-    def opposite(self) -> Direction:
-        return Direction.CREDIT if self is Direction.DEBIT else Direction.DEBIT
-
-
-class Cause(StrEnum):
-    """Why money moved."""
-
-    SALE = "sale"
-    REFUND = "refund"
-    REVERSAL = "reversal"
-    VOID = "void"
-
-
-@dataclass(frozen=True)
-class TransactionRecord:
-    """One row of ``transactions``; ``id`` is None until inserted."""
-
-    time: str
-    terminal_id: str
-    stan: str
-    transmission_time: str
-    mti: str
-    response_code: str
-    status: Status
-    local_date: str | None = None
-    processing_code: str | None = None
-    amount: int | None = None
-    currency: str | None = None
-    masked_pan: str | None = None
-    card_fingerprint: str | None = None
-    rrn: str | None = None
-    auth_code: str | None = None
-    original_id: int | None = None
-    original_rrn: str | None = None
-    reason: str | None = None
-    credit_channel: str | None = None
-    credit_date: str | None = None
-    invoice: str | None = None
-    batch: str | None = None
-    id: int | None = None
-
-
-@dataclass(frozen=True)
-class LedgerEntry:
-    """One row of ``ledger``."""
-
-    id: int
-    time: str
-    transaction_id: int
-    terminal_id: str
-    direction: Direction
-    cause: Cause
-    amount: int
-    currency: str | None
-    counter_of: int | None
-
-
-@dataclass(frozen=True)
-class UploadRecord:
-    """One transaction of a batch upload (0320), as the terminal described it."""
-
-    terminal_id: str
-    batch: int
-    rrn: str
-    processing_code: str
-    amount: int
-    voided: bool
-    time: str
-    currency: str | None = None
-    stan: str | None = None
-    local_date: str | None = None
-    local_time: str | None = None
-    auth_code: str | None = None
-    invoice: str | None = None
-
-
-class SettlementBasis(StrEnum):
-    """What the host compared the terminal's totals with."""
-
-    JOURNAL = "journal"
-    """Its own journal (0500 with DE 3 = 920000)."""
-    UPLOAD = "upload"
-    """The batch upload (0500 with DE 3 = 960000)."""
-    RULE = "rule"
-    """Nothing: a scripted rule answered."""
-
-
-@dataclass(frozen=True)
-class SettlementRecord:
-    """One answered settlement request; ``id`` is None until inserted."""
-
-    time: str
-    terminal_id: str
-    batch: int | None
-    stan: str
-    transmission_time: str
-    response_code: str
-    basis: SettlementBasis
-    processing_code: str | None = None
-    terminal_totals: BatchTotals | None = None
-    host_totals: BatchTotals | None = None
-    id: int | None = None
-
-    @property
-    def settled(self) -> bool:
-        """True when the host agreed (the batch is closed)."""
-        return self.response_code == "00"
-
-
-@dataclass(frozen=True)
-class StoredResponse:
-    """An answered request's response bytes and the digest of the request it answered."""
-
-    request_digest: str
-    response: bytes
-
-
 _TXN_COLUMNS = tuple(f.name for f in fields(TransactionRecord) if f.name != "id")
+_ADDED_TRANSACTION_COLUMNS = (("note", "TEXT"),)
+"""Columns of ``transactions`` that journals of earlier versions lack: (name, type)."""
+BUSINESS_DATE_OFFSET = "business_date_offset"
+"""Counter: how many days the host's business date runs ahead of the UTC calendar (``possim host advance-date``)."""
 _UPLOAD_COLUMNS = tuple(f.name for f in fields(UploadRecord))
-REFUND_MTIS = ("0200", "0220")
-"""The transaction MTIs a refund (processing code 200000) is journaled under: online, advice."""
-
-
-def iso_time(moment: datetime) -> str:
-    """UTC ISO 8601, the journal's time format."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
-
 
 class HostJournal:
     """The host's SQLite journal (see the module docstring). Not shared between threads."""
@@ -307,7 +199,17 @@ class HostJournal:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)
+        self._add_missing_columns()
+        self._db.execute(
+            "CREATE INDEX IF NOT EXISTS transactions_card ON transactions (card_fingerprint, time)")
         self._depth = 0
+
+    def _add_missing_columns(self) -> None:
+        """Bring a journal written by an earlier version up to date (columns added since)."""
+        present = {row[1] for row in self._db.execute("PRAGMA table_info(transactions)")}
+        for name, kind in _ADDED_TRANSACTION_COLUMNS:
+            if name not in present:
+                self._db.execute(f"ALTER TABLE transactions ADD COLUMN {name} {kind}")
 
     def close(self) -> None:
         """Close the database."""
@@ -414,6 +316,23 @@ class HostJournal:
             (terminal_id, stan, original_rrn, amount, offline_code),
         ).fetchone()
         return _record(row)
+
+    def count_refunds_since(self, since: datetime, *, terminal_id: str | None = None,
+                            card_fingerprint: str | None = None) -> tuple[int, int]:
+        """(count, amount) of the refunds (online and advices) accepted since ``since`` (voided ones
+        included: they were refunds when made), of ``terminal_id`` and/or of the card ``card_fingerprint``."""
+        clauses = ["mti IN (?, ?)", "processing_code = '200000'", "status IN ('approved', 'voided')", "time >= ?"]
+        parameters: list[object] = [*REFUND_MTIS, iso_time(since)]
+        if terminal_id is not None:
+            clauses.append("terminal_id = ?")
+            parameters.append(terminal_id)
+        if card_fingerprint is not None:
+            clauses.append("card_fingerprint = ?")
+            parameters.append(card_fingerprint)
+        row = self._db.execute(
+            f"SELECT count(*), coalesce(sum(amount), 0) FROM transactions WHERE {' AND '.join(clauses)}", parameters
+        ).fetchone()
+        return int(row[0]), int(row[1])
 
     def transactions(self, terminal_id: str | None = None) -> list[TransactionRecord]:
         """Every transaction (of ``terminal_id``), oldest first."""
@@ -575,6 +494,20 @@ class HostJournal:
     def sessions(self, terminal_id: str) -> list[sqlite3.Row]:
         """The session key deliveries of ``terminal_id``, oldest first."""
         return self._db.execute("SELECT * FROM sessions WHERE terminal_id = ? ORDER BY id", (terminal_id,)).fetchall()
+
+    def business_date_offset(self) -> int:
+        """Days the business date runs ahead of the UTC calendar (0 unless moved for a test)."""
+        row = self._db.execute("SELECT value FROM counters WHERE name = ?", (BUSINESS_DATE_OFFSET,)).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def advance_business_date(self, days: int) -> int:
+        """Move the business date ``days`` ahead (durably); returns the new offset."""
+        if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+            raise ValueError(f"days must be a non-negative int, got {days!r}")
+        with self.atomic():
+            self._db.execute("INSERT OR IGNORE INTO counters (name, value) VALUES (?, 0)", (BUSINESS_DATE_OFFSET,))
+            self._db.execute("UPDATE counters SET value = value + ? WHERE name = ?", (days, BUSINESS_DATE_OFFSET))
+        return self.business_date_offset()
 
     def next_rrn(self) -> str:
         """A new retrieval reference number: 12 digits, never given before by this journal."""

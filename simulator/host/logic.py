@@ -71,6 +71,7 @@ from simulator.host.exchange import (
     swap_tpdu,
 )
 from simulator.host.financial import FinancialMixin
+from simulator.host.inquiry import answer_status_inquiry
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +156,12 @@ class HostLogic(FinancialMixin):
             return self._answer(exchange, code)
         if request.mti == Mti.NETWORK:
             return self._network(exchange)
+        if request.mti == Mti.ADMINISTRATIVE:
+            if exchange.keys is None or not self._mac_ok(exchange):
+                return self._answer(exchange, ResponseCode.SECURITY_VIOLATION)
+            assert exchange.profile is not None
+            return self._decision(exchange, answer_status_inquiry(
+                self.journal, request, exchange.profile.terminal_id, self.business_date(exchange.now)))
         if request.mti not in PROCESSED_MTIS:
             return self._answer(exchange, ResponseCode.INVALID_TRANSACTION)
         if exchange.keys is None:

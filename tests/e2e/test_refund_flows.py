@@ -50,7 +50,7 @@ async def test_two_partial_refunds_then_a_third_over_the_original_is_refused(
     second = await terminal.refund(refund(1000, sale.rrn))
     third = await terminal.refund(refund(501, sale.rrn))
     assert first.approved and second.approved
-    assert third.outcome is Outcome.REFUSED and "refundable remainder 500" in third.error
+    assert third.outcome is Outcome.REFUSED and "refundable remainder USD 5.00" in third.error
     credits = [entry for entry in host.journal().ledger() if entry.cause is Cause.REFUND]
     assert sorted(entry.amount for entry in credits) == [500, 1000]
 
@@ -91,7 +91,7 @@ async def test_a_wrong_supervisor_password_refuses_the_refund_without_a_message(
     before = len(host.journal().messages())
     result = await terminal.refund(RefundRequest(card=card(), amount=100, supervisor_password="9999",
                                                  original_rrn=sale.rrn))
-    assert result.outcome is Outcome.REFUSED and result.error == "wrong supervisor password"
+    assert result.outcome is Outcome.REFUSED and result.error == "wrong supervisor password for refund: 2 tries left"
     assert len(host.journal().messages()) == before
 
 

@@ -71,7 +71,8 @@ async def test_a_wrong_supervisor_password_is_refused_and_counted(make_app: Make
         await type_keys(pilot, "enter")
         assert lcd(app) == ["REFUND", "SUPERVISOR PASSWORD", "", "WRONG, 2 TRIES LEFT"]
         assert "BEEP error" in status_bar(app)
-        events = app.model.journal.events("supervisor_password_wrong")
-        assert [event.detail for event in events] == [{"function": "refund", "tries": 1}]
+        events = app.model.journal.events("audit")
+        assert [(event.detail["operation"], event.detail["decision"], event.detail["failures"])
+                for event in events] == [("refund", "refused", 1)]
 
 

@@ -41,7 +41,10 @@ async def test_sale_then_refund_by_rrn_then_void_of_the_refund(
     assert shown(device)[:2] == ["REFUND      USD 10.00", "APPROVED"]
     merchant, customer = device.printer[2:4]
     assert "REFUND" in [line.strip() for line in merchant]
-    assert f"REFUND REF          {refund.rrn}" in merchant and "REASON                        01" in merchant
+    assert f"REFUND REF          {refund.rrn}" in merchant and "REASON         01 GOODS RETURNED" in merchant
+    assert f"ORIGINAL RRN        {sale.rrn}" in customer and "ORIGINAL INVOICE          000001" in customer
+    assert f"ORIGINAL DATE         {sale.transmitted_at:%Y-%m-%d}" in customer
+    assert "LEFT TO REFUND         USD 15.00" in customer
     assert any(line.startswith(("FUNDS EXPECTED BY", "FUNDS: REAL-TIME")) for line in customer)
     assert merchant[-4] == "X_______________________________"
     assert not any(line.startswith("X___") for line in customer)

@@ -76,7 +76,7 @@ def test_refund_merchant_copy_has_reference_reason_funds_and_signature() -> None
         "AMOUNT                  USD 5.00",
         "",
         "REFUND REF          412709000002",
-        "REASON                        01",
+        "REASON         01 GOODS RETURNED",
         "FUNDS EXPECTED BY 2024-05-09",
         "",
         "            APPROVED",

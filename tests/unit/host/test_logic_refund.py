@@ -123,13 +123,13 @@ def test_refund_with_a_wrong_pin_is_55(terminal: MiniTerminal) -> None:
 
 def test_real_time_brand_refund_reports_rt_and_today(terminal: MiniTerminal) -> None:
     decision = terminal.refund(500, rrn_of(terminal.sale(10000)))
-    assert additional_data(decision.response) == {"CC": "RT", "CD": "20250314"}
+    assert additional_data(decision.response) == {"CC": "RT", "CD": "20250314", "CS": "POSTED", "PD": "20250314"}
 
 
 def test_batch_brand_refund_reports_bt_and_t_plus_2_business_days(terminal: MiniTerminal) -> None:
     sale = rrn_of(terminal.sale(10000, card_name="amex"))
     decision = terminal.refund(500, sale, card_name="amex")  # Friday 14 March + 2 business days
-    assert additional_data(decision.response) == {"CC": "BT", "CD": "20250318"}
+    assert additional_data(decision.response) == {"CC": "BT", "CD": "20250318", "CS": "PENDING"}
 
 
 def test_refund_record_keeps_original_reason_and_credit(terminal: MiniTerminal, host: HostLogic) -> None:

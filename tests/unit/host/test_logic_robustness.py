@@ -53,7 +53,7 @@ def test_handler_exception_leaves_no_money_moved(
 
 
 def test_unsupported_mti_is_12(terminal: MiniTerminal) -> None:
-    message = terminal.base("0600")
+    message = terminal.base("0100")
     assert terminal.send(message).response_code == "12"
 
 

@@ -1,0 +1,64 @@
+"""When a refund's money reaches the cardholder: the host's business date and each credit's life cycle.
+
+A refund the host approves is a credit owed to the cardholder. Its channel decides when it posts
+(:class:`~simulator.host.config.CreditModel`): the real-time channel (RT) posts on the business
+day of the refund, the batch channel (BT) on T+N business days. The credit is *pending* until the
+host's business date reaches its credit date, then *posted*; a credit whose refund is voided or
+reversed is *cancelled* (no money arrives). The business date is the UTC calendar date moved
+ahead by the journal's offset, which tests and users move with ``possim host advance-date``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from simulator.host.records import Status, TransactionRecord
+
+__all__ = ["CreditStatus", "CreditView", "business_date", "credit_view"]
+
+
+class CreditStatus(StrEnum):
+    """Where a refund's money is."""
+
+    PENDING = "pending"
+    POSTED = "posted"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class CreditView:
+    """A refund's credit as the host sees it on one business date."""
+
+    channel: str
+    expected_date: date
+    status: CreditStatus
+    posted_date: date | None
+
+    def to_json(self) -> dict[str, str | None]:
+        return {
+            "channel": self.channel,
+            "expected_date": self.expected_date.isoformat(),
+            "status": self.status.value,
+            "posted_date": self.posted_date.isoformat() if self.posted_date else None,
+        }
+
+
+def business_date(now: datetime, offset_days: int) -> date:
+    """The host's business date at ``now``: the UTC date plus ``offset_days``."""
+    return now.date() + timedelta(days=offset_days)
+
+
+def credit_view(refund: TransactionRecord, today: date) -> CreditView | None:
+    """The credit of an accepted refund on business date ``today``; None when no credit was owed."""
+    if refund.credit_channel is None or refund.credit_date is None:
+        return None
+    expected = date(int(refund.credit_date[:4]), int(refund.credit_date[4:6]), int(refund.credit_date[6:8]))
+    if refund.status in (Status.VOIDED, Status.REVERSED):
+        return CreditView(refund.credit_channel, expected, CreditStatus.CANCELLED, None)
+    if refund.status is not Status.APPROVED:
+        return None
+    if today >= expected:
+        return CreditView(refund.credit_channel, expected, CreditStatus.POSTED, expected)
+    return CreditView(refund.credit_channel, expected, CreditStatus.PENDING, None)
