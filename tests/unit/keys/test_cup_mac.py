@@ -116,6 +116,17 @@ def test_pgate_two_key_tdes_example_starts_with_3027() -> None:
     assert mac[:4].hex() == "33303237"
 
 
+def test_the_second_encryption_of_a_16_byte_mak_is_tdes_too() -> None:
+    # The specification's text calls step 5 a "single-length key" operation (it was written for an
+    # 8-byte MAK). With the 16-byte [PGATE] key, TDES then DES under the left half gives 193E...,
+    # not the published 3027...: both encryptions are TDES.
+    expanded = xor_blocks(b"20160913201609132016091320160913").hex().upper().encode()
+    first = _ecb(KAIFU_MAK + KAIFU_MAK[:8], expanded[:8])
+    mixed = _ecb(KAIFU_MAK[:8] * 3, bytes(a ^ b for a, b in zip(first, expanded[8:])))
+    assert mixed.hex().upper()[:4] == "193E"
+    assert cup_ecb_mac(KAIFU_MAK, b"20160913201609132016091320160913")[:4] == b"3027"
+
+
 def test_two_key_tdes_is_not_des_under_the_first_half() -> None:
     mab = b"20160913201609132016091320160913"
     assert cup_ecb_mac(KAIFU_MAK[:8], mab)[:4] != cup_ecb_mac(KAIFU_MAK, mab)[:4]
