@@ -213,7 +213,7 @@ class CardTotals:
         """The 31 digits of this group; ``group`` ("domestic", "foreign") and ``offset`` place errors."""
         numbers = (self.debit_amount, self.debit_count, self.credit_amount, self.credit_count)
         digits = []
-        for (name, width), number in zip(_TOTALS_PARTS, numbers, strict=False):
+        for (name, width), number in zip(_TOTALS_PARTS[:-1], numbers, strict=True):
             digits.append(number_to_digits(48, f"48 {group} {name}", offset, number, width))
             offset += width
         return "".join(digits) + ReconciliationResult(self.result).value
