@@ -6,10 +6,12 @@
   under K1 over every block, then output transformation 3: decipher under K2 and encipher
   under K1 (16-byte key K1||K2) or K3 (24-byte key K1||K2||K3).
 * AES-CMAC (NIST SP 800-38B, RFC 4493), which is also ISO/IEC 9797-1:2011 MAC algorithm 5.
+* The China UnionPay POS "ECB" MAC (:mod:`keys.cup_mac`): XOR of the blocks, then two DES or
+  TDES encryptions over its hex expansion; the MAC is 8 ASCII hex characters.
 
 Padding (ISO/IEC 9797-1:2011 6.3): method 1 appends zero bytes up to a positive multiple of
-the block (so empty data becomes one zero block); method 2 appends 0x80 then zeros. CMAC pads
-by its own rule, so ``padding`` does not apply to it.
+the block (so empty data becomes one zero block); method 2 appends 0x80 then zeros. CMAC and
+the CUP ECB MAC pad by their own rules, so ``padding`` does not apply to them.
 
 :func:`verify_mac` compares in constant time and accepts truncated MACs (4 bytes up to the
 block size) by comparing the same-length prefix of the full MAC.
@@ -20,6 +22,7 @@ from __future__ import annotations
 import hmac
 from enum import Enum
 
+from keys.cup_mac import cup_ecb_mac
 from keys.errors import CryptoError, DataLengthError, KeyLengthError, MacVerificationError
 from keys.primitives import (
     AES_BLOCK,
@@ -43,10 +46,11 @@ class MacAlgorithm(str, Enum):
     ISO9797_1_ALG1 = "iso9797-1-alg1"
     ISO9797_1_ALG3 = "iso9797-1-alg3"
     AES_CMAC = "aes-cmac"
+    CUP_ECB = "cup-ecb"
 
 
 def mac_block_size(algorithm: MacAlgorithm | str) -> int:
-    """Block size, hence full MAC length, of ``algorithm`` in bytes: 8 (DES/TDES) or 16 (AES)."""
+    """Block size, hence full MAC length, of ``algorithm`` in bytes: 8 (DES/TDES, CUP ECB) or 16 (AES)."""
     return AES_BLOCK if _algorithm(algorithm) is MacAlgorithm.AES_CMAC else DES_BLOCK
 
 
@@ -135,6 +139,8 @@ def _full_mac(algorithm: MacAlgorithm, key: bytes, data: bytes, padding: int) ->
         return mac_iso9797_alg1(key, data, padding)
     if algorithm is MacAlgorithm.ISO9797_1_ALG3:
         return mac_iso9797_alg3(key, data, padding)
+    if algorithm is MacAlgorithm.CUP_ECB:
+        return cup_ecb_mac(key, data)
     return mac_aes_cmac(key, data)
 
 
@@ -148,7 +154,8 @@ def generate_mac(
     """The MAC of ``data`` under ``key``, truncated to its leftmost ``length`` bytes when given.
 
     ``length`` must be 4 up to the block size (8, or 16 for AES-CMAC); ``None`` keeps the
-    full MAC. ``padding`` (1 or 2) applies to the ISO 9797-1 algorithms, not to CMAC.
+    full MAC. ``padding`` (1 or 2) applies to the ISO 9797-1 algorithms, not to CMAC or
+    CUP ECB. A CUP ECB MAC is its 8 ASCII hex characters (the bytes of DE 64).
     """
     chosen = _algorithm(algorithm)
     block = mac_block_size(chosen)

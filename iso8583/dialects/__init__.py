@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from functools import cache
 
 from iso8583.dialect import Dialect
-from iso8583.dialects import iso87ascii, iso87binary, terminal87
+from iso8583.dialects import cup_pos, iso87ascii, iso87binary, terminal87
 from iso8583.errors import DialectError
 
 _BUILDERS: Mapping[str, Callable[[], Dialect]] = types.MappingProxyType({
@@ -21,6 +21,7 @@ _BUILDERS: Mapping[str, Callable[[], Dialect]] = types.MappingProxyType({
     iso87binary.NAME: iso87binary.build,
     terminal87.NAME: terminal87.build,
     terminal87.TPDU_NAME: terminal87.build_with_tpdu,
+    cup_pos.NAME: cup_pos.build,
 })
 
 

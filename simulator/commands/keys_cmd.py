@@ -57,11 +57,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     add_json_flag(pin_parser)
     pin_parser.set_defaults(handler=run_pinblock)
 
-    mac_parser = commands.add_parser("mac", help="ISO 9797-1 algorithm 1 or 3, or AES-CMAC")
-    mac_parser.add_argument("--alg", choices=[a.value for a in MacAlgorithm], required=True)
+    mac_parser = commands.add_parser("mac", help="ISO 9797-1 algorithm 1 or 3, AES-CMAC, or the CUP POS ECB MAC")
+    mac_parser.add_argument(
+        "--alg", choices=[a.value for a in MacAlgorithm], required=True,
+        help="cup-ecb: the UnionPay POS MAC of DE 64 (8-byte key DES, 16-byte key TDES) over the MTI..DE 63 bytes",
+    )
     mac_parser.add_argument("--key", required=True)
     mac_parser.add_argument("--data", required=True, help="the data in hex")
-    mac_parser.add_argument("--padding", type=int, choices=(1, 2), default=1, help="ISO 9797-1 padding method")
+    mac_parser.add_argument("--padding", type=int, choices=(1, 2), default=None,
+                            help="ISO 9797-1 padding method (default 1; not for cup-ecb)")
     mac_parser.add_argument("--length", type=int, help="truncate the MAC to N bytes")
     add_json_flag(mac_parser)
     mac_parser.set_defaults(handler=run_mac)
@@ -152,10 +156,17 @@ def run_pinblock(args: argparse.Namespace) -> int:
 
 
 def run_mac(args: argparse.Namespace) -> int:
+    algorithm = MacAlgorithm(args.alg)
+    if algorithm is MacAlgorithm.CUP_ECB and args.padding is not None:
+        raise InputError("--padding does not apply to cup-ecb (its zero padding is part of the algorithm)")
     key = parse_hex(args.key, "--key")
     data = parse_hex(args.data, "--data")
-    value = generate_mac(MacAlgorithm(args.alg), key, data, padding=args.padding, length=args.length)
-    emit(args, {"alg": args.alg, "mac": to_hex(value)})
+    value = generate_mac(algorithm, key, data, padding=args.padding or 1, length=args.length)
+    if algorithm is MacAlgorithm.CUP_ECB:
+        # The CUP MAC is hex characters already: DE 64 carries these ASCII bytes.
+        emit(args, {"alg": args.alg, "mac": value.decode("ascii"), "field64_hex": to_hex(value)})
+    else:
+        emit(args, {"alg": args.alg, "mac": to_hex(value)})
     return 0
 
 

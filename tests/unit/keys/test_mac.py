@@ -205,7 +205,7 @@ def test_aes_cmac_refuses_a_des_key() -> None:
 
 
 def test_algorithm_values_are_the_cli_spellings() -> None:
-    assert [member.value for member in MacAlgorithm] == ["iso9797-1-alg1", "iso9797-1-alg3", "aes-cmac"]
+    assert [member.value for member in MacAlgorithm] == ["iso9797-1-alg1", "iso9797-1-alg3", "aes-cmac", "cup-ecb"]
 
 
 def test_unknown_algorithm_is_refused() -> None:
