@@ -39,6 +39,7 @@ from pos_terminal.cards import PresentedCard
 from pos_terminal.config import TerminalConfig, load_config
 from pos_terminal.journal import Journal, JournalError, card_fingerprint, load_or_create_secret
 from pos_terminal.keyring import TerminalKeyring
+from pos_terminal.observe import ExchangeObserver, observed
 from pos_terminal.protocol import (
     AdditionalDataError,
     AdditionalTag,
@@ -109,6 +110,7 @@ class TerminalEngine:
         fingerprint_secret: bytes,
         *,
         clock: Clock = _utc_now,
+        observer: ExchangeObserver | None = None,
     ) -> None:
         self.config = config
         self.journal = journal
@@ -116,6 +118,8 @@ class TerminalEngine:
         self.dialect: Dialect = get_dialect(config.dialect)
         self._fingerprint_secret = fingerprint_secret
         self._clock = clock
+        self.observer = observer
+        """Called with each message on the wire (pos_terminal.observe); may be set after :meth:`open`."""
 
     @classmethod
     def open(cls, data_dir: Path, config: TerminalConfig | None = None, *, clock: Clock = _utc_now) -> TerminalEngine:
@@ -164,7 +168,10 @@ class TerminalEngine:
         channel = channel or await self._open()
         self._record(MessageDirection.OUT, signed, txn_id)
         try:
-            await channel.send(encode(signed, self.dialect))
+            raw_request = encode(signed, self.dialect)
+            await channel.send(raw_request)
+            if self.observer is not None:
+                self.observer(observed(MessageDirection.OUT, signed, raw_request, self.dialect, keys))
             raw = await channel.receive(timeout=self.config.response_timeout)
         except (ChannelError, OSError) as error:
             raise CommunicationFailure(f"no response: {error}") from None
@@ -174,6 +181,8 @@ class TerminalEngine:
             response = decode(raw, self.dialect)
         except Iso8583Error as error:
             raise CommunicationFailure(f"garbled response: {error}") from None
+        if self.observer is not None:
+            self.observer(observed(MessageDirection.IN, response, raw, self.dialect, keys))
         self._record(MessageDirection.IN, response, txn_id)
         self._check_matches(signed, response)
         if keys is not None:
