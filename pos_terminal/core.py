@@ -31,6 +31,7 @@ from pos_terminal.config import TerminalConfig, load_config
 from pos_terminal.ereceipt import ReceiptArchive
 from pos_terminal.journal import Journal, load_or_create_secret
 from pos_terminal.keyring import TerminalKeyring
+from pos_terminal.observe import ExchangeObserver, observed
 from pos_terminal.protocol import (
     AdditionalDataError,
     AdditionalTag,
@@ -83,6 +84,7 @@ class EngineCore:
         *,
         clock: Clock = _utc_now,
         data_dir: Path | None = None,
+        observer: ExchangeObserver | None = None,
     ) -> None:
         self.config = config
         self.journal = journal
@@ -94,6 +96,8 @@ class EngineCore:
         self._clock = clock
         self.supervisor = SupervisorGate(config, journal, clock)
         """The supervisor review step of refund, void and settlement (shared with the device)."""
+        self.observer = observer
+        """Called with each message on the wire (pos_terminal.observe); may be set after :meth:`open`."""
 
     @classmethod
     def open(cls, data_dir: Path, config: TerminalConfig | None = None, *, clock: Clock = _utc_now) -> Self:
@@ -158,7 +162,10 @@ class EngineCore:
         channel = channel or await self._open()
         self._record(MessageDirection.OUT, signed, txn_id)
         try:
-            await channel.send(encode(signed, self.dialect))
+            raw_request = encode(signed, self.dialect)
+            await channel.send(raw_request)
+            if self.observer is not None:
+                self.observer(observed(MessageDirection.OUT, signed, raw_request, self.dialect, keys))
             raw = await channel.receive(timeout=self.config.response_timeout)
         except (ChannelError, OSError) as error:
             raise CommunicationFailure(f"no response: {error}") from None
@@ -168,6 +175,8 @@ class EngineCore:
             response = decode(raw, self.dialect)
         except Iso8583Error as error:
             raise CommunicationFailure(f"garbled response: {error}") from None
+        if self.observer is not None:
+            self.observer(observed(MessageDirection.IN, response, raw, self.dialect, keys))
         self._record(MessageDirection.IN, response, txn_id)
         self._check_matches(signed, response)
         if keys is not None:

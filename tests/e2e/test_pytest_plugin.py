@@ -1,0 +1,66 @@
+"""The pytest plugin (simulator/pytest_plugin.py): its documented example runs as a user runs it, in a
+fresh pytest process (pytester), and the plugin stays out of the way of a suite that loads it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pos_terminal.records import MessageDirection
+from simulator import pytest_plugin
+
+pytest_plugins = ["pytester"]
+
+DOC = Path(__file__).parents[2] / "docs" / "pytest-plugin.md"
+
+
+def test_the_documented_example_passes_in_a_fresh_pytest_run(pytester: pytest.Pytester) -> None:
+    example = re.search(r"```python\n(.*?)```", DOC.read_text(), re.S).group(1)
+    pytester.makepyfile(test_refunds=example)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--strict-markers")
+    result.assert_outcomes(passed=3)
+
+
+def test_the_plugin_is_loaded_by_its_entry_point(pytestconfig: pytest.Config) -> None:
+    assert pytestconfig.pluginmanager.has_plugin("possim")
+
+
+def test_the_plugin_adds_only_its_two_fixtures_none_autouse() -> None:
+    fixtures = {name: value for name, value in vars(pytest_plugin).items()
+                if hasattr(value, "_fixture_function_marker") or type(value).__name__ == "FixtureFunctionDefinition"}
+    assert set(fixtures) == {"possim_host", "possim_terminal"}
+    hooks = {name for name in vars(pytest_plugin) if name.startswith("pytest_")}
+    assert hooks == {"pytest_configure"}
+
+
+def test_a_bad_rule_is_refused_naming_the_rule(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_bad='''
+import pytest
+
+@pytest.mark.possim_rules({"mti": "0200", "drop": True, "timez": 1})
+def test_uses_the_host(possim_host):
+    pass
+''')
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*rule 1: unknown key(s) timez*"])
+
+
+@pytest.mark.possim_config(key_scheme="dukpt-tdes")
+async def test_the_terminal_observes_its_messages_with_their_mac_verdicts(possim_terminal) -> None:
+    sale = await possim_terminal.sale("visa_credit", "10.00", pin="1234")
+    assert sale.approved
+    (request, response) = possim_terminal.exchanges
+    assert (request.direction, response.direction) == (MessageDirection.OUT, MessageDirection.IN)
+    assert request.mac_verified is True and response.mac_verified is True
+    assert possim_terminal.messages("0200")[0]["fields"]["35"].startswith("476173******")
+    assert possim_terminal.messages("0200", reveal=True)[0]["fields"]["35"].startswith("4761739001010010=")
+
+
+@pytest.mark.possim_rules({"mti": "0800", "network_code": "301", "respond": "91"})
+def test_a_sync_test_can_drive_the_terminal_with_asyncio_run(possim_terminal) -> None:
+    import asyncio
+
+    assert asyncio.run(possim_terminal.echo()).response_code == "91"
