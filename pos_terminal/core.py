@@ -57,7 +57,15 @@ Clock = Callable[[], datetime]
 
 
 class TerminalRefusal(Exception):
-    """The terminal itself refuses the operation (exit 1); the message is for the cashier."""
+    """The terminal itself refuses the operation (exit 1).
+
+    The message names the rule for the log and the command line; ``screen`` (at most two lines of
+    21 characters) says it to the cashier on the device, in words that fit the display.
+    """
+
+    def __init__(self, message: str, screen: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.screen = screen
 
 
 class CommunicationFailure(Exception):

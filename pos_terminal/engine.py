@@ -42,7 +42,7 @@ from pos_terminal.inquiry import InquiryMixin
 from pos_terminal.policy import check_refund, check_void_original, find_refund_original
 from pos_terminal.recovery import RecoveryMixin
 from pos_terminal.supervisor import Grant
-from pos_terminal.views import transaction_view
+from pos_terminal.views import TransactionView, transaction_view
 from pos_terminal.results import Outcome, TxnResult
 from pos_terminal.security import pin_block
 
@@ -152,7 +152,7 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
                          has_pin=bool(request.pin), now=self._clock())
         except TerminalRefusal as refusal:
             return TxnResult("refund", Outcome.REFUSED, amount=request.amount, currency=self.config.currency,
-                             masked_pan=card.masked_pan, error=str(refusal))
+                             masked_pan=card.masked_pan, error=str(refusal), screen=refusal.screen)
         items = self._original_reference(original, request.original_rrn, request.original_date)
         if request.reason:
             items[AdditionalTag.REASON] = request.reason
@@ -171,7 +171,7 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
             await self._authorise("void", supervisor_password, grant)
             original = check_void_original(self.journal, invoice)
         except TerminalRefusal as refusal:
-            return TxnResult("void", Outcome.REFUSED, invoice=invoice, error=str(refusal))
+            return TxnResult("void", Outcome.REFUSED, invoice=invoice, error=str(refusal), screen=refusal.screen)
         code = ProcessingCode.VOID_SALE if original.txn_type is TxnType.SALE else ProcessingCode.VOID_REFUND
         new = self._new_transaction(TxnType.VOID, original.amount, None, code, original=original)
         return await self._financial("void", new, None, original_rrn=original.rrn)
@@ -188,7 +188,9 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
             return
         verdict = await self.supervisor.check(password or "", operation)
         if not verdict.accepted:
-            raise TerminalRefusal(verdict.refusal(operation))
+            screen = ("SUPERVISOR LOCKED", "SEE MENU 3 UNLOCK") if verdict.locked else \
+                ("WRONG PASSWORD", f"{verdict.tries_left} TRIES LEFT")
+            raise TerminalRefusal(verdict.refusal(operation), screen)
 
     async def _financial(
         self, operation: str, new: NewTransaction, card: PresentedCard | None, *,
@@ -200,7 +202,8 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
         try:  # the journal's money rules (remainder, pending refunds, refunds of a sale to void): refuse early
             self.journal.check_original(new)
         except JournalError as refusal:
-            return TxnResult(operation, Outcome.REFUSED, error=journal_reason(refusal), **base)
+            reason = journal_reason(refusal)
+            return TxnResult(operation, Outcome.REFUSED, error=reason, screen=_journal_screen(reason), **base)
         try:
             await self._flush_owed()
             keys = await self._message_keys()
@@ -246,7 +249,7 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
         return self._file_receipt(TxnResult(
             operation, Outcome.COMPLETED, response_code=code, stan=completed.stan, rrn=completed.rrn,
             invoice=completed.invoice, transaction_id=completed.id, auth_code=completed.auth_code,
-            host_data=host_data, original=view.original.to_json() if view.original else None, **base))
+            host_data=host_data, original=_original_json(view), **base))
 
     @staticmethod
     def _issuer_authentication(card: PresentedCard | None, response: Message) -> None:
@@ -260,3 +263,28 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
             card.chip.external_authenticate(arpc, arc)
 
 
+
+
+def _original_json(view: TransactionView) -> dict[str, object] | None:
+    """A refund's or void's original, with what is left to refund of a refund's sale."""
+    if view.original is None:
+        return None
+    payload = view.original.to_json()
+    if view.original_remaining is not None:
+        payload["refundable_remaining"] = view.original_remaining
+    return payload
+
+
+_JOURNAL_SCREENS = (
+    ("the sale has refunds", ("SALE HAS REFUNDS", "VOID THEM FIRST")),
+    ("exceeds the refundable remainder", ("OVER THE REMAINDER", "CHECK THE AMOUNT")),
+    ("was voided", ("ORIGINAL VOIDED", "NOTHING TO DO")),
+    ("is still pending", ("A VOID IS PENDING", "TRY AGAIN LATER")),
+    ("closed batch", ("BATCH CLOSED", "REFUND IT INSTEAD")),
+    ("currency", ("OTHER CURRENCY", "NOT ALLOWED")),
+)
+
+
+def _journal_screen(reason: str) -> tuple[str, ...]:
+    """The cashier's words for a refusal by the journal's money rules."""
+    return next((screen for words, screen in _JOURNAL_SCREENS if words in reason), ())

@@ -66,6 +66,8 @@ class TxnResult:
     """The customer receipt kept in DATA/receipts (text; a .json lies beside it)."""
     ereceipt_file: str | None = None
     """The e-mail message written to DATA/outbox, when an e-receipt was asked for."""
+    screen: tuple[str, ...] = ()
+    """A refusal as the device's display says it (two short lines); not part of the JSON."""
 
     @property
     def approved(self) -> bool:

@@ -16,11 +16,12 @@ from pos_terminal.cards import PresentedCard
 from pos_terminal.device.entry import DigitEntry
 from pos_terminal.device.events import Key
 from pos_terminal.device.status import Beep
+from pos_terminal.ereceipt import EReceiptError
 
 if TYPE_CHECKING:
     from pos_terminal.device.model import DeviceModel
 
-__all__ = ["Flow", "NoticeFlow", "NoticeStep"]
+__all__ = ["Flow", "NoticeFlow", "NoticeStep", "ResultFlow", "ResultStep"]
 
 
 class Flow(ABC):
@@ -55,6 +56,11 @@ class Flow(ABC):
         if at_pin_entry and card is not None and card.entry is EntryMode.CHIP:
             self.device.finish([title, "CARD REMOVED", "CANCELLED"], Beep.FAILURE)
 
+    @property
+    def hint(self) -> str:
+        """Which keys do what on the current step (shown beside the display)."""
+        return "CANCEL: BACK"
+
     def wipe(self) -> None:
         """Drop every secret and card the flow holds; called whenever the flow ends."""
 
@@ -82,5 +88,69 @@ class NoticeFlow(Flow):
     def render(self) -> list[str]:
         return self.rows
 
+    @property
+    def hint(self) -> str:
+        return "ANY KEY: DONE"
+
     async def on_key(self, key: Key) -> None:
         self.device.go_idle()
+
+
+class ResultStep(StrEnum):
+    RESULT = "result"
+    PHONE = "result.phone"
+
+
+PHONE_DIGITS = 15
+
+
+class ResultFlow(Flow):
+    """A transaction's result; F2 asks for the cardholder's phone number and sends an e-receipt."""
+
+    def __init__(self, device: DeviceModel, rows: list[str], transaction_id: int) -> None:
+        super().__init__(device)
+        self.rows = rows
+        self.transaction_id = transaction_id
+        self.phone = DigitEntry(PHONE_DIGITS)
+        self._step = ResultStep.RESULT
+
+    @property
+    def step(self) -> ResultStep:
+        return self._step
+
+    def render(self) -> list[str]:
+        if self._step is ResultStep.PHONE:
+            return ["E-RECEIPT", "CUSTOMER PHONE", self.phone.digits.rjust(21), ""]
+        return self.rows
+
+    @property
+    def hint(self) -> str:
+        if self._step is ResultStep.PHONE:
+            return "ENTER SEND  CLEAR DELETE  CANCEL BACK"
+        return "F2 E-RECEIPT  ANY OTHER KEY: DONE"
+
+    async def on_key(self, key: Key) -> None:
+        if self._step is ResultStep.RESULT:
+            if key is Key.F2 and self.device.engine.receipts() is not None:
+                self._step = ResultStep.PHONE
+            else:
+                self.device.go_idle()
+            return
+        if key is not Key.ENTER:
+            self.type_into(self.phone, key)
+            return
+        self._send()
+
+    def _send(self) -> None:
+        archive = self.device.engine.receipts()
+        assert archive is not None
+        number = self.phone.digits
+        try:
+            archive.send(self.device.journal.get(self.transaction_id), number)
+        except EReceiptError:
+            self.device.beep(Beep.ERROR)
+            return
+        except OSError:
+            self.device.finish(["E-RECEIPT", "NOT SENT", "OUTBOX NOT WRITABLE", ""], Beep.FAILURE)
+            return
+        self.device.finish(["E-RECEIPT", "SENT TO", number.rjust(21), ""], Beep.SUCCESS)

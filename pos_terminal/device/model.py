@@ -23,7 +23,7 @@ from emv.cards import EntryMode, TestCard, load_test_cards
 from pos_terminal.cards import CardReadError, present
 from pos_terminal.config import TerminalConfig
 from pos_terminal.device.events import CardPresented, CardRemoved, DeviceEvent, Key, KeyPress
-from pos_terminal.device.flow import Flow, NoticeFlow
+from pos_terminal.device.flow import Flow, NoticeFlow, ResultFlow
 from pos_terminal.device.more import MoreFlow
 from pos_terminal.device.outcome import result_rows
 from pos_terminal.device.prompts import locked_rows
@@ -112,6 +112,15 @@ class DeviceModel:
         if self._flow is not None:
             return layout(self._flow.render())
         return layout(self._idle_rows())
+
+    @property
+    def hint(self) -> str:
+        """Which keys do what now (the UI shows it under the display)."""
+        if self.busy:
+            return "PLEASE WAIT"
+        if self._flow is not None:
+            return self._flow.hint
+        return "F1 SALE  F2 REFUND  F3 VOID  F4/MENU MORE"
 
     def _idle_rows(self) -> list[str]:
         return [
@@ -228,7 +237,14 @@ class DeviceModel:
         if record is not None and record.status in PRINTED_STATUSES:
             self.print_record(record, MERCHANT_COPY)
             self.print_record(record, CUSTOMER_COPY)
-        self.finish(result_rows(title, result, offline=offline), Beep.SUCCESS if result.approved else Beep.FAILURE)
+        rows = result_rows(title, result, offline=offline)
+        beep = Beep.SUCCESS if result.approved else Beep.FAILURE
+        if record is not None and record.status in PRINTED_STATUSES:
+            self.go_idle()
+            self.beep(beep)
+            self._flow = ResultFlow(self, rows, record.id)
+        else:
+            self.finish(rows, beep)
 
     def _record_for(self, result: TxnResult) -> TransactionRecord | None:
         """The journaled transaction ``result`` reports on (None when nothing was journaled)."""

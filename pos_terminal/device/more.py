@@ -1,4 +1,4 @@
-"""The MORE menu: settlement, sign-on, echo, reprint, the journal browser and the settings pages."""
+"""The MORE menu: settlement, sign-on, echo, reprint, the journal browser, settings and the admin unlock."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING
 
 from pos_terminal.device.events import Key
 from pos_terminal.device.flow import Flow
-from pos_terminal.device.history import history_rows
-from pos_terminal.device.screen import LINES, WIDTH, pair
+from pos_terminal.device.entry import DigitEntry
+from pos_terminal.device.history import HistoryBrowser
+from pos_terminal.device.prompts import PASSWORD_MAX, locked_rows
+from pos_terminal.device.screen import LINES, WIDTH, right
 from pos_terminal.device.status import Beep
 from pos_terminal.protocol import response_text
 from pos_terminal.receipt import CUSTOMER_COPY
@@ -21,10 +23,9 @@ if TYPE_CHECKING:
 __all__ = ["MoreFlow", "MoreStep"]
 
 HISTORY_LIMIT = 200
-"""How many of the newest transactions the history browser and the reprint look at."""
+"""How many of the newest transactions the reprint looks at."""
 
-MENU_ROWS = ["F1 SETTLE  F2 SIGN-ON", "F3 ECHO    F4 REPRINT", "1 HISTORY  2 SETTINGS", "CANCEL: BACK"]
-HISTORY_PAGE = LINES - 1
+MENU_ROWS = ["F1 SETTLE  F2 SIGN-ON", "F3 ECHO    F4 REPRINT", "1 HISTORY  2 SETTINGS", "3 UNLOCK  CANCEL:BACK"]
 PRINTABLE = (TxnStatus.APPROVED, TxnStatus.DECLINED, TxnStatus.OFFLINE)
 
 
@@ -32,6 +33,7 @@ class MoreStep(StrEnum):
     MENU = "more.menu"
     HISTORY = "more.history"
     SETTINGS = "more.settings"
+    UNLOCK = "more.unlock"
 
 
 def network_rows(title: str, result: TxnResult) -> list[str]:
@@ -53,7 +55,8 @@ class MoreFlow(Flow):
         super().__init__(device)
         self._step = MoreStep.MENU
         self.page = 0
-        self._history: list[str] = []
+        self.history: HistoryBrowser | None = None
+        self.admin = DigitEntry(PASSWORD_MAX, secret=True)
 
     @property
     def step(self) -> MoreStep:
@@ -65,16 +68,21 @@ class MoreFlow(Flow):
         if self._step is MoreStep.MENU:
             return MENU_ROWS
         if self._step is MoreStep.HISTORY:
-            return self._history_page()
+            assert self.history is not None
+            return self.history.render()
+        if self._step is MoreStep.UNLOCK:
+            return ["ADMIN UNLOCK", "ADMIN PASSWORD", right(self.admin.shown), ""]
         return self._settings_page()
 
-    def _history_page(self) -> list[str]:
-        total = len(self._history)
-        if total == 0:
-            return ["HISTORY", "NO TRANSACTIONS"]
-        first = self.page * HISTORY_PAGE
-        rows = self._history[first:first + HISTORY_PAGE]
-        return [pair("HISTORY", f"{first + 1}-{first + len(rows)}/{total}"), *rows]
+    @property
+    def hint(self) -> str:
+        if self._step is MoreStep.HISTORY and self.history is not None:
+            return self.history.hint
+        if self._step is MoreStep.UNLOCK:
+            return "ENTER OK  CLEAR DELETE  CANCEL BACK"
+        if self._step is MoreStep.SETTINGS:
+            return "ENTER NEXT  CLEAR PREVIOUS  MENU BACK"
+        return "F1-F4 OR 1-3: CHOOSE  CANCEL: BACK"
 
     def _settings_pages(self) -> list[list[str]]:
         config = self.device.config
@@ -94,7 +102,11 @@ class MoreFlow(Flow):
         if self._step is MoreStep.MENU:
             await self._menu_key(key)
         elif self._step is MoreStep.HISTORY:
-            self._page_key(key, max(len(self._history) - 1, 0) // HISTORY_PAGE)
+            assert self.history is not None
+            if not await self.history.on_key(key):
+                self._step, self.history = MoreStep.MENU, None
+        elif self._step is MoreStep.UNLOCK:
+            await self._unlock_key(key)
         else:
             self._page_key(key, len(self._settings_pages()) - 1)
 
@@ -121,20 +133,45 @@ class MoreFlow(Flow):
         elif key is Key.F4:
             self._reprint()
         elif key is Key.D1:
-            self._history = history_rows(device.journal.recent_transactions(HISTORY_LIMIT))
-            self._step, self.page = MoreStep.HISTORY, 0
+            self.history = HistoryBrowser(device)
+            self._step = MoreStep.HISTORY
         elif key is Key.D2:
             self._step, self.page = MoreStep.SETTINGS, 0
+        elif key is Key.D3:
+            self._step = MoreStep.UNLOCK
         elif key is Key.MENU:
             device.go_idle()
         else:
             device.beep(Beep.ERROR)
+
+    async def _unlock_key(self, key: Key) -> None:
+        """The merchant admin password lifts the supervisor lockout."""
+        if key is not Key.ENTER:
+            self.type_into(self.admin, key)
+            return
+        password = self.admin.digits
+        self.admin.wipe()
+        if not password:
+            self.device.beep(Beep.ERROR)
+            return
+        if await self.device.supervisor.unlock(password):
+            self.device.finish(["ADMIN UNLOCK", "SUPERVISOR FUNCTIONS", "UNLOCKED", ""], Beep.SUCCESS)
+        else:
+            self.device.finish(["ADMIN UNLOCK", "WRONG ADMIN PASSWORD", "STILL LOCKED"
+                                if self.device.supervisor.locked_until() else "", ""], Beep.FAILURE)
+
+    def wipe(self) -> None:
+        self.admin.wipe()
 
     async def _settle(self) -> None:
         device = self.device
         settle = getattr(device.engine, "settle", None)
         if settle is None:
             device.finish(["SETTLEMENT", "NOT AVAILABLE"], Beep.ERROR)
+            return
+        if device.supervisor.locked_until() is not None:
+            await settle()  # journals the refusal in the audit trail
+            device.finish(locked_rows("SETTLEMENT", device.supervisor), Beep.FAILURE)
             return
         result: TxnResult = await device.online("SETTLEMENT", settle, connecting=True)
         report = self._report_lines(result)

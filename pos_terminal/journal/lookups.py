@@ -78,6 +78,27 @@ class LookupsMixin(JournalStore):
             rows = db.execute(f"SELECT * FROM transactions{where} ORDER BY id", parameters).fetchall()
         return [transaction_row(row) for row in rows]
 
+    def transactions_between(
+        self, since: datetime | None = None, until: datetime | None = None, *, txn_type: TxnType | None = None,
+        limit: int | None = None,
+    ) -> list[TransactionRecord]:
+        """Transactions made in ``[since, until)`` (by ``transmitted_at``), of one type, newest first, at most ``limit``."""
+        clauses, parameters = [], []
+        if since is not None:
+            clauses.append("transmitted_at >= ?")
+            parameters.append(time_text(since, "since"))
+        if until is not None:
+            clauses.append("transmitted_at < ?")
+            parameters.append(time_text(until, "until"))
+        if txn_type is not None:
+            clauses.append("txn_type = ?")
+            parameters.append(str(TxnType(txn_type)))
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        parameters.append(-1 if limit is None else limit)
+        with self._read() as db:
+            rows = db.execute(f"SELECT * FROM transactions{where} ORDER BY id DESC LIMIT ?", parameters).fetchall()
+        return [transaction_row(row) for row in rows]
+
     def recent_transactions(self, limit: int) -> list[TransactionRecord]:
         """The newest ``limit`` transactions, in journal order (a bounded read for history screens)."""
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:

@@ -96,7 +96,7 @@ class TransactionsMixin(ReversalsMixin):
         approved or pending refund against it.
         """
         original = self._find_row(db, new.original_id)  # type: ignore[arg-type]
-        label = f"journal {self._path}: {new.txn_type} of transaction {original.id}"
+        label = f"journal {self._path}: {new.txn_type} of invoice {original.invoice:06d}"
         pending_void = db.execute(
             "SELECT id FROM transactions WHERE original_id = ? AND txn_type = 'void' AND status = 'pending'",
             (original.id,),
@@ -104,7 +104,8 @@ class TransactionsMixin(ReversalsMixin):
         if original.status is not TxnStatus.APPROVED:
             raise JournalError(f"{label}: the original is {original.status}, not approved")
         if original.voided_by is not None:
-            raise JournalError(f"{label}: the original was voided by transaction {original.voided_by}")
+            raise JournalError(f"{label}: the original was voided (by invoice "
+                               f"{self._find_row(db, original.voided_by).invoice:06d})")
         if pending_void is not None:
             raise JournalError(f"{label}: void {pending_void[0]} of the original is still pending")
         if new.currency != original.currency:

@@ -42,6 +42,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     report.add_argument("--batch", help="only this batch number (DE 60), e.g. 1 or 000001")
     add_json_flag(report)
     report.set_defaults(handler=run_report)
+    advance = commands.add_parser(
+        "advance-date", help="move the host's business date ahead (refund credits on the batch channel post when "
+                             "it reaches their credit date); works while the host runs",
+        epilog="example:\n  possim host advance-date --data ./host-data --days 2",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    advance.add_argument("--data", default=argparse.SUPPRESS, type=data_folder, help="the host's data folder")
+    which = advance.add_mutually_exclusive_group(required=True)
+    which.add_argument("--days", type=int, help="calendar days to move ahead (1 or more)")
+    which.add_argument("--to", dest="to_date", help="move to this business date, YYYY-MM-DD (not backwards)")
+    add_json_flag(advance)
+    advance.set_defaults(handler=run_advance_date)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -69,6 +80,42 @@ def run_report(args: argparse.Namespace) -> int:
     finally:
         journal.close()
     emit(args, report_json(report), report_text(report))
+    return EXIT_OK
+
+
+def run_advance_date(args: argparse.Namespace) -> int:
+    """Move the business date; print the new one. Exit 2 for a date in the past or no journal."""
+    from datetime import UTC, date, datetime
+
+    from simulator.host.config import load_host_config
+    from simulator.host.credits import business_date
+    from simulator.host.journal import HostJournal
+
+    config = load_host_config(Path(args.data))
+    if not config.journal_path.is_file():
+        raise InputError(f"no host journal in {args.data} ({config.journal_path.name} not found)")
+    journal = HostJournal(config.journal_path)
+    try:
+        now = datetime.now(UTC)
+        current = business_date(now, journal.business_date_offset())
+        if args.to_date is not None:
+            try:
+                target = date.fromisoformat(args.to_date)
+            except ValueError:
+                raise InputError(f"--to {args.to_date!r}: expected a date YYYY-MM-DD") from None
+            days = (target - current).days
+            if days < 0:
+                raise InputError(f"--to {args.to_date}: the business date is already {current}; it never goes back")
+        else:
+            days = args.days
+            if days < 1:
+                raise InputError(f"--days {days}: expected 1 or more")
+        offset = journal.advance_business_date(days)
+    finally:
+        journal.close()
+    today = business_date(now, offset)
+    emit(args, {"business_date": today.isoformat(), "offset_days": offset},
+         f"business date {today} ({offset} day(s) ahead of the calendar)")
     return EXIT_OK
 
 

@@ -1,99 +1,135 @@
 """``possim txn ...`` and ``possim cards``: the terminal core with no UI, for scripts and CI.
 
-Exit codes (design.md section 4): 0 the host answered (approved or declined), 1 the terminal
-refused the transaction itself, 2 bad input, 3 communication failure.
+One sub-command per operation, each with its own options, help and examples
+(``possim txn refund --help``). Exit codes: 0 the host answered (approved or declined) or the
+look-up succeeded, 1 the terminal refused (wrong or locked supervisor password, a policy rule,
+an unknown transaction), 2 bad input, 3 communication failure.
+
+Secrets: ``--pin`` and ``--supervisor-password`` are visible in the process list while the
+command runs; ``--pin-stdin`` / ``--supervisor-password-stdin`` / ``--admin-password-stdin``
+read them from standard input instead (one line each, in that order: supervisor password,
+PIN, admin password), or prompt for them without echo when standard input is a terminal.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-from dataclasses import dataclass, field, fields
-from decimal import Decimal, DecimalException
-from typing import Any
+from dataclasses import dataclass, field, fields, replace
 
 from emv.cards import EntryMode, load_test_cards
 from pos_terminal.cards import present_test_card
-from pos_terminal.config import load_config
 from pos_terminal.engine import RefundRequest, TerminalEngine
-from pos_terminal.results import TxnResult
-from pos_terminal.security import KeyScheme
-from simulator.commands.output import InputError, add_json_flag, data_folder, emit
+from pos_terminal.ereceipt import EReceiptError, recipient_address
+from pos_terminal.results import Outcome, TxnResult
+from simulator.commands import txn_lookup, txn_text
+from simulator.commands.output import InputError, add_json_flag, emit
+from simulator.commands.txn_options import (
+    engine_for,
+    host_options,
+    invoice_number,
+    parse_amount,
+    pin_digits,
+    read_secret,
+)
 
-_MAX_MINOR_UNITS = 999_999_999_999
-"""DE 4 is n 12."""
 OPERATIONS = ("signon", "echo", "sale", "refund", "void", "settle")
+"""The operations that talk to the host (and that scenarios script)."""
+
+_EXAMPLES = {
+    "signon": "possim txn signon --host tcp://127.0.0.1:8583 --data ./term-data",
+    "echo": "possim txn echo --host tcp://127.0.0.1:8583 --data ./term-data",
+    "sale": "possim txn sale --data ./term-data --card visa_credit --entry chip --amount 20.00 --pin-stdin",
+    "refund": "possim txn refund --data ./term-data --card visa_credit --amount 5.00 --original-rrn 000000000001 \\\n"
+              "      --original-date 1202 --supervisor-password-stdin --reason 01 --email jane@example.com",
+    "void": "possim txn void --data ./term-data --invoice 2 --supervisor-password-stdin",
+    "settle": "possim txn settle --data ./term-data --json",
+}
+_HELP = {
+    "signon": "0800 sign-on (master/session keys: loads new session keys)",
+    "echo": "0800 echo test; sends any pending reversal afterwards",
+    "sale": "a purchase with a test card",
+    "refund": "a refund of an earlier sale (by its RRN and date, or its invoice), supervisor approved",
+    "void": "cancel a sale or refund of the open batch by its invoice, supervisor approved",
+    "settle": "close the batch with the host (0500, batch upload on a mismatch)",
+}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add ``possim txn`` and ``possim cards``."""
-    txn = subparsers.add_parser("txn", help="run one terminal transaction against a host, without the UI")
-    txn.add_argument("operation", choices=OPERATIONS)
-    txn.add_argument("--host", help="host URL, e.g. tcp://127.0.0.1:8583 (default: the data folder's config)")
-    txn.add_argument("--data", required=True, type=data_folder, help="the terminal's data folder (journal, keys, config)")
-    txn.add_argument("--card", help="a shipped test card (see `possim cards`)")
-    txn.add_argument("--entry", choices=[mode.value for mode in EntryMode], default="chip")
-    txn.add_argument("--amount", help="amount in major units, e.g. 12.34")
-    txn.add_argument("--pin", type=pin_digits, help="the cardholder's PIN (never logged or journaled)")
-    txn.add_argument("--original-rrn", help="refund: the original sale's RRN")
-    txn.add_argument("--original-date", help="refund: the original sale's date, MMDD")
-    txn.add_argument("--invoice", type=invoice_number, help="void: the invoice to void; refund: the original's invoice")
-    txn.add_argument("--supervisor-password", default=None)
-    txn.add_argument("--reason", help="refund reason code")
-    txn.add_argument("--timeout", type=float, help="seconds to wait for the host's response")
-    txn.add_argument("--dialect", help="ISO 8583 dialect (default: the data folder's config)")
-    txn.add_argument("--key-scheme", choices=[scheme.value for scheme in KeyScheme])
-    add_json_flag(txn)
-    txn.set_defaults(handler=run_txn)
+    """Add ``possim txn`` (one sub-command per operation and look-up) and ``possim cards``."""
+    txn = subparsers.add_parser(
+        "txn", help="run one terminal transaction against a host, or look one up, without the UI",
+        description="Run one terminal operation against a host, or look up the terminal's journal. "
+                    "`possim txn OPERATION --help` lists each operation's options with an example.",
+    )
+    operations = txn.add_subparsers(dest="operation", required=True, metavar="OPERATION", parser_class=type(txn))
+    for name in OPERATIONS:
+        parser = operations.add_parser(name, help=_HELP[name], description=_HELP[name],
+                                       epilog=f"example:\n  {_EXAMPLES[name]}",
+                                       formatter_class=argparse.RawDescriptionHelpFormatter)
+        host_options(parser)
+        _OPTION_ADDERS[name](parser)
+        add_json_flag(parser)
+        parser.set_defaults(handler=run_txn)
+    txn_lookup.register(operations)
 
-    cards = subparsers.add_parser("cards", help="list the shipped test cards")
+    cards = subparsers.add_parser("cards", help="list the shipped test cards (masked PAN, brand, entry modes, PIN)")
     add_json_flag(cards)
     cards.set_defaults(handler=run_cards)
 
 
-def invoice_number(text: str) -> int:
-    """argparse type of ``--invoice``: 1 to 999999, as the terminal numbers invoices."""
-    if not (text.isdigit() and 1 <= int(text) <= 999_999):
-        raise argparse.ArgumentTypeError(f"invoice must be 1 to 999999, got {text[:20]!r}")
-    return int(text)
+def _card_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--card", required=True, help="a shipped test card by name (see `possim cards`)")
+    parser.add_argument("--entry", choices=[mode.value for mode in EntryMode], default="chip",
+                        help="how the card is read (default chip)")
+    parser.add_argument("--amount", required=True, help="amount in major units of the terminal's currency, "
+                                                        "e.g. 12.34 (USD) or 1000 (JPY)")
+    parser.add_argument("--pin", type=pin_digits, help="the cardholder's PIN (visible in the process list: "
+                                                       "prefer --pin-stdin)")
+    parser.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input")
+    _ereceipt_options(parser)
 
 
-def pin_digits(text: str) -> str:
-    """argparse type of ``--pin``: 4 to 12 digits (ISO 9564-1); the message never repeats the PIN."""
-    if not (text.isascii() and text.isdigit() and 4 <= len(text) <= 12):
-        raise argparse.ArgumentTypeError(f"PIN must be 4 to 12 digits, got {len(text)} characters")
-    return text
+def _supervisor_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--supervisor-password", help="the supervisor password (visible in the process list: "
+                                                      "prefer --supervisor-password-stdin)")
+    parser.add_argument("--supervisor-password-stdin", action="store_true",
+                        help="read the supervisor password from standard input")
 
 
-def parse_amount(text: str | None, exponent: int = 2) -> int:
-    """Major units as typed ("12.34") to minor units (1234), exactly: no float on the way."""
-    if text is None:
-        raise InputError("--amount is required")
-    try:
-        value = Decimal(text)
-        if not value.is_finite():
-            raise InputError(f"--amount {text!r} is not a finite number")
-        minor = value.scaleb(exponent)
-    except DecimalException:
-        raise InputError(f"--amount {text!r} is not a usable number") from None
-    if minor != minor.to_integral_value() or not 0 < minor <= _MAX_MINOR_UNITS:
-        raise InputError(f"--amount {text!r} must be positive, at most 12 digits with {exponent} decimals")
-    return int(minor)
+def _ereceipt_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--email", help="also write an e-receipt for this e-mail address into DATA/outbox")
+    group.add_argument("--phone", help="also write an e-receipt for this phone number into DATA/outbox")
 
 
-def _engine(args: argparse.Namespace) -> TerminalEngine:
-    args.data.mkdir(parents=True, exist_ok=True)
-    overrides: dict[str, Any] = {}
-    if args.host:
-        overrides["host_url"] = args.host
-    if args.timeout is not None:
-        overrides["response_timeout"] = args.timeout
-    if args.dialect:
-        overrides["dialect"] = args.dialect
-    if args.key_scheme:
-        overrides["key_scheme"] = KeyScheme(args.key_scheme)
-    config = load_config(args.data)
-    return TerminalEngine.open(args.data, config.with_overrides(**overrides) if overrides else config)
+def _sale_options(parser: argparse.ArgumentParser) -> None:
+    _card_options(parser)
+
+
+def _refund_options(parser: argparse.ArgumentParser) -> None:
+    _card_options(parser)
+    parser.add_argument("--original-rrn", help="the original sale's RRN (12 digits, from its receipt)")
+    parser.add_argument("--original-date", help="the original sale's date, MMDD (with --original-rrn)")
+    parser.add_argument("--invoice", type=invoice_number, help="the original sale's invoice number "
+                                                              "(instead of --original-rrn)")
+    parser.add_argument("--reason", help="refund reason code: 01 goods returned, 02 service cancelled, "
+                                         "03 damaged goods, 04 price adjustment, 05 duplicate charge, 99 other")
+    _supervisor_options(parser)
+
+
+def _void_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--invoice", type=invoice_number, required=True, help="the invoice to void (open batch)")
+    _supervisor_options(parser)
+    _ereceipt_options(parser)
+
+
+def _no_options(parser: argparse.ArgumentParser) -> None:
+    del parser
+
+
+_OPTION_ADDERS = {"signon": _no_options, "echo": _no_options, "sale": _sale_options, "refund": _refund_options,
+                  "void": _void_options, "settle": _no_options}
 
 
 @dataclass(frozen=True)
@@ -117,7 +153,8 @@ class TxnOptions:
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> TxnOptions:
-        return cls(**{name: getattr(args, name) for name in cls.names()})
+        return cls(**{name: getattr(args, name, default) for name, default in
+                      ((f.name, f.default) for f in fields(cls))})
 
 
 async def run_operation(engine: TerminalEngine, operation: str, options: TxnOptions) -> TxnResult:
@@ -141,7 +178,7 @@ async def run_operation(engine: TerminalEngine, operation: str, options: TxnOpti
     except ValueError:
         raise InputError(f"entry {options.entry!r}: expected one of {', '.join(m.value for m in EntryMode)}") from None
     card = present_test_card(options.card, entry)
-    amount = parse_amount(options.amount)
+    amount = parse_amount(options.amount, engine.config.currency)
     if operation == "sale":
         return await engine.sale(card, amount, options.pin)
     return await engine.refund(RefundRequest(
@@ -151,34 +188,45 @@ async def run_operation(engine: TerminalEngine, operation: str, options: TxnOpti
     ))
 
 
+def _check_ereceipt(args: argparse.Namespace) -> str | None:
+    to = getattr(args, "email", None) or getattr(args, "phone", None)
+    if to is not None:
+        try:
+            recipient_address(to)
+        except EReceiptError as error:
+            raise InputError(f"--{'email' if args.email else 'phone'}: {error}") from None
+    return to
+
+
 def run_txn(args: argparse.Namespace) -> int:
-    engine = _engine(args)
+    read_secret(args, "supervisor_password", "supervisor password: ")
+    read_secret(args, "pin", "PIN: ")
+    to = _check_ereceipt(args)
+    engine = engine_for(args)
     try:
         result = asyncio.run(run_operation(engine, args.operation, TxnOptions.from_args(args)))
+        if to is not None and result.transaction_id is not None and result.outcome is Outcome.COMPLETED:
+            archive = engine.receipts()
+            assert archive is not None
+            path = archive.send(engine.journal.get(result.transaction_id), to)
+            result = replace(result, ereceipt_file=str(path))
     finally:
         engine.close()
-    payload = result.to_json()
-    emit(args, payload, _text(result))
+    emit(args, result.to_json(), txn_text.result_text(result))
     return result.exit_code
-
-
-def _text(result: TxnResult) -> str:
-    lines = [f"{result.operation}: " + ("APPROVED" if result.approved else result.error or
-                                         f"DECLINED {result.response_code}")]
-    for key, value in result.to_json().items():
-        if value not in (None, {}, []) and key not in ("operation", "receipt"):
-            lines.append(f"  {key}: {value}")
-    return "\n".join(lines + list(result.receipt))
 
 
 def run_cards(args: argparse.Namespace) -> int:
     cards = load_test_cards()
     rows = [
         {"name": name, "brand": card.brand.value, "pan": card.masked_pan,
-         "entry_modes": sorted(mode.value for mode in card.entry_modes), "description": card.description}
+         "entry_modes": sorted(mode.value for mode in card.entry_modes), "pin": card.pin,
+         "description": card.description}
         for name, card in cards.items()
     ]
-    text = "\n".join(f"{row['name']:<22} {row['brand']:<11} {row['pan']:<20} {','.join(row['entry_modes'])}"
-                     for row in rows)
+    header = f"{'NAME':<22} {'BRAND':<11} {'PAN':<20} {'PIN':<7} ENTRY MODES"
+    text = "\n".join([header] + [
+        f"{row['name']:<22} {row['brand']:<11} {row['pan']:<20} {row['pin'] or '-':<7} {','.join(row['entry_modes'])}"
+        for row in rows])
     emit(args, {"cards": rows}, text)
     return 0

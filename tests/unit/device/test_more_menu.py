@@ -14,7 +14,7 @@ from tests.unit.device.conftest import SUPERVISOR, approved_sale, enter_refund_b
 async def test_more_menu_lists_its_functions(device: DeviceModel) -> None:
     await press(device, "F4")
     assert shown(device) == ["F1 SETTLE  F2 SIGN-ON", "F3 ECHO    F4 REPRINT", "1 HISTORY  2 SETTINGS",
-                             "CANCEL: BACK"]
+                             "3 UNLOCK  CANCEL:BACK"]
 
 
 async def test_menu_key_opens_the_more_menu(device: DeviceModel) -> None:
@@ -62,7 +62,7 @@ async def test_history_lists_newest_first_with_refund_status(online_device: Devi
     await present(online_device)
     await press(online_device, "ENTER", "F3", SUPERVISOR, "ENTER", "2", "ENTER", "ENTER", "ENTER")
     await press(online_device, "F4", "1")
-    assert shown(online_device) == ["HISTORY         1-3/3", "V000003     5.00 APPR", "R000002     5.00 VOID",
+    assert shown(online_device) == ["HIST 1-3/3   1-3 VIEW", "V000003     5.00 APPR", "R000002     5.00 VOID",
                                     "S000001    20.00 APPR"]
 
 
@@ -70,7 +70,7 @@ async def test_history_pages(online_device: DeviceModel) -> None:
     for _ in range(4):
         await approved_sale(online_device, "100")
     await press(online_device, "F4", "1", "ENTER")
-    assert shown(online_device) == ["HISTORY         4-4/4", "S000001     1.00 APPR", "", ""]
+    assert shown(online_device) == ["HIST 4-4/4   1-3 VIEW", "S000001     1.00 APPR", "", ""]
     await press(online_device, "ENTER")
     assert online_device.last_beep is Beep.ERROR
     await press(online_device, "CLEAR")
