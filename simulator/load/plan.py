@@ -7,7 +7,8 @@ Two ways to say what each simulated terminal does after its sign-on:
 * a mix (``--mix sale=60,refund=30,void=10``): each operation is drawn from the weights by a
   smooth weighted round robin, so every cycle of ``sum(weights)`` operations holds exactly
   ``weight`` of each kind. A refund or void refers to an earlier approved sale of the same
-  terminal (matched by its RRN); when none is open, the terminal makes a sale instead.
+  terminal (matched by its RRN); when none is open, the terminal makes a sale now and the
+  refund or void takes the next sale's turn (:class:`MixTurns`), so the proportions hold.
 
 A run is bounded by a count (``transactions`` per terminal) or by ``duration`` seconds, and
 always by ``duration_limit`` seconds.
@@ -16,6 +17,7 @@ always by ``duration_limit`` seconds.
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from enum import StrEnum
@@ -132,6 +134,29 @@ class Mix:
 
     def to_json(self) -> dict[str, int]:
         return dict(self.weights)
+
+
+class MixTurns:
+    """One terminal's turns through a mix, kept exact when a refund or void finds no open sale.
+
+    Such a refund or void becomes a sale now and takes the turn of the next sale instead, so
+    every cycle still holds each operation ``weight`` times (``sale=2,refund=1,void=1`` gives
+    sale, refund, sale, void).
+    """
+
+    def __init__(self, mix: Mix, offset: int = 0) -> None:
+        self._schedule = mix.schedule(offset)
+        self._waiting: deque[str] = deque()
+
+    def next(self, open_sale: bool) -> str:
+        """The next operation; ``open_sale`` says whether an approved sale is there to refund or void."""
+        choice = next(self._schedule)
+        if choice == "sale" and self._waiting and open_sale:
+            return self._waiting.popleft()
+        if choice != "sale" and not open_sale:
+            self._waiting.append(choice)
+            return "sale"
+        return choice
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from simulator.load.models import EngineModel, LightModel, SimulatedTerminal
-from simulator.load.plan import LoadPlan, TerminalModel, Workload
+from simulator.load.plan import LoadPlan, MixTurns, TerminalModel, Workload
 from simulator.load.tally import Progress, Result, Tally
 from simulator.load.terminal import OpOutcome, SaleRef
 
@@ -100,15 +100,15 @@ async def _classic(terminal: SimulatedTerminal, plan: LoadPlan, clock: _Clock) -
 
 
 async def _mixed(terminal: SimulatedTerminal, plan: LoadPlan, clock: _Clock, position: int) -> None:
-    """Operations drawn from the mix; a refund or void takes the oldest open sale (a sale when none is open)."""
+    """Operations drawn from the mix; a refund or void takes the oldest open sale (see :class:`MixTurns`)."""
     assert plan.mix is not None
-    schedule = plan.mix.schedule(offset=position)
+    turns = MixTurns(plan.mix, offset=position)
     open_sales: deque[SaleRef] = deque(maxlen=MAX_OPEN_SALES)
     for index in _indices(plan):
         if clock.expired():
             return
-        choice = next(schedule)
-        if choice != "sale" and open_sales:
+        choice = turns.next(open_sale=bool(open_sales))
+        if choice != "sale":
             original = open_sales.popleft()
             call = terminal.refund(original, original.amount // 2) if choice == "refund" else terminal.void(original)
             await clock.timed(choice, call)

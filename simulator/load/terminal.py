@@ -404,7 +404,7 @@ class LightTerminal:
         request = messages.financial_request(
             record, self.config, card,
             pin_block=pin_block(keys, pin, card.pan) if pin and card else None,
-            icc_data=self._icc_data(amount, icc_kind, record.transmitted_at) if card and icc_kind else None,
+            icc_data=self._icc_data(amount, icc_kind, record.transmitted_at) if card and icc_kind is not None else None,
             additional=self._with_ksn(keys, items), original_rrn=original_rrn,
         )
         try:

@@ -34,7 +34,7 @@ from locust.exception import StopUser
 
 from iso8583.dialects import dialect_names
 from pos_terminal.security import KeyScheme
-from simulator.load.plan import MAX_TERMINALS, Mix, MixError, terminal_ids
+from simulator.load.plan import MAX_TERMINALS, Mix, MixError, MixTurns, terminal_ids
 from simulator.load.runner import AMOUNT_CYCLE, FIRST_AMOUNT, MAX_OPEN_SALES
 from simulator.load.synclink import SyncLink, perform
 from simulator.load.terminal import ExchangeRecord, LightTerminal, OpOutcome, SaleRef, unknown_terminal_text
@@ -116,7 +116,7 @@ class PossimTerminal(User):
                                       dialect=options.possim_dialect, listener=self._report)
         self.link = SyncLink(self.host or DEFAULT_HOST, response_timeout=options.possim_timeout,
                              connect_timeout=min(options.possim_timeout, 5.0))
-        self.schedule = self.mix.schedule(offset=self.number)
+        self.turns = MixTurns(self.mix, offset=self.number)
         self.open_sales: deque[SaleRef] = deque(maxlen=MAX_OPEN_SALES)
         self.index = 0
         signon = perform(self.link, self.terminal.sign_on())
@@ -135,8 +135,8 @@ class PossimTerminal(User):
     @task
     def operate(self) -> None:
         """The next operation of the mix: a sale, or a refund or void of the oldest open sale."""
-        choice = next(self.schedule)
-        if choice != "sale" and self.open_sales:
+        choice = self.turns.next(open_sale=bool(self.open_sales))
+        if choice != "sale":
             original = self.open_sales.popleft()
             if choice == "refund":
                 perform(self.link, self.terminal.refund(original, original.amount // 2))
