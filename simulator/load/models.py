@@ -26,9 +26,9 @@ from simulator.load.terminal import (
     LOAD_CARD,
     LOAD_PIN,
     REFUND_REASON,
+    UNKNOWN_TERMINAL,
     LightTerminal,
     OpOutcome,
-    UNKNOWN_TERMINAL,
     SaleRef,
 )
 
