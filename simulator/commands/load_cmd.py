@@ -17,6 +17,7 @@ import asyncio
 import sys
 from collections.abc import Callable
 from importlib.resources import files
+from importlib.util import find_spec
 from pathlib import Path
 
 from iso8583.dialects import dialect_names
@@ -174,6 +175,8 @@ def locustfile_path() -> Path:
 def run(args: argparse.Namespace) -> int:
     if args.locustfile:
         sys.stdout.write(f"{locustfile_path()}\n")
+        if find_spec("locust") is None:
+            sys.stderr.write("possim load: Locust is not installed here: pip install 'possim[load]'\n")
         return EXIT_OK
     plan = plan_from_args(args)
     if args.print_host_config:

@@ -140,7 +140,7 @@ async def test_the_printed_host_config_makes_a_host_know_the_load_terminals(
 
     data_dir = tmp_path / "configured-host"
     data_dir.mkdir()
-    (data_dir / "host.toml").write_text(text + 'listen = "tcp://127.0.0.1:0"\n'.join(["", ""]), encoding="utf-8")
+    (data_dir / "host.toml").write_text(text, encoding="utf-8")
     async with HostServer(load_host_config(data_dir), listen="tcp://127.0.0.1:0") as server:
         report = await run_load(LoadPlan(terminals=3, transactions=1), host_url=server.url, data_dir=tmp_path)
     assert report.total(Result.APPROVED) == report.operations == 3 * (1 + 1)
