@@ -1,11 +1,13 @@
-"""``possim load`` speed: simulated terminals against the embedded host, all in one process on 127.0.0.1.
+"""Load generator speed: ``possim load`` operations per second against ``possim host`` in its own process.
 
-One financial run (8 terminals x 25 sales, half of them followed by a partial refund, plus one
-sign-on per terminal) and, as the baseline measured in the same process just before it, bare 0800
-echo exchanges from the same number of terminals (25 each). Both go through the same code (the
-terminal engine, the TCP channel, the host logic and both SQLite journals); the ratio financial
-ops/s over echo ops/s shows what the financial work (PIN block, MAC, ARQC, money rules, journaling)
-costs on top of a bare exchange. Printed, not asserted.
+Rows, each a timed run (``--duration``) measured in the same run of this module against one host:
+
+* 20 light terminals, mix sale=60,refund=30,void=10 (the default model), one process and two workers
+* light terminals, 0800 echo tests only: the same terminals and connections without the financial work
+* 20 full terminal engines (SQLite journal per terminal, a connection per exchange), same mix
+
+Ratios: light/engine (what the light model buys) and financial/echo (what the financial work costs,
+host and terminal together, over a bare exchange). Printed, not asserted.
 """
 
 from __future__ import annotations
@@ -15,57 +17,53 @@ import sys
 import tempfile
 from pathlib import Path
 
+from benchmarks.hostclient import Server
 from pos_terminal.security import KeyScheme
-from simulator.load import LoadPlan, LoadReport, Result, Workload, run_load
+from simulator.load import LoadPlan, LoadReport, Mix, Result, TerminalModel, Workload, run_load
 
-TERMINALS = 8
-TRANSACTIONS = 25
-REFUND_RATIO = 0.5
-DURATION_LIMIT = 120.0
-RESPONSE_TIMEOUT = 10.0
-FINANCIAL = ("sale", "refund")
+SECONDS = 3.0
+TERMINALS = 20
+MIX = Mix.parse("sale=60,refund=30,void=10")
+
+
+def _run(url: str, data_dir: Path, **plan: object) -> LoadReport:
+    common: dict[str, object] = {"terminals": TERMINALS, "duration": SECONDS, "duration_limit": SECONDS,
+                                 "response_timeout": 10.0, "key_scheme": KeyScheme.MKSK}
+    return asyncio.run(run_load(LoadPlan(**{**common, **plan}), host_url=url, data_dir=data_dir))  # type: ignore[arg-type]
 
 
 def _line(label: str, report: LoadReport) -> str:
-    return (f"{label:<10} {report.operations:>5} ops in {report.elapsed:7.3f} s  {report.throughput:8.1f} ops/s  "
-            f"latency ms {report.latency.text()}")
-
-
-def financial_throughput(report: LoadReport) -> float:
-    """Sales and refunds per second (sign-ons left out of the count, not of the time)."""
-    count = sum(sum(report.counts.get(op, {}).values()) for op in FINANCIAL)
-    return count / report.elapsed if report.elapsed > 0 else 0.0
-
-
-async def _measure(data_dir: Path, scheme: KeyScheme) -> tuple[LoadReport, LoadReport]:
-    common = {"terminals": TERMINALS, "transactions": TRANSACTIONS, "key_scheme": scheme,
-              "response_timeout": RESPONSE_TIMEOUT, "duration_limit": DURATION_LIMIT}
-    echo = await run_load(LoadPlan(workload=Workload.ECHO, **common), host_url=None, data_dir=data_dir / "echo")
-    financial = await run_load(LoadPlan(refund_ratio=REFUND_RATIO, **common), host_url=None,
-                               data_dir=data_dir / "financial")
-    return echo, financial
+    latency = report.latency
+    return (f"  {label:<26}{report.operations:>7}{report.throughput:>10.1f}{latency.p50 or 0:>9.1f}"
+            f"{latency.p99 or 0:>9.1f}")
 
 
 def main() -> int:
-    """Run the benchmark for each key scheme; exit 1 when an operation was not approved."""
-    print(f"{TERMINALS} terminals x {TRANSACTIONS} transactions (refund ratio {REFUND_RATIO:g}), "
-          "embedded host on 127.0.0.1, one event loop")
+    """Run the rows; exit 1 when an operation was not approved (the numbers would mean nothing)."""
+    print(f"possim load, {TERMINALS} terminals for {SECONDS:g} s per row, against possim host "
+          "(own process, 127.0.0.1), mksk")
+    print(f"  {'terminals':<26}{'ops':>7}{'ops/s':>10}{'p50 ms':>9}{'p99 ms':>9}")
+    rows: dict[str, LoadReport] = {}
+    with tempfile.TemporaryDirectory(prefix="possim-bench-load-") as folder:
+        data = Path(folder)
+        with Server.host(data / "host", TERMINALS) as host:
+            runs = {
+                "light, mix": {"mix": MIX},
+                "light, mix, 2 workers": {"mix": MIX, "workers": 2},
+                "light, 0800 echo": {"workload": Workload.ECHO},
+                "engine, mix": {"mix": MIX, "model": TerminalModel.ENGINE},
+            }
+            for label, plan in runs.items():
+                rows[label] = report = _run(host.url, data / label.replace(" ", "_").replace(",", ""), **plan)
+                print(_line(label, report))
+    light, echo, engine = (rows[label] for label in ("light, mix", "light, 0800 echo", "engine, mix"))
+    print(f"  light/engine {light.throughput / engine.throughput if engine.throughput else 0:.2f}   "
+          f"financial/echo {light.throughput / echo.throughput if echo.throughput else 0:.2f}")
     status = 0
-    for scheme in KeyScheme:
-        with tempfile.TemporaryDirectory(prefix="possim-bench-load-") as folder:
-            echo, financial = asyncio.run(_measure(Path(folder), scheme))
-        print(f"-- {scheme.value}")
-        print("  " + _line("echo", echo))
-        print("  " + _line("financial", financial))
-        for op, latency in financial.latency_by_operation.items():
-            print(f"    {op:<8} {latency.count:>5}  latency ms {latency.text()}")
-        rate = financial_throughput(financial)
-        ratio = rate / echo.throughput if echo.throughput else 0.0
-        print(f"  sales+refunds {rate:.1f} ops/s, echo {echo.throughput:.1f} ops/s: ratio {ratio:.2f}")
-        for report in (echo, financial):
-            if report.total(Result.APPROVED) != report.operations or report.stopped_early:
-                print(f"  NOT ALL APPROVED: {report.to_json()['outcomes']} {report.errors} {report.stop_reason}")
-                status = 1
+    for label, report in rows.items():
+        if report.total(Result.APPROVED) != report.operations:
+            print(f"  NOT ALL APPROVED ({label}): {report.to_json()['outcomes']} {report.errors}")
+            status = 1
     return status
 
 

@@ -1,18 +1,23 @@
 """``possim load``: many simulated terminals against a host, reporting throughput and latency.
 
 Against ``--host URL``, or (without it) against the host emulator started in the same process
-on 127.0.0.1 whose terminal table lists the simulated terminals. Every run is bounded by its
-count (``--terminals`` x ``--transactions``) and by ``--duration-limit`` seconds. See docs/load.md.
+on 127.0.0.1 whose terminal table lists the simulated terminals. A run is bounded by its count
+(``--terminals`` x ``--transactions``) or by ``--duration``, and always by ``--duration-limit``;
+``--workers N`` spreads the terminals over N processes. See docs/load.md.
 
 Exit codes: 0 every operation completed (approved or declined by the host), 1 the terminal
-refused some itself, 3 some failed to communicate, 2 bad input.
+refused some itself, 3 some failed to communicate, or the host does not know the load
+terminals, or a worker failed; 2 bad input.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from collections.abc import Callable
+from importlib.resources import files
+from importlib.util import find_spec
 from pathlib import Path
 
 from iso8583.dialects import dialect_names
@@ -30,13 +35,25 @@ from simulator.load import (
     MAX_DURATION,
     MAX_TERMINALS,
     MAX_TRANSACTIONS,
+    MAX_WORKERS,
     LoadPlan,
     LoadPlanError,
     LoadReport,
+    LoadWorkerError,
+    Mix,
+    MixError,
     Result,
+    TerminalModel,
     Workload,
+    host_config_text,
     run_load,
 )
+from simulator.load.progress import ProgressLine
+from simulator.load.terminal import unknown_terminal_text
+
+DEFAULT_TRANSACTIONS = 10
+DEFAULT_REFUND_RATIO = 0.5
+DEFAULT_DURATION_LIMIT = 60.0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -46,20 +63,38 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                                        "emulator on 127.0.0.1")
     parser.add_argument("--terminals", type=_whole(1, MAX_TERMINALS), default=4,
                         help="simulated terminals, run concurrently (default 4)")
-    parser.add_argument("--transactions", type=_whole(1, MAX_TRANSACTIONS), default=10,
-                        help="sales per terminal, in sequence (default 10)")
-    parser.add_argument("--refund-ratio", type=_ratio, default=0.5,
-                        help="share of sales followed by a partial refund of that sale, 0..1 (default 0.5)")
+    amount = parser.add_mutually_exclusive_group()
+    amount.add_argument("--transactions", type=_whole(1, MAX_TRANSACTIONS), default=None,
+                        help=f"sales (with --mix: operations) per terminal, in sequence (default {DEFAULT_TRANSACTIONS})")
+    amount.add_argument("--duration", type=_seconds, default=None,
+                        help="run for this many seconds instead of a count of transactions")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--refund-ratio", type=_ratio, default=None,
+                      help=f"share of sales followed by a partial refund of that sale, 0..1 "
+                           f"(default {DEFAULT_REFUND_RATIO:g})")
+    what.add_argument("--mix", type=_mix, default=None,
+                      help="draw operations from these weights, e.g. sale=60,refund=30,void=10")
+    parser.add_argument("--workers", type=_whole(1, MAX_WORKERS), default=1,
+                        help="processes to spread the terminals over, each its own event loop (default 1)")
+    parser.add_argument("--model", choices=[model.value for model in TerminalModel], default=TerminalModel.LIGHT.value,
+                        help="light: protocol-exact terminals with state in memory and one persistent connection "
+                             "each (default); engine: the full terminal core with its journal")
     parser.add_argument("--key-scheme", choices=[scheme.value for scheme in KeyScheme], default=KeyScheme.MKSK.value)
     parser.add_argument("--dialect", choices=dialect_names(), default="terminal87")
     parser.add_argument("--timeout", type=_seconds, default=10.0,
                         help="seconds to wait for each host response (default 10)")
-    parser.add_argument("--duration-limit", type=_seconds, default=60.0,
-                        help="stop starting operations after this many seconds (default 60)")
+    parser.add_argument("--duration-limit", type=_seconds, default=None,
+                        help=f"stop starting operations after this many seconds (default {DEFAULT_DURATION_LIMIT:g}, "
+                             "or the --duration)")
     parser.add_argument("--workload", choices=[workload.value for workload in Workload], default="financial",
-                        help="financial: sign-on, sales and refunds (default); echo: 0800 echo tests only")
+                        help="financial: sign-on, sales, refunds, voids (default); echo: 0800 echo tests only")
     parser.add_argument("--data", type=data_folder, default=Path("possim-load"),
-                        help="data folder: DIR/terminals/LOAD0001... and DIR/host (default ./possim-load)")
+                        help="data folder: DIR/host for the embedded host, DIR/terminals/LOAD0001... for "
+                             "--model engine (default ./possim-load)")
+    parser.add_argument("--print-host-config", action="store_true",
+                        help="print the host.toml [[terminals]] tables a host needs for these terminals, and exit")
+    parser.add_argument("--locustfile", action="store_true",
+                        help="print the path of the shipped Locust file (pip install 'possim[load]'), and exit")
     add_json_flag(parser)
     parser.set_defaults(handler=run)
 
@@ -96,29 +131,67 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _mix(text: str) -> Mix:
+    try:
+        return Mix.parse(text)
+    except MixError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix("mix: ")) from None
+
+
 def plan_from_args(args: argparse.Namespace) -> LoadPlan:
     """The :class:`LoadPlan` the options describe; :class:`InputError` when it cannot run."""
+    duration_limit = args.duration_limit
+    if duration_limit is None:
+        duration_limit = max(DEFAULT_DURATION_LIMIT, args.duration or 0.0)
     try:
         return LoadPlan(
-            terminals=args.terminals, transactions=args.transactions, refund_ratio=args.refund_ratio,
+            terminals=args.terminals,
+            transactions=args.transactions if args.transactions is not None else DEFAULT_TRANSACTIONS,
+            refund_ratio=args.refund_ratio if args.refund_ratio is not None else DEFAULT_REFUND_RATIO,
             key_scheme=KeyScheme(args.key_scheme), dialect=args.dialect, response_timeout=args.timeout,
-            duration_limit=args.duration_limit, workload=Workload(args.workload),
+            duration_limit=duration_limit, workload=Workload(args.workload), mix=args.mix, duration=args.duration,
+            workers=args.workers, model=TerminalModel(args.model),
         )
     except LoadPlanError as error:
-        raise InputError(str(error)) from None
+        raise InputError(f"--{str(error).split(':', 1)[0].replace('_', '-')}: {str(error).split(': ', 1)[-1]}") \
+            from None
 
 
 def exit_code(report: LoadReport) -> int:
-    """3 when some operation failed to communicate, 1 when the terminal refused some, else 0."""
-    if report.total(Result.FAILED):
+    """3 when some operation failed to communicate or the host does not know the terminals, 1 when the
+    terminal refused some, else 0."""
+    if report.total(Result.FAILED) or report.unknown_terminals:
         return EXIT_COMMUNICATION
     if report.total(Result.REFUSED):
         return EXIT_REFUSED
     return EXIT_OK
 
 
+def locustfile_path() -> Path:
+    """Where the shipped Locust file is installed."""
+    return Path(str(files("simulator.locust").joinpath("locustfile.py")))
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.locustfile:
+        sys.stdout.write(f"{locustfile_path()}\n")
+        if find_spec("locust") is None:
+            sys.stderr.write("possim load: Locust is not installed here: pip install 'possim[load]'\n")
+        return EXIT_OK
     plan = plan_from_args(args)
-    report = asyncio.run(run_load(plan, host_url=args.host, data_dir=args.data))
+    if args.print_host_config:
+        sys.stdout.write(host_config_text(plan))
+        return EXIT_OK
+    line = ProgressLine(sys.stderr) if not args.json and sys.stderr.isatty() else None
+    try:
+        report = asyncio.run(run_load(plan, host_url=args.host, data_dir=args.data, progress=line))
+    except LoadWorkerError as error:
+        sys.stderr.write(f"possim load: {error}\n")
+        return EXIT_COMMUNICATION
+    finally:
+        if line is not None:
+            line.clear()
+    if report.unknown_terminals:
+        sys.stderr.write(f"possim load: {unknown_terminal_text(report.unknown_terminals[0])}\n")
     emit(args, report.to_json(), report.to_text())
     return exit_code(report)

@@ -1,7 +1,8 @@
 """``possim load``: simulated terminals against the embedded host over 127.0.0.1, and the report they give.
 
-No timing is asserted here (speed belongs in benchmarks/bench_load.py); only counts, outcomes,
-the host's money movements and the command's contract.
+No timing is asserted here (speed belongs in benchmarks/); only counts, outcomes, the host's money
+movements and the command's contract. Mixes, timed runs, workers and the light terminal's
+connection and reversals: tests/e2e/test_load_light.py.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from simulator.host.config import HostConfig, TerminalProfile
 from simulator.host.journal import Cause, Direction, HostJournal
 from simulator.host.rules import parse_rules
 from simulator.host.server import HostServer
-from simulator.load import LoadPlan, LoadPlanError, Result, Workload, run_load
+from simulator.load import LoadPlan, LoadPlanError, Result, TerminalModel, Workload, run_load
 
 PARSER_EXIT_BAD_INPUT = 2
 
@@ -43,14 +44,15 @@ def refused_port() -> Iterator[int]:
         yield sock.getsockname()[1]
 
 
-@pytest.mark.parametrize(("scheme", "dialect"), [
-    (KeyScheme.MKSK, "terminal87"), (KeyScheme.DUKPT_TDES, "iso87ascii"), (KeyScheme.DUKPT_AES, "terminal87"),
-], ids=["mksk", "dukpt-tdes", "dukpt-aes"])
+@pytest.mark.parametrize(("scheme", "dialect", "model"), [
+    (KeyScheme.MKSK, "terminal87", TerminalModel.LIGHT), (KeyScheme.DUKPT_TDES, "iso87ascii", TerminalModel.LIGHT),
+    (KeyScheme.DUKPT_AES, "terminal87", TerminalModel.LIGHT), (KeyScheme.MKSK, "terminal87", TerminalModel.ENGINE),
+], ids=["mksk", "dukpt-tdes", "dukpt-aes", "engine-mksk"])
 async def test_every_sale_and_refund_is_approved_and_moves_money_once(
-    tmp_path: Path, scheme: KeyScheme, dialect: str
+    tmp_path: Path, scheme: KeyScheme, dialect: str, model: TerminalModel
 ) -> None:
     plan = LoadPlan(terminals=3, transactions=4, refund_ratio=0.5, key_scheme=scheme, dialect=dialect,
-                    response_timeout=5.0, duration_limit=60.0)
+                    response_timeout=5.0, duration_limit=60.0, model=model)
     report = await run_load(plan, host_url=None, data_dir=tmp_path)
 
     assert report.embedded_host and report.host_url.startswith("tcp://127.0.0.1:")
@@ -97,6 +99,16 @@ def test_json_report_has_the_documented_fields(tmp_path: Path, capsys: pytest.Ca
     assert report["by_operation"]["refund"]["count"] == 6
     assert report["by_operation"]["sale"]["latency_ms"]["p50"] > 0
     assert report["stopped_early"] is False and report["errors"] == []
+    assert report["plan"]["model"] == "light" and report["plan"]["workers"] == 1
+    assert report["by_operation"]["sale"]["ops_per_s"] > 0
+    assert report["reversals"] == {"sent": 0, "acked": 0, "pending": 0} and report["unknown_terminals"] == []
+    assert not (tmp_path / "terminals").exists(), "light terminals keep their state in memory"
+
+
+def test_the_engine_model_keeps_a_journal_per_terminal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = possim(["--model", "engine", "--terminals", "2", "--transactions", "1", "--data", str(tmp_path), "--json"])
+
+    assert code == 0 and json.loads(capsys.readouterr().out)["outcomes"]["approved"] == 2 * (1 + 1)
     assert (tmp_path / "terminals" / "LOAD0002" / "journal.sqlite3").exists()
 
 
@@ -109,6 +121,8 @@ def test_text_report_names_operations_and_latencies(tmp_path: Path, capsys: pyte
 @pytest.mark.parametrize("argv", [
     ["--terminals", "0"], ["--terminals", "10000"], ["--transactions", "0"], ["--refund-ratio", "1.5"],
     ["--duration-limit", "0"], ["--timeout", "nan"], ["--key-scheme", "des"], ["--dialect", "nope"],
+    ["--workers", "0"], ["--duration", "-1"], ["--model", "heavy"], ["--mix", "sale=60,refnd=30"],
+    ["--mix", "sale=60", "--refund-ratio", "0.5"], ["--duration", "5", "--transactions", "3"],
 ])
 def test_bad_input_is_exit_2(argv: list[str], tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as stopped:
@@ -119,7 +133,8 @@ def test_bad_input_is_exit_2(argv: list[str], tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("changes", [
     {"terminals": 0}, {"transactions": -1}, {"refund_ratio": 2.0}, {"duration_limit": 0}, {"dialect": "nope"},
-    {"key_scheme": "des"}, {"terminals": True},
+    {"key_scheme": "des"}, {"terminals": True}, {"workers": 5}, {"duration": 0}, {"duration": 90.0},
+    {"model": "heavy"},
 ])
 def test_a_plan_that_cannot_run_is_refused(changes: dict[str, object]) -> None:
     with pytest.raises(LoadPlanError):

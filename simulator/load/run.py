@@ -1,0 +1,59 @@
+"""A whole load run: the embedded host when no host URL is given, one process or several workers, the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pos_terminal.defaults import MERCHANT_ID
+from simulator.host.config import HostConfig, TerminalProfile
+from simulator.host.server import HostServer
+from simulator.load.plan import LoadPlan
+from simulator.load.report import LoadReport
+from simulator.load.runner import ProgressSink, Share, run_share
+from simulator.load.terminal import terminal_config
+from simulator.load.workers import run_workers
+
+EMBEDDED_LISTEN = "tcp://127.0.0.1:0"
+
+
+async def _start_embedded_host(plan: LoadPlan, data_dir: Path) -> HostServer:
+    """The host emulator on 127.0.0.1 (any free port), knowing exactly the simulated terminals."""
+    host_dir = data_dir / "host"
+    host_dir.mkdir(parents=True, exist_ok=True)
+    config = HostConfig(data_dir=host_dir, dialect=plan.dialect, listen=EMBEDDED_LISTEN,
+                        terminals={tid: TerminalProfile(tid, MERCHANT_ID) for tid in plan.terminal_ids()})
+    server = HostServer(config, listen=EMBEDDED_LISTEN)
+    await server.start()
+    return server
+
+
+async def run_load(plan: LoadPlan, *, host_url: str | None, data_dir: Path,
+                   progress: ProgressSink | None = None) -> LoadReport:
+    """Run ``plan`` against ``host_url`` (None: the embedded host on 127.0.0.1) and report.
+
+    With ``plan.workers`` > 1 the terminals run in that many processes; the embedded host, if
+    any, stays in this one. ``progress`` gets a snapshot of the run about twice a second.
+    """
+    if host_url is not None:
+        terminal_config(plan.terminal_ids()[0], host_url=host_url)  # a malformed URL: ConfigError naming host_url
+    server = await _start_embedded_host(plan, data_dir) if host_url is None else None
+    try:
+        url = server.url if server is not None else host_url
+        assert url is not None
+        if plan.workers > 1:
+            tally = await run_workers(plan, url, data_dir, progress)
+        else:
+            tally = await run_share(Share(plan, url, data_dir, tuple(plan.terminal_ids())), progress=progress)
+    finally:
+        if server is not None:
+            await server.stop()
+    return LoadReport.build(plan, url, server is not None, tally)
+
+
+def host_config_text(plan: LoadPlan, merchant_id: str = MERCHANT_ID) -> str:
+    """The ``[[terminals]]`` tables of ``host.toml`` a host needs to know ``plan``'s terminals (test keys)."""
+    lines = [f"# possim load: {plan.terminals} load terminals with the test keys (append to host.toml;",
+             "# [[terminals]] replaces the default table, so keep POSSIM01 too if you still use it)"]
+    for terminal_id in plan.terminal_ids():
+        lines += ["", "[[terminals]]", f'terminal_id = "{terminal_id}"', f'merchant_id = "{merchant_id}"']
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,465 @@
+"""A light simulated terminal: protocol-exact on the wire, its state in memory, no I/O of its own.
+
+Each message is the one the terminal core sends (built by :mod:`pos_terminal.messages`, MACed
+and PIN-enciphered by :mod:`pos_terminal.security` with keys from the terminal keyring), and
+each answer is checked the same way (MTI, STAN and terminal ID match the request, the response
+MAC verifies under the response key). What differs from :class:`pos_terminal.engine.TerminalEngine`
+is only where state lives: STAN, invoice numbers, session keys, DUKPT counters, the chip's ATC
+and owed reversals are kept in memory, so one process can run hundreds of terminals.
+
+The terminal is sans-I/O. Each operation is a generator (:data:`Operation`) that yields the
+next request (:class:`Outgoing`) and is sent back the raw answer, or :class:`Lost` when none
+came; its return value is the :class:`OpOutcome`. A driver moves the bytes: asyncio channels
+for ``possim load`` (:mod:`simulator.load.link`), blocking sockets under gevent for Locust
+(:mod:`simulator.locust`). Every exchange is timed inside the generator and reported to an
+optional listener as an :class:`ExchangeRecord`.
+
+Reversals follow docs/protocol.md: a financial request whose answer is lost (after it may have
+reached the host) is reversed at once, 0400 then 0401 repeats, and again before the next
+financial request until the host acknowledges it (00 or 25).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import cache
+
+from emv import tlv
+from emv.card import MAX_ATC
+from emv.cards import EntryMode
+from emv.terminal import TerminalData, TransactionType, build_field55
+from iso8583.codec import decode, encode
+from iso8583.dialects import get_dialect
+from iso8583.errors import Iso8583Error
+from iso8583.message import Message
+from keys.errors import CryptoError
+from keys.kcv import kcv_tdes
+from keys.tr31 import unwrap
+from pos_terminal import messages
+from pos_terminal.cards import PresentedCard, present_test_card
+from pos_terminal.config import TerminalConfig
+from pos_terminal.defaults import MERCHANT_ID, SUPERVISOR_PASSWORD
+from pos_terminal.engine import REVERSAL_CLEARING_CODES
+from pos_terminal.passwords import hash_password
+from pos_terminal.protocol import (
+    AdditionalDataError,
+    AdditionalTag,
+    Mti,
+    NetworkCode,
+    ProcessingCode,
+    ResponseCode,
+    additional_data,
+    local_date,
+    response_mti,
+    response_text,
+)
+from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
+from pos_terminal.security import KeyScheme, MessageKeys, pin_block, pin_block_format_for, sign_request, verify_response
+from simulator.load.memkeys import MemoryKeyring
+from simulator.load.tally import Result, ReversalCounts
+
+LOAD_CARD = "visa_credit"
+LOAD_PIN = "1234"
+REFUND_REASON = "01"
+REVERSAL_ATTEMPTS = 3
+"""Reversal sends per attempt to clear it (the terminal's ``reversal_attempts_per_run``)."""
+MAX_STAN = 999_999
+UNKNOWN_TERMINAL = "the host does not know this terminal (sign-on answered 03 INVALID MERCHANT)"
+APPROVED_ONLY = frozenset({ResponseCode.APPROVED.value})
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One request for the driver to send: the message bytes (unframed) and what it is."""
+
+    operation: str
+    label: str
+    """``MTI/processing code`` (``0200/000000``), or ``MTI/network code`` for 0800 (``0800/001``)."""
+    payload: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Lost:
+    """No answer: ``sent`` is False only when the request certainly never left (no connection)."""
+
+    reason: str
+    sent: bool
+
+
+Incoming = bytes | Lost
+
+
+@dataclass(frozen=True)
+class ExchangeRecord:
+    """One request and its answer (or its loss), timed from handing the request over to getting the answer."""
+
+    terminal_id: str
+    operation: str
+    label: str
+    seconds: float
+    request_length: int
+    response_length: int
+    response_code: str | None
+    error: str | None
+    """None when the answer is valid and one the operation hoped for (00; 00 or 25 for a reversal)."""
+
+
+@dataclass(frozen=True)
+class SaleRef:
+    """What a refund or a void needs to name an approved sale: its RRN, amount and local date (DE 13)."""
+
+    rrn: str
+    amount: int
+    local_date: str
+    invoice: int
+
+
+@dataclass(frozen=True)
+class OpOutcome:
+    """How one operation ended."""
+
+    operation: str
+    result: Result
+    error: str | None = None
+    response_code: str | None = None
+    sale: SaleRef | None = None
+    """For an approved sale: the reference refunds and voids use."""
+    unknown_terminal: bool = False
+    """The host answered 03 to the sign-on: it does not know this terminal."""
+
+
+Operation = Generator[Outgoing, Incoming, OpOutcome]
+ExchangeListener = Callable[[ExchangeRecord], None]
+
+
+class ExchangeFailed(Exception):
+    """No usable answer; ``sent`` tells whether the request may have reached the host."""
+
+    def __init__(self, reason: str, *, sent: bool) -> None:
+        super().__init__(reason)
+        self.sent = sent
+
+
+@dataclass
+class _OwedReversal:
+    record: TransactionRecord
+    attempts: int = 0
+
+
+def unknown_terminal_text(terminal_id: str, merchant_id: str = MERCHANT_ID) -> str:
+    """What to tell the person whose host refused a load terminal as unknown, and how to fix it."""
+    return (f"the host does not know terminal {terminal_id} (sign-on answered 03 INVALID MERCHANT): "
+            f"add the load terminals to the host's host.toml, one table each, e.g. "
+            f"[[terminals]] terminal_id = \"{terminal_id}\" merchant_id = \"{merchant_id}\" "
+            f"(`possim load --print-host-config` prints them; docs/load.md)")
+
+
+@cache
+def _password_hash() -> str:
+    """A supervisor password hash for the config the message builders read (a light terminal never checks it)."""
+    return hash_password(SUPERVISOR_PASSWORD, iterations=1)
+
+
+def terminal_config(terminal_id: str, *, merchant_id: str = MERCHANT_ID, dialect: str = "terminal87",
+                    key_scheme: KeyScheme | str = KeyScheme.MKSK,
+                    host_url: str = "tcp://127.0.0.1:8583") -> TerminalConfig:
+    """The terminal configuration a light terminal's messages are built from, validated like the terminal's
+    (:class:`~pos_terminal.config.ConfigError` names the bad key, e.g. ``host_url``)."""
+    return TerminalConfig(terminal_id=terminal_id, merchant_id=merchant_id, dialect=dialect,
+                          key_scheme=KeyScheme(key_scheme), host_url=host_url,
+                          supervisor_password_hash=_password_hash())
+
+
+def _label(message: Message) -> str:
+    code = message.get(70) if message.mti == Mti.NETWORK else message.get(3)
+    return f"{message.mti}/{code}"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class LightTerminal:
+    """One simulated terminal, protocol-exact, state in memory; drive its operations with a link."""
+
+    def __init__(
+        self,
+        terminal_id: str,
+        *,
+        merchant_id: str = MERCHANT_ID,
+        key_scheme: KeyScheme | str = KeyScheme.MKSK,
+        dialect: str = "terminal87",
+        first_stan: int | None = None,
+        listener: ExchangeListener | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self.config = terminal_config(terminal_id, merchant_id=merchant_id, dialect=dialect, key_scheme=key_scheme)
+        self.terminal_id = terminal_id
+        self.scheme = KeyScheme(key_scheme)
+        self.dialect = get_dialect(dialect)
+        self.pin_format = pin_block_format_for(self.dialect)
+        self.keyring = MemoryKeyring.injected_with()
+        self.card: PresentedCard = present_test_card(LOAD_CARD, EntryMode.CHIP)
+        self.listener = listener
+        self.reversals = ReversalCounts()
+        self.batch = 1
+        self._clock = clock
+        # STANs start at a random point: state is not kept between runs, and a host matches
+        # retransmissions by terminal, STAN and DE 7.
+        self._stan = first_stan if first_stan is not None else secrets.randbelow(MAX_STAN)
+        self._invoice = 0
+        self._owed: list[_OwedReversal] = []
+
+    @property
+    def owed_reversals(self) -> int:
+        """Reversals not yet acknowledged by the host."""
+        return len(self._owed)
+
+    # ------------------------------------------------------------------ operations
+
+    def sign_on(self) -> Operation:
+        """0800 sign-on (master/session keys: load the session keys delivered), then owed reversals."""
+        try:
+            code = yield from self._sign_on()
+        except ExchangeFailed as failure:
+            return OpOutcome("signon", Result.FAILED, str(failure))
+        if code == ResponseCode.INVALID_MERCHANT:
+            return OpOutcome("signon", Result.DECLINED, UNKNOWN_TERMINAL, code, unknown_terminal=True)
+        if code != ResponseCode.APPROVED:
+            return OpOutcome("signon", Result.DECLINED, f"sign-on answered {code} {response_text(code)}", code)
+        yield from self._flush_reversals(required=False)
+        return OpOutcome("signon", Result.APPROVED, response_code=code)
+
+    def echo(self) -> Operation:
+        """0800 echo test."""
+        try:
+            response = yield from self._network(NetworkCode.ECHO, "echo")
+        except ExchangeFailed as failure:
+            return OpOutcome("echo", Result.FAILED, str(failure))
+        code = str(response[39])
+        if code != ResponseCode.APPROVED:
+            return OpOutcome("echo", Result.DECLINED, f"echo answered {code} {response_text(code)}", code)
+        return OpOutcome("echo", Result.APPROVED, response_code=code)
+
+    def sale(self, amount: int) -> Operation:
+        """A chip sale with PIN: DE 52 PIN block, DE 55 from the card's GENERATE AC (ARQC)."""
+        return self._financial("sale", TxnType.SALE, ProcessingCode.PURCHASE, amount, card=self.card, pin=LOAD_PIN,
+                               icc_kind=TransactionType.PURCHASE)
+
+    def refund(self, sale: SaleRef, amount: int) -> Operation:
+        """A refund of ``amount`` matched to ``sale`` by its RRN and date (DE 63 OR/OD), with the chip's data."""
+        items = {AdditionalTag.ORIGINAL_RRN.value: sale.rrn, AdditionalTag.ORIGINAL_DATE.value: sale.local_date,
+                 AdditionalTag.REASON.value: REFUND_REASON}
+        return self._financial("refund", TxnType.REFUND, ProcessingCode.REFUND, amount, card=self.card,
+                               icc_kind=TransactionType.REFUND, items=items)
+
+    def void(self, sale: SaleRef) -> Operation:
+        """A void of ``sale`` by its RRN (DE 37), for its full amount; no card data."""
+        return self._financial("void", TxnType.VOID, ProcessingCode.VOID_SALE, sale.amount, original_rrn=sale.rrn)
+
+    def settle_reversals(self) -> Operation:
+        """Send the reversals still owed (at the end of a run); the outcome says whether any is left."""
+        yield from self._flush_reversals(required=False)
+        if self._owed:
+            return OpOutcome("reversal", Result.FAILED, f"{len(self._owed)} reversal(s) not acknowledged")
+        return OpOutcome("reversal", Result.APPROVED)
+
+    # ------------------------------------------------------------------ building blocks
+
+    def _next_stan(self) -> int:
+        self._stan = self._stan % MAX_STAN + 1
+        return self._stan
+
+    def _with_ksn(self, keys: MessageKeys, items: dict[str, str] | None = None) -> dict[str, str]:
+        merged = dict(items or {})
+        if keys.ksn is not None:
+            merged[AdditionalTag.KSN.value] = keys.ksn.hex().upper()
+        return merged
+
+    def _exchange(self, operation: str, request: Message, keys: MessageKeys | None,
+                  accept: frozenset[str] = APPROVED_ONLY) -> Generator[Outgoing, Incoming, Message]:
+        """Sign and send ``request``; return the checked answer or raise :class:`ExchangeFailed`."""
+        signed = sign_request(request, self.dialect, keys) if keys is not None else request
+        payload = encode(signed, self.dialect)
+        label = _label(request)
+        started = time.perf_counter()
+        incoming = yield Outgoing(operation, label, payload)
+        seconds = time.perf_counter() - started
+        length = len(incoming) if isinstance(incoming, bytes) else 0
+        try:
+            if isinstance(incoming, Lost):
+                raise ExchangeFailed(incoming.reason, sent=incoming.sent)
+            response = self._checked(signed, incoming, keys)
+        except ExchangeFailed as failure:
+            self._report(operation, label, seconds, len(payload), length, None, str(failure))
+            raise
+        code = str(response[39])
+        self._report(operation, label, seconds, len(payload), length, code,
+                     None if code in accept else f"answered {code} {response_text(code)}")
+        return response
+
+    def _checked(self, request: Message, raw: bytes, keys: MessageKeys | None) -> Message:
+        """The decoded answer, when it answers ``request`` and its MAC verifies."""
+        try:
+            response = decode(raw, self.dialect)
+        except Iso8583Error as error:
+            raise ExchangeFailed(f"garbled response: {error}", sent=True) from None
+        expected = response_mti(request.mti)
+        if response.mti != expected:
+            raise ExchangeFailed(f"response rejected: MTI {response.mti}, expected {expected}", sent=True)
+        for number in (11, 41):
+            if response.get(number) != request.get(number):
+                raise ExchangeFailed(f"response rejected: DE {number} does not match the request", sent=True)
+        if not isinstance(response.get(39), str):
+            raise ExchangeFailed("response rejected: no response code (DE 39)", sent=True)
+        if keys is not None:
+            try:
+                verify_response(response, self.dialect, keys)
+            except CryptoError as error:
+                raise ExchangeFailed(f"response rejected: {error}", sent=True) from None
+        return response
+
+    def _report(self, operation: str, label: str, seconds: float, sent: int, received: int,
+                code: str | None, error: str | None) -> None:
+        if self.listener is not None:
+            self.listener(ExchangeRecord(self.terminal_id, operation, label, seconds, sent, received, code, error))
+
+    def _network(self, code: NetworkCode, operation: str) -> Generator[Outgoing, Incoming, Message]:
+        request = messages.network_request(code, self._next_stan(), self._clock(), self.config)
+        return (yield from self._exchange(operation, request, None))
+
+    def _sign_on(self) -> Generator[Outgoing, Incoming, str]:
+        """The sign-on exchange; with master/session keys, keep the delivered keys. Returns DE 39."""
+        response = yield from self._network(NetworkCode.SIGN_ON, "signon")
+        code = str(response[39])
+        if code == ResponseCode.APPROVED and self.scheme is KeyScheme.MKSK:
+            try:
+                self._load_session_keys(response)
+            except (CryptoError, AdditionalDataError, KeyError) as error:
+                raise ExchangeFailed(f"session keys refused: {error}", sent=True) from None
+        return code
+
+    def _load_session_keys(self, response: Message) -> None:
+        """Unwrap the TR-31 blocks (DE 63 PK, MK) under the TMK; keep each key only if its KCV matches."""
+        items = additional_data(response)
+        tmk = self.keyring.terminal_master_key
+        loaded = []
+        for block_tag, kcv_tag, what in ((AdditionalTag.PIN_KEY_BLOCK, AdditionalTag.PIN_KEY_KCV, "PIN key"),
+                                         (AdditionalTag.MAC_KEY_BLOCK, AdditionalTag.MAC_KEY_KCV, "MAC key")):
+            _, key = unwrap(tmk, items[block_tag])
+            if kcv_tdes(key).hex().upper() != items[kcv_tag].upper():
+                raise CryptoError(f"{what}: check value does not match")
+            loaded.append(key)
+        self.keyring.load_session_keys(*loaded)
+
+    def _keys(self) -> Generator[Outgoing, Incoming, MessageKeys]:
+        """Keys for the next request; master/session keys sign on first when none are loaded."""
+        if self.scheme is KeyScheme.MKSK and not self.keyring.is_signed_on():
+            code = yield from self._sign_on()
+            if code != ResponseCode.APPROVED:
+                raise ExchangeFailed(f"sign-on failed: {code} {response_text(code)}", sent=False)
+        return self.keyring.next_message_keys(self.scheme, self.pin_format)
+
+    def _new_record(self, kind: TxnType, processing_code: str, amount: int) -> TransactionRecord:
+        """The in-memory record of a financial request: what the message builders and a reversal need."""
+        self._invoice = self._invoice % MAX_STAN + 1
+        now = self._clock()
+        return TransactionRecord(
+            id=self._invoice, invoice=self._invoice, stan=self._next_stan(), batch=self.batch, txn_type=kind,
+            status=TxnStatus.PENDING, amount=amount, currency=self.config.currency, masked_pan=self.card.masked_pan,
+            card_fingerprint="", card_brand=self.card.brand, entry_mode=self.card.entry.value,
+            processing_code=str(processing_code), mti=Mti.FINANCIAL_REQUEST.value, original_id=None, reason_code=None,
+            rrn=None, auth_code=None, response_code=None, voided_by=None, transmitted_at=now, created_at=now,
+            updated_at=now, host_data={},
+        )
+
+    def _icc_data(self, amount: int, kind: TransactionType, moment: datetime) -> bytes | None:
+        """DE 55 from the chip's GENERATE AC; a card whose ATC ran out is replaced by a fresh one."""
+        chip = self.card.chip
+        if chip is None:
+            return None
+        if chip.atc >= MAX_ATC:
+            chip.atc = 0
+        data = TerminalData(amount_authorised=amount, currency=self.config.currency,
+                            terminal_country=self.config.country,
+                            transaction_date=date(moment.year, moment.month, moment.day), transaction_type=kind)
+        return build_field55(chip, data, kind)
+
+    def _financial(
+        self, operation: str, kind: TxnType, processing_code: str, amount: int, *,
+        card: PresentedCard | None = None, pin: str | None = None, icc_kind: TransactionType | None = None,
+        items: dict[str, str] | None = None, original_rrn: str | None = None,
+    ) -> Operation:
+        """Owed reversals first, then the 0200; a lost answer is reversed at once."""
+        try:
+            yield from self._flush_reversals(required=True)
+            keys = yield from self._keys()
+        except ExchangeFailed as failure:
+            return OpOutcome(operation, Result.FAILED, str(failure))
+        record = self._new_record(kind, processing_code, amount)
+        request = messages.financial_request(
+            record, self.config, card,
+            pin_block=pin_block(keys, pin, card.pan) if pin and card else None,
+            icc_data=self._icc_data(amount, icc_kind, record.transmitted_at) if card and icc_kind is not None else None,
+            additional=self._with_ksn(keys, items), original_rrn=original_rrn,
+        )
+        try:
+            response = yield from self._exchange(operation, request, keys)
+        except ExchangeFailed as failure:
+            if failure.sent:
+                self._owed.append(_OwedReversal(record))
+                yield from self._flush_reversals(required=False)
+            return OpOutcome(operation, Result.FAILED, str(failure))
+        code = str(response[39])
+        self._issuer_authentication(card, response)
+        if code != ResponseCode.APPROVED:
+            return OpOutcome(operation, Result.DECLINED, f"answered {code} {response_text(code)}", code)
+        rrn = response.get(37)
+        sale = SaleRef(rrn, amount, local_date(record.transmitted_at), record.invoice) \
+            if kind is TxnType.SALE and isinstance(rrn, str) and rrn.strip() else None
+        return OpOutcome(operation, Result.APPROVED, response_code=code, sale=sale)
+
+    @staticmethod
+    def _issuer_authentication(card: PresentedCard | None, response: Message) -> None:
+        """Pass the issuer's ARPC (DE 55 tag 91) to the chip, as an EMV terminal does after an ARQC."""
+        icc = response.get(55)
+        if card is None or card.chip is None or not isinstance(icc, bytes):
+            return
+        issuer_data = tlv.flatten(tlv.decode(icc)).get("91")
+        if issuer_data:
+            split = 8 if len(issuer_data) == 10 else 4
+            card.chip.external_authenticate(issuer_data[:split], issuer_data[split:])
+
+    # ------------------------------------------------------------------ reversals
+
+    def _flush_reversals(self, *, required: bool) -> Generator[Outgoing, Incoming, None]:
+        """Send owed reversals, oldest first; ``required``: raise when one cannot be delivered."""
+        while self._owed:
+            delivered = yield from self._reverse(self._owed[0])
+            if not delivered:
+                if required:
+                    raise ExchangeFailed("an earlier reversal is still pending: host unreachable", sent=False)
+                return
+
+    def _reverse(self, owed: _OwedReversal) -> Generator[Outgoing, Incoming, bool]:
+        """Up to :data:`REVERSAL_ATTEMPTS` sends: 0400, then 0401; True once the host acknowledges it."""
+        for _ in range(REVERSAL_ATTEMPTS):
+            repeat = owed.attempts > 0
+            owed.attempts += 1
+            try:
+                keys = yield from self._keys()
+                request = messages.reversal_request(owed.record, self.config, repeat=repeat,
+                                                    additional=self._with_ksn(keys))
+                self.reversals.sent += 1
+                response = yield from self._exchange("reversal", request, keys, REVERSAL_CLEARING_CODES)
+            except ExchangeFailed:
+                continue
+            if response[39] in REVERSAL_CLEARING_CODES:
+                self._owed.remove(owed)
+                self.reversals.acked += 1
+                return True
+        return False

@@ -1,0 +1,97 @@
+"""The shipped Locust file: a Locust master and one worker, headless for a few seconds, against our host.
+
+Everything runs as separate processes on 127.0.0.1, as a person would start them (docs/load.md,
+"Locust"): ``possim host`` with the host.toml that ``possim load --print-host-config`` prints, a
+Locust master, and a Locust worker. Locust's own statistics (CSV and JSON) must show successful
+requests of each kind, and the host's journal the money they moved.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+from simulator.commands.load_cmd import locustfile_path
+from simulator.host.journal import Cause, Direction, HostJournal
+
+ROOT = Path(__file__).resolve().parents[2]
+USERS = 4
+RUN_SECONDS = 4
+KINDS = {("signon", "0800/001"), ("sale", "0200/000000"), ("refund", "0200/200000"), ("void", "0200/020000")}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def possim(*argv: str) -> str:
+    return subprocess.run([sys.executable, "-m", "simulator.cli", *argv], capture_output=True, text=True, cwd=ROOT,
+                          check=True, timeout=60).stdout
+
+
+def test_possim_load_prints_the_shipped_locustfile() -> None:
+    printed = Path(possim("load", "--locustfile").strip())
+    assert printed == locustfile_path() and printed.is_file()
+    assert "class PossimTerminal(User)" in printed.read_text(encoding="utf-8")
+
+
+def test_a_locust_master_and_worker_load_our_host_and_count_every_kind(tmp_path: Path) -> None:
+    host_dir = tmp_path / "host"
+    host_dir.mkdir()
+    (host_dir / "host.toml").write_text(possim("load", "--print-host-config", "--terminals", str(USERS)),
+                                        encoding="utf-8")
+    host = subprocess.Popen([sys.executable, "-m", "simulator.cli", "host", "--listen", "tcp://127.0.0.1:0",
+                             "--data", str(host_dir)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=ROOT)
+    worker = master = None
+    try:
+        assert host.stdout is not None
+        url = host.stdout.readline().split()[-1]
+        assert url.startswith("tcp://127.0.0.1:")
+        port = str(free_port())
+        locust = [sys.executable, "-m", "locust", "-f", str(locustfile_path())]
+        env = {**os.environ, "POSSIM_TIMEOUT": "5"}
+        master = subprocess.Popen(
+            [*locust, "--master", "--headless", "-u", str(USERS), "-r", str(USERS), "-t", f"{RUN_SECONDS}s",
+             "--expect-workers", "1", "--master-bind-host", "127.0.0.1", "--master-bind-port", port,
+             "--host", url, "--possim-mix", "sale=2,refund=1,void=1", "--csv", str(tmp_path / "stats"), "--json",
+             "--only-summary"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=env)
+        worker = subprocess.Popen([*locust, "--worker", "--master-host", "127.0.0.1", "--master-port", port],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=env)
+        out, err = master.communicate(timeout=120)
+        worker.wait(timeout=30)
+    finally:
+        for process in (master, worker, host):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                process.wait(timeout=30)
+
+    assert master.returncode == 0, err[-3000:]
+    entries = {(entry["method"], entry["name"]): entry for entry in json.loads(out)}
+    assert set(entries) == KINDS
+    assert all(entry["num_requests"] > 0 and entry["num_failures"] == 0 for entry in entries.values())
+    assert entries[("signon", "0800/001")]["num_requests"] == USERS
+
+    with (tmp_path / "stats_stats.csv").open(newline="") as file:
+        rows = {(row["Type"], row["Name"]): row for row in csv.DictReader(file) if row["Type"]}
+    assert set(rows) == KINDS
+    assert all(int(row["Request Count"]) > 0 and row["Failure Count"] == "0" for row in rows.values())
+
+    journal = HostJournal(host_dir / "host-journal.sqlite3")
+    try:
+        moved = Counter((entry.cause, entry.direction) for entry in journal.ledger())
+        terminals = {record.terminal_id for record in journal.transactions()}
+    finally:
+        journal.close()
+    assert moved[(Cause.SALE, Direction.DEBIT)] >= entries[("sale", "0200/000000")]["num_requests"]
+    assert moved[(Cause.REFUND, Direction.CREDIT)] >= 1 and moved[(Cause.VOID, Direction.CREDIT)] >= 1
+    assert terminals == {f"LOAD{number:04d}" for number in range(1, USERS + 1)}
