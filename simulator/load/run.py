@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pos_terminal.defaults import MERCHANT_ID
-from simulator.host.config import HostConfig, TerminalProfile
+from simulator.host.config import HostConfig, RefundPolicy, TerminalProfile
 from simulator.host.server import HostServer
 from simulator.load.plan import LoadPlan
 from simulator.load.report import LoadReport
@@ -21,7 +21,8 @@ async def _start_embedded_host(plan: LoadPlan, data_dir: Path) -> HostServer:
     host_dir = data_dir / "host"
     host_dir.mkdir(parents=True, exist_ok=True)
     config = HostConfig(data_dir=host_dir, dialect=plan.dialect, listen=EMBEDDED_LISTEN,
-                        terminals={tid: TerminalProfile(tid, MERCHANT_ID) for tid in plan.terminal_ids()})
+                        terminals={tid: TerminalProfile(tid, MERCHANT_ID) for tid in plan.terminal_ids()},
+                        refund_policy=LOAD_REFUND_POLICY)
     server = HostServer(config, listen=EMBEDDED_LISTEN)
     await server.start()
     return server
@@ -50,10 +51,16 @@ async def run_load(plan: LoadPlan, *, host_url: str | None, data_dir: Path,
     return LoadReport.build(plan, url, server is not None, tally)
 
 
+LOAD_REFUND_POLICY = RefundPolicy(max_refunds_per_card_per_day=0, max_refunds_per_terminal_per_day=0)
+"""Every load terminal refunds the same test card all day: the host's velocity checks would refuse it."""
+
+
 def host_config_text(plan: LoadPlan, merchant_id: str = MERCHANT_ID) -> str:
-    """The ``[[terminals]]`` tables of ``host.toml`` a host needs to know ``plan``'s terminals (test keys)."""
+    """The ``host.toml`` a host needs for ``plan``: its terminals (test keys), refund velocity checks off."""
     lines = [f"# possim load: {plan.terminals} load terminals with the test keys (append to host.toml;",
-             "# [[terminals]] replaces the default table, so keep POSSIM01 too if you still use it)"]
+             "# [[terminals]] replaces the default table, so keep POSSIM01 too if you still use it)",
+             "", "[refund_policy]  # every load terminal refunds the same test card: no velocity limits",
+             "max_refunds_per_card_per_day = 0", "max_refunds_per_terminal_per_day = 0"]
     for terminal_id in plan.terminal_ids():
         lines += ["", "[[terminals]]", f'terminal_id = "{terminal_id}"', f'merchant_id = "{merchant_id}"']
     return "\n".join(lines) + "\n"

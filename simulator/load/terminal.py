@@ -43,7 +43,7 @@ from pos_terminal import messages
 from pos_terminal.cards import PresentedCard, present_test_card
 from pos_terminal.config import TerminalConfig
 from pos_terminal.defaults import MERCHANT_ID, SUPERVISOR_PASSWORD
-from pos_terminal.engine import REVERSAL_CLEARING_CODES
+from pos_terminal.recovery import REVERSAL_CLEARING_CODES
 from pos_terminal.passwords import hash_password
 from pos_terminal.protocol import (
     AdditionalDataError,
