@@ -104,8 +104,8 @@ class TransactionsMixin(ReversalsMixin):
         if original.status is not TxnStatus.APPROVED:
             raise JournalError(f"{label}: the original is {original.status}, not approved")
         if original.voided_by is not None:
-            raise JournalError(f"{label}: the original was voided (by invoice "
-                               f"{self._find_row(db, original.voided_by).invoice:06d})")
+            raise JournalError(f"{label}: the original was voided by invoice "
+                               f"{self._find_row(db, original.voided_by).invoice:06d}")
         if pending_void is not None:
             raise JournalError(f"{label}: void {pending_void[0]} of the original is still pending")
         if new.currency != original.currency:

@@ -114,7 +114,7 @@ SALE = '[[step]]\nname = "sale"\noperation = "sale"\ncard = "visa_credit"\namoun
     ('[terminal]\nkey_schem = "mksk"\n' + SALE, "[terminal]: unknown key 'key_schem'"),
     ('[terminal]\nhost_url = "tcp://127.0.0.1:1"\n' + SALE, "'host_url' is set by possim scenario"),
     (SALE.replace('visa_credit', 'visa_platinum'), "card 'visa_platinum' is not a shipped test card"),
-    (SALE.replace('"1.00"', '"1.001"'), "amount '1.001' must be positive"),
+    (SALE.replace('"1.00"', '"1.001"'), "amount '1.001': USD has 2 decimals"),
     ('[[step]]\noperation = "void"\namount = "1.00"\ninvoice = 1\n', "void does not take 'amount'"),
     ('[[step]]\noperation = "void"\n', "void needs 'invoice'"),
 ])

@@ -18,7 +18,7 @@ import pytest
 from textual.pilot import Pilot
 
 from pos_terminal.device import DeviceModel
-from simulator.host import logic as host_logic
+from simulator.host import financial as host_financial
 from simulator.host import server as host_server_module
 from simulator.tui import PossimApp
 
@@ -38,7 +38,7 @@ class _FixedDatetime(datetime):
 @pytest.fixture
 def snapshot_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[PossimApp]:
     """The app with its own embedded host (started by the app, in its loop), everything pinned."""
-    monkeypatch.setattr(host_logic, "_auth_code", lambda: "123456")
+    monkeypatch.setattr(host_financial, "auth_code", lambda: "123456")
     monkeypatch.setattr(host_server_module, "datetime", _FixedDatetime)
     server = host_server(tmp_path, listen=f"tcp://127.0.0.1:{free_port()}")
     engine = open_engine(tmp_path, server.listen, clock=lambda: FIXED_NOW)
