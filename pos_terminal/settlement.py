@@ -6,6 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from pos_terminal.journal import Journal
+from pos_terminal.money import format_amount
 from pos_terminal.protocol import BatchTotals, TotalsKind
 from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
 
@@ -49,10 +50,12 @@ def settlement_report(journal: Journal, batch: int, totals: BatchTotals, *, resu
         slot["count"] += 1
         slot["amount"] += record.amount
         if record.txn_type is TxnType.REFUND:
+            voided = record.is_voided
             refunds.append({
                 "invoice": record.invoice, "rrn": record.rrn, "masked_pan": record.masked_pan, "amount": record.amount,
-                "voided": record.is_voided, "credit_channel": record.host_data.get("credit_channel"),
-                "credit_date": record.host_data.get("credit_date"),
+                "voided": voided, "status": "voided" if voided else "approved",
+                "credit_channel": None if voided else record.host_data.get("credit_channel"),
+                "credit_date": None if voided else record.host_data.get("credit_date"),
             })
     return {
         "batch": batch,
@@ -65,25 +68,46 @@ def settlement_report(journal: Journal, batch: int, totals: BatchTotals, *, resu
 
 
 def report_lines(report: dict[str, Any], currency: str, width: int = 32) -> list[str]:
-    """The settlement report as printer lines."""
-    def money(amount: int) -> str:
-        return f"{amount // 100}.{amount % 100:02d}"
+    """The settlement report as printer lines of at most ``width`` characters (nothing cut: long rows wrap).
 
-    lines = ["SETTLEMENT REPORT".center(width), f"BATCH {report['batch']:06d}".center(width),
-             f"RESULT: {report['result']}", ""]
+    A voided refund is listed as voided: its money never reaches the cardholder, so it is not
+    under the funds arrival.
+    """
+    def money(amount: int) -> str:
+        return format_amount(amount, currency, with_code=False)
+
+    def row(label: str, count: int, amount: int, indent: str = "") -> list[str]:
+        return _fit(f"{indent}{label}", f"{count:>4} {money(amount):>12}", width)
+
+    lines = ["SETTLEMENT REPORT".center(width).rstrip(), f"BATCH {report['batch']:06d}".center(width).rstrip(),
+             f"RESULT: {report['result']}"[:width], f"CURRENCY {format_amount(0, currency).split()[0]}", ""]
     labels = {"debit": "SALES", "credit": "REFUNDS", "debit_reversal": "VOIDED SALES",
               "credit_reversal": "VOIDED REFUNDS"}
     for kind, label in labels.items():
         total = report["totals"][kind]
-        lines.append(f"{label:<15}{total['count']:>4} {money(total['amount']):>12}"[:width])
+        lines += row(label, total["count"], total["amount"])
     for brand, kinds in report["per_brand"].items():
-        lines.append(f"-- {brand.upper()}")
+        lines.append(f"-- {brand.upper()}"[:width])
         for kind, total in kinds.items():
-            lines.append(f"  {labels[kind]:<13}{total['count']:>4} {money(total['amount']):>12}"[:width])
-    if report["refunds"]:
-        lines.append("REFUNDS AND FUNDS ARRIVAL")
-        for refund in report["refunds"]:
-            arrival = refund["credit_date"] or "PENDING"
-            lines.append(f"{refund['invoice']:06d} {money(refund['amount']):>10} {arrival}"[:width])
-    lines.append(f"CURRENCY {currency}")
+            lines += row(labels[kind], total["count"], total["amount"], "  ")
+    standing = [refund for refund in report["refunds"] if not refund["voided"]]
+    voided = [refund for refund in report["refunds"] if refund["voided"]]
+    if standing:
+        lines += ["", "FUNDS ARRIVAL OF REFUNDS"]
+        for refund in standing:
+            date = refund["credit_date"]
+            arrival = f"{date[:4]}-{date[4:6]}-{date[6:]}" if date else "PENDING"
+            channel = {"RT": "RT", "BT": "BT"}.get(refund["credit_channel"] or "", "--")
+            lines += _fit(f"{refund['invoice']:06d} {channel} {arrival}", money(refund["amount"]), width)
+    if voided:
+        lines += ["", "VOIDED REFUNDS (NO FUNDS MOVE)"[:width]]
+        for refund in voided:
+            lines += _fit(f"{refund['invoice']:06d} VOIDED", money(refund["amount"]), width)
     return lines
+
+
+def _fit(text: str, value: str, width: int) -> list[str]:
+    """``text`` left and ``value`` right on one line, or on two when they do not fit (never cut)."""
+    if len(text) + 1 + len(value) <= width:
+        return [text.ljust(width - len(value)) + value]
+    return [text[:width], value.rjust(width)]

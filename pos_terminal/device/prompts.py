@@ -6,6 +6,7 @@ and handed to the flow (which wipes it when it ends) on ENTER.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from pos_terminal.device.entry import DigitEntry
@@ -27,7 +28,7 @@ PASSWORD_MAX = 12
 def locked_rows(title: str, supervisor: SupervisorGate) -> list[str]:
     """The screen of a locked supervisor function: how long the lock lasts and who can lift it."""
     left = supervisor.time_left()
-    minutes, seconds = divmod(max(int(left.total_seconds()) + 1, 0), 60) if left is not None else (0, 0)
+    minutes, seconds = divmod(max(math.ceil(left.total_seconds()), 0), 60) if left is not None else (0, 0)
     return [title, "SUPERVISOR LOCKED", f"TRY AGAIN IN {minutes:02d}:{seconds:02d}", "ADMIN: MENU 3 UNLOCK"]
 
 

@@ -10,6 +10,7 @@ event with its time and operation; passwords are never journaled.
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -93,7 +94,7 @@ class SupervisionMixin(JournalStore):
                 decision, failures, locked_until = SupervisorDecision.GRANTED, 0, 0
             elif failures + 1 >= max_tries:
                 decision, failures = SupervisorDecision.LOCKED, 0
-                locked_until = int((now + lockout).timestamp()) + 1  # whole seconds, never shorter than asked
+                locked_until = math.ceil((now + lockout).timestamp())  # whole seconds, never shorter than asked
             else:
                 decision, failures = SupervisorDecision.REFUSED, failures + 1
             self._set_named(db, FAILURES_COUNTER, failures)

@@ -12,11 +12,12 @@ and :func:`report_text` render them. PANs appear only as journaled: masked.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
+from pos_terminal import money
 from pos_terminal.protocol import BatchTotals, Mti, ProcessingCode, TotalsKind
-from simulator.host import settlement
+from simulator.host import credits, settlement
 from simulator.host.journal import HostJournal, SettlementRecord, Status, TransactionRecord
 
 _KINDS: dict[tuple[str, str | None], str] = {
@@ -27,8 +28,6 @@ _KINDS: dict[tuple[str, str | None], str] = {
     (Mti.FINANCIAL_REQUEST, ProcessingCode.VOID_REFUND): "void of refund",
 }
 """The transactions a report lists, by (journaled MTI, DE 3)."""
-_MINOR_DIGITS = {"392": 0, "410": 0, "704": 0, "048": 3, "368": 3, "400": 3, "414": 3, "434": 3, "512": 3, "788": 3}
-"""ISO 4217 minor-unit digits where not 2."""
 
 
 def transaction_kind(record: TransactionRecord) -> str | None:
@@ -47,6 +46,12 @@ class BatchReport:
     uploaded: tuple[int, BatchTotals] | None
     settlements: tuple[SettlementRecord, ...]
     moved: frozenset[int]
+    business_date: date | None = None
+    """The host's business date when the report was made: where each refund's money is on it."""
+
+    def credit(self, record: TransactionRecord) -> credits.CreditView | None:
+        """The credit of a refund on the report's business date."""
+        return credits.credit_view(record, self.business_date) if self.business_date else None
 
     def of_kind(self, *kinds: str, statuses: frozenset[Status] | None = None) -> list[TransactionRecord]:
         """The batch's transactions of ``kinds`` (with one of ``statuses``), oldest first."""
@@ -89,13 +94,19 @@ _ACCEPTED = frozenset({Status.APPROVED, Status.VOIDED, Status.REVERSED})
 
 @dataclass(frozen=True)
 class HostReport:
-    """Every selected terminal's batches."""
+    """Every selected terminal's batches, on the host's business date."""
 
     batches: tuple[BatchReport, ...]
+    business_date: date | None = None
 
 
-def build_report(journal: HostJournal, *, terminal_id: str | None = None, batch: int | None = None) -> HostReport:
-    """Read the journal into per-terminal, per-batch reports (filtered by terminal and batch when given)."""
+def build_report(journal: HostJournal, *, terminal_id: str | None = None, batch: int | None = None,
+                 now: datetime | None = None) -> HostReport:
+    """Read the journal into per-terminal, per-batch reports (filtered by terminal and batch when given).
+
+    ``now`` (default: the current time) with the journal's business-date offset decides where each
+    refund's money is (pending, posted, cancelled)."""
+    today = credits.business_date(now or datetime.now(UTC), journal.business_date_offset())
     keys: dict[tuple[str, int | None], list[TransactionRecord]] = {}
     for record in journal.transactions(terminal_id):
         if transaction_kind(record) is not None:
@@ -116,9 +127,9 @@ def build_report(journal: HostJournal, *, terminal_id: str | None = None, batch:
             terminal_id=tid, batch=number, transactions=tuple(records),
             totals=settlement.journal_totals(journal, tid, number) if number is not None else BatchTotals.of([]),
             uploaded=(len(uploads), settlement.upload_totals(uploads)) if uploads else None,
-            settlements=tuple(settlements.get((tid, number), [])), moved=moved,
+            settlements=tuple(settlements.get((tid, number), [])), moved=moved, business_date=today,
         ))
-    return HostReport(tuple(batches))
+    return HostReport(tuple(batches), today)
 
 
 # -- JSON -------------------------------------------------------------------------------------
@@ -146,6 +157,9 @@ def _transaction_json(record: TransactionRecord, report: BatchReport) -> dict[st
         item["credit_channel"] = record.credit_channel
         item["credit_date"] = _iso_date(record.credit_date)
         item["credited"] = record.status is Status.APPROVED and record.id in report.moved
+        view = report.credit(record)
+        item["credit_status"] = view.status.value if view else None
+        item["posted_date"] = view.posted_date.isoformat() if view and view.posted_date else None
     if record.reason is not None:
         item["reason"] = record.reason
     return item
@@ -166,6 +180,24 @@ def _settlement_json(attempt: SettlementRecord) -> dict[str, Any]:
     }
 
 
+def _credits_json(report: BatchReport) -> dict[str, Any]:
+    """The batch's refunds by credit status, and the standing ones by expected arrival date."""
+    by_status: dict[str, dict[str, int]] = {status.value: {"count": 0, "amount": 0} for status in credits.CreditStatus}
+    by_arrival: dict[str, dict[str, int]] = {}
+    for record in report.refunds:
+        view = report.credit(record)
+        if view is None:
+            continue
+        slot = by_status[view.status.value]
+        slot["count"] += 1
+        slot["amount"] += record.amount or 0
+        if view.status is not credits.CreditStatus.CANCELLED:
+            arrival = by_arrival.setdefault(view.expected_date.isoformat(), {"count": 0, "amount": 0})
+            arrival["count"] += 1
+            arrival["amount"] += record.amount or 0
+    return {"by_status": by_status, "by_arrival": dict(sorted(by_arrival.items()))}
+
+
 def batch_json(report: BatchReport) -> dict[str, Any]:
     """One batch as a JSON-ready dict."""
     settled = report.settled
@@ -179,6 +211,7 @@ def batch_json(report: BatchReport) -> dict[str, Any]:
         "totals": report.totals.to_json(),
         "uploaded": None if report.uploaded is None else {
             "transactions": report.uploaded[0], "totals": report.uploaded[1].to_json()},
+        "refund_credits": _credits_json(report),
         "settled": settled is not None,
         "settled_at": settled.time if settled else None,
         "settlements": [_settlement_json(s) for s in report.settlements],
@@ -190,20 +223,18 @@ def report_json(report: HostReport) -> dict[str, Any]:
     terminals: dict[str, list[dict[str, Any]]] = {}
     for batch in report.batches:
         terminals.setdefault(batch.terminal_id, []).append(batch_json(batch))
-    return {"terminals": [{"terminal_id": tid, "batches": batches} for tid, batches in terminals.items()]}
+    return {"business_date": report.business_date.isoformat() if report.business_date else None,
+            "terminals": [{"terminal_id": tid, "batches": batches} for tid, batches in terminals.items()]}
 
 
 # -- text -------------------------------------------------------------------------------------
 
 
 def format_amount(amount: int | None, currency: str | None) -> str:
-    """Minor units as major units with the currency's decimals (ISO 4217), e.g. 1050 840 -> ``10.50 840``."""
+    """Minor units as the currency's units (ISO 4217), e.g. 1050 840 -> ``USD 10.50``; ``-`` when unknown."""
     if amount is None:
         return "-"
-    digits = _MINOR_DIGITS.get(currency or "", 2)
-    sign, value = ("-" if amount < 0 else ""), abs(amount)
-    major = f"{value // 10**digits}.{value % 10**digits:0{digits}d}" if digits else str(value)
-    return f"{sign}{major} {currency}" if currency else f"{sign}{major}"
+    return money.format_amount(amount, currency) if currency else str(amount)
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
@@ -242,11 +273,17 @@ def batch_text(report: BatchReport) -> list[str]:
     base = ["time", "RRN", "invoice", "card", "amount"]
     lines += _section("Sold", [*base, "approval", "status"],
                       [_row(t, t.auth_code or "-", t.status.value) for t in report.sales])
-    lines += _section("Refunded", [*base, "kind", "original RRN", "channel", "credit date", "status"],
+    lines += _section("Refunded", [*base, "kind", "original RRN", "channel", "credit date", "status", "funds"],
                       [_row(t, transaction_kind(t) or "-", t.original_rrn or "-", t.credit_channel or "-",
                             _iso_date(t.credit_date) or "-",
-                            "credited" if t.status is Status.APPROVED and t.id in report.moved else t.status.value)
+                            "credited" if t.status is Status.APPROVED and t.id in report.moved else t.status.value,
+                            _funds(report, t))
                        for t in report.refunds])
+    summary = _credits_json(report)["by_status"]
+    if report.refunds:
+        lines.append("  Refund credits: " + ", ".join(
+            f"{status} {slot['count']} / {format_amount(slot['amount'], report.currency)}"
+            for status, slot in summary.items()))
     lines += _section("Voided", [*base, "kind", "voided RRN", "status"],
                       [_row(t, transaction_kind(t) or "-", t.original_rrn or "-", t.status.value)
                        for t in report.voids])
@@ -270,9 +307,17 @@ def batch_text(report: BatchReport) -> list[str]:
     return lines
 
 
+def _funds(report: BatchReport, record: TransactionRecord) -> str:
+    view = report.credit(record)
+    if view is None:
+        return "-"
+    return f"posted {view.posted_date}" if view.posted_date else view.status.value
+
+
 def report_text(report: HostReport) -> str:
     """The whole report as readable text (amounts in major units of the ISO 4217 numeric currency shown)."""
     if not report.batches:
         return "no transactions or settlements in the host journal"
     blocks = ["\n".join(batch_text(batch)) for batch in report.batches]
-    return "\n\n".join(blocks)
+    header = f"Business date {report.business_date}" if report.business_date else ""
+    return "\n\n".join([header, *blocks] if header else blocks)

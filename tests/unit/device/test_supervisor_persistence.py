@@ -44,7 +44,7 @@ async def test_the_right_password_is_refused_while_locked(tmp_path: Path) -> Non
             await gate.check(wrong, "refund")
         verdict = await gate.check("0000", "refund")
         assert verdict.decision is SupervisorDecision.REFUSED_LOCKED and verdict.grant is None
-        assert verdict.locked_until == NOW + timedelta(seconds=config.supervisor_lockout_seconds + 1)
+        assert verdict.locked_until == NOW + timedelta(seconds=config.supervisor_lockout_seconds)
 
 
 async def test_the_lock_ends_after_the_lockout_seconds(tmp_path: Path) -> None:
