@@ -137,6 +137,48 @@ def _verify(message: Message, dialect: Dialect, keys: MessageKeys, key: bytes, w
         raise MacVerificationError(f"{what}: MAC in DE {number} does not verify") from None
 
 
+def _mac_encoding(dialect: Dialect, number: int, mac: bytes) -> bytes:
+    """The wire bytes of MAC value ``mac`` in field ``number`` (raw, or hex text in text dialects)."""
+    width = dialect.fields[number].max_encoded_length()
+    return mac if width == len(mac) else mac.hex().upper().encode("ascii")
+
+
+def sign_and_encode(message: Message, dialect: Dialect, keys: MessageKeys, *, response: bool) -> tuple[Message, bytes]:
+    """``message`` signed (request or response MAC) and its wire bytes, encoded once.
+
+    The message is encoded with a zero MAC in place; the MAC is computed over those bytes (without
+    header and MAC field) and written over the placeholder's bytes, which is what encoding the
+    signed message would give (the MAC field is last and fixed-length).
+    """
+    number = mac_field(message)
+    placeholder = replace(message, fields={**message.fields, number: bytes(MAC_LENGTH)})
+    encoded = encode(placeholder, dialect)
+    width = dialect.fields[number].max_encoded_length()
+    mac = _mac(keys, keys.response_mac_key if response else keys.request_mac_key,
+               encoded[len(message.header):-width])
+    placeholder.fields[number] = mac
+    return placeholder, encoded[:-width] + _mac_encoding(dialect, number, mac)
+
+
+def verify_request_frame(frame: bytes, message: Message, dialect: Dialect, keys: MessageKeys) -> None:
+    """Verify the request MAC over the bytes as received (``frame``, decoded as ``message``), not re-encoded.
+
+    The MAC field is the last field of the frame (DE 64, or DE 128 when any field above 64 is
+    present), so the MAC covers ``frame`` from the MTI to just before it.
+    """
+    number = mac_field(message)
+    received = message.get(number)
+    what = f"{message.mti} request"
+    if not isinstance(received, bytes):
+        raise MacVerificationError(f"{what}: no MAC in DE {number}")
+    width = dialect.fields[number].max_encoded_length()
+    try:
+        verify_mac(keys.mac_algorithm, keys.request_mac_key, bytes(frame[len(message.header):-width]), received,
+                   padding=1)
+    except MacVerificationError:
+        raise MacVerificationError(f"{what}: MAC in DE {number} does not verify") from None
+
+
 def verify_request(message: Message, dialect: Dialect, keys: MessageKeys) -> None:
     """Raise :class:`MacVerificationError` unless the request MAC verifies."""
     _verify(message, dialect, keys, keys.request_mac_key, f"{message.mti} request")

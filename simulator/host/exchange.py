@@ -45,6 +45,8 @@ class Exchange:
     keys: MessageKeys | None = None
     pan: str | None = field(default=None, repr=False)
     sign: bool = True
+    frame: bytes | None = field(default=None, repr=False)
+    """The request's bytes as received (the MAC is checked over them), when it came off the wire."""
 
 
 def swap_tpdu(header: bytes) -> bytes:

@@ -28,16 +28,21 @@ Tables:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
+from typing import Any
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 
+from iso8583 import Dialect, decode, render_text
+from iso8583.errors import Iso8583Error
 from pos_terminal.protocol import BatchTotals, TotalsKind
+from simulator.host.sealing import FrameSealer, SealError
 from simulator.host.records import (
     REFUND_MTIS,
     Cause,
@@ -79,7 +84,8 @@ CREATE TABLE IF NOT EXISTS messages (
     stan TEXT,
     mti TEXT,
     dump TEXT,
-    note TEXT
+    note TEXT,
+    frame BLOB
 );
 CREATE TABLE IF NOT EXISTS transactions (
     id INTEGER PRIMARY KEY,
@@ -179,8 +185,8 @@ CREATE TABLE IF NOT EXISTS counters (
 
 
 _TXN_COLUMNS = tuple(f.name for f in fields(TransactionRecord) if f.name != "id")
-_ADDED_TRANSACTION_COLUMNS = (("note", "TEXT"),)
-"""Columns of ``transactions`` that journals of earlier versions lack: (name, type)."""
+_ADDED_COLUMNS = {"transactions": (("note", "TEXT"),), "messages": (("frame", "BLOB"),)}
+"""Columns that journals of earlier versions lack, per table: (name, type)."""
 BUSINESS_DATE_OFFSET = "business_date_offset"
 """Counter: how many days the host's business date runs ahead of the UTC calendar (``possim host advance-date``)."""
 _UPLOAD_COLUMNS = tuple(f.name for f in fields(UploadRecord))
@@ -193,7 +199,11 @@ class HostJournal:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if not self.path.exists():  # owner-only, like the terminal's; SQLite gives -wal/-shm the same mode
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-        self._db = sqlite3.connect(self.path, isolation_level=None)
+        self.sealer: FrameSealer | None = None
+        """Seals the message frames written (set by the host logic from its KEK); None: frames not kept."""
+        self.dialect: Dialect | None = None
+        """The dialect frames are rendered in for :meth:`messages` (set by the host logic)."""
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
@@ -206,10 +216,11 @@ class HostJournal:
 
     def _add_missing_columns(self) -> None:
         """Bring a journal written by an earlier version up to date (columns added since)."""
-        present = {row[1] for row in self._db.execute("PRAGMA table_info(transactions)")}
-        for name, kind in _ADDED_TRANSACTION_COLUMNS:
-            if name not in present:
-                self._db.execute(f"ALTER TABLE transactions ADD COLUMN {name} {kind}")
+        for table, added in _ADDED_COLUMNS.items():
+            present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            for name, kind in added:
+                if name not in present:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
     def close(self) -> None:
         """Close the database."""
@@ -217,13 +228,27 @@ class HostJournal:
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
-        """One SQLite transaction (nested calls join the outer one); rolled back on any exception."""
+        """One SQLite transaction; a nested call is a savepoint inside it.
+
+        On an exception the innermost level is rolled back (a savepoint rolls back only its own
+        writes: one failed request in a batch leaves the others' rows in place) and it propagates.
+        Nothing is durable before the outermost level commits, so a caller that answers only after
+        the outermost ``atomic`` returns answers only what is on disk (group commit: many requests,
+        one commit, one fsync).
+        """
         if self._depth:
+            name = f"level{self._depth}"
+            self._db.execute(f"SAVEPOINT {name}")
             self._depth += 1
             try:
                 yield
+            except BaseException:
+                self._db.execute(f"ROLLBACK TO {name}")
+                self._db.execute(f"RELEASE {name}")
+                raise
             finally:
                 self._depth -= 1
+            self._db.execute(f"RELEASE {name}")
             return
         self._db.execute("BEGIN IMMEDIATE")
         self._depth = 1
@@ -233,8 +258,14 @@ class HostJournal:
             self._depth = 0
             self._db.execute("ROLLBACK")
             raise
-        self._depth = 0
-        self._db.execute("COMMIT")
+        try:
+            self._db.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            raise
+        finally:
+            self._depth = 0
 
     # -- messages -----------------------------------------------------------------------------
 
@@ -247,19 +278,34 @@ class HostJournal:
         terminal_id: str | None = None,
         stan: str | None = None,
         mti: str | None = None,
-        dump: str | None = None,
+        frame: bytes | None = None,
         note: str | None = None,
     ) -> None:
-        """Journal one message in or out (``dump`` must already be masked)."""
+        """Journal one message in or out: its identifying fields, and its frame sealed (:mod:`simulator.host.sealing`).
+
+        Without a sealer (a journal opened only to read) no frame is stored: never a clear one.
+        """
+        sealed = self.sealer.seal(frame) if frame is not None and self.sealer is not None else None
         self._db.execute(
-            "INSERT INTO messages (time, peer, direction, terminal_id, stan, mti, dump, note)"
+            "INSERT INTO messages (time, peer, direction, terminal_id, stan, mti, frame, note)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (iso_time(time), peer, direction, terminal_id, stan, mti, dump, note),
+            (iso_time(time), peer, direction, terminal_id, stan, mti, sealed, note),
         )
 
-    def messages(self) -> list[sqlite3.Row]:
-        """Every journaled message, oldest first."""
-        return self._db.execute("SELECT * FROM messages ORDER BY id").fetchall()
+    def messages(self, dialect: Dialect | None = None) -> list[dict[str, Any]]:
+        """Every journaled message, oldest first, with a masked ``dump`` rendered from its frame when
+        the journal can open it (its sealer) and ``dialect`` (default: the host's) is given."""
+        rows = self._db.execute("SELECT * FROM messages ORDER BY id").fetchall()
+        dialect = dialect or self.dialect
+        return [{**dict(row), "dump": row["dump"] or self._render(row["frame"], dialect)} for row in rows]
+
+    def _render(self, sealed: bytes | None, dialect: Dialect | None) -> str | None:
+        if sealed is None or self.sealer is None or dialect is None:
+            return None
+        try:
+            return render_text(decode(self.sealer.open(sealed), dialect), dialect)
+        except (SealError, Iso8583Error) as exc:
+            return f"(not renderable: {type(exc).__name__})"
 
     # -- transactions -------------------------------------------------------------------------
 

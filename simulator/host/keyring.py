@@ -33,6 +33,7 @@ from pos_terminal.security import (
     pin_block_format_for,
 )
 from simulator.host.config import HostConfig, TerminalProfile
+from simulator.host.sealing import FrameSealer
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ class HostKeyring:
         kek = load_or_create_kek(config.kek_path)
         self._store = KeyStore.open(config.keystore_path, kek)
         self._fingerprint_key = hmac.new(kek, b"possim host card fingerprint", hashlib.sha256).digest()
+        self._sealer = FrameSealer(kek)
         self._pin_format = pin_block_format_for(dialect)
         self._sessions: dict[str, MessageKeys] = {}
 
@@ -139,6 +141,10 @@ class HostKeyring:
         except CryptoError as exc:
             raise KeyResolutionError(f"DUKPT derivation failed: {exc}") from None
         raise MalformedKsnError(f"DE 63 KS has {len(ksn_hex)} hex digits, expected 20 or 24")
+
+    def frame_sealer(self) -> FrameSealer:
+        """Seals the journal's message frames under a key derived from the host KEK."""
+        return self._sealer
 
     def fingerprint(self, pan: str) -> str:
         """HMAC-SHA256 of ``pan`` under the host's fingerprint key (hex, 32 characters)."""

@@ -50,7 +50,7 @@ from pos_terminal.protocol import (
     mac_field,
     response_mti,
 )
-from pos_terminal.security import sign_response, verify_request
+from pos_terminal.security import sign_and_encode, verify_request, verify_request_frame
 from simulator.host import settlement
 from simulator.host.cards import CardDirectory, request_pan
 from simulator.host.config import HostConfig
@@ -102,6 +102,8 @@ class HostLogic(FinancialMixin):
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.journal = journal or HostJournal(config.journal_path)
         self.keyring = HostKeyring(config, self.dialect)
+        self.journal.sealer = self.keyring.frame_sealer()
+        self.journal.dialect = self.dialect
         self.cards = cards or CardDirectory.from_test_cards()
         self.rules = rules or RuleSet()
 
@@ -112,31 +114,62 @@ class HostLogic(FinancialMixin):
     # -- entry points ---------------------------------------------------------------------
 
     def handle_bytes(self, data: bytes, *, now: datetime, peer: str) -> HostDecision:
-        """Decode one received message and handle it; a message that does not decode gets 30 or nothing."""
+        """Decode one received message and handle it; a message that does not decode gets 30 or nothing.
+
+        Everything the request writes (its messages in and out, its transaction, its money, its
+        stored response) is one unit in the journal: inside an enclosing :meth:`HostJournal.atomic`
+        (the server's group commit) a savepoint, else one commit of its own.
+        """
+        with self.journal.atomic():
+            try:
+                request = decode(data, self.dialect)
+            except Exception as exc:  # DecodeError, or anything a malformed frame provokes
+                return self._undecodable(data, f"{type(exc).__name__}: {exc}", now, peer)
+            return self.handle(request, now=now, peer=peer, frame=bytes(data))
+
+    def handle(self, request: Message, *, now: datetime, peer: str, frame: bytes | None = None) -> HostDecision:
+        """The decision for one decoded request (``frame``: its bytes as received). Never raises:
+        a malformed request answers 30, a fault of the host's own (its disk full, a bug) 96."""
+        frame = frame if frame is not None else self._encoded(request)
+        with self.journal.atomic():
+            self._journal_message("in", request, now, peer, frame=frame)
+            try:
+                with self.journal.atomic():  # the request's own work: undone alone when it fails
+                    decision = self._handle(request, now, frame)
+            except FormatError as exc:
+                log.warning("format error in %s from %s: %s", request.mti, peer, exc)
+                decision = self._error_answer(request, now, str(exc), ResponseCode.FORMAT_ERROR)
+            except Exception as exc:  # a fault of the host must not take it down: 96, keep serving
+                log.exception("handling %s from %s failed", request.mti, peer)
+                decision = self._error_answer(request, now, f"host fault: {type(exc).__name__}",
+                                              ResponseCode.SYSTEM_MALFUNCTION)
+            self._journal_decision(decision, now, peer)
+        return decision
+
+    def answer_system_malfunction(self, data: bytes, now: datetime) -> HostDecision:
+        """96 for a request whose processing could not be made durable (the journal refused the commit).
+
+        Nothing of it is on disk, so nothing is journaled now either; the answer is built from what
+        decodes of ``data`` (a request that does not decode is not answered).
+        """
         try:
             request = decode(data, self.dialect)
-        except Exception as exc:  # DecodeError, or anything a malformed frame provokes
-            return self._undecodable(data, f"{type(exc).__name__}: {exc}", now, peer)
-        return self.handle(request, now=now, peer=peer)
+        except Exception:
+            request = salvage(data, self.dialect)
+        if request is None:
+            return HostDecision(Outcome.DROP)
+        return self._error_answer(request, now, "journal commit failed", ResponseCode.SYSTEM_MALFUNCTION)
 
-    def handle(self, request: Message, *, now: datetime, peer: str) -> HostDecision:
-        """The decision for one decoded request. Never raises: a failure answers 30 or drops."""
-        self._journal_message("in", request, now, peer)
+    def _encoded(self, request: Message) -> bytes | None:
         try:
-            decision = self._handle(request, now)
-        except FormatError as exc:
-            log.warning("format error in %s from %s: %s", request.mti, peer, exc)
-            decision = self._format_error(request, now, str(exc))
-        except Exception as exc:  # a bug must not take the host down: answer 30, keep serving
-            log.exception("handling %s from %s failed", request.mti, peer)
-            decision = self._format_error(request, now, f"internal error: {type(exc).__name__}")
-        self._journal_decision(decision, now, peer)
-        return decision
+            return encode(request, self.dialect)
+        except Iso8583Error:
+            return None
 
     # -- the pipeline ---------------------------------------------------------------------
 
-    def _handle(self, request: Message, now: datetime) -> HostDecision:
-        exchange = Exchange(request, now, pan=request_pan(request))
+    def _handle(self, request: Message, now: datetime, frame: bytes | None = None) -> HostDecision:
+        exchange = Exchange(request, now, pan=request_pan(request), frame=frame)
         rule = self.rules.match(request, exchange.pan)
         if rule is not None:
             log.info("rule %r matches %s %s", rule.name, request.mti, field_text(request, 11))
@@ -192,9 +225,13 @@ class HostLogic(FinancialMixin):
         return None
 
     def _mac_ok(self, exchange: Exchange) -> bool:
+        """The request MAC, over the bytes as received (re-encoded only for a request built in memory)."""
         assert exchange.keys is not None
         try:
-            verify_request(exchange.request, self.dialect, exchange.keys)
+            if exchange.frame is not None:
+                verify_request_frame(exchange.frame, exchange.request, self.dialect, exchange.keys)
+            else:
+                verify_request(exchange.request, self.dialect, exchange.keys)
         except MacVerificationError as exc:
             log.warning("terminal %s: %s", field_text(exchange.request, 41), exc)
             return False
@@ -279,9 +316,10 @@ class HostLogic(FinancialMixin):
         return decision
 
     def _decision(self, exchange: Exchange, response: Message) -> HostDecision:
-        """Sign (when the keys are known) and encode ``response``."""
+        """Sign (when the keys are known) and encode ``response``, encoding it once."""
         if exchange.sign and exchange.keys is not None:
-            response = sign_response(response, self.dialect, exchange.keys)
+            signed, encoded = sign_and_encode(response, self.dialect, exchange.keys, response=True)
+            return HostDecision(Outcome.RESPOND, signed, encoded)
         return HostDecision(Outcome.RESPOND, response, encode(response, self.dialect))
 
     def _answer(self, exchange: Exchange, code: str, extra: dict[int, str | bytes] | None = None) -> HostDecision:
@@ -352,9 +390,17 @@ class HostLogic(FinancialMixin):
         return replace(decision, response=corrupted, response_bytes=encode(corrupted, self.dialect), rule=rule.name)
 
     def _format_error(self, request: Message, now: datetime, reason: str) -> HostDecision:
-        """Answer 30 when the MTI is a request's and the STAN is known; otherwise drop."""
-        stan = field_text(request, 11)
-        if not (request.mti.isdigit() and len(request.mti) == 4 and request.mti[2] in "02" and stan):
+        """30 to a request that does not make sense (see :meth:`_error_answer`)."""
+        return self._error_answer(request, now, reason, ResponseCode.FORMAT_ERROR)
+
+    def _error_answer(self, request: Message, now: datetime, reason: str, code: str) -> HostDecision:
+        """Answer ``code`` (30 format error, 96 system malfunction) to whatever request ``request`` is.
+
+        The answer echoes what identifies the request (DE 7, 11, 41, 42, whichever could be read)
+        and is MACed when the terminal's keys are known. Only a message whose MTI is not a request's
+        goes unanswered.
+        """
+        if not (request.mti.isdigit() and len(request.mti) == 4 and request.mti[2] in "02"):
             log.warning("dropping an unanswerable %s: %s", request.mti, reason)
             return HostDecision(Outcome.DROP)
         exchange = Exchange(request, now)
@@ -365,11 +411,10 @@ class HostLogic(FinancialMixin):
             except FormatError:
                 exchange.keys = None
             fields = {n: v for n, v in request.fields.items() if n in (7, 11, 41, 42)}
-            response = Message(response_mti(request.mti), {**fields, 39: ResponseCode.FORMAT_ERROR.value},
-                               swap_tpdu(request.header))
+            response = Message(response_mti(request.mti), {**fields, 39: str(code)}, swap_tpdu(request.header))
             return self._decision(exchange, response)
-        except Exception:  # even the format error cannot be built: stay silent
-            log.exception("cannot answer a format error to %s", request.mti)
+        except Exception:  # even the error answer cannot be built: stay silent
+            log.exception("cannot answer %s to %s", code, request.mti)
             return HostDecision(Outcome.DROP)
 
     def _undecodable(self, data: bytes, reason: str, now: datetime, peer: str) -> HostDecision:
@@ -377,7 +422,7 @@ class HostLogic(FinancialMixin):
         self.journal.record_message(
             time=now, peer=peer, direction="in", terminal_id=field_text(partial, 41) if partial else None,
             stan=field_text(partial, 11) if partial else None, mti=partial.mti if partial else None,
-            note=f"undecodable ({len(data)} bytes): {reason}",
+            frame=bytes(data), note=f"undecodable ({len(data)} bytes): {reason}",
         )
         log.warning("undecodable message from %s (%d bytes): %s", peer, len(data), reason)
         decision = self._format_error(partial, now, reason) if partial is not None else HostDecision(Outcome.DROP)
@@ -391,13 +436,16 @@ class HostLogic(FinancialMixin):
 
     # -- message journal ------------------------------------------------------------------
 
-    def _journal_message(self, direction: str, message: Message, now: datetime, peer: str, note: str | None = None) -> None:
-        try:
-            dump = render_text(message, self.dialect)
-        except Iso8583Error as exc:
-            dump, note = None, f"{note + '; ' if note else ''}not encodable: {exc}"
+    def _journal_message(self, direction: str, message: Message, now: datetime, peer: str, note: str | None = None,
+                         *, frame: bytes | None = None) -> None:
+        """Journal a message as its identifying fields and its (sealed) frame; the dump is rendered when read."""
+        if log.isEnabledFor(logging.DEBUG):
+            try:
+                log.debug("%s %s\n%s", "<<" if direction == "in" else ">>", message.mti, render_text(message, self.dialect))
+            except Iso8583Error:
+                pass
         self.journal.record_message(time=now, peer=peer, direction=direction, terminal_id=field_text(message, 41),
-                                    stan=field_text(message, 11), mti=message.mti, dump=dump, note=note)
+                                    stan=field_text(message, 11), mti=message.mti, frame=frame, note=note)
 
     def _journal_decision(self, decision: HostDecision, now: datetime, peer: str) -> None:
         notes = []
@@ -412,7 +460,8 @@ class HostLogic(FinancialMixin):
             self.journal.record_message(time=now, peer=peer, direction="out",
                                         note="no response" + (f"; {note}" if note else ""))
         elif decision.outcome is Outcome.RESPOND:
-            self._journal_message("out", decision.response, now, peer, note)
+            self._journal_message("out", decision.response, now, peer, note, frame=decision.response_bytes)
         else:
             self._journal_message("out", decision.response, now, peer,
-                                  f"not sent ({decision.outcome.value}){'; ' + note if note else ''}")
+                                  f"not sent ({decision.outcome.value}){'; ' + note if note else ''}",
+                                  frame=decision.response_bytes)

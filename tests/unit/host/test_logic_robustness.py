@@ -1,4 +1,4 @@
-"""Nothing a peer sends, and no bug in a handler, stops the host: 30 when answerable, else silence."""
+"""Nothing a peer sends, and no fault of the host, stops it: 30 for a malformed request, 96 for a host fault."""
 
 from __future__ import annotations
 
@@ -29,14 +29,14 @@ def test_format_error_to_a_signed_on_terminal_is_signed(terminal: MiniTerminal, 
     terminal.verify(decision)
 
 
-def test_handler_exception_answers_30_and_the_host_keeps_serving(
+def test_handler_exception_answers_96_and_the_host_keeps_serving(
     terminal: MiniTerminal, host: HostLogic, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def boom(*args: object) -> None:
         raise RuntimeError("bug")
 
     monkeypatch.setattr(host, "_sale", boom)
-    assert terminal.sale().response_code == "30"
+    assert terminal.sale().response_code == "96"
     monkeypatch.undo()
     assert terminal.sale().response_code == "00"
 
@@ -62,8 +62,38 @@ def test_a_response_mti_is_not_answered(terminal: MiniTerminal) -> None:
     assert terminal.send(message).outcome is Outcome.DROP
 
 
-def test_request_without_stan_is_dropped(host: HostLogic) -> None:
-    assert host.handle(Message("0200", {3: "000000"}), now=NOW, peer=PEER).outcome is Outcome.DROP
+def test_a_request_without_stan_still_gets_30_at_once(host: HostLogic) -> None:
+    """The terminal cannot match it, so it reverses at once instead of after its timeout."""
+    decision = host.handle(Message("0200", {3: "000000"}), now=NOW, peer=PEER)
+    assert decision.response_code == "30" and 11 not in decision.response.fields
+
+
+def test_a_bad_bcd_amount_is_answered_30_with_the_requests_stan(terminal: MiniTerminal, host: HostLogic) -> None:
+    request = terminal.financial("000000", 100)
+    data = bytearray(encode(request, host.dialect))
+    amount = encode(Message("0200", {4: "000000000100"}), host.dialect)[-6:]
+    position = bytes(data).index(amount)
+    data[position] = 0xAB  # not BCD digits
+    decision = host.handle_bytes(bytes(data), now=NOW, peer=PEER)
+    assert decision.response_code == "30" and decision.response.get(11) == f"{terminal.stan:06d}"
+
+
+def test_a_bitmap_that_lies_is_answered_30(terminal: MiniTerminal, host: HostLogic) -> None:
+    data = bytearray(encode(terminal.financial("000000", 100), host.dialect))
+    data[2 + 7] |= 0x08  # terminal87: MTI (2 bytes), then the bitmap; bit 61 claims a field that is not there
+    decision = host.handle_bytes(bytes(data), now=NOW, peer=PEER)
+    assert decision.response_code == "30" and decision.response.get(11) == f"{terminal.stan:06d}"
+
+
+def test_a_journal_that_cannot_write_answers_96(terminal: MiniTerminal, host: HostLogic,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    def disk_full(**kwargs: object) -> int:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(host.journal, "insert_transaction", disk_full)
+    assert terminal.sale().response_code == "96"
 
 
 def test_malformed_de63_is_a_format_error(terminal: MiniTerminal) -> None:
