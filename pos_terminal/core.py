@@ -28,6 +28,7 @@ from keys.kcv import kcv_tdes
 from keys.tr31 import unwrap
 from pos_terminal import messages
 from pos_terminal.config import TerminalConfig, load_config
+from pos_terminal.datafolder import DataFolder
 from pos_terminal.ereceipt import ReceiptArchive
 from pos_terminal.journal import Journal, load_or_create_secret
 from pos_terminal.keyring import TerminalKeyring
@@ -106,19 +107,41 @@ class EngineCore:
         """The supervisor review step of refund, void and settlement (shared with the device)."""
         self.observer = observer
         """Called with each message on the wire (pos_terminal.observe); may be set after :meth:`open`."""
+        self._folder: DataFolder | None = None
 
     @classmethod
-    def open(cls, data_dir: Path, config: TerminalConfig | None = None, *, clock: Clock = _utc_now) -> Self:
-        """The terminal whose state lives in ``data_dir`` (created on first use, with the test defaults)."""
-        data_dir.mkdir(parents=True, exist_ok=True)
-        config = config or load_config(data_dir)
-        journal = Journal.open(data_dir / "journal.sqlite3")
-        keyring = TerminalKeyring.open(data_dir, journal)
-        secret = load_or_create_secret(data_dir / "card-fingerprint.key")
-        return cls(config, journal, keyring, secret, clock=clock, data_dir=data_dir)
+    def open(cls, data_dir: Path, config: TerminalConfig | None = None, *, clock: Clock = _utc_now,
+             busy_wait: float = 5.0) -> Self:
+        """The terminal whose state lives in ``data_dir`` (created on first use, with the test defaults).
+
+        The folder is this process's until :meth:`close` (:mod:`pos_terminal.datafolder`): another
+        process waits up to ``busy_wait`` seconds, then gets :class:`~pos_terminal.datafolder.TerminalBusy`.
+        State the folder had and lost is refused (:class:`~pos_terminal.datafolder.MissingState`).
+        """
+        folder = DataFolder.open(data_dir, wait=busy_wait)
+        try:
+            config = config or load_config(data_dir)
+            journal = Journal.open(data_dir / "journal.sqlite3")
+            try:
+                keyring = TerminalKeyring.open(data_dir, journal)
+                secret = load_or_create_secret(data_dir / "card-fingerprint.key")
+            except BaseException:
+                journal.close()
+                raise
+            folder.record_state()
+        except BaseException:
+            folder.close()
+            raise
+        engine = cls(config, journal, keyring, secret, clock=clock, data_dir=data_dir)
+        engine._folder = folder
+        return engine
 
     def close(self) -> None:
+        """Close the journal and let another process have the data folder."""
         self.journal.close()
+        folder, self._folder = self._folder, None
+        if folder is not None:
+            folder.close()
 
     @property
     def scheme(self) -> KeyScheme:

@@ -15,7 +15,9 @@ import sys
 from collections.abc import Sequence
 
 from simulator.commands import COMMAND_MODULES
-from simulator.commands.output import EXIT_BAD_INPUT, InputError
+from pos_terminal.datafolder import DataFolderError, TerminalBusy
+from pos_terminal.journal.errors import JournalError
+from simulator.commands.output import EXIT_BAD_INPUT, EXIT_REFUSED, InputError
 from simulator.logs import configure_logging
 
 
@@ -51,6 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (InputError, ValueError) as error:
         # Every library error family (keys.errors.CryptoError, iso8583 and emv errors)
         # derives from ValueError and carries a message safe to show.
+        sys.stderr.write(f"possim {args.command}: {error}\n")
+        return EXIT_BAD_INPUT
+    except TerminalBusy as error:  # another process has the data folder: the terminal refuses (exit 1)
+        sys.stderr.write(f"possim {args.command}: {error}\n")
+        return EXIT_REFUSED
+    except (DataFolderError, JournalError) as error:  # a corrupt, unreadable or half-lost data folder
         sys.stderr.write(f"possim {args.command}: {error}\n")
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # `possim ... | head`: the reader left; not an error of ours

@@ -12,6 +12,7 @@ import argparse
 import asyncio
 from datetime import datetime, timedelta
 
+from pos_terminal.datafolder import MARKER_FILE
 from pos_terminal.engine import TerminalEngine
 from pos_terminal.journal import JournalError
 from pos_terminal.records import TransactionRecord
@@ -101,7 +102,7 @@ def _period(args: argparse.Namespace) -> tuple[datetime | None, datetime | None]
 
 
 def _engine(args: argparse.Namespace) -> TerminalEngine:
-    if not (args.data / "journal.sqlite3").exists():
+    if not (args.data / "journal.sqlite3").exists() and not (args.data / MARKER_FILE).exists():
         raise InputError(f"no terminal journal in {args.data} (journal.sqlite3 not found)")
     return engine_for(args)
 
