@@ -46,6 +46,7 @@ from pos_terminal.results import Outcome, TxnResult
 from pos_terminal.supervisor import SupervisorGate
 from pos_terminal.security import (
     KeyScheme,
+    sign_on_keys,
     MessageKeys,
     pin_block_format_for,
     sign_request,
@@ -183,11 +184,14 @@ class EngineCore:
             raise HostUnreachable(f"host unreachable: {error}") from None
 
     async def _exchange(
-        self, request: Message, keys: MessageKeys | None, txn_id: int | None, channel: BaseChannel | None = None
+        self, request: Message, keys: MessageKeys | None, txn_id: int | None, channel: BaseChannel | None = None,
+        *, verify: bool = True,
     ) -> Message:
         """Send ``request`` (signed when ``keys`` are given) and return the verified response.
 
-        ``channel``, when given, is an already open connection (the exchange closes it).
+        ``channel``, when given, is an already open connection (the exchange closes it). ``verify``
+        False takes the response without checking its MAC (the 0810 of a sign-on, whose key blocks
+        TR-31 authenticates).
         """
         signed = sign_request(request, self.dialect, keys) if keys else request
         channel = channel or await self._open()
@@ -207,14 +211,17 @@ class EngineCore:
         except Iso8583Error as error:
             raise CommunicationFailure(f"garbled response: {error}") from None
         if self.observer is not None:
-            self.observer(observed(MessageDirection.IN, response, raw, self.dialect, keys))
+            self.observer(observed(MessageDirection.IN, response, raw, self.dialect, keys if verify else None))
         self._record(MessageDirection.IN, response, txn_id)
         self._check_matches(signed, response)
-        if keys is not None:
+        if keys is not None and verify:
             try:
                 verify_response(response, self.dialect, keys)
             except CryptoError as error:
-                raise CommunicationFailure(f"response rejected: {error}") from None
+                self._session_suspect()
+                raise CommunicationFailure(f"response rejected: {error}{self._resign_hint()}") from None
+        if keys is not None and response.get(39) == ResponseCode.SECURITY_VIOLATION:
+            self._session_suspect()
         return response
 
     @staticmethod
@@ -227,6 +234,21 @@ class EngineCore:
                 raise CommunicationFailure(f"response rejected: DE {number} does not match the request")
         if not isinstance(response.get(39), str):
             raise CommunicationFailure("response rejected: no response code (DE 39)")
+
+    def _session_suspect(self) -> None:
+        """A response failed its MAC, or the host said 63: with master/session keys the host may hold
+        other session keys (another device signed on with this terminal ID), so the terminal drops
+        its own and signs on again before its next request."""
+        if self.scheme is KeyScheme.MKSK and self.keyring.is_signed_on():
+            log.warning("terminal %s: response MAC failed or 63: signing on again before the next request",
+                        self.config.terminal_id)
+            self.keyring.forget_session_keys()
+
+    def _resign_hint(self) -> str:
+        if self.scheme is not KeyScheme.MKSK:
+            return ""
+        return (f" (the host may hold other session keys: has another device signed on as "
+                f"{self.config.terminal_id}? this terminal signs on again before its next request)")
 
     def _with_ksn(self, keys: MessageKeys, items: dict[str, str] | None = None) -> dict[str, str]:
         """DE 63 items, plus the KSN for DUKPT."""
@@ -248,9 +270,15 @@ class EngineCore:
     async def _network(self, code: NetworkCode, operation: str) -> TxnResult:
         now = self._clock()
         stan = self.journal.next_stan()
-        request = messages.network_request(code, stan, now, self.config)
+        keys, verify, additional = None, False, None
+        if self.scheme.is_dukpt:  # every DUKPT request names its KSN (DE 63 KS) and carries its MAC
+            keys = self.keyring.next_message_keys(self.scheme, pin_block_format_for(self.dialect))
+            verify, additional = True, self._with_ksn(keys)
+        elif code in (NetworkCode.SIGN_ON, NetworkCode.KEY_CHANGE):
+            keys = sign_on_keys(self.keyring.terminal_master_key)  # only the TMK's holder can sign on
+        request = messages.network_request(code, stan, now, self.config, additional)
         try:
-            response = await self._exchange(request, None, None)
+            response = await self._exchange(request, keys, None, verify=verify)
         except CommunicationFailure as failure:
             return TxnResult(operation, Outcome.COMMUNICATION_FAILED, stan=stan, error=str(failure))
         response_code = str(response[39])

@@ -84,6 +84,12 @@ class TerminalKeyring:
         self.store.put(PIN_KEY, pin_key, "P0", "T", "E")
         self.store.put(MAC_KEY, mac_key, "M3", "T", "C")
 
+    def forget_session_keys(self) -> None:
+        """Drop the master/session working keys (the next request signs on first)."""
+        for name in (PIN_KEY, MAC_KEY):
+            if name in self.store.names():
+                self.store.delete(name)
+
     def next_message_keys(self, scheme: KeyScheme, pin_format: PinBlockFormat = PinBlockFormat.ISO_0) -> MessageKeys:
         """The keys for the next message. DUKPT advances (and persists) the counter first."""
         if scheme is KeyScheme.MKSK:

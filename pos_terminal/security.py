@@ -67,6 +67,22 @@ def pin_block_format_for(dialect: Dialect) -> PinBlockFormat:
     return PinBlockFormat.ISO_4 if spec is not None and spec.max_length >= 16 else PinBlockFormat.ISO_0
 
 
+SIGN_ON_VARIANT = bytes.fromhex("000000000000FF00000000000000FF00")
+"""The mask that turns the TMK into the sign-on MAC key: ANSI X9.24-1:2009's MAC-request variant
+(A.6), applied to the terminal master key so that the key which wraps the session keys is never the
+key that MACs a message."""
+
+
+def sign_on_keys(tmk: bytes) -> MessageKeys:
+    """Master/session sign-on (0800, DE 70 = 001 / 101): the request is MACed (ISO 9797-1 algorithm 3)
+    under the TMK's MAC variant, so only the holder of the terminal master key can have new session
+    keys issued for the terminal (docs/protocol.md, Security)."""
+    if len(tmk) != len(SIGN_ON_VARIANT):
+        raise ValueError(f"terminal master key: {len(tmk)} bytes, expected {len(SIGN_ON_VARIANT)}")
+    key = bytes(a ^ b for a, b in zip(tmk, SIGN_ON_VARIANT, strict=True))
+    return MessageKeys(KeyScheme.MKSK, key, key, key)
+
+
 def mksk_keys(pin_key: bytes, mac_key: bytes) -> MessageKeys:
     """Master/session: the session keys delivered at sign-on protect both directions."""
     return MessageKeys(KeyScheme.MKSK, mac_key, mac_key, pin_key)

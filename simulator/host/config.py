@@ -9,6 +9,7 @@ an HSM, never in a file)::
 
     dialect = "terminal87"                # iso8583 dialect name
     listen = "tcp://127.0.0.1:8583"       # channel URL (tcp://HOST:PORT or a serial URL)
+    sign_on_window_seconds = 600          # a master/session sign-on's DE 7 this close to the host's clock
 
     [refund_credit]                       # when a refund reaches the cardholder
     default_channel = "BT"                # RT (real-time) or BT (batch), for brands not listed
@@ -143,6 +144,8 @@ class HostConfig:
     credit: CreditModel = field(default_factory=CreditModel)
     terminals: dict[str, TerminalProfile] = field(default_factory=default_terminals)
     refund_policy: RefundPolicy = field(default_factory=RefundPolicy)
+    sign_on_window_seconds: int = 600
+    """A master/session sign-on's DE 7 must be this close to the host's clock (0: not checked)."""
 
     @property
     def journal_path(self) -> Path:
@@ -195,6 +198,7 @@ def parse_host_config(document: dict[str, Any], data_dir: Path) -> HostConfig:
         credit=_credit(document.get("refund_credit", {})),
         terminals=terminals,
         refund_policy=_refund_policy(document.get("refund_policy", {})),
+        sign_on_window_seconds=_seconds(document, "sign_on_window_seconds", 600),
     )
 
 
@@ -254,6 +258,13 @@ def _credit(table: object) -> CreditModel:
     default = _channel(table["default_channel"], "refund_credit.default_channel") if "default_channel" in table \
         else model.default_channel
     return CreditModel(channels=channels, default_channel=default, batch_days=days, holidays=parsed)
+
+
+def _seconds(table: dict[str, Any], key: str, default: int) -> int:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise HostConfigError(f"{key}: expected a non-negative integer of seconds (0: not checked)")
+    return value
 
 
 def _refund_policy(table: object) -> RefundPolicy:

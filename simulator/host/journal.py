@@ -145,7 +145,9 @@ CREATE TABLE IF NOT EXISTS sessions (
     pin_key_block TEXT NOT NULL,
     pin_key_kcv TEXT NOT NULL,
     mac_key_block TEXT NOT NULL,
-    mac_key_kcv TEXT NOT NULL
+    mac_key_kcv TEXT NOT NULL,
+    request_stan TEXT,
+    request_time TEXT
 );
 CREATE TABLE IF NOT EXISTS uploads (
     terminal_id TEXT NOT NULL,
@@ -185,7 +187,11 @@ CREATE TABLE IF NOT EXISTS counters (
 
 
 _TXN_COLUMNS = tuple(f.name for f in fields(TransactionRecord) if f.name != "id")
-_ADDED_COLUMNS = {"transactions": (("note", "TEXT"),), "messages": (("frame", "BLOB"),)}
+_ADDED_COLUMNS = {
+    "transactions": (("note", "TEXT"),),
+    "messages": (("frame", "BLOB"),),
+    "sessions": (("request_stan", "TEXT"), ("request_time", "TEXT")),
+}
 """Columns that journals of earlier versions lack, per table: (name, type)."""
 BUSINESS_DATE_OFFSET = "business_date_offset"
 """Counter: how many days the host's business date runs ahead of the UTC calendar (``possim host advance-date``)."""
@@ -528,14 +534,21 @@ class HostJournal:
 
     def record_session(
         self, *, time: datetime, terminal_id: str, pin_key_block: str, pin_key_kcv: str, mac_key_block: str,
-        mac_key_kcv: str,
+        mac_key_kcv: str, request_stan: str | None = None, request_time: str | None = None,
     ) -> None:
-        """Journal a session key delivery (blocks as sent, wrapped under the terminal master key)."""
+        """Journal a session key delivery (blocks as sent, wrapped under the terminal master key) and the
+        sign-on it answered (its STAN and DE 7), so a replay of that sign-on gets the same keys."""
         self._db.execute(
-            "INSERT INTO sessions (time, terminal_id, pin_key_block, pin_key_kcv, mac_key_block, mac_key_kcv)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (iso_time(time), terminal_id, pin_key_block, pin_key_kcv, mac_key_block, mac_key_kcv),
+            "INSERT INTO sessions (time, terminal_id, pin_key_block, pin_key_kcv, mac_key_block, mac_key_kcv,"
+            " request_stan, request_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (iso_time(time), terminal_id, pin_key_block, pin_key_kcv, mac_key_block, mac_key_kcv, request_stan,
+             request_time),
         )
+
+    def last_session(self, terminal_id: str) -> sqlite3.Row | None:
+        """The latest session key delivery of ``terminal_id``."""
+        return self._db.execute("SELECT * FROM sessions WHERE terminal_id = ? ORDER BY id DESC LIMIT 1",
+                                (terminal_id,)).fetchone()
 
     def sessions(self, terminal_id: str) -> list[sqlite3.Row]:
         """The session key deliveries of ``terminal_id``, oldest first."""

@@ -72,6 +72,7 @@ from simulator.host.exchange import (
 )
 from simulator.host.financial import FinancialMixin
 from simulator.host.inquiry import answer_status_inquiry
+from simulator.host.signon import check_sign_on
 
 log = logging.getLogger(__name__)
 
@@ -245,21 +246,31 @@ class HostLogic(FinancialMixin):
         profile = exchange.profile
         assert profile is not None
         if code in (NetworkCode.SIGN_ON, NetworkCode.KEY_CHANGE):
-            if AdditionalTag.KSN in additional_data(request):
+            if AdditionalTag.KSN in additional_data(request):  # DUKPT: no keys to issue; a MAC sent must verify
+                if mac_field(request) in request and (exchange.keys is None or not self._mac_ok(exchange)):
+                    return self._answer(exchange, ResponseCode.SECURITY_VIOLATION)
                 return self._answer(exchange, ResponseCode.APPROVED)
-            delivery = self.keyring.new_session(profile)
-            self.journal.record_session(
-                time=exchange.now, terminal_id=profile.terminal_id, pin_key_block=delivery.pin_key_block,
-                pin_key_kcv=delivery.pin_key_kcv, mac_key_block=delivery.mac_key_block,
-                mac_key_kcv=delivery.mac_key_kcv,
-            )
-            exchange.sign = False
-            return self._answer(exchange, ResponseCode.APPROVED, {63: encode_additional_data({
-                AdditionalTag.PIN_KEY_BLOCK: delivery.pin_key_block,
-                AdditionalTag.PIN_KEY_KCV: delivery.pin_key_kcv,
-                AdditionalTag.MAC_KEY_BLOCK: delivery.mac_key_block,
-                AdditionalTag.MAC_KEY_KCV: delivery.mac_key_kcv,
-            })})
+            exchange.sign = False  # the requester may hold no session keys; TR-31 authenticates the blocks
+            verdict = check_sign_on(request, exchange.frame, self.dialect, profile, self.journal, exchange.now,
+                                    self.config.sign_on_window_seconds)
+            if verdict.reason is not None:
+                log.warning("sign-on of %s refused: %s", profile.terminal_id, verdict.reason)
+                return self._answer(exchange, ResponseCode.SECURITY_VIOLATION)
+            if verdict.repeat:
+                last = self.journal.last_session(profile.terminal_id)
+                assert last is not None
+                blocks = (last["pin_key_block"], last["pin_key_kcv"], last["mac_key_block"], last["mac_key_kcv"])
+            else:
+                delivery = self.keyring.new_session(profile)
+                blocks = (delivery.pin_key_block, delivery.pin_key_kcv, delivery.mac_key_block, delivery.mac_key_kcv)
+                self.journal.record_session(
+                    time=exchange.now, terminal_id=profile.terminal_id, pin_key_block=blocks[0],
+                    pin_key_kcv=blocks[1], mac_key_block=blocks[2], mac_key_kcv=blocks[3],
+                    request_stan=field_text(request, 11), request_time=field_text(request, 7),
+                )
+            return self._answer(exchange, ResponseCode.APPROVED, {63: encode_additional_data(dict(zip(
+                (AdditionalTag.PIN_KEY_BLOCK, AdditionalTag.PIN_KEY_KCV, AdditionalTag.MAC_KEY_BLOCK,
+                 AdditionalTag.MAC_KEY_KCV), blocks, strict=True)))})
         if code == NetworkCode.ECHO:
             if mac_field(request) in request and (exchange.keys is None or not self._mac_ok(exchange)):
                 return self._answer(exchange, ResponseCode.SECURITY_VIOLATION)

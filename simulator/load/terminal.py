@@ -58,7 +58,15 @@ from pos_terminal.protocol import (
     response_text,
 )
 from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
-from pos_terminal.security import KeyScheme, MessageKeys, pin_block, pin_block_format_for, sign_request, verify_response
+from pos_terminal.security import (
+    KeyScheme,
+    MessageKeys,
+    pin_block,
+    pin_block_format_for,
+    sign_on_keys,
+    sign_request,
+    verify_response,
+)
 from simulator.load.memkeys import MemoryKeyring
 from simulator.load.tally import Result, ReversalCounts
 
@@ -281,8 +289,11 @@ class LightTerminal:
         return merged
 
     def _exchange(self, operation: str, request: Message, keys: MessageKeys | None,
-                  accept: frozenset[str] = APPROVED_ONLY) -> Generator[Outgoing, Incoming, Message]:
-        """Sign and send ``request``; return the checked answer or raise :class:`ExchangeFailed`."""
+                  accept: frozenset[str] = APPROVED_ONLY, *, verify: bool = True,
+                  ) -> Generator[Outgoing, Incoming, Message]:
+        """Sign and send ``request``; return the checked answer or raise :class:`ExchangeFailed`.
+
+        ``verify`` False: the answer's MAC is not checked (a sign-on's 0810; TR-31 authenticates its keys)."""
         signed = sign_request(request, self.dialect, keys) if keys is not None else request
         payload = encode(signed, self.dialect)
         label = _label(request)
@@ -293,7 +304,7 @@ class LightTerminal:
         try:
             if isinstance(incoming, Lost):
                 raise ExchangeFailed(incoming.reason, sent=incoming.sent)
-            response = self._checked(signed, incoming, keys)
+            response = self._checked(signed, incoming, keys if verify else None)
         except ExchangeFailed as failure:
             self._report(operation, label, seconds, len(payload), length, None, str(failure))
             raise
@@ -329,8 +340,14 @@ class LightTerminal:
             self.listener(ExchangeRecord(self.terminal_id, operation, label, seconds, sent, received, code, error))
 
     def _network(self, code: NetworkCode, operation: str) -> Generator[Outgoing, Incoming, Message]:
-        request = messages.network_request(code, self._next_stan(), self._clock(), self.config)
-        return (yield from self._exchange(operation, request, None))
+        keys, verify, additional = None, False, None
+        if self.scheme.is_dukpt:  # every DUKPT request names its KSN and carries its MAC
+            keys = self.keyring.next_message_keys(self.scheme, self.pin_format)
+            verify, additional = True, self._with_ksn(keys)
+        elif code is NetworkCode.SIGN_ON:  # master/session: MACed under the TMK's variant
+            keys = sign_on_keys(self.keyring.terminal_master_key)
+        request = messages.network_request(code, self._next_stan(), self._clock(), self.config, additional)
+        return (yield from self._exchange(operation, request, keys, verify=verify))
 
     def _sign_on(self) -> Generator[Outgoing, Incoming, str]:
         """The sign-on exchange; with master/session keys, keep the delivered keys. Returns DE 39."""

@@ -35,6 +35,7 @@ from pos_terminal.security import (
     mksk_keys,
     pin_block,
     pin_block_format_for,
+    sign_on_keys,
     sign_request,
     verify_response,
 )
@@ -95,6 +96,8 @@ class MiniTerminal:
         message.fields[70] = code
         if tags:
             message.fields[63] = encode_additional_data(tags)
+        if self.scheme == "mksk":  # only the TMK's holder may sign on (docs/protocol.md, Security)
+            message = sign_request(message, self.dialect, sign_on_keys(TEST_KEYS.terminal_master_key))
         decision = self.host.handle(message, now=NOW, peer=PEER)
         if self.scheme == "mksk" and decision.response_code == "00":
             items = additional_data(decision.response)
