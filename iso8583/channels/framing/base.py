@@ -12,7 +12,7 @@ import logging
 from abc import ABC, abstractmethod
 from typing import ClassVar, Protocol, Self, runtime_checkable
 
-from iso8583.channels.errors import FramingError
+from iso8583.channels.errors import FramingError, FrameTooLarge
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,14 @@ class Framer(Protocol):
         """Return a new framer with the same settings and an empty decoder (one per connection)."""
         ...
 
+    def limited(self, max_length: int) -> Self:
+        """A fresh framer that refuses (FrameTooLarge) a frame announcing more than ``max_length`` bytes.
+
+        The length is checked as soon as the frame's header is in, before its body is
+        buffered, so a peer cannot make a server hold a large partial frame.
+        """
+        ...
+
     @property
     def pending(self) -> int:
         """How many received bytes wait in the decoder for the rest of their frame."""
@@ -65,9 +73,11 @@ class LengthPrefixedFramer(ABC):
     min_length: ClassVar[int] = 0
     description: ClassVar[str]
 
-    def __init__(self) -> None:
+    def __init__(self, *, receive_limit: int | None = None) -> None:
         self._buffer = bytearray()
         self._offset = 0
+        self.receive_limit = receive_limit
+        """The largest body ``feed`` accepts (None: ``max_length``); see :meth:`limited`."""
 
     @abstractmethod
     def _write_prefix(self, length: int) -> bytes:
@@ -100,7 +110,13 @@ class LengthPrefixedFramer(ABC):
 
     def fresh(self) -> Self:
         """A framer with the same settings and an empty decoder (one per connection)."""
-        return type(self)()
+        return type(self)(receive_limit=self.receive_limit)
+
+    def limited(self, max_length: int) -> Self:
+        """A fresh framer refusing bodies over ``max_length`` bytes (see :class:`Framer`)."""
+        framer = self.fresh()
+        framer.receive_limit = max_length
+        return framer
 
     def _frame_body(self, body: bytes) -> bytes:
         """Put the length prefix in front of ``body``."""
@@ -121,6 +137,12 @@ class LengthPrefixedFramer(ABC):
                     raise FramingError(
                         f"{self.description}: length {length} at offset {self._offset} is below"
                         f" the minimum of {self.min_length}",
+                        self._offset,
+                    )
+                if self.receive_limit is not None and length > self.receive_limit:
+                    raise FrameTooLarge(
+                        f"{self.description}: length {length} at offset {self._offset} is over"
+                        f" the {self.receive_limit} bytes accepted",
                         self._offset,
                     )
                 end = self.prefix_size + length
