@@ -166,19 +166,23 @@ class BaseChannel(ABC):
             kind = LimitEvent.FRAME_RATE if self._held else LimitEvent.BYTES_IN_FLIGHT
             if slowed is not kind:
                 slowed = kind
-                detail = (f"{len(self._held)} frames over max_frames_per_second = {guard.limits.max_frames_per_second:g}"
-                          if self._held else f"{self.bytes_in_flight} bytes unanswered, max_bytes_in_flight = "
-                          f"{guard.limits.max_bytes_in_flight}")
+                limits = guard.limits
+                if self._held:
+                    detail = f"{len(self._held)} frames over max_frames_per_second = {limits.max_frames_per_second:g}"
+                else:
+                    detail = f"{self.bytes_in_flight} bytes unanswered, max_bytes_in_flight = {limits.max_bytes_in_flight}"
                 guard.events.report(kind, "%s: reading paused (%s)", self.peer, detail)
-            deadline = guard.next_deadline(self.framer.pending)
+            deadline = guard.next_deadline(self.framer.pending, reading=False)
+            paused_at = guard.clock()
             if self._held:
                 delay = guard.rate_delay()
                 await asyncio.sleep(delay if deadline is None else min(delay, deadline))
-                continue
-            self._taken.clear()
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(deadline):
-                    await self._taken.wait()
+            else:
+                self._taken.clear()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(deadline):
+                        await self._taken.wait()
+            guard.reading_paused(guard.clock() - paused_at)
 
     def _check_deadlines(self) -> None:
         """Act on a passed partial-frame or idle deadline: raise LimitExceeded, or drop the partial frame."""
@@ -223,7 +227,8 @@ class BaseChannel(ABC):
                 empty += 1
         if empty and self.guard is not None:
             self.guard.events.report(
-                LimitEvent.EMPTY_FRAME, "%s: %d empty frame(s) dropped (a frame must carry a message)", self.peer, empty,
+                LimitEvent.EMPTY_FRAME, "%s: %d empty frame(s) dropped (a frame must carry a message)",
+                self.peer, empty,
             )
 
     def _as_limit(self, error: FramingError) -> ChannelError:

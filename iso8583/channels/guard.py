@@ -127,11 +127,18 @@ class InboundGuard:
 
     # -- deadlines ---------------------------------------------------------------------------
 
-    def next_deadline(self, pending: int) -> float | None:
-        """Seconds until the next deadline may pass (None: none to watch)."""
+    def reading_paused(self, seconds: float) -> None:
+        """The channel read nothing for ``seconds`` (rate or bytes in flight): not the peer's delay,
+        so the partial frame's clock does not count them."""
+        if self._frame_started is not None:
+            self._frame_started += seconds
+
+    def next_deadline(self, pending: int, *, reading: bool = True) -> float | None:
+        """Seconds until the next deadline may pass (None: none to watch); while the channel is not
+        ``reading``, only the idle deadline counts (see :meth:`reading_paused`)."""
         now = self.clock()
         waits: list[float] = []
-        if pending and self.limits.partial_frame_timeout and self._frame_started is not None:
+        if reading and pending and self.limits.partial_frame_timeout and self._frame_started is not None:
             waits.append(self._frame_started + self.limits.partial_frame_timeout - now)
         if self.closes and self.limits.idle_timeout:
             until_idle = self._last_activity + self.limits.idle_timeout - now
@@ -149,7 +156,8 @@ class InboundGuard:
             return self.exceeded(LimitEvent.PARTIAL_FRAME, message)
         idle = self.idle_for(inbox_empty)
         if self.closes and self.limits.idle_timeout and idle is not None and idle >= self.limits.idle_timeout:
-            message = f"{peer}: no complete frame for {idle:.1f} s (idle_timeout = {self.limits.idle_timeout:g} s): closed"
+            message = (f"{peer}: no complete frame for {idle:.1f} s"
+                       f" (idle_timeout = {self.limits.idle_timeout:g} s): closed")
             return self.exceeded(LimitEvent.IDLE, message)
         return None
 

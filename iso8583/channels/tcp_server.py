@@ -125,8 +125,9 @@ class SocketStream:
 
 @dataclass
 class _Connection:
-    """One accepted connection: its task and, once set up, its channel."""
+    """One accepted connection: its socket and, once its task has set it up, its channel."""
 
+    sock: socket.socket
     channel: BaseChannel | None = None
     evicted: bool = False
 
@@ -235,7 +236,7 @@ class TcpServer:
                 continue
             retry = ACCEPT_RETRY_FIRST
             task = loop.create_task(self._serve_connection(sock), name="tcp connection")
-            self._connections[task] = _Connection()
+            self._connections[task] = _Connection(sock)
 
     async def _wait_for_slot(self, listener: socket.socket) -> None:
         """At the cap: wait until a connection ends, closing an idle one when a peer is waiting."""
@@ -326,6 +327,9 @@ class TcpServer:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, *self._closing, return_exceptions=True)
+        for never_started in self._connections.values():  # cancelled before their task ran
+            never_started.sock.close()
+        self._connections.clear()
         self.events.flush()
         log.info("stopped listening on %s", self.url)
 

@@ -85,6 +85,7 @@ class RunningHost:
 
 
 HostStarter = Callable[..., Awaitable[RunningHost]]
+RawConnection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 
 
 @pytest.fixture
@@ -179,9 +180,9 @@ async def closed_by_peer(reader: asyncio.StreamReader, timeout: float) -> bool:
 
 
 @contextlib.asynccontextmanager
-async def raw_connections(host: RunningHost, count: int) -> AsyncIterator[list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]]:
+async def raw_connections(host: RunningHost, count: int) -> AsyncIterator[list[RawConnection]]:
     """``count`` raw connections to ``host``, closed on exit."""
-    opened: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+    opened: list[RawConnection] = []
     try:
         for _ in range(count):
             opened.append(await host.raw())

@@ -14,7 +14,9 @@ import logging
 from tests.abuse.conftest import HostStarter, LogLines, closed_by_peer, raw_connections, wait_until
 
 
-async def test_an_idle_connection_is_closed_after_the_idle_timeout(start_host: HostStarter, log_lines: LogLines) -> None:
+async def test_an_idle_connection_is_closed_after_the_idle_timeout(
+    start_host: HostStarter, log_lines: LogLines
+) -> None:
     host = await start_host("idle_timeout = 0.3")
     reader, writer = await host.raw()
     assert await closed_by_peer(reader, timeout=3)

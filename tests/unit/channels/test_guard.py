@@ -115,3 +115,12 @@ def test_the_read_budget_is_what_is_left_of_the_bytes_in_flight(clock: Clock) ->
     assert guard(clock, max_bytes_in_flight=4096).read_budget(1000) == 3096
     assert guard(clock, max_bytes_in_flight=4096).read_budget(5000) == 0
     assert guard(clock, max_bytes_in_flight=0).read_budget(10**9) is None
+
+
+def test_time_the_server_itself_stopped_reading_does_not_count_against_a_partial_frame(clock: Clock) -> None:
+    watch = guard(clock, partial_frame_timeout=2, idle_timeout=0)
+    watch.after_chunk(pending_before=0, frames_before=0, pending_after=1)
+    clock.now += 5
+    watch.reading_paused(4.5)  # held back by the frame rate or the bytes in flight
+    assert watch.expired(pending=1, inbox_empty=True, peer="p") is None
+    assert watch.next_deadline(pending=1, reading=False) is None  # not watched while paused
