@@ -327,8 +327,27 @@ class BaseChannel(ABC):
             await asyncio.wait([self._pump])
         finally:
             await self._stream.close()
+        self._release_buffers()
         self._inbox.put_nowait(ChannelClosed(f"channel to {self.peer} is closed"))  # wakes a waiting receive
         log.debug("channel %s closed", self.peer)
+
+    def _release_buffers(self) -> None:
+        """Free what a closed channel holds now, not when the garbage collector gets to it.
+
+        Nothing queued can be received any more. The stored error's traceback holds the frames
+        that raised it, and they hold this channel: without it the channel and its buffers would
+        wait in a reference cycle for a full collection (a server closing hundreds of
+        connections with half-sent frames would keep all their bytes meanwhile).
+        """
+        self.framer.reset()
+        self._held.clear()
+        self._held_bytes = 0
+        while not self._inbox.empty():
+            self._inbox.get_nowait()
+        self._inbox_bytes = 0
+        for error in (self._reader_error, self._ended):
+            if error is not None:
+                error.__traceback__ = None
 
     async def __aenter__(self) -> Self:
         return self

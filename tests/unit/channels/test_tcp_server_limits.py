@@ -176,3 +176,19 @@ def test_fd_ceiling_leaves_the_reserve() -> None:
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     ceiling = fd_ceiling()
     assert ceiling is None or ceiling == max(1, soft - FD_RESERVE)
+
+
+async def test_a_closed_channel_lets_go_of_the_bytes_it_held_at_once() -> None:
+    closed: asyncio.Queue[BaseChannel] = asyncio.Queue()
+
+    async def give_up(channel: BaseChannel) -> None:
+        await asyncio.sleep(0.2)  # a half-sent frame arrives meanwhile
+        await channel.close()
+        closed.put_nowait(channel)
+
+    async with await serve_tcp(LOOPBACK, 0, None, give_up) as server:
+        _, writer = await asyncio.open_connection(LOOPBACK, server.port)
+        writer.write(b"\x10\x00" + bytes(3000))
+        channel = await asyncio.wait_for(closed.get(), 2)
+        assert channel.framer.pending == 0 and channel.bytes_in_flight == 0
+        writer.close()
