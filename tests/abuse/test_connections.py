@@ -101,3 +101,23 @@ async def test_hundreds_of_slowloris_connections_are_all_closed_and_terminals_st
         assert await wait_until(lambda: host.connections == 0, timeout=2)
     assert host.handled.count(host.handled[0]) == 1  # only the terminal's echo reached the logic
     assert len(log_lines.at_least(logging.WARNING)) <= 3  # one per event class, not one per connection
+
+
+async def test_broken_frames_from_many_connections_cost_one_journaled_link_error_per_interval(
+    start_host: HostStarter, log_lines: LogLines
+) -> None:
+    host = await start_host(listen="tcp://127.0.0.1:0?framing=ascii4")
+    journaled: list[str] = []
+    record = host.server.logic.record_link_error
+
+    def counting(peer: str, reason: str, now: object) -> None:
+        journaled.append(reason)
+        record(peer, reason, now)  # type: ignore[arg-type]
+
+    host.server.logic.record_link_error = counting  # type: ignore[method-assign]
+    async with raw_connections(host, 20) as peers:
+        for _, writer in peers:
+            writer.write(b"XXXX")  # not a 4-digit length: the stream has lost sync
+        assert all(await asyncio.gather(*(closed_by_peer(reader, timeout=3) for reader, _ in peers)))
+    assert len(journaled) == 1
+    assert len(log_lines.at_least(logging.WARNING)) <= 2  # the channel's line and the journal's, once
