@@ -5,7 +5,8 @@
 * Channels (:mod:`.channel`, :mod:`.link`) join one framer to one transport behind the
   single ``Channel`` interface used by terminal and host alike.
 * :func:`connect` opens a channel from a URL (:func:`parse_channel_url`); :func:`serve`
-  runs a handler on every channel a listening URL yields.
+  runs a handler on every channel a listening URL yields, within :class:`ServerLimits`
+  (connection cap, idle and partial-frame timeouts, frame rate, bytes in flight, frame size).
 
 Channels move bytes; they never parse ISO 8583 messages. So they log lengths, never payload
 bytes (which hold PANs and track data): the terminal and the host log the masked dump of each
@@ -27,8 +28,11 @@ from iso8583.channels.errors import (
     ChannelError,
     ChannelTimeout,
     DeliveryFailed,
+    FrameTooLarge,
     FramingError,
+    LimitExceeded,
 )
+from iso8583.channels.events import EventLog
 from iso8583.channels.fd import open_fd_channel
 from iso8583.channels.framing import (
     AsciiLengthFramer,
@@ -40,10 +44,12 @@ from iso8583.channels.framing import (
     TpduFramer,
     TwoByteLengthFramer,
 )
+from iso8583.channels.limits import LimitEvent, LimitsError, ServerLimits
 from iso8583.channels.link import LinkChannel, LinkPolicy
 from iso8583.channels.serialport import open_serial_channel
 from iso8583.channels.serve import SerialServer, Server, serve
-from iso8583.channels.tcp import TcpServer, open_tcp_channel, serve_tcp
+from iso8583.channels.tcp import open_tcp_channel
+from iso8583.channels.tcp_server import TcpServer, serve_tcp
 
 __all__ = [
     "AddressError",
@@ -55,14 +61,20 @@ __all__ = [
     "ChannelError",
     "ChannelTimeout",
     "DeliveryFailed",
+    "EventLog",
+    "FrameTooLarge",
     "Framer",
     "Framing",
     "FramingError",
+    "LimitEvent",
+    "LimitExceeded",
+    "LimitsError",
     "LinkChannel",
     "LinkControl",
     "LinkPolicy",
     "SerialServer",
     "Server",
+    "ServerLimits",
     "StreamChannel",
     "StxEtxLrcFramer",
     "TcpServer",

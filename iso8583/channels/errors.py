@@ -38,6 +38,10 @@ class FramingError(ChannelError):
         return self
 
 
+class FrameTooLarge(FramingError):
+    """A length prefix announces more bytes than the receiver accepts: refused before the body is read."""
+
+
 class ChannelTimeout(ChannelError):
     """An operation (connect, receive, send, wait for ACK) did not complete in time."""
 
@@ -49,6 +53,18 @@ class ChannelTimeout(ChannelError):
 
 class ChannelClosed(ChannelError):
     """The channel is closed: by us, by the peer, or after a fatal transport or framing error."""
+
+
+class LimitExceeded(ChannelClosed):
+    """A server ended a connection because it went past one of its limits (:class:`.limits.ServerLimits`).
+
+    ``kind`` names the limit (a :class:`.limits.LimitEvent` value such as ``"idle"``). The server
+    has already logged it, rate-limited, so whoever catches it need not log it again.
+    """
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class DeliveryFailed(ChannelError):

@@ -53,12 +53,12 @@ class FdStream:
         finally:
             remove(self._fd)
 
-    async def read_some(self, timeout: float | None) -> bytes:
+    async def read_some(self, timeout: float | None, max_bytes: int | None = None) -> bytes:
         while True:
             if self._closed:
                 raise ChannelClosed(f"{self.peer} is closed")
             try:
-                data = os.read(self._fd, READ_CHUNK)
+                data = os.read(self._fd, min(READ_CHUNK, max_bytes or READ_CHUNK))
             except BlockingIOError:
                 if not await self._ready(False, timeout):
                     return b""

@@ -21,8 +21,10 @@ import logging
 from dataclasses import dataclass
 
 from iso8583.channels.channel import DEFAULT_WRITE_TIMEOUT, BaseChannel
-from iso8583.channels.errors import ChannelError, DeliveryFailed
+from iso8583.channels.errors import ChannelError, DeliveryFailed, FramingError, FrameTooLarge
 from iso8583.channels.framing import FrameReceived, FrameRejected, LinkControl, StxEtxLrcFramer
+from iso8583.channels.guard import InboundGuard
+from iso8583.channels.limits import LimitEvent
 from iso8583.channels.streams import ByteStream
 
 log = logging.getLogger(__name__)
@@ -56,36 +58,58 @@ class LinkChannel(BaseChannel):
         policy: LinkPolicy | None = None,
         *,
         write_timeout: float = DEFAULT_WRITE_TIMEOUT,
+        guard: InboundGuard | None = None,
     ) -> None:
         self.policy = policy or LinkPolicy()
         self._answers: asyncio.Queue[LinkControl] = asyncio.Queue()
         self._send_lock = asyncio.Lock()
-        super().__init__(stream, framer, write_timeout=write_timeout)
+        self._last_byte_at = 0.0
+        super().__init__(stream, framer, write_timeout=write_timeout, guard=guard)
+
+    def _silence(self) -> float:
+        return asyncio.get_running_loop().time() - self._last_byte_at
 
     def _read_timeout(self) -> float | None:
-        return self.policy.frame_timeout if self.framer.pending else None
+        limit = super()._read_timeout()
+        if not self.framer.pending:
+            return limit
+        until_silent = max(0.0, self.policy.frame_timeout - self._silence())
+        return until_silent if limit is None else min(limit, until_silent)
 
     def _on_idle(self) -> None:
-        if self.framer.pending:
-            log.warning(
-                "%s: dropping a partial frame (%d bytes) after %g s of silence",
-                self.peer,
-                self.framer.pending,
-                self.policy.frame_timeout,
+        if self.framer.pending and self._silence() >= self.policy.frame_timeout:
+            self._warn(
+                LimitEvent.PARTIAL_FRAME, "%s: dropping a partial frame (%d bytes) after %g s of silence",
+                self.peer, self.framer.pending, self.policy.frame_timeout,
             )
             self.framer.reset()
 
     async def _on_data(self, data: bytes) -> None:
-        for event in self.framer.feed_events(data):
+        self._last_byte_at = asyncio.get_running_loop().time()
+        events = self.framer.feed_events(data)
+        if self.guard is not None:
+            self.guard.frames_decoded(sum(isinstance(event, FrameRejected) for event in events))
+        for event in events:
             if isinstance(event, FrameReceived):
                 await self._write(bytes([LinkControl.ACK]))
-                self._deliver(event.payload)
+                self._accept_frames([event.payload])
             elif isinstance(event, FrameRejected):
-                log.warning("%s: NAK: %s", self.peer, event.error)
+                self._warn(self._rejection_kind(event.error), "%s: NAK: %s", self.peer, event.error)
                 await self._write(bytes([LinkControl.NAK]))
             else:
                 log.debug("%s << %s", self.peer, event.name)
                 self._answers.put_nowait(event)
+
+    @staticmethod
+    def _rejection_kind(error: FramingError) -> LimitEvent:
+        return LimitEvent.FRAME_SIZE if isinstance(error, FrameTooLarge) else LimitEvent.BROKEN_FRAME
+
+    def _warn(self, kind: LimitEvent, message: str, *args: object) -> None:
+        """A warning about the line; on a server's line, at most one per interval per ``kind``."""
+        if self.guard is not None:
+            self.guard.events.report(kind, message, *args)
+        else:
+            log.warning(message, *args)
 
     async def send(self, payload: bytes) -> None:
         """Send ``payload`` and wait for its ACK, resending on NAK or silence (see the module)."""
@@ -99,6 +123,7 @@ class LinkChannel(BaseChannel):
                 await self._write(frame)
                 answer = await self._wait_answer()
                 if answer is LinkControl.ACK:
+                    self._note_sent()
                     return
                 self._check_open()
                 why = "NAK" if answer is LinkControl.NAK else f"no answer within {self.policy.ack_timeout:g} s"

@@ -17,6 +17,7 @@ from iso8583.channels.channel import DEFAULT_WRITE_TIMEOUT, BaseChannel
 from iso8583.channels.errors import ChannelClosed, ChannelError, ChannelTimeout
 from iso8583.channels.factory import make_channel
 from iso8583.channels.framing import Framer, StxEtxLrcFramer
+from iso8583.channels.guard import InboundGuard
 from iso8583.channels.link import LinkPolicy
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ class SerialStream:
         self._port = port
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"serial {peer}")
         self._read_in_flight: asyncio.Future[bytes] | None = None
+        self._leftover = b""  # read from the port beyond a caller's max_bytes: returned first next time
         self._closing = False
 
     def _read_blocking(self) -> bytes:
@@ -45,7 +47,16 @@ class SerialStream:
             data += self._port.read(self._port.in_waiting)
         return data
 
-    async def read_some(self, timeout: float | None) -> bytes:
+    def _within(self, data: bytes, max_bytes: int | None) -> bytes:
+        if max_bytes is None or len(data) <= max_bytes:
+            return data
+        self._leftover = data[max_bytes:]
+        return data[:max_bytes]
+
+    async def read_some(self, timeout: float | None, max_bytes: int | None = None) -> bytes:
+        if self._leftover:
+            data, self._leftover = self._leftover, b""
+            return self._within(data, max_bytes)
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
         while True:
@@ -62,7 +73,7 @@ class SerialStream:
                 if self._read_in_flight.done():
                     self._read_in_flight = None
             if data:
-                return data
+                return self._within(data, max_bytes)
             if deadline is not None and loop.time() >= deadline:
                 return b""
 
@@ -101,12 +112,14 @@ async def open_serial_channel(
     link_policy: LinkPolicy | None = None,
     poll_interval: float = DEFAULT_POLL_INTERVAL,
     write_timeout: float = DEFAULT_WRITE_TIMEOUT,
+    guard: InboundGuard | None = None,
 ) -> BaseChannel:
     """Open a serial port with ``serial.serial_for_url`` and return a channel on it.
 
     ``url_or_device`` is a device path (``/dev/ttyUSB0``, ``COM3``) or a pyserial URL
     (``loop://``, ``socket://host:port``, ``rfc2217://...``). The default framer is
-    STX/ETX/LRC, which runs the ACK/NAK link protocol under ``link_policy``.
+    STX/ETX/LRC, which runs the ACK/NAK link protocol under ``link_policy``. ``guard``: a
+    server's limits on what the peer may make it hold (see :mod:`.guard`); None for a terminal.
     Raises ChannelError if the port cannot be opened.
     """
     peer = serial_peer(url_or_device)
@@ -128,4 +141,5 @@ async def open_serial_channel(
         raise ChannelError(f"cannot open serial port {peer}: {exc}") from exc
     log.info("opened %s at %d baud", peer, baudrate)
     framer = framer.fresh() if framer is not None else StxEtxLrcFramer()
-    return make_channel(SerialStream(port, peer), framer, link_policy=link_policy, write_timeout=write_timeout)
+    return make_channel(SerialStream(port, peer), framer, link_policy=link_policy, write_timeout=write_timeout,
+                        guard=guard)

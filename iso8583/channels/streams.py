@@ -16,11 +16,12 @@ class ByteStream(Protocol):
     peer: str
     """Who is at the other end, for logs: ``tcp://127.0.0.1:5000``, ``serial:///dev/ttyS0``."""
 
-    async def read_some(self, timeout: float | None) -> bytes:
+    async def read_some(self, timeout: float | None, max_bytes: int | None = None) -> bytes:
         """Return the bytes available (at least one), or ``b""`` when ``timeout`` passes first.
 
-        ``None`` waits without limit. Raises ChannelClosed at end of stream or on a transport
-        failure. Cancelling it loses no data.
+        ``None`` waits without limit. At most ``max_bytes`` bytes are returned when it is given
+        (a server's allowance of bytes in flight). Raises ChannelClosed at end of stream or on a
+        transport failure. Cancelling it loses no data.
         """
         ...
 

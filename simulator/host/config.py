@@ -37,6 +37,13 @@ an HSM, never in a file)::
     aes_initial_key_id = "1234567890123456"             # the AES KSNs' initial key ID
     allow_unmatched_refunds = false       # refunds without an original reference (DE 63 OR)
 
+    [limits]                              # what one peer may cost the host (docs/host-limits.md); 0: no limit
+    max_connections = 256                 # connections served at once (TCP)
+    idle_timeout = 120                    # seconds without a complete frame: close (TCP)
+    partial_frame_timeout = 15            # seconds from a frame's first byte to its last: close / drop
+    max_frames_per_second = 50            # per connection; beyond it reading slows down
+    max_bytes_in_flight = 65536           # per connection: unanswered requests + the frame being received
+
 Omitted terminal keys take the test defaults.
 """
 
@@ -49,6 +56,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from iso8583.channels import LimitsError, ServerLimits
 from pos_terminal.defaults import MERCHANT_ID, TERMINAL_ID, TEST_KEYS
 
 CONFIG_FILE = "host.toml"
@@ -146,6 +154,7 @@ class HostConfig:
     refund_policy: RefundPolicy = field(default_factory=RefundPolicy)
     sign_on_window_seconds: int = 600
     """A master/session sign-on's DE 7 must be this close to the host's clock (0: not checked)."""
+    limits: ServerLimits = field(default_factory=ServerLimits)
 
     @property
     def journal_path(self) -> Path:
@@ -199,6 +208,7 @@ def parse_host_config(document: dict[str, Any], data_dir: Path) -> HostConfig:
         terminals=terminals,
         refund_policy=_refund_policy(document.get("refund_policy", {})),
         sign_on_window_seconds=_seconds(document, "sign_on_window_seconds", 600),
+        limits=_limits(document.get("limits", {})),
     )
 
 
@@ -303,3 +313,20 @@ def _terminal(entry: object, where: str, default_unmatched: bool) -> TerminalPro
         aes_initial_key_id=_hex(entry, "aes_initial_key_id", TEST_KEYS.aes_initial_key_id, (8,), prefix),
         allow_unmatched_refunds=_bool(entry, "allow_unmatched_refunds", default_unmatched, prefix),
     )
+
+
+_LIMIT_KEYS = ("max_connections", "idle_timeout", "partial_frame_timeout", "max_frames_per_second",
+               "max_bytes_in_flight")
+
+
+def _limits(table: object) -> ServerLimits:
+    """The ``[limits]`` table: every key optional, unknown keys refused (a typo must not drop a limit)."""
+    if not isinstance(table, dict):
+        raise HostConfigError("limits: expected a table")
+    unknown = sorted(set(table) - set(_LIMIT_KEYS))
+    if unknown:
+        raise HostConfigError(f"limits.{unknown[0]}: unknown limit (known: {', '.join(_LIMIT_KEYS)})")
+    try:
+        return ServerLimits(**table)
+    except LimitsError as exc:
+        raise HostConfigError(f"limits.{exc}") from None

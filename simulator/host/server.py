@@ -4,15 +4,35 @@ One task per connection (the channels' servers provide it): receive a message, l
 decide, then answer (after the rule's delay), stay silent, or hang up. Nothing a peer sends
 ends the server: the logic answers malformed messages with 30 or drops them, a broken frame
 ends that connection only, and the serial port is reopened after a failure.
+
+What one peer may cost the host is bounded by ``config.limits`` (``[limits]`` in host.toml,
+docs/host-limits.md), enforced by the channels' servers: a connection cap, idle and
+partial-frame timeouts, a frame rate and bytes in flight per connection, and frames no larger
+than the dialect's largest message. Connections take turns, one request at a time. Empty
+frames and connections closed for a limit never reach the logic, so they cost no journal row;
+link errors are journaled at most once per interval, with the count of the others.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 
-from iso8583.channels import BaseChannel, ChannelClosed, ChannelError, ChannelTimeout, Server, serve
+from iso8583 import Dialect
+from iso8583.channels import (
+    BaseChannel,
+    ChannelClosed,
+    ChannelError,
+    ChannelTimeout,
+    EventLog,
+    Server,
+    ServerLimits,
+    serve,
+)
+from iso8583.dialect import BitmapEncoding, Encoding, prefix_width
+from iso8583.tpdu import TPDU_LENGTH
 from simulator.host.config import HostConfig
 from simulator.host.decision import Outcome
 from simulator.host.logic import HostLogic
@@ -21,7 +41,25 @@ from simulator.host.rules import RuleSet
 log = logging.getLogger(__name__)
 
 IDLE_RECEIVE = 3600.0
-"""How long one receive waits before checking again; connections are never closed for idling."""
+"""How long one receive waits before checking again (the idle timeout is the channels' server's)."""
+
+
+def max_message_length(dialect: Dialect) -> int:
+    """The most bytes one message of ``dialect`` can take: header, MTI, both bitmaps, every field full."""
+    mti = 2 if dialect.mti_encoding is Encoding.BCD else 4
+    bitmap = 8 if dialect.bitmap_encoding is BitmapEncoding.BINARY else 16
+    fields = sum(prefix_width(spec.length_kind, spec.length_encoding) + spec.max_encoded_length()
+                 for spec in dialect.fields.values())
+    return dialect.header_length + mti + 2 * bitmap + fields
+
+
+def frame_limits(limits: ServerLimits, dialect: Dialect) -> ServerLimits:
+    """``limits`` with the frame-size bound set to the dialect's largest message (plus room for a
+    TPDU framing's header), unless a smaller one is set already."""
+    largest = max_message_length(dialect) + TPDU_LENGTH
+    if limits.max_frame_size and limits.max_frame_size <= largest:
+        return limits
+    return replace(limits, max_frame_size=largest)
 
 
 class HostServer:
@@ -39,6 +77,9 @@ class HostServer:
         self.listen = listen or config.listen
         self.logic = logic or HostLogic(config, rules=rules)
         self._server: Server | None = None
+        self.events = EventLog(log)
+        """Limit events of this host's connections, logged at most once per class per interval."""
+        self._journal_gate = EventLog(log)  # admits one journaled link error per interval
         self.url: str | None = None
         self.cable_pulled = False
         """Fault switch of the embedded host (``possim run``): while True, requests still reach the host
@@ -46,7 +87,8 @@ class HostServer:
 
     async def start(self) -> str:
         """Start listening; return the real URL (port 0 becomes the bound port)."""
-        self._server = await serve(self.listen, self._serve_channel)
+        limits = frame_limits(self.config.limits, self.logic.dialect)
+        self._server = await serve(self.listen, self._serve_channel, limits=limits, events=self.events)
         self.url = self._server.url
         log.info("host emulator listening on %s (dialect %s)", self.url, self.logic.dialect.name)
         return self.url
@@ -72,10 +114,10 @@ class HostServer:
                 payload = await channel.receive(IDLE_RECEIVE)
             except ChannelTimeout:
                 continue
-            except ChannelClosed:
+            except ChannelClosed:  # the peer left, or a limit closed it (LimitExceeded, already logged)
                 return
             except ChannelError as exc:  # a broken frame: this connection has lost sync, the server carries on
-                self.logic.record_link_error(channel.peer, str(exc), datetime.now(UTC))
+                self._link_error(channel.peer, exc)
                 return
             decision = self.logic.handle_bytes(payload, now=datetime.now(UTC), peer=channel.peer)
             if decision.outcome is Outcome.DISCONNECT:
@@ -92,5 +134,14 @@ class HostServer:
             try:
                 await channel.send(decision.response_bytes)
             except ChannelError as exc:
-                log.warning("response to %s not delivered: %s", channel.peer, exc)
+                self.events.report("undelivered response", "response to %s not delivered: %s", channel.peer, exc)
                 return
+
+    def _link_error(self, peer: str, error: ChannelError) -> None:
+        """Journal a link error, at most one per interval: a peer that reconnects to send broken frames
+        again and again must not grow the journal without bound. The next one journaled counts the others."""
+        skipped = self._journal_gate.admit("link error")
+        if skipped is None:
+            return
+        reason = str(error) + (f" ({skipped} more link error(s) since the last one journaled)" if skipped else "")
+        self.logic.record_link_error(peer, reason, datetime.now(UTC))

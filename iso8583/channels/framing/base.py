@@ -12,7 +12,7 @@ import logging
 from abc import ABC, abstractmethod
 from typing import ClassVar, Protocol, Self, runtime_checkable
 
-from iso8583.channels.errors import FramingError
+from iso8583.channels.errors import FramingError, FrameTooLarge
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,14 @@ class Framer(Protocol):
         """Return a new framer with the same settings and an empty decoder (one per connection)."""
         ...
 
+    def limited(self, max_length: int) -> Self:
+        """A fresh framer that refuses (FrameTooLarge) a frame announcing more than ``max_length`` bytes.
+
+        The length is checked as soon as the frame's header is in, before its body is
+        buffered, so a peer cannot make a server hold a large partial frame.
+        """
+        ...
+
     @property
     def pending(self) -> int:
         """How many received bytes wait in the decoder for the rest of their frame."""
@@ -58,6 +66,11 @@ class LengthPrefixedFramer(ABC):
     Subclasses say how the prefix is written and read, and may check or transform the body
     (the TPDU framer strips and checks its header there). The stream offset is counted from
     the first byte fed, so error messages point at the exact faulty byte of a capture.
+
+    While a frame is incomplete, the chunks that arrive for it are kept as they are and joined
+    once the frame is whole: a frame received in many small reads costs its own size, not the
+    chain of ever larger copies a growing buffer would leave behind (hundreds of half-sent
+    frames at once would otherwise fragment a server's memory several times over).
     """
 
     prefix_size: ClassVar[int]
@@ -65,9 +78,14 @@ class LengthPrefixedFramer(ABC):
     min_length: ClassVar[int] = 0
     description: ClassVar[str]
 
-    def __init__(self) -> None:
+    def __init__(self, *, receive_limit: int | None = None) -> None:
         self._buffer = bytearray()
+        self._waiting: list[bytes] = []  # chunks of the incomplete frame that follow _buffer
+        self._waiting_size = 0
+        self._needed = 0  # bytes of _buffer + _waiting needed to cut the next frame (or read its prefix)
         self._offset = 0
+        self.receive_limit = receive_limit
+        """The largest body ``feed`` accepts (None: ``max_length``); see :meth:`limited`."""
 
     @abstractmethod
     def _write_prefix(self, length: int) -> bytes:
@@ -82,13 +100,16 @@ class LengthPrefixedFramer(ABC):
 
     @property
     def pending(self) -> int:
-        return len(self._buffer)
+        return len(self._buffer) + self._waiting_size
 
     def reset(self) -> None:
-        if self._buffer:
-            log.debug("%s decoder reset, dropping %d bytes", self.description, len(self._buffer))
-        self._offset += len(self._buffer)
-        self._buffer.clear()
+        if self.pending:
+            log.debug("%s decoder reset, dropping %d bytes", self.description, self.pending)
+        self._offset += self.pending
+        self._buffer = bytearray()
+        self._waiting.clear()
+        self._waiting_size = 0
+        self._needed = 0
 
     def encode(self, payload: bytes) -> bytes:
         """Return the length prefix followed by ``payload``."""
@@ -100,7 +121,13 @@ class LengthPrefixedFramer(ABC):
 
     def fresh(self) -> Self:
         """A framer with the same settings and an empty decoder (one per connection)."""
-        return type(self)()
+        return type(self)(receive_limit=self.receive_limit)
+
+    def limited(self, max_length: int) -> Self:
+        """A fresh framer refusing bodies over ``max_length`` bytes (see :class:`Framer`)."""
+        framer = self.fresh()
+        framer.receive_limit = max_length
+        return framer
 
     def _frame_body(self, body: bytes) -> bytes:
         """Put the length prefix in front of ``body``."""
@@ -112,8 +139,17 @@ class LengthPrefixedFramer(ABC):
 
     def _feed_bodies(self, data: bytes) -> list[bytes]:
         """Append ``data``; return every complete, checked body. Resets and raises on a fault."""
+        if self.pending + len(data) < self._needed:  # the frame is still incomplete: keep the chunk
+            self._waiting.append(bytes(data))
+            self._waiting_size += len(data)
+            return []
+        if self._waiting:
+            self._buffer += b"".join(self._waiting)
+            self._waiting.clear()
+            self._waiting_size = 0
         self._buffer += data
         bodies: list[bytes] = []
+        self._needed = self.prefix_size
         while len(self._buffer) >= self.prefix_size:
             try:
                 length = self._read_prefix(bytes(self._buffer[: self.prefix_size]), self._offset)
@@ -123,8 +159,15 @@ class LengthPrefixedFramer(ABC):
                         f" the minimum of {self.min_length}",
                         self._offset,
                     )
+                if self.receive_limit is not None and length > self.receive_limit:
+                    raise FrameTooLarge(
+                        f"{self.description}: length {length} at offset {self._offset} is over"
+                        f" the {self.receive_limit} bytes accepted",
+                        self._offset,
+                    )
                 end = self.prefix_size + length
                 if len(self._buffer) < end:
+                    self._needed = end
                     break
                 body = bytes(self._buffer[self.prefix_size : end])
                 self._check_body(body, self._offset + self.prefix_size)
@@ -134,4 +177,6 @@ class LengthPrefixedFramer(ABC):
             del self._buffer[:end]
             self._offset += end
             bodies.append(body)
+        if bodies:  # keep the rest in a buffer of its own size, not in the one grown for the frames cut
+            self._buffer = bytearray(self._buffer)
         return bodies

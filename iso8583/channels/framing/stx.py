@@ -23,7 +23,7 @@ from enum import IntEnum
 from functools import reduce
 from typing import ClassVar, Self
 
-from iso8583.channels.errors import FramingError
+from iso8583.channels.errors import FramingError, FrameTooLarge
 
 log = logging.getLogger(__name__)
 
@@ -82,16 +82,24 @@ class StxEtxLrcFramer:
     description: ClassVar[str] = "STX/ETX/LRC framing"
     max_length: ClassVar[int] = MAX_LENGTH
 
-    def __init__(self) -> None:
+    def __init__(self, *, receive_limit: int | None = None) -> None:
         self._buffer = bytearray()
         self._offset = 0
+        self.receive_limit = receive_limit
+        """The largest payload accepted (None: 9999); a longer frame is rejected (NAK) unread."""
 
     @property
     def pending(self) -> int:
         return len(self._buffer)
 
     def fresh(self) -> Self:
-        return type(self)()
+        return type(self)(receive_limit=self.receive_limit)
+
+    def limited(self, max_length: int) -> Self:
+        """A fresh framer rejecting frames that announce more than ``max_length`` bytes."""
+        framer = self.fresh()
+        framer.receive_limit = max_length
+        return framer
 
     def reset(self) -> None:
         if self._buffer:
@@ -146,6 +154,12 @@ class StxEtxLrcFramer:
             if length is None:
                 raw = self._buffer[1:_HEADER].hex().upper()
                 events.append(self._reject(f"length 0x{raw} at offset {start + 1} is not 2 BCD bytes", start + 1))
+                self.reset()
+                break
+            if self.receive_limit is not None and length > self.receive_limit:
+                message = (f"{self.description}: length {length} at offset {start + 1} is over"
+                           f" the {self.receive_limit} bytes accepted")
+                events.append(FrameRejected(FrameTooLarge(message, start + 1)))
                 self.reset()
                 break
             end = _HEADER + length + _TRAILER

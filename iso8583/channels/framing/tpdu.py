@@ -87,8 +87,8 @@ class TpduFramer(TwoByteLengthFramer):
     max_length: ClassVar[int] = 0xFFFF
     description: ClassVar[str] = "2-byte length + TPDU framing"
 
-    def __init__(self, tpdu: Tpdu | None = None) -> None:
-        super().__init__()
+    def __init__(self, tpdu: Tpdu | None = None, *, receive_limit: int | None = None) -> None:
+        super().__init__(receive_limit=receive_limit)
         self.tpdu = tpdu
         self.last_tpdu: Tpdu | None = None
 
@@ -130,4 +130,4 @@ class TpduFramer(TwoByteLengthFramer):
         return frame
 
     def fresh(self) -> Self:
-        return type(self)(self.tpdu)
+        return type(self)(self.tpdu, receive_limit=self.receive_limit)
