@@ -7,7 +7,9 @@ Data '9F10', rebuilds the MAC input from field 55 exactly as the card did
 then answer with an ARPC (Book 2 section 8.2) in Issuer Authentication Data '91'.
 
 Field 55 problems are results, not exceptions: the host declines with a reason. Bad
-arguments (a key of the wrong length) raise :class:`emv.errors.EmvError`.
+arguments (a key of the wrong length) raise :class:`emv.errors.EmvError`. A caller that sees the
+same card often may pass its ICC master key (``icc_master_key``, derived once by
+:func:`emv.keyderivation.derive_icc_master_key`) instead of having it derived on every call.
 """
 
 from __future__ import annotations
@@ -66,7 +68,8 @@ def _iad(values: dict[str, bytes]) -> IssuerApplicationData:
     return parse_iad(raw)
 
 
-def verify_cryptogram(field55: bytes, imk: bytes, pan: str, psn: str) -> CryptogramCheck:
+def verify_cryptogram(field55: bytes, imk: bytes, pan: str, psn: str, *,
+                      icc_master_key: bytes | None = None) -> CryptogramCheck:
     """Recompute the ARQC, TC or AAC in ``field55`` and compare it with '9F26'.
 
     Reasons on failure: "malformed TLV: ...", "missing tag XXXX", "tag XXXX: n bytes,
@@ -75,7 +78,7 @@ def verify_cryptogram(field55: bytes, imk: bytes, pan: str, psn: str) -> Cryptog
     """
     if len(imk) != 16:
         raise CryptogramError(f"issuer master key: {len(imk)} bytes, expected 16")
-    icc_mk = derive_icc_master_key(imk, pan, psn)
+    icc_mk = icc_master_key or derive_icc_master_key(imk, pan, psn)
     try:
         values = tlv.flatten(tlv.decode(field55))
     except TlvError as error:
@@ -126,12 +129,14 @@ def generate_arpc(
     return arpc_method_2(key, arqc, csu, proprietary)
 
 
-def arpc_key(imk: bytes, pan: str, psn: str, cvn: CryptogramVersion, atc: bytes) -> bytes:
+def arpc_key(imk: bytes, pan: str, psn: str, cvn: CryptogramVersion, atc: bytes, *,
+             icc_master_key: bytes | None = None) -> bytes:
     """The key the card checks the ARPC with: ICC MK (CVN 10) or AC session key (CVN 18)."""
-    return ac_key(cvn, derive_icc_master_key(imk, pan, psn), atc)
+    return ac_key(cvn, icc_master_key or derive_icc_master_key(imk, pan, psn), atc)
 
 
-def issuer_authentication_data(field55: bytes, imk: bytes, pan: str, psn: str, approved: bool) -> bytes:
+def issuer_authentication_data(field55: bytes, imk: bytes, pan: str, psn: str, approved: bool, *,
+                               icc_master_key: bytes | None = None) -> bytes:
     """The value of tag '91' answering the ARQC in ``field55``, by the method of its CVN.
 
     Method 1: ARPC (8) || ARC (2). Method 2: ARPC (4) || CSU (4). Raises
@@ -141,7 +146,7 @@ def issuer_authentication_data(field55: bytes, imk: bytes, pan: str, psn: str, a
     arqc = _required(values, "9F26", 8)
     atc = _required(values, "9F36", 2)
     cvn = CryptogramVersion.from_number(_iad(values).cvn)
-    key = arpc_key(imk, pan, psn, cvn, atc)
+    key = arpc_key(imk, pan, psn, cvn, atc, icc_master_key=icc_master_key)
     if cvn.arpc_method is ArpcMethod.METHOD_1:
         arc = APPROVED_ARC if approved else DECLINED_ARC
         return arpc_method_1(key, arqc, arc) + arc

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from emv import tlv
 from emv.cards import TestCard
@@ -30,6 +30,7 @@ class CardCheck:
     code: str | None
     arqc_field55: bytes | None = None
     card: TestCard | None = None
+    icc_master_key: bytes | None = field(default=None, repr=False)
 
 
 def card_checks(cards: CardDirectory, exchange: Exchange, pan: str) -> CardCheck:
@@ -40,14 +41,15 @@ def card_checks(cards: CardDirectory, exchange: Exchange, pan: str) -> CardCheck
     if (block is not None or field55 is not None) and card is None:
         log.info("card %s is not a card of this issuer", mask_pan(pan))
         return CardCheck(ResponseCode.INVALID_CARD)
-    arqc = None
+    arqc, icc_key = None, None
     if isinstance(field55, bytes):
         assert card is not None
         if card.issuer_master_key is None:
             return CardCheck(ResponseCode.CRYPTOGRAM_FAILED, card=card)
         psn = request_psn(request, card)
         try:
-            check = verify_cryptogram(field55, card.issuer_master_key, pan, psn)
+            check = verify_cryptogram(field55, card.issuer_master_key, pan, psn,
+                                      icc_master_key=cards.icc_master_key(card, pan, psn))
         except EmvError as exc:
             log.info("cryptogram of %s not checkable: %s", mask_pan(pan), exc)
             return CardCheck(ResponseCode.CRYPTOGRAM_FAILED, card=card)
@@ -55,15 +57,16 @@ def card_checks(cards: CardDirectory, exchange: Exchange, pan: str) -> CardCheck
             log.info("cryptogram of %s failed: %s", mask_pan(pan), check.reason)
             return CardCheck(ResponseCode.CRYPTOGRAM_FAILED, card=card)
         arqc = field55 if check.cryptogram_type is CryptogramType.ARQC else None
+        icc_key = cards.icc_master_key(card, pan, psn)
     if isinstance(block, bytes):
         assert card is not None and exchange.keys is not None
         try:
             pin = recover_pin(exchange.keys, block, pan)
         except CryptoError:
-            return CardCheck(ResponseCode.INCORRECT_PIN, arqc, card)
+            return CardCheck(ResponseCode.INCORRECT_PIN, arqc, card, icc_key)
         if not hmac.compare_digest(pin.encode(), card.pin.encode()):
-            return CardCheck(ResponseCode.INCORRECT_PIN, arqc, card)
-    return CardCheck(None, arqc, card)
+            return CardCheck(ResponseCode.INCORRECT_PIN, arqc, card, icc_key)
+    return CardCheck(None, arqc, card, icc_key)
 
 
 def arpc(check: CardCheck, pan: str, request: Message, approved: bool) -> dict[int, bytes]:
@@ -72,7 +75,8 @@ def arpc(check: CardCheck, pan: str, request: Message, approved: bool) -> dict[i
         return {}
     try:
         data = issuer_authentication_data(check.arqc_field55, check.card.issuer_master_key, pan,
-                                          request_psn(request, check.card), approved)
+                                          request_psn(request, check.card), approved,
+                                          icc_master_key=check.icc_master_key)
     except EmvError as exc:
         log.info("no ARPC for %s: %s", mask_pan(pan), exc)
         return {}

@@ -7,9 +7,10 @@ track 2 data in DE 35), the card sequence number, and a brand for PANs that are 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from emv.cards import TestCard, load_test_cards
+from emv.keyderivation import derive_icc_master_key
 from keys.masking import mask_pan
 from iso8583.message import Message
 
@@ -52,9 +53,19 @@ def brand_of(pan: str) -> str | None:
 
 @dataclass(frozen=True)
 class CardDirectory:
-    """Issuer records by PAN."""
+    """Issuer records by PAN, and the ICC master keys derived from them (kept: the same cards come back)."""
 
     by_pan: dict[str, TestCard]
+    _icc_keys: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False, compare=False)
+
+    def icc_master_key(self, card: TestCard, pan: str, psn: str) -> bytes:
+        """The ICC master key of ``card`` (EMV 4.4 Book 2 A1.4.1 option A), derived once per PAN and PSN."""
+        key = self._icc_keys.get((pan, psn))
+        if key is None:
+            assert card.issuer_master_key is not None
+            key = derive_icc_master_key(card.issuer_master_key, pan, psn)
+            self._icc_keys[(pan, psn)] = key
+        return key
 
     def __repr__(self) -> str:
         return f"CardDirectory({len(self.by_pan)} cards: {', '.join(mask_pan(pan) for pan in self.by_pan)})"

@@ -569,11 +569,10 @@ class HostJournal:
         return self.business_date_offset()
 
     def next_rrn(self) -> str:
-        """A new retrieval reference number: 12 digits, never given before by this journal."""
-        with self.atomic():
-            self._db.execute("INSERT OR IGNORE INTO counters (name, value) VALUES ('rrn', 0)")
-            self._db.execute("UPDATE counters SET value = value + 1 WHERE name = 'rrn'")
-            value = int(self._db.execute("SELECT value FROM counters WHERE name = 'rrn'").fetchone()[0])
+        """A new retrieval reference number: 12 digits, never given before by this journal (one statement)."""
+        value = int(self._db.execute(
+            "INSERT INTO counters (name, value) VALUES ('rrn', 1)"
+            " ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value").fetchone()[0])
         return f"{value % 10**RRN_DIGITS:0{RRN_DIGITS}d}"
 
 

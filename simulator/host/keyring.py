@@ -75,6 +75,8 @@ class HostKeyring:
         self._sealer = FrameSealer(kek)
         self._pin_format = pin_block_format_for(dialect)
         self._sessions: dict[str, MessageKeys] = {}
+        self._initial_keys: dict[tuple[bytes, bytes], bytes] = {}
+        """IPEKs and AES initial keys by (BDK, initial KSN / key ID): derived once per terminal, not per request."""
 
     # -- master/session -------------------------------------------------------------------
 
@@ -132,15 +134,22 @@ class HostKeyring:
             if len(ksn_hex) == TDES_KSN_HEX:
                 if dukpt_tdes.initial_ksn(ksn) != dukpt_tdes.initial_ksn(profile.tdes_initial_ksn):
                     raise KeyResolutionError(f"KSN does not belong to terminal {profile.terminal_id}")
-                return dukpt_tdes_keys(dukpt_tdes.derive_keys(profile.tdes_bdk, ksn))
+                ipek = self._initial_key(profile.tdes_bdk, profile.tdes_initial_ksn, dukpt_tdes.derive_ipek)
+                return dukpt_tdes_keys(dukpt_tdes.derive_keys_from_ipek(ipek, ksn))
             if len(ksn_hex) == AES_KSN_HEX:
                 if dukpt_aes.ksn_initial_key_id(ksn) != profile.aes_initial_key_id:
                     raise KeyResolutionError(f"KSN does not belong to terminal {profile.terminal_id}")
-                initial = dukpt_aes.derive_initial_key(profile.aes_bdk, profile.aes_initial_key_id)
+                initial = self._initial_key(profile.aes_bdk, profile.aes_initial_key_id, dukpt_aes.derive_initial_key)
                 return dukpt_aes_keys(initial, ksn, self._pin_format)
         except CryptoError as exc:
             raise KeyResolutionError(f"DUKPT derivation failed: {exc}") from None
         raise MalformedKsnError(f"DE 63 KS has {len(ksn_hex)} hex digits, expected 20 or 24")
+
+    def _initial_key(self, bdk: bytes, identity: bytes, derive) -> bytes:  # type: ignore[no-untyped-def]
+        key = self._initial_keys.get((bdk, identity))
+        if key is None:
+            key = self._initial_keys[(bdk, identity)] = derive(bdk, identity)
+        return key
 
     def frame_sealer(self) -> FrameSealer:
         """Seals the journal's message frames under a key derived from the host KEK."""

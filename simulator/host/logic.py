@@ -126,25 +126,28 @@ class HostLogic(FinancialMixin):
                 request = decode(data, self.dialect)
             except Exception as exc:  # DecodeError, or anything a malformed frame provokes
                 return self._undecodable(data, f"{type(exc).__name__}: {exc}", now, peer)
-            return self.handle(request, now=now, peer=peer, frame=bytes(data))
+            return self._handle_journaled(request, now, peer, bytes(data))
 
     def handle(self, request: Message, *, now: datetime, peer: str, frame: bytes | None = None) -> HostDecision:
         """The decision for one decoded request (``frame``: its bytes as received). Never raises:
         a malformed request answers 30, a fault of the host's own (its disk full, a bug) 96."""
-        frame = frame if frame is not None else self._encoded(request)
         with self.journal.atomic():
-            self._journal_message("in", request, now, peer, frame=frame)
-            try:
-                with self.journal.atomic():  # the request's own work: undone alone when it fails
-                    decision = self._handle(request, now, frame)
-            except FormatError as exc:
-                log.warning("format error in %s from %s: %s", request.mti, peer, exc)
-                decision = self._error_answer(request, now, str(exc), ResponseCode.FORMAT_ERROR)
-            except Exception as exc:  # a fault of the host must not take it down: 96, keep serving
-                log.exception("handling %s from %s failed", request.mti, peer)
-                decision = self._error_answer(request, now, f"host fault: {type(exc).__name__}",
-                                              ResponseCode.SYSTEM_MALFUNCTION)
-            self._journal_decision(decision, now, peer)
+            return self._handle_journaled(request, now, peer, frame if frame is not None else self._encoded(request))
+
+    def _handle_journaled(self, request: Message, now: datetime, peer: str, frame: bytes | None) -> HostDecision:
+        """Journal the request, decide, journal the answer (inside the caller's journal unit)."""
+        self._journal_message("in", request, now, peer, frame=frame)
+        try:
+            with self.journal.atomic():  # the request's own work: undone alone when it fails
+                decision = self._handle(request, now, frame)
+        except FormatError as exc:
+            log.warning("format error in %s from %s: %s", request.mti, peer, exc)
+            decision = self._error_answer(request, now, str(exc), ResponseCode.FORMAT_ERROR)
+        except Exception as exc:  # a fault of the host must not take it down: 96, keep serving
+            log.exception("handling %s from %s failed", request.mti, peer)
+            decision = self._error_answer(request, now, f"host fault: {type(exc).__name__}",
+                                          ResponseCode.SYSTEM_MALFUNCTION)
+        self._journal_decision(decision, now, peer)
         return decision
 
     def answer_system_malfunction(self, data: bytes, now: datetime) -> HostDecision:

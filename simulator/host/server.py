@@ -33,6 +33,7 @@ from iso8583.channels import (
 )
 from iso8583.dialect import BitmapEncoding, Encoding, prefix_width
 from iso8583.tpdu import TPDU_LENGTH
+from simulator.host.committer import GroupCommitter
 from simulator.host.config import HostConfig
 from simulator.host.decision import Outcome
 from simulator.host.logic import HostLogic
@@ -80,6 +81,8 @@ class HostServer:
         self.events = EventLog(log)
         """Limit events of this host's connections, logged at most once per class per interval."""
         self._journal_gate = EventLog(log)  # admits one journaled link error per interval
+        self.committer = GroupCommitter(self.logic)
+        """The writer thread: requests are processed there and committed in groups (simulator.host.committer)."""
         self.url: str | None = None
         self.cable_pulled = False
         """Fault switch of the embedded host (``possim run``): while True, requests still reach the host
@@ -88,6 +91,7 @@ class HostServer:
     async def start(self) -> str:
         """Start listening; return the real URL (port 0 becomes the bound port)."""
         limits = frame_limits(self.config.limits, self.logic.dialect)
+        self.committer.start()
         self._server = await serve(self.listen, self._serve_channel, limits=limits, events=self.events)
         self.url = self._server.url
         log.info("host emulator listening on %s (dialect %s)", self.url, self.logic.dialect.name)
@@ -98,6 +102,7 @@ class HostServer:
         if self._server is not None:
             server, self._server = self._server, None
             await server.close()
+        await self.committer.stop()
         self.logic.close()
 
     async def __aenter__(self) -> HostServer:
@@ -117,9 +122,9 @@ class HostServer:
             except ChannelClosed:  # the peer left, or a limit closed it (LimitExceeded, already logged)
                 return
             except ChannelError as exc:  # a broken frame: this connection has lost sync, the server carries on
-                self._link_error(channel.peer, exc)
+                await self._link_error(channel.peer, exc)
                 return
-            decision = self.logic.handle_bytes(payload, now=datetime.now(UTC), peer=channel.peer)
+            decision = await self.committer.handle(payload, now=datetime.now(UTC), peer=channel.peer)
             if decision.outcome is Outcome.DISCONNECT:
                 log.info("rule %s: disconnecting %s", decision.rule, channel.peer)
                 return
@@ -137,11 +142,12 @@ class HostServer:
                 self.events.report("undelivered response", "response to %s not delivered: %s", channel.peer, exc)
                 return
 
-    def _link_error(self, peer: str, error: ChannelError) -> None:
+    async def _link_error(self, peer: str, error: ChannelError) -> None:
         """Journal a link error, at most one per interval: a peer that reconnects to send broken frames
         again and again must not grow the journal without bound. The next one journaled counts the others."""
         skipped = self._journal_gate.admit("link error")
         if skipped is None:
             return
         reason = str(error) + (f" ({skipped} more link error(s) since the last one journaled)" if skipped else "")
-        self.logic.record_link_error(peer, reason, datetime.now(UTC))
+        now = datetime.now(UTC)
+        await self.committer.call(lambda: self.logic.record_link_error(peer, reason, now))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pos_terminal.defaults import MERCHANT_ID
+from iso8583.channels import ServerLimits
 from simulator.host.config import HostConfig, RefundPolicy, TerminalProfile
 from simulator.host.server import HostServer
 from simulator.load.plan import LoadPlan
@@ -22,7 +23,7 @@ async def _start_embedded_host(plan: LoadPlan, data_dir: Path) -> HostServer:
     host_dir.mkdir(parents=True, exist_ok=True)
     config = HostConfig(data_dir=host_dir, dialect=plan.dialect, listen=EMBEDDED_LISTEN,
                         terminals={tid: TerminalProfile(tid, MERCHANT_ID) for tid in plan.terminal_ids()},
-                        refund_policy=LOAD_REFUND_POLICY)
+                        refund_policy=LOAD_REFUND_POLICY, limits=load_limits(plan))
     server = HostServer(config, listen=EMBEDDED_LISTEN)
     await server.start()
     return server
@@ -55,12 +56,20 @@ LOAD_REFUND_POLICY = RefundPolicy(max_refunds_per_card_per_day=0, max_refunds_pe
 """Every load terminal refunds the same test card all day: the host's velocity checks would refuse it."""
 
 
+def load_limits(plan: LoadPlan) -> ServerLimits:
+    """The host's per-connection bounds for a load run: every load terminal has its own connection and
+    sends back to back, which the abuse limits (docs/host-limits.md) would slow down."""
+    return ServerLimits(max_connections=0, max_frames_per_second=0, idle_timeout=0)
+
+
 def host_config_text(plan: LoadPlan, merchant_id: str = MERCHANT_ID) -> str:
     """The ``host.toml`` a host needs for ``plan``: its terminals (test keys), refund velocity checks off."""
     lines = [f"# possim load: {plan.terminals} load terminals with the test keys (append to host.toml;",
              "# [[terminals]] replaces the default table, so keep POSSIM01 too if you still use it)",
              "", "[refund_policy]  # every load terminal refunds the same test card: no velocity limits",
-             "max_refunds_per_card_per_day = 0", "max_refunds_per_terminal_per_day = 0"]
+             "max_refunds_per_card_per_day = 0", "max_refunds_per_terminal_per_day = 0",
+             "", "[limits]  # every load terminal sends back to back on its own connection: no rate or cap",
+             "max_connections = 0", "max_frames_per_second = 0", "idle_timeout = 0"]
     for terminal_id in plan.terminal_ids():
         lines += ["", "[[terminals]]", f'terminal_id = "{terminal_id}"', f'merchant_id = "{merchant_id}"']
     return "\n".join(lines) + "\n"
