@@ -138,6 +138,11 @@ class TerminalConfig:
         default=10.0, metadata=_doc("Seconds to wait for a host response before reversing.")
     )
     connect_timeout: float = field(default=5.0, metadata=_doc("Seconds to wait for the connection to the host."))
+    keep_connection: bool = field(
+        default=True,
+        metadata=_doc("Keep one connection to the host open between requests (closed after a timeout or a bad "
+                      "answer, reopened when the host has closed it); false: a new connection per request."),
+    )
     reversal_attempts_per_run: int = field(
         default=3,
         metadata=_doc("Reversal sends per run (at start-up, before a transaction) before waiting for the next run."),
@@ -282,7 +287,7 @@ def _validate(config: TerminalConfig) -> None:
         "offline_queue_limit",
     ):
         _positive_int(config, key)
-    for key in ("pin_on_refund", "allow_unmatched_refunds", "offline_refunds", "keep_receipts"):
+    for key in ("pin_on_refund", "allow_unmatched_refunds", "offline_refunds", "keep_receipts", "keep_connection"):
         _flag(config, key)
     for key in ("response_timeout", "connect_timeout"):
         _positive_seconds(config, key)

@@ -109,6 +109,9 @@ class EngineCore:
         self.observer = observer
         """Called with each message on the wire (pos_terminal.observe); may be set after :meth:`open`."""
         self._folder: DataFolder | None = None
+        self._channel: BaseChannel | None = None
+        """The connection kept between requests (``keep_connection``), to ``_channel_url``."""
+        self._channel_url: str | None = None
 
     @classmethod
     def open(cls, data_dir: Path, config: TerminalConfig | None = None, *, clock: Clock = _utc_now,
@@ -138,7 +141,9 @@ class EngineCore:
         return engine
 
     def close(self) -> None:
-        """Close the journal and let another process have the data folder."""
+        """Close the journal and let another process have the data folder (``await disconnect()`` first to
+        close a kept connection politely; otherwise it ends with the process)."""
+        self._channel = None
         self.journal.close()
         folder, self._folder = self._folder, None
         if folder is not None:
@@ -177,11 +182,37 @@ class EngineCore:
         )
 
     async def _open(self) -> BaseChannel:
-        """A connection to the host, or :class:`HostUnreachable`."""
+        """A connection to the host (the kept one, when ``keep_connection`` and it is still open), or
+        :class:`HostUnreachable`."""
+        kept = self._channel
+        if kept is not None and not kept.closed and self._channel_url == self.config.host_url:
+            return kept
+        if kept is not None:  # closed by the host, or the terminal now talks to another host
+            self._channel = None
+            await kept.close()
         try:
-            return await connect(self.config.host_url, connect_timeout=self.config.connect_timeout)
+            channel = await connect(self.config.host_url, connect_timeout=self.config.connect_timeout)
         except (ChannelError, OSError) as error:
             raise HostUnreachable(f"host unreachable: {error}") from None
+        if self.config.keep_connection:
+            self._channel, self._channel_url = channel, self.config.host_url
+        return channel
+
+    async def _release(self, channel: BaseChannel, *, reusable: bool) -> None:
+        """Done with ``channel`` for now: kept for the next request when it is the kept connection and its last
+        exchange ended cleanly; else closed (after a timeout or a bad answer a late reply could be read as the
+        answer to the next request, so such a connection is never reused)."""
+        if reusable and channel is self._channel and not channel.closed:
+            return
+        if channel is self._channel:
+            self._channel = None
+        await channel.close()
+
+    async def disconnect(self) -> None:
+        """Close the kept connection (``keep_connection``), if any."""
+        if self._channel is not None:
+            channel, self._channel = self._channel, None
+            await channel.close()
 
     async def _exchange(
         self, request: Message, keys: MessageKeys | None, txn_id: int | None, channel: BaseChannel | None = None,
@@ -203,13 +234,14 @@ class EngineCore:
                 self.observer(observed(MessageDirection.OUT, signed, raw_request, self.dialect, keys))
             raw = await channel.receive(timeout=self.config.response_timeout)
         except (ChannelError, OSError) as error:
+            await self._release(channel, reusable=False)
             raise CommunicationFailure(f"no response: {error}") from None
-        finally:
-            await channel.close()
         try:
             response = decode(raw, self.dialect)
         except Iso8583Error as error:
+            await self._release(channel, reusable=False)
             raise CommunicationFailure(f"garbled response: {error}") from None
+        await self._release(channel, reusable=True)
         if self.observer is not None:
             self.observer(observed(MessageDirection.IN, response, raw, self.dialect, keys if verify else None))
         self._record(MessageDirection.IN, response, txn_id)

@@ -216,7 +216,7 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
             block = pin_block(keys, pin, card.pan) if pin and card else None
             record = self.journal.begin_transaction(new, now=self._clock())
         except (CryptoError, JournalError) as refusal:  # the PIN, or the journal's money rules
-            await channel.close()
+            await self._release(channel, reusable=True)
             return TxnResult(operation, Outcome.REFUSED, error=journal_reason(refusal), **base)
         try:
             request = messages.financial_request(
@@ -228,7 +228,7 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
             )
             response = await self._exchange(request, keys, record.id, channel)
         except (CommunicationFailure, CryptoError, EmvError, Iso8583Error) as failure:
-            await channel.close()
+            await self._release(channel, reusable=False)
             reversal = await self._reverse(record)
             return TxnResult(operation, Outcome.COMMUNICATION_FAILED, stan=record.stan, invoice=record.invoice,
                              transaction_id=record.id, reversal=reversal, error=str(failure), **base)

@@ -59,7 +59,8 @@ LOAD_REFUND_POLICY = RefundPolicy(max_refunds_per_card_per_day=0, max_refunds_pe
 def load_limits(plan: LoadPlan) -> ServerLimits:
     """The host's per-connection bounds for a load run: every load terminal has its own connection and
     sends back to back, which the abuse limits (docs/host-limits.md) would slow down."""
-    return ServerLimits(max_connections=0, max_frames_per_second=0, idle_timeout=0)
+    return ServerLimits(max_connections=max(ServerLimits().max_connections, plan.terminals + 8),
+                        max_frames_per_second=0, idle_timeout=0)
 
 
 def host_config_text(plan: LoadPlan, merchant_id: str = MERCHANT_ID) -> str:
@@ -69,7 +70,8 @@ def host_config_text(plan: LoadPlan, merchant_id: str = MERCHANT_ID) -> str:
              "", "[refund_policy]  # every load terminal refunds the same test card: no velocity limits",
              "max_refunds_per_card_per_day = 0", "max_refunds_per_terminal_per_day = 0",
              "", "[limits]  # every load terminal sends back to back on its own connection: no rate or cap",
-             "max_connections = 0", "max_frames_per_second = 0", "idle_timeout = 0"]
+             f"max_connections = {load_limits(plan).max_connections}", "max_frames_per_second = 0",
+             "idle_timeout = 0"]
     for terminal_id in plan.terminal_ids():
         lines += ["", "[[terminals]]", f'terminal_id = "{terminal_id}"', f'merchant_id = "{merchant_id}"']
     return "\n".join(lines) + "\n"

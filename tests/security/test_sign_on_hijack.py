@@ -113,6 +113,7 @@ async def test_an_old_sign_on_replayed_later_is_refused(host: HostServer) -> Non
 async def test_a_second_device_with_the_same_id_makes_the_first_sign_on_again_by_itself(terminal) -> None:  # type: ignore[no-untyped-def]
     first, second = terminal("first"), terminal("second")
     assert (await sale(first)).approved
+    second.journal.next_stan()  # a sign-on of its own (another STAN), not a copy of the first one's
     assert (await second.sign_on()).approved  # the host now holds the second device's session keys
     failed = await sale(first)
     assert failed.outcome is Outcome.COMMUNICATION_FAILED
