@@ -27,6 +27,10 @@ are in :mod:`simulator.host.financial`, the card checks in :mod:`simulator.host.
 
 Each request is processed in one journal transaction: its outcome, its ledger rows and its stored
 response are committed together.
+
+A dialect with its own protocol (``cup-pos``) gets its own handler set (:mod:`simulator.host.cup`):
+:meth:`HostLogic._handle` and :meth:`HostLogic._format_error` hand the request to it; decoding, the
+message journal and the shared helpers (ledger, journal, keys, cards, rules) stay here.
 """
 
 from __future__ import annotations
@@ -70,6 +74,7 @@ from simulator.host.exchange import (
     response_message,
     swap_tpdu,
 )
+from simulator.host.cup import handler_for
 from simulator.host.financial import FinancialMixin
 from simulator.host.inquiry import answer_status_inquiry
 
@@ -104,6 +109,8 @@ class HostLogic(FinancialMixin):
         self.keyring = HostKeyring(config, self.dialect)
         self.cards = cards or CardDirectory.from_test_cards()
         self.rules = rules or RuleSet()
+        self.protocol = handler_for(self)
+        """The handler set of a dialect with its own protocol (``cup-pos``: simulator.host.cup), else None."""
 
     def close(self) -> None:
         """Close the journal."""
@@ -136,6 +143,8 @@ class HostLogic(FinancialMixin):
     # -- the pipeline ---------------------------------------------------------------------
 
     def _handle(self, request: Message, now: datetime) -> HostDecision:
+        if self.protocol is not None:
+            return self.protocol.handle(request, now)
         exchange = Exchange(request, now, pan=request_pan(request))
         rule = self.rules.match(request, exchange.pan)
         if rule is not None:
@@ -353,6 +362,8 @@ class HostLogic(FinancialMixin):
 
     def _format_error(self, request: Message, now: datetime, reason: str) -> HostDecision:
         """Answer 30 when the MTI is a request's and the STAN is known; otherwise drop."""
+        if self.protocol is not None:
+            return self.protocol.format_error(request, now, reason)
         stan = field_text(request, 11)
         if not (request.mti.isdigit() and len(request.mti) == 4 and request.mti[2] in "02" and stan):
             log.warning("dropping an unanswerable %s: %s", request.mti, reason)
