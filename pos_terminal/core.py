@@ -95,6 +95,7 @@ class EngineCore:
         """The terminal whose state lives in ``data_dir`` (created on first use, with the test defaults)."""
         data_dir.mkdir(parents=True, exist_ok=True)
         config = config or load_config(data_dir)
+        config = profile_for(config.dialect).configure(config)  # a setting the protocol refuses: before opening
         journal = Journal.open(data_dir / "journal.sqlite3")
         keyring = TerminalKeyring.open(data_dir, journal)
         secret = load_or_create_secret(data_dir / "card-fingerprint.key")

@@ -9,6 +9,7 @@ the batch when they differ. Answers are lost with the host's fault rules (docs/h
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +23,8 @@ from pos_terminal.records import NewTransaction, TxnStatus, TxnType
 from pos_terminal.results import Outcome
 from pos_terminal.security import KeyScheme
 from simulator.host.config import TerminalProfile
-from simulator.host.journal import Status
+from simulator.host.journal import HostJournal, Status
+from simulator.load import LoadPlan, Mix, Result, run_load
 from tests.e2e.cup_fixtures import (  # noqa: F401 - fixtures
     DEBIT_PIN,
     SUPERVISOR,
@@ -326,3 +328,20 @@ async def test_a_swiped_refund_without_pin_says_so_in_the_entry_mode(cup_host: S
     sale_request, refund_request = (r.message for r in wire.records if r.direction.value == "out")
     assert (sale_request[22], refund_request[22]) == ("021", "022")
     assert 53 not in refund_request and 52 not in refund_request
+
+
+# -- possim load -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", ["light", "engine"])
+async def test_possim_load_runs_cup_pos_terminals_against_the_embedded_cup_host(tmp_path: Path, model: str) -> None:
+    plan = LoadPlan(terminals=2, transactions=8, mix=Mix.parse("sale=2,refund=1,void=1"), dialect="cup-pos",
+                    response_timeout=5.0, model=model)
+    report = await run_load(plan, host_url=None, data_dir=tmp_path)
+    assert report.errors == [] and report.total(Result.APPROVED) == report.operations == 18
+    journal = HostJournal(tmp_path / "host" / "host-journal.sqlite3")
+    try:
+        notes = {t.note.split(";")[0] for t in journal.transactions() if t.note}
+        assert {"cup-pos 0200 60.1=22", "cup-pos 0220 60.1=25", "cup-pos 0200 60.1=23"} <= notes
+    finally:
+        journal.close()
