@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from iso8583.bitmap import BIT
+from iso8583.cup_header import CUP_HEADER_LENGTH, CupHeader
 from iso8583.dialect import Dialect, FieldSpec, prefix_width
+from iso8583.errors import Iso8583Error
 from iso8583.masking import MASK, SENSITIVE_FIELDS
 from iso8583.message import FieldValue, Message
 from iso8583.tpdu import TPDU_LENGTH, Tpdu
@@ -130,18 +132,47 @@ def _spaced(prefix_hex: str, data_hex: str) -> str:
 
 
 def _header_detail(header: bytes) -> dict[str, Any]:
+    """The header's JSON detail: a 5-byte TPDU, or the 11-byte ``cup-pos`` header (TPDU and CUP message header)."""
     detail: dict[str, Any] = {"part": "header", "name": "Header", "raw": header.hex().upper()}
     if len(header) == TPDU_LENGTH:
         tpdu = Tpdu.parse(header)
         detail["name"] = "TPDU"
-        detail["tpdu"] = {"id": f"{tpdu.id:02X}", "destination": f"{tpdu.destination:04X}",
-                          "source": f"{tpdu.source:04X}"}
+        detail["tpdu"] = _tpdu_json(tpdu)
+    cup = _cup_header(header)
+    if cup is not None:
+        detail["name"] = "TPDU and CUP message header"
+        detail["tpdu"] = _tpdu_json(cup.tpdu)
+        message = cup.message
+        detail["message_header"] = {
+            "application_type": message.application_type, "software_version": message.software_version,
+            "terminal_status": message.terminal_status, "processing_request": message.processing_request,
+            "reserved": message.reserved,
+        }
     return detail
 
 
-def _describe_header(header: bytes) -> str:
-    if len(header) != TPDU_LENGTH:
-        return ""
-    tpdu = Tpdu.parse(header)
-    return f"TPDU id {tpdu.id:02X} destination {tpdu.destination:04X} source {tpdu.source:04X}"
+def _tpdu_json(tpdu: Tpdu) -> dict[str, str]:
+    return {"id": f"{tpdu.id:02X}", "destination": f"{tpdu.destination:04X}", "source": f"{tpdu.source:04X}"}
 
+
+def _cup_header(header: bytes) -> CupHeader | None:
+    """The ``cup-pos`` header in ``header`` (11 bytes), or None when it is not one."""
+    if len(header) != CUP_HEADER_LENGTH:
+        return None
+    try:
+        return CupHeader.parse(header)
+    except Iso8583Error:
+        return None
+
+
+def _describe_header(header: bytes) -> str:
+    if len(header) == TPDU_LENGTH:
+        tpdu = Tpdu.parse(header)
+        return f"TPDU id {tpdu.id:02X} destination {tpdu.destination:04X} source {tpdu.source:04X}"
+    cup = _cup_header(header)
+    if cup is None:
+        return ""
+    tpdu, message = cup.tpdu, cup.message
+    return (f"TPDU id {tpdu.id:02X} destination {tpdu.destination:04X} source {tpdu.source:04X} | "
+            f"application {message.application_type} version {message.software_version} "
+            f"status {message.terminal_status} request {message.processing_request} reserved {message.reserved}")

@@ -3,8 +3,12 @@
 :class:`EngineCore` opens the connection, journals each message (masked dump) sent and received,
 checks that a response answers its request and that its MAC verifies, and provides the keys of
 the next request (signing on first when master/session keys are missing). The transaction
-families build on it: :mod:`pos_terminal.recovery` (reversals, advices), :mod:`pos_terminal.closing`
-(settlement) and :mod:`pos_terminal.engine` (sale, refund, void).
+families build on it: :mod:`pos_terminal.recovery` (reversals, repeats, advices),
+:mod:`pos_terminal.closing` (settlement) and :mod:`pos_terminal.engine` (sale, refund, void).
+
+What differs between protocols (message layouts, MAC, sign-on keys, what is reversed and what is
+repeated) is the engine's :attr:`EngineCore.profile` (:mod:`pos_terminal.profiles`), chosen from
+the dialect; the flows themselves are written once, here and in the mixins.
 """
 
 from __future__ import annotations
@@ -24,58 +28,30 @@ from iso8583.dump import render_text
 from iso8583.errors import Iso8583Error
 from iso8583.message import Message
 from keys.errors import CryptoError
-from keys.kcv import kcv_tdes
-from keys.tr31 import unwrap
-from pos_terminal import messages
 from pos_terminal.config import TerminalConfig, load_config
 from pos_terminal.datafolder import DataFolder
 from pos_terminal.ereceipt import ReceiptArchive
 from pos_terminal.journal import Journal, load_or_create_secret
 from pos_terminal.keyring import TerminalKeyring
-from pos_terminal.observe import ExchangeObserver, observed
-from pos_terminal.protocol import (
-    AdditionalDataError,
-    AdditionalTag,
-    NetworkCode,
-    ResponseCode,
-    additional_data,
-    response_mti,
-)
+from pos_terminal.failures import CommunicationFailure, HostUnreachable, TerminalRefusal
+from pos_terminal.observe import ExchangeObserver
+from pos_terminal.profiles import NetworkKind, ProtocolProfile, profile_for
+from pos_terminal.profiles.possim87 import host_status_data, original_reference, with_ksn
+from pos_terminal.protocol import ResponseCode, additional_data
 from pos_terminal.records import MessageDirection, TransactionRecord
 from pos_terminal.results import Outcome, TxnResult
 from pos_terminal.supervisor import SupervisorGate
-from pos_terminal.security import (
-    KeyScheme,
-    sign_on_keys,
-    MessageKeys,
-    pin_block_format_for,
-    sign_request,
-    verify_response,
-)
+from pos_terminal.security import KeyScheme, MessageKeys
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 
 
-class TerminalRefusal(Exception):
-    """The terminal itself refuses the operation (exit 1).
-
-    The message names the rule for the log and the command line; ``screen`` (at most two lines of
-    21 characters) says it to the cashier on the device, in words that fit the display.
-    """
-
-    def __init__(self, message: str, screen: tuple[str, ...] = ()) -> None:
-        super().__init__(message)
-        self.screen = screen
-
-
-class CommunicationFailure(Exception):
-    """No usable answer from the host: unreachable, timed out, garbled, or failed its MAC."""
-
-
-class HostUnreachable(CommunicationFailure):
-    """No connection to the host could be made: nothing was sent."""
+__all__ = [
+    "Clock", "CommunicationFailure", "EngineCore", "HostUnreachable", "TerminalRefusal", "credit_data",
+    "host_status_data", "journal_reason", "text_field",
+]
 
 
 def _utc_now() -> datetime:
@@ -101,6 +77,9 @@ class EngineCore:
         self.data_dir = data_dir
         """The data folder (receipts are kept there); None for an engine built without one."""
         self.keyring = keyring
+        self.profile: ProtocolProfile = profile_for(config.dialect)
+        """The protocol spoken with the host (pos_terminal.profiles), chosen from the dialect."""
+        self.config = self.profile.configure(config)
         self.dialect: Dialect = get_dialect(config.dialect)
         self._fingerprint_secret = fingerprint_secret
         self._clock = clock
@@ -112,6 +91,9 @@ class EngineCore:
         self._channel: BaseChannel | None = None
         """The connection kept between requests (``keep_connection``), to ``_channel_url``."""
         self._channel_url: str | None = None
+        self._owed_requests: dict[int, Message] = {}
+        """Requests never reversed whose answer is owed, by transaction id, as first built (card data
+        included, in memory only): repeated with the same content while this engine runs."""
 
     @classmethod
     def open(cls, data_dir: Path, config: TerminalConfig | None = None, *, clock: Clock = _utc_now,
@@ -125,6 +107,7 @@ class EngineCore:
         folder = DataFolder.open(data_dir, wait=busy_wait)
         try:
             config = config or load_config(data_dir)
+            config = profile_for(config.dialect).configure(config)  # a setting the protocol refuses: before opening
             journal = Journal.open(data_dir / "journal.sqlite3")
             try:
                 keyring = TerminalKeyring.open(data_dir, journal)
@@ -152,6 +135,10 @@ class EngineCore:
     @property
     def scheme(self) -> KeyScheme:
         return KeyScheme(self.config.key_scheme)
+
+    def now(self) -> datetime:
+        """The engine's clock (UTC)."""
+        return self._clock()
 
     def receipts(self) -> ReceiptArchive | None:
         """The data folder's receipts and outbox (None without a data folder)."""
@@ -224,14 +211,14 @@ class EngineCore:
         False takes the response without checking its MAC (the 0810 of a sign-on, whose key blocks
         TR-31 authenticates).
         """
-        signed = sign_request(request, self.dialect, keys) if keys else request
+        signed = self.profile.sign(request, self.dialect, keys) if keys else request
         channel = channel or await self._open()
         self._record(MessageDirection.OUT, signed, txn_id)
         try:
             raw_request = encode(signed, self.dialect)
             await channel.send(raw_request)
             if self.observer is not None:
-                self.observer(observed(MessageDirection.OUT, signed, raw_request, self.dialect, keys))
+                self.observer(self.profile.observe(MessageDirection.OUT, signed, raw_request, self.dialect, keys))
             raw = await channel.receive(timeout=self.config.response_timeout)
         except (ChannelError, OSError) as error:
             await self._release(channel, reusable=False)
@@ -243,29 +230,20 @@ class EngineCore:
             raise CommunicationFailure(f"garbled response: {error}") from None
         await self._release(channel, reusable=True)
         if self.observer is not None:
-            self.observer(observed(MessageDirection.IN, response, raw, self.dialect, keys if verify else None))
+            self.observer(self.profile.observe(MessageDirection.IN, response, raw, self.dialect,
+                                               keys if verify else None))
         self._record(MessageDirection.IN, response, txn_id)
-        self._check_matches(signed, response)
+        self.profile.check_answer(signed, response)
+        self.profile.note_answer(response, self.keyring)
         if keys is not None and verify:
             try:
-                verify_response(response, self.dialect, keys)
+                self.profile.verify_answer(response, raw, self.dialect, keys)
             except CryptoError as error:
                 self._session_suspect()
                 raise CommunicationFailure(f"response rejected: {error}{self._resign_hint()}") from None
         if keys is not None and response.get(39) == ResponseCode.SECURITY_VIOLATION:
             self._session_suspect()
         return response
-
-    @staticmethod
-    def _check_matches(request: Message, response: Message) -> None:
-        expected = response_mti(request.mti)
-        if response.mti != expected:
-            raise CommunicationFailure(f"response rejected: MTI {response.mti}, expected {expected}")
-        for number in (11, 41):
-            if response.get(number) != request.get(number):
-                raise CommunicationFailure(f"response rejected: DE {number} does not match the request")
-        if not isinstance(response.get(39), str):
-            raise CommunicationFailure("response rejected: no response code (DE 39)")
 
     def _session_suspect(self) -> None:
         """A response failed its MAC, or the host said 63: with master/session keys the host may hold
@@ -283,96 +261,53 @@ class EngineCore:
                 f"{self.config.terminal_id}? this terminal signs on again before its next request)")
 
     def _with_ksn(self, keys: MessageKeys, items: dict[str, str] | None = None) -> dict[str, str]:
-        """DE 63 items, plus the KSN for DUKPT."""
-        merged = dict(items or {})
-        if keys.ksn is not None:
-            merged[AdditionalTag.KSN] = keys.ksn.hex().upper()
-        return merged
+        """DE 63 items, plus the KSN for DUKPT (possim-87 protocol)."""
+        return with_ksn(keys, items)
 
     async def _message_keys(self) -> MessageKeys:
         """Keys for the next request; master/session keys sign on first when none are loaded."""
-        if self.scheme is KeyScheme.MKSK and not self.keyring.is_signed_on():
-            result = await self._network(NetworkCode.SIGN_ON, "signon")
+        if not self.profile.signed_on(self.keyring, self.scheme):
+            result = await self._network(NetworkKind.SIGN_ON, "signon")
             if not result.approved:
                 raise CommunicationFailure(f"sign-on failed: {result.error or result.response_code}")
-        return self.keyring.next_message_keys(self.scheme, pin_block_format_for(self.dialect))
+        return self.profile.message_keys(self.keyring, self.scheme, self.dialect)
 
     # ------------------------------------------------------------------ network management
 
-    async def _network(self, code: NetworkCode, operation: str) -> TxnResult:
+    async def _network(self, kind: NetworkKind, operation: str) -> TxnResult:
+        """A sign-on, echo or sign-off; an approved sign-on loads (and checks) the working keys it delivers."""
+        if not self.profile.supports_network(kind):
+            return TxnResult(operation, Outcome.REFUSED, error=f"the {self.profile.name} protocol has no {kind.value}")
         now = self._clock()
         stan = self.journal.next_stan()
-        keys, verify, additional = None, False, None
-        if self.scheme.is_dukpt:  # every DUKPT request names its KSN (DE 63 KS) and carries its MAC
-            keys = self.keyring.next_message_keys(self.scheme, pin_block_format_for(self.dialect))
-            verify, additional = True, self._with_ksn(keys)
-        elif code in (NetworkCode.SIGN_ON, NetworkCode.KEY_CHANGE):
-            keys = sign_on_keys(self.keyring.terminal_master_key)  # only the TMK's holder can sign on
-        request = messages.network_request(code, stan, now, self.config, additional)
+        keys, verify, additional = self.profile.network_protection(kind, self.keyring, self.scheme, self.dialect)
+        request = self.profile.network_request(kind, stan, now, self.config, self.journal.current_batch(), additional)
         try:
             response = await self._exchange(request, keys, None, verify=verify)
         except CommunicationFailure as failure:
             return TxnResult(operation, Outcome.COMMUNICATION_FAILED, stan=stan, error=str(failure))
         response_code = str(response[39])
-        if response_code == ResponseCode.APPROVED and code is NetworkCode.SIGN_ON and self.scheme is KeyScheme.MKSK:
+        if response_code == ResponseCode.APPROVED:
             try:
-                self._load_session_keys(response)
-            except (CryptoError, AdditionalDataError, KeyError) as error:
+                self.profile.accept_network_answer(kind, response, self.keyring, self.scheme)
+            except (CryptoError, ValueError, KeyError) as error:
                 return TxnResult(operation, Outcome.COMMUNICATION_FAILED, response_code=response_code, stan=stan,
                                  error=f"session keys refused: {error}")
         self.journal.record_event(operation, {"response_code": response_code, "stan": stan}, now=self._clock())
         return TxnResult(operation, Outcome.COMPLETED, response_code=response_code, stan=stan)
 
-    def _load_session_keys(self, response: Message) -> None:
-        """Unwrap the TR-31 blocks under the TMK and check each key's KCV before keeping it."""
-        items = additional_data(response)
-        tmk = self.keyring.terminal_master_key
-        loaded = {}
-        for block_tag, kcv_tag, what in (
-            (AdditionalTag.PIN_KEY_BLOCK, AdditionalTag.PIN_KEY_KCV, "PIN key"),
-            (AdditionalTag.MAC_KEY_BLOCK, AdditionalTag.MAC_KEY_KCV, "MAC key"),
-        ):
-            _, key = unwrap(tmk, items[block_tag])
-            if kcv_tdes(key).hex().upper() != items[kcv_tag].upper():
-                raise CryptoError(f"{what}: check value does not match")
-            loaded[what] = key
-        self.keyring.load_session_keys(loaded["PIN key"], loaded["MAC key"])
-
     @staticmethod
     def _original_reference(
         original: TransactionRecord | None, rrn: str | None, local_date: str | None
     ) -> dict[str, str]:
-        """DE 63 OR / OD naming a refund's original sale (from the journal, else as the cashier typed it)."""
-        if original is not None:
-            rrn, local_date = original.rrn, original.transmitted_at.strftime("%m%d")
-        if not rrn:
-            return {}
-        return {AdditionalTag.ORIGINAL_RRN: rrn, AdditionalTag.ORIGINAL_DATE: local_date or ""}
+        """DE 63 OR / OD naming a refund's original sale (possim-87 protocol)."""
+        return original_reference(original, rrn, local_date)
 
 
 def text_field(message: Message, number: int) -> str | None:
     """A text field's value, or None when absent or blank."""
     value = message.get(number)
     return value if isinstance(value, str) and value.strip() else None
-
-
-_HOST_DATA_TAGS = (
-    ("host_status", AdditionalTag.TRANSACTION_STATUS),
-    ("credit_channel", AdditionalTag.CREDIT_CHANNEL),
-    ("credit_date", AdditionalTag.CREDIT_DATE),
-    ("credit_status", AdditionalTag.CREDIT_STATUS),
-    ("credit_posted_date", AdditionalTag.POSTED_DATE),
-)
-"""The DE 63 tags the host reports a transaction's fate with, and their names in ``host_data``."""
-
-
-def host_status_data(items: dict[str, str]) -> dict[str, str]:
-    """The journal's ``host_data`` for the DE 63 items of a response (status words in lower case)."""
-    data = {name: items[tag] for name, tag in _HOST_DATA_TAGS if tag in items}
-    for name in ("host_status", "credit_status"):
-        if name in data:
-            data[name] = data[name].lower()
-    return data
 
 
 def credit_data(response: Message) -> dict[str, str]:

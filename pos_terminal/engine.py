@@ -6,6 +6,10 @@ A timeout, a dropped line, a garbled response or one whose MAC fails leaves the 
 place and the engine sends it at once (0400, then 0401 repeats), and again before the next
 online transaction or after a restart, until the host acknowledges it.
 
+What the protocol never reverses (a ``cup-pos`` refund) is journaled PENDING without a reversal
+and repeated instead, same STAN and content, until the host answers it (pos_terminal.recovery).
+Which is which, and every message, is the protocol profile's (pos_terminal.profiles).
+
 The engine is UI-free: the command line, the scenario runner and the device model drive it.
 """
 
@@ -23,7 +27,6 @@ from emv import tlv
 from iso8583.errors import Iso8583Error
 from iso8583.message import Message
 from keys.errors import CryptoError
-from pos_terminal import messages
 from pos_terminal.cards import PresentedCard
 from pos_terminal.closing import SettlementMixin
 from pos_terminal.core import (
@@ -31,12 +34,11 @@ from pos_terminal.core import (
     CommunicationFailure,
     HostUnreachable,
     TerminalRefusal,
-    credit_data,
     journal_reason,
-    text_field,
 )
 from pos_terminal.journal import JournalError, card_fingerprint
-from pos_terminal.protocol import AdditionalTag, Mti, NetworkCode, ProcessingCode, ResponseCode
+from pos_terminal.profiles import FinancialContext, NetworkKind
+from pos_terminal.protocol import ResponseCode
 from pos_terminal.records import NewTransaction, TransactionRecord, TxnStatus, TxnType
 from pos_terminal.inquiry import InquiryMixin
 from pos_terminal.policy import check_refund, check_void_original, find_refund_original
@@ -47,6 +49,10 @@ from pos_terminal.results import Outcome, TxnResult
 from pos_terminal.security import pin_block
 
 __all__ = ["Clock", "CommunicationFailure", "HostUnreachable", "RefundRequest", "TerminalEngine", "TerminalRefusal"]
+
+NOT_SENT = "Z1"
+"""Response code journaled for a never-reversed request that could not be built or sent: declined by the
+terminal itself (EMV's offline decline), nothing owed to the host."""
 
 log = logging.getLogger(__name__)
 
@@ -77,19 +83,27 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
 
         Once the host answers, reversals left pending (by a crash or a dead line) are sent.
         """
-        return await self._then_flush(await self._network(NetworkCode.SIGN_ON, "signon"))
+        return await self._then_flush(await self._network(NetworkKind.SIGN_ON, "signon"))
 
     async def echo(self) -> TxnResult:
-        """0800 echo test; then, the host being reachable, any pending reversal is sent."""
-        return await self._then_flush(await self._network(NetworkCode.ECHO, "echo"))
+        """0800 echo test (CUP: 0820); then, the host being reachable, any pending reversal is sent."""
+        return await self._then_flush(await self._network(NetworkKind.ECHO, "echo"))
+
+    async def sign_off(self) -> TxnResult:
+        """Sign-off (CUP: 0820, 60.3 = 002): the working keys are dropped, the next transaction signs on.
+
+        REFUSED where the protocol has no sign-off (the possim-87 protocol).
+        """
+        return await self._network(NetworkKind.SIGN_OFF, "signoff")
 
     async def _then_flush(self, result: TxnResult) -> TxnResult:
-        """After a network exchange succeeded: send what is owed (reversals, then advices)."""
+        """After a network exchange succeeded: send what is owed (reversals, repeats, then advices)."""
         if result.outcome is not Outcome.COMPLETED:
             return result
         outcomes = await self.flush_reversals() if self.journal.pending_reversals() else []
         if not outcomes or outcomes[-1].status == "acked":
             with contextlib.suppress(CommunicationFailure):
+                await self.flush_repeats()
                 await self.flush_advices()
         return replace(result, reversal=outcomes[-1]) if outcomes else result
 
@@ -117,7 +131,7 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
             original_id=original.id if original else None,
             reason_code=reason,
             processing_code=processing_code,
-            mti=Mti.FINANCIAL_REQUEST,
+            mti=self.profile.request_mti(kind),
         )
 
     def _icc_data(self, card: PresentedCard, amount: int, kind: TransactionType, moment: datetime) -> bytes | None:
@@ -135,8 +149,9 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
 
     async def sale(self, card: PresentedCard, amount: int, pin: str | None = None) -> TxnResult:
         """A purchase, online, with an ARQC from the chip and the PIN when one is given."""
+        code = self.profile.processing_code(TxnType.SALE, None)
         return await self._financial(
-            "sale", self._new_transaction(TxnType.SALE, amount, card, ProcessingCode.PURCHASE), card,
+            "sale", self._new_transaction(TxnType.SALE, amount, card, code), card,
             pin=pin, icc_kind=TransactionType.PURCHASE,
         )
 
@@ -153,28 +168,26 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
         except TerminalRefusal as refusal:
             return TxnResult("refund", Outcome.REFUSED, amount=request.amount, currency=self.config.currency,
                              masked_pan=card.masked_pan, error=str(refusal), screen=refusal.screen)
-        items = self._original_reference(original, request.original_rrn, request.original_date)
-        if request.reason:
-            items[AdditionalTag.REASON] = request.reason
-        new = self._new_transaction(TxnType.REFUND, request.amount, card, ProcessingCode.REFUND,
-                                    reason=request.reason)
+        new = self._new_transaction(TxnType.REFUND, request.amount, card,
+                                    self.profile.processing_code(TxnType.REFUND, original), reason=request.reason)
         if original is not None:
             new = replace(new, original_id=original.id)
         elif request.original_rrn:
             new = replace(new, original_rrn=request.original_rrn, original_date=request.original_date)
         return await self._financial("refund", new, card, pin=request.pin, icc_kind=TransactionType.REFUND,
-                                     additional=items)
+                                     original=original, original_rrn=request.original_rrn,
+                                     original_date=request.original_date, reason=request.reason)
 
     async def void(self, invoice: int, supervisor_password: str = "", *, grant: Grant | None = None) -> TxnResult:
         """Cancel a sale or a refund of the open batch, by its invoice number, for its full amount."""
         try:
             await self._authorise("void", supervisor_password, grant)
             original = check_void_original(self.journal, invoice)
+            code = self.profile.processing_code(TxnType.VOID, original)
         except TerminalRefusal as refusal:
             return TxnResult("void", Outcome.REFUSED, invoice=invoice, error=str(refusal), screen=refusal.screen)
-        code = ProcessingCode.VOID_SALE if original.txn_type is TxnType.SALE else ProcessingCode.VOID_REFUND
         new = self._new_transaction(TxnType.VOID, original.amount, None, code, original=original)
-        return await self._financial("void", new, None, original_rrn=original.rrn)
+        return await self._financial("void", new, None, original=original)
 
     async def unlock(self, admin_password: str) -> TxnResult:
         """The merchant admin lifts the supervisor lockout (exit 1 for a wrong admin password)."""
@@ -194,16 +207,16 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
 
     async def _financial(
         self, operation: str, new: NewTransaction, card: PresentedCard | None, *,
-        pin: str | None = None, icc_kind: TransactionType | None = None,
-        additional: dict[str, str] | None = None, original_rrn: str | None = None,
+        pin: str | None = None, icc_kind: TransactionType | None = None, original: TransactionRecord | None = None,
+        original_rrn: str | None = None, original_date: str | None = None, reason: str | None = None,
     ) -> TxnResult:
-        """Flush reversals, journal, send, and journal the outcome (or reverse)."""
+        """Flush what is owed, journal, send, and journal the outcome (or reverse, or repeat)."""
         base = {"amount": new.amount, "currency": new.currency, "masked_pan": new.masked_pan or None}
         try:  # the journal's money rules (remainder, pending refunds, refunds of a sale to void): refuse early
             self.journal.check_original(new)
         except JournalError as refusal:
-            reason = journal_reason(refusal)
-            return TxnResult(operation, Outcome.REFUSED, error=reason, screen=_journal_screen(reason), **base)
+            reason_text = journal_reason(refusal)
+            return TxnResult(operation, Outcome.REFUSED, error=reason_text, screen=_journal_screen(reason_text), **base)
         try:
             await self._flush_owed()
             keys = await self._message_keys()
@@ -212,44 +225,70 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
             return self._complete_offline(operation, new, failure, base)
         except CommunicationFailure as failure:
             return TxnResult(operation, Outcome.COMMUNICATION_FAILED, error=str(failure), **base)
+        reversible = self.profile.reverses(new.txn_type)
         try:  # a malformed PIN is refused here, before anything is journaled or sent
             block = pin_block(keys, pin, card.pan) if pin and card else None
-            record = self.journal.begin_transaction(new, now=self._clock())
+            record = self.journal.begin_transaction(new, now=self._clock(), with_reversal=reversible)
         except (CryptoError, JournalError) as refusal:  # the PIN, or the journal's money rules
             await self._release(channel, reusable=True)
             return TxnResult(operation, Outcome.REFUSED, error=journal_reason(refusal), **base)
+        request: Message | None = None
         try:
-            request = messages.financial_request(
-                record, self.config, card,
-                pin_block=block,
-                icc_data=self._icc_data(card, new.amount, icc_kind, record.transmitted_at)
+            request = self.profile.financial_request(FinancialContext(
+                record, self.config, card, keys, block,
+                self._icc_data(card, new.amount, icc_kind, record.transmitted_at)
                 if card and icc_kind is not None else None,
-                additional=self._with_ksn(keys, additional), original_rrn=original_rrn,
-            )
+                original, original_rrn, original_date, reason,
+            ))
             response = await self._exchange(request, keys, record.id, channel)
-        except (CommunicationFailure, CryptoError, EmvError, Iso8583Error) as failure:
+        except (CommunicationFailure, CryptoError, EmvError, Iso8583Error, ValueError) as failure:
             await self._release(channel, reusable=False)
-            reversal = await self._reverse(record)
+            if not reversible:
+                return await self._unanswered(operation, record, request, card, failure, base)
+            if not isinstance(failure, (CommunicationFailure, CryptoError, EmvError, Iso8583Error)):
+                raise
+            reversal = await self._reverse(record, failure)
             return TxnResult(operation, Outcome.COMMUNICATION_FAILED, stan=record.stan, invoice=record.invoice,
                              transaction_id=record.id, reversal=reversal, error=str(failure), **base)
         return self._complete(operation, record, response, card, base)
 
+    async def _unanswered(
+        self, operation: str, record: TransactionRecord, request: Message | None, card: PresentedCard | None,
+        failure: Exception, base: dict,
+    ) -> TxnResult:
+        """A request that is never reversed failed: repeat it (it may have reached the host), or, when it could
+        not even be built or sent, decline it here (nothing left the terminal, nothing is owed)."""
+        ids = {"stan": record.stan, "invoice": record.invoice, "transaction_id": record.id}
+        if request is None or not isinstance(failure, CommunicationFailure):
+            self.journal.complete_transaction(record.id, status=TxnStatus.DECLINED, response_code=NOT_SENT,
+                                              rrn=None, auth_code=None, now=self._clock())
+            return TxnResult(operation, Outcome.REFUSED, response_code=NOT_SENT, error=f"not sent: {failure}",
+                             **ids, **base)
+        self._owed_requests[record.id] = request
+        response = await self._repeat(record)
+        if response is not None:
+            return self._complete(operation, record, response, card, base)
+        return TxnResult(operation, Outcome.COMMUNICATION_FAILED, error=(
+            f"{failure}; the {operation} is owed to the host: it is repeated (STAN {record.stan:06d}) before the next "
+            "transaction until the host answers"), **ids, **base)
+
     def _complete(
         self, operation: str, record: TransactionRecord, response: Message, card: PresentedCard | None, base: dict
     ) -> TxnResult:
-        code = str(response[39])
-        host_data = credit_data(response)
+        answer = self.profile.read_answer(response)
+        code = answer.response_code
         completed = self.journal.complete_transaction(
             record.id, status=TxnStatus.APPROVED if code == ResponseCode.APPROVED else TxnStatus.DECLINED,
-            response_code=code, rrn=text_field(response, 37), auth_code=text_field(response, 38),
-            host_data=host_data, now=self._clock(),
+            response_code=code, rrn=answer.rrn, auth_code=answer.auth_code, host_data=answer.host_data,
+            now=self._clock(),
         )
+        self._owed_requests.pop(record.id, None)
         self._issuer_authentication(card, response)
         view = transaction_view(self.journal, completed)
         return self._file_receipt(TxnResult(
             operation, Outcome.COMPLETED, response_code=code, stan=completed.stan, rrn=completed.rrn,
             invoice=completed.invoice, transaction_id=completed.id, auth_code=completed.auth_code,
-            host_data=host_data, original=_original_json(view), **base))
+            host_data=answer.host_data, original=_original_json(view), **base))
 
     @staticmethod
     def _issuer_authentication(card: PresentedCard | None, response: Message) -> None:

@@ -22,9 +22,13 @@ class InquiryMixin(EngineCore):
         """Ask the host about ``record`` (by its RRN) and journal what it says.
 
         COMPLETED with the host's code (00 found, 25 unknown to the host); COMMUNICATION_FAILED when
-        the host cannot be asked; REFUSED for a transaction the host never numbered (no RRN).
+        the host cannot be asked; REFUSED for a transaction the host never numbered (no RRN), and
+        where the protocol has no status inquiry (``cup-pos``).
         """
         base = {"amount": record.amount, "currency": record.currency, "invoice": record.invoice, "rrn": record.rrn}
+        if not self.profile.supports_status_inquiry:
+            return TxnResult("status", Outcome.REFUSED, error=f"the {self.profile.name} profile has no status "
+                             "inquiry: the host cannot be asked about a transaction", **base)
         if not record.rrn:
             return TxnResult("status", Outcome.REFUSED, error=f"invoice {record.invoice:06d} has no RRN: "
                              "the host never answered it, so it cannot be asked about it", **base)

@@ -1,8 +1,12 @@
-"""What the terminal owes its host: reversals (0400/0401) and store-and-forward advices (0220/0221).
+"""What the terminal owes its host: reversals, repeats of what is never reversed, and advices.
 
-A reversal is owed from the moment its request is journaled until the host acknowledges it with
-00 or 25; an advice from the moment an offline refund is approved until the host answers it with a
-final code (docs/protocol.md). Both go out before anything new, oldest first.
+A reversal (0400/0401; CUP: 0400) is owed from the moment its request is journaled until the host
+acknowledges it with 00 or 25. A request the protocol never reverses (a ``cup-pos`` refund, 0220)
+is journaled PENDING without a reversal and is owed until the host answers it: it is repeated with
+the same STAN and content (the host answers a repeat with its first answer, and moves the money
+once). An advice (0220/0221, possim-87 store-and-forward) is owed from the moment an offline
+refund is approved until the host answers it with a final code (docs/protocol.md). All go out
+before anything new, oldest first: reversals, then repeats, then advices.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime
 
+from iso8583.message import Message
 from pos_terminal import messages
 from pos_terminal.core import CommunicationFailure, EngineCore, HostUnreachable, credit_data, journal_reason, text_field
 from pos_terminal.journal import JournalError
@@ -19,7 +24,7 @@ from pos_terminal.protocol import (
     AdditionalTag,
     ResponseCode,
 )
-from pos_terminal.records import NewTransaction, TransactionRecord, TxnType
+from pos_terminal.records import NewTransaction, TransactionRecord, TxnStatus, TxnType
 from pos_terminal.results import Outcome, ReversalOutcome, TxnResult
 
 log = logging.getLogger(__name__)
@@ -40,9 +45,15 @@ class RecoveryMixin(EngineCore):
                 break
         return outcomes
 
-    async def _reverse(self, record: TransactionRecord) -> ReversalOutcome:
-        """Send the reversal of ``record`` up to the configured attempts; 0401 after the first send."""
+    async def _reverse(self, record: TransactionRecord, failure: BaseException | None = None) -> ReversalOutcome:
+        """Send the reversal of ``record`` up to the configured attempts; a repeat after the first send.
+
+        ``failure`` is why the request failed, when known: the profile may say so in the reversal (CUP DE 39),
+        and the reason is kept in the journal so that every send of the reversal carries the same one.
+        """
         attempts = 0
+        reason = self._reversal_reason(record, failure)
+        original = self.journal.get(record.original_id) if record.original_id else None
         for _ in range(self.config.reversal_attempts_per_run):
             reversal = self.journal.reversal_for(record.id)
             if reversal is None:
@@ -52,7 +63,8 @@ class RecoveryMixin(EngineCore):
             attempts = reversal.attempts
             try:
                 keys = await self._message_keys()
-                request = messages.reversal_request(record, self.config, repeat=repeat, additional=self._with_ksn(keys))
+                request = self.profile.reversal_request(record, original, self.config, keys, repeat=repeat,
+                                                        reason=reason)
                 response = await self._exchange(request, keys, record.id)
             except CommunicationFailure as failure:
                 log.info("reversal of STAN %06d not delivered: %s", record.stan, failure)
@@ -64,6 +76,69 @@ class RecoveryMixin(EngineCore):
             self.journal.acknowledge_reversal(reversal.id, code, self._clock())
             return ReversalOutcome("acked", attempts, code)
         return ReversalOutcome("pending", attempts)
+
+    def _reversal_reason(self, record: TransactionRecord, failure: BaseException | None) -> str:
+        """The profile's reason for reversing ``record``: the one kept when it first failed, else from ``failure``."""
+        counter = f"{_REASON_COUNTER}{record.id}"
+        kept = self.journal.get_counter(counter, -1)
+        if kept >= 0:
+            return f"{kept:02d}"
+        reason = self.profile.reversal_reason(failure)
+        if failure is not None and reason.isdigit():
+            self.journal.set_counter(counter, int(reason))
+        return reason
+
+    # ------------------------------------------------------------------ repeats (never reversed)
+
+    def _owed_repeats(self) -> list[TransactionRecord]:
+        """The open batch's requests of kinds never reversed that still wait for the host's answer, oldest first."""
+        kinds = [kind for kind in TxnType if not self.profile.reverses(kind)]
+        if not kinds:
+            return []
+        batch = self.journal.current_batch()
+        owed = [record for kind in kinds for record in self.journal.transactions(batch=batch, txn_type=kind)
+                if record.status is TxnStatus.PENDING and self.journal.reversal_for(record.id) is None
+                and self.journal.advice_for(record.id) is None]
+        return sorted(owed, key=lambda record: record.id)
+
+    async def _repeat(self, record: TransactionRecord) -> Message | None:
+        """Send ``record``'s request again (same STAN and content) up to the configured attempts; its answer, or None.
+
+        While this engine runs the request is the one first built (card data included); after a restart
+        it is rebuilt from the journal, which keeps no card data.
+        """
+        original = self.journal.get(record.original_id) if record.original_id else None
+        for _ in range(self.config.reversal_attempts_per_run):
+            try:
+                keys = await self._message_keys()
+                request = self._owed_requests.get(record.id) or self.profile.repeat_request(
+                    record, original, self.config, keys)
+                return await self._exchange(request, keys, record.id)
+            except CommunicationFailure as failure:
+                log.info("%s of STAN %06d not answered: %s; it will be repeated", record.txn_type, record.stan, failure)
+        return None
+
+    async def flush_repeats(self) -> int:
+        """Repeat every request owed an answer that the protocol never reverses (oldest first), journaling each
+        answer; raise :class:`CommunicationFailure` at the first that stays unanswered. Returns how many
+        were answered."""
+        answered = 0
+        for record in self._owed_repeats():
+            response = await self._repeat(record)
+            if response is None:
+                raise CommunicationFailure(f"{record.txn_type} of invoice {record.invoice:06d} is still unanswered: "
+                                           "it will be repeated")
+            answer = self.profile.read_answer(response)
+            self.journal.complete_transaction(
+                record.id, status=TxnStatus.APPROVED if answer.response_code == ResponseCode.APPROVED
+                else TxnStatus.DECLINED, response_code=answer.response_code, rrn=answer.rrn,
+                auth_code=answer.auth_code, host_data=answer.host_data, now=self._clock(),
+            )
+            self._owed_requests.pop(record.id, None)
+            self.journal.record_event("repeat_answered", {"invoice": record.invoice, "stan": record.stan,
+                                                          "response_code": answer.response_code}, now=self._clock())
+            answered += 1
+        return answered
 
     # ------------------------------------------------------------------ advices (store-and-forward)
 
@@ -103,6 +178,8 @@ class RecoveryMixin(EngineCore):
         """Why this refund cannot complete offline, or None when it can (docs/protocol.md, Store-and-forward)."""
         if not self.config.offline_refunds:
             return "offline refunds are not enabled"
+        if not self.profile.supports_offline_refunds:
+            return f"the {self.profile.name} profile has no store-and-forward refunds"
         if new.txn_type is not TxnType.REFUND or new.original_id is None:
             return "only a matched refund can complete offline"
         if new.amount > self.config.offline_amount_limit:
@@ -134,16 +211,20 @@ class RecoveryMixin(EngineCore):
             transaction_id=record.id, auth_code=auth_code, offline=True, original=reference, **base))
 
     async def _flush_owed(self) -> None:
-        """Reversals, then advices, must reach the host before anything new (design.md section 3)."""
+        """Reversals, then repeats, then advices, must reach the host before anything new (design.md section 3)."""
         for outcome in await self.flush_reversals():
             if outcome.status != "acked":
                 raise HostUnreachable("an earlier reversal is still pending: host unreachable")
+        await self.flush_repeats()
         await self.flush_advices()
 
 
 REVERSAL_CLEARING_CODES = frozenset({ResponseCode.APPROVED, ResponseCode.ORIGINAL_NOT_FOUND})
 """A 0410 with 00 (reversed) or 25 (nothing to reverse) clears the reversal; any other answer means the
 host did not apply it (format error, security violation, malfunction...), so it is repeated."""
+
+_REASON_COUNTER = "reversal_reason_"
+"""Journal counter (one per reversed transaction id) keeping the reason code of its reversal."""
 
 ADVICE_FINAL_CODES = frozenset({ResponseCode.APPROVED, ResponseCode.INVALID_TRANSACTION, ResponseCode.INVALID_AMOUNT,
                                 ResponseCode.ORIGINAL_NOT_FOUND})

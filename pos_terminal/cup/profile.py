@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from iso8583.cup_header import CupMessageHeader
+from iso8583.cup_header import CupHeader, CupMessageHeader
 from iso8583.dialects.cup_pos import DEFAULT_CURRENCY, DEFAULT_CURRENCY_EXPONENT
 from iso8583.dialects.cup_pos import NAME as DIALECT_NAME
+from iso8583.tpdu import TRANSACTION_ID, Tpdu
 from keys.mac import MacAlgorithm
 from pos_terminal.cup.fields import SecurityControl
 from pos_terminal.cup.signon_keys import SignOnKeyScheme
@@ -18,7 +19,9 @@ from pos_terminal.cup.signon_keys import SignOnKeyScheme
 
 @dataclass(frozen=True)
 class CupPosProfile:
-    """Dialect, currency (CNY 156, in fen), MAC, sign-on key scheme, DE 53 and message header."""
+    """Dialect, currency (CNY 156, in fen), MAC, sign-on key scheme, DE 53, header and the terminal's
+    constants: the TPDU it addresses the host with (destination NII 1, source 0), the operator of
+    DE 63 (``01 ``, operator 01 and a space) and DE 26 (``12``: PINs of up to 12 digits)."""
 
     dialect_name: str = DIALECT_NAME
     currency: str = DEFAULT_CURRENCY
@@ -27,6 +30,14 @@ class CupPosProfile:
     sign_on_scheme: SignOnKeyScheme = SignOnKeyScheme.DOUBLE_LENGTH
     security_control: SecurityControl = field(default_factory=SecurityControl)
     message_header: CupMessageHeader = field(default_factory=CupMessageHeader)
+    tpdu: Tpdu = Tpdu(TRANSACTION_ID, 0x0001, 0x0000)
+    operator: str = "01 "
+    pin_capture_code: str = "12"
+
+    @property
+    def request_header(self) -> bytes:
+        """The 11 header bytes of the terminal's requests."""
+        return CupHeader(self.tpdu, self.message_header).build()
 
 
 CUP_POS_PROFILE = CupPosProfile()

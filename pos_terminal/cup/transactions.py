@@ -8,6 +8,9 @@ www.renrendoc.com/p-13821646.html), including its "是否引发冲正" column (`
 failed or unanswered request is reversed with a 0400 carrying the same 60.1). The network
 management rows (sign-on, sign-off, echo, settlement, batch upload) carry no DE 3 or DE 25;
 their 60.3 codes are those of the CUP POS specification as the direct-connect terminals use them.
+The batch upload sends sales as lists in DE 48 (60.3 = 201), each refund alone (0320 with the
+refund's DE 3 and 60.1 = 25), and ends with 60.3 = 202 after totals that did not balance, 207
+after totals that did (the terminal uploads nothing then but still ends the upload).
 
 A refund (退货, 0220, 60.1 = 25) is never reversed: an unanswered refund is sent again, as the
 same 0220, until the host answers.
@@ -68,6 +71,9 @@ _ROWS = (
     TransactionType("settlement", "批结算 settlement", "0500", "0510", None, None, "00", "201"),
     TransactionType("batch_upload", "批上送 batch upload", "0320", "0330", None, None, "00", "201"),
     TransactionType("batch_upload_end", "批上送结束 end of batch upload", "0320", "0330", None, None, "00", "202"),
+    TransactionType("batch_upload_end_balanced", "批上送结束 end of batch upload, totals balanced", "0320", "0330",
+                    None, None, "00", "207"),
+    TransactionType("refund_upload", "退货批上送 batch upload of a refund", "0320", "0330", "200000", "00", "25"),
 )
 
 TRANSACTION_TYPES: Mapping[str, TransactionType] = types.MappingProxyType({row.name: row for row in _ROWS})

@@ -27,6 +27,10 @@ are in :mod:`simulator.host.financial`, the card checks in :mod:`simulator.host.
 
 Each request is processed in one journal transaction: its outcome, its ledger rows and its stored
 response are committed together.
+
+A dialect with its own protocol (``cup-pos``) gets its own handler set (:mod:`simulator.host.cup`):
+:meth:`HostLogic._handle` and :meth:`HostLogic._format_error` hand the request to it; decoding, the
+message journal and the shared helpers (ledger, journal, keys, cards, rules) stay here.
 """
 
 from __future__ import annotations
@@ -70,6 +74,7 @@ from simulator.host.exchange import (
     response_message,
     swap_tpdu,
 )
+from simulator.host.cup import handler_for
 from simulator.host.financial import FinancialMixin
 from simulator.host.inquiry import answer_status_inquiry
 from simulator.host.signon import check_sign_on
@@ -107,6 +112,8 @@ class HostLogic(FinancialMixin):
         self.journal.dialect = self.dialect
         self.cards = cards or CardDirectory.from_test_cards()
         self.rules = rules or RuleSet()
+        self.protocol = handler_for(self)
+        """The handler set of a dialect with its own protocol (``cup-pos``: simulator.host.cup), else None."""
 
     def close(self) -> None:
         """Close the journal."""
@@ -173,6 +180,8 @@ class HostLogic(FinancialMixin):
     # -- the pipeline ---------------------------------------------------------------------
 
     def _handle(self, request: Message, now: datetime, frame: bytes | None = None) -> HostDecision:
+        if self.protocol is not None:
+            return self.protocol.handle(request, now)
         exchange = Exchange(request, now, pan=request_pan(request), frame=frame)
         rule = self.rules.match(request, exchange.pan)
         if rule is not None:
@@ -414,6 +423,8 @@ class HostLogic(FinancialMixin):
         and is MACed when the terminal's keys are known. Only a message whose MTI is not a request's
         goes unanswered.
         """
+        if self.protocol is not None:
+            return self.protocol.format_error(request, now, reason, code)
         if not (request.mti.isdigit() and len(request.mti) == 4 and request.mti[2] in "02"):
             log.warning("dropping an unanswerable %s: %s", request.mti, reason)
             return HostDecision(Outcome.DROP)

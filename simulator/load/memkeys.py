@@ -33,6 +33,10 @@ class MemoryKeyStore:
     def names(self) -> list[str]:
         return list(self._keys)
 
+    def delete(self, name: str) -> None:
+        """Forget the key under ``name`` (a ``cup-pos`` sign-off drops the working keys)."""
+        del self._keys[name]
+
 
 class MemoryCounters:
     """DUKPT counters (the journal's ``get_counter``/``set_counter``) in a dict."""

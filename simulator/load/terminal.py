@@ -16,7 +16,10 @@ optional listener as an :class:`ExchangeRecord`.
 
 Reversals follow docs/protocol.md: a financial request whose answer is lost (after it may have
 reached the host) is reversed at once, 0400 then 0401 repeats, and again before the next
-financial request until the host acknowledges it (00 or 25).
+financial request until the host acknowledges it (00 or 25). Messages, MACs and keys are the
+protocol profile's (:mod:`pos_terminal.profiles`, chosen from the dialect), as in the terminal: with
+``cup-pos`` a refund whose answer is lost is not reversed but repeated, same STAN and content,
+until the host answers it.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import cache
 
@@ -37,36 +40,16 @@ from iso8583.dialects import get_dialect
 from iso8583.errors import Iso8583Error
 from iso8583.message import Message
 from keys.errors import CryptoError
-from keys.kcv import kcv_tdes
-from keys.tr31 import unwrap
-from pos_terminal import messages
 from pos_terminal.cards import PresentedCard, present_test_card
 from pos_terminal.config import TerminalConfig
 from pos_terminal.defaults import MERCHANT_ID, SUPERVISOR_PASSWORD
+from pos_terminal.failures import CommunicationFailure
+from pos_terminal.profiles import FinancialContext, NetworkKind, profile_for
 from pos_terminal.recovery import REVERSAL_CLEARING_CODES
 from pos_terminal.passwords import hash_password
-from pos_terminal.protocol import (
-    AdditionalDataError,
-    AdditionalTag,
-    Mti,
-    NetworkCode,
-    ProcessingCode,
-    ResponseCode,
-    additional_data,
-    local_date,
-    response_mti,
-    response_text,
-)
+from pos_terminal.protocol import ResponseCode, local_date, response_text
 from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
-from pos_terminal.security import (
-    KeyScheme,
-    MessageKeys,
-    pin_block,
-    pin_block_format_for,
-    sign_on_keys,
-    sign_request,
-    verify_response,
-)
+from pos_terminal.security import KeyScheme, MessageKeys, pin_block
 from simulator.load.memkeys import MemoryKeyring
 from simulator.load.tally import Result, ReversalCounts
 
@@ -118,12 +101,15 @@ class ExchangeRecord:
 
 @dataclass(frozen=True)
 class SaleRef:
-    """What a refund or a void needs to name an approved sale: its RRN, amount and local date (DE 13)."""
+    """What a refund or a void needs to name an approved sale: its RRN, amount and local date (DE 13);
+    a light terminal's sale also its STAN and approval code (a ``cup-pos`` void names both)."""
 
     rrn: str
     amount: int
     local_date: str
     invoice: int
+    stan: int | None = None
+    auth_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,7 +141,16 @@ class ExchangeFailed(Exception):
 @dataclass
 class _OwedReversal:
     record: TransactionRecord
+    original: TransactionRecord | None = None
     attempts: int = 0
+
+
+@dataclass
+class _OwedRepeat:
+    """A request the protocol never reverses whose answer is owed: sent again as it was until answered."""
+
+    record: TransactionRecord
+    request: Message
 
 
 def unknown_terminal_text(terminal_id: str, merchant_id: str = MERCHANT_ID) -> str:
@@ -183,7 +178,11 @@ def terminal_config(terminal_id: str, *, merchant_id: str = MERCHANT_ID, dialect
 
 
 def _label(message: Message) -> str:
-    code = message.get(70) if message.mti == Mti.NETWORK else message.get(3)
+    """``MTI/code``: DE 70 of a network message, else DE 3; for ``cup-pos`` messages without either, 60.3."""
+    code = message.get(70) if 70 in message.fields else message.get(3)
+    if code is None:
+        field60 = message.get(60)
+        code = field60[8:11] if isinstance(field60, str) and len(field60) >= 11 else None
     return f"{message.mti}/{code}"
 
 
@@ -205,11 +204,12 @@ class LightTerminal:
         listener: ExchangeListener | None = None,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
-        self.config = terminal_config(terminal_id, merchant_id=merchant_id, dialect=dialect, key_scheme=key_scheme)
+        self.profile = profile_for(dialect)
+        self.config = self.profile.configure(
+            terminal_config(terminal_id, merchant_id=merchant_id, dialect=dialect, key_scheme=key_scheme))
         self.terminal_id = terminal_id
         self.scheme = KeyScheme(key_scheme)
         self.dialect = get_dialect(dialect)
-        self.pin_format = pin_block_format_for(self.dialect)
         self.keyring = MemoryKeyring.injected_with()
         self.card: PresentedCard = present_test_card(LOAD_CARD, EntryMode.CHIP)
         self.listener = listener
@@ -221,6 +221,7 @@ class LightTerminal:
         self._stan = first_stan if first_stan is not None else secrets.randbelow(MAX_STAN)
         self._invoice = 0
         self._owed: list[_OwedReversal] = []
+        self._repeats: list[_OwedRepeat] = []
 
     @property
     def owed_reversals(self) -> int:
@@ -245,7 +246,7 @@ class LightTerminal:
     def echo(self) -> Operation:
         """0800 echo test."""
         try:
-            response = yield from self._network(NetworkCode.ECHO, "echo")
+            response = yield from self._network(NetworkKind.ECHO, "echo")
         except ExchangeFailed as failure:
             return OpOutcome("echo", Result.FAILED, str(failure))
         code = str(response[39])
@@ -255,25 +256,27 @@ class LightTerminal:
 
     def sale(self, amount: int) -> Operation:
         """A chip sale with PIN: DE 52 PIN block, DE 55 from the card's GENERATE AC (ARQC)."""
-        return self._financial("sale", TxnType.SALE, ProcessingCode.PURCHASE, amount, card=self.card, pin=LOAD_PIN,
+        return self._financial("sale", TxnType.SALE, amount, card=self.card, pin=LOAD_PIN,
                                icc_kind=TransactionType.PURCHASE)
 
     def refund(self, sale: SaleRef, amount: int) -> Operation:
-        """A refund of ``amount`` matched to ``sale`` by its RRN and date (DE 63 OR/OD), with the chip's data."""
-        items = {AdditionalTag.ORIGINAL_RRN.value: sale.rrn, AdditionalTag.ORIGINAL_DATE.value: sale.local_date,
-                 AdditionalTag.REASON.value: REFUND_REASON}
-        return self._financial("refund", TxnType.REFUND, ProcessingCode.REFUND, amount, card=self.card,
-                               icc_kind=TransactionType.REFUND, items=items)
+        """A refund of ``amount`` matched to ``sale`` by its RRN and date (possim-87: DE 63 OR/OD; ``cup-pos``:
+        DE 37 and DE 61), with the chip's data."""
+        return self._financial("refund", TxnType.REFUND, amount, card=self.card, icc_kind=TransactionType.REFUND,
+                               sale=sale)
 
     def void(self, sale: SaleRef) -> Operation:
         """A void of ``sale`` by its RRN (DE 37), for its full amount; no card data."""
-        return self._financial("void", TxnType.VOID, ProcessingCode.VOID_SALE, sale.amount, original_rrn=sale.rrn)
+        return self._financial("void", TxnType.VOID, sale.amount, sale=sale)
 
     def settle_reversals(self) -> Operation:
-        """Send the reversals still owed (at the end of a run); the outcome says whether any is left."""
+        """Send the reversals (and repeats) still owed (at the end of a run); the outcome says whether any is left."""
         yield from self._flush_reversals(required=False)
         if self._owed:
             return OpOutcome("reversal", Result.FAILED, f"{len(self._owed)} reversal(s) not acknowledged")
+        yield from self._flush_repeats(required=False)
+        if self._repeats:
+            return OpOutcome("reversal", Result.FAILED, f"{len(self._repeats)} refund(s) still unanswered")
         return OpOutcome("reversal", Result.APPROVED)
 
     # ------------------------------------------------------------------ building blocks
@@ -282,19 +285,13 @@ class LightTerminal:
         self._stan = self._stan % MAX_STAN + 1
         return self._stan
 
-    def _with_ksn(self, keys: MessageKeys, items: dict[str, str] | None = None) -> dict[str, str]:
-        merged = dict(items or {})
-        if keys.ksn is not None:
-            merged[AdditionalTag.KSN.value] = keys.ksn.hex().upper()
-        return merged
-
     def _exchange(self, operation: str, request: Message, keys: MessageKeys | None,
                   accept: frozenset[str] = APPROVED_ONLY, *, verify: bool = True,
                   ) -> Generator[Outgoing, Incoming, Message]:
         """Sign and send ``request``; return the checked answer or raise :class:`ExchangeFailed`.
 
         ``verify`` False: the answer's MAC is not checked (a sign-on's 0810; TR-31 authenticates its keys)."""
-        signed = sign_request(request, self.dialect, keys) if keys is not None else request
+        signed = self.profile.sign(request, self.dialect, keys) if keys is not None else request
         payload = encode(signed, self.dialect)
         label = _label(request)
         started = time.perf_counter()
@@ -319,17 +316,14 @@ class LightTerminal:
             response = decode(raw, self.dialect)
         except Iso8583Error as error:
             raise ExchangeFailed(f"garbled response: {error}", sent=True) from None
-        expected = response_mti(request.mti)
-        if response.mti != expected:
-            raise ExchangeFailed(f"response rejected: MTI {response.mti}, expected {expected}", sent=True)
-        for number in (11, 41):
-            if response.get(number) != request.get(number):
-                raise ExchangeFailed(f"response rejected: DE {number} does not match the request", sent=True)
-        if not isinstance(response.get(39), str):
-            raise ExchangeFailed("response rejected: no response code (DE 39)", sent=True)
+        try:
+            self.profile.check_answer(request, response)
+        except CommunicationFailure as failure:
+            raise ExchangeFailed(str(failure), sent=True) from None
+        self.profile.note_answer(response, self.keyring)
         if keys is not None:
             try:
-                verify_response(response, self.dialect, keys)
+                self.profile.verify_answer(response, raw, self.dialect, keys)
             except CryptoError as error:
                 raise ExchangeFailed(f"response rejected: {error}", sent=True) from None
         return response
@@ -339,57 +333,55 @@ class LightTerminal:
         if self.listener is not None:
             self.listener(ExchangeRecord(self.terminal_id, operation, label, seconds, sent, received, code, error))
 
-    def _network(self, code: NetworkCode, operation: str) -> Generator[Outgoing, Incoming, Message]:
-        keys, verify, additional = None, False, None
-        if self.scheme.is_dukpt:  # every DUKPT request names its KSN and carries its MAC
-            keys = self.keyring.next_message_keys(self.scheme, self.pin_format)
-            verify, additional = True, self._with_ksn(keys)
-        elif code is NetworkCode.SIGN_ON:  # master/session: MACed under the TMK's variant
-            keys = sign_on_keys(self.keyring.terminal_master_key)
-        request = messages.network_request(code, self._next_stan(), self._clock(), self.config, additional)
+    def _network(self, kind: NetworkKind, operation: str) -> Generator[Outgoing, Incoming, Message]:
+        keys, verify, additional = self.profile.network_protection(kind, self.keyring, self.scheme, self.dialect)
+        request = self.profile.network_request(kind, self._next_stan(), self._clock(), self.config, self.batch,
+                                               additional)
         return (yield from self._exchange(operation, request, keys, verify=verify))
 
     def _sign_on(self) -> Generator[Outgoing, Incoming, str]:
-        """The sign-on exchange; with master/session keys, keep the delivered keys. Returns DE 39."""
-        response = yield from self._network(NetworkCode.SIGN_ON, "signon")
+        """The sign-on exchange; keep the working keys it delivers (checked by the profile). Returns DE 39."""
+        response = yield from self._network(NetworkKind.SIGN_ON, "signon")
         code = str(response[39])
-        if code == ResponseCode.APPROVED and self.scheme is KeyScheme.MKSK:
+        if code == ResponseCode.APPROVED:
             try:
-                self._load_session_keys(response)
-            except (CryptoError, AdditionalDataError, KeyError) as error:
+                self.profile.accept_network_answer(NetworkKind.SIGN_ON, response, self.keyring, self.scheme)
+            except (CryptoError, ValueError, KeyError) as error:
                 raise ExchangeFailed(f"session keys refused: {error}", sent=True) from None
         return code
 
-    def _load_session_keys(self, response: Message) -> None:
-        """Unwrap the TR-31 blocks (DE 63 PK, MK) under the TMK; keep each key only if its KCV matches."""
-        items = additional_data(response)
-        tmk = self.keyring.terminal_master_key
-        loaded = []
-        for block_tag, kcv_tag, what in ((AdditionalTag.PIN_KEY_BLOCK, AdditionalTag.PIN_KEY_KCV, "PIN key"),
-                                         (AdditionalTag.MAC_KEY_BLOCK, AdditionalTag.MAC_KEY_KCV, "MAC key")):
-            _, key = unwrap(tmk, items[block_tag])
-            if kcv_tdes(key).hex().upper() != items[kcv_tag].upper():
-                raise CryptoError(f"{what}: check value does not match")
-            loaded.append(key)
-        self.keyring.load_session_keys(*loaded)
-
     def _keys(self) -> Generator[Outgoing, Incoming, MessageKeys]:
         """Keys for the next request; master/session keys sign on first when none are loaded."""
-        if self.scheme is KeyScheme.MKSK and not self.keyring.is_signed_on():
+        if not self.profile.signed_on(self.keyring, self.scheme):
             code = yield from self._sign_on()
             if code != ResponseCode.APPROVED:
                 raise ExchangeFailed(f"sign-on failed: {code} {response_text(code)}", sent=False)
-        return self.keyring.next_message_keys(self.scheme, self.pin_format)
+        return self.profile.message_keys(self.keyring, self.scheme, self.dialect)
 
-    def _new_record(self, kind: TxnType, processing_code: str, amount: int) -> TransactionRecord:
+    def _sale_record(self, sale: SaleRef) -> TransactionRecord:
+        """The in-memory record of an earlier approved sale, as a refund or void names it (its date MMDD is
+        the sale's DE 13, in a leap year so that 0229 exists)."""
+        record = self._new_record(TxnType.SALE, self.profile.processing_code(TxnType.SALE, None), sale.amount,
+                                  stan=sale.stan or 0, invoice=sale.invoice)
+        moment = record.transmitted_at
+        if len(sale.local_date) == 4 and sale.local_date.isdigit():
+            moment = moment.replace(year=2000, month=int(sale.local_date[:2]), day=int(sale.local_date[2:]))
+        return replace(record, status=TxnStatus.APPROVED, rrn=sale.rrn, auth_code=sale.auth_code,
+                       transmitted_at=moment)
+
+    def _new_record(self, kind: TxnType, processing_code: str, amount: int, *, stan: int | None = None,
+                    invoice: int | None = None) -> TransactionRecord:
         """The in-memory record of a financial request: what the message builders and a reversal need."""
-        self._invoice = self._invoice % MAX_STAN + 1
+        if invoice is None:
+            self._invoice = self._invoice % MAX_STAN + 1
+            invoice = self._invoice
         now = self._clock()
         return TransactionRecord(
-            id=self._invoice, invoice=self._invoice, stan=self._next_stan(), batch=self.batch, txn_type=kind,
-            status=TxnStatus.PENDING, amount=amount, currency=self.config.currency, masked_pan=self.card.masked_pan,
-            card_fingerprint="", card_brand=self.card.brand, entry_mode=self.card.entry.value,
-            processing_code=str(processing_code), mti=Mti.FINANCIAL_REQUEST.value, original_id=None, reason_code=None,
+            id=invoice, invoice=invoice, stan=self._next_stan() if stan is None else stan, batch=self.batch,
+            txn_type=kind, status=TxnStatus.PENDING, amount=amount, currency=self.config.currency,
+            masked_pan=self.card.masked_pan, card_fingerprint="", card_brand=self.card.brand,
+            entry_mode=self.card.entry.value, processing_code=str(processing_code),
+            mti=self.profile.request_mti(kind), original_id=None, reason_code=None,
             rrn=None, auth_code=None, response_code=None, voided_by=None, transmitted_at=now, created_at=now,
             updated_at=now, host_data={},
         )
@@ -407,38 +399,51 @@ class LightTerminal:
         return build_field55(chip, data, kind)
 
     def _financial(
-        self, operation: str, kind: TxnType, processing_code: str, amount: int, *,
-        card: PresentedCard | None = None, pin: str | None = None, icc_kind: TransactionType | None = None,
-        items: dict[str, str] | None = None, original_rrn: str | None = None,
+        self, operation: str, kind: TxnType, amount: int, *, card: PresentedCard | None = None,
+        pin: str | None = None, icc_kind: TransactionType | None = None, sale: SaleRef | None = None,
     ) -> Operation:
-        """Owed reversals first, then the 0200; a lost answer is reversed at once."""
+        """Owed reversals and repeats first, then the request; a lost answer is reversed (or, for what the
+        protocol never reverses, repeated) at once."""
         try:
             yield from self._flush_reversals(required=True)
+            yield from self._flush_repeats(required=True)
             keys = yield from self._keys()
         except ExchangeFailed as failure:
             return OpOutcome(operation, Result.FAILED, str(failure))
-        record = self._new_record(kind, processing_code, amount)
-        request = messages.financial_request(
-            record, self.config, card,
+        original = self._sale_record(sale) if sale is not None else None
+        record = self._new_record(kind, self.profile.processing_code(kind, original), amount)
+        request = self.profile.financial_request(FinancialContext(
+            record, self.config, card, keys,
             pin_block=pin_block(keys, pin, card.pan) if pin and card else None,
             icc_data=self._icc_data(amount, icc_kind, record.transmitted_at) if card and icc_kind is not None else None,
-            additional=self._with_ksn(keys, items), original_rrn=original_rrn,
-        )
+            original=original,
+            original_rrn=sale.rrn if sale is not None else None,
+            original_date=sale.local_date if sale is not None else None,
+            reason=REFUND_REASON if kind is TxnType.REFUND else None,
+        ))
         try:
             response = yield from self._exchange(operation, request, keys)
         except ExchangeFailed as failure:
-            if failure.sent:
-                self._owed.append(_OwedReversal(record))
+            if not failure.sent:
+                return OpOutcome(operation, Result.FAILED, str(failure))
+            if self.profile.reverses(kind):
+                self._owed.append(_OwedReversal(record, original))
                 yield from self._flush_reversals(required=False)
-            return OpOutcome(operation, Result.FAILED, str(failure))
+                return OpOutcome(operation, Result.FAILED, str(failure))
+            owed = _OwedRepeat(record, request)
+            self._repeats.append(owed)
+            response = yield from self._repeat(owed)
+            if response is None:
+                return OpOutcome(operation, Result.FAILED, f"{failure}; owed: repeated until the host answers")
         code = str(response[39])
         self._issuer_authentication(card, response)
         if code != ResponseCode.APPROVED:
             return OpOutcome(operation, Result.DECLINED, f"answered {code} {response_text(code)}", code)
-        rrn = response.get(37)
-        sale = SaleRef(rrn, amount, local_date(record.transmitted_at), record.invoice) \
+        rrn, auth = response.get(37), response.get(38)
+        sale_ref = SaleRef(rrn, amount, local_date(record.transmitted_at), record.invoice, record.stan,
+                           auth if isinstance(auth, str) else None) \
             if kind is TxnType.SALE and isinstance(rrn, str) and rrn.strip() else None
-        return OpOutcome(operation, Result.APPROVED, response_code=code, sale=sale)
+        return OpOutcome(operation, Result.APPROVED, response_code=code, sale=sale_ref)
 
     @staticmethod
     def _issuer_authentication(card: PresentedCard | None, response: Message) -> None:
@@ -463,14 +468,14 @@ class LightTerminal:
                 return
 
     def _reverse(self, owed: _OwedReversal) -> Generator[Outgoing, Incoming, bool]:
-        """Up to :data:`REVERSAL_ATTEMPTS` sends: 0400, then 0401; True once the host acknowledges it."""
+        """Up to :data:`REVERSAL_ATTEMPTS` sends: 0400, then 0401 (``cup-pos``: 0400 again); True once acknowledged."""
         for _ in range(REVERSAL_ATTEMPTS):
             repeat = owed.attempts > 0
             owed.attempts += 1
             try:
                 keys = yield from self._keys()
-                request = messages.reversal_request(owed.record, self.config, repeat=repeat,
-                                                    additional=self._with_ksn(keys))
+                request = self.profile.reversal_request(owed.record, owed.original, self.config, keys, repeat=repeat,
+                                                        reason=self.profile.reversal_reason(None))
                 self.reversals.sent += 1
                 response = yield from self._exchange("reversal", request, keys, REVERSAL_CLEARING_CODES)
             except ExchangeFailed:
@@ -480,3 +485,26 @@ class LightTerminal:
                 self.reversals.acked += 1
                 return True
         return False
+
+    # ------------------------------------------------------------------ repeats (never reversed)
+
+    def _flush_repeats(self, *, required: bool) -> Generator[Outgoing, Incoming, None]:
+        """Repeat owed requests, oldest first; ``required``: raise when one stays unanswered."""
+        while self._repeats:
+            response = yield from self._repeat(self._repeats[0])
+            if response is None:
+                if required:
+                    raise ExchangeFailed("an earlier refund is still unanswered: host unreachable", sent=False)
+                return
+
+    def _repeat(self, owed: _OwedRepeat) -> Generator[Outgoing, Incoming, Message | None]:
+        """Up to :data:`REVERSAL_ATTEMPTS` sends of the same request; its answer once the host gives one."""
+        for _ in range(REVERSAL_ATTEMPTS):
+            try:
+                keys = yield from self._keys()
+                response = yield from self._exchange(owed.record.txn_type.value, owed.request, keys)
+            except ExchangeFailed:
+                continue
+            self._repeats.remove(owed)
+            return response
+        return None

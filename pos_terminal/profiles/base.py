@@ -1,0 +1,205 @@
+"""The protocol-profile seam: what differs between the terminal-to-host protocols, and nothing else.
+
+The engine (:mod:`pos_terminal.core`, :mod:`~pos_terminal.engine`, :mod:`~pos_terminal.recovery`,
+:mod:`~pos_terminal.closing`) owns every flow once: journal before send, reversal records, repeats
+of what is never reversed, flushing what is owed before anything new, settlement and closing the
+batch. A :class:`ProtocolProfile` supplies only the protocol's parts: which message a transaction
+is and how it is built, how an answer is checked and read, how a message is MACed, how sign-on
+delivers the working keys, which failures are reversed and which repeated, and the message
+exchanges of a settlement.
+
+Two profiles ship (:func:`pos_terminal.profiles.profile_for` picks one from the dialect):
+:class:`~pos_terminal.profiles.possim87.Possim87Profile`, the possim ISO 8583:1987 protocol of
+docs/protocol.md (every dialect but ``cup-pos``), and :class:`~pos_terminal.profiles.cup.CupProfile`,
+the China UnionPay POS terminal profile (``cup-pos``).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from iso8583.dialect import Dialect
+from iso8583.message import Message
+from pos_terminal.cards import PresentedCard
+from pos_terminal.config import TerminalConfig
+from pos_terminal.keyring import TerminalKeyring
+from pos_terminal.observe import ExchangeRecord
+from pos_terminal.protocol import BatchTotals
+from pos_terminal.records import MessageDirection, TransactionRecord, TxnType
+from pos_terminal.security import KeyScheme, MessageKeys
+
+if TYPE_CHECKING:
+    from pos_terminal.core import EngineCore
+
+
+class NetworkKind(StrEnum):
+    """The network management exchanges the engine knows."""
+
+    SIGN_ON = "signon"
+    ECHO = "echo"
+    SIGN_OFF = "signoff"
+
+
+@dataclass(frozen=True)
+class FinancialContext:
+    """Everything a profile may put in a sale, refund or void request.
+
+    ``original`` is the journaled original (a refund's sale, a void's sale or refund); a refund
+    whose original is not in the journal names it by ``original_rrn`` / ``original_date`` as the
+    cashier typed them.
+    """
+
+    record: TransactionRecord
+    config: TerminalConfig
+    card: PresentedCard | None
+    keys: MessageKeys = field(repr=False)
+    pin_block: bytes | None = field(default=None, repr=False)
+    icc_data: bytes | None = field(default=None, repr=False)
+    original: TransactionRecord | None = None
+    original_rrn: str | None = None
+    original_date: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class HostAnswer:
+    """What the engine journals from a verified answer to a financial request."""
+
+    response_code: str
+    rrn: str | None
+    auth_code: str | None
+    host_data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """How a settlement's exchanges ended: the host's code, whether the batch closes, whether it was uploaded."""
+
+    response_code: str
+    closed: bool
+    uploaded: bool
+
+
+class ProtocolProfile(ABC):
+    """One terminal-to-host protocol. Stateless: one instance serves any number of engines."""
+
+    name: str
+    """Short name for logs and errors (``possim-87``, ``cup-pos``)."""
+    supports_offline_refunds: bool = False
+    """Whether a refund may complete offline with an advice queued (store-and-forward)."""
+    supports_status_inquiry: bool = False
+    """Whether the host can be asked where a refund's money is (0600)."""
+
+    # ------------------------------------------------------------------ configuration and keys
+
+    def configure(self, config: TerminalConfig) -> TerminalConfig:
+        """The configuration the engine runs with (a profile may fill in its defaults or refuse a setting)."""
+        return config
+
+    @abstractmethod
+    def signed_on(self, keyring: TerminalKeyring, scheme: KeyScheme) -> bool:
+        """True when the keys of the next request are available without signing on."""
+
+    @abstractmethod
+    def message_keys(self, keyring: TerminalKeyring, scheme: KeyScheme, dialect: Dialect) -> MessageKeys:
+        """The keys of the next request (DUKPT advances its counter here)."""
+
+    # ------------------------------------------------------------------ network management
+
+    def supports_network(self, kind: NetworkKind) -> bool:
+        """Whether the protocol has this network management exchange."""
+        return kind is not NetworkKind.SIGN_OFF
+
+    def network_protection(
+        self, kind: NetworkKind, keyring: TerminalKeyring, scheme: KeyScheme, dialect: Dialect
+    ) -> tuple[MessageKeys | None, bool, dict[str, str] | None]:
+        """How a network request is protected: the keys that MAC it (None: unsigned), whether its answer's MAC
+        is checked, and the items it must carry for them (DE 63 KS of a DUKPT request). Default: none."""
+        return None, False, None
+
+    @abstractmethod
+    def network_request(
+        self, kind: NetworkKind, stan: int, now: datetime, config: TerminalConfig, batch: int,
+        additional: dict[str, str] | None = None,
+    ) -> Message:
+        """The unsigned sign-on, echo or sign-off request (with ``additional`` items, see :meth:`network_protection`)."""
+
+    @abstractmethod
+    def accept_network_answer(
+        self, kind: NetworkKind, response: Message, keyring: TerminalKeyring, scheme: KeyScheme
+    ) -> None:
+        """Act on an approved network answer: load the working keys of a sign-on (checking them), drop them at
+        sign-off. Raises ``CryptoError``, ``ValueError`` or ``KeyError`` for keys that must be refused."""
+
+    # ------------------------------------------------------------------ financial requests
+
+    @abstractmethod
+    def request_mti(self, kind: TxnType) -> str:
+        """The MTI a sale, refund or void is sent (and journaled) with."""
+
+    @abstractmethod
+    def processing_code(self, kind: TxnType, original: TransactionRecord | None) -> str:
+        """DE 3 of a sale, refund or void (of ``original``); raises TerminalRefusal for what the protocol lacks."""
+
+    @abstractmethod
+    def reverses(self, kind: TxnType) -> bool:
+        """True when a failed request of this kind is reversed; False when it is repeated until answered."""
+
+    @abstractmethod
+    def financial_request(self, context: FinancialContext) -> Message:
+        """The unsigned sale, refund or void request."""
+
+    def repeat_request(
+        self, record: TransactionRecord, original: TransactionRecord | None, config: TerminalConfig, keys: MessageKeys
+    ) -> Message:
+        """A request never reversed, rebuilt from the journal to be repeated after a restart (no card data:
+        the journal keeps none). Only profiles whose :meth:`reverses` says False for some kind need it."""
+        raise NotImplementedError(f"{self.name}: nothing is repeated instead of reversed")
+
+    @abstractmethod
+    def reversal_request(
+        self, record: TransactionRecord, original: TransactionRecord | None, config: TerminalConfig,
+        keys: MessageKeys, *, repeat: bool, reason: str,
+    ) -> Message:
+        """The unsigned reversal of ``record``; ``repeat`` after its first send, ``reason`` from :meth:`reversal_reason`."""
+
+    def reversal_reason(self, failure: BaseException | None) -> str:
+        """Why a reversal is sent, as the protocol codes it (``failure`` None: unknown, e.g. after a restart)."""
+        return ""
+
+    @abstractmethod
+    def read_answer(self, response: Message) -> HostAnswer:
+        """What to journal from a verified answer to a financial request."""
+
+    # ------------------------------------------------------------------ message security and checks
+
+    @abstractmethod
+    def sign(self, message: Message, dialect: Dialect, keys: MessageKeys) -> Message:
+        """A copy of ``message`` with its MAC."""
+
+    @abstractmethod
+    def verify_answer(self, response: Message, raw: bytes, dialect: Dialect, keys: MessageKeys) -> None:
+        """Raise ``CryptoError`` unless the answer's MAC is acceptable."""
+
+    @abstractmethod
+    def check_answer(self, request: Message, response: Message) -> None:
+        """Raise CommunicationFailure unless ``response`` answers ``request`` (MTI, STAN, terminal...)."""
+
+    def note_answer(self, response: Message, keyring: TerminalKeyring) -> None:
+        """See what an answer asks of the terminal beyond its fields (before its MAC is checked)."""
+
+    @abstractmethod
+    def observe(
+        self, direction: MessageDirection, message: Message, raw: bytes, dialect: Dialect, keys: MessageKeys | None
+    ) -> ExchangeRecord:
+        """The observer's record of a message on the wire, with its MAC verdict."""
+
+    # ------------------------------------------------------------------ settlement
+
+    @abstractmethod
+    async def reconcile(self, engine: EngineCore, batch: int, totals: BatchTotals) -> Reconciliation:
+        """The settlement exchanges of ``batch`` (what is owed was flushed before); the engine closes the batch."""

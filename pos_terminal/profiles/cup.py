@@ -1,0 +1,291 @@
+"""The China UnionPay POS terminal profile (``cup-pos``), as the engine's flows need it.
+
+* Keys: master/session only. The 0810 of the sign-on carries the PIK and the MAK in DE 62,
+  enciphered under the TMK with their check values (:mod:`pos_terminal.cup.signon_keys`); they are
+  checked, then kept in the terminal's key store (``cup-pik``, ``cup-mak``). A single-length key
+  is stored as K || K, which enciphers exactly as single DES. A sign-off drops them, and so does
+  an answer whose message header asks for a new sign-on (processing request ``3``).
+* Messages: :mod:`pos_terminal.cup.requests`; DE 64 the CUP ECB MAC over MTI..DE 63 under the
+  MAK, on sales, voids, refunds and reversals. An approval (00) must carry a MAC that verifies; a
+  decline without DE 64 is accepted (CUP hosts need not MAC a refusal), one with a wrong MAC is not.
+* What a failure leads to (the "reversed" column of the CUP transaction table): a sale or void
+  is reversed (0400, DE 39 the reason); a refund (0220) is never reversed: it is repeated, same
+  STAN and content, until the host answers it.
+* Settlement: 0500 with the DE 48 totals; the 0510 says per card group whether they balance;
+  the groups that do not are uploaded (0320), and the upload is always ended (0320, 202 or 207).
+* The configuration: the currency left at the terminal's default (840) becomes CNY 156, and a
+  DUKPT key scheme is refused (CUP terminals use master/session keys).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from iso8583.cup_header import CupHeader
+from iso8583.dialect import Dialect
+from iso8583.errors import Iso8583Error
+from iso8583.message import Message
+from keys.errors import CryptoError, MacVerificationError
+from keys.pinblock import PinBlockFormat
+from pos_terminal.config import ConfigError, TerminalConfig
+from pos_terminal.cup import requests
+from pos_terminal.cup.batch import settlement_totals, upload_plan
+from pos_terminal.cup.errors import CupFieldError
+from pos_terminal.cup.fields import PinBlockMethod, PinEncryption, ReconciliationResult, SecurityControl, SettlementTotals
+from pos_terminal.cup.mac import apply_mac, verify_frame_mac
+from pos_terminal.cup.profile import CUP_POS_PROFILE
+from pos_terminal.cup.signon_keys import SignOnKeys, unwrap_working_keys
+from pos_terminal.cup.upload import CardGroup
+from pos_terminal.failures import CommunicationFailure, TerminalRefusal
+from pos_terminal.keyring import TerminalKeyring
+from pos_terminal.observe import ExchangeRecord
+from pos_terminal.profiles.base import FinancialContext, HostAnswer, NetworkKind, ProtocolProfile, Reconciliation
+from pos_terminal.protocol import BatchTotals, response_mti
+from pos_terminal.records import MessageDirection, TransactionRecord, TxnType
+from pos_terminal.security import KeyScheme, MessageKeys
+
+if TYPE_CHECKING:
+    from pos_terminal.core import EngineCore
+
+log = logging.getLogger(__name__)
+
+NAME = "cup-pos"
+PIK_NAME = "cup-pik"
+MAK_NAME = "cup-mak"
+RESIGN_ON_REQUEST = "3"
+"""Processing request of the message header (处理要求) asking the terminal to sign on again."""
+_DEFAULT_CURRENCY = TerminalConfig.__dataclass_fields__["currency"].default
+_PROCESSING_CODES = {TxnType.SALE: "000000", TxnType.REFUND: "200000", TxnType.VOID: "200000"}
+
+
+def _stored(key: bytes) -> bytes:
+    """A working key as the key store keeps it: 16 bytes (a single-length key as K || K)."""
+    return key + key if len(key) == 8 else key
+
+
+def _working(stored: bytes) -> bytes:
+    """The working key back: 8 bytes when both halves are equal (single DES), else 16."""
+    return stored[:8] if stored[:8] == stored[8:] else stored
+
+
+def _drop_keys(keyring: TerminalKeyring) -> None:
+    names = set(keyring.store.names())
+    for name in (PIK_NAME, MAK_NAME):
+        if name in names:
+            keyring.store.delete(name)
+
+
+class CupProfile(ProtocolProfile):
+    """``cup-pos``: the CUP POS terminal profile (docs/protocol.md, "The cup-pos profile")."""
+
+    name = NAME
+
+    def configure(self, config: TerminalConfig) -> TerminalConfig:
+        if config.key_scheme is not KeyScheme.MKSK:
+            raise ConfigError(f"key_scheme: the {NAME} profile uses master/session keys (mksk), delivered by the "
+                              f"sign-on; {config.key_scheme.value} is not possible with it")
+        if config.currency == _DEFAULT_CURRENCY:
+            return dataclasses.replace(config, currency=CUP_POS_PROFILE.currency)
+        return config
+
+    # ------------------------------------------------------------------ keys
+
+    def signed_on(self, keyring: TerminalKeyring, scheme: KeyScheme) -> bool:
+        names = set(keyring.store.names())
+        return PIK_NAME in names and MAK_NAME in names
+
+    def message_keys(self, keyring: TerminalKeyring, scheme: KeyScheme, dialect: Dialect) -> MessageKeys:
+        mak = _working(keyring.store.get(MAK_NAME))
+        return MessageKeys(KeyScheme.MKSK, mak, mak, keyring.store.get(PIK_NAME), PinBlockFormat.ISO_0)
+
+    # ------------------------------------------------------------------ network management
+
+    def supports_network(self, kind: NetworkKind) -> bool:
+        return True
+
+    def network_request(
+        self, kind: NetworkKind, stan: int, now: datetime, config: TerminalConfig, batch: int,
+        additional: dict[str, str] | None = None,
+    ) -> Message:
+        build = {NetworkKind.SIGN_ON: requests.sign_on_request, NetworkKind.SIGN_OFF: requests.sign_off_request,
+                 NetworkKind.ECHO: requests.echo_request}[kind]
+        return build(stan, config, batch)
+
+    def accept_network_answer(
+        self, kind: NetworkKind, response: Message, keyring: TerminalKeyring, scheme: KeyScheme
+    ) -> None:
+        """Sign-on: decipher the DE 62 keys under the TMK, check their check values, keep them. Sign-off: drop them."""
+        if kind is NetworkKind.SIGN_OFF:
+            _drop_keys(keyring)
+            return
+        if kind is not NetworkKind.SIGN_ON:
+            return
+        field62 = response.get(62)
+        if not isinstance(field62, bytes):
+            raise KeyError("DE 62 (working keys) missing from the sign-on answer")
+        keys = unwrap_working_keys(keyring.terminal_master_key,
+                                   SignOnKeys.decode(field62, CUP_POS_PROFILE.sign_on_scheme))
+        keyring.store.put(PIK_NAME, _stored(keys.pik), "P0", "T", "E")
+        keyring.store.put(MAK_NAME, _stored(keys.mak), "M1", "T", "C")
+        log.info("working keys loaded (PIK %d bytes, MAK %d bytes)", len(keys.pik), len(keys.mak))
+
+    # ------------------------------------------------------------------ financial requests
+
+    def request_mti(self, kind: TxnType) -> str:
+        return requests.transaction_row(kind).mti
+
+    def processing_code(self, kind: TxnType, original: TransactionRecord | None) -> str:
+        if kind is TxnType.VOID and original is not None and original.txn_type is not TxnType.SALE:
+            raise TerminalRefusal(f"the {NAME} profile voids sales only: a refund is final and cannot be voided",
+                                  ("REFUND IS FINAL", "CANNOT BE VOIDED"))
+        return _PROCESSING_CODES[TxnType(kind)]
+
+    def reverses(self, kind: TxnType) -> bool:
+        return requests.transaction_row(kind).reversible
+
+    @staticmethod
+    def _security(keys: MessageKeys) -> SecurityControl:
+        """DE 53: format 0 (with the PAN) under a double-length (TDES) or single-length (DES) PIK."""
+        single = keys.pin_key[:8] == keys.pin_key[8:]
+        return SecurityControl(PinBlockMethod.WITH_PAN, PinEncryption.DES if single else PinEncryption.TDES)
+
+    def financial_request(self, context: FinancialContext) -> Message:
+        record, config, card = context.record, context.config, context.card
+        security = self._security(context.keys)
+        if record.txn_type is TxnType.SALE:
+            if card is None:
+                raise ValueError("a sale needs the card read")
+            return requests.sale_request(record, config, card, pin_block=context.pin_block, security=security,
+                                         icc_data=context.icc_data)
+        if record.txn_type is TxnType.VOID:
+            if context.original is None:
+                raise ValueError("a void needs its original")
+            return requests.void_request(record, context.original, config)
+        return requests.refund_request(record, config, card, original=context.original,
+                                       original_rrn=context.original_rrn, original_date=context.original_date,
+                                       pin_block=context.pin_block, security=security, icc_data=context.icc_data)
+
+    def repeat_request(
+        self, record: TransactionRecord, original: TransactionRecord | None, config: TerminalConfig, keys: MessageKeys
+    ) -> Message:
+        """The refund again, as the journal knows it: same voucher (STAN), amount and original, no card data."""
+        return requests.refund_request(record, config, None, original=original)
+
+    def reversal_request(
+        self, record: TransactionRecord, original: TransactionRecord | None, config: TerminalConfig,
+        keys: MessageKeys, *, repeat: bool, reason: str,
+    ) -> Message:
+        """0400 (CUP repeats a reversal as the same 0400)."""
+        return requests.reversal_request(record, original, config, reason or requests.REASON_NO_ANSWER)
+
+    def reversal_reason(self, failure: BaseException | None) -> str:
+        """98 no answer (or unknown, after a restart), 96 an answer the terminal refused, 06 anything else."""
+        if failure is None:
+            return requests.REASON_NO_ANSWER
+        if isinstance(failure, CommunicationFailure):
+            return requests.REASON_NO_ANSWER if str(failure).startswith("no response") else \
+                requests.REASON_ANSWER_REFUSED
+        return requests.REASON_OTHER
+
+    def read_answer(self, response: Message) -> HostAnswer:
+        return HostAnswer(str(response[39]), _text(response, 37), _text(response, 38))
+
+    # ------------------------------------------------------------------ message security and checks
+
+    def sign(self, message: Message, dialect: Dialect, keys: MessageKeys) -> Message:
+        return apply_mac(message, keys.request_mac_key, dialect)
+
+    def verify_answer(self, response: Message, raw: bytes, dialect: Dialect, keys: MessageKeys) -> None:
+        if 64 not in response:
+            if response.get(39) == "00":
+                raise MacVerificationError(f"{response.mti} response: an approval without DE 64")
+            return
+        try:
+            verify_frame_mac(raw, keys.response_mac_key)
+        except MacVerificationError:
+            raise MacVerificationError(f"{response.mti} response: MAC in DE 64 does not verify") from None
+
+    def check_answer(self, request: Message, response: Message) -> None:
+        """The response class of the MTI, the same DE 11 and 41, a DE 39, and the request's TPDU addresses swapped."""
+        expected = response_mti(request.mti)
+        if response.mti != expected:
+            raise CommunicationFailure(f"response rejected: MTI {response.mti}, expected {expected}")
+        for number in (11, 41):
+            if response.get(number) != request.get(number):
+                raise CommunicationFailure(f"response rejected: DE {number} does not match the request")
+        if not isinstance(response.get(39), str):
+            raise CommunicationFailure("response rejected: no response code (DE 39)")
+        try:
+            answered = CupHeader.parse(response.header).tpdu
+            expected_tpdu = CupHeader.parse(request.header).tpdu.response()
+        except Iso8583Error as error:
+            raise CommunicationFailure(f"response rejected: {error}") from None
+        if answered != expected_tpdu:
+            raise CommunicationFailure(
+                f"response rejected: TPDU {answered.destination:04X}/{answered.source:04X}, expected the request's "
+                f"addresses swapped ({expected_tpdu.destination:04X}/{expected_tpdu.source:04X})")
+
+    def note_answer(self, response: Message, keyring: TerminalKeyring) -> None:
+        """A header with processing request 3 asks for a new sign-on: the working keys are dropped."""
+        try:
+            header = CupHeader.parse(response.header)
+        except Iso8583Error:
+            return
+        if header.message.processing_request == RESIGN_ON_REQUEST and self.signed_on(keyring, KeyScheme.MKSK):
+            log.info("the host asks for a new sign-on (processing request 3): working keys dropped")
+            _drop_keys(keyring)
+
+    def observe(
+        self, direction: MessageDirection, message: Message, raw: bytes, dialect: Dialect, keys: MessageKeys | None
+    ) -> ExchangeRecord:
+        verified: bool | None = None
+        if keys is not None and 64 in message:
+            try:
+                verify_frame_mac(raw, keys.request_mac_key)
+                verified = True
+            except (CryptoError, CupFieldError):
+                verified = False
+        return ExchangeRecord(direction, message, raw, verified)
+
+    # ------------------------------------------------------------------ settlement
+
+    async def reconcile(self, engine: EngineCore, batch: int, totals: BatchTotals) -> Reconciliation:
+        """0500 with the DE 48 totals; the groups the 0510 finds unbalanced are uploaded; the upload is ended."""
+        journal, config = engine.journal, engine.config
+        records = journal.transactions(batch=batch)
+        request = requests.settlement_request(journal.next_stan(), config, batch, settlement_totals(records))
+        response = await engine._exchange(request, None, None)
+        code = str(response[39])
+        if code != "00":
+            return Reconciliation(code, False, False)
+        try:
+            answered = SettlementTotals.decode(response.get(48))
+        except CupFieldError as error:
+            raise CommunicationFailure(f"garbled settlement answer: {error}") from None
+        groups = [CardGroup.DOMESTIC] if answered.domestic.result is not ReconciliationResult.BALANCED else []
+        if answered.foreign is not None and answered.foreign.result is not ReconciliationResult.BALANCED:
+            groups.append(CardGroup.FOREIGN)
+        plan = upload_plan(records, groups)
+        for sales in plan.sale_lists:
+            await _upload(engine, requests.sales_upload_request(journal.next_stan(), config, batch, sales), None)
+        for refund in plan.refunds:
+            original = journal.get(refund.original_id) if refund.original_id else None
+            await _upload(engine, requests.refund_upload_request(refund, original, config), refund.id)
+        await _upload(engine, requests.upload_end_request(journal.next_stan(), config, batch, plan.count,
+                                                          balanced=not groups), None)
+        return Reconciliation(code, True, bool(groups))
+
+
+async def _upload(engine: EngineCore, request: Message, txn_id: int | None) -> None:
+    """One 0320, which must be answered 00."""
+    response = await engine._exchange(request, None, txn_id)
+    if response[39] != "00":
+        raise CommunicationFailure(f"batch upload ({request.get(60)}) refused: {response[39]}")
+
+
+def _text(message: Message, number: int) -> str | None:
+    value = message.get(number)
+    return value if isinstance(value, str) and value.strip() else None

@@ -1,0 +1,253 @@
+"""The possim ISO 8583:1987 protocol (docs/protocol.md): every dialect but ``cup-pos``.
+
+Requests are built by :mod:`pos_terminal.messages` with the DE 63 tags of docs/protocol.md,
+MACed by :mod:`pos_terminal.security` (X9.19 or AES-CMAC by key scheme); sign-on delivers TR-31
+session key blocks under the TMK; every failed sale, refund or void is reversed (0400, 0401);
+settlement sends the totals in DE 74-77 / 86-89 and, on 95, uploads the batch and settles again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from iso8583.dialect import Dialect
+from iso8583.message import Message
+from keys.errors import CryptoError
+from keys.kcv import kcv_tdes
+from keys.tr31 import unwrap
+from pos_terminal import messages
+from pos_terminal.config import TerminalConfig
+from pos_terminal.failures import CommunicationFailure, TerminalRefusal
+from pos_terminal.keyring import TerminalKeyring
+from pos_terminal.observe import ExchangeRecord, observed
+from pos_terminal.profiles.base import FinancialContext, HostAnswer, NetworkKind, ProtocolProfile, Reconciliation
+from pos_terminal.protocol import (
+    AdditionalTag,
+    BatchTotals,
+    Mti,
+    NetworkCode,
+    ProcessingCode,
+    ResponseCode,
+    TotalsKind,
+    additional_data,
+    response_mti,
+)
+from pos_terminal.records import MessageDirection, TransactionRecord, TxnType
+from pos_terminal.security import (
+    KeyScheme,
+    MessageKeys,
+    pin_block_format_for,
+    sign_on_keys,
+    sign_request,
+    verify_response,
+)
+from pos_terminal.settlement import batch_entries
+
+if TYPE_CHECKING:
+    from pos_terminal.core import EngineCore
+
+NAME = "possim-87"
+_NETWORK_CODES = {NetworkKind.SIGN_ON: NetworkCode.SIGN_ON, NetworkKind.ECHO: NetworkCode.ECHO}
+_HOST_DATA_TAGS = (
+    ("host_status", AdditionalTag.TRANSACTION_STATUS),
+    ("credit_channel", AdditionalTag.CREDIT_CHANNEL),
+    ("credit_date", AdditionalTag.CREDIT_DATE),
+    ("credit_status", AdditionalTag.CREDIT_STATUS),
+    ("credit_posted_date", AdditionalTag.POSTED_DATE),
+)
+"""The DE 63 tags the host reports a transaction's fate with, and their names in ``host_data``."""
+
+
+def host_status_data(items: dict[str, str]) -> dict[str, str]:
+    """The journal's ``host_data`` for the DE 63 items of a response (status words in lower case)."""
+    data = {name: items[tag] for name, tag in _HOST_DATA_TAGS if tag in items}
+    for name in ("host_status", "credit_status"):
+        if name in data:
+            data[name] = data[name].lower()
+    return data
+
+
+def with_ksn(keys: MessageKeys, items: dict[str, str] | None = None) -> dict[str, str]:
+    """DE 63 items, plus the KSN for DUKPT."""
+    merged = dict(items or {})
+    if keys.ksn is not None:
+        merged[AdditionalTag.KSN] = keys.ksn.hex().upper()
+    return merged
+
+
+def original_reference(original: TransactionRecord | None, rrn: str | None, local_date: str | None) -> dict[str, str]:
+    """DE 63 OR / OD naming a refund's original sale (from the journal, else as the cashier typed it)."""
+    if original is not None:
+        rrn, local_date = original.rrn, original.transmitted_at.strftime("%m%d")
+    if not rrn:
+        return {}
+    return {AdditionalTag.ORIGINAL_RRN: rrn, AdditionalTag.ORIGINAL_DATE: local_date or ""}
+
+
+class Possim87Profile(ProtocolProfile):
+    """docs/protocol.md: the protocol of the ``terminal87``, ``iso87ascii``, ``iso87binary`` and TOML dialects."""
+
+    name = NAME
+    supports_offline_refunds = True
+    supports_status_inquiry = True
+
+    # ------------------------------------------------------------------ keys
+
+    def signed_on(self, keyring: TerminalKeyring, scheme: KeyScheme) -> bool:
+        return scheme is not KeyScheme.MKSK or keyring.is_signed_on()
+
+    def message_keys(self, keyring: TerminalKeyring, scheme: KeyScheme, dialect: Dialect) -> MessageKeys:
+        return keyring.next_message_keys(scheme, pin_block_format_for(dialect))
+
+    # ------------------------------------------------------------------ network management
+
+    def network_protection(
+        self, kind: NetworkKind, keyring: TerminalKeyring, scheme: KeyScheme, dialect: Dialect
+    ) -> tuple[MessageKeys | None, bool, dict[str, str] | None]:
+        """DUKPT: every request names its KSN (DE 63 KS) and is MACed, answer included. Master/session: a
+        sign-on is MACed under the TMK's MAC variant (only the key holder may sign on; docs/protocol.md),
+        its 0810 is not (TR-31 authenticates the key blocks); an echo is unsigned."""
+        if scheme.is_dukpt:
+            keys = keyring.next_message_keys(scheme, pin_block_format_for(dialect))
+            return keys, True, with_ksn(keys)
+        if kind is NetworkKind.SIGN_ON:
+            return sign_on_keys(keyring.terminal_master_key), False, None
+        return None, False, None
+
+    def network_request(
+        self, kind: NetworkKind, stan: int, now: datetime, config: TerminalConfig, batch: int,
+        additional: dict[str, str] | None = None,
+    ) -> Message:
+        if kind not in _NETWORK_CODES:
+            raise TerminalRefusal(f"the {NAME} protocol has no {kind.value}", ("NOT SUPPORTED",))
+        return messages.network_request(_NETWORK_CODES[kind], stan, now, config, additional)
+
+    def supports_network(self, kind: NetworkKind) -> bool:
+        return kind in _NETWORK_CODES
+
+    def accept_network_answer(
+        self, kind: NetworkKind, response: Message, keyring: TerminalKeyring, scheme: KeyScheme
+    ) -> None:
+        """Sign-on with master/session keys: unwrap the TR-31 blocks under the TMK, check each KCV, keep them."""
+        if kind is not NetworkKind.SIGN_ON or scheme is not KeyScheme.MKSK:
+            return
+        items = additional_data(response)
+        tmk = keyring.terminal_master_key
+        loaded = {}
+        for block_tag, kcv_tag, what in (
+            (AdditionalTag.PIN_KEY_BLOCK, AdditionalTag.PIN_KEY_KCV, "PIN key"),
+            (AdditionalTag.MAC_KEY_BLOCK, AdditionalTag.MAC_KEY_KCV, "MAC key"),
+        ):
+            _, key = unwrap(tmk, items[block_tag])
+            if kcv_tdes(key).hex().upper() != items[kcv_tag].upper():
+                raise CryptoError(f"{what}: check value does not match")
+            loaded[what] = key
+        keyring.load_session_keys(loaded["PIN key"], loaded["MAC key"])
+
+    # ------------------------------------------------------------------ financial requests
+
+    def request_mti(self, kind: TxnType) -> str:
+        return Mti.FINANCIAL_REQUEST.value
+
+    def processing_code(self, kind: TxnType, original: TransactionRecord | None) -> str:
+        if kind is TxnType.SALE:
+            return ProcessingCode.PURCHASE.value
+        if kind is TxnType.REFUND:
+            return ProcessingCode.REFUND.value
+        voids_sale = original is not None and original.txn_type is TxnType.SALE
+        return (ProcessingCode.VOID_SALE if voids_sale else ProcessingCode.VOID_REFUND).value
+
+    def reverses(self, kind: TxnType) -> bool:
+        return True
+
+    def financial_request(self, context: FinancialContext) -> Message:
+        """0200 with DE 63 OR/OD/RC for a refund, DE 37 = the original's RRN for a void, KS for DUKPT."""
+        record = context.record
+        items: dict[str, str] = {}
+        original_rrn = None
+        if record.txn_type is TxnType.REFUND:
+            items = original_reference(context.original, context.original_rrn, context.original_date)
+            if context.reason:
+                items[AdditionalTag.REASON] = context.reason
+        elif record.txn_type is TxnType.VOID and context.original is not None:
+            original_rrn = context.original.rrn
+        return messages.financial_request(
+            record, context.config, context.card, pin_block=context.pin_block, icc_data=context.icc_data,
+            additional=with_ksn(context.keys, items), original_rrn=original_rrn,
+        )
+
+    def reversal_request(
+        self, record: TransactionRecord, original: TransactionRecord | None, config: TerminalConfig,
+        keys: MessageKeys, *, repeat: bool, reason: str,
+    ) -> Message:
+        """0400 (0401 when repeated) with DE 90 naming the original request."""
+        return messages.reversal_request(record, config, repeat=repeat, additional=with_ksn(keys))
+
+    def read_answer(self, response: Message) -> HostAnswer:
+        return HostAnswer(str(response[39]), _text(response, 37), _text(response, 38),
+                          host_status_data(additional_data(response)))
+
+    # ------------------------------------------------------------------ message security and checks
+
+    def sign(self, message: Message, dialect: Dialect, keys: MessageKeys) -> Message:
+        return sign_request(message, dialect, keys)
+
+    def verify_answer(self, response: Message, raw: bytes, dialect: Dialect, keys: MessageKeys) -> None:
+        verify_response(response, dialect, keys)
+
+    def check_answer(self, request: Message, response: Message) -> None:
+        """The response class of the request's MTI, the same DE 11 and 41, and a DE 39."""
+        expected = response_mti(request.mti)
+        if response.mti != expected:
+            raise CommunicationFailure(f"response rejected: MTI {response.mti}, expected {expected}")
+        for number in (11, 41):
+            if response.get(number) != request.get(number):
+                raise CommunicationFailure(f"response rejected: DE {number} does not match the request")
+        if not isinstance(response.get(39), str):
+            raise CommunicationFailure("response rejected: no response code (DE 39)")
+
+    def observe(
+        self, direction: MessageDirection, message: Message, raw: bytes, dialect: Dialect, keys: MessageKeys | None
+    ) -> ExchangeRecord:
+        return observed(direction, message, raw, dialect, keys)
+
+    # ------------------------------------------------------------------ settlement
+
+    async def reconcile(self, engine: EngineCore, batch: int, totals: BatchTotals) -> Reconciliation:
+        """0500 with the totals; on 95 every sale and refund of the batch is uploaded (0320) and the batch
+        settled again with 960000. Closed on 00."""
+        code = await _send_settlement(engine, batch, totals, after_upload=False)
+        uploaded = code == ResponseCode.RECONCILIATION_ERROR
+        if uploaded:
+            await _upload_batch(engine, batch)
+            code = await _send_settlement(engine, batch, totals, after_upload=True)
+        return Reconciliation(code, code == ResponseCode.APPROVED, uploaded)
+
+
+async def _send_settlement(engine: EngineCore, batch: int, totals: BatchTotals, *, after_upload: bool) -> str:
+    keys = await engine._message_keys()
+    request = messages.settlement_request(
+        engine.journal.next_stan(), engine.now(), batch, totals.to_fields(), engine.config,
+        after_upload=after_upload, additional=with_ksn(keys),
+    )
+    return str((await engine._exchange(request, keys, None))[39])
+
+
+async def _upload_batch(engine: EngineCore, batch: int) -> None:
+    """0320 for every approved sale and refund of the batch; each must be answered 00."""
+    for record, kind in batch_entries(engine.journal, batch):
+        if kind not in (TotalsKind.DEBIT, TotalsKind.CREDIT):
+            continue
+        keys = await engine._message_keys()
+        items = {AdditionalTag.VOIDED: "1" if record.is_voided else "0"}
+        request = messages.batch_upload_request(record, engine.config, with_ksn(keys, items))
+        response = await engine._exchange(request, keys, record.id)
+        if response[39] != ResponseCode.APPROVED:
+            raise CommunicationFailure(f"batch upload of invoice {record.invoice:06d} refused: {response[39]}")
+
+
+def _text(message: Message, number: int) -> str | None:
+    """A text field's value, or None when absent or blank."""
+    value = message.get(number)
+    return value if isinstance(value, str) and value.strip() else None

@@ -1,0 +1,39 @@
+"""The device UI, unchanged, speaking the ``cup-pos`` profile: a sale and a refund against a CUP host."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pos_terminal.records import TxnStatus, TxnType
+from simulator.host.config import HostConfig
+from simulator.host.journal import Direction, HostJournal
+from simulator.host.server import HostServer
+from tests.ui.conftest import SIZE, SUPERVISOR, MakeApp, approved_sale, lcd, message_log, type_keys
+
+
+async def test_a_sale_and_a_partial_refund_through_the_device_against_a_cup_host(make_app: MakeApp,
+                                                                                tmp_path: Path) -> None:
+    data_dir = tmp_path / "cup-host"
+    data_dir.mkdir()
+    host = HostServer(HostConfig(data_dir=data_dir, dialect="cup-pos", listen="tcp://127.0.0.1:0"))
+    url = await host.start()
+    try:
+        app = make_app(url, dialect="cup-pos")
+        async with app.run_test(size=SIZE) as pilot:
+            await approved_sale(pilot, "2500")
+            await type_keys(pilot, "enter", "f2", SUPERVISOR, "enter", "f2", "1", "enter")
+            assert lcd(app)[2] == "AMOUNT      CNY 25.00"
+            await type_keys(pilot, "enter", "1000", "enter", "01", "enter", "i")
+            assert lcd(app)[:2] == ["REFUND      CNY 10.00", "APPROVED"]
+            journal = app.model.journal
+            sale, refund = journal.transactions()
+            assert (sale.mti, refund.mti, refund.txn_type, refund.status) == (
+                "0200", "0220", TxnType.REFUND, TxnStatus.APPROVED)
+            assert ">> SENT 0220" in message_log(app) and "<< RECEIVED 0230" in message_log(app)
+    finally:
+        await host.stop()
+    ledger = HostJournal(data_dir / "host-journal.sqlite3")
+    try:
+        assert [(e.direction, e.amount) for e in ledger.ledger()] == [(Direction.DEBIT, 2500), (Direction.CREDIT, 1000)]
+    finally:
+        ledger.close()
