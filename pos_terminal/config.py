@@ -56,8 +56,10 @@ _DIALECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _CLEAR_PASSWORD_KEYS = {"supervisor_password": "supervisor_password_hash", "admin_password": "admin_password_hash"}
 
 
-def _doc(text: str) -> dict[str, str]:
-    return {"doc": text}
+def _doc(text: str, *, money: bool = False) -> dict[str, object]:
+    """A field's metadata: ``doc`` (its meaning, for terminal.toml, ``possim config show`` and
+    docs/configuration.md) and ``money`` (an amount in minor units of ``currency``)."""
+    return {"doc": text, "money": money}
 
 
 def _default_password_hash() -> str:
@@ -121,7 +123,8 @@ class TerminalConfig:
     )
     max_refund_amount: int = field(
         default=1_000_000,
-        metadata=_doc("Refund policy: largest single refund in minor units; the terminal refuses a refund above it."),
+        metadata=_doc("Refund policy: largest single refund in minor units; the terminal refuses a refund above it.",
+                      money=True),
     )
     refund_max_age_days: int = field(
         default=180,
@@ -134,7 +137,9 @@ class TerminalConfig:
     )
     pin_on_refund: bool = field(default=False, metadata=_doc("Ask the cardholder's PIN on refunds."))
     allow_unmatched_refunds: bool = field(
-        default=False, metadata=_doc("Allow refunds whose original sale is not in this terminal's journal.")
+        default=False,
+        metadata=_doc("Allow refunds whose original sale is not in this terminal's journal (the host must allow "
+                      "them too: allow_unmatched_refunds in host.toml)."),
     )
     response_timeout: float = field(
         default=10.0, metadata=_doc("Seconds to wait for a host response before reversing.")
@@ -147,10 +152,10 @@ class TerminalConfig:
     offline_refunds: bool = field(
         default=False,
         metadata=_doc("Store-and-forward: a matched refund completes offline when the host is unreachable; its "
-                      "advice is uploaded later."),
+                      "advice is uploaded later. On the device, key u makes the host unreachable to try it."),
     )
     offline_amount_limit: int = field(
-        default=50_000, metadata=_doc("Largest offline refund in minor units (store-and-forward).")
+        default=50_000, metadata=_doc("Largest offline refund in minor units (store-and-forward).", money=True)
     )
     offline_queue_limit: int = field(default=10, metadata=_doc("Most advices queued offline before refusing."))
     keep_receipts: bool = field(
