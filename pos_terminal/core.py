@@ -54,6 +54,8 @@ from pos_terminal.security import (
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+ReversalProgress = Callable[[int, int, int], None]
+"""Told before each reversal send: (STAN of the reversed transaction, attempt from 1, attempts in this run)."""
 
 
 class TerminalRefusal(Exception):
@@ -106,6 +108,8 @@ class EngineCore:
         """The supervisor review step of refund, void and settlement (shared with the device)."""
         self.observer = observer
         """Called with each message on the wire (pos_terminal.observe); may be set after :meth:`open`."""
+        self.on_reversal_attempt: ReversalProgress | None = None
+        """Called before each reversal send, so a UI can show progress through the timeouts."""
 
     @classmethod
     def open(cls, data_dir: Path, config: TerminalConfig | None = None, *, clock: Clock = _utc_now) -> Self:

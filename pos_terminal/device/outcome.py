@@ -21,7 +21,7 @@ def result_rows(title: str, result: TxnResult, *, offline: bool = False) -> list
             return [head, verdict, pair(f"RC {code}", f"AUTH {result.auth_code}" if result.auth_code else ""), invoice]
         return [head, "DECLINED", f"RC {code} {response_text(code)}", invoice]
     if result.outcome is Outcome.REFUSED:
-        return [head, "NOT ALLOWED", *(result.screen or wrap((result.error or "").upper(), 2))]
+        return [head, "NOT ALLOWED", *(result.screen or wrap((result.error or "").upper(), None))]
     reversal = result.reversal
     if reversal is None:
         note = "NOTHING SENT" if result.stan is None else ""

@@ -1,4 +1,4 @@
-"""``possim host``: the acquirer host emulator on TCP or a serial port (design.md sections 1 and 4).
+"""``possim host``: the acquirer host emulator on TCP or a serial port.
 
 ``possim host --listen URL --data DIR [--rules FILE] [--dialect NAME]`` prints exactly
 ``listening on URL`` (with the real port when the URL asks for port 0) as its first line on
