@@ -44,3 +44,11 @@ async def test_the_whole_refund_receipt_can_be_read_in_the_printer(make_app: Mak
             assert any(line.strip() in shown for shown in seen), line
         await type_keys(pilot, "pageup")
         assert "above: PgUp" in str(printer.border_subtitle)
+
+
+async def test_ctrl_q_quits_as_the_footer_says(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not app.is_running

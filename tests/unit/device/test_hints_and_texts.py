@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 from pos_terminal.device import DeviceModel, IdleStep
 from pos_terminal.device.screen import HINT_WIDTH, LINES, WIDTH, pages
-from pos_terminal.protocol import REFUND_REASONS
+from pos_terminal.device.outcome import result_rows
+from pos_terminal.protocol import REFUND_REASONS, RESPONSE_TEXT
 from pos_terminal.results import Outcome, TxnResult
 
 from tests.unit.device.conftest import SUPERVISOR, approved_sale, press, present, shown
@@ -113,3 +114,14 @@ async def test_reversal_retries_show_the_attempt_and_the_time_left(make_device: 
     assert device.hint.startswith("NO ANSWER: REVERSING")
     await task
     assert not device.busy and "REVERSAL" not in " ".join(shown(device))
+
+
+def test_a_decline_shows_its_whole_meaning_on_the_result_screen() -> None:
+    for code, meaning in RESPONSE_TEXT.items():
+        if code == "00":
+            continue
+        result = TxnResult("sale", Outcome.COMPLETED, response_code=code, amount=2500, currency="840", invoice=7)
+        rows = result_rows("SALE", result)
+        assert len(rows) <= LINES and all(len(row) <= WIDTH for row in rows), rows
+        words = [word for word in " ".join(rows).split() if word != "DECLINED"]
+        assert f"RC {code} {meaning}" in " ".join(words), rows
