@@ -63,6 +63,8 @@ def pages(rows: Iterable[str]) -> list[list[str]]:
     """``rows`` on as many screens as they need, nothing cut: a row wider than the display is wrapped,
     and past :data:`LINES` rows the first row (the title) heads each further screen."""
     fitted = [line for row in rows for line in (wrap(row, None) or [""] if len(row) > WIDTH else [row])]
+    while len(fitted) > LINES and not fitted[-1].strip():  # blank rows at the end need no screen of their own
+        fitted.pop()
     if len(fitted) <= LINES:
         return [fitted]
     title, body = fitted[0], fitted[1:]
