@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 
 from keys.masking import MASK, mask_all, mask_pan
 
-__all__ = ["MASK", "mask_all", "mask_pan", "mask_track1", "mask_track2"]
+__all__ = ["MASK", "NON_CARDHOLDER_FIELDS", "SENSITIVE_FIELDS", "mask_all", "mask_pan", "mask_track1", "mask_track2"]
 
 
 def mask_track2(track: str) -> str:
@@ -42,3 +42,21 @@ SENSITIVE_FIELDS: Mapping[int, Callable[[str], str]] = types.MappingProxyType({
     128: mask_all,      # MAC
 })
 """Field number -> how its displayed value is masked unless the user asks to reveal it."""
+
+NON_CARDHOLDER_FIELDS: frozenset[int] = frozenset({
+    1,                      # secondary bitmap
+    3, 4, 5, 6,             # processing code, amounts
+    7, 12, 13, 15, 16, 17,  # dates and times
+    9, 10,                  # conversion rates
+    11,                     # systems trace audit number (STAN)
+    18, 19, 22, 23, 24, 25, 26,  # merchant type, country, entry mode, PAN sequence number, NII, conditions
+    32, 33,                 # acquiring and forwarding institution IDs
+    37, 38, 39,             # retrieval reference number (RRN), authorisation code, response code
+    41, 42,                 # card acceptor terminal and merchant IDs
+    49, 50, 51,             # currency codes
+    70,                     # network management code
+})
+"""Fields whose values terminals and hosts set themselves (identifiers, amounts, dates, codes): they
+never hold cardholder data, so a long digit run in their dump lines (a numeric merchant ID, an
+all-digit bitmap, the hex of DE 42) is not a PAN. Private fields (48, 60-63) are not in this set: they
+may carry anything."""

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from iso8583.channels import AddressError, parse_channel_url
 from pos_terminal.defaults import ADMIN_PASSWORD, MERCHANT_ID, SUPERVISOR_PASSWORD, TERMINAL_ID
 from pos_terminal.passwords import DEFAULT_ITERATIONS, ConfigError, hash_password, parse_password_hash, verify_password
 from pos_terminal.security import KeyScheme
@@ -43,6 +44,7 @@ __all__ = [
     "KeyScheme",
     "TerminalConfig",
     "default_config_text",
+    "host_url_problem",
     "load_config",
     "write_default_config",
 ]
@@ -54,8 +56,10 @@ _DIALECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _CLEAR_PASSWORD_KEYS = {"supervisor_password": "supervisor_password_hash", "admin_password": "admin_password_hash"}
 
 
-def _doc(text: str) -> dict[str, str]:
-    return {"doc": text}
+def _doc(text: str, *, money: bool = False) -> dict[str, object]:
+    """A field's metadata: ``doc`` (its meaning, for terminal.toml, ``possim config show`` and
+    docs/configuration.md) and ``money`` (an amount in minor units of ``currency``)."""
+    return {"doc": text, "money": money}
 
 
 def _default_password_hash() -> str:
@@ -119,7 +123,8 @@ class TerminalConfig:
     )
     max_refund_amount: int = field(
         default=1_000_000,
-        metadata=_doc("Refund policy: largest single refund in minor units; the terminal refuses a refund above it."),
+        metadata=_doc("Refund policy: largest single refund in minor units; the terminal refuses a refund above it.",
+                      money=True),
     )
     refund_max_age_days: int = field(
         default=180,
@@ -132,7 +137,9 @@ class TerminalConfig:
     )
     pin_on_refund: bool = field(default=False, metadata=_doc("Ask the cardholder's PIN on refunds."))
     allow_unmatched_refunds: bool = field(
-        default=False, metadata=_doc("Allow refunds whose original sale is not in this terminal's journal.")
+        default=False,
+        metadata=_doc("Allow refunds whose original sale is not in this terminal's journal (the host must allow "
+                      "them too: allow_unmatched_refunds in host.toml)."),
     )
     response_timeout: float = field(
         default=10.0, metadata=_doc("Seconds to wait for a host response before reversing.")
@@ -150,10 +157,10 @@ class TerminalConfig:
     offline_refunds: bool = field(
         default=False,
         metadata=_doc("Store-and-forward: a matched refund completes offline when the host is unreachable; its "
-                      "advice is uploaded later."),
+                      "advice is uploaded later. On the device, key u makes the host unreachable to try it."),
     )
     offline_amount_limit: int = field(
-        default=50_000, metadata=_doc("Largest offline refund in minor units (store-and-forward).")
+        default=50_000, metadata=_doc("Largest offline refund in minor units (store-and-forward).", money=True)
     )
     offline_queue_limit: int = field(default=10, metadata=_doc("Most advices queued offline before refusing."))
     keep_receipts: bool = field(
@@ -233,23 +240,39 @@ def _flag(config: TerminalConfig, key: str) -> None:
         raise ConfigError(f"{key}: must be true or false, got {value!r}")
 
 
-def _host_url(config: TerminalConfig) -> None:
-    value = config.host_url
+def host_url_problem(value: object) -> str | None:
+    """What is wrong with ``value`` as the terminal's host URL, or None when it can be used.
+
+    The terminal connects to a TCP port (1-65535) or a serial device; the rest of the URL (framing,
+    TPDU, line settings) must be what :func:`iso8583.channels.parse_channel_url` accepts, so a bad
+    ``?framing=`` is bad input here, before anything is journaled or sent.
+    """
     if not isinstance(value, str):
-        raise ConfigError(f"host_url: must be a string, got {type(value).__name__}")
+        return f"must be a string, got {type(value).__name__}"
     try:
         parts = urlsplit(value)
         port = parts.port
     except ValueError:
-        raise ConfigError(f"host_url: not a valid URL: {value!r}") from None
+        return f"not a valid URL: {value!r}"
     if parts.scheme == "tcp":
         if not parts.hostname or port is None or not 1 <= port <= 65535:
-            raise ConfigError(f"host_url: expected tcp://HOST:PORT with a port from 1 to 65535, got {value!r}")
+            return f"expected tcp://HOST:PORT with a port from 1 to 65535, got {value!r}"
     elif parts.scheme == "serial":
-        if not parts.path:
-            raise ConfigError(f"host_url: expected serial:///dev/DEVICE[?baud=N], got {value!r}")
+        if not parts.path and not parts.netloc:
+            return f"expected serial:///dev/DEVICE[?baud=N], got {value!r}"
     else:
-        raise ConfigError(f"host_url: scheme must be tcp or serial, got {value!r}")
+        return f"scheme must be tcp or serial, got {value!r}"
+    try:
+        parse_channel_url(value)
+    except AddressError as error:
+        return str(error)
+    return None
+
+
+def _host_url(config: TerminalConfig) -> None:
+    problem = host_url_problem(config.host_url)
+    if problem is not None:
+        raise ConfigError(f"host_url: {problem}")
 
 
 def _validate(config: TerminalConfig) -> None:

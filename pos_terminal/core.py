@@ -46,6 +46,8 @@ from pos_terminal.security import KeyScheme, MessageKeys
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+ReversalProgress = Callable[[int, int, int], None]
+"""Told before each reversal send: (STAN of the reversed transaction, attempt from 1, attempts in this run)."""
 
 
 __all__ = [
@@ -94,6 +96,8 @@ class EngineCore:
         self._owed_requests: dict[int, Message] = {}
         """Requests never reversed whose answer is owed, by transaction id, as first built (card data
         included, in memory only): repeated with the same content while this engine runs."""
+        self.on_reversal_attempt: ReversalProgress | None = None
+        """Called before each reversal send, so a UI can show progress through the timeouts."""
 
     @classmethod
     def open(cls, data_dir: Path, config: TerminalConfig | None = None, *, clock: Clock = _utc_now,

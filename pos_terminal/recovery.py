@@ -24,6 +24,7 @@ from pos_terminal.protocol import (
     AdditionalTag,
     ResponseCode,
 )
+from pos_terminal.receipt import format_amount
 from pos_terminal.records import NewTransaction, TransactionRecord, TxnStatus, TxnType
 from pos_terminal.results import Outcome, ReversalOutcome, TxnResult
 
@@ -54,10 +55,13 @@ class RecoveryMixin(EngineCore):
         attempts = 0
         reason = self._reversal_reason(record, failure)
         original = self.journal.get(record.original_id) if record.original_id else None
-        for _ in range(self.config.reversal_attempts_per_run):
+        per_run = self.config.reversal_attempts_per_run
+        for attempt in range(1, per_run + 1):
             reversal = self.journal.reversal_for(record.id)
             if reversal is None:
                 break
+            if self.on_reversal_attempt is not None:
+                self.on_reversal_attempt(record.stan, attempt, per_run)
             repeat = reversal.attempts > 0
             reversal = self.journal.note_reversal_attempt(reversal.id, self._clock())
             attempts = reversal.attempts
@@ -183,7 +187,8 @@ class RecoveryMixin(EngineCore):
         if new.txn_type is not TxnType.REFUND or new.original_id is None:
             return "only a matched refund can complete offline"
         if new.amount > self.config.offline_amount_limit:
-            return f"offline limit: {new.amount} exceeds the offline refund limit {self.config.offline_amount_limit}"
+            return (f"offline limit: {format_amount(new.amount, new.currency)} exceeds the offline refund limit "
+                    f"{format_amount(self.config.offline_amount_limit, new.currency)}")
         queued = len(self.journal.pending_advices())
         if queued >= self.config.offline_queue_limit:
             return f"offline limit: {queued} advices already queued (limit {self.config.offline_queue_limit})"

@@ -2,9 +2,9 @@
 
 Each module in :mod:`simulator.commands` exposes ``register(subparsers)``, which
 adds its sub-command(s) and sets ``handler`` on the parsed arguments. A handler
-returns the exit code. Contracts (../shared/design.md section 4): exit 0 on
-success, 2 on bad input with one line on stderr, never a traceback for input
-errors; ``--json`` prints exactly one JSON object on stdout.
+returns the exit code. Contracts: exit 0 on success, 1 when the terminal refuses,
+2 on bad input with one line on stderr (never a traceback for input errors), 3 on
+a communication failure; ``--json`` prints exactly one JSON object on stdout.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 
 from simulator.commands import COMMAND_MODULES
 from pos_terminal.datafolder import DataFolderError, TerminalBusy
@@ -24,6 +25,8 @@ from simulator.logs import configure_logging
 def build_parser() -> argparse.ArgumentParser:
     """The full parser, assembled from every command module."""
     parser = _Parser(prog="possim", description="POS terminal refund simulator")
+    parser.add_argument("--version", action="version", version=f"possim {possim_version()}",
+                        help="print the version of possim and exit")
     parser.add_argument(
         "--log-level", choices=("DEBUG", "INFO", "WARNING", "ERROR"), default=None,
         help="log to stderr at this level (card data masked); default: warnings only",
@@ -32,6 +35,14 @@ def build_parser() -> argparse.ArgumentParser:
     for module in COMMAND_MODULES:
         module.register(subparsers)
     return parser
+
+
+def possim_version() -> str:
+    """The installed distribution's version (pyproject.toml), or ``unknown`` when run from a bare checkout."""
+    try:
+        return metadata.version("possim")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 class _Parser(argparse.ArgumentParser):

@@ -15,6 +15,7 @@ from emv.cards import EntryMode
 from pos_terminal.cards import PresentedCard
 from pos_terminal.device.entry import DigitEntry
 from pos_terminal.device.events import Key
+from pos_terminal.device.screen import pages
 from pos_terminal.device.status import Beep
 from pos_terminal.ereceipt import EReceiptError
 
@@ -58,8 +59,9 @@ class Flow(ABC):
 
     @property
     def hint(self) -> str:
-        """Which keys do what on the current step (shown beside the display)."""
-        return "CANCEL: BACK"
+        """Which keys do what on the current step, shown under the display: at most 3 lines of
+        :data:`~pos_terminal.device.screen.HINT_WIDTH` characters, separated by newlines."""
+        return "CANCEL BACK"
 
     def wipe(self) -> None:
         """Drop every secret and card the flow holds; called whenever the flow ends."""
@@ -75,25 +77,36 @@ class NoticeStep(StrEnum):
 
 
 class NoticeFlow(Flow):
-    """A message (a result, a refusal, a lockout) shown until any key is pressed."""
+    """A message (a result, a refusal, a lockout) shown until any key is pressed.
+
+    A message longer than the display is never cut: it is wrapped onto further screens, and ENTER
+    shows the next one (:func:`~pos_terminal.device.screen.pages`).
+    """
 
     def __init__(self, device: DeviceModel, rows: list[str]) -> None:
         super().__init__(device)
         self.rows = rows
+        self.pages = pages(rows)
+        self.page = 0
 
     @property
     def step(self) -> NoticeStep:
         return NoticeStep.NOTICE
 
     def render(self) -> list[str]:
-        return self.rows
+        return self.pages[self.page]
 
     @property
     def hint(self) -> str:
+        if self.page < len(self.pages) - 1:
+            return f"ENTER MORE ({self.page + 1}/{len(self.pages)})\nANY OTHER KEY: DONE"
         return "ANY KEY: DONE"
 
     async def on_key(self, key: Key) -> None:
-        self.device.go_idle()
+        if key is Key.ENTER and self.page < len(self.pages) - 1:
+            self.page += 1
+        else:
+            self.device.go_idle()
 
 
 class ResultStep(StrEnum):
@@ -126,8 +139,10 @@ class ResultFlow(Flow):
     @property
     def hint(self) -> str:
         if self._step is ResultStep.PHONE:
-            return "ENTER SEND  CLEAR DELETE  CANCEL BACK"
-        return "F2 E-RECEIPT  ANY OTHER KEY: DONE"
+            return "CUSTOMER'S PHONE, THEN ENTER: SEND\nCLEAR DELETE  CANCEL BACK"
+        if self.device.engine.receipts() is None:
+            return "ANY KEY: DONE"
+        return "F2 E-RECEIPT TO A PHONE\nANY OTHER KEY: DONE"
 
     async def on_key(self, key: Key) -> None:
         if self._step is ResultStep.RESULT:

@@ -107,7 +107,7 @@ class HistoryBrowser:
     def hint(self) -> str:
         if self.detail is not None:
             return "ENTER NEXT  CLEAR BACK  F1 ASK HOST" if self.detail.credit else "ENTER NEXT  CLEAR BACK"
-        return "ENTER OLDER  CLEAR NEWER  1-3 DETAIL  MENU BACK"
+        return "ENTER OLDER  CLEAR NEWER\n1-3 DETAIL  MENU BACK"
 
     async def on_key(self, key: Key) -> bool:
         """Handle ``key``; False when the browser is done (MENU on the list)."""

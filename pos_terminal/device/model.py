@@ -15,7 +15,10 @@ progress (shown as ``*``), and are dropped when it goes online or ends.
 from __future__ import annotations
 
 import logging
+import math
+import time
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -51,6 +54,15 @@ class IdleStep(StrEnum):
     IDLE = "idle"
 
 
+@dataclass(frozen=True)
+class ReversalProgress:
+    """Which reversal attempt is under way, and when (monotonic clock) the last one times out at the latest."""
+
+    attempt: int
+    attempts: int
+    deadline: float
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -79,6 +91,9 @@ class DeviceModel:
         self.last_beep: Beep | None = None
         self.busy = False
         self._busy_rows: Lines = layout([])
+        self._busy_title = ""
+        self._reversal: ReversalProgress | None = None
+        engine.on_reversal_attempt = self._reversal_attempt
         self._flow: Flow | None = None
         self._handling = False
         self._connection = ConnectionState.UNKNOWN
@@ -108,7 +123,7 @@ class DeviceModel:
     def display(self) -> Lines:
         """Exactly what the LCD shows: 4 lines of 21 characters."""
         if self.busy:
-            return self._busy_rows
+            return self._reversal_rows() if self._reversal is not None else self._busy_rows
         if self._flow is not None:
             return layout(self._flow.render())
         return layout(self._idle_rows())
@@ -116,11 +131,28 @@ class DeviceModel:
     @property
     def hint(self) -> str:
         """Which keys do what now (the UI shows it under the display)."""
+        if self.busy and self._reversal is not None:
+            return "NO ANSWER: REVERSING THE REQUEST\nPLEASE WAIT, KEYS ARE IGNORED"
         if self.busy:
-            return "PLEASE WAIT"
+            return "WAITING FOR THE HOST\nPLEASE WAIT, KEYS ARE IGNORED"
         if self._flow is not None:
             return self._flow.hint
-        return "F1 SALE  F2 REFUND  F3 VOID  F4/MENU MORE"
+        return "F1 SALE  F2 REFUND  F3 VOID\nF4 OR MENU: MORE"
+
+    def _reversal_attempt(self, stan: int, attempt: int, attempts: int) -> None:
+        """The engine is about to send a reversal: note how far it is and the longest it may take."""
+        del stan
+        config = self.config
+        left = (attempts - attempt + 1) * (config.connect_timeout + config.response_timeout)
+        self._reversal = ReversalProgress(attempt, attempts, time.monotonic() + left)
+
+    def _reversal_rows(self) -> Lines:
+        """The busy screen while reversals are retried: which attempt, and at most how long it may still take."""
+        progress = self._reversal
+        assert progress is not None
+        seconds = max(math.ceil(progress.deadline - time.monotonic()), 0)
+        return layout([self._busy_title, f"REVERSAL {progress.attempt} OF {progress.attempts}", "PLEASE WAIT",
+                       f"AT MOST {seconds} S LEFT"])
 
     def _idle_rows(self) -> list[str]:
         return [
@@ -216,6 +248,7 @@ class DeviceModel:
                      connecting: bool = False) -> TxnResult:
         """Await ``call`` (a host exchange) with the device busy; note how the exchange went."""
         self._busy_rows = layout([title, "CONNECTING..." if connecting else "PROCESSING", "PLEASE WAIT"])
+        self._busy_title, self._reversal = title, None
         self.busy = True
         try:
             result = await call()
@@ -224,6 +257,7 @@ class DeviceModel:
             result = TxnResult(title.lower(), Outcome.REFUSED, error=f"terminal error: {type(error).__name__}")
         finally:
             self.busy = False
+            self._reversal = None
         if result.outcome is Outcome.COMMUNICATION_FAILED:
             self._connection = ConnectionState.FAILED
         elif result.outcome is Outcome.COMPLETED:

@@ -10,7 +10,7 @@ from pos_terminal.device.flow import Flow
 from pos_terminal.device.entry import DigitEntry
 from pos_terminal.device.history import HistoryBrowser
 from pos_terminal.device.prompts import PASSWORD_MAX, locked_rows
-from pos_terminal.device.screen import LINES, WIDTH, right
+from pos_terminal.device.screen import LINES, WIDTH, right, wrap
 from pos_terminal.device.status import Beep
 from pos_terminal.protocol import response_text
 from pos_terminal.receipt import CUSTOMER_COPY
@@ -44,7 +44,7 @@ def network_rows(title: str, result: TxnResult) -> list[str]:
         code = result.response_code or "--"
         return [title, "FAILED", f"RC {code} {response_text(code)}", ""]
     if result.outcome is Outcome.REFUSED:
-        return [title, "NOT ALLOWED", (result.error or "").upper(), ""]
+        return [title, "NOT ALLOWED", *(result.screen or wrap((result.error or "").upper(), None))]
     return [title, "FAILED", "NO HOST RESPONSE", ""]
 
 
@@ -82,7 +82,7 @@ class MoreFlow(Flow):
             return "ENTER OK  CLEAR DELETE  CANCEL BACK"
         if self._step is MoreStep.SETTINGS:
             return "ENTER NEXT  CLEAR PREVIOUS  MENU BACK"
-        return "F1-F4 OR 1-3: CHOOSE  CANCEL: BACK"
+        return "F1-F4 OR 1-3: CHOOSE\nMENU OR CANCEL: BACK"
 
     def _settings_pages(self) -> list[list[str]]:
         config = self.device.config

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pos_terminal.device.screen import pair, wrap
+from pos_terminal.device.screen import WIDTH, pair, wrap
 from pos_terminal.protocol import response_text
 from pos_terminal.receipt import format_amount
 from pos_terminal.results import Outcome, TxnResult
@@ -19,12 +19,21 @@ def result_rows(title: str, result: TxnResult, *, offline: bool = False) -> list
         if result.approved:
             verdict = "APPROVED OFFLINE" if offline else "APPROVED"
             return [head, verdict, pair(f"RC {code}", f"AUTH {result.auth_code}" if result.auth_code else ""), invoice]
-        return [head, "DECLINED", f"RC {code} {response_text(code)}", invoice]
+        return [head, *_declined_rows(code, invoice)]
     if result.outcome is Outcome.REFUSED:
-        return [head, "NOT ALLOWED", *(result.screen or wrap((result.error or "").upper(), 2))]
+        return [head, "NOT ALLOWED", *(result.screen or wrap((result.error or "").upper(), None))]
     reversal = result.reversal
     if reversal is None:
         note = "NOTHING SENT" if result.stan is None else ""
     else:
         note = "REVERSAL SENT" if reversal.status == "acked" else "REVERSAL PENDING"
     return [head, "NO HOST RESPONSE", note, invoice]
+
+
+def _declined_rows(code: str, invoice: str) -> list[str]:
+    """Three rows under the title: the verdict, the code and its meaning (never cut), the invoice if it fits."""
+    line = f"RC {code} {response_text(code)}"
+    if len(line) <= WIDTH:
+        return ["DECLINED", line, invoice]
+    meaning = wrap(response_text(code), None)
+    return [f"DECLINED  RC {code}", *meaning, invoice][:3]

@@ -45,6 +45,9 @@ class PasswordPrompt:
     def render(self) -> list[str]:
         return [self.title, "SUPERVISOR PASSWORD", right(self.entry.shown), self.message]
 
+    hint = "SUPERVISOR: PASSWORD, THEN ENTER\nCLEAR DELETE  CANCEL STOP"
+    """The keys of the password step (its flow's hint)."""
+
     async def on_key(self, key: Key) -> Grant | None:
         """The supervisor's grant on a correct ENTER, else None (the lockout ends the flow)."""
         device = self.flow.device
@@ -81,6 +84,9 @@ class PinPrompt:
 
     def render(self) -> list[str]:
         return [self.title, right(self.amount_text), "ENTER PIN", right(self.entry.shown)]
+
+    hint = "CARDHOLDER: PIN (4-12), THEN ENTER\nCLEAR DELETE  CANCEL STOP"
+    """The keys of the PIN step (its flow's hint)."""
 
     def on_key(self, key: Key) -> str | None:
         """The PIN on ENTER with enough digits, else None."""

@@ -15,7 +15,7 @@ from pos_terminal.device.entry import DigitEntry
 from pos_terminal.device.events import Key
 from pos_terminal.device.flow import Flow
 from pos_terminal.device.prompts import PasswordPrompt, PinPrompt
-from pos_terminal.device.sale import AMOUNT_DIGITS
+from pos_terminal.device.sale import AMOUNT_DIGITS, amount_hint
 from pos_terminal.device.screen import pair, right
 from pos_terminal.device.status import Beep
 from pos_terminal.engine import RefundRequest
@@ -34,7 +34,9 @@ TITLE = "REFUND"
 RRN_DIGITS = 12
 INVOICE_DIGITS = 6
 REASON_DIGITS = 2
-
+REASON_HINT = ("01 RETURNED  02 CANCELLED  03 DAMAGED\n04 PRICE ADJ.  05 DUPLICATE  99 OTHER\n"
+               "ENTER OK  CLEAR DELETE  CANCEL STOP")
+"""The reason codes of :data:`REFUND_REASONS`, shortened to fit under the display."""
 
 
 class RefundStep(StrEnum):
@@ -116,11 +118,33 @@ class RefundFlow(Flow):
             return ["REFUND AMOUNT", pair("MAX", self._money(self.limit)), self.message,
                     right(self._money(self.amount.value))]
         if step is RefundStep.REASON:
-            return [TITLE, "REASON CODE", right(self.reason.digits), REFUND_REASONS.get(self.reason.digits, "")]
+            return [TITLE, "REASON CODE", right(self.reason.digits),
+                    REFUND_REASONS.get(self.reason.digits, self.message)]
         if step is RefundStep.CARD:
             return [TITLE, right(self._money(self.amount.value)), "PRESENT ORIGINAL CARD", self.message]
         assert self.pin is not None
         return self.pin.render()
+
+    @property
+    def hint(self) -> str:
+        step = self._step
+        edit = "CLEAR DELETE  CANCEL STOP"
+        hints = {
+            RefundStep.METHOD: "F1 BY RRN AND DATE (ON THE RECEIPT)\nF2 BY INVOICE  CANCEL STOP",
+            RefundStep.RRN: f"THE SALE'S 12-DIGIT RRN, ENTER\n{edit}",
+            RefundStep.DATE: f"THE SALE'S DATE: MMDD, ENTER\n{edit}",
+            RefundStep.INVOICE: f"THE SALE'S INVOICE NUMBER, ENTER\n{edit}",
+            RefundStep.ORIGINAL: "ENTER OK: REFUND THIS SALE\nCANCEL STOP",
+            RefundStep.AMOUNT: amount_hint(self.device.config.currency).replace("\n", "\nAT MOST THE MAX SHOWN\n"),
+            RefundStep.REASON: REASON_HINT,
+            RefundStep.CARD: "THE SALE'S CARD: INSERT, TAP, SWIPE\nOR KEY IN  CANCEL STOP",
+        }
+        if step is RefundStep.PASSWORD:
+            return self.password_prompt.hint
+        if step is RefundStep.PIN:
+            assert self.pin is not None
+            return self.pin.hint
+        return hints[step]
 
     # ------------------------------------------------------------------ keys
 
@@ -141,9 +165,10 @@ class RefundFlow(Flow):
             self._amount_key(key)
         elif step is RefundStep.REASON:
             if key is not Key.ENTER:
+                self.message = ""
                 self.type_into(self.reason, key)
             else:
-                self._advance_if(len(self.reason) == REASON_DIGITS, RefundStep.CARD)
+                self._advance_if(len(self.reason) == REASON_DIGITS, RefundStep.CARD, why="2 DIGITS, SEE BELOW")
         elif step is RefundStep.PIN:
             assert self.pin is not None
             pin = self.pin.on_key(key)
@@ -152,12 +177,14 @@ class RefundFlow(Flow):
         else:
             self.device.beep(Beep.ERROR)
 
-    def _advance_if(self, ok: bool, step: RefundStep) -> None:
+    def _advance_if(self, ok: bool, step: RefundStep, *, why: str = "") -> None:
+        """Go to ``step`` if ``ok``; else beep and show ``why`` (what the cashier must fix)."""
         if ok:
             self.message = ""
             self._step = step
         else:
             self.device.beep(Beep.ERROR)
+            self.message = why
 
     def _choose_method(self, key: Key) -> None:
         if key is Key.F1:
@@ -170,18 +197,22 @@ class RefundFlow(Flow):
     def _reference_key(self, key: Key) -> None:
         entry = {RefundStep.RRN: self.rrn, RefundStep.DATE: self.date, RefundStep.INVOICE: self.invoice}[self._step]
         if key is not Key.ENTER:
+            self.message = ""
             self.type_into(entry, key)
         elif self._step is RefundStep.RRN:
-            self._advance_if(len(self.rrn) == RRN_DIGITS, RefundStep.DATE)
+            self._advance_if(len(self.rrn) == RRN_DIGITS, RefundStep.DATE,
+                             why=f"{RRN_DIGITS} DIGITS, NOT {len(self.rrn)}")
         elif self._step is RefundStep.DATE:
             if _valid_mmdd(self.date.digits):
                 self._look_up()
             else:
                 self.device.beep(Beep.ERROR)
+                self.message = "DATE IS MMDD"
         elif self.invoice.value > 0:
             self._look_up()
         else:
             self.device.beep(Beep.ERROR)
+            self.message = "TYPE THE INVOICE"
 
     def _look_up(self) -> None:
         """Find the original in the journal and decide where the flow goes."""
@@ -228,7 +259,7 @@ class RefundFlow(Flow):
             return
         amount = self.amount.value
         if amount <= 0:
-            self.device.beep(Beep.ERROR)
+            self._refuse_amount("TYPE THE AMOUNT")
         elif amount > self.remaining:
             self._refuse_amount("OVER REMAINDER")
         elif amount > self.device.config.max_refund_amount:

@@ -17,10 +17,15 @@ from pos_terminal.receipt import format_amount
 if TYPE_CHECKING:
     from pos_terminal.device.model import DeviceModel
 
-__all__ = ["AMOUNT_DIGITS", "SaleFlow", "SaleStep"]
+__all__ = ["AMOUNT_DIGITS", "SaleFlow", "SaleStep", "amount_hint"]
 
 AMOUNT_DIGITS = 10
 TITLE = "SALE"
+
+
+def amount_hint(currency: str) -> str:
+    """How amounts are typed: digits in minor units, e.g. 2500 for USD 25.00."""
+    return f"TYPE 2500 FOR {format_amount(2500, currency)}, ENTER\nCLEAR DELETE  CANCEL STOP"
 
 
 class SaleStep(StrEnum):
@@ -53,6 +58,15 @@ class SaleFlow(Flow):
             return [TITLE, right(self._money()), "INSERT, TAP, SWIPE", "OR KEY IN CARD"]
         assert self.pin is not None
         return self.pin.render()
+
+    @property
+    def hint(self) -> str:
+        if self._step is SaleStep.AMOUNT:
+            return amount_hint(self.device.config.currency)
+        if self._step is SaleStep.CARD:
+            return "CARD: INSERT, TAP, SWIPE OR KEY IN\nCANCEL STOP"
+        assert self.pin is not None
+        return self.pin.hint
 
     async def on_key(self, key: Key) -> None:
         if self._step is SaleStep.AMOUNT:

@@ -74,6 +74,14 @@ class VoidFlow(Flow):
             "ENTER=VOID CANCEL=NO",
         ]
 
+    @property
+    def hint(self) -> str:
+        if self._step is VoidStep.PASSWORD:
+            return self.password_prompt.hint
+        if self._step is VoidStep.INVOICE:
+            return "INVOICE TO VOID (OPEN BATCH), ENTER\nCLEAR DELETE  CANCEL STOP"
+        return "ENTER VOID IT  CANCEL KEEP IT"
+
     async def on_key(self, key: Key) -> None:
         if self._step is VoidStep.PASSWORD:
             grant = await self.password_prompt.on_key(key)

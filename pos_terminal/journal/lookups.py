@@ -60,8 +60,8 @@ class LookupsMixin(JournalStore):
         if not rows:
             return None
         if len(rows) > 1:
-            ids = ", ".join(str(row["id"]) for row in rows)
-            raise JournalError(f"journal {self._path}: {where} matches transactions {ids}; {hint}")
+            invoices = ", ".join(f"{row['invoice']:06d}" for row in rows)
+            raise JournalError(f"journal {self._path}: {where} matches invoices {invoices}; {hint}")
         return transaction_row(rows[0])
 
     def transactions(self, batch: int | None = None, txn_type: TxnType | None = None) -> list[TransactionRecord]:

@@ -98,7 +98,7 @@ class TransactionsMixin(ReversalsMixin):
         original = self._find_row(db, new.original_id)  # type: ignore[arg-type]
         label = f"journal {self._path}: {new.txn_type} of invoice {original.invoice:06d}"
         pending_void = db.execute(
-            "SELECT id FROM transactions WHERE original_id = ? AND txn_type = 'void' AND status = 'pending'",
+            "SELECT invoice FROM transactions WHERE original_id = ? AND txn_type = 'void' AND status = 'pending'",
             (original.id,),
         ).fetchone()
         if original.status is not TxnStatus.APPROVED:
@@ -107,7 +107,7 @@ class TransactionsMixin(ReversalsMixin):
             raise JournalError(f"{label}: the original was voided by invoice "
                                f"{self._find_row(db, original.voided_by).invoice:06d}")
         if pending_void is not None:
-            raise JournalError(f"{label}: void {pending_void[0]} of the original is still pending")
+            raise JournalError(f"{label}: the void of the original (invoice {pending_void[0]:06d}) is still pending")
         if new.currency != original.currency:
             raise JournalError(f"{label}: currency {new.currency} differs from the original's {original.currency}")
         refunds = db.execute(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from simulator.commands import (
+    config_cmd,
     decode_cmd,
     emv_cmd,
     host_cmd,
@@ -17,6 +18,6 @@ from simulator.commands import (
 )
 
 COMMAND_MODULES: tuple[ModuleType, ...] = (
-    keys_cmd, decode_cmd, emv_cmd, host_cmd, txn_cmd, scenario_cmd, load_cmd, terminal_cmd, run_cmd,
+    keys_cmd, decode_cmd, emv_cmd, host_cmd, txn_cmd, scenario_cmd, load_cmd, terminal_cmd, run_cmd, config_cmd,
 )
 """``run_cmd`` adds ``possim run`` (the UI with the embedded host) and ``possim tour`` (the calculator tour)."""

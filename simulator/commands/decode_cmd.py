@@ -1,4 +1,4 @@
-"""``possim decode``: dissect a hex dump of an ISO 8583 message (design.md section 4).
+"""``possim decode``: dissect a hex dump of an ISO 8583 message.
 
 ``possim decode --dialect NAME [--reveal] [--json] HEX|-`` decodes the
 message with a built-in dialect (or a dialect TOML file) and prints it field

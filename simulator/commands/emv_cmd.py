@@ -39,16 +39,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
     arqc_parser = commands.add_parser("arqc", help="application cryptogram from an issuer master key")
     arqc_parser.add_argument("--imk", required=True, help="issuer master key (16 bytes hex)")
-    arqc_parser.add_argument("--pan", required=True)
+    arqc_parser.add_argument("--pan", required=True, help="the card's PAN (derives the ICC master key)")
     arqc_parser.add_argument("--psn", required=True, help="PAN sequence number, 2 digits")
     arqc_parser.add_argument("--atc", required=True, help="application transaction counter, 4 hex digits")
     arqc_parser.add_argument("--data", required=True, help="the data to MAC, in hex")
-    arqc_parser.add_argument("--cvn", type=int, choices=(10, 18), required=True)
+    arqc_parser.add_argument("--cvn", type=int, choices=(10, 18), required=True,
+                             help="Visa cryptogram version: 10 (no session key) or 18 (EMV session key)")
     add_json_flag(arqc_parser)
     arqc_parser.set_defaults(handler=run_arqc)
 
     arpc_parser = commands.add_parser("arpc", help="authorisation response cryptogram")
-    arpc_parser.add_argument("--method", type=int, choices=(1, 2), required=True)
+    arpc_parser.add_argument("--method", type=int, choices=(1, 2), required=True,
+                             help="EMV Book 2 ARPC method 1 (ARQC xor ARC) or 2 (MAC over ARQC, CSU, PAD)")
     arpc_parser.add_argument("--key", required=True, help="ARPC key: ICC master key or session key (16 bytes hex)")
     arpc_parser.add_argument("--arqc", required=True, help="the ARQC, 8 bytes hex")
     response = arpc_parser.add_mutually_exclusive_group(required=True)

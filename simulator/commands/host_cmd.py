@@ -1,4 +1,4 @@
-"""``possim host``: the acquirer host emulator on TCP or a serial port (design.md sections 1 and 4).
+"""``possim host``: the acquirer host emulator on TCP or a serial port.
 
 ``possim host --listen URL --data DIR [--rules FILE] [--dialect NAME]`` prints exactly
 ``listening on URL`` (with the real port when the URL asks for port 0) as its first line on
@@ -19,13 +19,13 @@ import signal
 import sys
 from pathlib import Path
 
-from simulator.commands.output import EXIT_OK, InputError, add_json_flag, data_folder, emit
+from simulator.commands.output import EXIT_OK, InputError, add_json_flag, data_folder, emit, listen_url
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``possim host``."""
     parser = subparsers.add_parser("host", help="run the acquirer host emulator (TCP or serial)")
-    parser.add_argument("--listen", help="channel URL, e.g. tcp://127.0.0.1:8583 (port 0: any free port) or "
+    parser.add_argument("--listen", type=listen_url, help="channel URL, e.g. tcp://127.0.0.1:8583 (port 0: any free port) or "
                                          "serial:///dev/ttyUSB0?baud=9600; default: host.toml, else "
                                          "tcp://127.0.0.1:8583")
     parser.add_argument("--data", default=".", type=data_folder, help="data folder: host.toml, journal, keys (default: .)")
@@ -119,13 +119,17 @@ def run_advance_date(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _check_listen_address(listen: str) -> None:
-    """A serial device path must exist at start-up (a port that vanishes later is reopened; a typo is not)."""
-    from iso8583.channels import Transport, parse_channel_url
+def _check_listen_address(listen: str, option: str = "--listen") -> None:
+    """The URL parses, and a serial device path exists at start-up (a port that vanishes later is reopened;
+    a typo is not). ``option`` names where the URL came from."""
+    from iso8583.channels import AddressError, Transport, parse_channel_url
 
-    address = parse_channel_url(listen)
+    try:
+        address = parse_channel_url(listen)
+    except AddressError as error:
+        raise InputError(f"{option}: {error}") from None
     if address.transport is Transport.SERIAL and "://" not in address.device and not Path(address.device).exists():
-        raise InputError(f"--listen {listen}: no serial device {address.device} (use tcp://HOST:PORT for TCP)")
+        raise InputError(f"{option} {listen}: no serial device {address.device} (use tcp://HOST:PORT for TCP)")
 
 
 async def serve_until_signalled(args: argparse.Namespace, stop: asyncio.Event | None = None) -> int:
@@ -142,7 +146,8 @@ async def serve_until_signalled(args: argparse.Namespace, stop: asyncio.Event | 
         if args.dialect not in dialect_names():
             raise InputError(f"unknown dialect {args.dialect!r}; known: {', '.join(dialect_names())}")
         config = replace(config, dialect=args.dialect)
-    _check_listen_address(args.listen)
+    listen = args.listen or config.listen
+    _check_listen_address(listen, "--listen" if args.listen else f"{config.data_dir / 'host.toml'}: listen")
     rules = load_rules(args.rules) if args.rules else None
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -151,7 +156,7 @@ async def serve_until_signalled(args: argparse.Namespace, stop: asyncio.Event | 
         with contextlib.suppress(NotImplementedError, RuntimeError):  # platforms without signal handlers
             loop.add_signal_handler(signum, stop.set)
             installed.append(signum)
-    server = HostServer(config, listen=args.listen, rules=rules)
+    server = HostServer(config, listen=listen, rules=rules)
     try:
         url = await server.start()
         sys.stdout.write(f"listening on {url}\n")

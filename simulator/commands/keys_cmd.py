@@ -1,4 +1,4 @@
-"""``possim keys ...``: the payment engineer's calculator (design.md section 4).
+"""``possim keys ...``: the payment engineer's calculator.
 
 kcv, dukpt, pinblock, mac and tr31 wrap/unwrap. Each prints a readable answer,
 or one JSON object with ``--json``; all hex is upper case. Bad input raises a
@@ -9,16 +9,23 @@ never the secret; :func:`simulator.cli.main` turns it into exit 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from keys import dukpt_aes, dukpt_tdes, tr31
+from keys.errors import CryptoError, KeyLengthError, PanError, PinError
 from keys.hexutil import parse_hex, to_hex
 from keys.kcv import KcvMethod, kcv
 from keys.mac import MacAlgorithm, generate_mac
 from keys.pinblock import PinBlockFormat, encode_pin_block, encrypt_pin_block
 from simulator.commands.output import InputError, add_json_flag, emit
+
+_HEADER_OPTIONS = (("version ID", "--version"), ("key usage", "--usage"), ("algorithm", "--algorithm"),
+                   ("mode of use", "--mode-of-use"), ("key version number", "--key-version"),
+                   ("exportability", "--exportability"))
+"""TR-31 header field names (in the library's messages) and the ``tr31 wrap`` options that set them."""
 
 _TDES_KSN_BYTES = 10
 _AES_KSN_BYTES = 12
@@ -50,8 +57,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     dukpt_parser.set_defaults(handler=run_dukpt)
 
     pin_parser = commands.add_parser("pinblock", help="ISO 9564-1 PIN block, clear and enciphered")
-    pin_parser.add_argument("--format", type=int, choices=[f.value for f in PinBlockFormat], required=True)
-    pin_parser.add_argument("--pin", required=True)
+    pin_parser.add_argument("--format", type=int, choices=[f.value for f in PinBlockFormat], required=True,
+                            help="ISO 9564-1 format: 0 (PAN-bound), 1 (no PAN), 3 (PAN-bound, random fill), 4 (AES)")
+    pin_parser.add_argument("--pin", required=True, help="the clear PIN, 4 to 12 digits (never printed back)")
     pin_parser.add_argument("--pan", help="primary account number (not needed for format 1)")
     pin_parser.add_argument("--key", help="PIN encryption key in hex: TDES for formats 0, 1, 3; AES for 4")
     add_json_flag(pin_parser)
@@ -62,7 +70,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--alg", choices=[a.value for a in MacAlgorithm], required=True,
         help="cup-ecb: the UnionPay POS MAC of DE 64 (8-byte key DES, 16-byte key TDES) over the MTI..DE 63 bytes",
     )
-    mac_parser.add_argument("--key", required=True)
+    mac_parser.add_argument("--key", required=True,
+                            help="the MAC key in hex: 8, 16 or 24 bytes (DES/TDES), 16, 24 or 32 (AES-CMAC)")
     mac_parser.add_argument("--data", required=True, help="the data in hex")
     mac_parser.add_argument("--padding", type=int, choices=(1, 2), default=None,
                             help="ISO 9797-1 padding method (default 1; not for cup-ecb)")
@@ -73,19 +82,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     tr31_parser = commands.add_parser("tr31", help="TR-31 key blocks")
     tr31_commands = tr31_parser.add_subparsers(dest="tr31_command", required=True)
     wrap_parser = tr31_commands.add_parser("wrap", help="wrap a key under a key block protection key")
-    wrap_parser.add_argument("--kbpk", required=True)
-    wrap_parser.add_argument("--key", required=True)
+    wrap_parser.add_argument("--kbpk", required=True, help="key block protection key in hex: 16 or 24 bytes TDES "
+                                                            "(version B), 16, 24 or 32 bytes AES (version D)")
+    wrap_parser.add_argument("--key", required=True, help="the key to wrap, in hex (16 or 24 bytes TDES, 16, 24 "
+                                                           "or 32 AES)")
     wrap_parser.add_argument("--version", choices=("B", "D"), default="D", help="B: TDES KBPK, D: AES KBPK")
     wrap_parser.add_argument("--usage", default="P0", help="key usage, e.g. P0, K0, M3, D0, B1")
     wrap_parser.add_argument("--algorithm", default=None, help="key algorithm: T (TDES) or A (AES); default A for 32-byte keys, else T (say A for AES-128)")
     wrap_parser.add_argument("--mode-of-use", default="E", help="mode of use, e.g. E, D, B, C, G, V, N, X")
-    wrap_parser.add_argument("--key-version", default="00")
-    wrap_parser.add_argument("--exportability", choices=("E", "N", "S"), default="N")
+    wrap_parser.add_argument("--key-version", default="00", help="key version number, 2 characters (default 00)")
+    wrap_parser.add_argument("--exportability", choices=("E", "N", "S"), default="N",
+                             help="E exportable under a trusted key, N not exportable (default), S sensitive")
     add_json_flag(wrap_parser)
     wrap_parser.set_defaults(handler=run_tr31_wrap)
     unwrap_parser = tr31_commands.add_parser("unwrap", help="unwrap and verify a key block")
-    unwrap_parser.add_argument("--kbpk", required=True)
-    unwrap_parser.add_argument("--block", required=True)
+    unwrap_parser.add_argument("--kbpk", required=True, help="the key block protection key it was wrapped under, "
+                                                              "in hex")
+    unwrap_parser.add_argument("--block", required=True, help="the TR-31 key block, e.g. D0112P0AE00E0000...")
     add_json_flag(unwrap_parser)
     unwrap_parser.set_defaults(handler=run_tr31_unwrap)
 
@@ -143,7 +156,8 @@ def run_pinblock(args: argparse.Namespace) -> int:
         raise InputError(f"--pan is required for format {block_format.value}")
     # One set of random fill digits serves both answers, so `clear` is what `encrypted` enciphers.
     fill = _RecordedRandom()
-    clear = encode_pin_block(block_format, args.pin, args.pan, random_bytes=fill)
+    with _naming_options({PinError: "--pin", PanError: "--pan"}):
+        clear = encode_pin_block(block_format, args.pin, args.pan, random_bytes=fill)
     payload: dict[str, Any] = {"format": block_format.value, "clear": to_hex(clear)}
     if args.key:
         lengths = (16, 24, 32) if block_format is PinBlockFormat.ISO_4 else (16, 24)
@@ -153,6 +167,22 @@ def run_pinblock(args: argparse.Namespace) -> int:
         )
     emit(args, payload)
     return 0
+
+
+@contextlib.contextmanager
+def _naming_options(options: Mapping[type[CryptoError], str]) -> Iterator[None]:
+    """Re-raise a library error of one of ``options``' types as bad input naming its option.
+
+    The library's message already says what is wrong (never the PIN or the key); the command line
+    adds which argument it was.
+    """
+    try:
+        yield
+    except CryptoError as error:
+        for kind, option in options.items():
+            if isinstance(error, kind):
+                raise InputError(f"{option}: {error}") from None
+        raise
 
 
 def run_mac(args: argparse.Namespace) -> int:
@@ -174,21 +204,28 @@ def run_tr31_wrap(args: argparse.Namespace) -> int:
     kbpk = parse_hex(args.kbpk, "--kbpk")
     key = parse_hex(args.key, "--key")
     algorithm = args.algorithm or ("A" if len(key) == 32 else "T")
-    header = tr31.KeyBlockHeader(
-        version_id=args.version,
-        key_usage=args.usage,
-        algorithm=algorithm,
-        mode_of_use=args.mode_of_use,
-        key_version_number=args.key_version,
-        exportability=args.exportability,
-    )
-    emit(args, {"block": tr31.wrap(kbpk, header, key)})
+    try:
+        header = tr31.KeyBlockHeader(
+            version_id=args.version,
+            key_usage=args.usage,
+            algorithm=algorithm,
+            mode_of_use=args.mode_of_use,
+            key_version_number=args.key_version,
+            exportability=args.exportability,
+        )
+    except tr31.KeyBlockError as error:
+        option = next((option for label, option in _HEADER_OPTIONS if f"header field {label} " in str(error)), None)
+        raise InputError(f"{option}: {error}" if option else str(error)) from None
+    with _naming_options({tr31.KbpkLengthError: "--kbpk", KeyLengthError: "--key"}):
+        block = tr31.wrap(kbpk, header, key)
+    emit(args, {"block": block})
     return 0
 
 
 def run_tr31_unwrap(args: argparse.Namespace) -> int:
     kbpk = parse_hex(args.kbpk, "--kbpk")
-    header, key = tr31.unwrap(kbpk, args.block.strip())
+    with _naming_options({tr31.KbpkLengthError: "--kbpk", tr31.KeyBlockError: "--block"}):
+        header, key = tr31.unwrap(kbpk, args.block.strip())
     payload = {
         "key": to_hex(key),
         "header": args.block.strip()[:16],

@@ -30,6 +30,7 @@ from simulator.commands.output import (
     add_json_flag,
     data_folder,
     emit,
+    host_url,
 )
 from simulator.load import (
     MAX_DURATION,
@@ -59,7 +60,7 @@ DEFAULT_DURATION_LIMIT = 60.0
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``possim load``."""
     parser = subparsers.add_parser("load", help="many simulated terminals against a host: throughput and latency")
-    parser.add_argument("--host", help="host URL, e.g. tcp://127.0.0.1:8583; default: the embedded host "
+    parser.add_argument("--host", type=host_url, help="host URL, e.g. tcp://127.0.0.1:8583; default: the embedded host "
                                        "emulator on 127.0.0.1")
     parser.add_argument("--terminals", type=_whole(1, MAX_TERMINALS), default=4,
                         help="simulated terminals, run concurrently (default 4)")
@@ -79,8 +80,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--model", choices=[model.value for model in TerminalModel], default=TerminalModel.LIGHT.value,
                         help="light: protocol-exact terminals with state in memory and one persistent connection "
                              "each (default); engine: the full terminal core with its journal")
-    parser.add_argument("--key-scheme", choices=[scheme.value for scheme in KeyScheme], default=KeyScheme.MKSK.value)
-    parser.add_argument("--dialect", choices=dialect_names(), default="terminal87")
+    parser.add_argument("--key-scheme", choices=[scheme.value for scheme in KeyScheme], default=KeyScheme.MKSK.value,
+                        help="key management of the simulated terminals (default mksk)")
+    parser.add_argument("--dialect", choices=dialect_names(), default="terminal87",
+                        help="ISO 8583 dialect spoken with the host (default terminal87)")
     parser.add_argument("--timeout", type=_seconds, default=10.0,
                         help="seconds to wait for each host response (default 10)")
     parser.add_argument("--duration-limit", type=_seconds, default=None,

@@ -28,6 +28,27 @@ def data_folder(text: str) -> Path:
     return path
 
 
+def host_url(text: str) -> str:
+    """argparse type of ``--host``: a URL the terminal can connect to (checked before anything is journaled)."""
+    from pos_terminal.config import host_url_problem
+
+    problem = host_url_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
+def listen_url(text: str) -> str:
+    """argparse type of ``--listen``: a channel URL (port 0 picks a free port)."""
+    from iso8583.channels import AddressError, parse_channel_url
+
+    try:
+        parse_channel_url(text)
+    except AddressError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
     """Every calculator command accepts ``--json``."""
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")

@@ -19,7 +19,7 @@ from typing import Any
 
 from typing import TYPE_CHECKING
 
-from simulator.commands.output import EXIT_OK, EXIT_REFUSED, InputError, add_json_flag, data_folder, emit
+from simulator.commands.output import EXIT_OK, EXIT_REFUSED, InputError, add_json_flag, data_folder, emit, host_url
 
 if TYPE_CHECKING:  # imported when the command runs: simulator.scenario imports simulator.commands
     from simulator.scenario import Scenario, ScenarioReport
@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser = subparsers.add_parser("scenario", help="run scripted transactions with expectations (CI, JUnit)")
     parser.add_argument("files", nargs="*", type=Path, metavar="FILE",
                         help="scenario files (TOML, see docs/scenarios.md); one JUnit test suite each")
-    parser.add_argument("--host", help="host URL; default: the host emulator started here on 127.0.0.1 per scenario")
+    parser.add_argument("--host", type=host_url, help="host URL; default: the host emulator started here on 127.0.0.1 per scenario")
     parser.add_argument("--data", type=data_folder, default=None,
                         help="keep the journals here: DIR/<scenario>/terminal and /host (default: a temporary "
                              "folder); with --host, the run's terminal is DIR/terminal (default possim-scenario/)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from simulator.commands.output import EXIT_OK, data_folder
+from simulator.commands.output import EXIT_OK, data_folder, host_url
 
 __all__ = ["register", "run"]
 
@@ -14,7 +14,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     """Add ``possim terminal``."""
     parser = subparsers.add_parser("terminal", help="the device UI (keypad, card reader, printer, message log) "
                                                     "against a host")
-    parser.add_argument("--host", help="host URL, e.g. tcp://127.0.0.1:8583 or serial:///dev/ttyUSB0?baud=9600 "
+    parser.add_argument("--host", type=host_url, help="host URL, e.g. tcp://127.0.0.1:8583 or serial:///dev/ttyUSB0?baud=9600 "
                                        "(default: the data folder's terminal.toml)")
     parser.add_argument("--data", required=True, type=data_folder, help="the terminal's data folder (journal, keys, config)")
     parser.set_defaults(handler=run)

@@ -7,18 +7,18 @@ import getpass
 import sys
 from typing import Any
 
-from pos_terminal.config import load_config
+from pos_terminal.config import ConfigError, load_config
 from pos_terminal.engine import TerminalEngine
 from pos_terminal.money import AmountError
 from pos_terminal.money import parse_amount as parse_money
 from pos_terminal.security import KeyScheme
-from simulator.commands.output import InputError, data_folder
+from simulator.commands.output import InputError, data_folder, host_url
 
 
 def host_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", required=True, type=data_folder,
                         help="the terminal's data folder (journal, keys, terminal.toml, receipts)")
-    parser.add_argument("--host", help="host URL, e.g. tcp://127.0.0.1:8583 or serial:///dev/ttyUSB0?baud=9600 "
+    parser.add_argument("--host", type=host_url, help="host URL, e.g. tcp://127.0.0.1:8583 or serial:///dev/ttyUSB0?baud=9600 "
                                        "(default: host_url of terminal.toml)")
     parser.add_argument("--timeout", type=float, help="seconds to wait for the host's response (default 10)")
     parser.add_argument("--dialect", help="ISO 8583 dialect: terminal87, iso87ascii, iso87binary or a TOML "
@@ -37,7 +37,7 @@ def invoice_number(text: str) -> int:
 def pin_digits(text: str) -> str:
     """argparse type of ``--pin``: 4 to 12 digits (ISO 9564-1); the message never repeats the PIN."""
     if not (text.isascii() and text.isdigit() and 4 <= len(text) <= 12):
-        raise argparse.ArgumentTypeError(f"--pin: a PIN is 4 to 12 digits, got {len(text)} characters")
+        raise argparse.ArgumentTypeError(f"a PIN is 4 to 12 digits, got {len(text)} characters")
     return text
 
 
@@ -64,7 +64,18 @@ def engine_for(args: argparse.Namespace) -> TerminalEngine:
     if getattr(args, "key_scheme", None):
         overrides["key_scheme"] = KeyScheme(args.key_scheme)
     config = load_config(args.data)
-    return TerminalEngine.open(args.data, config.with_overrides(**overrides) if overrides else config)
+    for key, value in overrides.items():  # one at a time, so a bad value is reported with its option
+        try:
+            config = config.with_overrides(**{key: value})
+        except ConfigError as error:
+            problem = str(error).removeprefix("override: ").removeprefix(f"{key}: ")
+            raise InputError(f"{_OVERRIDE_OPTIONS[key]}: {problem}") from None
+    return TerminalEngine.open(args.data, config)
+
+
+_OVERRIDE_OPTIONS = {"host_url": "--host", "response_timeout": "--timeout", "dialect": "--dialect",
+                     "key_scheme": "--key-scheme"}
+"""The terminal.toml key each command line option overrides."""
 
 
 def read_secret(args: argparse.Namespace, name: str, prompt: str) -> None:
@@ -85,5 +96,5 @@ def read_secret(args: argparse.Namespace, name: str, prompt: str) -> None:
         try:
             value = pin_digits(value)
         except argparse.ArgumentTypeError as error:
-            raise InputError(str(error).replace("--pin:", "--pin-stdin:")) from None
+            raise InputError(f"--pin-stdin: {error}") from None
     setattr(args, name, value)

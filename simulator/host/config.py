@@ -83,10 +83,16 @@ class CreditModel:
     channels: dict[str, CreditChannel] = field(default_factory=lambda: {
         "visa": CreditChannel.REAL_TIME,
         "mastercard": CreditChannel.REAL_TIME,
-    })
-    default_channel: CreditChannel = CreditChannel.BATCH
-    batch_days: int = DEFAULT_BATCH_DAYS
-    holidays: frozenset[date] = frozenset()
+    }, metadata={"doc": "The credit channel per card brand (visa, mastercard, amex, discover, unionpay, jcb): "
+                        "RT real-time (credited the same day) or BT batch; brands not listed take "
+                        "default_channel. A table: [refund_credit.channels] visa = \"RT\"."})
+    default_channel: CreditChannel = field(default=CreditChannel.BATCH, metadata={
+        "doc": "The credit channel of brands not listed in channels: RT (real-time) or BT (batch)."})
+    batch_days: int = field(default=DEFAULT_BATCH_DAYS, metadata={
+        "doc": "Batch channel: the refund reaches the cardholder N business days (Monday to Friday) after "
+               "approval, 0 to 60."})
+    holidays: frozenset[date] = field(default=frozenset(), metadata={
+        "doc": "Dates that are not business days for the batch channel, e.g. [\"2025-12-25\"]."})
 
     def channel_for(self, brand: str | None) -> CreditChannel:
         """The channel of ``brand`` (lower-case scheme name), else the default."""
@@ -117,24 +123,39 @@ class RefundPolicy:
     them (or a MAC-valid request crafted to bypass them). Zero disables a limit.
     """
 
-    max_original_age_days: int = 365
-    max_refunds_per_card_per_day: int = 10
-    max_refunds_per_terminal_per_day: int = 500
-    max_refund_amount_per_terminal_per_day: int = 0
+    max_original_age_days: int = field(default=365, metadata={
+        "doc": "A refund whose original sale is older than this many days is declined (57)."})
+    max_refunds_per_card_per_day: int = field(default=10, metadata={
+        "doc": "Refunds to one card per UTC day, over all terminals; one more is declined (65)."})
+    max_refunds_per_terminal_per_day: int = field(default=500, metadata={
+        "doc": "Refunds of one terminal per UTC day; one more is declined (65)."})
+    max_refund_amount_per_terminal_per_day: int = field(default=0, metadata={
+        "doc": "Total refunded by one terminal per UTC day, in minor units; a refund beyond it is declined "
+               "(61). 0: no limit.", "money": True})
 
 
 @dataclass(frozen=True)
 class TerminalProfile:
     """One terminal the host knows: its IDs, the host's copies of its keys, what it may do."""
 
-    terminal_id: str
-    merchant_id: str
-    tmk: bytes = field(default=TEST_KEYS.terminal_master_key, repr=False)
-    tdes_bdk: bytes = field(default=TEST_KEYS.tdes_bdk, repr=False)
-    tdes_initial_ksn: bytes = TEST_KEYS.tdes_initial_ksn
-    aes_bdk: bytes = field(default=TEST_KEYS.aes_bdk, repr=False)
-    aes_initial_key_id: bytes = TEST_KEYS.aes_initial_key_id
-    allow_unmatched_refunds: bool = False
+    terminal_id: str = field(metadata={"doc": "Card acceptor terminal ID (DE 41), 8 characters.",
+                                       "default": TERMINAL_ID})
+    merchant_id: str = field(metadata={"doc": "Card acceptor ID code (DE 42) the terminal must send, 15 characters.",
+                                       "default": MERCHANT_ID})
+    tmk: bytes = field(default=TEST_KEYS.terminal_master_key, repr=False, metadata={
+        "doc": "Master/session keys: the terminal master key the session keys travel under, 16 or 24 bytes hex."})
+    tdes_bdk: bytes = field(default=TEST_KEYS.tdes_bdk, repr=False, metadata={
+        "doc": "DUKPT TDES: the base derivation key, 16 or 24 bytes hex."})
+    tdes_initial_ksn: bytes = field(default=TEST_KEYS.tdes_initial_ksn, metadata={
+        "doc": "DUKPT TDES: the terminal's initial KSN, 10 bytes hex (the KSNs it may use; the counter is ignored)."})
+    aes_bdk: bytes = field(default=TEST_KEYS.aes_bdk, repr=False, metadata={
+        "doc": "DUKPT AES: the base derivation key, 16, 24 or 32 bytes hex."})
+    aes_initial_key_id: bytes = field(default=TEST_KEYS.aes_initial_key_id, metadata={
+        "doc": "DUKPT AES: the initial key ID of the terminal's KSNs (BDK ID + derivation ID), 8 bytes hex."})
+    allow_unmatched_refunds: bool = field(default=False, metadata={
+        "doc": "Accept this terminal's refunds that name no original sale (no DE 63 OR). The terminal needs "
+               "allow_unmatched_refunds = true in its terminal.toml too. At the top level of host.toml: the "
+               "default for every terminal, the built-in POSSIM01 included."})
 
 
 def default_terminals() -> dict[str, TerminalProfile]:
@@ -146,15 +167,28 @@ def default_terminals() -> dict[str, TerminalProfile]:
 class HostConfig:
     """Everything the host needs to run; see the module docstring for ``host.toml``."""
 
-    data_dir: Path
-    dialect: str = DEFAULT_DIALECT
-    listen: str = DEFAULT_LISTEN
-    credit: CreditModel = field(default_factory=CreditModel)
-    terminals: dict[str, TerminalProfile] = field(default_factory=default_terminals)
-    refund_policy: RefundPolicy = field(default_factory=RefundPolicy)
-    sign_on_window_seconds: int = 600
-    """A master/session sign-on's DE 7 must be this close to the host's clock (0: not checked)."""
-    limits: ServerLimits = field(default_factory=ServerLimits)
+    data_dir: Path = field(metadata={"doc": "The host's data folder (possim host --data), not a host.toml key.",
+                                     "toml": None})
+    dialect: str = field(default=DEFAULT_DIALECT, metadata={
+        "doc": "ISO 8583 dialect the host speaks: terminal87, iso87ascii, iso87binary or a TOML dialect."})
+    listen: str = field(default=DEFAULT_LISTEN, metadata={
+        "doc": "Where the host listens: tcp://HOST:PORT (port 0: a free port) or a serial URL such as "
+               "serial:///dev/ttyUSB0?baud=9600; possim host --listen overrides it."})
+    credit: CreditModel = field(default_factory=CreditModel, metadata={
+        "doc": "When a refund's money reaches the cardholder (DE 63 CC and CD of the answer).",
+        "toml": "refund_credit"})
+    terminals: dict[str, TerminalProfile] = field(default_factory=default_terminals, metadata={
+        "doc": "The terminals the host knows, one [[terminals]] table each; when present they replace the "
+               "built-in terminal POSSIM01 / POSSIM000000001 with the public test keys."})
+    refund_policy: RefundPolicy = field(default_factory=RefundPolicy, metadata={
+        "doc": "The host's anti-fraud checks of refunds (docs/host-rules.md); 0 disables a limit. Always "
+               "checked: a refund's currency and card are its original's and refunds never exceed it."})
+    sign_on_window_seconds: int = field(default=600, metadata={
+        "doc": "A master/session sign-on's DE 7 must be within this many seconds of the host's clock (an old "
+               "sign-on replayed later is refused, 63); 0: not checked."})
+    limits: ServerLimits = field(default_factory=ServerLimits, metadata={
+        "doc": "What one peer may cost the host: connections, timeouts, frame rate, bytes in flight "
+               "(docs/host-limits.md); 0 turns a limit off.", "toml": "limits"})
 
     @property
     def journal_path(self) -> Path:

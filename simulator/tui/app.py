@@ -1,10 +1,12 @@
 """The possim device UI: a countertop terminal on the left, printer and message log on the right.
 
 :class:`PossimApp` forwards key presses and card-reader actions to a
-:class:`~pos_terminal.device.DeviceModel` and renders its outputs. Events are
-handled by a worker (:class:`~simulator.tui.pump.EventPump`) and the screen is
-refreshed from the model on a short timer, so the UI keeps answering while the
-model waits for the host.
+:class:`~pos_terminal.device.DeviceModel` and renders its outputs: the display, the key hint
+under it, the printer, the beeper, the status bar. Events are handled by a worker
+(:class:`~simulator.tui.pump.EventPump`) and the screen is refreshed from the model on a short
+timer, so the UI keeps answering while the model waits for the host (and shows the reversal
+progress while it retries). Two fault switches: the cable (``p``, answers lost) and the host
+(``u``, unreachable); PgUp / PgDn scroll the printer.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from pos_terminal.cards import CardReadError
 from pos_terminal.device import CardRemoved, DeviceEvent, DeviceModel, Key, KeyPress
 from simulator.host.server import HostServer
 from simulator.tui.exchanges import log_entries
-from simulator.tui.keymap import CABLE_KEY, HELP_LINE, KEYBOARD_KEYS, READER_KEYS
+from simulator.tui.keymap import CABLE_KEY, HELP_LINES, HOST_KEY, KEYBOARD_KEYS, PRINTER_KEYS, QUIT_HINT, READER_KEYS
 from simulator.tui.pump import EventPump
-from simulator.tui.widgets import CardReader, Keypad, Lcd, MessageLog, Printer, StatusBar
+from simulator.tui.switches import HostSwitch
+from simulator.tui.widgets import CardReader, KeyHint, Keypad, Lcd, MessageLog, Printer, StatusBar
 
 __all__ = ["PossimApp"]
 
@@ -53,6 +56,8 @@ class PossimApp(App[None]):
           for name, key in KEYBOARD_KEYS.items()],
         *[Binding(name, f"reader('{action}')", show=False, priority=True) for name, action in READER_KEYS.items()],
         Binding(CABLE_KEY, "cable", show=False, priority=True),
+        Binding(HOST_KEY, "host_switch", show=False, priority=True),
+        *[Binding(name, f"printer({pages})", show=False, priority=True) for name, pages in PRINTER_KEYS.items()],
     ]
 
     def __init__(
@@ -67,6 +72,7 @@ class PossimApp(App[None]):
         self.host_server = host_server
         self.poll_interval = poll_interval
         self.pump = EventPump(model)
+        self.host_switch = HostSwitch(model.engine)
         self.input_note = ""
         self._beeps = model.beeps
         self._log_dirty = True
@@ -78,13 +84,16 @@ class PossimApp(App[None]):
             with Vertical(id="device"):
                 yield Static("POSSIM  COUNTERTOP", id="brand")
                 yield Lcd(id="lcd")
+                yield KeyHint(id="key-hint")
                 yield Keypad(id="keypad")
                 yield CardReader(self.model.cards, id="card-reader")
             with Vertical(id="side"):
                 yield Printer(id="printer")
                 yield MessageLog(id="message-log")
         yield StatusBar(id="status-bar")
-        yield Static(HELP_LINE, id="help-line", markup=False)
+        with Horizontal(id="footer"):
+            yield Static("\n".join(HELP_LINES), id="help-lines", markup=False)
+            yield Static(QUIT_HINT, id="quit-hint", markup=False)
 
     async def on_mount(self) -> None:
         self.query_one("#printer", Printer).border_title = "PRINTER"
@@ -97,6 +106,7 @@ class PossimApp(App[None]):
         self.refresh_device()
 
     async def on_unmount(self) -> None:
+        self.host_switch.switch_off()
         await self.stop_host()
 
     async def stop_host(self) -> None:
@@ -141,11 +151,23 @@ class PossimApp(App[None]):
             self.host_server.cable_pulled = not self.host_server.cable_pulled
         self.refresh_device()
 
+    def action_host_switch(self) -> None:
+        """Make the host unreachable (no connection at all), or reachable again."""
+        self.input_note = self.host_switch.toggle()
+        self.refresh_device()
+
+    def action_printer(self, pages: int) -> None:
+        """Scroll the printer's paper back or on by a page."""
+        printer = self.query_one("#printer", Printer)
+        printer.turn(pages)
+        printer.note_position()
+
     @property
     def status_note(self) -> str:
-        """The status bar's note: the cable's state when pulled, and the last input note."""
+        """The status bar's note: the fault switches that are on, and the last input note."""
         cable = "CABLE PULLED: ANSWERS LOST" if self.host_server and self.host_server.cable_pulled else ""
-        return " | ".join(note for note in (cable, self.input_note) if note)
+        host = "HOST UNREACHABLE" if self.host_switch.on else ""
+        return " | ".join(note for note in (host, cable, self.input_note) if note)
 
     def on_card_reader_action(self, message: CardReader.Action) -> None:
         """Present the chosen card to the device (or remove it)."""
@@ -178,12 +200,15 @@ class PossimApp(App[None]):
     def _render_outputs(self) -> None:
         model = self.model
         self.query_one("#lcd", Lcd).show(model.display)
+        self.query_one("#key-hint", KeyHint).show(model.hint)
         if model.beeps != self._beeps:
             self._beeps = model.beeps
             self.bell()
         self.query_one("#status-bar", StatusBar).show(model.status, busy=model.busy, beep=model.last_beep,
                                                       note=self.status_note)
-        self.query_one("#printer", Printer).show(model.printer)
+        printer = self.query_one("#printer", Printer)
+        printer.show(model.printer)
+        printer.note_position()
         if model.busy or self._log_dirty:
             self._log_dirty = False
             self.query_one("#message-log", MessageLog).show(log_entries(model.journal.messages(limit=LOG_WINDOW)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pos_terminal.device import Key
 
-__all__ = ["CABLE_KEY", "HELP_LINE", "KEYBOARD_KEYS", "READER_KEYS"]
+__all__ = ["CABLE_KEY", "HELP_LINES", "HOST_KEY", "KEYBOARD_KEYS", "PRINTER_KEYS", "QUIT_HINT", "READER_KEYS"]
 
 KEYBOARD_KEYS: dict[str, Key] = {
     **{str(digit): Key(str(digit)) for digit in range(10)},
@@ -30,9 +30,19 @@ READER_KEYS: dict[str, str] = {
 """Textual key names -> card reader actions."""
 
 CABLE_KEY = "p"
-"""Pull or plug the cable between terminal and embedded host (fault injection)."""
+"""Pull or plug the cable between terminal and embedded host: the host still gets requests, answers are lost."""
 
-HELP_LINE = (
-    "keys: 0-9 Enter Backspace=CLEAR Esc=CANCEL F1-F4 m=MENU | card: c=next i=insert t=tap s=swipe "
-    "k=key in r=remove | p=pull/plug cable | ^q quit"
+HOST_KEY = "u"
+"""Make the host unreachable (or reachable again): no connection at all, so offline refunds can be tried."""
+
+PRINTER_KEYS: dict[str, int] = {"pageup": -1, "pagedown": 1}
+"""Scroll the printer's paper back (-1) or on (+1) by a page."""
+
+HELP_LINES = (
+    "keypad: 0-9 Enter Backspace=CLEAR Esc=CANCEL F1-F4 m=MENU | printer: PgUp PgDn",
+    "card: c=next i=insert t=tap s=swipe k=key in r=remove | faults: p=cable u=host unreachable",
 )
+"""The footer: which keyboard keys stand for what (each line fits 100 columns with the quit hint)."""
+
+QUIT_HINT = "^q quit"
+"""Shown at the right of the footer at any width."""

@@ -193,9 +193,11 @@ async def test_an_operation_still_in_flight_after_the_grace_period_is_cancelled(
     assert load_cmd.exit_code(report) == 3
 
 
-def test_a_host_url_that_is_not_tcp_or_serial_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="host_url"):
+def test_a_host_url_that_is_not_tcp_or_serial_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:  # bad input, found while parsing the options: exit 2
         possim(["--host", "http://127.0.0.1:8583", "--terminals", "1", "--data", str(tmp_path)])
+    assert exited.value.code == 2
+    assert "argument --host: scheme must be tcp or serial" in capsys.readouterr().err
 
 
 def test_a_load_run_ends_without_a_traceback(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ way a user does: key presses (:func:`type_keys`) and clicks, then read the scree
 
 from __future__ import annotations
 
+import io
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 from textual import events
 from textual.pilot import Pilot
 
@@ -25,7 +27,7 @@ from simulator.host.config import HostConfig
 from simulator.host.rules import parse_rules
 from simulator.host.server import HostServer
 from simulator.tui import PossimApp
-from simulator.tui.widgets import Lcd, MessageLog, Printer, StatusBar
+from simulator.tui.widgets import KeyHint, Lcd, MessageLog, Printer, StatusBar
 
 SUPERVISOR = "0000"
 PIN = "1234"
@@ -114,10 +116,15 @@ async def type_keys(pilot: Pilot[None], *keys: str) -> None:
     Each key is the same ``Key`` event the terminal driver posts to the app (``pilot.press`` does
     that too, but waits for the process to go idle after every key, which costs ~80 ms a key).
     """
-    for name in key_names(*keys):
-        pilot.app.post_message(events.Key(name, _CHARACTERS.get(name, name if len(name) == 1 else None)))
+    post_keys(pilot, *keys)
     await pilot.pause()
     await settle(pilot)
+
+
+def post_keys(pilot: Pilot[None], *keys: str) -> None:
+    """Type keys on the keyboard and return at once (to watch the screen while the device works)."""
+    for name in key_names(*keys):
+        pilot.app.post_message(events.Key(name, _CHARACTERS.get(name, name if len(name) == 1 else None)))
 
 
 async def settle(pilot: Pilot[None]) -> None:
@@ -147,6 +154,26 @@ async def approved_sale(pilot: Pilot[None], amount: str = "2500") -> None:
 def lcd(app: Any) -> list[str]:
     """The LCD lines on screen, without their padding."""
     return [line.rstrip() for line in app.query_one("#lcd", Lcd).text]
+
+
+def screen_lines(app: Any) -> list[str]:
+    """The whole screen as the user sees it now, as plain text lines (what a screenshot shows)."""
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, record=True,
+                      legacy_windows=False, safe_box=False)
+    console.print(app.screen._compositor.render_update(full=True))  # noqa: SLF001 - as App.export_screenshot
+    return console.export_text(styles=False).splitlines()
+
+
+def on_screen(app: Any, selector: str) -> list[str]:
+    """The part of the screen a widget covers (border and all), line by line."""
+    region = app.query_one(selector).region
+    return [line[region.x:region.right] for line in screen_lines(app)[region.y:region.bottom]]
+
+
+def key_hint(app: Any) -> list[str]:
+    """The key hint under the display, line by line."""
+    return app.query_one("#key-hint", KeyHint).lines
 
 
 def status_bar(app: Any) -> str:

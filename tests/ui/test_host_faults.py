@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pos_terminal.records import MessageDirection, TxnStatus
 
-from tests.ui.conftest import SIZE, MakeApp, StartHost, lcd, message_log, status_bar, type_keys
+from tests.ui.conftest import (
+    SIZE, MakeApp, StartHost, key_hint, lcd, message_log, post_keys, settle, status_bar, type_keys,
+)
 
 SALE = ("f1", "2500", "enter", "i", "1234", "enter")
 FAST = {"response_timeout": 0.5, "reversal_attempts_per_run": 1}
@@ -62,3 +64,57 @@ async def test_pulling_the_cable_loses_the_answer_and_plugging_it_back_sends_the
         statuses = [record.status for record in app.model.journal.transactions()]
         assert statuses == [TxnStatus.APPROVED, TxnStatus.REVERSED, TxnStatus.APPROVED]
         assert "CABLE PULLED" not in status_bar(app) and "REVERSALS 0" in status_bar(app)
+
+
+async def test_reversal_retries_show_the_attempt_and_the_seconds_left(make_app: MakeApp, start_host: StartHost) -> None:
+    host = await start_host([{"mti": ["0200", "0400", "0401"], "drop": True}])
+    app = make_app(host.url, response_timeout=0.5, reversal_attempts_per_run=3)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_keys(pilot, "f1", "2500", "enter", "i")
+        post_keys(pilot, "1234", "enter")
+        screens: list[tuple[str, ...]] = []
+        for _ in range(200):  # the sale's timeout, then three reversal timeouts of 0.5 s (+ 1 s connects at most)
+            await pilot.pause(0.05)
+            if app.model.busy:
+                screens.append(tuple(lcd(app)) + tuple(key_hint(app)))
+            elif screens and not app.pump.pending:
+                break
+        progress = {screen[1] for screen in screens if screen[1].startswith("REVERSAL")}
+        assert progress == {"REVERSAL 1 OF 3", "REVERSAL 2 OF 3", "REVERSAL 3 OF 3"}
+        assert any(screen[3].startswith("AT MOST ") and screen[3].endswith(" S LEFT") for screen in screens)
+        assert any(screen[4] == "NO ANSWER: REVERSING THE REQUEST" for screen in screens)
+        await settle(pilot)
+        assert lcd(app)[1:3] == ["NO HOST RESPONSE", "REVERSAL PENDING"]
+
+
+async def test_the_host_switch_makes_the_host_unreachable_so_a_refund_completes_offline(
+    make_app: MakeApp, start_host: StartHost
+) -> None:
+    host = await start_host()
+    app = make_app(host.url, offline_refunds=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_keys(pilot, *SALE, "escape")
+        await type_keys(pilot, "u")
+        assert "HOST UNREACHABLE" in status_bar(app)
+        await type_keys(pilot, "f2", "0000", "enter", "f2", "1", "enter", "enter", "1000", "enter", "01", "enter", "i")
+        assert lcd(app)[:2] == ["REFUND      USD 10.00", "APPROVED OFFLINE"]
+        journal = app.model.journal
+        assert len(journal.pending_advices()) == 1
+        assert [m.mti for m in journal.messages()][-1] == "0210"  # nothing was sent while unreachable
+        await type_keys(pilot, "escape", "u")
+        assert "HOST UNREACHABLE" not in status_bar(app)
+        await type_keys(pilot, "f4", "f3")  # an echo test: the advice goes out first
+        assert journal.pending_advices() == []
+        assert "0220" in [m.mti for m in journal.messages()]
+        assert app.model.config.host_url == host.url
+
+
+async def test_the_host_switch_works_without_an_embedded_host(make_app: MakeApp, start_host: StartHost) -> None:
+    host = await start_host()
+    app = make_app(host.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_keys(pilot, "u", *SALE)
+        assert lcd(app)[1:3] == ["NO HOST RESPONSE", "NOTHING SENT"]
+        assert app.model.journal.messages() == []
+        await type_keys(pilot, "escape", "u", *SALE)
+        assert lcd(app)[1] == "APPROVED"

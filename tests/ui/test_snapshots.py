@@ -66,8 +66,17 @@ def test_refund_amount_entry(snap_compare: SnapCompare, snapshot_app: PossimApp)
     assert snap_compare(snapshot_app, terminal_size=SIZE, run_before=flow(*REFUND_TO_AMOUNT))
 
 
+def test_refund_reason_codes_under_the_display(snap_compare: SnapCompare, snapshot_app: PossimApp) -> None:
+    assert snap_compare(snapshot_app, terminal_size=SIZE, run_before=flow(*REFUND_TO_AMOUNT, "enter"))
+
+
 def test_printed_refund_receipt(snap_compare: SnapCompare, snapshot_app: PossimApp) -> None:
-    assert snap_compare(snapshot_app, terminal_size=SIZE, run_before=flow(*REFUND_DONE))
+    """Scrolled on by a page (PgDn): the refund's original, reason, what is left to refund, the funds."""
+    async def refund_then_page_down(pilot: Pilot[None]) -> None:
+        await flow(*REFUND_DONE)(pilot)
+        await type_keys(pilot, "pagedown")  # once the receipt is out: the printer scrolls at once, not in turn
+
+    assert snap_compare(snapshot_app, terminal_size=SIZE, run_before=refund_then_page_down)
 
 
 def test_message_log_of_an_echo_test(snap_compare: SnapCompare, snapshot_app: PossimApp) -> None:
