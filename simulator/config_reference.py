@@ -110,6 +110,8 @@ def _default_of(spec: dataclasses.Field[Any]) -> Any:
 def _keys_of(cls: type, table: str = "", *, array: bool = False, secret_default: str = "") -> list[ConfigKey]:
     keys = []
     for spec in dataclasses.fields(cls):
+        if "toml" in spec.metadata and spec.metadata["toml"] is None:  # not a key of the file
+            continue
         secret = not spec.repr
         keys.append(ConfigKey(
             table=table, key=spec.name, doc=str(spec.metadata.get("doc", "")),
@@ -236,7 +238,9 @@ def host_config(data: Path, currency: str = "840") -> EffectiveConfig:
 def _table_entries(keys: Mapping[tuple[str, str], ConfigKey], name: str, item: Any, written: Mapping[str, Any],
                    shown_as: str) -> Iterator[ConfigEntry]:
     for field in dataclasses.fields(item):
-        spec = keys[(name, field.name)]
+        spec = keys.get((name, field.name))
+        if spec is None:  # a field that is not a key of the file (set by the host itself)
+            continue
         value = "set" if spec.secret else getattr(item, field.name)
         yield ConfigEntry(spec, value, field.name in written, shown_as)
 

@@ -12,7 +12,7 @@ A value of 0 turns a limit off (the frame-size bound and the file-descriptor cei
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from iso8583.channels.errors import ChannelError
@@ -56,26 +56,33 @@ class LimitEvent(StrEnum):
 class ServerLimits:
     """Per-server and per-connection bounds (0 = no limit); the defaults suit a test host."""
 
-    max_connections: int = DEFAULT_MAX_CONNECTIONS
-    """Connections served at once. Beyond it new connections wait (unaccepted) until one ends; a
-    connection idle for ``IDLE_EVICTION_AFTER`` seconds is closed to make room. Never more than
-    the process's file-descriptor limit allows."""
-    idle_timeout: float = DEFAULT_IDLE_TIMEOUT
-    """Seconds without a complete frame (while nothing is being answered) after which a connection is closed."""
-    partial_frame_timeout: float = DEFAULT_PARTIAL_FRAME_TIMEOUT
-    """Seconds a frame may take from its first byte to its last. TCP: the connection is closed;
-    serial: the partial frame is dropped and the line resynchronises."""
-    max_frames_per_second: float = DEFAULT_MAX_FRAMES_PER_SECOND
-    """Frames one connection may send per second (bursts of one second's worth). Beyond it the
-    server stops reading from it until it is back under the rate; ``RATE_CLOSE_AFTER`` seconds'
-    worth over it, a TCP connection is closed."""
-    max_bytes_in_flight: int = DEFAULT_MAX_BYTES_IN_FLIGHT
-    """Bytes one connection may have inside the server unanswered: complete requests waiting
-    for their turn plus the frame being received. Beyond it the server stops reading from it
-    (TCP flow control then slows the sender). Also caps the largest frame accepted."""
-    max_frame_size: int = 0
-    """The largest frame body accepted, checked on the length prefix before the body is read;
-    0: the framing's own maximum. The host sets it from its dialect's largest message."""
+    max_connections: int = field(default=DEFAULT_MAX_CONNECTIONS, metadata={"doc": (
+        'Connections served at once. Beyond it new connections wait (unaccepted) until one ends; a '
+        'connection idle for a second or more is closed to make room. Never more than the '
+        "process's file-descriptor limit allows."
+    )})
+    idle_timeout: float = field(default=DEFAULT_IDLE_TIMEOUT, metadata={"doc": (
+        'Seconds without a complete frame (while nothing is being answered) after which a connection is '
+        'closed.'
+    )})
+    partial_frame_timeout: float = field(default=DEFAULT_PARTIAL_FRAME_TIMEOUT, metadata={"doc": (
+        'Seconds a frame may take from its first byte to its last. TCP: the connection is closed; serial: '
+        'the partial frame is dropped and the line resynchronises.'
+    )})
+    max_frames_per_second: float = field(default=DEFAULT_MAX_FRAMES_PER_SECOND, metadata={"doc": (
+        "Frames one connection may send per second (bursts of one second's worth). Beyond it the server "
+        "stops reading from it until it is back under the rate; ten seconds' worth over "
+        'it, a TCP connection is closed.'
+    )})
+    max_bytes_in_flight: int = field(default=DEFAULT_MAX_BYTES_IN_FLIGHT, metadata={"doc": (
+        'Bytes one connection may have inside the server unanswered: complete requests waiting for their '
+        'turn plus the frame being received. Beyond it the server stops reading from it (TCP flow control '
+        'then slows the sender). Also caps the largest frame accepted.'
+    )})
+    max_frame_size: int = field(default=0, metadata={"doc": (
+        'The largest frame body accepted, checked on the length prefix before the body is read; 0: the '
+        "framing's own maximum. The host sets it from its dialect's largest message."
+    ), "toml": None})
 
     def __post_init__(self) -> None:
         for name in ("max_connections", "max_bytes_in_flight", "max_frame_size"):
