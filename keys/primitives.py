@@ -4,9 +4,19 @@ Everything above this module (DUKPT, PIN blocks, MACs, TR-31) is written in
 terms of these few functions, so the choice of backend and the validation of
 key and data lengths live in one place. Errors name the argument and its
 length, never its value.
+
+Speed: an ECB cipher context keeps no state between whole blocks, so the contexts of recently
+used keys are kept and reused (a host MACs and enciphers with the same session keys again and
+again), and so is a keyed CMAC, copied for each message. The caches are per thread (a context is
+not safe to share between threads), bounded, and hold keys only in process memory, where the
+callers already hold them.
 """
 
 from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
 
 from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.primitives.ciphers import Cipher, CipherAlgorithm, modes
@@ -57,6 +67,36 @@ def _run(algorithm: CipherAlgorithm, mode: modes.Mode, data: bytes, encrypt: boo
     return worker.update(data) + worker.finalize()
 
 
+_CACHE_SIZE = 64
+_local = threading.local()
+
+
+def _cached(kind: str, key: bytes, make: Any) -> Any:
+    """The per-thread cached object for (``kind``, ``key``), made by ``make()`` when missing (LRU, bounded)."""
+    cache: OrderedDict[tuple[str, bytes], Any] | None = getattr(_local, "cache", None)
+    if cache is None:
+        cache = _local.cache = OrderedDict()
+    entry = cache.get((kind, key))
+    if entry is None:
+        entry = cache[(kind, key)] = make()
+        if len(cache) > _CACHE_SIZE:
+            cache.popitem(last=False)
+    else:
+        cache.move_to_end((kind, key))
+    return entry
+
+
+def _ecb(kind: str, key: bytes, algorithm: Any, data: bytes, encrypt: bool) -> bytes:
+    """ECB over whole blocks with the cached context of ``key`` (no state carries from one call to the next)."""
+    name = f"{kind}-{'e' if encrypt else 'd'}"
+
+    def make() -> Any:
+        cipher = Cipher(algorithm(), modes.ECB())
+        return cipher.encryptor() if encrypt else cipher.decryptor()
+
+    return _cached(name, key, make).update(data)
+
+
 def _iv(iv: bytes | None, block: int) -> bytes:
     if iv is None:
         return bytes(block)
@@ -72,26 +112,26 @@ def des_encrypt_block(key: bytes, block: bytes) -> bytes:
     """
     _check_key(key, (8,), "DES")
     _check_blocks(block, DES_BLOCK, "DES")
-    return _run(TripleDES(key * 3), modes.ECB(), block, True)
+    return _ecb("des", key, lambda: TripleDES(key * 3), block, True)
 
 
 def des_decrypt_block(key: bytes, block: bytes) -> bytes:
     """Inverse of :func:`des_encrypt_block`."""
     _check_key(key, (8,), "DES")
     _check_blocks(block, DES_BLOCK, "DES")
-    return _run(TripleDES(key * 3), modes.ECB(), block, False)
+    return _ecb("des", key, lambda: TripleDES(key * 3), block, False)
 
 
 def tdes_encrypt_ecb(key: bytes, data: bytes) -> bytes:
     """TDES (ANSI X9.52 / NIST SP 800-67) ECB encryption with a double- or triple-length key."""
     _check_blocks(data, DES_BLOCK, "TDES")
-    return _run(_tdes(key), modes.ECB(), data, True)
+    return _ecb("tdes", key, lambda: _tdes(key), data, True)
 
 
 def tdes_decrypt_ecb(key: bytes, data: bytes) -> bytes:
     """TDES ECB decryption."""
     _check_blocks(data, DES_BLOCK, "TDES")
-    return _run(_tdes(key), modes.ECB(), data, False)
+    return _ecb("tdes", key, lambda: _tdes(key), data, False)
 
 
 def tdes_encrypt_cbc(key: bytes, data: bytes, iv: bytes | None = None) -> bytes:
@@ -109,13 +149,13 @@ def tdes_decrypt_cbc(key: bytes, data: bytes, iv: bytes | None = None) -> bytes:
 def aes_encrypt_ecb(key: bytes, data: bytes) -> bytes:
     """AES (FIPS 197) ECB encryption with a 128-, 192- or 256-bit key."""
     _check_blocks(data, AES_BLOCK, "AES")
-    return _run(_aes(key), modes.ECB(), data, True)
+    return _ecb("aes", key, lambda: _aes(key), data, True)
 
 
 def aes_decrypt_ecb(key: bytes, data: bytes) -> bytes:
     """AES ECB decryption."""
     _check_blocks(data, AES_BLOCK, "AES")
-    return _run(_aes(key), modes.ECB(), data, False)
+    return _ecb("aes", key, lambda: _aes(key), data, False)
 
 
 def aes_encrypt_cbc(key: bytes, data: bytes, iv: bytes | None = None) -> bytes:
@@ -132,14 +172,14 @@ def aes_decrypt_cbc(key: bytes, data: bytes, iv: bytes | None = None) -> bytes:
 
 def aes_cmac(key: bytes, data: bytes) -> bytes:
     """AES-CMAC (NIST SP 800-38B, RFC 4493): the full 16-byte tag."""
-    mac = CMAC(_aes(key))
+    mac = _cached("aes-cmac", key, lambda: CMAC(_aes(key))).copy()
     mac.update(data)
     return mac.finalize()
 
 
 def tdes_cmac(key: bytes, data: bytes) -> bytes:
     """TDES-CMAC (NIST SP 800-38B with the 64-bit block), as TR-31 version B uses: 8-byte tag."""
-    mac = CMAC(_tdes(key))
+    mac = _cached("tdes-cmac", key, lambda: CMAC(_tdes(key))).copy()
     mac.update(data)
     return mac.finalize()
 
