@@ -32,25 +32,23 @@ from simulator.commands.output import (
     emit,
     host_url,
 )
-from simulator.load import (
+from typing import TYPE_CHECKING
+
+from simulator.load.plan import (
     MAX_DURATION,
     MAX_TERMINALS,
     MAX_TRANSACTIONS,
     MAX_WORKERS,
     LoadPlan,
     LoadPlanError,
-    LoadReport,
-    LoadWorkerError,
     Mix,
     MixError,
-    Result,
     TerminalModel,
     Workload,
-    host_config_text,
-    run_load,
 )
-from simulator.load.progress import ProgressLine
-from simulator.load.terminal import unknown_terminal_text
+
+if TYPE_CHECKING:
+    from simulator.load.report import LoadReport
 
 DEFAULT_TRANSACTIONS = 10
 DEFAULT_REFUND_RATIO = 0.5
@@ -161,6 +159,8 @@ def plan_from_args(args: argparse.Namespace) -> LoadPlan:
 
 
 def exit_code(report: LoadReport) -> int:
+    from simulator.load.tally import Result
+
     """3 when some operation failed to communicate or the host does not know the terminals, 1 when the
     terminal refused some, else 0."""
     if report.total(Result.FAILED) or report.unknown_terminals:
@@ -176,6 +176,11 @@ def locustfile_path() -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    from simulator.load.progress import ProgressLine
+    from simulator.load.run import host_config_text, run_load
+    from simulator.load.terminal import unknown_terminal_text
+    from simulator.load.workers import LoadWorkerError  # (imported here: they bring the host and the engine)
+
     if args.locustfile:
         sys.stdout.write(f"{locustfile_path()}\n")
         if find_spec("locust") is None:

@@ -7,6 +7,11 @@ engine terminals behind one interface), :mod:`.runner` (terminals in one event l
 :mod:`.progress` (the live line), :mod:`.run` (a whole run, with the embedded host).
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from simulator.load.plan import (
     MAX_DURATION,
     MAX_TERMINALS,
@@ -19,10 +24,25 @@ from simulator.load.plan import (
     TerminalModel,
     Workload,
 )
-from simulator.load.report import LoadReport
-from simulator.load.run import host_config_text, run_load
-from simulator.load.tally import Latency, Progress, Result
-from simulator.load.workers import LoadWorkerError
+
+_LAZY = {
+    "LoadReport": "simulator.load.report",
+    "host_config_text": "simulator.load.run",
+    "run_load": "simulator.load.run",
+    "Latency": "simulator.load.tally",
+    "Progress": "simulator.load.tally",
+    "Result": "simulator.load.tally",
+    "LoadWorkerError": "simulator.load.workers",
+}
+"""Names whose modules pull in the host and the terminal engine: imported when first used, so that
+``possim`` (which parses ``possim load``'s options) starts without them."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "MAX_DURATION",
