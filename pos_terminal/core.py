@@ -13,6 +13,7 @@ the dialect; the flows themselves are written once, here and in the mixins.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import replace
 from collections.abc import Callable
@@ -31,7 +32,7 @@ from keys.errors import CryptoError
 from pos_terminal.config import TerminalConfig, load_config
 from pos_terminal.datafolder import DataFolder
 from pos_terminal.ereceipt import ReceiptArchive
-from pos_terminal.journal import Journal, load_or_create_secret
+from pos_terminal.journal import Journal, JournalError, load_or_create_secret
 from pos_terminal.keyring import TerminalKeyring
 from pos_terminal.failures import CommunicationFailure, HostUnreachable, TerminalRefusal
 from pos_terminal.observe import ExchangeObserver
@@ -131,6 +132,8 @@ class EngineCore:
         """Close the journal and let another process have the data folder (``await disconnect()`` first to
         close a kept connection politely; otherwise it ends with the process)."""
         self._channel = None
+        with contextlib.suppress(JournalError):
+            self.journal.flush()  # message rows still queued (an answer that failed its checks)
         self.journal.close()
         folder, self._folder = self._folder, None
         if folder is not None:
@@ -162,14 +165,16 @@ class EngineCore:
 
     # ------------------------------------------------------------------ exchanges
 
-    def _record(self, direction: MessageDirection, message: Message, txn_id: int | None) -> None:
-        """Journal (and trace at DEBUG) the masked dump of a message sent or received."""
+    def _record(self, direction: MessageDirection, message: Message, txn_id: int | None, *,
+                defer: bool = False) -> None:
+        """Journal (and trace at DEBUG) the masked dump of a message sent or received; ``defer``: with the
+        journal's next commit rather than one of its own."""
         stan = message.get(11)
         dump = render_text(message, self.dialect)
         log.debug("%s %s\n%s", ">>" if direction is MessageDirection.OUT else "<<", message.mti, dump)
         self.journal.record_message(
             direction, message.mti, int(stan) if isinstance(stan, str) and stan.isdigit() else None,
-            dump, transaction_id=txn_id, now=self._clock(),
+            dump, transaction_id=txn_id, now=self._clock(), defer=defer,
         )
 
     async def _open(self) -> BaseChannel:
@@ -207,17 +212,20 @@ class EngineCore:
 
     async def _exchange(
         self, request: Message, keys: MessageKeys | None, txn_id: int | None, channel: BaseChannel | None = None,
-        *, verify: bool = True,
+        *, verify: bool = True, defer_answer: bool = False,
     ) -> Message:
         """Send ``request`` (signed when ``keys`` are given) and return the verified response.
 
         ``channel``, when given, is an already open connection (the exchange closes it). ``verify``
         False takes the response without checking its MAC (the 0810 of a sign-on, whose key blocks
-        TR-31 authenticates).
+        TR-31 authenticates). The request's message row (and whatever else the journal holds deferred,
+        such as the card's ATC) is committed before a byte leaves; with ``defer_answer`` the answer's row
+        rides with the caller's next commit (the one that records the answer), one fsync fewer.
         """
         signed = self.profile.sign(request, self.dialect, keys) if keys else request
         channel = channel or await self._open()
-        self._record(MessageDirection.OUT, signed, txn_id)
+        self._record(MessageDirection.OUT, signed, txn_id, defer=True)
+        self.journal.flush()  # the request, and what it depends on (its ATC), durable before it leaves
         try:
             raw_request = encode(signed, self.dialect)
             await channel.send(raw_request)
@@ -236,7 +244,7 @@ class EngineCore:
         if self.observer is not None:
             self.observer(self.profile.observe(MessageDirection.IN, response, raw, self.dialect,
                                                keys if verify else None))
-        self._record(MessageDirection.IN, response, txn_id)
+        self._record(MessageDirection.IN, response, txn_id, defer=defer_answer)
         self.profile.check_answer(signed, response)
         self.profile.note_answer(response, self.keyring)
         if keys is not None and verify:

@@ -140,7 +140,7 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
             return None
         counter = f"atc_{card.name}"
         card.chip.atc = self.journal.get_counter(counter, 0)
-        self.journal.set_counter(counter, card.chip.atc + 1)  # persisted first: a crash never reuses an ATC
+        self.journal.defer_counter(counter, card.chip.atc + 1)  # durable before the request leaves (_exchange)
         data = TerminalData(
             amount_authorised=amount, currency=self.config.currency, terminal_country=self.config.country,
             transaction_date=date(moment.year, moment.month, moment.day), transaction_type=kind,
@@ -240,7 +240,7 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
                 if card and icc_kind is not None else None,
                 original, original_rrn, original_date, reason,
             ))
-            response = await self._exchange(request, keys, record.id, channel)
+            response = await self._exchange(request, keys, record.id, channel, defer_answer=True)
         except (CommunicationFailure, CryptoError, EmvError, Iso8583Error, ValueError) as failure:
             await self._release(channel, reusable=False)
             if not reversible:

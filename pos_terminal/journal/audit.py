@@ -23,19 +23,23 @@ class AuditMixin(JournalStore):
         *,
         transaction_id: int | None = None,
         now: datetime,
+        defer: bool = False,
     ) -> None:
-        """Journal one message sent or received, with its masked dump (masking is the caller's job)."""
+        """Journal one message sent or received, with its masked dump (masking is the caller's job);
+        with ``defer``, in the next commit (:meth:`~pos_terminal.journal.store.JournalStore.defer`)."""
         direction = MessageDirection(direction)
         if not isinstance(mti, str) or not mti:
             raise ValueError(f"mti must be a non-empty string, got {mti!r}")
         if not isinstance(dump, str):
             raise ValueError(f"dump must be text, got {type(dump).__name__}")
         stamp = time_text(now)
+        statement = "INSERT INTO messages (transaction_id, direction, mti, stan, at, dump) VALUES (?, ?, ?, ?, ?, ?)"
+        parameters = (transaction_id, str(direction), mti, stan, stamp, dump)
+        if defer:
+            self.defer(statement, parameters)
+            return
         with self._write(f"record {direction} message {mti}") as db:
-            db.execute(
-                "INSERT INTO messages (transaction_id, direction, mti, stan, at, dump) VALUES (?, ?, ?, ?, ?, ?)",
-                (transaction_id, str(direction), mti, stan, stamp, dump),
-            )
+            db.execute(statement, parameters)
 
     def messages(self, limit: int | None = None) -> list[MessageRecord]:
         """Journaled messages oldest first; with ``limit``, only the most recent ``limit`` of them."""

@@ -39,6 +39,9 @@ class JournalStore:
         self._connection: sqlite3.Connection | None = connection
         self._path = path
         self._lock = threading.RLock()
+        self._deferred: list[tuple[str, tuple[object, ...]]] = []
+        self._pending_counters: dict[str, int] = {}
+        """Writes that ride along with the next commit (:meth:`defer`), so a transaction costs fewer fsyncs."""
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -94,12 +97,13 @@ class JournalStore:
         self.close()
 
     def _ensure_schema(self) -> None:
-        """Create the schema of a new journal, or migrate an older one, in one commit."""
+        """Create the schema of a new journal, or migrate an older one, in one commit (none when it is current)."""
+        with self._read() as db:
+            current = db.execute("SELECT version FROM schema_version").fetchone() if self._has_schema(db) else None
+        if current is not None and current[0] == SCHEMA_VERSION:
+            return
         with self._write("create schema") as db:
-            exists = db.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
-            ).fetchone()
-            if exists is None:
+            if not self._has_schema(db):
                 for statement in SCHEMA:
                     db.execute(statement)
                 db.execute("INSERT INTO schema_version (version) VALUES (1)")
@@ -114,9 +118,14 @@ class JournalStore:
                     db.execute(statement)
             db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
 
+    @staticmethod
+    def _has_schema(db: sqlite3.Connection) -> bool:
+        return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+                          ).fetchone() is not None
+
     @contextlib.contextmanager
     def _write(self, operation: str) -> Iterator[sqlite3.Connection]:
-        """One write transaction: BEGIN IMMEDIATE, the body, COMMIT; ROLLBACK on any error."""
+        """One write transaction: BEGIN IMMEDIATE, the deferred writes, the body, COMMIT; ROLLBACK on any error."""
         with self._lock:
             db = self._db()
             try:
@@ -124,8 +133,12 @@ class JournalStore:
             except sqlite3.Error as exc:
                 raise JournalError(f"journal {self._path}: {operation}: {exc}") from None
             try:
+                for statement, parameters in self._deferred:
+                    db.execute(statement, parameters)
                 yield db
                 db.execute("COMMIT")
+                self._deferred.clear()
+                self._pending_counters.clear()
             except BaseException as exc:
                 with contextlib.suppress(sqlite3.Error):
                     db.execute("ROLLBACK")
@@ -146,6 +159,23 @@ class JournalStore:
             finally:
                 with contextlib.suppress(sqlite3.Error):
                     db.execute("COMMIT")
+
+    def defer(self, statement: str, parameters: tuple[object, ...]) -> None:
+        """Queue a write for the next commit (any write method's, or :meth:`flush`) instead of a commit of its own.
+
+        For writes that must be durable only by a point the caller controls: the engine flushes before a
+        request's bytes leave (its message row, the card's ATC), and a response's message row rides with the
+        commit that records the response. A crash before that commit loses only the queued rows.
+        """
+        with self._lock:
+            self._deferred.append((statement, parameters))
+
+    def flush(self) -> None:
+        """Commit the deferred writes now (one fsync); nothing to do when none are queued."""
+        with self._lock:
+            if self._deferred:
+                with self._write("flush deferred writes"):
+                    pass
 
     def _db(self) -> sqlite3.Connection:
         if self._connection is None:
@@ -186,14 +216,27 @@ class JournalStore:
             db.execute("UPDATE counters SET value = ? WHERE name = 'batch'", (batch,))
             return batch
 
+    def defer_counter(self, name: str, value: int) -> None:
+        """:meth:`set_counter` with the next commit (see :meth:`defer`); the value reads back at once."""
+        if name in _OWN_COUNTERS:
+            raise JournalError(f"journal {self._path}: counter {name!r} is advanced only by the journal itself")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"counter {name!r} must be a non-negative int, got {value!r}")
+        self.defer("INSERT INTO counters (name, value) VALUES (?, ?) "
+                   "ON CONFLICT (name) DO UPDATE SET value = excluded.value", (name, value))
+        self._pending_counters[name] = value
+
     def get_counter(self, name: str, default: int) -> int:
         """A named counter kept by another component (e.g. a DUKPT counter), or ``default`` when never set.
 
         With :meth:`set_counter` this makes the journal a
         ``pos_terminal.keyring.CounterStore``.
         """
-        with self._read() as db:
-            row = db.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
+        with self._lock:
+            if self._deferred and name in self._pending_counters:
+                return self._pending_counters[name]
+            with self._read() as db:
+                row = db.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
         return default if row is None else int(row[0])
 
     def set_counter(self, name: str, value: int) -> None:

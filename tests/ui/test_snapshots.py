@@ -51,7 +51,15 @@ def flow(*keys: str) -> Callable[[Pilot[None]], Awaitable[None]]:
     """A run_before step: a sale of 25.00, then ``keys``."""
     async def run(pilot: Pilot[None]) -> None:
         await type_keys(pilot, "f1", "2500", "enter", "i", PIN, "enter", "enter", *keys)
+        await settled(pilot)
     return run
+
+
+async def settled(pilot: Pilot[None]) -> None:
+    """Let the printer's scroll (scheduled after the next refresh) happen before the screen is taken."""
+    for _ in range(3):
+        await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
 
 
 REFUND_TO_AMOUNT = ("f2", SUPERVISOR, "enter", "f2", "1", "enter", "enter", "1000")
@@ -75,6 +83,7 @@ def test_printed_refund_receipt(snap_compare: SnapCompare, snapshot_app: PossimA
     async def refund_then_page_down(pilot: Pilot[None]) -> None:
         await flow(*REFUND_DONE)(pilot)
         await type_keys(pilot, "pagedown")  # once the receipt is out: the printer scrolls at once, not in turn
+        await settled(pilot)
 
     assert snap_compare(snapshot_app, terminal_size=SIZE, run_before=refund_then_page_down)
 
