@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from emv import tlv
 from emv.card import SimulatedCard
 from emv.cards import EntryMode, TestCard, get_test_card
 from pos_terminal.records import masked_pan
@@ -67,3 +68,14 @@ def present(card: TestCard, entry: EntryMode, atc: int = 0) -> PresentedCard:
         name=card.name, brand=card.brand.value, pan=card.pan, expiry=card.expiry, psn=card.psn,
         service_code=card.service_code, entry=entry, chip=chip,
     )
+
+
+def pass_issuer_authentication(card: PresentedCard | None, icc_data: object) -> None:
+    """Pass the issuer's authentication data (tag 91 of the answer's DE 55: ARPC and ARC or CSU) to the chip,
+    as an EMV terminal does after an online ARQC (EMV 4.4 Book 3 section 10.9)."""
+    if card is None or card.chip is None or not isinstance(icc_data, bytes):
+        return
+    issuer_data = tlv.flatten(tlv.decode(icc_data)).get("91")
+    if issuer_data:
+        split = 8 if len(issuer_data) == 10 else 4  # method 1: ARPC 8 + ARC 2; method 2: ARPC 4 + CSU 4
+        card.chip.external_authenticate(issuer_data[:split], issuer_data[split:])

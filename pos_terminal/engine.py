@@ -23,11 +23,10 @@ from datetime import date, datetime
 
 from emv.errors import EmvError
 from emv.terminal import TerminalData, TransactionType, build_field55
-from emv import tlv
 from iso8583.errors import Iso8583Error
 from iso8583.message import Message
 from keys.errors import CryptoError
-from pos_terminal.cards import PresentedCard
+from pos_terminal.cards import PresentedCard, pass_issuer_authentication
 from pos_terminal.closing import SettlementMixin
 from pos_terminal.core import (
     Clock,
@@ -283,25 +282,12 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
             now=self._clock(),
         )
         self._owed_requests.pop(record.id, None)
-        self._issuer_authentication(card, response)
+        pass_issuer_authentication(card, response.get(55))
         view = transaction_view(self.journal, completed)
         return self._file_receipt(TxnResult(
             operation, Outcome.COMPLETED, response_code=code, stan=completed.stan, rrn=completed.rrn,
             invoice=completed.invoice, transaction_id=completed.id, auth_code=completed.auth_code,
             host_data=answer.host_data, original=_original_json(view), **base))
-
-    @staticmethod
-    def _issuer_authentication(card: PresentedCard | None, response: Message) -> None:
-        """Pass the issuer's ARPC (tag 91 of the response's DE 55) to the chip, as EMV terminals do."""
-        icc = response.get(55)
-        if card is None or card.chip is None or not isinstance(icc, bytes):
-            return
-        issuer_data = tlv.flatten(tlv.decode(icc)).get("91")
-        if issuer_data:
-            arpc, arc = (issuer_data[:8], issuer_data[8:]) if len(issuer_data) == 10 else (issuer_data[:4], issuer_data[4:])
-            card.chip.external_authenticate(arpc, arc)
-
-
 
 
 def _original_json(view: TransactionView) -> dict[str, object] | None:

@@ -28,7 +28,8 @@ from pos_terminal.cards import PresentedCard
 from pos_terminal.config import TerminalConfig
 from pos_terminal.keyring import TerminalKeyring
 from pos_terminal.observe import ExchangeRecord
-from pos_terminal.protocol import BatchTotals
+from pos_terminal.failures import CommunicationFailure
+from pos_terminal.protocol import BatchTotals, response_mti
 from pos_terminal.records import MessageDirection, TransactionRecord, TxnType
 from pos_terminal.security import KeyScheme, MessageKeys
 
@@ -185,9 +186,18 @@ class ProtocolProfile(ABC):
     def verify_answer(self, response: Message, raw: bytes, dialect: Dialect, keys: MessageKeys) -> None:
         """Raise ``CryptoError`` unless the answer's MAC is acceptable."""
 
-    @abstractmethod
     def check_answer(self, request: Message, response: Message) -> None:
-        """Raise CommunicationFailure unless ``response`` answers ``request`` (MTI, STAN, terminal...)."""
+        """Raise CommunicationFailure unless ``response`` answers ``request``: the response class of the
+        request's MTI, the same STAN (DE 11) and terminal (DE 41), and a response code (DE 39). A profile
+        with more to check (CUP: the TPDU addresses swapped) checks this first."""
+        expected = response_mti(request.mti)
+        if response.mti != expected:
+            raise CommunicationFailure(f"response rejected: MTI {response.mti}, expected {expected}")
+        for number in (11, 41):
+            if response.get(number) != request.get(number):
+                raise CommunicationFailure(f"response rejected: DE {number} does not match the request")
+        if not isinstance(response.get(39), str):
+            raise CommunicationFailure("response rejected: no response code (DE 39)")
 
     def note_answer(self, response: Message, keyring: TerminalKeyring) -> None:
         """See what an answer asks of the terminal beyond its fields (before its MAC is checked)."""

@@ -43,7 +43,7 @@ from pos_terminal.failures import CommunicationFailure, TerminalRefusal
 from pos_terminal.keyring import TerminalKeyring
 from pos_terminal.observe import ExchangeRecord
 from pos_terminal.profiles.base import FinancialContext, HostAnswer, NetworkKind, ProtocolProfile, Reconciliation
-from pos_terminal.protocol import BatchTotals, response_mti
+from pos_terminal.protocol import BatchTotals
 from pos_terminal.records import MessageDirection, TransactionRecord, TxnType
 from pos_terminal.security import KeyScheme, MessageKeys
 
@@ -209,15 +209,8 @@ class CupProfile(ProtocolProfile):
             raise MacVerificationError(f"{response.mti} response: MAC in DE 64 does not verify") from None
 
     def check_answer(self, request: Message, response: Message) -> None:
-        """The response class of the MTI, the same DE 11 and 41, a DE 39, and the request's TPDU addresses swapped."""
-        expected = response_mti(request.mti)
-        if response.mti != expected:
-            raise CommunicationFailure(f"response rejected: MTI {response.mti}, expected {expected}")
-        for number in (11, 41):
-            if response.get(number) != request.get(number):
-                raise CommunicationFailure(f"response rejected: DE {number} does not match the request")
-        if not isinstance(response.get(39), str):
-            raise CommunicationFailure("response rejected: no response code (DE 39)")
+        """What every answer must be (:meth:`ProtocolProfile.check_answer`), and the request's TPDU addresses swapped."""
+        super().check_answer(request, response)
         try:
             answered = CupHeader.parse(response.header).tpdu
             expected_tpdu = CupHeader.parse(request.header).tpdu.response()

@@ -31,7 +31,6 @@ from pos_terminal.protocol import (
     ResponseCode,
     TotalsKind,
     additional_data,
-    response_mti,
 )
 from pos_terminal.records import MessageDirection, TransactionRecord, TxnType
 from pos_terminal.security import (
@@ -195,17 +194,6 @@ class Possim87Profile(ProtocolProfile):
 
     def verify_answer(self, response: Message, raw: bytes, dialect: Dialect, keys: MessageKeys) -> None:
         verify_response(response, dialect, keys)
-
-    def check_answer(self, request: Message, response: Message) -> None:
-        """The response class of the request's MTI, the same DE 11 and 41, and a DE 39."""
-        expected = response_mti(request.mti)
-        if response.mti != expected:
-            raise CommunicationFailure(f"response rejected: MTI {response.mti}, expected {expected}")
-        for number in (11, 41):
-            if response.get(number) != request.get(number):
-                raise CommunicationFailure(f"response rejected: DE {number} does not match the request")
-        if not isinstance(response.get(39), str):
-            raise CommunicationFailure("response rejected: no response code (DE 39)")
 
     def observe(
         self, direction: MessageDirection, message: Message, raw: bytes, dialect: Dialect, keys: MessageKeys | None

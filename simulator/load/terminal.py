@@ -31,7 +31,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import cache
 
-from emv import tlv
 from emv.card import MAX_ATC
 from emv.cards import EntryMode
 from emv.terminal import TerminalData, TransactionType, build_field55
@@ -40,7 +39,7 @@ from iso8583.dialects import get_dialect
 from iso8583.errors import Iso8583Error
 from iso8583.message import Message
 from keys.errors import CryptoError
-from pos_terminal.cards import PresentedCard, present_test_card
+from pos_terminal.cards import PresentedCard, pass_issuer_authentication, present_test_card
 from pos_terminal.config import TerminalConfig
 from pos_terminal.defaults import MERCHANT_ID, SUPERVISOR_PASSWORD
 from pos_terminal.failures import CommunicationFailure
@@ -436,7 +435,7 @@ class LightTerminal:
             if response is None:
                 return OpOutcome(operation, Result.FAILED, f"{failure}; owed: repeated until the host answers")
         code = str(response[39])
-        self._issuer_authentication(card, response)
+        pass_issuer_authentication(card, response.get(55))
         if code != ResponseCode.APPROVED:
             return OpOutcome(operation, Result.DECLINED, f"answered {code} {response_text(code)}", code)
         rrn, auth = response.get(37), response.get(38)
@@ -444,17 +443,6 @@ class LightTerminal:
                            auth if isinstance(auth, str) else None) \
             if kind is TxnType.SALE and isinstance(rrn, str) and rrn.strip() else None
         return OpOutcome(operation, Result.APPROVED, response_code=code, sale=sale_ref)
-
-    @staticmethod
-    def _issuer_authentication(card: PresentedCard | None, response: Message) -> None:
-        """Pass the issuer's ARPC (DE 55 tag 91) to the chip, as an EMV terminal does after an ARQC."""
-        icc = response.get(55)
-        if card is None or card.chip is None or not isinstance(icc, bytes):
-            return
-        issuer_data = tlv.flatten(tlv.decode(icc)).get("91")
-        if issuer_data:
-            split = 8 if len(issuer_data) == 10 else 4
-            card.chip.external_authenticate(issuer_data[:split], issuer_data[split:])
 
     # ------------------------------------------------------------------ reversals
 
