@@ -41,6 +41,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from iso8583 import Dialect, Message, decode, encode, get_dialect, render_text
+from iso8583.channels import EventLog
 from iso8583.errors import Iso8583Error
 from keys.errors import MacVerificationError
 from pos_terminal.protocol import (
@@ -112,6 +113,9 @@ class HostLogic(FinancialMixin):
         self.journal.dialect = self.dialect
         self.cards = cards or CardDirectory.from_test_cards()
         self.rules = rules or RuleSet()
+        self.events = EventLog(log)
+        """What peers provoke (malformed frames, MAC failures...) is logged once per kind per interval:
+        a flood of bad requests costs one line per ten seconds, not one per request."""
         self.protocol = handler_for(self)
         """The handler set of a dialect with its own protocol (``cup-pos``: simulator.host.cup), else None."""
 
@@ -148,7 +152,7 @@ class HostLogic(FinancialMixin):
             with self.journal.atomic():  # the request's own work: undone alone when it fails
                 decision = self._handle(request, now, frame)
         except FormatError as exc:
-            log.warning("format error in %s from %s: %s", request.mti, peer, exc)
+            self.events.report("format error", "format error in %s from %s: %s", request.mti, peer, exc)
             decision = self._error_answer(request, now, str(exc), ResponseCode.FORMAT_ERROR)
         except Exception as exc:  # a fault of the host must not take it down: 96, keep serving
             log.exception("handling %s from %s failed", request.mti, peer)
@@ -234,7 +238,10 @@ class HostLogic(FinancialMixin):
         except MalformedKsnError as exc:
             raise FormatError(str(exc)) from None
         except KeyResolutionError as exc:
-            (log.debug if request.mti == Mti.NETWORK else log.warning)("no keys for %s from %s: %s", request.mti, profile.terminal_id, exc)
+            if request.mti == Mti.NETWORK:
+                log.debug("no keys for %s from %s: %s", request.mti, profile.terminal_id, exc)
+            else:
+                self.events.report("no keys", "no keys for %s from %s: %s", request.mti, profile.terminal_id, exc)
         return None
 
     def _mac_ok(self, exchange: Exchange) -> bool:
@@ -246,7 +253,7 @@ class HostLogic(FinancialMixin):
             else:
                 verify_request(exchange.request, self.dialect, exchange.keys)
         except MacVerificationError as exc:
-            log.warning("terminal %s: %s", field_text(exchange.request, 41), exc)
+            self.events.report("MAC failure", "terminal %s: %s", field_text(exchange.request, 41), exc)
             return False
         return True
 
@@ -266,7 +273,7 @@ class HostLogic(FinancialMixin):
             verdict = check_sign_on(request, exchange.frame, self.dialect, profile, self.journal, exchange.now,
                                     self.config.sign_on_window_seconds)
             if verdict.reason is not None:
-                log.warning("sign-on of %s refused: %s", profile.terminal_id, verdict.reason)
+                self.events.report("sign-on refused", "sign-on of %s refused: %s", profile.terminal_id, verdict.reason)
                 return self._answer(exchange, ResponseCode.SECURITY_VIOLATION)
             if verdict.repeat:
                 last = self.journal.last_session(profile.terminal_id)
@@ -426,7 +433,7 @@ class HostLogic(FinancialMixin):
         if self.protocol is not None:
             return self.protocol.format_error(request, now, reason, code)
         if not (request.mti.isdigit() and len(request.mti) == 4 and request.mti[2] in "02"):
-            log.warning("dropping an unanswerable %s: %s", request.mti, reason)
+            self.events.report("unanswerable", "dropping an unanswerable %s: %s", request.mti, reason)
             return HostDecision(Outcome.DROP)
         exchange = Exchange(request, now)
         try:
@@ -449,14 +456,14 @@ class HostLogic(FinancialMixin):
             stan=field_text(partial, 11) if partial else None, mti=partial.mti if partial else None,
             frame=bytes(data), note=f"undecodable ({len(data)} bytes): {reason}",
         )
-        log.warning("undecodable message from %s (%d bytes): %s", peer, len(data), reason)
+        self.events.report("undecodable", "undecodable message from %s (%d bytes): %s", peer, len(data), reason)
         decision = self._format_error(partial, now, reason) if partial is not None else HostDecision(Outcome.DROP)
         self._journal_decision(decision, now, peer)
         return decision
 
     def record_link_error(self, peer: str, reason: str, now: datetime) -> None:
         """Journal a frame that could not be cut out of the byte stream (the connection ends)."""
-        log.warning("link error from %s: %s", peer, reason)
+        self.events.report("link error", "link error from %s: %s", peer, reason)
         self.journal.record_message(time=now, peer=peer, direction="in", note=f"link error: {reason}")
 
     # -- message journal ------------------------------------------------------------------

@@ -82,7 +82,7 @@ class CupHost:
         """``code`` (30 format error, 96 system malfunction) for a request whose MTI is a request's (unsigned:
         its MAC was never checked); else drop."""
         if not (request.mti.isdigit() and len(request.mti) == 4 and request.mti[2] in "02"):
-            log.warning("dropping an unanswerable %s: %s", request.mti, reason)
+            self.logic.events.report("unanswerable", "dropping an unanswerable %s: %s", request.mti, reason)
             return HostDecision(Outcome.DROP)
         fields = {n: v for n, v in request.fields.items() if n in _FORMAT_ERROR_FIELDS}
         response = Message(response_mti(request.mti), {**fields, 39: str(code)},
@@ -131,12 +131,12 @@ class CupHost:
         assert exchange.keys is not None
         request = exchange.request
         if not isinstance(request.get(64), bytes):
-            log.warning("terminal %s: %s without DE 64", field_text(request, 41), request.mti)
+            self.logic.events.report("MAC failure", "terminal %s: %s without DE 64", field_text(request, 41), request.mti)
             return False
         try:
             verify_frame_mac(encode(request, self.logic.dialect), exchange.keys.request_mac_key)
         except (CryptoError, CupFieldError) as exc:
-            log.warning("terminal %s: %s request: %s", field_text(request, 41), request.mti, exc)
+            self.logic.events.report("MAC failure", "terminal %s: %s request: %s", field_text(request, 41), request.mti, exc)
             return False
         return True
 

@@ -100,3 +100,11 @@ def test_malformed_de63_is_a_format_error(terminal: MiniTerminal) -> None:
     request = terminal.financial("200000", 100)
     request.fields[63] = "OR9"
     assert terminal.send(request).response_code == "30"
+
+
+def test_a_flood_of_undecodable_frames_logs_one_line(host: HostLogic, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING", logger="simulator.host.logic"):
+        for _ in range(200):
+            host.handle_bytes(b"\x01", now=NOW, peer=PEER)
+    lines = [record for record in caplog.records if "undecodable" in record.getMessage()]
+    assert len(lines) == 1 and host.events.counts["undecodable"] == 200
