@@ -37,7 +37,7 @@ from pos_terminal.keyring import TerminalKeyring
 from pos_terminal.failures import CommunicationFailure, HostUnreachable, TerminalRefusal
 from pos_terminal.observe import ExchangeObserver
 from pos_terminal.profiles import NetworkKind, ProtocolProfile, profile_for
-from pos_terminal.profiles.possim87 import host_status_data, original_reference, with_ksn
+from pos_terminal.profiles.possim87 import host_status_data, original_reference, text_field, with_ksn
 from pos_terminal.protocol import ResponseCode, additional_data
 from pos_terminal.records import MessageDirection, TransactionRecord
 from pos_terminal.results import Outcome, TxnResult
@@ -314,12 +314,6 @@ class EngineCore:
     ) -> dict[str, str]:
         """DE 63 OR / OD naming a refund's original sale (possim-87 protocol)."""
         return original_reference(original, rrn, local_date)
-
-
-def text_field(message: Message, number: int) -> str | None:
-    """A text field's value, or None when absent or blank."""
-    value = message.get(number)
-    return value if isinstance(value, str) and value.strip() else None
 
 
 def credit_data(response: Message) -> dict[str, str]:

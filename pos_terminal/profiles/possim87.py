@@ -184,7 +184,7 @@ class Possim87Profile(ProtocolProfile):
         return messages.reversal_request(record, config, repeat=repeat, additional=with_ksn(keys))
 
     def read_answer(self, response: Message) -> HostAnswer:
-        return HostAnswer(str(response[39]), _text(response, 37), _text(response, 38),
+        return HostAnswer(str(response[39]), text_field(response, 37), text_field(response, 38),
                           host_status_data(additional_data(response)))
 
     # ------------------------------------------------------------------ message security and checks
@@ -235,7 +235,7 @@ async def _upload_batch(engine: EngineCore, batch: int) -> None:
             raise CommunicationFailure(f"batch upload of invoice {record.invoice:06d} refused: {response[39]}")
 
 
-def _text(message: Message, number: int) -> str | None:
+def text_field(message: Message, number: int) -> str | None:
     """A text field's value, or None when absent or blank."""
     value = message.get(number)
     return value if isinstance(value, str) and value.strip() else None
