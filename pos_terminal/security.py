@@ -195,6 +195,15 @@ def verify_request_frame(frame: bytes, message: Message, dialect: Dialect, keys:
         raise MacVerificationError(f"{what}: MAC in DE {number} does not verify") from None
 
 
+def verify_request_received(message: Message, frame: bytes | None, dialect: Dialect, keys: MessageKeys) -> None:
+    """The request MAC over ``frame`` as received when there is one, else over ``message`` encoded again
+    (a request built in memory, as tests do)."""
+    if frame is not None:
+        verify_request_frame(frame, message, dialect, keys)
+    else:
+        verify_request(message, dialect, keys)
+
+
 def verify_request(message: Message, dialect: Dialect, keys: MessageKeys) -> None:
     """Raise :class:`MacVerificationError` unless the request MAC verifies."""
     _verify(message, dialect, keys, keys.request_mac_key, f"{message.mti} request")

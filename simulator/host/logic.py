@@ -55,7 +55,7 @@ from pos_terminal.protocol import (
     mac_field,
     response_mti,
 )
-from pos_terminal.security import sign_and_encode, verify_request, verify_request_frame
+from pos_terminal.security import sign_and_encode, verify_request_received
 from simulator.host import settlement
 from simulator.host.cards import CardDirectory, request_pan
 from simulator.host.config import HostConfig
@@ -248,10 +248,7 @@ class HostLogic(FinancialMixin):
         """The request MAC, over the bytes as received (re-encoded only for a request built in memory)."""
         assert exchange.keys is not None
         try:
-            if exchange.frame is not None:
-                verify_request_frame(exchange.frame, exchange.request, self.dialect, exchange.keys)
-            else:
-                verify_request(exchange.request, self.dialect, exchange.keys)
+            verify_request_received(exchange.request, exchange.frame, self.dialect, exchange.keys)
         except MacVerificationError as exc:
             self.events.report("MAC failure", "terminal %s: %s", field_text(exchange.request, 41), exc)
             return False

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from iso8583 import Message
 from keys.errors import MacVerificationError
 from pos_terminal.protocol import mac_field
-from pos_terminal.security import sign_on_keys, verify_request, verify_request_frame
+from pos_terminal.security import sign_on_keys, verify_request_received
 from simulator.host.config import TerminalProfile
 from simulator.host.exchange import field_text
 from simulator.host.journal import HostJournal
@@ -58,10 +58,7 @@ def check_sign_on(request: Message, frame: bytes | None, dialect, profile: Termi
     if mac_field(request) not in request.fields:
         return SignOnVerdict(reason="sign-on without a MAC (only the TMK's holder may sign on)")
     try:
-        if frame is not None:
-            verify_request_frame(frame, request, dialect, keys)
-        else:
-            verify_request(request, dialect, keys)
+        verify_request_received(request, frame, dialect, keys)
     except MacVerificationError:
         return SignOnVerdict(reason="sign-on MAC does not verify under the terminal master key")
     stan, de7 = field_text(request, 11), field_text(request, 7)
