@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.hostclient import Server
-from pos_terminal.security import KeyScheme
+from protocols.security import KeyScheme
 from simulator.load import LoadPlan, LoadReport, Mix, Result, TerminalModel, Workload, run_load
 
 SECONDS = 3.0

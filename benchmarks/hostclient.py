@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from iso8583.codec import decode
-from pos_terminal.security import verify_request
+from protocols.security import verify_request
 from simulator.load.link import AsyncLink, perform
 from simulator.load.plan import LoadPlan
 from simulator.load.run import host_config_text

@@ -13,8 +13,8 @@ The supervisor password is kept only as a PBKDF2 hash (see
 ``0000`` is hashed at load time. The hash never appears in ``repr``.
 
 Terminal ID, merchant ID and the default password come from
-:mod:`pos_terminal.defaults` and :class:`KeyScheme` from
-:mod:`pos_terminal.security`, which the host emulator shares.
+:mod:`protocols.defaults` and :class:`KeyScheme` from
+:mod:`protocols.security`, which the host emulator shares.
 """
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from iso8583.channels import AddressError, parse_channel_url
-from pos_terminal.defaults import ADMIN_PASSWORD, MERCHANT_ID, SUPERVISOR_PASSWORD, TERMINAL_ID
+from protocols.defaults import ADMIN_PASSWORD, MERCHANT_ID, SUPERVISOR_PASSWORD, TERMINAL_ID
 from pos_terminal.passwords import DEFAULT_ITERATIONS, ConfigError, hash_password, parse_password_hash, verify_password
-from pos_terminal.security import KeyScheme
+from protocols.security import KeyScheme
 
 __all__ = [
     "CONFIG_FILE_NAME",

@@ -38,11 +38,12 @@ from pos_terminal.failures import CommunicationFailure, HostUnreachable, Termina
 from pos_terminal.observe import ExchangeObserver
 from pos_terminal.profiles import NetworkKind, ProtocolProfile, profile_for
 from pos_terminal.profiles.possim87 import host_status_data, original_reference, text_field, with_ksn
-from pos_terminal.protocol import ResponseCode, additional_data
+from protocols.iso87 import ResponseCode
+from protocols.possim87.additional_data import additional_data
 from pos_terminal.records import MessageDirection, TransactionRecord
 from pos_terminal.results import Outcome, TxnResult
 from pos_terminal.supervisor import SupervisorGate
-from pos_terminal.security import KeyScheme, MessageKeys
+from protocols.security import KeyScheme, MessageKeys
 
 log = logging.getLogger(__name__)
 

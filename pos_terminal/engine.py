@@ -37,7 +37,7 @@ from pos_terminal.core import (
 )
 from pos_terminal.journal import JournalError, card_fingerprint
 from pos_terminal.profiles import FinancialContext, NetworkKind
-from pos_terminal.protocol import ResponseCode
+from protocols.iso87 import ResponseCode
 from pos_terminal.records import NewTransaction, TransactionRecord, TxnStatus, TxnType
 from pos_terminal.inquiry import InquiryMixin
 from pos_terminal.policy import check_refund, check_void_original, find_refund_original
@@ -45,7 +45,7 @@ from pos_terminal.recovery import RecoveryMixin
 from pos_terminal.supervisor import Grant
 from pos_terminal.views import TransactionView, transaction_view
 from pos_terminal.results import Outcome, TxnResult
-from pos_terminal.security import pin_block
+from protocols.security import pin_block
 
 __all__ = ["Clock", "CommunicationFailure", "HostUnreachable", "RefundRequest", "TerminalEngine", "TerminalRefusal"]
 

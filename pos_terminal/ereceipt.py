@@ -24,7 +24,7 @@ from pathlib import Path
 
 from pos_terminal.config import TerminalConfig
 from pos_terminal.journal import Journal
-from pos_terminal.money import format_amount
+from protocols.money import format_amount
 from pos_terminal.receipt import CUSTOMER_COPY, render_receipt
 from pos_terminal.records import TransactionRecord
 from pos_terminal.views import transaction_view

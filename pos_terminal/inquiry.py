@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pos_terminal import messages
 from pos_terminal.core import CommunicationFailure, EngineCore, host_status_data
-from pos_terminal.protocol import AdditionalDataError, ResponseCode, additional_data
+from protocols.iso87 import ResponseCode
+from protocols.possim87.additional_data import AdditionalDataError, additional_data
 from pos_terminal.records import TransactionRecord
 from pos_terminal.results import Outcome, TxnResult
 

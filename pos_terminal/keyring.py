@@ -19,8 +19,8 @@ from typing import Protocol
 from keys import dukpt_aes, dukpt_tdes
 from keys.keystore import KeyStore, load_or_create_kek
 from keys.pinblock import PinBlockFormat
-from pos_terminal.defaults import TEST_KEYS, TestKeySet
-from pos_terminal.security import KeyScheme, MessageKeys, dukpt_aes_keys, dukpt_tdes_keys, mksk_keys
+from protocols.defaults import TEST_KEYS, TestKeySet
+from protocols.security import KeyScheme, MessageKeys, dukpt_aes_keys, dukpt_tdes_keys, mksk_keys
 
 TMK = "tmk"
 PIN_KEY = "session-pin-key"

@@ -1,7 +1,7 @@
 """Building the terminal's requests (docs/protocol.md), from journal records and the card read.
 
 Pure functions: a record and the in-memory card data in, an unsigned :class:`Message` out.
-The engine signs it (pos_terminal.security) and sends it.
+The engine signs it (protocols.security) and sends it.
 """
 
 from __future__ import annotations
@@ -11,18 +11,18 @@ from datetime import datetime
 from iso8583.message import FieldValue, Message
 from pos_terminal.cards import PresentedCard
 from pos_terminal.config import TerminalConfig
-from pos_terminal.protocol import (
+from protocols.iso87 import (
     EntryMode,
     Mti,
     NetworkCode,
     ProcessingCode,
-    encode_additional_data,
     local_date,
     local_time,
     original_data_elements,
     pos_entry_mode,
     transmission_datetime,
 )
+from protocols.possim87.additional_data import encode_additional_data
 from pos_terminal.records import TransactionRecord
 
 

@@ -21,7 +21,7 @@ from iso8583.errors import Iso8583Error
 from iso8583.message import Message
 from keys.errors import CryptoError
 from pos_terminal.records import MessageDirection
-from pos_terminal.security import MessageKeys, verify_request, verify_response
+from protocols.security import MessageKeys, verify_request, verify_response
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class ExchangeRecord:
     mac_verified: bool | None
     """``None`` for an unsigned exchange (network management); else whether the MAC verifies:
     a request's MAC recomputed over the bytes sent with the request MAC key, a response's with
-    the response MAC key (ANSI X9.19 / ISO 9797-1 as the key scheme says, see pos_terminal.security)."""
+    the response MAC key (ANSI X9.19 / ISO 9797-1 as the key scheme says, see protocols.security)."""
 
 
 ExchangeObserver = Callable[[ExchangeRecord], None]

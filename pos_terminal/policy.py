@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pos_terminal.config import TerminalConfig
 from pos_terminal.core import TerminalRefusal, journal_reason
 from pos_terminal.journal import Journal, JournalError
-from pos_terminal.money import format_amount
+from protocols.money import format_amount
 from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
 
 __all__ = ["check_refund", "check_void_original", "find_refund_original"]

@@ -4,7 +4,7 @@ A receipt shows only what the journal holds, so it never sees a full PAN (the
 record carries the masked PAN). The merchant copy of a refund carries a
 signature line: the merchant signs for the money going back to the card.
 
-Amounts are shown with :func:`pos_terminal.money.format_amount`, like the device
+Amounts are shown with :func:`protocols.money.format_amount`, like the device
 display, so both show them identically.
 """
 
@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pos_terminal.config import TerminalConfig
-from pos_terminal.money import Currency, currency, format_amount
-from pos_terminal.protocol import REFUND_REASONS, ProcessingCode, response_text
+from protocols.money import Currency, currency, format_amount
+from protocols.iso87 import ProcessingCode, response_text
+from protocols.possim87.additional_data import REFUND_REASONS
 from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
 from pos_terminal.views import TransactionView
 

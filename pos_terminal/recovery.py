@@ -20,10 +20,8 @@ from iso8583.message import Message
 from pos_terminal import messages
 from pos_terminal.core import CommunicationFailure, EngineCore, HostUnreachable, credit_data, journal_reason, text_field
 from pos_terminal.journal import JournalError
-from pos_terminal.protocol import (
-    AdditionalTag,
-    ResponseCode,
-)
+from protocols.iso87 import ResponseCode
+from protocols.possim87.additional_data import AdditionalTag
 from pos_terminal.receipt import format_amount
 from pos_terminal.records import NewTransaction, TransactionRecord, TxnStatus, TxnType
 from pos_terminal.results import Outcome, ReversalOutcome, TxnResult

@@ -6,8 +6,8 @@ from collections import defaultdict
 from typing import Any
 
 from pos_terminal.journal import Journal
-from pos_terminal.money import format_amount
-from pos_terminal.protocol import BatchTotals, TotalsKind
+from protocols.money import format_amount
+from protocols.iso87 import BatchTotals, TotalsKind
 from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
 
 

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 RULES_MARKER = "possim_rules"
 CONFIG_MARKER = "possim_config"
 SUPERVISOR_PASSWORD = "0000"
-"""The test terminal's default supervisor password (pos_terminal.defaults)."""
+"""The test terminal's default supervisor password (protocols.defaults)."""
 _PASSWORD_ITERATIONS = 1_000
 """PBKDF2 cost for the test terminal's supervisor password hash (in memory only, a test password)."""
 _START_TIMEOUT = 30.0

@@ -1,48 +1,6 @@
-"""China UnionPay POS protocol knowledge shared by the terminal and the host (``cup-pos``).
+"""The terminal's side of ``cup-pos``: the requests it builds and its settlement batch.
 
-Pure encoders and decoders, no I/O:
-
-* :mod:`pos_terminal.cup.fields`: DE 60 (:class:`Field60`), DE 61 (:class:`Field61`), DE 53
-  (:class:`SecurityControl`), DE 48 settlement totals (:class:`SettlementTotals`);
-* :mod:`pos_terminal.cup.signon_keys`: DE 62 of the sign-on answer (:class:`SignOnKeys`) and
-  the wrapping of working keys under the terminal master key;
-* :mod:`pos_terminal.cup.transactions`: the transaction-type table;
-* :mod:`pos_terminal.cup.mac`: DE 64 over a ``cup-pos`` frame;
-* :mod:`pos_terminal.cup.profile`: the profile's defaults (CNY 156...).
-
-The wire layout itself is the ``cup-pos`` dialect (:mod:`iso8583.dialects.cup_pos`) and its
-header helper (:mod:`iso8583.cup_header`); the MAC algorithm is :mod:`keys.cup_mac`.
+What both ends agree on (DE 60/61/62/48, the transaction table, the MAC, the defaults) is the
+shared protocol layer :mod:`protocols.cup`; this package only builds the terminal's messages
+(:mod:`pos_terminal.cup.requests`) and its batch totals and upload plan (:mod:`pos_terminal.cup.batch`).
 """
-
-from __future__ import annotations
-
-from pos_terminal.cup.errors import CheckValueError, CupFieldError
-from pos_terminal.cup.fields import (
-    CardTotals,
-    Field60,
-    Field61,
-    PinBlockMethod,
-    PinEncryption,
-    ReconciliationResult,
-    SecurityControl,
-    SettlementTotals,
-)
-from pos_terminal.cup.mac import apply_mac, mac_block, verify_frame_mac
-from pos_terminal.cup.profile import CUP_POS_PROFILE, CupPosProfile
-from pos_terminal.cup.signon_keys import (
-    SignOnKeys,
-    SignOnKeyScheme,
-    WorkingKeys,
-    check_value,
-    unwrap_working_keys,
-    wrap_working_keys,
-)
-from pos_terminal.cup.transactions import TRANSACTION_TYPES, TransactionType, identify, transaction_type
-
-__all__ = [
-    "CUP_POS_PROFILE", "CardTotals", "CheckValueError", "CupFieldError", "CupPosProfile", "Field60", "Field61",
-    "PinBlockMethod", "PinEncryption", "ReconciliationResult", "SecurityControl", "SettlementTotals",
-    "SignOnKeyScheme", "SignOnKeys", "TRANSACTION_TYPES", "TransactionType", "WorkingKeys", "apply_mac",
-    "check_value", "identify", "mac_block", "transaction_type", "unwrap_working_keys", "verify_frame_mac",
-    "wrap_working_keys",
-]

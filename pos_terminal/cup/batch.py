@@ -1,6 +1,6 @@
 """A CUP batch seen from the terminal's journal: the DE 48 settlement totals and what to upload.
 
-CUP counts per card group (domestic UnionPay cards, foreign cards; :func:`~pos_terminal.cup.upload.card_group`):
+CUP counts per card group (domestic UnionPay cards, foreign cards; :func:`~protocols.cup.upload.card_group`):
 
 * debits: approved sales that stand (a voided sale counts nowhere: the void takes it out; a void
   reversed later puts it back);
@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pos_terminal.cup.fields import CardTotals, SettlementTotals
-from pos_terminal.cup.upload import MAX_ENTRIES, CardGroup, UploadEntry, UploadList, card_group
+from protocols.cup.fields import CardTotals, SettlementTotals
+from protocols.cup.upload import MAX_ENTRIES, CardGroup, UploadEntry, UploadList, card_group
 from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
 
 

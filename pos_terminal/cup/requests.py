@@ -1,8 +1,8 @@
 """The terminal's CUP POS requests, built from journal records and the card read (pure functions).
 
 Each function returns an unsigned ``cup-pos`` :class:`~iso8583.message.Message` with the 11-byte
-header (:attr:`CupPosProfile.request_header <pos_terminal.cup.profile.CupPosProfile.request_header>`);
-the engine MACs the ones that carry DE 64 (:func:`pos_terminal.cup.mac.apply_mac`). Which fields
+header (:attr:`CupContract.request_header <protocols.cup.contract.CupContract.request_header>`);
+the engine MACs the ones that carry DE 64 (:func:`protocols.cup.mac.apply_mac`). Which fields
 each message carries follows the CUP POS message descriptions as docs/protocol.md ("The cup-pos
 profile") lists them:
 
@@ -31,10 +31,10 @@ from iso8583.message import FieldValue, Message
 from emv.cards import EntryMode
 from pos_terminal.cards import PresentedCard
 from pos_terminal.config import TerminalConfig
-from pos_terminal.cup.fields import Field60, Field61, SecurityControl, SettlementTotals
-from pos_terminal.cup.profile import CUP_POS_PROFILE, CupPosProfile
-from pos_terminal.cup.transactions import TRANSACTION_TYPES, TransactionType
-from pos_terminal.cup.upload import UploadList, upload_count
+from protocols.cup.fields import Field60, Field61, SecurityControl, SettlementTotals
+from protocols.cup.contract import CUP_CONTRACT, CupContract
+from protocols.cup.transactions import TRANSACTION_TYPES, TransactionType
+from protocols.cup.upload import UploadList, upload_count
 from pos_terminal.records import TransactionRecord, TxnType
 
 _ENTRY_MODES = {EntryMode.MANUAL: "01", EntryMode.SWIPE: "02", EntryMode.CHIP: "05", EntryMode.CONTACTLESS: "07"}
@@ -68,7 +68,7 @@ def _batch(batch: int) -> str:
     return f"{batch:06d}"
 
 
-def _message(mti: str, fields: dict[int, FieldValue], profile: CupPosProfile) -> Message:
+def _message(mti: str, fields: dict[int, FieldValue], profile: CupContract) -> Message:
     return Message(mti, fields, profile.request_header)
 
 
@@ -86,7 +86,7 @@ def _card_fields(card: PresentedCard, *, with_pin: bool) -> dict[int, FieldValue
     return fields
 
 
-def _pin_fields(pin_block: bytes | None, security: SecurityControl | None, profile: CupPosProfile) -> dict[int, FieldValue]:
+def _pin_fields(pin_block: bytes | None, security: SecurityControl | None, profile: CupContract) -> dict[int, FieldValue]:
     """DE 26, 52 and 53 when a PIN is sent."""
     if pin_block is None:
         return {}
@@ -102,7 +102,7 @@ def _recorded(record: TransactionRecord) -> dict[int, FieldValue]:
 # ---------------------------------------------------------------------- network management
 
 
-def sign_on_request(stan: int, config: TerminalConfig, batch: int, profile: CupPosProfile = CUP_POS_PROFILE) -> Message:
+def sign_on_request(stan: int, config: TerminalConfig, batch: int, profile: CupContract = CUP_CONTRACT) -> Message:
     """0800 sign-on: 60.3 asks for the profile's key scheme (003: double-length PIK and MAK), DE 63 the operator."""
     return _message("0800", {
         11: f"{stan:06d}", **_identity(config),
@@ -110,18 +110,18 @@ def sign_on_request(stan: int, config: TerminalConfig, batch: int, profile: CupP
     }, profile)
 
 
-def sign_off_request(stan: int, config: TerminalConfig, batch: int, profile: CupPosProfile = CUP_POS_PROFILE) -> Message:
+def sign_off_request(stan: int, config: TerminalConfig, batch: int, profile: CupContract = CUP_CONTRACT) -> Message:
     """0820 sign-off (60.3 = 002)."""
     return _network_management(TRANSACTION_TYPES["sign_off"], stan, config, batch, profile)
 
 
-def echo_request(stan: int, config: TerminalConfig, batch: int, profile: CupPosProfile = CUP_POS_PROFILE) -> Message:
+def echo_request(stan: int, config: TerminalConfig, batch: int, profile: CupContract = CUP_CONTRACT) -> Message:
     """0820 echo test (60.3 = 301)."""
     return _network_management(TRANSACTION_TYPES["echo_test"], stan, config, batch, profile)
 
 
 def _network_management(row: TransactionType, stan: int, config: TerminalConfig, batch: int,
-                        profile: CupPosProfile) -> Message:
+                        profile: CupContract) -> Message:
     return _message(row.mti, {
         11: f"{stan:06d}", **_identity(config), 60: Field60(row.type_code, _batch(batch), row.network_code).encode(),
     }, profile)
@@ -132,7 +132,7 @@ def _network_management(row: TransactionType, stan: int, config: TerminalConfig,
 
 def sale_request(
     record: TransactionRecord, config: TerminalConfig, card: PresentedCard, *, pin_block: bytes | None = None,
-    security: SecurityControl | None = None, icc_data: bytes | None = None, profile: CupPosProfile = CUP_POS_PROFILE,
+    security: SecurityControl | None = None, icc_data: bytes | None = None, profile: CupContract = CUP_CONTRACT,
 ) -> Message:
     """0200 sale (000000, 60.1 = 22)."""
     fields = {**_recorded(record), **_card_fields(card, with_pin=pin_block is not None), **_identity(config),
@@ -145,7 +145,7 @@ def sale_request(
 
 def void_request(
     record: TransactionRecord, original: TransactionRecord, config: TerminalConfig,
-    profile: CupPosProfile = CUP_POS_PROFILE,
+    profile: CupContract = CUP_CONTRACT,
 ) -> Message:
     """0200 void of a sale (200000, 60.1 = 23): the full amount, DE 61 the sale's batch and voucher,
     DE 37 its RRN and DE 38 its authorization code."""
@@ -163,7 +163,7 @@ def refund_request(
     record: TransactionRecord, config: TerminalConfig, card: PresentedCard | None, *,
     original: TransactionRecord | None = None, original_rrn: str | None = None, original_date: str | None = None,
     pin_block: bytes | None = None, security: SecurityControl | None = None, icc_data: bytes | None = None,
-    profile: CupPosProfile = CUP_POS_PROFILE,
+    profile: CupContract = CUP_CONTRACT,
 ) -> Message:
     """0220 refund (200000, 60.1 = 25): DE 61 the original's batch, voucher and date (MMDD), DE 37 its RRN.
 
@@ -192,7 +192,7 @@ def refund_request(
 
 def reversal_request(
     record: TransactionRecord, original: TransactionRecord | None, config: TerminalConfig, reason: str,
-    profile: CupPosProfile = CUP_POS_PROFILE,
+    profile: CupContract = CUP_CONTRACT,
 ) -> Message:
     """0400 reversal of a sale or void: the reversed request's DE 3, 4, 11, 25, 49 and 60 (60.1 says which),
     DE 38 when it was approved, DE 39 the reason, and for a void DE 61 naming its sale. No card data."""
@@ -209,7 +209,7 @@ def reversal_request(
 
 
 def settlement_request(
-    stan: int, config: TerminalConfig, batch: int, totals: SettlementTotals, profile: CupPosProfile = CUP_POS_PROFILE,
+    stan: int, config: TerminalConfig, batch: int, totals: SettlementTotals, profile: CupContract = CUP_CONTRACT,
 ) -> Message:
     """0500 settlement (60.3 = 201): DE 48 the domestic and foreign card totals, DE 63 the operator."""
     row = TRANSACTION_TYPES["settlement"]
@@ -220,7 +220,7 @@ def settlement_request(
 
 
 def sales_upload_request(
-    stan: int, config: TerminalConfig, batch: int, sales: UploadList, profile: CupPosProfile = CUP_POS_PROFILE,
+    stan: int, config: TerminalConfig, batch: int, sales: UploadList, profile: CupContract = CUP_CONTRACT,
 ) -> Message:
     """0320 batch upload of up to eight sales in DE 48 (60.3 = 201)."""
     row = TRANSACTION_TYPES["batch_upload"]
@@ -232,7 +232,7 @@ def sales_upload_request(
 
 def refund_upload_request(
     record: TransactionRecord, original: TransactionRecord | None, config: TerminalConfig,
-    profile: CupPosProfile = CUP_POS_PROFILE,
+    profile: CupContract = CUP_CONTRACT,
 ) -> Message:
     """0320 batch upload of one refund (200000, 60.1 = 25): its voucher, amount, RRN and original."""
     fields = {**_recorded(record), **_identity(config),
@@ -251,7 +251,7 @@ def refund_upload_request(
 
 def upload_end_request(
     stan: int, config: TerminalConfig, batch: int, count: int, *, balanced: bool,
-    profile: CupPosProfile = CUP_POS_PROFILE,
+    profile: CupContract = CUP_CONTRACT,
 ) -> Message:
     """0320 ending the batch upload: 60.3 = 207 after balanced totals, 202 otherwise; DE 48 the count uploaded."""
     row = TRANSACTION_TYPES["batch_upload_end_balanced" if balanced else "batch_upload_end"]

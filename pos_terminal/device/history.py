@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from pos_terminal.device.events import Key
 from pos_terminal.device.screen import LINES, pair
 from pos_terminal.device.status import Beep
-from pos_terminal.money import format_amount
-from pos_terminal.protocol import response_text
+from protocols.money import format_amount
+from protocols.iso87 import response_text
 from pos_terminal.records import TransactionRecord, TxnType
 from pos_terminal.results import Outcome
 from pos_terminal.views import TransactionView, transaction_view

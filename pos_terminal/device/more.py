@@ -12,7 +12,7 @@ from pos_terminal.device.history import HistoryBrowser
 from pos_terminal.device.prompts import PASSWORD_MAX, locked_rows
 from pos_terminal.device.screen import LINES, WIDTH, right, wrap
 from pos_terminal.device.status import Beep
-from pos_terminal.protocol import response_text
+from protocols.iso87 import response_text
 from pos_terminal.receipt import CUSTOMER_COPY
 from pos_terminal.records import TransactionRecord, TxnStatus
 from pos_terminal.results import Outcome, TxnResult

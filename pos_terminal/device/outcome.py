@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pos_terminal.device.screen import WIDTH, pair, wrap
-from pos_terminal.protocol import response_text
+from protocols.iso87 import response_text
 from pos_terminal.receipt import format_amount
 from pos_terminal.results import Outcome, TxnResult
 

@@ -20,7 +20,7 @@ from pos_terminal.device.screen import pair, right
 from pos_terminal.device.status import Beep
 from pos_terminal.engine import RefundRequest
 from pos_terminal.journal import JournalError
-from pos_terminal.protocol import REFUND_REASONS
+from protocols.possim87.additional_data import REFUND_REASONS
 from pos_terminal.receipt import format_amount
 from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
 from pos_terminal.supervisor import Grant

@@ -29,9 +29,9 @@ from pos_terminal.config import TerminalConfig
 from pos_terminal.keyring import TerminalKeyring
 from pos_terminal.observe import ExchangeRecord
 from pos_terminal.failures import CommunicationFailure
-from pos_terminal.protocol import BatchTotals, response_mti
+from protocols.iso87 import BatchTotals, response_mti
 from pos_terminal.records import MessageDirection, TransactionRecord, TxnType
-from pos_terminal.security import KeyScheme, MessageKeys
+from protocols.security import KeyScheme, MessageKeys
 
 if TYPE_CHECKING:
     from pos_terminal.core import EngineCore

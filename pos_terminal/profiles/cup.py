@@ -1,7 +1,7 @@
 """The China UnionPay POS terminal profile (``cup-pos``), as the engine's flows need it.
 
 * Keys: master/session only. The 0810 of the sign-on carries the PIK and the MAK in DE 62,
-  enciphered under the TMK with their check values (:mod:`pos_terminal.cup.signon_keys`); they are
+  enciphered under the TMK with their check values (:mod:`protocols.cup.signon_keys`); they are
   checked, then kept in the terminal's key store (``cup-pik``, ``cup-mak``). A single-length key
   is stored as K || K, which enciphers exactly as single DES. A sign-off drops them, and so does
   an answer whose message header asks for a new sign-on (processing request ``3``).
@@ -33,19 +33,19 @@ from keys.pinblock import PinBlockFormat
 from pos_terminal.config import ConfigError, TerminalConfig
 from pos_terminal.cup import requests
 from pos_terminal.cup.batch import settlement_totals, upload_plan
-from pos_terminal.cup.errors import CupFieldError
-from pos_terminal.cup.fields import PinBlockMethod, PinEncryption, ReconciliationResult, SecurityControl, SettlementTotals
-from pos_terminal.cup.mac import apply_mac, verify_frame_mac
-from pos_terminal.cup.profile import CUP_POS_PROFILE
-from pos_terminal.cup.signon_keys import SignOnKeys, unwrap_working_keys
-from pos_terminal.cup.upload import CardGroup
+from protocols.cup.errors import CupFieldError
+from protocols.cup.fields import PinBlockMethod, PinEncryption, ReconciliationResult, SecurityControl, SettlementTotals
+from protocols.cup.mac import apply_mac, verify_frame_mac
+from protocols.cup.contract import CUP_CONTRACT
+from protocols.cup.signon_keys import SignOnKeys, unwrap_working_keys
+from protocols.cup.upload import CardGroup
 from pos_terminal.failures import CommunicationFailure, TerminalRefusal
 from pos_terminal.keyring import TerminalKeyring
 from pos_terminal.observe import ExchangeRecord
 from pos_terminal.profiles.base import FinancialContext, HostAnswer, NetworkKind, ProtocolProfile, Reconciliation
-from pos_terminal.protocol import BatchTotals
+from protocols.iso87 import BatchTotals
 from pos_terminal.records import MessageDirection, TransactionRecord, TxnType
-from pos_terminal.security import KeyScheme, MessageKeys
+from protocols.security import KeyScheme, MessageKeys
 
 if TYPE_CHECKING:
     from pos_terminal.core import EngineCore
@@ -88,7 +88,7 @@ class CupProfile(ProtocolProfile):
             raise ConfigError(f"key_scheme: the {NAME} profile uses master/session keys (mksk), delivered by the "
                               f"sign-on; {config.key_scheme.value} is not possible with it")
         if config.currency == _DEFAULT_CURRENCY:
-            return dataclasses.replace(config, currency=CUP_POS_PROFILE.currency)
+            return dataclasses.replace(config, currency=CUP_CONTRACT.currency)
         return config
 
     # ------------------------------------------------------------------ keys
@@ -127,7 +127,7 @@ class CupProfile(ProtocolProfile):
         if not isinstance(field62, bytes):
             raise KeyError("DE 62 (working keys) missing from the sign-on answer")
         keys = unwrap_working_keys(keyring.terminal_master_key,
-                                   SignOnKeys.decode(field62, CUP_POS_PROFILE.sign_on_scheme))
+                                   SignOnKeys.decode(field62, CUP_CONTRACT.sign_on_scheme))
         keyring.store.put(PIK_NAME, _stored(keys.pik), "P0", "T", "E")
         keyring.store.put(MAK_NAME, _stored(keys.mak), "M1", "T", "C")
         log.info("working keys loaded (PIK %d bytes, MAK %d bytes)", len(keys.pik), len(keys.mak))

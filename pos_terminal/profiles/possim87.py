@@ -1,7 +1,7 @@
 """The possim ISO 8583:1987 protocol (docs/protocol.md): every dialect but ``cup-pos``.
 
 Requests are built by :mod:`pos_terminal.messages` with the DE 63 tags of docs/protocol.md,
-MACed by :mod:`pos_terminal.security` (X9.19 or AES-CMAC by key scheme); sign-on delivers TR-31
+MACed by :mod:`protocols.security` (X9.19 or AES-CMAC by key scheme); sign-on delivers TR-31
 session key blocks under the TMK; every failed sale, refund or void is reversed (0400, 0401);
 settlement sends the totals in DE 74-77 / 86-89 and, on 95, uploads the batch and settles again.
 """
@@ -22,18 +22,10 @@ from pos_terminal.failures import CommunicationFailure, TerminalRefusal
 from pos_terminal.keyring import TerminalKeyring
 from pos_terminal.observe import ExchangeRecord, observed
 from pos_terminal.profiles.base import FinancialContext, HostAnswer, NetworkKind, ProtocolProfile, Reconciliation
-from pos_terminal.protocol import (
-    AdditionalTag,
-    BatchTotals,
-    Mti,
-    NetworkCode,
-    ProcessingCode,
-    ResponseCode,
-    TotalsKind,
-    additional_data,
-)
+from protocols.iso87 import BatchTotals, Mti, NetworkCode, ProcessingCode, ResponseCode, TotalsKind
+from protocols.possim87.additional_data import AdditionalTag, additional_data
 from pos_terminal.records import MessageDirection, TransactionRecord, TxnType
-from pos_terminal.security import (
+from protocols.security import (
     KeyScheme,
     MessageKeys,
     pin_block_format_for,

@@ -21,7 +21,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from iso8583.dialects import dialect_names
-from pos_terminal.security import KeyScheme
+from protocols.security import KeyScheme
 from simulator.commands.output import (
     EXIT_COMMUNICATION,
     EXIT_OK,

@@ -9,9 +9,9 @@ from typing import Any
 
 from pos_terminal.config import ConfigError, load_config
 from pos_terminal.engine import TerminalEngine
-from pos_terminal.money import AmountError
-from pos_terminal.money import parse_amount as parse_money
-from pos_terminal.security import KeyScheme
+from protocols.money import AmountError
+from protocols.money import parse_amount as parse_money
+from protocols.security import KeyScheme
 from simulator.commands.output import InputError, data_folder, host_url
 
 

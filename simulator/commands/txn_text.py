@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pos_terminal.money import currency, format_amount
-from pos_terminal.protocol import REFUND_REASONS, response_text
+from protocols.money import currency, format_amount
+from protocols.iso87 import response_text
+from protocols.possim87.additional_data import REFUND_REASONS
 from pos_terminal.results import TxnResult
 from pos_terminal.views import TransactionView
 

@@ -17,7 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from iso8583.message import Message
-from pos_terminal.protocol import AdditionalTag, Mti, ProcessingCode, ResponseCode, additional_data
+from protocols.iso87 import Mti, ProcessingCode, ResponseCode
+from protocols.possim87.additional_data import AdditionalTag, additional_data
 from simulator.host.cards import CardDirectory, brand_of
 from simulator.host.journal import Status, TransactionRecord
 

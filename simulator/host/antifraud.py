@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from pos_terminal.protocol import ResponseCode
+from protocols.iso87 import ResponseCode
 from simulator.host.config import RefundPolicy
 from simulator.host.journal import HostJournal
 from simulator.host.records import TransactionRecord

@@ -14,8 +14,8 @@ from emv.issuer import issuer_authentication_data, verify_cryptogram
 from emv.masking import mask_pan
 from iso8583 import Message
 from keys.errors import CryptoError
-from pos_terminal.protocol import ResponseCode
-from pos_terminal.security import recover_pin
+from protocols.iso87 import ResponseCode
+from protocols.security import recover_pin
 from simulator.host.cards import CardDirectory, request_psn
 
 from simulator.host.exchange import Exchange

@@ -2,7 +2,7 @@
 
 A data folder with no ``host.toml`` gets the documented test defaults (design.md section 4),
 the same as the terminal's, so the two work together out of the box: one terminal
-``POSSIM01`` / ``POSSIM000000001`` with the public test keys of :mod:`pos_terminal.defaults`.
+``POSSIM01`` / ``POSSIM000000001`` with the public test keys of :mod:`protocols.defaults`.
 
 ``DATA/host.toml`` (every key optional; hex keys are TEST keys, a real host keeps its keys in
 an HSM, never in a file)::
@@ -57,7 +57,7 @@ from pathlib import Path
 from typing import Any
 
 from iso8583.channels import LimitsError, ServerLimits
-from pos_terminal.defaults import MERCHANT_ID, TERMINAL_ID, TEST_KEYS
+from protocols.defaults import MERCHANT_ID, TERMINAL_ID, TEST_KEYS
 
 CONFIG_FILE = "host.toml"
 DEFAULT_DIALECT = "terminal87"

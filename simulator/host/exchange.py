@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from iso8583 import Message
-from pos_terminal.protocol import Mti, ProcessingCode, response_mti
-from pos_terminal.security import MessageKeys
+from protocols.iso87 import Mti, ProcessingCode, response_mti
+from protocols.security import MessageKeys
 from simulator.host.config import TerminalProfile
 
 

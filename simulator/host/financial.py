@@ -12,16 +12,8 @@ from datetime import date, datetime
 
 from emv.masking import mask_pan
 from iso8583 import Message
-from pos_terminal.protocol import (
-    AdditionalTag,
-    Mti,
-    ProcessingCode,
-    ResponseCode,
-    additional_data,
-    encode_additional_data,
-    parse_original_data_elements,
-    response_mti,
-)
+from protocols.iso87 import Mti, ProcessingCode, ResponseCode, parse_original_data_elements, response_mti
+from protocols.possim87.additional_data import AdditionalTag, additional_data, encode_additional_data
 from simulator.host import advice as advices
 from simulator.host import antifraud, credits
 from simulator.host import settlement

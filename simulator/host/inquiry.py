@@ -12,7 +12,8 @@ from __future__ import annotations
 from datetime import date
 
 from iso8583 import Message
-from pos_terminal.protocol import AdditionalTag, ProcessingCode, ResponseCode, encode_additional_data
+from protocols.iso87 import ProcessingCode, ResponseCode
+from protocols.possim87.additional_data import AdditionalTag, encode_additional_data
 from simulator.host import credits
 from simulator.host.exchange import field_text, response_message
 from simulator.host.journal import HostJournal

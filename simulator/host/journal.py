@@ -41,7 +41,7 @@ from pathlib import Path
 
 from iso8583 import Dialect, decode, render_text
 from iso8583.errors import Iso8583Error
-from pos_terminal.protocol import BatchTotals, TotalsKind
+from protocols.iso87 import BatchTotals, TotalsKind
 from simulator.host.sealing import FrameSealer, SealError
 from simulator.host.records import (
     REFUND_MTIS,

@@ -25,7 +25,7 @@ from keys.hexutil import to_hex
 from keys.kcv import kcv_tdes
 from keys.keystore import KeyStore, load_or_create_kek
 from keys.primitives import adjust_odd_parity
-from pos_terminal.security import (
+from protocols.security import (
     MessageKeys,
     dukpt_aes_keys,
     dukpt_tdes_keys,

@@ -44,18 +44,14 @@ from iso8583 import Dialect, Message, decode, encode, get_dialect, render_text
 from iso8583.channels import EventLog
 from iso8583.errors import Iso8583Error
 from keys.errors import MacVerificationError
-from pos_terminal.protocol import (
+from protocols.iso87 import Mti, NetworkCode, ResponseCode, mac_field, response_mti
+from protocols.possim87.additional_data import (
     AdditionalDataError,
     AdditionalTag,
-    Mti,
-    NetworkCode,
-    ResponseCode,
     additional_data,
     encode_additional_data,
-    mac_field,
-    response_mti,
 )
-from pos_terminal.security import sign_and_encode, verify_request_received
+from protocols.security import sign_and_encode, verify_request_received
 from simulator.host import settlement
 from simulator.host.cards import CardDirectory, request_pan
 from simulator.host.config import HostConfig

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from pos_terminal.protocol import BatchTotals
+from protocols.iso87 import BatchTotals
 
 
 class Status(StrEnum):

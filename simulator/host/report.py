@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pos_terminal import money
-from pos_terminal.protocol import BatchTotals, Mti, ProcessingCode, TotalsKind
+from protocols import money
+from protocols.iso87 import BatchTotals, Mti, ProcessingCode, TotalsKind
 from simulator.host import credits, settlement
 from simulator.host.journal import HostJournal, SettlementRecord, Status, TransactionRecord
 

@@ -23,14 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from iso8583.message import Message
-from pos_terminal.protocol import (
-    AdditionalDataError,
-    AdditionalTag,
-    BatchTotals,
-    ProcessingCode,
-    TotalsKind,
-    additional_data,
-)
+from protocols.iso87 import BatchTotals, ProcessingCode, TotalsKind
+from protocols.possim87.additional_data import AdditionalDataError, AdditionalTag, additional_data
 from simulator.host.journal import (
     REFUND_MTIS,
     HostJournal,

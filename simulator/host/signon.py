@@ -4,7 +4,7 @@ A sign-on (0800, DE 70 = 001 or 101, no DUKPT KSN) makes the host issue new sess
 terminal, which invalidates the keys the terminal holds. So the host issues them only when:
 
 * the request's MAC (DE 64) verifies under the sign-on key (the TMK's MAC variant,
-  :func:`pos_terminal.security.sign_on_keys`): only the holder of the terminal master key can ask;
+  :func:`protocols.security.sign_on_keys`): only the holder of the terminal master key can ask;
 * its DE 7 is within ``sign_on_window_seconds`` of the host's clock (an old sign-on replayed later
   is refused);
 * it is newer (DE 7, then STAN) than the sign-on that got the current keys; the very same sign-on
@@ -20,8 +20,8 @@ from datetime import UTC, datetime, timedelta
 
 from iso8583 import Message
 from keys.errors import MacVerificationError
-from pos_terminal.protocol import mac_field
-from pos_terminal.security import sign_on_keys, verify_request_received
+from protocols.iso87 import mac_field
+from protocols.security import sign_on_keys, verify_request_received
 from simulator.host.config import TerminalProfile
 from simulator.host.exchange import field_text
 from simulator.host.journal import HostJournal

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import cast
 
 from keys.keystore import KeyStore
-from pos_terminal.defaults import TEST_KEYS, TestKeySet
+from protocols.defaults import TEST_KEYS, TestKeySet
 from pos_terminal.keyring import TerminalKeyring
 
 

@@ -15,9 +15,9 @@ from typing import Protocol
 from emv.cards import EntryMode
 from pos_terminal.cards import PresentedCard, present_test_card
 from pos_terminal.config import load_config
-from pos_terminal.defaults import MERCHANT_ID, SUPERVISOR_PASSWORD
+from protocols.defaults import MERCHANT_ID, SUPERVISOR_PASSWORD
 from pos_terminal.engine import RefundRequest, TerminalEngine
-from pos_terminal.protocol import ResponseCode
+from protocols.iso87 import ResponseCode
 from pos_terminal.results import Outcome, TxnResult
 from simulator.load.link import AsyncLink, perform
 from simulator.load.plan import LoadPlan

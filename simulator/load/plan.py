@@ -24,7 +24,7 @@ from enum import StrEnum
 from typing import Any
 
 from iso8583.dialects import dialect_names
-from pos_terminal.security import KeyScheme
+from protocols.security import KeyScheme
 
 TERMINAL_PREFIX = "LOAD"
 MAX_TERMINALS = 9999

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pos_terminal.defaults import MERCHANT_ID
+from protocols.defaults import MERCHANT_ID
 from iso8583.channels import ServerLimits
 from simulator.host.config import HostConfig, RefundPolicy, TerminalProfile
 from simulator.host.server import HostServer

@@ -1,7 +1,7 @@
 """A light simulated terminal: protocol-exact on the wire, its state in memory, no I/O of its own.
 
 Each message is the one the terminal core sends (built by :mod:`pos_terminal.messages`, MACed
-and PIN-enciphered by :mod:`pos_terminal.security` with keys from the terminal keyring), and
+and PIN-enciphered by :mod:`protocols.security` with keys from the terminal keyring), and
 each answer is checked the same way (MTI, STAN and terminal ID match the request, the response
 MAC verifies under the response key). What differs from :class:`pos_terminal.engine.TerminalEngine`
 is only where state lives: STAN, invoice numbers, session keys, DUKPT counters, the chip's ATC
@@ -41,14 +41,14 @@ from iso8583.message import Message
 from keys.errors import CryptoError
 from pos_terminal.cards import PresentedCard, pass_issuer_authentication, present_test_card
 from pos_terminal.config import TerminalConfig
-from pos_terminal.defaults import MERCHANT_ID, SUPERVISOR_PASSWORD
+from protocols.defaults import MERCHANT_ID, SUPERVISOR_PASSWORD
 from pos_terminal.failures import CommunicationFailure
 from pos_terminal.profiles import FinancialContext, NetworkKind, profile_for
 from pos_terminal.recovery import REVERSAL_CLEARING_CODES
 from pos_terminal.passwords import hash_password
-from pos_terminal.protocol import ResponseCode, local_date, response_text
+from protocols.iso87 import ResponseCode, local_date, response_text
 from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
-from pos_terminal.security import KeyScheme, MessageKeys, pin_block
+from protocols.security import KeyScheme, MessageKeys, pin_block
 from simulator.load.memkeys import MemoryKeyring
 from simulator.load.tally import Result, ReversalCounts
 

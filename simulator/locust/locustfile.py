@@ -33,7 +33,7 @@ from locust.env import Environment
 from locust.exception import StopUser
 
 from iso8583.dialects import dialect_names
-from pos_terminal.security import KeyScheme
+from protocols.security import KeyScheme
 from simulator.load.plan import MAX_TERMINALS, Mix, MixError, MixTurns, terminal_ids
 from simulator.load.runner import AMOUNT_CYCLE, FIRST_AMOUNT, MAX_OPEN_SALES
 from simulator.load.synclink import SyncLink, perform

@@ -18,7 +18,7 @@ from iso8583.dialect import ContentClass, Dialect
 from iso8583.dump import to_json
 from iso8583.masking import SENSITIVE_FIELDS, mask_pan
 from pos_terminal.observe import ExchangeRecord
-from pos_terminal.protocol import Mti
+from protocols.iso87 import Mti
 from pos_terminal.records import MessageDirection
 from simulator.scenario.model import FieldExpectation, MacExpectation, MessageExpectation, Side, Step
 

@@ -40,8 +40,8 @@ from typing import Any
 
 from iso8583 import Message, encode, get_dialect
 from iso8583.channels import ChannelError, LinkPolicy, open_fd_channel
-from pos_terminal.defaults import MERCHANT_ID, TERMINAL_ID
-from pos_terminal.protocol import transmission_datetime
+from protocols.defaults import MERCHANT_ID, TERMINAL_ID
+from protocols.iso87 import transmission_datetime
 
 POSSIM = Path(sys.executable).parent / "possim"
 DIALECT = get_dialect("terminal87")

@@ -11,7 +11,7 @@ import pytest
 
 from pos_terminal.config import load_config
 from pos_terminal.engine import TerminalEngine
-from pos_terminal.security import KeyScheme
+from protocols.security import KeyScheme
 from simulator.host.config import HostConfig
 from simulator.host.journal import HostJournal
 from simulator.host.rules import parse_rules

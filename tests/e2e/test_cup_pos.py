@@ -17,11 +17,11 @@ import pytest
 from emv.cards import EntryMode
 from iso8583.cup_header import CupHeader
 from pos_terminal.config import ConfigError
-from pos_terminal.cup import Field60, Field61, SecurityControl
+from protocols.cup import Field60, Field61, SecurityControl
 from pos_terminal.engine import TerminalEngine
 from pos_terminal.records import NewTransaction, TxnStatus, TxnType
 from pos_terminal.results import Outcome
-from pos_terminal.security import KeyScheme
+from protocols.security import KeyScheme
 from simulator.host.config import TerminalProfile
 from simulator.host.journal import HostJournal, Status
 from simulator.load import LoadPlan, Mix, Result, run_load

@@ -15,9 +15,10 @@ from emv.cards import load_test_cards
 from iso8583 import Message, decode, encode, get_dialect
 from iso8583.channels import connect
 from keys import dukpt_tdes
-from pos_terminal.defaults import MERCHANT_ID, TERMINAL_ID, TEST_KEYS
-from pos_terminal.protocol import encode_additional_data, local_date, transmission_datetime
-from pos_terminal.security import dukpt_tdes_keys, sign_request, verify_response
+from protocols.defaults import MERCHANT_ID, TERMINAL_ID, TEST_KEYS
+from protocols.iso87 import local_date, transmission_datetime
+from protocols.possim87.additional_data import encode_additional_data
+from protocols.security import dukpt_tdes_keys, sign_request, verify_response
 from simulator.host.config import HostConfig, RefundPolicy, TerminalProfile
 from simulator.host.server import HostServer
 

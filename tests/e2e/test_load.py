@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pos_terminal.security import KeyScheme
+from protocols.security import KeyScheme
 from simulator.commands import load_cmd
 from simulator.host.config import HostConfig, TerminalProfile
 from simulator.host.journal import Cause, Direction, HostJournal

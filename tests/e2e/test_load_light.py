@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from pos_terminal.defaults import MERCHANT_ID
+from protocols.defaults import MERCHANT_ID
 from simulator.commands import load_cmd
 from simulator.host.config import HostConfig, TerminalProfile, load_host_config, parse_host_config
 from simulator.host.journal import Cause, Direction, HostJournal

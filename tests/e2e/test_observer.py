@@ -6,7 +6,7 @@ from __future__ import annotations
 from pos_terminal.cards import present_test_card
 from pos_terminal.observe import ExchangeRecord
 from pos_terminal.records import MessageDirection
-from pos_terminal.security import KeyScheme
+from protocols.security import KeyScheme
 from emv.cards import EntryMode
 from iso8583.codec import decode
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pos_terminal.security import KeyScheme
+from protocols.security import KeyScheme
 from tests.e2e.conftest import open_terminal, start_host  # noqa: F401  (fixtures)
 from tests.unit.host.conftest import host, terminal  # noqa: F401  (fixtures)
 

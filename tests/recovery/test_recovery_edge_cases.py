@@ -10,7 +10,7 @@ import pytest
 
 from pos_terminal.records import TxnStatus
 from pos_terminal.results import Outcome
-from pos_terminal.security import KeyScheme
+from protocols.security import KeyScheme
 from simulator.host import HostLogic
 from simulator.host.journal import Cause
 

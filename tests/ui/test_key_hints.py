@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pos_terminal.device import WIDTH
-from pos_terminal.protocol import REFUND_REASONS
+from protocols.possim87.additional_data import REFUND_REASONS
 
 from tests.ui.conftest import SIZE, SUPERVISOR, MakeApp, StartHost, approved_sale, key_hint, lcd, type_keys
 

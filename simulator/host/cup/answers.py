@@ -16,7 +16,7 @@ from datetime import datetime
 from iso8583.cup_header import CupHeader
 from iso8583.errors import Iso8583Error
 from iso8583.message import FieldValue, Message
-from pos_terminal.protocol import response_mti
+from protocols.iso87 import response_mti
 
 ECHOED_FIELDS = (3, 4, 11, 25, 41, 42, 49, 60, 61)
 """Request fields copied into an answer."""

@@ -20,10 +20,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from iso8583.message import Message
-from pos_terminal.cup.errors import CupFieldError
-from pos_terminal.cup.fields import CardTotals, ReconciliationResult, SettlementTotals
-from pos_terminal.cup.upload import CardGroup, UploadList, card_group, parse_upload_count
-from pos_terminal.protocol import BatchTotals, ResponseCode, TotalsKind
+from protocols.cup.errors import CupFieldError
+from protocols.cup.fields import CardTotals, ReconciliationResult, SettlementTotals
+from protocols.cup.upload import CardGroup, UploadList, card_group, parse_upload_count
+from protocols.iso87 import BatchTotals, ResponseCode, TotalsKind
 from simulator.host import settlement
 from simulator.host.cards import brand_of
 from simulator.host.cup.answers import answer

@@ -1,7 +1,7 @@
 """What a ``cup-pos`` request is: its row of the CUP transaction table, its batch, whether it reverses.
 
 A request is identified by MTI, DE 3, 60.1 and (network management) 60.3
-(:func:`pos_terminal.cup.transactions.identify`). A 0400 names the request it reverses by that
+(:func:`protocols.cup.transactions.identify`). A 0400 names the request it reverses by that
 request's DE 3 and 60.1. DE 60 is required (it carries the batch number); a malformed one is a
 format error.
 """
@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from iso8583.message import Message
-from pos_terminal.cup.errors import CupFieldError
-from pos_terminal.cup.fields import Field60
-from pos_terminal.cup.transactions import REVERSAL_MTI, TransactionType, identify
+from protocols.cup.errors import CupFieldError
+from protocols.cup.fields import Field60
+from protocols.cup.transactions import REVERSAL_MTI, TransactionType, identify
 from simulator.host.exchange import FormatError, field_text
 
 CANONICAL_CODES = {"sale": "000000", "refund": "200000", "void": "020000"}

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 
 from emv.masking import mask_pan
 from iso8583.message import Message
-from pos_terminal.cup.errors import CupFieldError
-from pos_terminal.cup.fields import Field61
-from pos_terminal.protocol import ResponseCode, response_mti
+from protocols.cup.errors import CupFieldError
+from protocols.cup.fields import Field61
+from protocols.iso87 import ResponseCode, response_mti
 from simulator.host import antifraud
 from simulator.host.cardcheck import arpc, card_checks
 from simulator.host.cards import brand_of

@@ -31,10 +31,10 @@ from typing import TYPE_CHECKING
 
 from iso8583 import Message, decode, encode
 from keys.errors import CryptoError
-from pos_terminal.cup.errors import CupFieldError
-from pos_terminal.cup.mac import apply_mac, verify_frame_mac
-from pos_terminal.cup.signon_keys import SignOnKeyScheme, WorkingKeys, wrap_working_keys
-from pos_terminal.protocol import ResponseCode, response_mti
+from protocols.cup.errors import CupFieldError
+from protocols.cup.mac import apply_mac, verify_frame_mac
+from protocols.cup.signon_keys import SignOnKeyScheme, WorkingKeys, wrap_working_keys
+from protocols.iso87 import ResponseCode, response_mti
 from simulator.host.cards import request_pan
 from simulator.host.cup import batch
 from simulator.host.cup.answers import MAC_ERROR, answer, answer_header

@@ -9,7 +9,7 @@ import pytest
 from emv.cards import EntryMode
 from pos_terminal.device import Beep, DeviceModel, IdleStep
 from pos_terminal.records import TxnStatus, TxnType
-from pos_terminal.security import KeyScheme
+from protocols.security import KeyScheme
 
 from tests.unit.device.conftest import SUPERVISOR, press, present, shown
 

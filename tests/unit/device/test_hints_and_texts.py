@@ -8,7 +8,8 @@ from collections.abc import Callable
 from pos_terminal.device import DeviceModel, IdleStep
 from pos_terminal.device.screen import HINT_WIDTH, LINES, WIDTH, pages
 from pos_terminal.device.outcome import result_rows
-from pos_terminal.protocol import REFUND_REASONS, RESPONSE_TEXT
+from protocols.iso87 import RESPONSE_TEXT
+from protocols.possim87.additional_data import REFUND_REASONS
 from pos_terminal.results import Outcome, TxnResult
 
 from tests.unit.device.conftest import SUPERVISOR, approved_sale, press, present, shown

@@ -20,15 +20,10 @@ from emv.card import SimulatedCard
 from emv.terminal import TerminalData, TransactionType, build_field55
 from iso8583 import Message
 from keys import dukpt_aes, dukpt_tdes, tr31
-from pos_terminal.defaults import MERCHANT_ID, TERMINAL_ID, TEST_KEYS
-from pos_terminal.protocol import (
-    BatchTotals,
-    additional_data,
-    encode_additional_data,
-    original_data_elements,
-    transmission_datetime,
-)
-from pos_terminal.security import (
+from protocols.defaults import MERCHANT_ID, TERMINAL_ID, TEST_KEYS
+from protocols.iso87 import BatchTotals, original_data_elements, transmission_datetime
+from protocols.possim87.additional_data import additional_data, encode_additional_data
+from protocols.security import (
     MessageKeys,
     dukpt_aes_keys,
     dukpt_tdes_keys,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pos_terminal.defaults import MERCHANT_ID, TERMINAL_ID, TEST_KEYS
+from protocols.defaults import MERCHANT_ID, TERMINAL_ID, TEST_KEYS
 from simulator.host import CreditChannel, HostJournal, load_host_config
 from simulator.host.config import CreditModel, HostConfigError
 from simulator.host.journal import Cause, Direction, Status, TransactionRecord

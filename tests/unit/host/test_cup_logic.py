@@ -21,7 +21,7 @@ from iso8583.dialects import get_dialect
 from iso8583.message import Message
 from pos_terminal.cards import present_test_card
 from pos_terminal.config import TerminalConfig
-from pos_terminal.cup import (
+from protocols.cup import (
     CardTotals,
     SettlementTotals,
     SignOnKeys,
@@ -30,7 +30,7 @@ from pos_terminal.cup import (
     unwrap_working_keys,
     verify_frame_mac,
 )
-from pos_terminal.defaults import MERCHANT_ID, TERMINAL_ID, TEST_KEYS
+from protocols.defaults import MERCHANT_ID, TERMINAL_ID, TEST_KEYS
 from pos_terminal.passwords import hash_password
 from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
 from simulator.host.config import HostConfig

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-from pos_terminal.protocol import additional_data
+from protocols.possim87.additional_data import additional_data
 from simulator.host import Cause, Direction, HostLogic, Status
 
 from .conftest import NOW, MiniTerminal, make_host, rrn_of
@@ -178,7 +178,7 @@ def test_advice_with_a_bad_mac_is_0230_63(terminal: MiniTerminal, host: HostLogi
 
 
 def test_advice_without_an_amount_is_a_format_error(terminal: MiniTerminal) -> None:
-    from pos_terminal.security import sign_request
+    from protocols.security import sign_request
 
     advice = terminal.advice(100, rrn_of(terminal.sale(10000)))
     del advice.fields[4]

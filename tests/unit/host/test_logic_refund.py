@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pos_terminal.protocol import additional_data
+from protocols.possim87.additional_data import additional_data
 from simulator.host import Direction, HostLogic, Status
 
 from .conftest import MiniTerminal, make_host, rrn_of

@@ -79,7 +79,7 @@ def test_failed_cryptogram_is_declined_82(terminal: MiniTerminal, host: HostLogi
 def test_pin_on_a_card_the_issuer_does_not_know_is_declined_14(terminal: MiniTerminal) -> None:
     request = terminal.financial("000000", 100, card_name="visa_credit")
     request.fields[2] = "4000000000000002"
-    from pos_terminal.security import pin_block, sign_request
+    from protocols.security import pin_block, sign_request
 
     assert terminal.session is not None
     request.fields[52] = pin_block(terminal.session, "1234", "4000000000000002")
@@ -88,7 +88,7 @@ def test_pin_on_a_card_the_issuer_does_not_know_is_declined_14(terminal: MiniTer
 
 
 def test_sale_by_track2_reads_the_pan_from_de35(terminal: MiniTerminal, host: HostLogic) -> None:
-    from pos_terminal.security import sign_request
+    from protocols.security import sign_request
 
     request = terminal.financial("000000", 700)
     pan = request.fields.pop(2)

@@ -6,9 +6,9 @@ import pytest
 
 from keys import tr31
 from keys.kcv import kcv_tdes
-from pos_terminal.defaults import TEST_KEYS
-from pos_terminal.protocol import additional_data, encode_additional_data
-from pos_terminal.security import verify_response
+from protocols.defaults import TEST_KEYS
+from protocols.possim87.additional_data import additional_data, encode_additional_data
+from protocols.security import verify_response
 from simulator.host import HostLogic
 
 from .conftest import NOW, PEER, MiniTerminal

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from pos_terminal.protocol import BatchTotals, TotalsKind
+from protocols.iso87 import BatchTotals, TotalsKind
 from simulator.host import HostLogic
 from simulator.host.journal import SettlementBasis
 
@@ -125,7 +125,7 @@ def test_settlement_is_journaled_with_both_totals(terminal: MiniTerminal, host: 
 
 
 def test_settlement_without_batch_number_is_30(terminal: MiniTerminal) -> None:
-    from pos_terminal.security import sign_request
+    from protocols.security import sign_request
 
     request = terminal.settlement(totals())
     del request.fields[60]
@@ -183,7 +183,7 @@ def test_upload_of_the_same_transaction_replaces_the_previous_one(terminal: Mini
 
 
 def test_upload_without_rrn_is_0330_30(terminal: MiniTerminal, host: HostLogic) -> None:
-    from pos_terminal.security import sign_request
+    from protocols.security import sign_request
 
     request = terminal.upload("000000", 10000, "000000000001")
     del request.fields[37]

@@ -176,7 +176,7 @@ def test_sale_voided_again_after_a_reversed_void_is_credited_again(terminal: Min
 
 
 def test_reversal_without_de90_is_a_format_error(terminal: MiniTerminal) -> None:
-    from pos_terminal.security import sign_request
+    from protocols.security import sign_request
 
     reversal = terminal.reversal(terminal.financial("000000", 1))
     del reversal.fields[90], reversal.fields[128]

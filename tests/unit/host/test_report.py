@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pos_terminal.protocol import BatchTotals, TotalsKind
+from protocols.iso87 import BatchTotals, TotalsKind
 from simulator.cli import main
 from simulator.host import HostLogic
 from simulator.host.report import build_report, format_amount, report_json
@@ -39,7 +39,7 @@ def data(tmp_path: Path) -> Iterator[Path]:
                                                   (TotalsKind.DEBIT_REVERSAL, 2000)])))
         request = mini.financial("000000", 500)
         request.fields[60] = "000002"
-        from pos_terminal.security import sign_request
+        from protocols.security import sign_request
 
         mini.send(sign_request(request, mini.dialect, mini.session))
     finally:

@@ -146,7 +146,7 @@ _SETTLEMENT_95_ONCE = '[[rule]]\nmti = "0500"\nrespond = "95"\ntimes = 1\n'
 
 @pytest.mark.parametrize("scripted", [_SETTLEMENT_95_ONCE], indirect=True)
 def test_respond_95_rule_on_settlement_applies_once(scripted) -> None:  # noqa: ANN001
-    from pos_terminal.protocol import BatchTotals, TotalsKind
+    from protocols.iso87 import BatchTotals, TotalsKind
 
     _, mini = scripted
     mini.sale(2500)
@@ -158,7 +158,7 @@ def test_respond_95_rule_on_settlement_applies_once(scripted) -> None:  # noqa: 
 
 @pytest.mark.parametrize("scripted", [_SETTLEMENT_95_ONCE], indirect=True)
 def test_scripted_settlement_is_journaled_as_a_rule_answer(scripted) -> None:  # noqa: ANN001
-    from pos_terminal.protocol import BatchTotals
+    from protocols.iso87 import BatchTotals
     from simulator.host.journal import SettlementBasis
 
     host, mini = scripted

@@ -18,9 +18,10 @@ import pytest
 from emv import tlv
 from iso8583.codec import decode
 from keys import dukpt_tdes
-from pos_terminal.defaults import MERCHANT_ID, TEST_KEYS
-from pos_terminal.protocol import additional_data, parse_original_data_elements
-from pos_terminal.security import KeyScheme, dukpt_tdes_keys, recover_pin, verify_request
+from protocols.defaults import MERCHANT_ID, TEST_KEYS
+from protocols.iso87 import parse_original_data_elements
+from protocols.possim87.additional_data import additional_data
+from protocols.security import KeyScheme, dukpt_tdes_keys, recover_pin, verify_request
 from simulator.host.config import HostConfig, TerminalProfile
 from simulator.host.journal import Cause, Direction, HostJournal
 from simulator.host.logic import HostLogic

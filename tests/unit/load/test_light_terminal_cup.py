@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from iso8583.codec import decode
-from pos_terminal.cup import Field60, Field61
-from pos_terminal.defaults import MERCHANT_ID
+from protocols.cup import Field60, Field61
+from protocols.defaults import MERCHANT_ID
 from simulator.host.config import HostConfig, TerminalProfile
 from simulator.host.journal import Direction, HostJournal
 from simulator.host.logic import HostLogic

@@ -18,7 +18,7 @@ from iso8583.dialects import get_dialect
 from iso8583.message import Message
 from keys.errors import MacVerificationError
 from pos_terminal.config import ConfigError, TerminalConfig
-from pos_terminal.cup import apply_mac
+from protocols.cup import apply_mac
 from pos_terminal.failures import CommunicationFailure, TerminalRefusal
 from pos_terminal.keyring import TerminalKeyring
 from pos_terminal.journal import Journal
@@ -26,7 +26,7 @@ from pos_terminal.passwords import hash_password
 from pos_terminal.profiles import CupProfile, NetworkKind, Possim87Profile, profile_for
 from pos_terminal.profiles.cup import MAK_NAME, PIK_NAME
 from pos_terminal.records import TxnType
-from pos_terminal.security import KeyScheme, MessageKeys
+from protocols.security import KeyScheme, MessageKeys
 from tests.unit.pos_terminal.cup.test_requests import record
 
 CUP = CupProfile()

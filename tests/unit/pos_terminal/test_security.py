@@ -17,8 +17,8 @@ from iso8583 import Message, encode, get_dialect
 from keys import dukpt_aes, dukpt_tdes
 from keys.errors import MacVerificationError
 from keys.pinblock import PinBlockFormat
-from pos_terminal.protocol import original_data_elements
-from pos_terminal.security import (
+from protocols.iso87 import original_data_elements
+from protocols.security import (
     MessageKeys,
     dukpt_aes_keys,
     dukpt_tdes_keys,

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pos_terminal.cup import CardTotals, CupFieldError
+from protocols.cup import CardTotals, CupFieldError
 from pos_terminal.cup.batch import settlement_totals, upload_plan
-from pos_terminal.cup.upload import (
+from protocols.cup.upload import (
     CardGroup,
     UploadEntry,
     UploadList,

@@ -1,4 +1,4 @@
-"""DE 53 security control and DE 48 settlement totals (pos_terminal.cup.fields).
+"""DE 53 security control and DE 48 settlement totals (protocols.cup.fields).
 
 Known examples:
 * DE 53 "2600000000000000" (ANSI X9.8 with PAN, i.e. ISO 9564 format 0; double-length TDES;
@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pos_terminal.cup.errors import CupFieldError
-from pos_terminal.cup.fields import (
+from protocols.cup.errors import CupFieldError
+from protocols.cup.fields import (
     CardTotals,
     PinBlockMethod,
     PinEncryption,

@@ -1,4 +1,4 @@
-"""DE 60 and DE 61 of the CUP POS messages (pos_terminal.cup.fields.Field60 / Field61).
+"""DE 60 and DE 61 of the CUP POS messages (protocols.cup.fields.Field60 / Field61).
 
 Known examples from public CUP POS frames:
 * DE 60 "22000001" (60.1 22 sale, 60.2 batch 000001) in the 0200 of
@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pos_terminal.cup.errors import CupFieldError
-from pos_terminal.cup.fields import Field60, Field61
+from protocols.cup.errors import CupFieldError
+from protocols.cup.fields import Field60, Field61
 
 def n(width: int) -> st.SearchStrategy[str]:
     return st.text("0123456789", min_size=width, max_size=width)

@@ -1,4 +1,4 @@
-"""DE 64 over a ``cup-pos`` frame (pos_terminal.cup.mac) and the profile's defaults.
+"""DE 64 over a ``cup-pos`` frame (protocols.cup.mac) and the profile's defaults.
 
 The published frame: q.cnblogs.com/q/128930, a complete CUP POS 0200 (TPDU 6000030000, header
 603210320072) whose host-generated DE 64 is "B3A092AE" under MAK 0723C80DB5F4CD3D0723C80DB5F4CD3D
@@ -15,9 +15,9 @@ from iso8583.dialects import get_dialect
 from iso8583.message import Message
 from keys.errors import MacVerificationError
 from keys.mac import MacAlgorithm
-from pos_terminal.cup.errors import CupFieldError
-from pos_terminal.cup.mac import apply_mac, mac_block, verify_frame_mac
-from pos_terminal.cup.profile import CUP_POS_PROFILE
+from protocols.cup.errors import CupFieldError
+from protocols.cup.mac import apply_mac, mac_block, verify_frame_mac
+from protocols.cup.contract import CUP_CONTRACT
 
 CNBLOGS_FRAME = bytes.fromhex((
     "60:00:03:00:00:60:32:10:32:00:72:02:00:30:20:04:80:00:c0:80:15:00:00:00:00:00:00:00:12:34:"
@@ -78,9 +78,9 @@ def test_a_frame_too_short_to_hold_a_mac_is_refused() -> None:
 
 
 def test_profile_defaults_are_cny_cup_ecb_and_double_length_keys() -> None:
-    assert (CUP_POS_PROFILE.dialect_name, CUP_POS_PROFILE.currency, CUP_POS_PROFILE.currency_exponent) == (
+    assert (CUP_CONTRACT.dialect_name, CUP_CONTRACT.currency, CUP_CONTRACT.currency_exponent) == (
         "cup-pos", "156", 2)
-    assert CUP_POS_PROFILE.mac_algorithm is MacAlgorithm.CUP_ECB
-    assert CUP_POS_PROFILE.sign_on_scheme.value == "003"
-    assert CUP_POS_PROFILE.security_control.encode() == "2600000000000000"
-    assert CUP_POS_PROFILE.message_header.build() == bytes.fromhex("603100000000")
+    assert CUP_CONTRACT.mac_algorithm is MacAlgorithm.CUP_ECB
+    assert CUP_CONTRACT.sign_on_scheme.value == "003"
+    assert CUP_CONTRACT.security_control.encode() == "2600000000000000"
+    assert CUP_CONTRACT.message_header.build() == bytes.fromhex("603100000000")

@@ -17,10 +17,10 @@ from iso8583.codec import encode
 from iso8583.dialects import get_dialect
 from pos_terminal.cards import present_test_card
 from pos_terminal.config import TerminalConfig
-from pos_terminal.cup import CardTotals, Field60, Field61, SettlementTotals
+from protocols.cup import CardTotals, Field60, Field61, SettlementTotals
 from pos_terminal.cup import requests
-from pos_terminal.cup.fields import PinEncryption, SecurityControl
-from pos_terminal.cup.upload import CardGroup, UploadEntry, UploadList, parse_upload_count
+from protocols.cup.fields import PinEncryption, SecurityControl
+from protocols.cup.upload import CardGroup, UploadEntry, UploadList, parse_upload_count
 from pos_terminal.passwords import hash_password
 from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
 from tests.unit.iso8583.test_cup_pos_golden import MID, SETTLEMENT_BYTES, SIGN_ON_BYTES, TID

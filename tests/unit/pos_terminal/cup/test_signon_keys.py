@@ -1,4 +1,4 @@
-"""DE 62 of the sign-on answer: working keys under the TMK (pos_terminal.cup.signon_keys).
+"""DE 62 of the sign-on answer: working keys under the TMK (protocols.cup.signon_keys).
 
 Known example: blog.csdn.net/zhu244912654/article/details/80005341 publishes a TMK
 70F2A84CCBC2AE8625CBB0F2C22AB923 (double length) and the MAK ciphertext 96D605EA176B7E9E it
@@ -18,8 +18,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from keys.errors import KeyLengthError
-from pos_terminal.cup.errors import CheckValueError, CupFieldError
-from pos_terminal.cup.signon_keys import (
+from protocols.cup.errors import CheckValueError, CupFieldError
+from protocols.cup.signon_keys import (
     SignOnKeys,
     SignOnKeyScheme,
     WorkingKeys,

@@ -1,4 +1,4 @@
-"""The CUP POS transaction-type table (pos_terminal.cup.transactions).
+"""The CUP POS transaction-type table (protocols.cup.transactions).
 
 The financial rows are checked against the table of the CUP POS terminal field description,
 2002, section 1 (m.31ppt.com/p-2398641.html, www.renrendoc.com/p-13821646.html): 查询 310000
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from pos_terminal.cup.transactions import TRANSACTION_TYPES, identify, transaction_type
+from protocols.cup.transactions import TRANSACTION_TYPES, identify, transaction_type
 
 PUBLISHED = [
     # name, DE 3, DE 25, MTI, 60.1, reversed on failure

@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from pos_terminal.cup.digits import number_to_digits
-from pos_terminal.cup.errors import CupFieldError
+from protocols.cup.digits import number_to_digits
+from protocols.cup.errors import CupFieldError
 
 ENTRY_DIGITS = 40
 MAX_ENTRIES = 8

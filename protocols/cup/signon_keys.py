@@ -32,7 +32,7 @@ from enum import Enum
 
 from keys.errors import KeyLengthError
 from keys.primitives import des_decrypt_block, des_encrypt_block, tdes_decrypt_ecb, tdes_encrypt_ecb
-from pos_terminal.cup.errors import CheckValueError, CupFieldError
+from protocols.cup.errors import CheckValueError, CupFieldError
 
 CHECK_VALUE_LENGTH = 4
 _FIELD = 62
@@ -200,7 +200,7 @@ def wrap_working_keys(tmk: bytes, keys: WorkingKeys) -> SignOnKeys:
 def unwrap_working_keys(tmk: bytes, keys: SignOnKeys) -> WorkingKeys:
     """Decipher the DE 62 keys under ``tmk`` and check each against its check value.
 
-    Raises :class:`~pos_terminal.cup.errors.CheckValueError` naming the key whose check value
+    Raises :class:`~protocols.cup.errors.CheckValueError` naming the key whose check value
     does not match (compared in constant time), :class:`~keys.errors.KeyLengthError` for a TMK
     that is not 8 or 16 bytes.
     """

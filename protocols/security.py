@@ -27,7 +27,7 @@ from keys import dukpt_aes, dukpt_tdes
 from keys.errors import MacVerificationError
 from keys.mac import MacAlgorithm, generate_mac, verify_mac
 from keys.pinblock import PinBlockFormat, decrypt_pin_block, encrypt_pin_block
-from pos_terminal.protocol import mac_field
+from protocols.iso87 import mac_field
 
 MAC_LENGTH = 8
 

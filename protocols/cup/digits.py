@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pos_terminal.cup.errors import CupFieldError
+from protocols.cup.errors import CupFieldError
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Each record's ``encode()`` gives the field value the ``cup-pos`` dialect carries (a digit
 string; the dialect packs it BCD), and ``decode(value)`` reads one back, with
-:class:`~pos_terminal.cup.errors.CupFieldError` naming the sub-field and digit offset of a fault.
+:class:`~protocols.cup.errors.CupFieldError` naming the sub-field and digit offset of a fault.
 Layouts follow the CUP POS terminal field description (中国银联 POS 终端消息域说明) as
 docs/dialects.md "cup-pos" sets out, with the choices where descriptions differ.
 """
@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from pos_terminal.cup.digits import DigitLayout, Part, number_to_digits
-from pos_terminal.cup.errors import CupFieldError
+from protocols.cup.digits import DigitLayout, Part, number_to_digits
+from protocols.cup.errors import CupFieldError
 
 # -- DE 60: transaction type, batch, network management information -------------------------------
 

@@ -14,7 +14,7 @@ from iso8583.dialects.cup_pos import HEADER_LENGTH
 from iso8583.dialects.cup_pos import NAME as CUP_POS
 from iso8583.message import Message
 from keys.cup_mac import CUP_ECB_MAC_LENGTH, cup_ecb_mac, verify_cup_ecb_mac
-from pos_terminal.cup.errors import CupFieldError
+from protocols.cup.errors import CupFieldError
 
 _BITMAP_LAST_BYTE = HEADER_LENGTH + 2 + 7
 """Offset of the bitmap byte holding bit 64 (after the header and the 2-byte BCD MTI)."""
@@ -46,6 +46,6 @@ def verify_frame_mac(frame: bytes, mak: bytes) -> None:
     """Return if DE 64 of the received ``frame`` is right; raise otherwise.
 
     :class:`~keys.errors.MacVerificationError` for a wrong MAC (compared in constant time),
-    :class:`~pos_terminal.cup.errors.CupFieldError` for a frame without DE 64.
+    :class:`~protocols.cup.errors.CupFieldError` for a frame without DE 64.
     """
     verify_cup_ecb_mac(mak, mac_block(frame), bytes(frame[-CUP_ECB_MAC_LENGTH:]))

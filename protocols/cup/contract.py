@@ -13,12 +13,12 @@ from iso8583.dialects.cup_pos import DEFAULT_CURRENCY, DEFAULT_CURRENCY_EXPONENT
 from iso8583.dialects.cup_pos import NAME as DIALECT_NAME
 from iso8583.tpdu import TRANSACTION_ID, Tpdu
 from keys.mac import MacAlgorithm
-from pos_terminal.cup.fields import SecurityControl
-from pos_terminal.cup.signon_keys import SignOnKeyScheme
+from protocols.cup.fields import SecurityControl
+from protocols.cup.signon_keys import SignOnKeyScheme
 
 
 @dataclass(frozen=True)
-class CupPosProfile:
+class CupContract:
     """Dialect, currency (CNY 156, in fen), MAC, sign-on key scheme, DE 53, header and the terminal's
     constants: the TPDU it addresses the host with (destination NII 1, source 0), the operator of
     DE 63 (``01 ``, operator 01 and a space) and DE 26 (``12``: PINs of up to 12 digits)."""
@@ -40,5 +40,5 @@ class CupPosProfile:
         return CupHeader(self.tpdu, self.message_header).build()
 
 
-CUP_POS_PROFILE = CupPosProfile()
+CUP_CONTRACT = CupContract()
 """The profile as shipped: CNY, double-length keys (60.3 = 003), DE 53 ``2600000000000000``."""
