@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CHILD = """
 import asyncio, sys
 from pathlib import Path
-from pos_terminal.config import load_config
+from pos_terminal.state.config import load_config
 from pos_terminal.device import DeviceModel
-from pos_terminal.engine import TerminalEngine
+from pos_terminal.engine.terminal import TerminalEngine
 from simulator.tui import PossimApp
 
 async def main() -> None:
@@ -49,9 +49,9 @@ def cold_start(data_dir: Path) -> float:
 
 
 async def _warm_once(data_dir: Path) -> float:
-    from pos_terminal.config import load_config
+    from pos_terminal.state.config import load_config
     from pos_terminal.device import DeviceModel
-    from pos_terminal.engine import TerminalEngine
+    from pos_terminal.engine.terminal import TerminalEngine
     from simulator.tui import PossimApp
 
     engine = TerminalEngine.open(data_dir, load_config(data_dir).with_overrides(host_url="tcp://127.0.0.1:9"))

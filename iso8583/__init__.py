@@ -26,11 +26,11 @@ from iso8583.dialects import dialect_names, get_dialect
 from iso8583.dump import render_text, to_json
 from iso8583.errors import DecodeError, DialectError, EncodeError, Iso8583Error
 from iso8583.message import FieldValue, Message
-from iso8583.toml_dialect import load_dialect_toml
+from iso8583.toml_dialect import load_dialect_toml, resolve_dialect
 
 __all__ = [
     "BitmapEncoding", "ContentClass", "DecodeError", "Dialect", "DialectError", "EncodeError", "Encoding",
     "FieldSpec", "FieldValue", "Iso8583Error", "LengthCount", "LengthKind", "Message", "PadSide",
     "SecondaryBitmap", "decode", "dialect_names", "encode", "get_dialect", "load_dialect_toml", "render_text",
-    "to_json",
+    "resolve_dialect", "to_json",
 ]

@@ -253,10 +253,15 @@ class Dialect:
     secondary_bitmap: SecondaryBitmap = SecondaryBitmap.AUTO
     header_length: int = 0
     description: str = ""
+    protocol: str = "possim-87"
+    """The network whose message contract rides on this layout (``possim-87``, ``cup-pos``...): the terminal
+    profile and the host protocol are looked up by this name in their registries (docs/profiles.md)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
             raise DialectError("a dialect needs a non-empty name")
+        if not isinstance(self.protocol, str) or not self.protocol:
+            raise DialectError(f"dialect {self.name}: protocol must be a non-empty network name")
         if not isinstance(self.fields, Mapping):
             raise DialectError(f"dialect {self.name}: fields must be a mapping of number to FieldSpec")
         ordered: dict[int, FieldSpec] = {}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import tomllib
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,7 +31,7 @@ from iso8583.dialect import (
 from iso8583.dialects import get_dialect
 from iso8583.errors import DialectError
 
-_TOP_KEYS = frozenset({"name", "base", "description", "mti_encoding", "bitmap_encoding", "secondary_bitmap",
+_TOP_KEYS = frozenset({"name", "base", "description", "protocol", "mti_encoding", "bitmap_encoding", "secondary_bitmap",
                        "header_length", "fields"})
 _FIELD_KEYS = frozenset({"name", "class", "length", "max", "data_encoding", "length_encoding", "length_count",
                          "pad", "pad_char", "remove"})
@@ -51,6 +52,26 @@ def load_dialect_toml(path: str | Path) -> Dialect:
     except tomllib.TOMLDecodeError as error:
         raise DialectError(f"{path}: not valid TOML: {error}") from None
     return dialect_from_mapping(document, source=str(path))
+
+
+def resolve_dialect(name: str | Path) -> Dialect:
+    """The dialect ``name`` means: a built-in dialect by name, or the dialect in the TOML file ``name`` when it
+    ends in ``.toml`` (read once per file version; every command that names a dialect goes through here)."""
+    text = str(name)
+    if not text.lower().endswith(".toml"):
+        return get_dialect(text)
+    path = Path(text).expanduser().resolve()
+    try:
+        version = path.stat().st_mtime_ns
+    except OSError as error:
+        raise DialectError(f"{text}: cannot read: {error.strerror or error}") from None
+    return _load_version(path, version)
+
+
+@lru_cache(maxsize=32)
+def _load_version(path: Path, version: int) -> Dialect:
+    """One file version's dialect (memoised, so its compiled codec is reused)."""
+    return load_dialect_toml(path)
 
 
 def dialect_from_mapping(document: Mapping[str, Any], source: str = "<dialect>") -> Dialect:
@@ -77,6 +98,8 @@ def dialect_from_mapping(document: Mapping[str, Any], source: str = "<dialect>")
         "secondary_bitmap": _enum(document, "secondary_bitmap", SecondaryBitmap, source,
                                   base.secondary_bitmap if base else SecondaryBitmap.AUTO),
         "header_length": _integer(document, "header_length", source, base.header_length if base else 0),
+        "protocol": _string(document, "protocol", source) if "protocol" in document else
+        (base.protocol if base else Dialect.protocol),
     }
     try:
         return Dialect(**settings)

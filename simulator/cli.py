@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from importlib import metadata
 
 from simulator.commands import COMMAND_MODULES
-from pos_terminal.datafolder import DataFolderError, TerminalBusy
+from pos_terminal.state.datafolder import DataFolderError, TerminalBusy
 from pos_terminal.journal.errors import JournalError
 from simulator.commands.output import EXIT_BAD_INPUT, EXIT_REFUSED, InputError
 from simulator.logs import configure_logging

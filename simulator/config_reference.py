@@ -1,7 +1,7 @@
 """Every key of ``terminal.toml`` and ``host.toml``: its meaning, its default and (for a data folder) its value.
 
 One source for the reference: the dataclasses' field metadata (``doc``, and ``money`` for amounts
-in minor units) in :mod:`pos_terminal.config` and :mod:`simulator.host.config`. ``possim config
+in minor units) in :mod:`pos_terminal.state.config` and :mod:`simulator.host.config`. ``possim config
 show`` prints the effective values of a data folder from it, and ``possim config docs`` writes
 docs/configuration.md from it, so the two never disagree with the code.
 
@@ -22,8 +22,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from pos_terminal.config import CONFIG_FILE_NAME, TerminalConfig, load_config
-from pos_terminal.receipt import format_amount
+from pos_terminal.state.config import CONFIG_FILE_NAME, TerminalConfig, load_config
+from pos_terminal.output.receipt import format_amount
 from simulator.host.config import CONFIG_FILE as HOST_CONFIG_FILE
 from simulator.host.config import HostConfig, load_host_config
 

@@ -6,7 +6,7 @@ Installed with possim (entry point ``pytest11``), it adds two fixtures and two m
   with the fault rules (docs/host-rules.md) of the ``possim_rules`` marker or of an indirect
   parameter; it runs on its own event loop in a background thread, so sync and async tests both
   use it, and it stops at teardown.
-* ``possim_terminal``: a :class:`~pos_terminal.engine.TerminalEngine` bound to that host, in its own
+* ``possim_terminal``: a :class:`~pos_terminal.engine.terminal.TerminalEngine` bound to that host, in its own
   temporary folder, configured by the ``possim_config`` marker (terminal.toml keys; ``dialect``
   applies to the host too), with async helpers ``sale``, ``refund``, ``void``, ``settle``,
   ``sign_on`` and ``echo`` and the messages it exchanged (masked) in :meth:`PossimTerminal.messages`.
@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from pos_terminal.engine import TerminalEngine
-    from pos_terminal.observe import ExchangeRecord
-    from pos_terminal.results import TxnResult
+    from pos_terminal.engine.terminal import TerminalEngine
+    from pos_terminal.engine.observe import ExchangeRecord
+    from pos_terminal.engine.results import TxnResult
     from simulator.host.journal import HostJournal
 
 RULES_MARKER = "possim_rules"
@@ -113,7 +113,7 @@ class PossimTerminal:
     """A terminal engine bound to :class:`PossimHost`, with one coroutine per cashier operation.
 
     Amounts are in major units as typed (``"12.34"``), cards are shipped test cards
-    (``possim cards``); every helper returns the :class:`~pos_terminal.results.TxnResult`.
+    (``possim cards``); every helper returns the :class:`~pos_terminal.engine.results.TxnResult`.
     """
 
     engine: TerminalEngine
@@ -125,13 +125,13 @@ class PossimTerminal:
     @classmethod
     def open(cls, data_dir: Path, host: PossimHost, **config: Any) -> PossimTerminal:
         """A fresh terminal in ``data_dir`` speaking ``host``'s dialect; ``config``: terminal.toml keys."""
-        from pos_terminal.config import load_config
-        from pos_terminal.engine import TerminalEngine
+        from pos_terminal.state.config import load_config
+        from pos_terminal.engine.terminal import TerminalEngine
 
         settings = {"dialect": host.dialect, **config, "host_url": host.url}
         password = settings.pop("supervisor_password", SUPERVISOR_PASSWORD)
         if "supervisor_password_hash" not in settings:
-            from pos_terminal.passwords import hash_password
+            from pos_terminal.rules.passwords import hash_password
 
             settings["supervisor_password_hash"] = hash_password(password, iterations=_PASSWORD_ITERATIONS)
         engine = TerminalEngine.open(data_dir, load_config(data_dir, password_iterations=_PASSWORD_ITERATIONS)

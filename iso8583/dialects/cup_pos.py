@@ -109,5 +109,6 @@ def build() -> Dialect:
         bitmap_encoding=BitmapEncoding.BINARY,
         secondary_bitmap=SecondaryBitmap.NEVER,
         header_length=HEADER_LENGTH,
+        protocol=NAME,
         description="China UnionPay POS: TPDU and 6-byte header, BCD MTI, numerics and lengths; fields 2-64",
     )

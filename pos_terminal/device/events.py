@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pos_terminal.cards import PresentedCard
+from pos_terminal.state.cards import PresentedCard
 
 __all__ = ["CardPresented", "CardRemoved", "DeviceEvent", "Key", "KeyPress"]
 

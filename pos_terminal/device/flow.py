@@ -12,12 +12,12 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from emv.cards import EntryMode
-from pos_terminal.cards import PresentedCard
+from pos_terminal.state.cards import PresentedCard
 from pos_terminal.device.entry import DigitEntry
 from pos_terminal.device.events import Key
 from pos_terminal.device.screen import pages
 from pos_terminal.device.status import Beep
-from pos_terminal.ereceipt import EReceiptError
+from pos_terminal.output.ereceipt import EReceiptError
 
 if TYPE_CHECKING:
     from pos_terminal.device.model import DeviceModel

@@ -2,7 +2,7 @@
 
 The list shows three transactions a page, newest first (``S000001    20.00 APPR``: Sale / Refund /
 Void, invoice, amount, status). ENTER shows older ones, CLEAR newer ones, 1-3 opens the detail of
-a row. The detail pages come from :func:`pos_terminal.views.transaction_view` (the same view as
+a row. The detail pages come from :func:`pos_terminal.output.views.transaction_view` (the same view as
 ``possim txn status``): amount, status, RRN and date; a sale's refunded amount and remainder; a
 refund's original and when its money arrives. On a refund, F1 asks the host where the money is
 (the 0600 status inquiry) and shows its answer.
@@ -18,9 +18,9 @@ from pos_terminal.device.screen import LINES, pair
 from pos_terminal.device.status import Beep
 from protocols.money import format_amount
 from protocols.iso87 import response_text
-from pos_terminal.records import TransactionRecord, TxnType
-from pos_terminal.results import Outcome
-from pos_terminal.views import TransactionView, transaction_view
+from pos_terminal.state.records import TransactionRecord, TxnType
+from pos_terminal.engine.results import Outcome
+from pos_terminal.output.views import TransactionView, transaction_view
 
 if TYPE_CHECKING:
     from pos_terminal.device.model import DeviceModel

@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from emv.cards import EntryMode, TestCard, load_test_cards
-from pos_terminal.cards import CardReadError, present
-from pos_terminal.config import TerminalConfig
+from pos_terminal.state.cards import CardReadError, present
+from pos_terminal.state.config import TerminalConfig
 from pos_terminal.device.events import CardPresented, CardRemoved, DeviceEvent, Key, KeyPress
 from pos_terminal.device.flow import Flow, NoticeFlow, ResultFlow
 from pos_terminal.device.more import MoreFlow
@@ -35,13 +35,13 @@ from pos_terminal.device.sale import SaleFlow
 from pos_terminal.device.screen import Lines, layout, pair
 from pos_terminal.device.status import Beep, ConnectionState, DeviceStatus
 from pos_terminal.device.void import VoidFlow
-from pos_terminal.engine import TerminalEngine
+from pos_terminal.engine.terminal import TerminalEngine
 from pos_terminal.journal import Journal, JournalError
-from pos_terminal.receipt import CUSTOMER_COPY, MERCHANT_COPY, render_receipt
-from pos_terminal.records import TransactionRecord, TxnStatus
-from pos_terminal.results import Outcome, TxnResult
-from pos_terminal.supervisor import SupervisorGate
-from pos_terminal.views import transaction_view
+from pos_terminal.output.receipt import CUSTOMER_COPY, MERCHANT_COPY, render_receipt
+from pos_terminal.state.records import TransactionRecord, TxnStatus
+from pos_terminal.engine.results import Outcome, TxnResult
+from pos_terminal.rules.supervisor import SupervisorGate
+from pos_terminal.output.views import transaction_view
 
 __all__ = ["DeviceModel", "IdleStep"]
 

@@ -13,9 +13,9 @@ from pos_terminal.device.prompts import PASSWORD_MAX, locked_rows
 from pos_terminal.device.screen import LINES, WIDTH, right, wrap
 from pos_terminal.device.status import Beep
 from protocols.iso87 import response_text
-from pos_terminal.receipt import CUSTOMER_COPY
-from pos_terminal.records import TransactionRecord, TxnStatus
-from pos_terminal.results import Outcome, TxnResult
+from pos_terminal.output.receipt import CUSTOMER_COPY
+from pos_terminal.state.records import TransactionRecord, TxnStatus
+from pos_terminal.engine.results import Outcome, TxnResult
 
 if TYPE_CHECKING:
     from pos_terminal.device.model import DeviceModel
@@ -193,7 +193,7 @@ class MoreFlow(Flow):
         if not isinstance(settlement, dict):
             return []
         try:
-            from pos_terminal.settlement import report_lines
+            from pos_terminal.output.batch_totals import report_lines
         except ImportError:
             return []
         return report_lines(settlement, self.device.config.currency, self.device.receipt_width)

@@ -13,7 +13,7 @@ from pos_terminal.device.entry import DigitEntry
 from pos_terminal.device.events import Key
 from pos_terminal.device.screen import right
 from pos_terminal.device.status import Beep
-from pos_terminal.supervisor import Grant, SupervisorGate
+from pos_terminal.rules.supervisor import Grant, SupervisorGate
 
 if TYPE_CHECKING:
     from pos_terminal.device.flow import Flow

@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from pos_terminal.cards import PresentedCard
+from pos_terminal.state.cards import PresentedCard
 from pos_terminal.device.entry import DigitEntry
 from pos_terminal.device.events import Key
 from pos_terminal.device.flow import Flow
@@ -18,12 +18,12 @@ from pos_terminal.device.prompts import PasswordPrompt, PinPrompt
 from pos_terminal.device.sale import AMOUNT_DIGITS, amount_hint
 from pos_terminal.device.screen import pair, right
 from pos_terminal.device.status import Beep
-from pos_terminal.engine import RefundRequest
+from pos_terminal.engine.terminal import RefundRequest
 from pos_terminal.journal import JournalError
 from protocols.possim87.additional_data import REFUND_REASONS
-from pos_terminal.receipt import format_amount
-from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
-from pos_terminal.supervisor import Grant
+from pos_terminal.output.receipt import format_amount
+from pos_terminal.state.records import TransactionRecord, TxnStatus, TxnType
+from pos_terminal.rules.supervisor import Grant
 
 if TYPE_CHECKING:
     from pos_terminal.device.model import DeviceModel

@@ -5,14 +5,14 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from pos_terminal.cards import PresentedCard
+from pos_terminal.state.cards import PresentedCard
 from pos_terminal.device.entry import DigitEntry
 from pos_terminal.device.events import Key
 from pos_terminal.device.flow import Flow
 from pos_terminal.device.prompts import PinPrompt
 from pos_terminal.device.screen import right
 from pos_terminal.device.status import Beep
-from pos_terminal.receipt import format_amount
+from pos_terminal.output.receipt import format_amount
 
 if TYPE_CHECKING:
     from pos_terminal.device.model import DeviceModel

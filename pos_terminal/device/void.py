@@ -13,9 +13,9 @@ from pos_terminal.device.refund import INVOICE_DIGITS
 from pos_terminal.device.screen import right
 from pos_terminal.device.status import Beep
 from pos_terminal.journal import JournalError
-from pos_terminal.receipt import format_amount
-from pos_terminal.supervisor import Grant
-from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
+from pos_terminal.output.receipt import format_amount
+from pos_terminal.rules.supervisor import Grant
+from pos_terminal.state.records import TransactionRecord, TxnStatus, TxnType
 
 if TYPE_CHECKING:
     from pos_terminal.device.model import DeviceModel

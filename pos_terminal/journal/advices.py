@@ -10,7 +10,7 @@ from typing import Any
 from pos_terminal.journal.errors import JournalError
 from pos_terminal.journal.rows import advice_row, check_text, json_text, time_text
 from pos_terminal.journal.transactions import TransactionsMixin
-from pos_terminal.records import AdviceRecord, NewTransaction, ReversalStatus, TransactionRecord, TxnStatus, TxnType
+from pos_terminal.state.records import AdviceRecord, NewTransaction, ReversalStatus, TransactionRecord, TxnStatus, TxnType
 
 
 class AdvicesMixin(TransactionsMixin):

@@ -8,7 +8,7 @@ from typing import Any
 
 from pos_terminal.journal.rows import event_row, json_text, message_row, time_text
 from pos_terminal.journal.store import JournalStore
-from pos_terminal.records import EventRecord, MessageDirection, MessageRecord
+from pos_terminal.state.records import EventRecord, MessageDirection, MessageRecord
 
 
 class AuditMixin(JournalStore):

@@ -8,7 +8,7 @@ from datetime import datetime
 from pos_terminal.journal.errors import JournalError
 from pos_terminal.journal.rows import time_text, transaction_row
 from pos_terminal.journal.store import JournalStore
-from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
+from pos_terminal.state.records import TransactionRecord, TxnStatus, TxnType
 
 
 class LookupsMixin(JournalStore):

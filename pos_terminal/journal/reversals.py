@@ -8,7 +8,7 @@ from datetime import datetime
 from pos_terminal.journal.errors import JournalError
 from pos_terminal.journal.rows import check_text, reversal_row, time_text
 from pos_terminal.journal.store import JournalStore
-from pos_terminal.records import ReversalRecord, ReversalStatus, TxnStatus, TxnType
+from pos_terminal.state.records import ReversalRecord, ReversalStatus, TxnStatus, TxnType
 
 
 class ReversalsMixin(JournalStore):

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from pos_terminal.records import (
+from pos_terminal.state.records import (
     AdviceRecord,
     EventRecord,
     MessageDirection,

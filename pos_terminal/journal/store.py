@@ -19,7 +19,7 @@ from typing import Self
 from pos_terminal.journal.errors import JournalError
 from pos_terminal.journal.rows import transaction_row
 from pos_terminal.journal.schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION
-from pos_terminal.records import TransactionRecord
+from pos_terminal.state.records import TransactionRecord
 
 COUNTER_MAX = 999_999  # STAN (DE 11) and invoice numbers are n6; 0 is never issued
 _BUSY_TIMEOUT_SECONDS = 10.0
@@ -230,7 +230,7 @@ class JournalStore:
         """A named counter kept by another component (e.g. a DUKPT counter), or ``default`` when never set.
 
         With :meth:`set_counter` this makes the journal a
-        ``pos_terminal.keyring.CounterStore``.
+        ``pos_terminal.state.keyring.CounterStore``.
         """
         with self._lock:
             if self._deferred and name in self._pending_counters:

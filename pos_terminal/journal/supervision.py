@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from pos_terminal.journal.rows import event_row, json_text, time_text
 from pos_terminal.journal.store import JournalStore
-from pos_terminal.records import EventRecord
+from pos_terminal.state.records import EventRecord
 
 AUDIT_EVENT = "audit"
 FAILURES_COUNTER = "supervisor_failures"

@@ -16,7 +16,7 @@ from typing import Any
 from pos_terminal.journal.errors import JournalError
 from pos_terminal.journal.rows import check_text, json_text, time_text
 from pos_terminal.journal.reversals import ReversalsMixin
-from pos_terminal.records import NewTransaction, TransactionRecord, TxnStatus, TxnType
+from pos_terminal.state.records import NewTransaction, TransactionRecord, TxnStatus, TxnType
 
 _COMPLETION_STATUSES = (TxnStatus.APPROVED, TxnStatus.DECLINED)
 

@@ -1,9 +1,9 @@
 """Terminal-to-host protocol profiles: the engine's flows are one, the protocols are these.
 
 :func:`profile_for` picks the profile of a dialect: ``cup-pos`` speaks the China UnionPay POS
-terminal profile (:class:`~pos_terminal.profiles.cup.CupProfile`), every other dialect (the
+terminal profile (:class:`~pos_terminal.profiles.cup.profile.CupProfile`), every other dialect (the
 built-in ISO 8583:1987 ones and TOML dialects derived from them) the possim protocol of
-docs/protocol.md (:class:`~pos_terminal.profiles.possim87.Possim87Profile`).
+docs/protocol.md (:class:`~pos_terminal.profiles.possim87.profile.Possim87Profile`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pos_terminal.profiles.base import (
     ProtocolProfile,
     Reconciliation,
 )
-from pos_terminal.profiles.cup import CupProfile
-from pos_terminal.profiles.possim87 import Possim87Profile
+from pos_terminal.profiles.cup.profile import CupProfile
+from pos_terminal.profiles.possim87.profile import Possim87Profile
 
 __all__ = [
     "CupProfile", "FinancialContext", "HostAnswer", "NetworkKind", "Possim87Profile", "ProtocolProfile",

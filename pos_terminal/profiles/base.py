@@ -1,7 +1,7 @@
 """The protocol-profile seam: what differs between the terminal-to-host protocols, and nothing else.
 
-The engine (:mod:`pos_terminal.core`, :mod:`~pos_terminal.engine`, :mod:`~pos_terminal.recovery`,
-:mod:`~pos_terminal.closing`) owns every flow once: journal before send, reversal records, repeats
+The engine (:mod:`pos_terminal.engine.core`, :mod:`~pos_terminal.engine.terminal`, :mod:`~pos_terminal.engine.recovery`,
+:mod:`~pos_terminal.engine.settlement`) owns every flow once: journal before send, reversal records, repeats
 of what is never reversed, flushing what is owed before anything new, settlement and closing the
 batch. A :class:`ProtocolProfile` supplies only the protocol's parts: which message a transaction
 is and how it is built, how an answer is checked and read, how a message is MACed, how sign-on
@@ -9,8 +9,8 @@ delivers the working keys, which failures are reversed and which repeated, and t
 exchanges of a settlement.
 
 Two profiles ship (:func:`pos_terminal.profiles.profile_for` picks one from the dialect):
-:class:`~pos_terminal.profiles.possim87.Possim87Profile`, the possim ISO 8583:1987 protocol of
-docs/protocol.md (every dialect but ``cup-pos``), and :class:`~pos_terminal.profiles.cup.CupProfile`,
+:class:`~pos_terminal.profiles.possim87.profile.Possim87Profile`, the possim ISO 8583:1987 protocol of
+docs/protocol.md (every dialect but ``cup-pos``), and :class:`~pos_terminal.profiles.cup.profile.CupProfile`,
 the China UnionPay POS terminal profile (``cup-pos``).
 """
 
@@ -24,17 +24,17 @@ from typing import TYPE_CHECKING, Any
 
 from iso8583.dialect import Dialect
 from iso8583.message import Message
-from pos_terminal.cards import PresentedCard
-from pos_terminal.config import TerminalConfig
-from pos_terminal.keyring import TerminalKeyring
-from pos_terminal.observe import ExchangeRecord
-from pos_terminal.failures import CommunicationFailure
+from pos_terminal.state.cards import PresentedCard
+from pos_terminal.state.config import TerminalConfig
+from pos_terminal.state.keyring import TerminalKeyring
+from pos_terminal.engine.observe import ExchangeRecord
+from pos_terminal.engine.failures import CommunicationFailure
 from protocols.iso87 import BatchTotals, response_mti
-from pos_terminal.records import MessageDirection, TransactionRecord, TxnType
+from pos_terminal.state.records import MessageDirection, TransactionRecord, TxnType
 from protocols.security import KeyScheme, MessageKeys
 
 if TYPE_CHECKING:
-    from pos_terminal.core import EngineCore
+    from pos_terminal.engine.core import EngineCore
 
 
 class NetworkKind(StrEnum):

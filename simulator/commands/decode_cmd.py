@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from iso8583.codec import decode
-from iso8583.dialect import Dialect
-from iso8583.dialects import dialect_names, get_dialect
+from iso8583.dialects import dialect_names
 from iso8583.dump import render_text, to_json
-from iso8583.toml_dialect import load_dialect_toml
+from iso8583.toml_dialect import resolve_dialect
 from simulator.commands.output import EXIT_OK, InputError, add_json_flag, emit
 
 _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
@@ -49,12 +47,6 @@ def run_decode(args: argparse.Namespace) -> int:
          text=render_text(message, dialect, reveal=args.reveal))
     return EXIT_OK
 
-
-def resolve_dialect(name: str) -> Dialect:
-    """A built-in dialect by name, or the dialect in a TOML file when ``name`` ends in .toml."""
-    if name.lower().endswith(".toml"):
-        return load_dialect_toml(Path(name))
-    return get_dialect(name)
 
 
 def parse_message_hex(text: str) -> bytes:

@@ -30,7 +30,7 @@ def data_folder(text: str) -> Path:
 
 def host_url(text: str) -> str:
     """argparse type of ``--host``: a URL the terminal can connect to (checked before anything is journaled)."""
-    from pos_terminal.config import host_url_problem
+    from pos_terminal.state.config import host_url_problem
 
     problem = host_url_problem(text)
     if problem is not None:

@@ -18,10 +18,10 @@ import asyncio
 from dataclasses import dataclass, field, fields, replace
 
 from emv.cards import EntryMode, load_test_cards
-from pos_terminal.cards import present_test_card
-from pos_terminal.engine import RefundRequest, TerminalEngine
-from pos_terminal.ereceipt import EReceiptError, recipient_address
-from pos_terminal.results import Outcome, TxnResult
+from pos_terminal.state.cards import present_test_card
+from pos_terminal.engine.terminal import RefundRequest, TerminalEngine
+from pos_terminal.output.ereceipt import EReceiptError, recipient_address
+from pos_terminal.engine.results import Outcome, TxnResult
 from simulator.commands import txn_lookup, txn_text
 from simulator.commands.output import InputError, add_json_flag, emit
 from simulator.commands.txn_options import (

@@ -12,13 +12,13 @@ import argparse
 import asyncio
 from datetime import datetime, timedelta
 
-from pos_terminal.datafolder import MARKER_FILE
-from pos_terminal.engine import TerminalEngine
+from pos_terminal.state.datafolder import MARKER_FILE
+from pos_terminal.engine.terminal import TerminalEngine
 from pos_terminal.journal import JournalError
-from pos_terminal.records import TransactionRecord
-from pos_terminal.results import Outcome
-from pos_terminal.statistics import merchant_report
-from pos_terminal.views import parse_day, transaction_view
+from pos_terminal.state.records import TransactionRecord
+from pos_terminal.engine.results import Outcome
+from pos_terminal.output.statistics import merchant_report
+from pos_terminal.output.views import parse_day, transaction_view
 from simulator.commands import txn_text
 from simulator.commands.output import (
     EXIT_COMMUNICATION,

@@ -7,8 +7,8 @@ import getpass
 import sys
 from typing import Any
 
-from pos_terminal.config import ConfigError, load_config
-from pos_terminal.engine import TerminalEngine
+from pos_terminal.state.config import ConfigError, load_config
+from pos_terminal.engine.terminal import TerminalEngine
 from protocols.money import AmountError
 from protocols.money import parse_amount as parse_money
 from protocols.security import KeyScheme

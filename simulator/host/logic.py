@@ -40,7 +40,7 @@ import logging
 from dataclasses import replace
 from datetime import datetime
 
-from iso8583 import Dialect, Message, decode, encode, get_dialect, render_text
+from iso8583 import Dialect, Message, decode, encode, render_text, resolve_dialect
 from iso8583.channels import EventLog
 from iso8583.errors import Iso8583Error
 from keys.errors import MacVerificationError
@@ -101,7 +101,7 @@ class HostLogic(FinancialMixin):
         cards: CardDirectory | None = None,
     ) -> None:
         self.config = config
-        self.dialect: Dialect = get_dialect(config.dialect)
+        self.dialect: Dialect = resolve_dialect(config.dialect)
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.journal = journal or HostJournal(config.journal_path)
         self.keyring = HostKeyring(config, self.dialect)

@@ -1,4 +1,4 @@
-"""The light terminal's keys: :class:`pos_terminal.keyring.TerminalKeyring` over an in-memory store.
+"""The light terminal's keys: :class:`pos_terminal.state.keyring.TerminalKeyring` over an in-memory store.
 
 The keyring logic (injection of the test keys, session keys from sign-on, DUKPT counters
 advanced before each message) is the terminal's own; only where it keeps things differs: a
@@ -13,7 +13,7 @@ from typing import cast
 
 from keys.keystore import KeyStore
 from protocols.defaults import TEST_KEYS, TestKeySet
-from pos_terminal.keyring import TerminalKeyring
+from pos_terminal.state.keyring import TerminalKeyring
 
 
 class MemoryKeyStore:

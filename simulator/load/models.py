@@ -2,7 +2,7 @@
 
 * :class:`LightModel`: a :class:`~simulator.load.terminal.LightTerminal` over one persistent
   connection (:class:`~simulator.load.link.AsyncLink`): what ``possim load`` uses by default.
-* :class:`EngineModel`: the full terminal core (:class:`pos_terminal.engine.TerminalEngine`) on
+* :class:`EngineModel`: the full terminal core (:class:`pos_terminal.engine.terminal.TerminalEngine`) on
   its own data folder and SQLite journal, with a connection per exchange: slower, and measuring
   the terminal as much as the host.
 """
@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Protocol
 
 from emv.cards import EntryMode
-from pos_terminal.cards import PresentedCard, present_test_card
-from pos_terminal.config import load_config
+from pos_terminal.state.cards import PresentedCard, present_test_card
+from pos_terminal.state.config import load_config
 from protocols.defaults import MERCHANT_ID, SUPERVISOR_PASSWORD
-from pos_terminal.engine import RefundRequest, TerminalEngine
+from pos_terminal.engine.terminal import RefundRequest, TerminalEngine
 from protocols.iso87 import ResponseCode
-from pos_terminal.results import Outcome, TxnResult
+from pos_terminal.engine.results import Outcome, TxnResult
 from simulator.load.link import AsyncLink, perform
 from simulator.load.plan import LoadPlan
 from simulator.load.tally import Result, ReversalCounts

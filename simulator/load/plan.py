@@ -60,7 +60,7 @@ class TerminalModel(StrEnum):
     LIGHT = "light"
     """A protocol-exact terminal with its state in memory and one persistent connection (the default)."""
     ENGINE = "engine"
-    """The full terminal core (:class:`pos_terminal.engine.TerminalEngine`) with its SQLite journal and a
+    """The full terminal core (:class:`pos_terminal.engine.terminal.TerminalEngine`) with its SQLite journal and a
     connection per exchange: measures the terminal itself as much as the host."""
 
 

@@ -1,9 +1,9 @@
 """A light simulated terminal: protocol-exact on the wire, its state in memory, no I/O of its own.
 
-Each message is the one the terminal core sends (built by :mod:`pos_terminal.messages`, MACed
+Each message is the one the terminal core sends (built by :mod:`pos_terminal.profiles.possim87.messages`, MACed
 and PIN-enciphered by :mod:`protocols.security` with keys from the terminal keyring), and
 each answer is checked the same way (MTI, STAN and terminal ID match the request, the response
-MAC verifies under the response key). What differs from :class:`pos_terminal.engine.TerminalEngine`
+MAC verifies under the response key). What differs from :class:`pos_terminal.engine.terminal.TerminalEngine`
 is only where state lives: STAN, invoice numbers, session keys, DUKPT counters, the chip's ATC
 and owed reversals are kept in memory, so one process can run hundreds of terminals.
 
@@ -35,19 +35,19 @@ from emv.card import MAX_ATC
 from emv.cards import EntryMode
 from emv.terminal import TerminalData, TransactionType, build_field55
 from iso8583.codec import decode, encode
-from iso8583.dialects import get_dialect
+from iso8583.toml_dialect import resolve_dialect
 from iso8583.errors import Iso8583Error
 from iso8583.message import Message
 from keys.errors import CryptoError
-from pos_terminal.cards import PresentedCard, pass_issuer_authentication, present_test_card
-from pos_terminal.config import TerminalConfig
+from pos_terminal.state.cards import PresentedCard, pass_issuer_authentication, present_test_card
+from pos_terminal.state.config import TerminalConfig
 from protocols.defaults import MERCHANT_ID, SUPERVISOR_PASSWORD
-from pos_terminal.failures import CommunicationFailure
+from pos_terminal.engine.failures import CommunicationFailure
 from pos_terminal.profiles import FinancialContext, NetworkKind, profile_for
-from pos_terminal.recovery import REVERSAL_CLEARING_CODES
-from pos_terminal.passwords import hash_password
+from pos_terminal.engine.recovery import REVERSAL_CLEARING_CODES
+from pos_terminal.rules.passwords import hash_password
 from protocols.iso87 import ResponseCode, local_date, response_text
-from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
+from pos_terminal.state.records import TransactionRecord, TxnStatus, TxnType
 from protocols.security import KeyScheme, MessageKeys, pin_block
 from simulator.load.memkeys import MemoryKeyring
 from simulator.load.tally import Result, ReversalCounts
@@ -170,7 +170,7 @@ def terminal_config(terminal_id: str, *, merchant_id: str = MERCHANT_ID, dialect
                     key_scheme: KeyScheme | str = KeyScheme.MKSK,
                     host_url: str = "tcp://127.0.0.1:8583") -> TerminalConfig:
     """The terminal configuration a light terminal's messages are built from, validated like the terminal's
-    (:class:`~pos_terminal.config.ConfigError` names the bad key, e.g. ``host_url``)."""
+    (:class:`~pos_terminal.state.config.ConfigError` names the bad key, e.g. ``host_url``)."""
     return TerminalConfig(terminal_id=terminal_id, merchant_id=merchant_id, dialect=dialect,
                           key_scheme=KeyScheme(key_scheme), host_url=host_url,
                           supervisor_password_hash=_password_hash())
@@ -208,7 +208,7 @@ class LightTerminal:
             terminal_config(terminal_id, merchant_id=merchant_id, dialect=dialect, key_scheme=key_scheme))
         self.terminal_id = terminal_id
         self.scheme = KeyScheme(key_scheme)
-        self.dialect = get_dialect(dialect)
+        self.dialect = resolve_dialect(dialect)
         self.keyring = MemoryKeyring.injected_with()
         self.card: PresentedCard = present_test_card(LOAD_CARD, EntryMode.CHIP)
         self.listener = listener

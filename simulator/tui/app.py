@@ -19,7 +19,7 @@ from textual.css.query import NoMatches
 from textual.widgets import Static
 
 from emv.cards import EntryMode
-from pos_terminal.cards import CardReadError
+from pos_terminal.state.cards import CardReadError
 from pos_terminal.device import CardRemoved, DeviceEvent, DeviceModel, Key, KeyPress
 from simulator.host.server import HostServer
 from simulator.tui.exchanges import log_entries

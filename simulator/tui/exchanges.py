@@ -1,6 +1,6 @@
 """The message log's content: journaled messages with a heading each, and response times.
 
-Pure functions over :class:`pos_terminal.records.MessageRecord`; the dumps are the
+Pure functions over :class:`pos_terminal.state.records.MessageRecord`; the dumps are the
 journal's own (already masked) texts, shown as they are.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pos_terminal.records import MessageDirection, MessageRecord
+from pos_terminal.state.records import MessageDirection, MessageRecord
 
 __all__ = ["LogEntry", "log_entries", "response_mti_of"]
 

@@ -7,9 +7,9 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
-from pos_terminal.config import load_config
+from pos_terminal.state.config import load_config
 from pos_terminal.device import DeviceModel
-from pos_terminal.engine import TerminalEngine
+from pos_terminal.engine.terminal import TerminalEngine
 from simulator.host.config import load_host_config
 from simulator.host.server import HostServer
 from simulator.tui.app import PossimApp

@@ -16,7 +16,7 @@ import socket
 from urllib.parse import urlsplit, urlunsplit
 
 from iso8583.channels import Transport, parse_channel_url
-from pos_terminal.engine import TerminalEngine
+from pos_terminal.engine.terminal import TerminalEngine
 
 __all__ = ["HostSwitch"]
 

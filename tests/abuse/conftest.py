@@ -23,9 +23,9 @@ import pytest
 
 from iso8583 import Message, decode, encode, get_dialect
 from iso8583.channels import connect
-from pos_terminal.config import load_config
+from pos_terminal.state.config import load_config
 from protocols.defaults import MERCHANT_ID, TERMINAL_ID
-from pos_terminal.engine import TerminalEngine
+from pos_terminal.engine.terminal import TerminalEngine
 from protocols.iso87 import transmission_datetime
 from simulator.host.config import load_host_config
 from simulator.host.rules import parse_rules

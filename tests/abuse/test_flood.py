@@ -11,8 +11,8 @@ import logging
 from collections.abc import Callable
 
 from emv.cards import EntryMode
-from pos_terminal.cards import present_test_card
-from pos_terminal.engine import TerminalEngine
+from pos_terminal.state.cards import present_test_card
+from pos_terminal.engine.terminal import TerminalEngine
 
 from tests.abuse.conftest import HostStarter, LogLines, closed_by_peer, echo_request, len2, wait_until
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from pos_terminal.config import load_config
-from pos_terminal.engine import TerminalEngine
+from pos_terminal.state.config import load_config
+from pos_terminal.engine.terminal import TerminalEngine
 from protocols.security import KeyScheme
 from simulator.host.config import HostConfig
 from simulator.host.journal import HostJournal

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from emv.cards import EntryMode
-from pos_terminal.cards import PresentedCard, present_test_card
-from pos_terminal.config import load_config
-from pos_terminal.engine import RefundRequest, TerminalEngine
-from pos_terminal.observe import ExchangeRecord
+from pos_terminal.state.cards import PresentedCard, present_test_card
+from pos_terminal.state.config import load_config
+from pos_terminal.engine.terminal import RefundRequest, TerminalEngine
+from pos_terminal.engine.observe import ExchangeRecord
 from simulator.host.config import HostConfig
 from simulator.host.journal import Direction, HostJournal
 from simulator.host.rules import parse_rules

@@ -16,11 +16,11 @@ import pytest
 
 from emv.cards import EntryMode
 from iso8583.cup_header import CupHeader
-from pos_terminal.config import ConfigError
+from pos_terminal.state.config import ConfigError
 from protocols.cup import Field60, Field61, SecurityControl
-from pos_terminal.engine import TerminalEngine
-from pos_terminal.records import NewTransaction, TxnStatus, TxnType
-from pos_terminal.results import Outcome
+from pos_terminal.engine.terminal import TerminalEngine
+from pos_terminal.state.records import NewTransaction, TxnStatus, TxnType
+from pos_terminal.engine.results import Outcome
 from protocols.security import KeyScheme
 from simulator.host.config import TerminalProfile
 from simulator.host.journal import HostJournal, Status

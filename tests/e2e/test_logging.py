@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from emv.cards import EntryMode
-from pos_terminal.engine import TerminalEngine
+from pos_terminal.engine.terminal import TerminalEngine
 from simulator.logs import MaskingFormatter
 
 from tests.e2e.test_refund_flows import card

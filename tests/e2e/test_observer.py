@@ -3,9 +3,9 @@ received, with whether its MAC verifies; observing changes nothing the terminal 
 
 from __future__ import annotations
 
-from pos_terminal.cards import present_test_card
-from pos_terminal.observe import ExchangeRecord
-from pos_terminal.records import MessageDirection
+from pos_terminal.state.cards import present_test_card
+from pos_terminal.engine.observe import ExchangeRecord
+from pos_terminal.state.records import MessageDirection
 from protocols.security import KeyScheme
 from emv.cards import EntryMode
 from iso8583.codec import decode

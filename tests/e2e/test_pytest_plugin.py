@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pos_terminal.records import MessageDirection
+from pos_terminal.state.records import MessageDirection
 from simulator import pytest_plugin
 
 pytest_plugins = ["pytester"]

@@ -12,10 +12,10 @@ from typing import Any
 from emv.cards import EntryMode
 from iso8583 import decode, encode, get_dialect
 from iso8583.channels import connect
-from pos_terminal.cards import present_test_card
-from pos_terminal.engine import RefundRequest, TerminalEngine
-from pos_terminal.records import TxnStatus
-from pos_terminal.results import Outcome
+from pos_terminal.state.cards import present_test_card
+from pos_terminal.engine.terminal import RefundRequest, TerminalEngine
+from pos_terminal.state.records import TxnStatus
+from pos_terminal.engine.results import Outcome
 from simulator.host.journal import Cause, Status
 
 from tests.e2e.conftest import SUPERVISOR, Host

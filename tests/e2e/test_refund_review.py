@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from pos_terminal.cards import present_test_card
-from pos_terminal.config import load_config
-from pos_terminal.engine import RefundRequest, TerminalEngine
-from pos_terminal.results import Outcome
+from pos_terminal.state.cards import present_test_card
+from pos_terminal.state.config import load_config
+from pos_terminal.engine.terminal import RefundRequest, TerminalEngine
+from pos_terminal.engine.results import Outcome
 from emv.cards import EntryMode
 from simulator.cli import main
 from simulator.pytest_plugin import PossimHost

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from pos_terminal.records import TxnStatus
-from pos_terminal.results import Outcome
+from pos_terminal.state.records import TxnStatus
+from pos_terminal.engine.results import Outcome
 from protocols.security import KeyScheme
 from simulator.host import HostLogic
 from simulator.host.journal import Cause

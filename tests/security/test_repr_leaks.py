@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from emv.cards import EntryMode, load_test_cards
 from emv.tlv import Tlv
-from pos_terminal.cards import present_test_card
-from pos_terminal.engine import RefundRequest
+from pos_terminal.state.cards import present_test_card
+from pos_terminal.engine.terminal import RefundRequest
 from simulator.host.cards import CardDirectory
 
 PIN = "97531"

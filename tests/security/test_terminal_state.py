@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from pos_terminal.config import load_config
-from pos_terminal.datafolder import MissingState, TerminalBusy
-from pos_terminal.engine import TerminalEngine
+from pos_terminal.state.config import load_config
+from pos_terminal.state.datafolder import MissingState, TerminalBusy
+from pos_terminal.engine.terminal import TerminalEngine
 from simulator.cli import main
 
 HOLD = """
 import sys, time
 from pathlib import Path
-from pos_terminal.engine import TerminalEngine
+from pos_terminal.engine.terminal import TerminalEngine
 engine = TerminalEngine.open(Path(sys.argv[1]))
 print("open", flush=True)
 time.sleep(float(sys.argv[2]))

@@ -20,9 +20,9 @@ from rich.console import Console
 from textual import events
 from textual.pilot import Pilot
 
-from pos_terminal.config import load_config
+from pos_terminal.state.config import load_config
 from pos_terminal.device import DeviceModel
-from pos_terminal.engine import Clock, TerminalEngine
+from pos_terminal.engine.terminal import Clock, TerminalEngine
 from simulator.host.config import HostConfig
 from simulator.host.rules import parse_rules
 from simulator.host.server import HostServer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pos_terminal.records import TxnStatus, TxnType
+from pos_terminal.state.records import TxnStatus, TxnType
 from simulator.host.config import HostConfig
 from simulator.host.journal import Direction, HostJournal
 from simulator.host.server import HostServer

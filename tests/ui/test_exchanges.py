@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from pos_terminal.records import MessageDirection, MessageRecord
+from pos_terminal.state.records import MessageDirection, MessageRecord
 from simulator.tui.exchanges import log_entries, response_mti_of
 
 T0 = datetime(2024, 5, 6, 9, 30, tzinfo=UTC)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pos_terminal.records import MessageDirection, TxnStatus
+from pos_terminal.state.records import MessageDirection, TxnStatus
 
 from tests.ui.conftest import (
     SIZE, MakeApp, StartHost, key_hint, lcd, message_log, post_keys, settle, status_bar, type_keys,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pos_terminal.records import TxnStatus, TxnType
+from pos_terminal.state.records import TxnStatus, TxnType
 
 from tests.ui.conftest import (
     SIZE, SUPERVISOR, MakeApp, StartHost, approved_sale, lcd, printed, status_bar, type_keys,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from emv.cards import load_test_cards
-from pos_terminal.records import MessageDirection, TxnStatus, TxnType
+from pos_terminal.state.records import MessageDirection, TxnStatus, TxnType
 
 from tests.ui.conftest import SIZE, MakeApp, StartHost, approved_sale, click, lcd, message_log, printed, status_bar
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pos_terminal.config import TerminalConfig
+from pos_terminal.state.config import TerminalConfig
 from simulator.cli import main
 from simulator.config_reference import reference_markdown
 from simulator.host.config import CreditModel, HostConfig, RefundPolicy, TerminalProfile

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from emv.cards import EntryMode
-from pos_terminal.config import load_config
+from pos_terminal.state.config import load_config
 from pos_terminal.device import DeviceModel, Key, KeyPress
-from pos_terminal.engine import TerminalEngine
+from pos_terminal.engine.terminal import TerminalEngine
 from simulator.host.config import HostConfig
 from simulator.host.rules import parse_rules
 from simulator.host.server import HostServer

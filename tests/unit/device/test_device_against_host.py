@@ -8,7 +8,7 @@ import pytest
 
 from emv.cards import EntryMode
 from pos_terminal.device import Beep, DeviceModel, IdleStep
-from pos_terminal.records import TxnStatus, TxnType
+from pos_terminal.state.records import TxnStatus, TxnType
 from protocols.security import KeyScheme
 
 from tests.unit.device.conftest import SUPERVISOR, press, present, shown

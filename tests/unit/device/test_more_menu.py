@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pos_terminal.device import Beep, ConnectionState, DeviceModel, MoreStep
-from pos_terminal.records import TxnStatus
-from pos_terminal.results import Outcome, TxnResult
+from pos_terminal.state.records import TxnStatus
+from pos_terminal.engine.results import Outcome, TxnResult
 
 from tests.unit.device.conftest import SUPERVISOR, approved_sale, enter_refund_by_invoice, press, present, shown
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pos_terminal.config import TerminalConfig
-from pos_terminal.receipt import CUSTOMER_COPY, MERCHANT_COPY, format_amount, render_receipt
-from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
+from pos_terminal.state.config import TerminalConfig
+from pos_terminal.output.receipt import CUSTOMER_COPY, MERCHANT_COPY, format_amount, render_receipt
+from pos_terminal.state.records import TransactionRecord, TxnStatus, TxnType
 
 AT = datetime(2024, 5, 6, 9, 30, 15, tzinfo=UTC)
 CONFIG = TerminalConfig(supervisor_password_hash="pbkdf2_sha256$1000$00$" + "00" * 32)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pos_terminal.config import load_config
+from pos_terminal.state.config import load_config
 from pos_terminal.journal import Journal
-from pos_terminal.supervisor import SupervisorDecision, SupervisorGate
+from pos_terminal.rules.supervisor import SupervisorDecision, SupervisorGate
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pos_terminal.device import Beep, DeviceModel, VoidStep
-from pos_terminal.records import TxnStatus
+from pos_terminal.state.records import TxnStatus
 
 from tests.unit.device.conftest import SUPERVISOR, approved_sale, press, shown
 

@@ -1,6 +1,6 @@
 """The host's ``cup-pos`` handler set, sans I/O: the requests a CUP terminal sends, the answers it gets.
 
-Requests are built with the terminal's own builders (pos_terminal.cup.requests) and MACed with
+Requests are built with the terminal's own builders (pos_terminal.profiles.cup.requests) and MACed with
 the working keys the host's sign-on answer delivered, deciphered under the test TMK as a terminal
 does; answers are decoded and checked field by field (docs/protocol.md, "The cup-pos profile").
 """
@@ -19,20 +19,20 @@ from iso8583.codec import decode, encode
 from iso8583.cup_header import CupHeader
 from iso8583.dialects import get_dialect
 from iso8583.message import Message
-from pos_terminal.cards import present_test_card
-from pos_terminal.config import TerminalConfig
+from pos_terminal.state.cards import present_test_card
+from pos_terminal.state.config import TerminalConfig
 from protocols.cup import (
     CardTotals,
     SettlementTotals,
     SignOnKeys,
     apply_mac,
-    requests,
     unwrap_working_keys,
     verify_frame_mac,
 )
+from pos_terminal.profiles.cup import requests
 from protocols.defaults import MERCHANT_ID, TERMINAL_ID, TEST_KEYS
-from pos_terminal.passwords import hash_password
-from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
+from pos_terminal.rules.passwords import hash_password
+from pos_terminal.state.records import TransactionRecord, TxnStatus, TxnType
 from simulator.host.config import HostConfig
 from simulator.host.decision import HostDecision
 from simulator.host.journal import HostJournal, Status

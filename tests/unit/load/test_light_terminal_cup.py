@@ -1,6 +1,6 @@
 """The light load terminal speaking ``cup-pos``, sans I/O, against the real ``cup-pos`` host logic.
 
-The same profile as the terminal engine (pos_terminal.profiles.cup): sign-on keys in DE 62, the
+The same profile as the terminal engine (pos_terminal.profiles.cup.profile): sign-on keys in DE 62, the
 CUP MAC, refunds as 0220 that are repeated (never reversed) when their answer is lost, voids
 reversed with a 0400.
 """

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pos_terminal.config import (
+from pos_terminal.state.config import (
     CONFIG_FILE_NAME,
     ConfigError,
     KeyScheme,
@@ -16,7 +16,7 @@ from pos_terminal.config import (
     load_config,
     write_default_config,
 )
-from pos_terminal.passwords import hash_password, verify_password
+from pos_terminal.rules.passwords import hash_password, verify_password
 
 FAST = 1_000
 

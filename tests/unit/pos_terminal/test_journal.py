@@ -24,7 +24,7 @@ from pos_terminal.journal import (
     card_fingerprint,
     load_or_create_secret,
 )
-from pos_terminal.records import (
+from pos_terminal.state.records import (
     MessageDirection,
     NewTransaction,
     ReversalStatus,
@@ -335,7 +335,7 @@ def test_a_crash_right_after_begin_transaction_leaves_the_transaction_and_its_re
         from datetime import datetime, UTC
         from pathlib import Path
         from pos_terminal.journal import Journal, card_fingerprint
-        from pos_terminal.records import NewTransaction, TxnType, masked_pan
+        from pos_terminal.state.records import NewTransaction, TxnType, masked_pan
 
         journal = Journal.open(Path({str(path)!r}))
         new = NewTransaction(

@@ -8,12 +8,12 @@ import pytest
 
 from emv.cards import EntryMode
 from iso8583 import encode, get_dialect
-from pos_terminal import messages
-from pos_terminal.cards import present_test_card
-from pos_terminal.config import load_config
+from pos_terminal.profiles.possim87 import messages
+from pos_terminal.state.cards import present_test_card
+from pos_terminal.state.config import load_config
 from protocols.iso87 import BatchTotals, NetworkCode, TotalsKind
 from protocols.possim87.additional_data import decode_additional_data
-from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
+from pos_terminal.state.records import TransactionRecord, TxnStatus, TxnType
 
 MOMENT = datetime(2026, 11, 25, 9, 8, 7, tzinfo=UTC)
 

@@ -17,15 +17,15 @@ from iso8583.cup_header import CupHeader, CupMessageHeader
 from iso8583.dialects import get_dialect
 from iso8583.message import Message
 from keys.errors import MacVerificationError
-from pos_terminal.config import ConfigError, TerminalConfig
+from pos_terminal.state.config import ConfigError, TerminalConfig
 from protocols.cup import apply_mac
-from pos_terminal.failures import CommunicationFailure, TerminalRefusal
-from pos_terminal.keyring import TerminalKeyring
+from pos_terminal.engine.failures import CommunicationFailure, TerminalRefusal
+from pos_terminal.state.keyring import TerminalKeyring
 from pos_terminal.journal import Journal
-from pos_terminal.passwords import hash_password
+from pos_terminal.rules.passwords import hash_password
 from pos_terminal.profiles import CupProfile, NetworkKind, Possim87Profile, profile_for
-from pos_terminal.profiles.cup import MAK_NAME, PIK_NAME
-from pos_terminal.records import TxnType
+from pos_terminal.profiles.cup.profile import MAK_NAME, PIK_NAME
+from pos_terminal.state.records import TxnType
 from protocols.security import KeyScheme, MessageKeys
 from tests.unit.pos_terminal.cup.test_requests import record
 

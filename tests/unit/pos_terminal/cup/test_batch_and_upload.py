@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import pytest
 
 from protocols.cup import CardTotals, CupFieldError
-from pos_terminal.cup.batch import settlement_totals, upload_plan
+from pos_terminal.profiles.cup.batch import settlement_totals, upload_plan
 from protocols.cup.upload import (
     CardGroup,
     UploadEntry,
@@ -22,7 +22,7 @@ from protocols.cup.upload import (
     parse_upload_count,
     upload_count,
 )
-from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
+from pos_terminal.state.records import TransactionRecord, TxnStatus, TxnType
 
 MOMENT = datetime(2024, 9, 15, tzinfo=UTC)
 

@@ -1,4 +1,4 @@
-"""The terminal's ``cup-pos`` requests (pos_terminal.cup.requests), against the hand-written golden frames.
+"""The terminal's ``cup-pos`` requests (pos_terminal.profiles.cup.requests), against the hand-written golden frames.
 
 The sign-on and the settlement the terminal builds are the golden frames of
 tests/unit/iso8583/test_cup_pos_golden.py byte for byte (same terminal, merchant, STAN and batch);
@@ -15,14 +15,14 @@ import pytest
 from emv.cards import EntryMode
 from iso8583.codec import encode
 from iso8583.dialects import get_dialect
-from pos_terminal.cards import present_test_card
-from pos_terminal.config import TerminalConfig
+from pos_terminal.state.cards import present_test_card
+from pos_terminal.state.config import TerminalConfig
 from protocols.cup import CardTotals, Field60, Field61, SettlementTotals
-from pos_terminal.cup import requests
+from pos_terminal.profiles.cup import requests
 from protocols.cup.fields import PinEncryption, SecurityControl
 from protocols.cup.upload import CardGroup, UploadEntry, UploadList, parse_upload_count
-from pos_terminal.passwords import hash_password
-from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
+from pos_terminal.rules.passwords import hash_password
+from pos_terminal.state.records import TransactionRecord, TxnStatus, TxnType
 from tests.unit.iso8583.test_cup_pos_golden import MID, SETTLEMENT_BYTES, SIGN_ON_BYTES, TID
 
 DIALECT = get_dialect("cup-pos")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from protocols.cup.fields import CardTotals, SettlementTotals
 from protocols.cup.upload import MAX_ENTRIES, CardGroup, UploadEntry, UploadList, card_group
-from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
+from pos_terminal.state.records import TransactionRecord, TxnStatus, TxnType
 
 
 def counts_as(record: TransactionRecord) -> str | None:

@@ -22,12 +22,12 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from pos_terminal.config import TerminalConfig
+from pos_terminal.state.config import TerminalConfig
 from pos_terminal.journal import Journal
 from protocols.money import format_amount
-from pos_terminal.receipt import CUSTOMER_COPY, render_receipt
-from pos_terminal.records import TransactionRecord
-from pos_terminal.views import transaction_view
+from pos_terminal.output.receipt import CUSTOMER_COPY, render_receipt
+from pos_terminal.state.records import TransactionRecord
+from pos_terminal.output.views import transaction_view
 
 __all__ = ["EReceiptError", "ReceiptArchive", "RECEIPT_WIDTH", "recipient_address"]
 

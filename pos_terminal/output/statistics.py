@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pos_terminal.journal import Journal
-from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
+from pos_terminal.state.records import TransactionRecord, TxnStatus, TxnType
 
 __all__ = ["merchant_report"]
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from emv import tlv
 from emv.card import SimulatedCard
 from emv.cards import EntryMode, TestCard, get_test_card
-from pos_terminal.records import masked_pan
+from pos_terminal.state.records import masked_pan
 
 
 class CardReadError(ValueError):

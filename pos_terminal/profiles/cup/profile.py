@@ -5,7 +5,7 @@
   checked, then kept in the terminal's key store (``cup-pik``, ``cup-mak``). A single-length key
   is stored as K || K, which enciphers exactly as single DES. A sign-off drops them, and so does
   an answer whose message header asks for a new sign-on (processing request ``3``).
-* Messages: :mod:`pos_terminal.cup.requests`; DE 64 the CUP ECB MAC over MTI..DE 63 under the
+* Messages: :mod:`pos_terminal.profiles.cup.requests`; DE 64 the CUP ECB MAC over MTI..DE 63 under the
   MAK, on sales, voids, refunds and reversals. An approval (00) must carry a MAC that verifies; a
   decline without DE 64 is accepted (CUP hosts need not MAC a refusal), one with a wrong MAC is not.
 * What a failure leads to (the "reversed" column of the CUP transaction table): a sale or void
@@ -30,25 +30,25 @@ from iso8583.errors import Iso8583Error
 from iso8583.message import Message
 from keys.errors import CryptoError, MacVerificationError
 from keys.pinblock import PinBlockFormat
-from pos_terminal.config import ConfigError, TerminalConfig
-from pos_terminal.cup import requests
-from pos_terminal.cup.batch import settlement_totals, upload_plan
+from pos_terminal.state.config import ConfigError, TerminalConfig
+from pos_terminal.profiles.cup import requests
+from pos_terminal.profiles.cup.batch import settlement_totals, upload_plan
 from protocols.cup.errors import CupFieldError
 from protocols.cup.fields import PinBlockMethod, PinEncryption, ReconciliationResult, SecurityControl, SettlementTotals
 from protocols.cup.mac import apply_mac, verify_frame_mac
 from protocols.cup.contract import CUP_CONTRACT
 from protocols.cup.signon_keys import SignOnKeys, unwrap_working_keys
 from protocols.cup.upload import CardGroup
-from pos_terminal.failures import CommunicationFailure, TerminalRefusal
-from pos_terminal.keyring import TerminalKeyring
-from pos_terminal.observe import ExchangeRecord
+from pos_terminal.engine.failures import CommunicationFailure, TerminalRefusal
+from pos_terminal.state.keyring import TerminalKeyring
+from pos_terminal.engine.observe import ExchangeRecord
 from pos_terminal.profiles.base import FinancialContext, HostAnswer, NetworkKind, ProtocolProfile, Reconciliation
 from protocols.iso87 import BatchTotals
-from pos_terminal.records import MessageDirection, TransactionRecord, TxnType
+from pos_terminal.state.records import MessageDirection, TransactionRecord, TxnType
 from protocols.security import KeyScheme, MessageKeys
 
 if TYPE_CHECKING:
-    from pos_terminal.core import EngineCore
+    from pos_terminal.engine.core import EngineCore
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ place and the engine sends it at once (0400, then 0401 repeats), and again befor
 online transaction or after a restart, until the host acknowledges it.
 
 What the protocol never reverses (a ``cup-pos`` refund) is journaled PENDING without a reversal
-and repeated instead, same STAN and content, until the host answers it (pos_terminal.recovery).
+and repeated instead, same STAN and content, until the host answers it (pos_terminal.engine.recovery).
 Which is which, and every message, is the protocol profile's (pos_terminal.profiles).
 
 The engine is UI-free: the command line, the scenario runner and the device model drive it.
@@ -26,9 +26,9 @@ from emv.terminal import TerminalData, TransactionType, build_field55
 from iso8583.errors import Iso8583Error
 from iso8583.message import Message
 from keys.errors import CryptoError
-from pos_terminal.cards import PresentedCard, pass_issuer_authentication
-from pos_terminal.closing import SettlementMixin
-from pos_terminal.core import (
+from pos_terminal.state.cards import PresentedCard, pass_issuer_authentication
+from pos_terminal.engine.settlement import SettlementMixin
+from pos_terminal.engine.core import (
     Clock,
     CommunicationFailure,
     HostUnreachable,
@@ -38,13 +38,13 @@ from pos_terminal.core import (
 from pos_terminal.journal import JournalError, card_fingerprint
 from pos_terminal.profiles import FinancialContext, NetworkKind
 from protocols.iso87 import ResponseCode
-from pos_terminal.records import NewTransaction, TransactionRecord, TxnStatus, TxnType
-from pos_terminal.inquiry import InquiryMixin
-from pos_terminal.policy import check_refund, check_void_original, find_refund_original
-from pos_terminal.recovery import RecoveryMixin
-from pos_terminal.supervisor import Grant
-from pos_terminal.views import TransactionView, transaction_view
-from pos_terminal.results import Outcome, TxnResult
+from pos_terminal.state.records import NewTransaction, TransactionRecord, TxnStatus, TxnType
+from pos_terminal.engine.inquiry import InquiryMixin
+from pos_terminal.rules.policy import check_refund, check_void_original, find_refund_original
+from pos_terminal.engine.recovery import RecoveryMixin
+from pos_terminal.rules.supervisor import Grant
+from pos_terminal.output.views import TransactionView, transaction_view
+from pos_terminal.engine.results import Outcome, TxnResult
 from protocols.security import pin_block
 
 __all__ = ["Clock", "CommunicationFailure", "HostUnreachable", "RefundRequest", "TerminalEngine", "TerminalRefusal"]

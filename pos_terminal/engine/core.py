@@ -3,8 +3,8 @@
 :class:`EngineCore` opens the connection, journals each message (masked dump) sent and received,
 checks that a response answers its request and that its MAC verifies, and provides the keys of
 the next request (signing on first when master/session keys are missing). The transaction
-families build on it: :mod:`pos_terminal.recovery` (reversals, repeats, advices),
-:mod:`pos_terminal.closing` (settlement) and :mod:`pos_terminal.engine` (sale, refund, void).
+families build on it: :mod:`pos_terminal.engine.recovery` (reversals, repeats, advices),
+:mod:`pos_terminal.engine.settlement` (settlement) and :mod:`pos_terminal.engine.terminal` (sale, refund, void).
 
 What differs between protocols (message layouts, MAC, sign-on keys, what is reversed and what is
 repeated) is the engine's :attr:`EngineCore.profile` (:mod:`pos_terminal.profiles`), chosen from
@@ -24,25 +24,25 @@ from typing import Self
 from iso8583.channels import BaseChannel, ChannelError, connect
 from iso8583.codec import decode, encode
 from iso8583.dialect import Dialect
-from iso8583.dialects import get_dialect
+from iso8583.toml_dialect import resolve_dialect
 from iso8583.dump import render_text
 from iso8583.errors import Iso8583Error
 from iso8583.message import Message
 from keys.errors import CryptoError
-from pos_terminal.config import TerminalConfig, load_config
-from pos_terminal.datafolder import DataFolder
-from pos_terminal.ereceipt import ReceiptArchive
+from pos_terminal.state.config import TerminalConfig, load_config
+from pos_terminal.state.datafolder import DataFolder
+from pos_terminal.output.ereceipt import ReceiptArchive
 from pos_terminal.journal import Journal, JournalError, load_or_create_secret
-from pos_terminal.keyring import TerminalKeyring
-from pos_terminal.failures import CommunicationFailure, HostUnreachable, TerminalRefusal
-from pos_terminal.observe import ExchangeObserver
+from pos_terminal.state.keyring import TerminalKeyring
+from pos_terminal.engine.failures import CommunicationFailure, HostUnreachable, TerminalRefusal
+from pos_terminal.engine.observe import ExchangeObserver
 from pos_terminal.profiles import NetworkKind, ProtocolProfile, profile_for
-from pos_terminal.profiles.possim87 import host_status_data, original_reference, text_field, with_ksn
+from pos_terminal.profiles.possim87.profile import host_status_data, original_reference, text_field, with_ksn
 from protocols.iso87 import ResponseCode
 from protocols.possim87.additional_data import additional_data
-from pos_terminal.records import MessageDirection, TransactionRecord
-from pos_terminal.results import Outcome, TxnResult
-from pos_terminal.supervisor import SupervisorGate
+from pos_terminal.state.records import MessageDirection, TransactionRecord
+from pos_terminal.engine.results import Outcome, TxnResult
+from pos_terminal.rules.supervisor import SupervisorGate
 from protocols.security import KeyScheme, MessageKeys
 
 log = logging.getLogger(__name__)
@@ -84,13 +84,13 @@ class EngineCore:
         self.profile: ProtocolProfile = profile_for(config.dialect)
         """The protocol spoken with the host (pos_terminal.profiles), chosen from the dialect."""
         self.config = self.profile.configure(config)
-        self.dialect: Dialect = get_dialect(config.dialect)
+        self.dialect: Dialect = resolve_dialect(config.dialect)
         self._fingerprint_secret = fingerprint_secret
         self._clock = clock
         self.supervisor = SupervisorGate(config, journal, clock)
         """The supervisor review step of refund, void and settlement (shared with the device)."""
         self.observer = observer
-        """Called with each message on the wire (pos_terminal.observe); may be set after :meth:`open`."""
+        """Called with each message on the wire (pos_terminal.engine.observe); may be set after :meth:`open`."""
         self._folder: DataFolder | None = None
         self._channel: BaseChannel | None = None
         """The connection kept between requests (``keep_connection``), to ``_channel_url``."""
@@ -106,9 +106,9 @@ class EngineCore:
              busy_wait: float = 5.0) -> Self:
         """The terminal whose state lives in ``data_dir`` (created on first use, with the test defaults).
 
-        The folder is this process's until :meth:`close` (:mod:`pos_terminal.datafolder`): another
-        process waits up to ``busy_wait`` seconds, then gets :class:`~pos_terminal.datafolder.TerminalBusy`.
-        State the folder had and lost is refused (:class:`~pos_terminal.datafolder.MissingState`).
+        The folder is this process's until :meth:`close` (:mod:`pos_terminal.state.datafolder`): another
+        process waits up to ``busy_wait`` seconds, then gets :class:`~pos_terminal.state.datafolder.TerminalBusy`.
+        State the folder had and lost is refused (:class:`~pos_terminal.state.datafolder.MissingState`).
         """
         folder = DataFolder.open(data_dir, wait=busy_wait)
         try:

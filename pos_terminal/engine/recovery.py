@@ -17,14 +17,14 @@ from collections.abc import Callable
 from datetime import datetime
 
 from iso8583.message import Message
-from pos_terminal import messages
-from pos_terminal.core import CommunicationFailure, EngineCore, HostUnreachable, credit_data, journal_reason, text_field
+from pos_terminal.profiles.possim87 import messages
+from pos_terminal.engine.core import CommunicationFailure, EngineCore, HostUnreachable, credit_data, journal_reason, text_field
 from pos_terminal.journal import JournalError
 from protocols.iso87 import ResponseCode
 from protocols.possim87.additional_data import AdditionalTag
-from pos_terminal.receipt import format_amount
-from pos_terminal.records import NewTransaction, TransactionRecord, TxnStatus, TxnType
-from pos_terminal.results import Outcome, ReversalOutcome, TxnResult
+from pos_terminal.output.receipt import format_amount
+from pos_terminal.state.records import NewTransaction, TransactionRecord, TxnStatus, TxnType
+from pos_terminal.engine.results import Outcome, ReversalOutcome, TxnResult
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Observing the terminal's exchanges: every message it sends and every response it decodes.
 
-:class:`pos_terminal.engine.TerminalEngine` calls an optional observer once per message on the
+:class:`pos_terminal.engine.terminal.TerminalEngine` calls an optional observer once per message on the
 wire (a request after it was sent, a response once it decoded), so that test tools such as
 ``possim scenario`` and the pytest plugin can check message-level expectations (a field's value,
 a MAC that verifies) without reading the journal's masked dumps. The observer only watches:
@@ -20,7 +20,7 @@ from iso8583.dialect import Dialect
 from iso8583.errors import Iso8583Error
 from iso8583.message import Message
 from keys.errors import CryptoError
-from pos_terminal.records import MessageDirection
+from pos_terminal.state.records import MessageDirection
 from protocols.security import MessageKeys, verify_request, verify_response
 
 
@@ -39,7 +39,7 @@ class ExchangeRecord:
 
 
 ExchangeObserver = Callable[[ExchangeRecord], None]
-"""What :class:`~pos_terminal.engine.TerminalEngine` calls for each message on the wire."""
+"""What :class:`~pos_terminal.engine.terminal.TerminalEngine` calls for each message on the wire."""
 
 
 def observed(

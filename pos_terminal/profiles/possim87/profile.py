@@ -1,6 +1,6 @@
 """The possim ISO 8583:1987 protocol (docs/protocol.md): every dialect but ``cup-pos``.
 
-Requests are built by :mod:`pos_terminal.messages` with the DE 63 tags of docs/protocol.md,
+Requests are built by :mod:`pos_terminal.profiles.possim87.messages` with the DE 63 tags of docs/protocol.md,
 MACed by :mod:`protocols.security` (X9.19 or AES-CMAC by key scheme); sign-on delivers TR-31
 session key blocks under the TMK; every failed sale, refund or void is reversed (0400, 0401);
 settlement sends the totals in DE 74-77 / 86-89 and, on 95, uploads the batch and settles again.
@@ -16,15 +16,15 @@ from iso8583.message import Message
 from keys.errors import CryptoError
 from keys.kcv import kcv_tdes
 from keys.tr31 import unwrap
-from pos_terminal import messages
-from pos_terminal.config import TerminalConfig
-from pos_terminal.failures import CommunicationFailure, TerminalRefusal
-from pos_terminal.keyring import TerminalKeyring
-from pos_terminal.observe import ExchangeRecord, observed
+from pos_terminal.profiles.possim87 import messages
+from pos_terminal.state.config import TerminalConfig
+from pos_terminal.engine.failures import CommunicationFailure, TerminalRefusal
+from pos_terminal.state.keyring import TerminalKeyring
+from pos_terminal.engine.observe import ExchangeRecord, observed
 from pos_terminal.profiles.base import FinancialContext, HostAnswer, NetworkKind, ProtocolProfile, Reconciliation
 from protocols.iso87 import BatchTotals, Mti, NetworkCode, ProcessingCode, ResponseCode, TotalsKind
 from protocols.possim87.additional_data import AdditionalTag, additional_data
-from pos_terminal.records import MessageDirection, TransactionRecord, TxnType
+from pos_terminal.state.records import MessageDirection, TransactionRecord, TxnType
 from protocols.security import (
     KeyScheme,
     MessageKeys,
@@ -33,10 +33,10 @@ from protocols.security import (
     sign_request,
     verify_response,
 )
-from pos_terminal.settlement import batch_entries
+from pos_terminal.output.batch_totals import batch_entries
 
 if TYPE_CHECKING:
-    from pos_terminal.core import EngineCore
+    from pos_terminal.engine.core import EngineCore
 
 NAME = "possim-87"
 _NETWORK_CODES = {NetworkKind.SIGN_ON: NetworkCode.SIGN_ON, NetworkKind.ECHO: NetworkCode.ECHO}

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pos_terminal.journal import Journal
-from pos_terminal.records import ReversalStatus, TransactionRecord, TxnStatus, TxnType
+from pos_terminal.state.records import ReversalStatus, TransactionRecord, TxnStatus, TxnType
 
 __all__ = ["CreditInfo", "OriginalRef", "TransactionView", "parse_day", "status_of", "transaction_view"]
 

@@ -12,9 +12,9 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from pos_terminal.core import CommunicationFailure, EngineCore
-from pos_terminal.results import Outcome, TxnResult
-from pos_terminal.settlement import batch_totals, report_lines, settlement_report
+from pos_terminal.engine.core import CommunicationFailure, EngineCore
+from pos_terminal.engine.results import Outcome, TxnResult
+from pos_terminal.output.batch_totals import batch_totals, report_lines, settlement_report
 
 log = logging.getLogger(__name__)
 

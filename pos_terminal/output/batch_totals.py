@@ -8,7 +8,7 @@ from typing import Any
 from pos_terminal.journal import Journal
 from protocols.money import format_amount
 from protocols.iso87 import BatchTotals, TotalsKind
-from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
+from pos_terminal.state.records import TransactionRecord, TxnStatus, TxnType
 
 
 def totals_kind(record: TransactionRecord, original: TransactionRecord | None) -> TotalsKind | None:

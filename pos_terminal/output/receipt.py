@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pos_terminal.config import TerminalConfig
+from pos_terminal.state.config import TerminalConfig
 from protocols.money import Currency, currency, format_amount
 from protocols.iso87 import ProcessingCode, response_text
 from protocols.possim87.additional_data import REFUND_REASONS
-from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
-from pos_terminal.views import TransactionView
+from pos_terminal.state.records import TransactionRecord, TxnStatus, TxnType
+from pos_terminal.output.views import TransactionView
 
 __all__ = [
     "CUSTOMER_COPY",
@@ -118,7 +118,7 @@ def render_receipt(record: TransactionRecord, config: TerminalConfig, copy: str,
     """The lines of one receipt copy (``MERCHANT_COPY`` or ``CUSTOMER_COPY``) of ``record``.
 
     ``width`` is the printer's columns (32 or 40); ``duplicate`` marks a reprint. ``view``
-    (:func:`pos_terminal.views.transaction_view`) adds what the journal knows around the record:
+    (:func:`pos_terminal.output.views.transaction_view`) adds what the journal knows around the record:
     a refund's original sale and what is left to refund of it, a void's original.
     Lines are at most ``width`` characters, right-trimmed.
     """

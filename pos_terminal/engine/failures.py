@@ -1,6 +1,6 @@
 """How a terminal operation fails: refused by the terminal itself, or no usable answer from the host.
 
-These live apart from :mod:`pos_terminal.core` so that the protocol profiles
+These live apart from :mod:`pos_terminal.engine.core` so that the protocol profiles
 (:mod:`pos_terminal.profiles`), which the core loads, can raise them too; the core re-exports them.
 """
 

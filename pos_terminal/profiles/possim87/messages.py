@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from iso8583.message import FieldValue, Message
-from pos_terminal.cards import PresentedCard
-from pos_terminal.config import TerminalConfig
+from pos_terminal.state.cards import PresentedCard
+from pos_terminal.state.config import TerminalConfig
 from protocols.iso87 import (
     EntryMode,
     Mti,
@@ -23,7 +23,7 @@ from protocols.iso87 import (
     transmission_datetime,
 )
 from protocols.possim87.additional_data import encode_additional_data
-from pos_terminal.records import TransactionRecord
+from pos_terminal.state.records import TransactionRecord
 
 
 def _identity(config: TerminalConfig) -> dict[int, FieldValue]:

@@ -6,7 +6,7 @@ be raised later without invalidating stored passwords. Tests pass a small
 ``iterations`` to stay fast; verification always uses the stored count.
 
 :class:`ConfigError` is defined here, the lowest module that raises it, and
-re-exported by :mod:`pos_terminal.config`: a malformed stored hash is a
+re-exported by :mod:`pos_terminal.state.config`: a malformed stored hash is a
 configuration error.
 """
 

@@ -7,12 +7,12 @@ with the time of the inquiry), so a later look-up without the host shows the las
 
 from __future__ import annotations
 
-from pos_terminal import messages
-from pos_terminal.core import CommunicationFailure, EngineCore, host_status_data
+from pos_terminal.profiles.possim87 import messages
+from pos_terminal.engine.core import CommunicationFailure, EngineCore, host_status_data
 from protocols.iso87 import ResponseCode
 from protocols.possim87.additional_data import AdditionalDataError, additional_data
-from pos_terminal.records import TransactionRecord
-from pos_terminal.results import Outcome, TxnResult
+from pos_terminal.state.records import TransactionRecord
+from pos_terminal.engine.results import Outcome, TxnResult
 
 __all__ = ["InquiryMixin"]
 

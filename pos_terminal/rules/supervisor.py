@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from pos_terminal.config import TerminalConfig
+from pos_terminal.state.config import TerminalConfig
 from pos_terminal.journal import Journal
 from pos_terminal.journal.supervision import SupervisorDecision, SupervisorOutcome, SupervisorState
 

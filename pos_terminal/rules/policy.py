@@ -1,6 +1,6 @@
 """The terminal's refund and void policy: every rule checked before anything is journaled or sent.
 
-Each refusal is a :class:`~pos_terminal.core.TerminalRefusal` (exit 1 on the command line) whose
+Each refusal is a :class:`~pos_terminal.engine.core.TerminalRefusal` (exit 1 on the command line) whose
 message names the rule (the ``terminal.toml`` key where there is one) and shows money as the
 cashier reads it (``USD 10.00``):
 
@@ -20,11 +20,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from pos_terminal.config import TerminalConfig
-from pos_terminal.core import TerminalRefusal, journal_reason
+from pos_terminal.state.config import TerminalConfig
+from pos_terminal.engine.core import TerminalRefusal, journal_reason
 from pos_terminal.journal import Journal, JournalError
 from protocols.money import format_amount
-from pos_terminal.records import TransactionRecord, TxnStatus, TxnType
+from pos_terminal.state.records import TransactionRecord, TxnStatus, TxnType
 
 __all__ = ["check_refund", "check_void_original", "find_refund_original"]
 

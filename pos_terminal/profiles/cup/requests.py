@@ -29,13 +29,13 @@ from __future__ import annotations
 
 from iso8583.message import FieldValue, Message
 from emv.cards import EntryMode
-from pos_terminal.cards import PresentedCard
-from pos_terminal.config import TerminalConfig
+from pos_terminal.state.cards import PresentedCard
+from pos_terminal.state.config import TerminalConfig
 from protocols.cup.fields import Field60, Field61, SecurityControl, SettlementTotals
 from protocols.cup.contract import CUP_CONTRACT, CupContract
 from protocols.cup.transactions import TRANSACTION_TYPES, TransactionType
 from protocols.cup.upload import UploadList, upload_count
-from pos_terminal.records import TransactionRecord, TxnType
+from pos_terminal.state.records import TransactionRecord, TxnType
 
 _ENTRY_MODES = {EntryMode.MANUAL: "01", EntryMode.SWIPE: "02", EntryMode.CHIP: "05", EntryMode.CONTACTLESS: "07"}
 """22.1-2: how the PAN was read (CUP: 01 manual, 02 magnetic stripe, 05 IC card, 07 contactless IC)."""
