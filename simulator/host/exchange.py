@@ -1,6 +1,6 @@
 """One request as the host processes it, and the small helpers every step shares.
 
-:class:`Exchange` carries what the steps found out (terminal profile, keys, PAN); the helpers
+:class:`Exchange` carries what the steps found out (terminal, keys, PAN, the protocol's reading); the helpers
 read request fields, raise :class:`FormatError` (answered 30) for a missing or senseless field,
 and build a response that echoes the request's identifying fields (never card data).
 """
@@ -10,11 +10,12 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from iso8583 import Message
 from protocols.iso87 import Mti, ProcessingCode, response_mti
 from protocols.security import MessageKeys
-from simulator.host.config import TerminalProfile
+from simulator.host.config import TerminalEntry
 
 
 ECHOED_FIELDS = (3, 4, 7, 11, 12, 13, 22, 25, 37, 41, 42, 49, 60, 62, 70, 90)
@@ -23,7 +24,7 @@ TPDU_ID = 0x60
 REVERSAL_MTIS = frozenset({Mti.REVERSAL, Mti.REVERSAL_REPEAT})
 ADVICE_MTIS = frozenset({Mti.ADVICE, Mti.ADVICE_REPEAT})
 PROCESSED_MTIS = frozenset({Mti.FINANCIAL_REQUEST, *REVERSAL_MTIS, *ADVICE_MTIS, Mti.BATCH_UPLOAD, Mti.SETTLEMENT})
-"""The MTIs answered after the MAC check by :meth:`HostLogic._financial` (0800 aside)."""
+"""The possim-87 MTIs answered after the MAC check with a stored response (0800 aside)."""
 VOID_CODES = {ProcessingCode.VOID_SALE: ProcessingCode.PURCHASE, ProcessingCode.VOID_REFUND: ProcessingCode.REFUND}
 
 
@@ -41,12 +42,15 @@ class Exchange:
 
     request: Message
     now: datetime
-    profile: TerminalProfile | None = None
+    terminal: TerminalEntry | None = None
+    """The terminal as the host knows it (DE 41), once identified."""
     keys: MessageKeys | None = None
     pan: str | None = field(default=None, repr=False)
     sign: bool = True
     frame: bytes | None = field(default=None, repr=False)
     """The request's bytes as received (the MAC is checked over them), when it came off the wire."""
+    kind: Any = field(default=None, repr=False)
+    """What the protocol made of the request (``cup-pos``: its row of the transaction table), or None."""
 
 
 def swap_tpdu(header: bytes) -> bytes:

@@ -33,7 +33,7 @@ import json
 import os
 import sqlite3
 from typing import Any
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import datetime
@@ -42,6 +42,7 @@ from pathlib import Path
 from iso8583 import Dialect, decode, render_text
 from iso8583.errors import Iso8583Error
 from protocols.iso87 import BatchTotals, TotalsKind
+from simulator.host.effects import Effect, PendingEffects
 from simulator.host.sealing import FrameSealer, SealError
 from simulator.host.records import (
     REFUND_MTIS,
@@ -52,7 +53,7 @@ from simulator.host.records import (
     SettlementRecord,
     Status,
     StoredResponse,
-    TransactionRecord,
+    HostTransaction,
     UploadRecord,
     iso_time,
 )
@@ -67,7 +68,7 @@ __all__ = [
     "SettlementRecord",
     "Status",
     "StoredResponse",
-    "TransactionRecord",
+    "HostTransaction",
     "UploadRecord",
     "iso_time",
 ]
@@ -186,7 +187,7 @@ CREATE TABLE IF NOT EXISTS counters (
 """
 
 
-_TXN_COLUMNS = tuple(f.name for f in fields(TransactionRecord) if f.name != "id")
+_TXN_COLUMNS = tuple(f.name for f in fields(HostTransaction) if f.name != "id")
 _ADDED_COLUMNS = {
     "transactions": (("note", "TEXT"),),
     "messages": (("frame", "BLOB"),),
@@ -219,6 +220,8 @@ class HostJournal:
         self._db.execute(
             "CREATE INDEX IF NOT EXISTS transactions_card ON transactions (card_fingerprint, time)")
         self._depth = 0
+        self.effects = PendingEffects()
+        """State outside SQLite waiting for the transaction's commit (:meth:`after_commit`)."""
 
     def _add_missing_columns(self) -> None:
         """Bring a journal written by an earlier version up to date (columns added since)."""
@@ -240,38 +243,59 @@ class HostJournal:
         writes: one failed request in a batch leaves the others' rows in place) and it propagates.
         Nothing is durable before the outermost level commits, so a caller that answers only after
         the outermost ``atomic`` returns answers only what is on disk (group commit: many requests,
-        one commit, one fsync).
+        one commit, one fsync). The :meth:`after_commit` effects of a level follow it: applied after
+        the outermost COMMIT, discarded with a rollback (:mod:`simulator.host.effects`).
         """
         if self._depth:
             name = f"level{self._depth}"
             self._db.execute(f"SAVEPOINT {name}")
             self._depth += 1
+            self.effects.begin()
             try:
                 yield
             except BaseException:
+                self.effects.rollback()
                 self._db.execute(f"ROLLBACK TO {name}")
                 self._db.execute(f"RELEASE {name}")
                 raise
             finally:
                 self._depth -= 1
             self._db.execute(f"RELEASE {name}")
+            self.effects.release()
             return
         self._db.execute("BEGIN IMMEDIATE")
         self._depth = 1
+        self.effects.begin()
         try:
             yield
         except BaseException:
             self._depth = 0
+            self.effects.rollback()
             self._db.execute("ROLLBACK")
             raise
         try:
-            self._db.execute("COMMIT")
+            self._commit()
         except BaseException:
+            self.effects.rollback()
             with contextlib.suppress(sqlite3.Error):
                 self._db.execute("ROLLBACK")
             raise
         finally:
             self._depth = 0
+        self.effects.commit()
+
+    def _commit(self) -> None:
+        """COMMIT the outermost transaction (one durable write; a test makes it fail to see nothing leak)."""
+        self._db.execute("COMMIT")
+
+    def after_commit(self, apply: Callable[[], None], discard: Callable[[], None] | None = None, *,
+                     name: str = "") -> None:
+        """Run ``apply`` once the enclosing transaction is durable; ``discard`` if it is rolled back instead.
+
+        Outside a transaction ``apply`` runs at once. For state outside SQLite (key store, caches,
+        rule counters) that must not outlive a failed commit (:mod:`simulator.host.effects`).
+        """
+        self.effects.add(Effect(apply, discard, name) if discard is not None else Effect(apply, name=name))
 
     # -- messages -----------------------------------------------------------------------------
 
@@ -315,7 +339,7 @@ class HostJournal:
 
     # -- transactions -------------------------------------------------------------------------
 
-    def insert_transaction(self, record: TransactionRecord) -> int:
+    def insert_transaction(self, record: HostTransaction) -> int:
         """Insert ``record`` and return its id."""
         values = [getattr(record, name) for name in _TXN_COLUMNS]
         cursor = self._db.execute(
@@ -329,19 +353,19 @@ class HostJournal:
         """Change a transaction's status (reversed, voided, or approved again when a void is undone)."""
         self._db.execute("UPDATE transactions SET status = ? WHERE id = ?", (status.value, transaction_id))
 
-    def transaction(self, transaction_id: int) -> TransactionRecord | None:
+    def transaction(self, transaction_id: int) -> HostTransaction | None:
         """The transaction with ``transaction_id``."""
         row = self._db.execute("SELECT * FROM transactions WHERE id = ?", (transaction_id,)).fetchone()
         return _record(row)
 
-    def find_by_rrn(self, terminal_id: str, rrn: str) -> TransactionRecord | None:
+    def find_by_rrn(self, terminal_id: str, rrn: str) -> HostTransaction | None:
         """The transaction of ``terminal_id`` the host gave ``rrn``."""
         row = self._db.execute(
             "SELECT * FROM transactions WHERE terminal_id = ? AND rrn = ?", (terminal_id, rrn)
         ).fetchone()
         return _record(row)
 
-    def find_by_request(self, terminal_id: str, mti: str, stan: str, transmission_time: str) -> TransactionRecord | None:
+    def find_by_request(self, terminal_id: str, mti: str, stan: str, transmission_time: str) -> HostTransaction | None:
         """The transaction of the request (MTI, STAN, DE 7) of ``terminal_id`` (the latest if several)."""
         row = self._db.execute(
             "SELECT * FROM transactions WHERE terminal_id = ? AND mti = ? AND stan = ? AND transmission_time = ?"
@@ -360,7 +384,7 @@ class HostJournal:
         return int(row[0])
 
     def find_applied_advice(self, terminal_id: str, stan: str, original_rrn: str | None, amount: int,
-                            offline_code: str | None) -> TransactionRecord | None:
+                            offline_code: str | None) -> HostTransaction | None:
         """An approved advice of ``terminal_id`` with this STAN, original RRN, amount and offline approval code."""
         row = self._db.execute(
             "SELECT * FROM transactions WHERE terminal_id = ? AND mti = '0220' AND stan = ? AND original_rrn IS ?"
@@ -386,7 +410,7 @@ class HostJournal:
         ).fetchone()
         return int(row[0]), int(row[1])
 
-    def transactions(self, terminal_id: str | None = None) -> list[TransactionRecord]:
+    def transactions(self, terminal_id: str | None = None) -> list[HostTransaction]:
         """Every transaction (of ``terminal_id``), oldest first."""
         if terminal_id is None:
             rows = self._db.execute("SELECT * FROM transactions ORDER BY id").fetchall()
@@ -576,12 +600,12 @@ class HostJournal:
         return f"{value % 10**RRN_DIGITS:0{RRN_DIGITS}d}"
 
 
-def _record(row: sqlite3.Row | None) -> TransactionRecord | None:
+def _record(row: sqlite3.Row | None) -> HostTransaction | None:
     if row is None:
         return None
     values = {name: row[name] for name in _TXN_COLUMNS}
     values["status"] = Status(values["status"])
-    return TransactionRecord(**values, id=row["id"])
+    return HostTransaction(**values, id=row["id"])
 
 
 def _entry(row: sqlite3.Row) -> LedgerEntry:

@@ -31,7 +31,7 @@ from simulator.host.journal import (
     SettlementBasis,
     SettlementRecord,
     Status,
-    TransactionRecord,
+    HostTransaction,
     UploadRecord,
     iso_time,
 )
@@ -53,7 +53,7 @@ def batch_number(value: object) -> int | None:
     return None
 
 
-def totals_kind(record: TransactionRecord) -> TotalsKind | None:
+def totals_kind(record: HostTransaction) -> TotalsKind | None:
     """What ``record`` counts as in its batch's totals (money movement aside), None for nothing."""
     if record.mti == "0200" and record.processing_code == ProcessingCode.PURCHASE:
         return TotalsKind.DEBIT if record.status in _STANDING else None
@@ -67,7 +67,7 @@ def totals_kind(record: TransactionRecord) -> TotalsKind | None:
     return None
 
 
-def batch_transactions(journal: HostJournal, terminal_id: str, batch: int) -> list[TransactionRecord]:
+def batch_transactions(journal: HostJournal, terminal_id: str, batch: int) -> list[HostTransaction]:
     """The transactions of ``terminal_id`` whose DE 60 names ``batch``, oldest first."""
     return [t for t in journal.transactions(terminal_id) if batch_number(t.batch) == batch]
 
