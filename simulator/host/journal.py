@@ -260,7 +260,11 @@ class HostJournal:
                 raise
             finally:
                 self._depth -= 1
-            self._db.execute(f"RELEASE {name}")
+            try:
+                self._db.execute(f"RELEASE {name}")
+            except BaseException:
+                self.effects.rollback()
+                raise
             self.effects.release()
             return
         self._db.execute("BEGIN IMMEDIATE")

@@ -6,6 +6,11 @@ TR-31 version B blocks under its terminal master key. DUKPT keys are derived per
 the BDK and the KSN the request carries (DE 63 tag KS); the KSN must belong to the terminal
 (its initial KSN or initial key ID), else the request is refused as a security violation.
 
+New session keys are pending until the journal transaction of the sign-on commits: read through
+by the key ring at once (a later request of the same commit group verifies with them), written to
+the key store and the session cache only after the commit, forgotten on a rollback
+(:mod:`simulator.host.effects`).
+
 Card fingerprints are HMAC-SHA256 of the PAN under a key derived from the host KEK, so the
 journal can tell "same card" without holding a PAN.
 """

@@ -3,7 +3,8 @@
 A rule matches requests by MTI, processing code, terminal, amount range, PAN suffix or
 network management code, and does one thing: answer with a fixed response code instead of
 processing the request (``respond``), or, after normal processing, delay the response,
-drop it, disconnect, or corrupt its MAC. ``times = N`` limits a rule to its first N matches.
+drop it, disconnect, or corrupt its MAC. ``times = N`` limits a rule to its first N matches
+(of requests the journal kept: a match is taken back when its request is rolled back).
 The first matching rule with matches left wins.
 """
 

@@ -15,7 +15,8 @@ from emv.masking import mask_pan
 from iso8583 import Message
 from protocols.iso87 import Mti, ProcessingCode, ResponseCode, parse_original_data_elements, response_mti
 from protocols.possim87.additional_data import AdditionalTag, additional_data, encode_additional_data
-from simulator.host import antifraud, credits, settlement
+import simulator.host.protocols.possim87.batch as batch
+from simulator.host import antifraud, credits
 from simulator.host.journal import REFUND_MTIS, Cause, Direction, HostTransaction, Status, iso_time
 import simulator.host.protocols.possim87.advice as advices
 from simulator.host.services import HostServices
@@ -237,8 +238,8 @@ class Possim87Money:
         """0320: one transaction of a batch upload joins the terminal's uploaded set (0330/00)."""
         assert exchange.terminal is not None
         try:
-            upload = settlement.parse_upload(exchange.request, exchange.terminal.terminal_id, exchange.now)
-        except settlement.MalformedRequest as exc:
+            upload = batch.parse_upload(exchange.request, exchange.terminal.terminal_id, exchange.now)
+        except batch.MalformedRequest as exc:
             raise FormatError(str(exc)) from None
         self.journal.record_upload(upload)
         return response_message(exchange.request, ResponseCode.APPROVED)
@@ -247,10 +248,10 @@ class Possim87Money:
         """0500: the terminal's totals against the host's (journal or uploaded set): 0510 with 00 or 95."""
         assert exchange.terminal is not None
         try:
-            request = settlement.parse_settlement(exchange.request, exchange.terminal.terminal_id)
-        except settlement.MalformedRequest as exc:
+            request = batch.parse_settlement(exchange.request, exchange.terminal.terminal_id)
+        except batch.MalformedRequest as exc:
             raise FormatError(str(exc)) from None
-        record = settlement.settle(self.journal, request, exchange.now)
+        record = batch.settle(self.journal, request, exchange.now)
         log.info("settlement of %s batch %06d (%s): %s", request.terminal_id, request.batch, request.basis.value,
                  record.response_code)
         return response_message(exchange.request, record.response_code)

@@ -29,7 +29,8 @@ from keys.errors import MacVerificationError
 from protocols.iso87 import Mti, ResponseCode, response_mti
 from protocols.possim87.additional_data import AdditionalDataError, AdditionalTag, additional_data
 from protocols.security import sign_and_encode, verify_request_received
-from simulator.host import settlement
+import simulator.host.protocols.possim87.batch as batch
+from simulator.host.settlement import batch_number
 from simulator.host.decision import Delivery, HostDecision
 from simulator.host.exchange import (
     PROCESSED_MTIS,
@@ -214,12 +215,12 @@ class Possim87Host(HostProtocol):
         assert exchange.terminal is not None
         request = exchange.request
         try:
-            totals = settlement.parse_settlement(request, exchange.terminal.terminal_id).totals
-        except settlement.MalformedRequest:
+            totals = batch.parse_settlement(request, exchange.terminal.terminal_id).totals
+        except batch.MalformedRequest:
             totals = None
         self.services.journal.record_settlement(SettlementRecord(
             time=iso_time(exchange.now), terminal_id=exchange.terminal.terminal_id,
-            batch=settlement.batch_number(request.get(60)), stan=field_text(request, 11) or "",
+            batch=batch_number(request.get(60)), stan=field_text(request, 11) or "",
             transmission_time=field_text(request, 7) or "", response_code=code, basis=SettlementBasis.RULE,
             processing_code=field_text(request, 3), terminal_totals=totals,
         ))
