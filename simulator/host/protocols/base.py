@@ -54,7 +54,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 
-from iso8583 import Message
+from iso8583 import Dialect, Message
 from simulator.host.cards import request_pan
 from simulator.host.decision import HostDecision
 from simulator.host.exchange import Exchange
@@ -102,7 +102,8 @@ class HostProtocol(ABC):
         self.services = services
 
     @property
-    def dialect(self):  # noqa: ANN201 - iso8583.Dialect
+    def dialect(self) -> Dialect:
+        """The host's dialect (its ``protocol`` is this protocol's name)."""
         return self.services.dialect
 
     def exchange(self, request: Message, now: datetime, frame: bytes | None) -> Exchange:
@@ -123,7 +124,10 @@ class HostProtocol(ABC):
 
     @abstractmethod
     def security_refusal(self, exchange: Exchange) -> Message:
-        """The answer when the request has no keys or its MAC fails (set ``exchange.sign`` False to leave it unsigned)."""
+        """The answer when the request has no keys or its MAC fails.
+
+        Set ``exchange.sign`` False to leave it unsigned (cup-pos: the terminal's keys are not trusted).
+        """
 
     @abstractmethod
     def repeat_key(self, exchange: Exchange) -> RepeatKey:
@@ -154,7 +158,10 @@ class HostProtocol(ABC):
         """The fixed answer ``code`` of a ``respond`` rule: no processing, no money; journaled and stored."""
 
     def unsigned(self, previous: Message) -> Message:
-        """A stored answer without its MAC, to be signed again with this request's keys (a DUKPT repeat has new ones)."""
+        """A stored answer without its MAC, to be signed again with this request's keys.
+
+        A DUKPT repeat carries a new KSN: the first answer's MAC would not verify under its keys.
+        """
         return replace(previous, fields={n: v for n, v in previous.fields.items() if n not in MAC_FIELDS})
 
     def store(self, key: RepeatKey, digest: str, decision: HostDecision, now: datetime) -> None:

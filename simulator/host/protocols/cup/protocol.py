@@ -12,7 +12,8 @@ host's shared services. The steps:
   returned in DE 62 enciphered under the terminal's TMK with their check values. The emulator
   answers the single-length (001) and track-key (004) sign-ons with 12.
 * Sales, voids, refunds and reversals need the working keys and a DE 64 that verifies (the CUP
-  ECB MAC); otherwise A0, unsigned, with processing request 3 in the header: sign on again.
+  ECB MAC over the frame as received); otherwise A0, unsigned, with processing request 3 in the
+  header: sign on again.
   Their answers carry DE 64 (declines too).
 * A repeat (same terminal, voucher DE 11, batch 60.2 and message class) gets the stored answer,
   re-MACed, and no second movement: a refund whose answer was lost is credited once. The same
@@ -99,7 +100,10 @@ class CupHost(HostProtocol):
         return Handling.STORED
 
     def verify(self, exchange: Exchange) -> bool:
-        """DE 64 present and the CUP ECB MAC of the request's MTI..DE 63 under the MAK; False without working keys."""
+        """DE 64 present and the CUP ECB MAC of the request's MTI..DE 63, over the bytes as received, under the MAK.
+
+        False without working keys. A request built in memory (no frame) is encoded first.
+        """
         if exchange.keys is None:
             return False
         request = exchange.request
@@ -108,7 +112,8 @@ class CupHost(HostProtocol):
                                         request.mti)
             return False
         try:
-            verify_frame_mac(encode(request, self.dialect), exchange.keys.request_mac_key)
+            frame = exchange.frame if exchange.frame is not None else encode(request, self.dialect)
+            verify_frame_mac(frame, exchange.keys.request_mac_key)
         except (CryptoError, CupFieldError) as exc:
             self.services.events.report("MAC failure", "terminal %s: %s request: %s", field_text(request, 41),
                                         request.mti, exc)

@@ -11,31 +11,32 @@ from __future__ import annotations
 import logging
 from datetime import date
 
+import simulator.host.protocols.possim87.advice as advices
+import simulator.host.protocols.possim87.batch as batch
 from emv.masking import mask_pan
 from iso8583 import Message
 from protocols.iso87 import Mti, ProcessingCode, ResponseCode, parse_original_data_elements, response_mti
 from protocols.possim87.additional_data import AdditionalTag, additional_data, encode_additional_data
-import simulator.host.protocols.possim87.batch as batch
 from simulator.host import antifraud, credits
-from simulator.host.journal import REFUND_MTIS, Cause, Direction, HostTransaction, Status, iso_time
-import simulator.host.protocols.possim87.advice as advices
-from simulator.host.services import HostServices
-
+from simulator.host.cardcheck import arpc, card_checks
 from simulator.host.exchange import (
-    ADVICE_MTIS,
-    REVERSAL_MTIS,
     REVERSED_BEFORE_ARRIVAL,
-    VOID_CODES,
     Exchange,
     FormatError,
     auth_code,
     field_text,
-    journal_mti,
     request_amount,
     require_field,
+)
+from simulator.host.journal import REFUND_MTIS, Cause, Direction, HostTransaction, Status, iso_time
+from simulator.host.protocols.possim87.messages import (
+    ADVICE_MTIS,
+    REVERSAL_MTIS,
+    VOID_CODES,
+    journal_mti,
     response_message,
 )
-from simulator.host.cardcheck import arpc, card_checks
+from simulator.host.services import HostServices
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,8 @@ from collections.abc import Callable
 from iso8583 import Message
 from protocols.iso87 import NetworkCode, ResponseCode, mac_field
 from protocols.possim87.additional_data import AdditionalTag, additional_data, encode_additional_data
-from simulator.host.exchange import Exchange, field_text, response_message
+from simulator.host.exchange import Exchange, field_text
+from simulator.host.protocols.possim87.messages import response_message
 from simulator.host.protocols.possim87.signon import check_sign_on
 from simulator.host.services import HostServices
 

@@ -32,20 +32,13 @@ from protocols.security import sign_and_encode, verify_request_received
 import simulator.host.protocols.possim87.batch as batch
 from simulator.host.settlement import batch_number
 from simulator.host.decision import Delivery, HostDecision
-from simulator.host.exchange import (
-    PROCESSED_MTIS,
-    Exchange,
-    FormatError,
-    field_text,
-    require_field,
-    response_message,
-    swap_tpdu,
-)
+from simulator.host.exchange import Exchange, FormatError, field_text, require_field
 from simulator.host.journal import SettlementBasis, SettlementRecord, Status, iso_time
 from simulator.host.keyring import KeyResolutionError, MalformedKsnError
 from simulator.host.protocols.base import Handling, HostProtocol, RepeatKey
 from simulator.host.protocols.possim87.financial import Possim87Money
 from simulator.host.protocols.possim87.inquiry import answer_status_inquiry
+from simulator.host.protocols.possim87.messages import PROCESSED_MTIS, response_message, swap_tpdu
 from simulator.host.protocols.possim87.network import network_answer
 from simulator.host.rules import Rule
 from simulator.host.services import HostServices
@@ -114,7 +107,10 @@ class Possim87Host(HostProtocol):
         return Handling.STORED if mti in PROCESSED_MTIS else Handling.REFUSE
 
     def verify(self, exchange: Exchange) -> bool:
-        """The request MAC, over the bytes as received (re-encoded only for a request built in memory); False without keys."""
+        """The request MAC, over the bytes as received (re-encoded only for a request built in memory).
+
+        False without keys (no session yet, a KSN of another terminal) or when the MAC does not verify.
+        """
         if exchange.keys is None:
             return False
         try:
