@@ -32,28 +32,29 @@ import contextlib
 import json
 import os
 import sqlite3
-from typing import Any
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from iso8583 import Dialect, decode, render_text
 from iso8583.errors import Iso8583Error
 from protocols.iso87 import BatchTotals, TotalsKind
 from simulator.host.effects import Effect, PendingEffects
+from simulator.host.schema import ADDED_COLUMNS, SCHEMA
 from simulator.host.sealing import FrameSealer, SealError
 from simulator.host.records import (
     REFUND_MTIS,
     Cause,
     Direction,
+    HostTransaction,
     LedgerEntry,
     SettlementBasis,
     SettlementRecord,
     Status,
     StoredResponse,
-    HostTransaction,
     UploadRecord,
     iso_time,
 )
@@ -63,137 +64,18 @@ __all__ = [
     "Cause",
     "Direction",
     "HostJournal",
+    "HostTransaction",
     "LedgerEntry",
     "SettlementBasis",
     "SettlementRecord",
     "Status",
     "StoredResponse",
-    "HostTransaction",
     "UploadRecord",
     "iso_time",
 ]
 
 RRN_DIGITS = 12
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS messages (
-    id INTEGER PRIMARY KEY,
-    time TEXT NOT NULL,
-    peer TEXT NOT NULL,
-    direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
-    terminal_id TEXT,
-    stan TEXT,
-    mti TEXT,
-    dump TEXT,
-    note TEXT,
-    frame BLOB
-);
-CREATE TABLE IF NOT EXISTS transactions (
-    id INTEGER PRIMARY KEY,
-    time TEXT NOT NULL,
-    terminal_id TEXT NOT NULL,
-    stan TEXT NOT NULL,
-    transmission_time TEXT NOT NULL,
-    local_date TEXT,
-    mti TEXT NOT NULL,
-    processing_code TEXT,
-    amount INTEGER,
-    currency TEXT,
-    masked_pan TEXT,
-    card_fingerprint TEXT,
-    rrn TEXT UNIQUE,
-    auth_code TEXT,
-    response_code TEXT NOT NULL,
-    status TEXT NOT NULL,
-    original_id INTEGER REFERENCES transactions(id),
-    original_rrn TEXT,
-    reason TEXT,
-    credit_channel TEXT,
-    credit_date TEXT,
-    invoice TEXT,
-    batch TEXT,
-    note TEXT
-);
-CREATE INDEX IF NOT EXISTS transactions_request
-    ON transactions (terminal_id, stan, transmission_time, mti);
-CREATE INDEX IF NOT EXISTS transactions_original ON transactions (original_id);
-CREATE INDEX IF NOT EXISTS transactions_rrn ON transactions (terminal_id, rrn);
-CREATE TABLE IF NOT EXISTS ledger (
-    id INTEGER PRIMARY KEY,
-    time TEXT NOT NULL,
-    transaction_id INTEGER NOT NULL REFERENCES transactions(id),
-    terminal_id TEXT NOT NULL,
-    direction TEXT NOT NULL CHECK (direction IN ('debit', 'credit')),
-    cause TEXT NOT NULL,
-    amount INTEGER NOT NULL CHECK (amount >= 0),
-    currency TEXT,
-    counter_of INTEGER UNIQUE REFERENCES ledger(id)
-);
-CREATE TABLE IF NOT EXISTS responses (
-    terminal_id TEXT NOT NULL,
-    stan TEXT NOT NULL,
-    transmission_time TEXT NOT NULL,
-    mti_class TEXT NOT NULL,
-    request_digest TEXT NOT NULL,
-    response BLOB NOT NULL,
-    time TEXT NOT NULL,
-    PRIMARY KEY (terminal_id, stan, transmission_time, mti_class)
-);
-CREATE TABLE IF NOT EXISTS sessions (
-    id INTEGER PRIMARY KEY,
-    time TEXT NOT NULL,
-    terminal_id TEXT NOT NULL,
-    pin_key_block TEXT NOT NULL,
-    pin_key_kcv TEXT NOT NULL,
-    mac_key_block TEXT NOT NULL,
-    mac_key_kcv TEXT NOT NULL,
-    request_stan TEXT,
-    request_time TEXT
-);
-CREATE TABLE IF NOT EXISTS uploads (
-    terminal_id TEXT NOT NULL,
-    batch INTEGER NOT NULL,
-    rrn TEXT NOT NULL,
-    processing_code TEXT NOT NULL,
-    amount INTEGER NOT NULL,
-    currency TEXT,
-    stan TEXT,
-    local_date TEXT,
-    local_time TEXT,
-    auth_code TEXT,
-    invoice TEXT,
-    voided INTEGER NOT NULL CHECK (voided IN (0, 1)),
-    time TEXT NOT NULL,
-    PRIMARY KEY (terminal_id, batch, rrn)
-);
-CREATE TABLE IF NOT EXISTS settlements (
-    id INTEGER PRIMARY KEY,
-    time TEXT NOT NULL,
-    terminal_id TEXT NOT NULL,
-    batch INTEGER,
-    stan TEXT NOT NULL,
-    transmission_time TEXT NOT NULL,
-    processing_code TEXT,
-    response_code TEXT NOT NULL,
-    basis TEXT NOT NULL,
-    terminal_totals TEXT,
-    host_totals TEXT
-);
-CREATE INDEX IF NOT EXISTS settlements_batch ON settlements (terminal_id, batch);
-CREATE TABLE IF NOT EXISTS counters (
-    name TEXT PRIMARY KEY,
-    value INTEGER NOT NULL
-);
-"""
-
-
 _TXN_COLUMNS = tuple(f.name for f in fields(HostTransaction) if f.name != "id")
-_ADDED_COLUMNS = {
-    "transactions": (("note", "TEXT"),),
-    "messages": (("frame", "BLOB"),),
-    "sessions": (("request_stan", "TEXT"), ("request_time", "TEXT")),
-}
-"""Columns that journals of earlier versions lack, per table: (name, type)."""
 BUSINESS_DATE_OFFSET = "business_date_offset"
 """Counter: how many days the host's business date runs ahead of the UTC calendar (``possim host advance-date``)."""
 _UPLOAD_COLUMNS = tuple(f.name for f in fields(UploadRecord))
@@ -215,7 +97,7 @@ class HostJournal:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(_SCHEMA)
+        self._db.executescript(SCHEMA)
         self._add_missing_columns()
         self._db.execute(
             "CREATE INDEX IF NOT EXISTS transactions_card ON transactions (card_fingerprint, time)")
@@ -225,7 +107,7 @@ class HostJournal:
 
     def _add_missing_columns(self) -> None:
         """Bring a journal written by an earlier version up to date (columns added since)."""
-        for table, added in _ADDED_COLUMNS.items():
+        for table, added in ADDED_COLUMNS.items():
             present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
             for name, kind in added:
                 if name not in present:

@@ -16,6 +16,8 @@ from importlib.metadata import entry_points
 from types import MappingProxyType
 
 from simulator.host.protocols.base import HostProtocol
+from simulator.host.protocols.cup.protocol import CupHost
+from simulator.host.protocols.possim87.protocol import Possim87Host
 from simulator.host.services import HostServices
 
 __all__ = ["ENTRY_POINT_GROUP", "HostProtocolFactory", "HostProtocolRegistry", "UnknownHostProtocol",
@@ -69,9 +71,6 @@ class HostProtocolRegistry:
 
 def default_host_protocols() -> HostProtocolRegistry:
     """``possim-87``, ``cup-pos`` and the entry points of the group ``possim.host_protocols``."""
-    from simulator.host.protocols.cup import CupHost
-    from simulator.host.protocols.possim87 import Possim87Host
-
     registry = HostProtocolRegistry({Possim87Host.name: Possim87Host, CupHost.name: CupHost})
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         try:
