@@ -2,8 +2,8 @@
 
 Every protocol's money handlers move money through these two calls, so a debit, a credit and the
 undoing of them by a void or a reversal look the same in the journal whatever the network
-(docs/protocol.md, "Host journal"): a counter-entry names the entry it undoes, so an entry is
-undone at most once (:meth:`simulator.host.journal.HostJournal.live_entries`).
+(the ``ledger`` table of :mod:`simulator.host.journal`): a counter-entry names the entry it
+undoes, so an entry is undone at most once (:meth:`simulator.host.journal.HostJournal.live_entries`).
 """
 
 from __future__ import annotations

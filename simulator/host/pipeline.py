@@ -1,6 +1,7 @@
 """The host's one request pipeline: bytes in, a :class:`HostDecision` out, whatever the network.
 
-Every request takes the same path (docs/protocol.md, "Host behaviour"); the network's own steps
+Every request takes the same path (docs/protocol.md, "Repeats, retransmissions and reversals that
+overtake", "Response codes"); the network's own steps
 are a :class:`~simulator.host.protocols.base.HostProtocol` (possim-87, cup-pos, or a plug-in):
 
 1. journal the message in (its frame sealed); a frame that does not decode gets 30 when its MTI

@@ -1,12 +1,16 @@
 """How a payment network plugs into the host emulator: the :class:`HostProtocol` steps.
 
 The host runs every request through one skeleton, :class:`simulator.host.pipeline.HostPipeline`
-(docs/protocol.md, "Host behaviour"); what differs from network to network is a
-:class:`HostProtocol`, chosen by the dialect's ``protocol`` name (``possim-87``, ``cup-pos``, or
-a TOML dialect's ``protocol = "..."``) from a :class:`~simulator.host.protocols.registry.HostProtocolRegistry`.
-A protocol gets the host's shared :class:`~simulator.host.services.HostServices` (journal, ledger,
-key ring, cards, rules, business date) and implements these steps, in the order the pipeline
-calls them:
+(docs/protocol.md, "Repeats, retransmissions and reversals that overtake", "Security", "Response
+codes"). What differs from network to network is a :class:`HostProtocol`, chosen by the dialect's
+``protocol`` name (``possim-87``, ``cup-pos``, or a TOML dialect's ``protocol = "..."``) from a
+:class:`~simulator.host.protocols.registry.HostProtocolRegistry`. A protocol gets the host's
+shared :class:`~simulator.host.services.HostServices` (journal, ledger, key ring, cards, rules,
+business date, post-commit effects) and implements the steps below. The pipeline does the rest
+itself: it journals every message in and out, matches the scripted rules, refuses an MTI that is
+not a request's or a request without DE 11 (30), answers a FormatError 30 and any other fault 96,
+and applies the delay / drop / disconnect / corrupt_mac rules to the answer. The steps, in the
+order the pipeline calls them:
 
 1. **identify** (:meth:`HostProtocol.identify`): find the terminal (DE 41/42) and the keys that
    protect this request; set ``exchange.terminal`` / ``exchange.keys`` (and ``exchange.kind``,
@@ -16,10 +20,10 @@ calls them:
    unknown transaction (12), ``OPEN`` (answered without a MAC check or stored response: network
    management, a batch), ``VERIFIED`` (MAC checked, answer not stored) or ``STORED`` (MAC checked,
    retransmissions recognised, the answer stored: everything that moves money).
-3. **verify** (:meth:`HostProtocol.verify`): the request MAC over the bytes as received, under
-   ``exchange.keys``; when it fails (or there are no keys: a protocol without MACs returns True)
-   the answer is
-   :meth:`HostProtocol.security_refusal` (possim-87: 63; cup-pos: A0, sign on again).
+3. **verify** (:meth:`HostProtocol.verify`): the request MAC over the bytes as received
+   (``exchange.frame``), under ``exchange.keys``; when it fails, or there are no keys, the answer
+   is :meth:`HostProtocol.security_refusal` (possim-87: 63; cup-pos: A0, sign on again). A
+   network without MACs returns True.
 4. **repeat key and duplicate digest** (:meth:`HostProtocol.repeat_key`, :meth:`HostProtocol.digest`):
    what identifies a retransmission (terminal, STAN, possim-87 DE 7 or cup-pos batch, response
    MTI) and a keyed digest of what a retransmission must repeat. The pipeline resends the stored
@@ -43,7 +47,8 @@ To add a network: write a dialect (a TOML file with ``protocol = "mynet"``), sub
 :class:`HostProtocol`, and give the host a registry that knows it:
 ``HostLogic(config, protocols=default_host_protocols().with_protocol("mynet", MyNetHost))``, or
 publish the class as an entry point in the group ``possim.host_protocols`` (name: the protocol).
-Neither the pipeline nor the terminal engine changes.
+Neither the pipeline nor the terminal engine changes; ``tests/unit/host/test_toy_protocol.py`` is
+a complete example (a network without MACs, sales only, in about sixty lines).
 """
 
 from __future__ import annotations

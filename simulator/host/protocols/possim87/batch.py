@@ -1,10 +1,10 @@
 """possim-87 batch requests: the 0500 settlement (DE 74-77 / 86-89 totals) and the 0320 batch upload.
 
-docs/protocol.md, "Settlement": a 920000 settlement compares the terminal's totals with the
-host's journal (and discards an earlier upload of the batch), a 960000 with the uploaded set;
-0510 is 00 when they agree, else 95, and the settlement is journaled either way. A 0320 adds one
-transaction to the terminal's uploaded set (DE 63 VO: voided later). The counting is shared with
-every protocol (:mod:`simulator.host.settlement`).
+docs/protocol.md, "Settlement (0500 / 0510) and batch upload": a 920000 settlement compares the
+terminal's totals with the host's journal (and discards an earlier upload of the batch), a 960000
+with the uploaded set; 0510 is 00 when they agree, else 95, and the settlement is journaled either
+way. A 0320 adds one transaction to the terminal's uploaded set (DE 63 VO: voided later). The
+counting is shared with every protocol (:mod:`simulator.host.settlement`).
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """The possim-87 host's money: sale, refund, void, reversal, advice, batch upload and settlement.
 
 Each handler gets an :class:`~simulator.host.exchange.Exchange` whose MAC verified and returns the
-response (docs/protocol.md, "Host behaviour"); the journal rows it writes (transaction, ledger
-movements through :class:`~simulator.host.ledger.Ledger`) are committed by the pipeline together
-with the stored response (:class:`simulator.host.pipeline.HostPipeline`, the ``STORED`` path).
+response (docs/protocol.md, "Fields", "Store-and-forward", "Settlement"); the journal rows it
+writes (transaction, ledger movements through :class:`~simulator.host.ledger.Ledger`) are
+committed by the pipeline together with the stored response
+(:class:`simulator.host.pipeline.HostPipeline`, the ``STORED`` path).
 """
 
 from __future__ import annotations

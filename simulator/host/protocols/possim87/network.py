@@ -1,4 +1,4 @@
-"""possim-87 network management (0800): sign-on and key change, echo (docs/protocol.md, "Network management").
+"""possim-87 network management (0800): sign-on and key change, echo (docs/protocol.md, "Security").
 
 * Sign-on / key change (DE 70 = 001 / 101) of a master/session terminal: new TPK and TAK, TR-31
   blocks under the TMK in DE 63 PK/PV/MK/MV, only for a sign-on that passes
