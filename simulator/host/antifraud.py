@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 from protocols.iso87 import ResponseCode
 from simulator.host.config import RefundPolicy
 from simulator.host.journal import HostJournal
-from simulator.host.records import TransactionRecord
+from simulator.host.records import HostTransaction
 
 __all__ = ["Refusal", "check_against_original", "check_velocity"]
 
@@ -34,7 +34,7 @@ class Refusal:
 
 
 def check_against_original(
-    original: TransactionRecord, *, currency: str | None, fingerprint: str | None, policy: RefundPolicy, today: date
+    original: HostTransaction, *, currency: str | None, fingerprint: str | None, policy: RefundPolicy, today: date
 ) -> Refusal | None:
     """Currency, card and age of a matched refund's original sale."""
     if currency != original.currency:

@@ -8,8 +8,11 @@ answer always describes journal rows that are on disk (a kill -9 or a power cut 
 nothing), and under load the fsync is shared by everything that arrived while the last one ran.
 
 When the commit fails (the disk is full), nothing of the batch is on disk: every request of it is
-answered 96 (system malfunction) and no money moved. A request that fails alone is rolled back alone
-(its savepoint) and answered by the logic (30 or 96).
+answered 96 (system malfunction), no money moved, and nothing outside SQLite changed either: the
+session keys a sign-on of the group issued and the counts of the rules its requests matched are
+discarded with it (:mod:`simulator.host.effects`; the journal applies them only after its COMMIT).
+A request that fails alone is rolled back alone (its savepoint, with its effects) and answered by
+the logic (30 or 96).
 """
 
 from __future__ import annotations

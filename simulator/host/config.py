@@ -135,7 +135,7 @@ class RefundPolicy:
 
 
 @dataclass(frozen=True)
-class TerminalProfile:
+class TerminalEntry:
     """One terminal the host knows: its IDs, the host's copies of its keys, what it may do."""
 
     terminal_id: str = field(metadata={"doc": "Card acceptor terminal ID (DE 41), 8 characters.",
@@ -158,9 +158,9 @@ class TerminalProfile:
                "default for every terminal, the built-in POSSIM01 included."})
 
 
-def default_terminals() -> dict[str, TerminalProfile]:
+def default_terminals() -> dict[str, TerminalEntry]:
     """The test default: terminal POSSIM01 of merchant POSSIM000000001 with the test keys."""
-    return {TERMINAL_ID: TerminalProfile(TERMINAL_ID, MERCHANT_ID)}
+    return {TERMINAL_ID: TerminalEntry(TERMINAL_ID, MERCHANT_ID)}
 
 
 @dataclass(frozen=True)
@@ -177,7 +177,7 @@ class HostConfig:
     credit: CreditModel = field(default_factory=CreditModel, metadata={
         "doc": "When a refund's money reaches the cardholder (DE 63 CC and CD of the answer).",
         "toml": "refund_credit"})
-    terminals: dict[str, TerminalProfile] = field(default_factory=default_terminals, metadata={
+    terminals: dict[str, TerminalEntry] = field(default_factory=default_terminals, metadata={
         "doc": "The terminals the host knows, one [[terminals]] table each; when present they replace the "
                "built-in terminal POSSIM01 / POSSIM000000001 with the public test keys."})
     refund_policy: RefundPolicy = field(default_factory=RefundPolicy, metadata={
@@ -232,7 +232,7 @@ def parse_host_config(document: dict[str, Any], data_dir: Path) -> HostConfig:
             profile = _terminal(entry, f"terminals[{index}]", default_unmatched)
             terminals[profile.terminal_id] = profile
     elif default_unmatched:
-        terminals = {tid: TerminalProfile(p.terminal_id, p.merchant_id, allow_unmatched_refunds=True)
+        terminals = {tid: TerminalEntry(p.terminal_id, p.merchant_id, allow_unmatched_refunds=True)
                      for tid, p in terminals.items()}
     return HostConfig(
         data_dir=data_dir,
@@ -327,7 +327,7 @@ def _refund_policy(table: object) -> RefundPolicy:
     return RefundPolicy(**values)
 
 
-def _terminal(entry: object, where: str, default_unmatched: bool) -> TerminalProfile:
+def _terminal(entry: object, where: str, default_unmatched: bool) -> TerminalEntry:
     if not isinstance(entry, dict):
         raise HostConfigError(f"{where}: expected a table")
     prefix = f"{where}."
@@ -337,7 +337,7 @@ def _terminal(entry: object, where: str, default_unmatched: bool) -> TerminalPro
         raise HostConfigError(f"{prefix}terminal_id: expected 8 characters")
     if len(merchant_id) != 15:
         raise HostConfigError(f"{prefix}merchant_id: expected 15 characters")
-    return TerminalProfile(
+    return TerminalEntry(
         terminal_id=terminal_id,
         merchant_id=merchant_id,
         tmk=_hex(entry, "tmk", TEST_KEYS.terminal_master_key, (16, 24), prefix),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from simulator.host.records import Status, TransactionRecord
+from simulator.host.records import Status, HostTransaction
 
 __all__ = ["CreditStatus", "CreditView", "business_date", "credit_view"]
 
@@ -50,7 +50,7 @@ def business_date(now: datetime, offset_days: int) -> date:
     return now.date() + timedelta(days=offset_days)
 
 
-def credit_view(refund: TransactionRecord, today: date) -> CreditView | None:
+def credit_view(refund: HostTransaction, today: date) -> CreditView | None:
     """The credit of an accepted refund on business date ``today``; None when no credit was owed."""
     if refund.credit_channel is None or refund.credit_date is None:
         return None

@@ -8,8 +8,8 @@ from enum import StrEnum
 from iso8583.message import Message
 
 
-class Outcome(StrEnum):
-    """The transport-level outcome of one request."""
+class Delivery(StrEnum):
+    """How the answer to one request is delivered: sent, dropped, or the connection closed instead."""
 
     RESPOND = "respond"
     DROP = "drop"
@@ -26,7 +26,7 @@ class HostDecision:
     before sending. ``retransmission`` is true when the bytes are a stored response resent.
     """
 
-    outcome: Outcome
+    outcome: Delivery
     response: Message | None = None
     response_bytes: bytes | None = None
     delay: float = 0.0
@@ -42,4 +42,4 @@ class HostDecision:
     @property
     def sends(self) -> bool:
         """True when bytes go back to the terminal."""
-        return self.outcome is Outcome.RESPOND and self.response_bytes is not None
+        return self.outcome is Delivery.RESPOND and self.response_bytes is not None

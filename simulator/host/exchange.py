@@ -1,8 +1,8 @@
 """One request as the host processes it, and the small helpers every step shares.
 
-:class:`Exchange` carries what the steps found out (terminal profile, keys, PAN); the helpers
-read request fields, raise :class:`FormatError` (answered 30) for a missing or senseless field,
-and build a response that echoes the request's identifying fields (never card data).
+:class:`Exchange` carries what the steps found out (terminal, keys, PAN, the protocol's reading); the helpers
+read request fields and raise :class:`FormatError` (answered 30) for a missing or senseless field.
+Nothing here knows a network's layout (possim-87's answers: :mod:`simulator.host.protocols.possim87.messages`).
 """
 
 from __future__ import annotations
@@ -10,22 +10,11 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from iso8583 import Message
-from protocols.iso87 import Mti, ProcessingCode, response_mti
 from protocols.security import MessageKeys
-from simulator.host.config import TerminalProfile
-
-
-ECHOED_FIELDS = (3, 4, 7, 11, 12, 13, 22, 25, 37, 41, 42, 49, 60, 62, 70, 90)
-"""Request fields copied into the response (never PAN, track data, PIN block or ICC data)."""
-TPDU_ID = 0x60
-REVERSAL_MTIS = frozenset({Mti.REVERSAL, Mti.REVERSAL_REPEAT})
-ADVICE_MTIS = frozenset({Mti.ADVICE, Mti.ADVICE_REPEAT})
-PROCESSED_MTIS = frozenset({Mti.FINANCIAL_REQUEST, *REVERSAL_MTIS, *ADVICE_MTIS, Mti.BATCH_UPLOAD, Mti.SETTLEMENT})
-"""The MTIs answered after the MAC check by :meth:`HostLogic._financial` (0800 aside)."""
-VOID_CODES = {ProcessingCode.VOID_SALE: ProcessingCode.PURCHASE, ProcessingCode.VOID_REFUND: ProcessingCode.REFUND}
-
+from simulator.host.config import TerminalEntry
 
 class FormatError(ValueError):
     """A request decodes but lacks a field or carries one that makes no sense: answer 30."""
@@ -41,19 +30,15 @@ class Exchange:
 
     request: Message
     now: datetime
-    profile: TerminalProfile | None = None
+    terminal: TerminalEntry | None = None
+    """The terminal as the host knows it (DE 41), once identified."""
     keys: MessageKeys | None = None
     pan: str | None = field(default=None, repr=False)
     sign: bool = True
     frame: bytes | None = field(default=None, repr=False)
     """The request's bytes as received (the MAC is checked over them), when it came off the wire."""
-
-
-def swap_tpdu(header: bytes) -> bytes:
-    """A response header: a TPDU's destination and origin swapped, anything else as received."""
-    if len(header) == 5 and header[0] == TPDU_ID:
-        return header[:1] + header[3:5] + header[1:3]
-    return header
+    kind: Any = field(default=None, repr=False)
+    """What the protocol made of the request (``cup-pos``: its row of the transaction table), or None."""
 
 
 def auth_code() -> str:
@@ -72,25 +57,8 @@ def request_amount(request: Message) -> int:
     return int(value)
 
 
-def journal_mti(mti: str) -> str:
-    """The MTI a transaction is journaled under: a repeat as its original (0401 -> 0400, 0221 -> 0220)."""
-    if mti in REVERSAL_MTIS:
-        return Mti.REVERSAL
-    if mti in ADVICE_MTIS:
-        return Mti.ADVICE
-    return mti
-
-
 def require_field(request: Message, number: int) -> str:
     value = field_text(request, number)
     if not value:
         raise FormatError(f"DE {number} missing")
     return value
-
-
-def response_message(request: Message, code: str, extra: dict[int, str | bytes] | None = None) -> Message:
-    """The response to ``request`` with DE 39 = ``code``: the echoed fields, then ``extra``."""
-    fields: dict[int, str | bytes] = {n: request.fields[n] for n in ECHOED_FIELDS if n in request.fields}
-    fields[39] = str(code)
-    fields.update(extra or {})
-    return Message(response_mti(request.mti), fields, swap_tpdu(request.header))

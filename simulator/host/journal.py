@@ -32,27 +32,29 @@ import contextlib
 import json
 import os
 import sqlite3
-from typing import Any
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from iso8583 import Dialect, decode, render_text
 from iso8583.errors import Iso8583Error
 from protocols.iso87 import BatchTotals, TotalsKind
+from simulator.host.effects import Effect, PendingEffects
+from simulator.host.schema import ADDED_COLUMNS, SCHEMA
 from simulator.host.sealing import FrameSealer, SealError
 from simulator.host.records import (
     REFUND_MTIS,
     Cause,
     Direction,
+    HostTransaction,
     LedgerEntry,
     SettlementBasis,
     SettlementRecord,
     Status,
     StoredResponse,
-    TransactionRecord,
     UploadRecord,
     iso_time,
 )
@@ -62,137 +64,18 @@ __all__ = [
     "Cause",
     "Direction",
     "HostJournal",
+    "HostTransaction",
     "LedgerEntry",
     "SettlementBasis",
     "SettlementRecord",
     "Status",
     "StoredResponse",
-    "TransactionRecord",
     "UploadRecord",
     "iso_time",
 ]
 
 RRN_DIGITS = 12
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS messages (
-    id INTEGER PRIMARY KEY,
-    time TEXT NOT NULL,
-    peer TEXT NOT NULL,
-    direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
-    terminal_id TEXT,
-    stan TEXT,
-    mti TEXT,
-    dump TEXT,
-    note TEXT,
-    frame BLOB
-);
-CREATE TABLE IF NOT EXISTS transactions (
-    id INTEGER PRIMARY KEY,
-    time TEXT NOT NULL,
-    terminal_id TEXT NOT NULL,
-    stan TEXT NOT NULL,
-    transmission_time TEXT NOT NULL,
-    local_date TEXT,
-    mti TEXT NOT NULL,
-    processing_code TEXT,
-    amount INTEGER,
-    currency TEXT,
-    masked_pan TEXT,
-    card_fingerprint TEXT,
-    rrn TEXT UNIQUE,
-    auth_code TEXT,
-    response_code TEXT NOT NULL,
-    status TEXT NOT NULL,
-    original_id INTEGER REFERENCES transactions(id),
-    original_rrn TEXT,
-    reason TEXT,
-    credit_channel TEXT,
-    credit_date TEXT,
-    invoice TEXT,
-    batch TEXT,
-    note TEXT
-);
-CREATE INDEX IF NOT EXISTS transactions_request
-    ON transactions (terminal_id, stan, transmission_time, mti);
-CREATE INDEX IF NOT EXISTS transactions_original ON transactions (original_id);
-CREATE INDEX IF NOT EXISTS transactions_rrn ON transactions (terminal_id, rrn);
-CREATE TABLE IF NOT EXISTS ledger (
-    id INTEGER PRIMARY KEY,
-    time TEXT NOT NULL,
-    transaction_id INTEGER NOT NULL REFERENCES transactions(id),
-    terminal_id TEXT NOT NULL,
-    direction TEXT NOT NULL CHECK (direction IN ('debit', 'credit')),
-    cause TEXT NOT NULL,
-    amount INTEGER NOT NULL CHECK (amount >= 0),
-    currency TEXT,
-    counter_of INTEGER UNIQUE REFERENCES ledger(id)
-);
-CREATE TABLE IF NOT EXISTS responses (
-    terminal_id TEXT NOT NULL,
-    stan TEXT NOT NULL,
-    transmission_time TEXT NOT NULL,
-    mti_class TEXT NOT NULL,
-    request_digest TEXT NOT NULL,
-    response BLOB NOT NULL,
-    time TEXT NOT NULL,
-    PRIMARY KEY (terminal_id, stan, transmission_time, mti_class)
-);
-CREATE TABLE IF NOT EXISTS sessions (
-    id INTEGER PRIMARY KEY,
-    time TEXT NOT NULL,
-    terminal_id TEXT NOT NULL,
-    pin_key_block TEXT NOT NULL,
-    pin_key_kcv TEXT NOT NULL,
-    mac_key_block TEXT NOT NULL,
-    mac_key_kcv TEXT NOT NULL,
-    request_stan TEXT,
-    request_time TEXT
-);
-CREATE TABLE IF NOT EXISTS uploads (
-    terminal_id TEXT NOT NULL,
-    batch INTEGER NOT NULL,
-    rrn TEXT NOT NULL,
-    processing_code TEXT NOT NULL,
-    amount INTEGER NOT NULL,
-    currency TEXT,
-    stan TEXT,
-    local_date TEXT,
-    local_time TEXT,
-    auth_code TEXT,
-    invoice TEXT,
-    voided INTEGER NOT NULL CHECK (voided IN (0, 1)),
-    time TEXT NOT NULL,
-    PRIMARY KEY (terminal_id, batch, rrn)
-);
-CREATE TABLE IF NOT EXISTS settlements (
-    id INTEGER PRIMARY KEY,
-    time TEXT NOT NULL,
-    terminal_id TEXT NOT NULL,
-    batch INTEGER,
-    stan TEXT NOT NULL,
-    transmission_time TEXT NOT NULL,
-    processing_code TEXT,
-    response_code TEXT NOT NULL,
-    basis TEXT NOT NULL,
-    terminal_totals TEXT,
-    host_totals TEXT
-);
-CREATE INDEX IF NOT EXISTS settlements_batch ON settlements (terminal_id, batch);
-CREATE TABLE IF NOT EXISTS counters (
-    name TEXT PRIMARY KEY,
-    value INTEGER NOT NULL
-);
-"""
-
-
-_TXN_COLUMNS = tuple(f.name for f in fields(TransactionRecord) if f.name != "id")
-_ADDED_COLUMNS = {
-    "transactions": (("note", "TEXT"),),
-    "messages": (("frame", "BLOB"),),
-    "sessions": (("request_stan", "TEXT"), ("request_time", "TEXT")),
-}
-"""Columns that journals of earlier versions lack, per table: (name, type)."""
+_TXN_COLUMNS = tuple(f.name for f in fields(HostTransaction) if f.name != "id")
 BUSINESS_DATE_OFFSET = "business_date_offset"
 """Counter: how many days the host's business date runs ahead of the UTC calendar (``possim host advance-date``)."""
 _UPLOAD_COLUMNS = tuple(f.name for f in fields(UploadRecord))
@@ -214,15 +97,17 @@ class HostJournal:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(_SCHEMA)
+        self._db.executescript(SCHEMA)
         self._add_missing_columns()
         self._db.execute(
             "CREATE INDEX IF NOT EXISTS transactions_card ON transactions (card_fingerprint, time)")
         self._depth = 0
+        self.effects = PendingEffects()
+        """State outside SQLite waiting for the transaction's commit (:meth:`after_commit`)."""
 
     def _add_missing_columns(self) -> None:
         """Bring a journal written by an earlier version up to date (columns added since)."""
-        for table, added in _ADDED_COLUMNS.items():
+        for table, added in ADDED_COLUMNS.items():
             present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
             for name, kind in added:
                 if name not in present:
@@ -240,38 +125,63 @@ class HostJournal:
         writes: one failed request in a batch leaves the others' rows in place) and it propagates.
         Nothing is durable before the outermost level commits, so a caller that answers only after
         the outermost ``atomic`` returns answers only what is on disk (group commit: many requests,
-        one commit, one fsync).
+        one commit, one fsync). The :meth:`after_commit` effects of a level follow it: applied after
+        the outermost COMMIT, discarded with a rollback (:mod:`simulator.host.effects`).
         """
         if self._depth:
             name = f"level{self._depth}"
             self._db.execute(f"SAVEPOINT {name}")
             self._depth += 1
+            self.effects.begin()
             try:
                 yield
             except BaseException:
+                self.effects.rollback()
                 self._db.execute(f"ROLLBACK TO {name}")
                 self._db.execute(f"RELEASE {name}")
                 raise
             finally:
                 self._depth -= 1
-            self._db.execute(f"RELEASE {name}")
+            try:
+                self._db.execute(f"RELEASE {name}")
+            except BaseException:
+                self.effects.rollback()
+                raise
+            self.effects.release()
             return
         self._db.execute("BEGIN IMMEDIATE")
         self._depth = 1
+        self.effects.begin()
         try:
             yield
         except BaseException:
             self._depth = 0
+            self.effects.rollback()
             self._db.execute("ROLLBACK")
             raise
         try:
-            self._db.execute("COMMIT")
+            self._commit()
         except BaseException:
+            self.effects.rollback()
             with contextlib.suppress(sqlite3.Error):
                 self._db.execute("ROLLBACK")
             raise
         finally:
             self._depth = 0
+        self.effects.commit()
+
+    def _commit(self) -> None:
+        """COMMIT the outermost transaction (one durable write; a test makes it fail to see nothing leak)."""
+        self._db.execute("COMMIT")
+
+    def after_commit(self, apply: Callable[[], None], discard: Callable[[], None] | None = None, *,
+                     name: str = "") -> None:
+        """Run ``apply`` once the enclosing transaction is durable; ``discard`` if it is rolled back instead.
+
+        Outside a transaction ``apply`` runs at once. For state outside SQLite (key store, caches,
+        rule counters) that must not outlive a failed commit (:mod:`simulator.host.effects`).
+        """
+        self.effects.add(Effect(apply, discard, name) if discard is not None else Effect(apply, name=name))
 
     # -- messages -----------------------------------------------------------------------------
 
@@ -315,7 +225,7 @@ class HostJournal:
 
     # -- transactions -------------------------------------------------------------------------
 
-    def insert_transaction(self, record: TransactionRecord) -> int:
+    def insert_transaction(self, record: HostTransaction) -> int:
         """Insert ``record`` and return its id."""
         values = [getattr(record, name) for name in _TXN_COLUMNS]
         cursor = self._db.execute(
@@ -329,19 +239,19 @@ class HostJournal:
         """Change a transaction's status (reversed, voided, or approved again when a void is undone)."""
         self._db.execute("UPDATE transactions SET status = ? WHERE id = ?", (status.value, transaction_id))
 
-    def transaction(self, transaction_id: int) -> TransactionRecord | None:
+    def transaction(self, transaction_id: int) -> HostTransaction | None:
         """The transaction with ``transaction_id``."""
         row = self._db.execute("SELECT * FROM transactions WHERE id = ?", (transaction_id,)).fetchone()
         return _record(row)
 
-    def find_by_rrn(self, terminal_id: str, rrn: str) -> TransactionRecord | None:
+    def find_by_rrn(self, terminal_id: str, rrn: str) -> HostTransaction | None:
         """The transaction of ``terminal_id`` the host gave ``rrn``."""
         row = self._db.execute(
             "SELECT * FROM transactions WHERE terminal_id = ? AND rrn = ?", (terminal_id, rrn)
         ).fetchone()
         return _record(row)
 
-    def find_by_request(self, terminal_id: str, mti: str, stan: str, transmission_time: str) -> TransactionRecord | None:
+    def find_by_request(self, terminal_id: str, mti: str, stan: str, transmission_time: str) -> HostTransaction | None:
         """The transaction of the request (MTI, STAN, DE 7) of ``terminal_id`` (the latest if several)."""
         row = self._db.execute(
             "SELECT * FROM transactions WHERE terminal_id = ? AND mti = ? AND stan = ? AND transmission_time = ?"
@@ -360,7 +270,7 @@ class HostJournal:
         return int(row[0])
 
     def find_applied_advice(self, terminal_id: str, stan: str, original_rrn: str | None, amount: int,
-                            offline_code: str | None) -> TransactionRecord | None:
+                            offline_code: str | None) -> HostTransaction | None:
         """An approved advice of ``terminal_id`` with this STAN, original RRN, amount and offline approval code."""
         row = self._db.execute(
             "SELECT * FROM transactions WHERE terminal_id = ? AND mti = '0220' AND stan = ? AND original_rrn IS ?"
@@ -386,7 +296,7 @@ class HostJournal:
         ).fetchone()
         return int(row[0]), int(row[1])
 
-    def transactions(self, terminal_id: str | None = None) -> list[TransactionRecord]:
+    def transactions(self, terminal_id: str | None = None) -> list[HostTransaction]:
         """Every transaction (of ``terminal_id``), oldest first."""
         if terminal_id is None:
             rows = self._db.execute("SELECT * FROM transactions ORDER BY id").fetchall()
@@ -576,12 +486,12 @@ class HostJournal:
         return f"{value % 10**RRN_DIGITS:0{RRN_DIGITS}d}"
 
 
-def _record(row: sqlite3.Row | None) -> TransactionRecord | None:
+def _record(row: sqlite3.Row | None) -> HostTransaction | None:
     if row is None:
         return None
     values = {name: row[name] for name in _TXN_COLUMNS}
     values["status"] = Status(values["status"])
-    return TransactionRecord(**values, id=row["id"])
+    return HostTransaction(**values, id=row["id"])
 
 
 def _entry(row: sqlite3.Row) -> LedgerEntry:

@@ -6,6 +6,11 @@ TR-31 version B blocks under its terminal master key. DUKPT keys are derived per
 the BDK and the KSN the request carries (DE 63 tag KS); the KSN must belong to the terminal
 (its initial KSN or initial key ID), else the request is refused as a security violation.
 
+New session keys are pending until the journal transaction of the sign-on commits: read through
+by the key ring at once (a later request of the same commit group verifies with them), written to
+the key store and the session cache only after the commit, forgotten on a rollback
+(:mod:`simulator.host.effects`).
+
 Card fingerprints are HMAC-SHA256 of the PAN under a key derived from the host KEK, so the
 journal can tell "same card" without holding a PAN.
 """
@@ -32,7 +37,8 @@ from protocols.security import (
     mksk_keys,
     pin_block_format_for,
 )
-from simulator.host.config import HostConfig, TerminalProfile
+from simulator.host.config import HostConfig, TerminalEntry
+from simulator.host.effects import AfterCommit, at_once
 from simulator.host.sealing import FrameSealer
 
 log = logging.getLogger(__name__)
@@ -61,6 +67,12 @@ class SessionDelivery:
     mac_key_kcv: str
 
 
+@dataclass(frozen=True, eq=False)
+class _PendingSession:
+    terminal_id: str
+    keys: MessageKeys = field(repr=False)
+
+
 def _fresh_tdes_key() -> bytes:
     return adjust_odd_parity(secrets.token_bytes(SESSION_KEY_LENGTH))
 
@@ -68,7 +80,11 @@ def _fresh_tdes_key() -> bytes:
 class HostKeyring:
     """Key material of the host for every terminal it knows (one instance per host)."""
 
-    def __init__(self, config: HostConfig, dialect: Dialect) -> None:
+    def __init__(self, config: HostConfig, dialect: Dialect, *, after_commit: AfterCommit | None = None) -> None:
+        self._after_commit: AfterCommit = after_commit or at_once
+        """Registers state to keep once the journal commits (:meth:`HostJournal.after_commit`); default: at once."""
+        self._pending: list[_PendingSession] = []
+        """Session keys issued in a transaction not committed yet: read through, newest first."""
         kek = load_or_create_kek(config.kek_path)
         self._store = KeyStore.open(config.keystore_path, kek)
         self._fingerprint_key = hmac.new(kek, b"possim host card fingerprint", hashlib.sha256).digest()
@@ -84,16 +100,18 @@ class HostKeyring:
     def _names(terminal_id: str) -> tuple[str, str]:
         return f"session/{terminal_id}/pin", f"session/{terminal_id}/mac"
 
-    def new_session(self, profile: TerminalProfile) -> SessionDelivery:
-        """Generate a TPK and a TAK, keep them under the host KEK, and wrap them under the TMK."""
+    def new_session(self, profile: TerminalEntry) -> SessionDelivery:
+        """Generate a TPK and a TAK, keep them under the host KEK, and wrap them under the TMK.
+
+        The keys are the terminal's current ones at once for this host (a request later in the same
+        commit group verifies with them) but reach the key store and the session cache only when
+        the journal transaction commits; a rollback forgets them (:mod:`simulator.host.effects`).
+        """
         tpk, tak = _fresh_tdes_key(), _fresh_tdes_key()
-        pin_name, mac_name = self._names(profile.terminal_id)
-        self._store.put(pin_name, tpk, "P0", "T", "E")
-        self._store.put(mac_name, tak, "M3", "T", "C")
         pin_header = tr31.KeyBlockHeader(version_id="B", key_usage="P0", algorithm="T", mode_of_use="E")
         mac_header = tr31.KeyBlockHeader(version_id="B", key_usage="M3", algorithm="T", mode_of_use="C")
         keys = mksk_keys(tpk, tak)
-        self._sessions[profile.terminal_id] = keys
+        self._keep_session(profile.terminal_id, tpk, tak, keys)
         log.info("new session keys for terminal %s (PIN key KCV %s, MAC key KCV %s)", profile.terminal_id,
                  to_hex(kcv_tdes(tpk)), to_hex(kcv_tdes(tak)))
         return SessionDelivery(
@@ -104,8 +122,28 @@ class HostKeyring:
             mac_key_kcv=to_hex(kcv_tdes(tak)),
         )
 
+    def _keep_session(self, terminal_id: str, tpk: bytes, tak: bytes, keys: MessageKeys) -> None:
+        """The new session keys, pending until the journal commits (stored then, forgotten on a rollback)."""
+        pending = _PendingSession(terminal_id, keys)
+        self._pending.append(pending)
+
+        def apply() -> None:
+            self._forget(pending)
+            self._sessions[terminal_id] = keys
+            pin_name, mac_name = self._names(terminal_id)
+            self._store.put(pin_name, tpk, "P0", "T", "E")
+            self._store.put(mac_name, tak, "M3", "T", "C")
+
+        self._after_commit(apply, lambda: self._forget(pending), name=f"session keys of {terminal_id}")
+
+    def _forget(self, pending: _PendingSession) -> None:
+        self._pending[:] = [entry for entry in self._pending if entry is not pending]
+
     def session_keys(self, terminal_id: str) -> MessageKeys | None:
-        """The current master/session keys of ``terminal_id``, None before its first sign-on."""
+        """The current master/session keys of ``terminal_id`` (pending ones first), None before its first sign-on."""
+        for pending in reversed(self._pending):
+            if pending.terminal_id == terminal_id:
+                return pending.keys
         cached = self._sessions.get(terminal_id)
         if cached is not None:
             return cached
@@ -119,7 +157,7 @@ class HostKeyring:
 
     # -- per request ----------------------------------------------------------------------
 
-    def request_keys(self, profile: TerminalProfile, ksn_hex: str | None) -> MessageKeys:
+    def request_keys(self, profile: TerminalEntry, ksn_hex: str | None) -> MessageKeys:
         """The keys of one request: DUKPT from its KSN (20 hex: TDES, 24 hex: AES), else the session keys."""
         if ksn_hex is None:
             keys = self.session_keys(profile.terminal_id)

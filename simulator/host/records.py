@@ -43,7 +43,7 @@ class Cause(StrEnum):
 
 
 @dataclass(frozen=True)
-class TransactionRecord:
+class HostTransaction:
     """One row of ``transactions``; ``id`` is None until inserted."""
 
     time: str

@@ -18,7 +18,7 @@ from typing import Any
 from protocols import money
 from protocols.iso87 import BatchTotals, Mti, ProcessingCode, TotalsKind
 from simulator.host import credits, settlement
-from simulator.host.journal import HostJournal, SettlementRecord, Status, TransactionRecord
+from simulator.host.journal import HostJournal, SettlementRecord, Status, HostTransaction
 
 _KINDS: dict[tuple[str, str | None], str] = {
     (Mti.FINANCIAL_REQUEST, ProcessingCode.PURCHASE): "sale",
@@ -30,7 +30,7 @@ _KINDS: dict[tuple[str, str | None], str] = {
 """The transactions a report lists, by (journaled MTI, DE 3)."""
 
 
-def transaction_kind(record: TransactionRecord) -> str | None:
+def transaction_kind(record: HostTransaction) -> str | None:
     """``sale``, ``refund``, ``advice``, ``void of sale``, ``void of refund``; None for anything else."""
     return _KINDS.get((record.mti, record.processing_code))
 
@@ -41,7 +41,7 @@ class BatchReport:
 
     terminal_id: str
     batch: int | None
-    transactions: tuple[TransactionRecord, ...]
+    transactions: tuple[HostTransaction, ...]
     totals: BatchTotals
     uploaded: tuple[int, BatchTotals] | None
     settlements: tuple[SettlementRecord, ...]
@@ -49,33 +49,33 @@ class BatchReport:
     business_date: date | None = None
     """The host's business date when the report was made: where each refund's money is on it."""
 
-    def credit(self, record: TransactionRecord) -> credits.CreditView | None:
+    def credit(self, record: HostTransaction) -> credits.CreditView | None:
         """The credit of a refund on the report's business date."""
         return credits.credit_view(record, self.business_date) if self.business_date else None
 
-    def of_kind(self, *kinds: str, statuses: frozenset[Status] | None = None) -> list[TransactionRecord]:
+    def of_kind(self, *kinds: str, statuses: frozenset[Status] | None = None) -> list[HostTransaction]:
         """The batch's transactions of ``kinds`` (with one of ``statuses``), oldest first."""
         return [t for t in self.transactions if transaction_kind(t) in kinds
                 and (statuses is None or t.status in statuses)]
 
     @property
-    def sales(self) -> list[TransactionRecord]:
+    def sales(self) -> list[HostTransaction]:
         return self.of_kind("sale", statuses=_ACCEPTED)
 
     @property
-    def refunds(self) -> list[TransactionRecord]:
+    def refunds(self) -> list[HostTransaction]:
         return self.of_kind("refund", "advice", statuses=_ACCEPTED)
 
     @property
-    def voids(self) -> list[TransactionRecord]:
+    def voids(self) -> list[HostTransaction]:
         return self.of_kind("void of sale", "void of refund", statuses=_ACCEPTED)
 
     @property
-    def reversed(self) -> list[TransactionRecord]:
+    def reversed(self) -> list[HostTransaction]:
         return [t for t in self.transactions if transaction_kind(t) and t.status is Status.REVERSED]
 
     @property
-    def declined(self) -> list[TransactionRecord]:
+    def declined(self) -> list[HostTransaction]:
         return [t for t in self.transactions if transaction_kind(t) and t.status is Status.DECLINED]
 
     @property
@@ -107,7 +107,7 @@ def build_report(journal: HostJournal, *, terminal_id: str | None = None, batch:
     ``now`` (default: the current time) with the journal's business-date offset decides where each
     refund's money is (pending, posted, cancelled)."""
     today = credits.business_date(now or datetime.now(UTC), journal.business_date_offset())
-    keys: dict[tuple[str, int | None], list[TransactionRecord]] = {}
+    keys: dict[tuple[str, int | None], list[HostTransaction]] = {}
     for record in journal.transactions(terminal_id):
         if transaction_kind(record) is not None:
             keys.setdefault((record.terminal_id, settlement.batch_number(record.batch)), []).append(record)
@@ -144,7 +144,7 @@ def _iso_date(yyyymmdd: str | None) -> str | None:
         return yyyymmdd
 
 
-def _transaction_json(record: TransactionRecord, report: BatchReport) -> dict[str, Any]:
+def _transaction_json(record: HostTransaction, report: BatchReport) -> dict[str, Any]:
     item: dict[str, Any] = {
         "kind": transaction_kind(record), "time": record.time, "stan": record.stan, "rrn": record.rrn,
         "invoice": record.invoice, "masked_pan": record.masked_pan, "amount": record.amount,
@@ -244,7 +244,7 @@ def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
     return lines
 
 
-def _row(record: TransactionRecord, *extra: str) -> list[str]:
+def _row(record: HostTransaction, *extra: str) -> list[str]:
     return [record.time, record.rrn or "-", record.invoice or "-", record.masked_pan or "-",
             format_amount(record.amount, record.currency), *extra]
 
@@ -307,7 +307,7 @@ def batch_text(report: BatchReport) -> list[str]:
     return lines
 
 
-def _funds(report: BatchReport, record: TransactionRecord) -> str:
+def _funds(report: BatchReport, record: HostTransaction) -> str:
     view = report.credit(record)
     if view is None:
         return "-"

@@ -3,7 +3,8 @@
 A rule matches requests by MTI, processing code, terminal, amount range, PAN suffix or
 network management code, and does one thing: answer with a fixed response code instead of
 processing the request (``respond``), or, after normal processing, delay the response,
-drop it, disconnect, or corrupt its MAC. ``times = N`` limits a rule to its first N matches.
+drop it, disconnect, or corrupt its MAC. ``times = N`` limits a rule to its first N matches
+(of requests the journal kept: a match is taken back when its request is rolled back).
 The first matching rule with matches left wins.
 """
 
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from iso8583.message import Message
+from simulator.host.effects import AfterCommit
 
 _MATCH_KEYS = ("mti", "processing_code", "terminal_id", "amount_min", "amount_max", "pan_suffix", "network_code")
 _ACTION_KEYS = ("respond", "delay", "drop", "disconnect", "corrupt_mac")
@@ -81,23 +83,55 @@ def _in(allowed: frozenset[str] | None, value: object) -> bool:
 
 @dataclass
 class RuleSet:
-    """The rules of one host, with how many times each has fired (state of this instance only)."""
+    """The rules of one host, with how many times each has fired (state of this instance only).
+
+    ``fired`` counts the matches of committed requests; ``pending`` those of requests whose
+    journal transaction has not committed yet (:mod:`simulator.host.effects`): a match counts at
+    once for the requests after it, but is taken back when its request or its group is rolled
+    back, so a ``times = 1`` rule is not used up by a request the journal never kept.
+    """
 
     rules: list[Rule] = field(default_factory=list)
     fired: list[int] = field(default_factory=list)
+    pending: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.fired = [0] * len(self.rules)
+        self.pending = [0] * len(self.rules)
 
-    def match(self, request: Message, pan: str | None) -> Rule | None:
-        """The first rule matching ``request`` with matches left; counts the match."""
+    def remaining(self, index: int) -> int | None:
+        """How many more matches rule ``index`` may have (None: unlimited), pending ones counted."""
+        times = self.rules[index].times
+        return None if times is None else max(0, times - self.fired[index] - self.pending[index])
+
+    def match(self, request: Message, pan: str | None, *, after_commit: AfterCommit | None = None) -> Rule | None:
+        """The first rule matching ``request`` with matches left; counts the match.
+
+        With ``after_commit`` the count is pending until the request's transaction commits
+        (dropped if it rolls back); without, it counts at once.
+        """
         for index, rule in enumerate(self.rules):
-            if rule.times is not None and self.fired[index] >= rule.times:
+            if self.remaining(index) == 0:
                 continue
             if rule.matches(request, pan):
-                self.fired[index] += 1
+                self._count(index, after_commit)
                 return rule
         return None
+
+    def _count(self, index: int, after_commit: AfterCommit | None) -> None:
+        if after_commit is None:
+            self.fired[index] += 1
+            return
+        self.pending[index] += 1
+
+        def apply() -> None:
+            self.pending[index] -= 1
+            self.fired[index] += 1
+
+        def discard() -> None:
+            self.pending[index] -= 1
+
+        after_commit(apply, discard, name=f"a match of rule {self.rules[index].name!r}")
 
 
 def load_rules(path: Path | str) -> RuleSet:

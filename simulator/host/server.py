@@ -35,7 +35,7 @@ from iso8583.dialect import BitmapEncoding, Encoding, prefix_width
 from iso8583.tpdu import TPDU_LENGTH
 from simulator.host.committer import GroupCommitter
 from simulator.host.config import HostConfig
-from simulator.host.decision import Outcome
+from simulator.host.decision import Delivery
 from simulator.host.logic import HostLogic
 from simulator.host.rules import RuleSet
 
@@ -125,7 +125,7 @@ class HostServer:
                 await self._link_error(channel.peer, exc)
                 return
             decision = await self.committer.handle(payload, now=datetime.now(UTC), peer=channel.peer)
-            if decision.outcome is Outcome.DISCONNECT:
+            if decision.outcome is Delivery.DISCONNECT:
                 log.info("rule %s: disconnecting %s", decision.rule, channel.peer)
                 return
             if not decision.sends:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from protocols.defaults import MERCHANT_ID
 from iso8583.channels import ServerLimits
-from simulator.host.config import HostConfig, RefundPolicy, TerminalProfile
+from simulator.host.config import HostConfig, RefundPolicy, TerminalEntry
 from simulator.host.server import HostServer
 from simulator.load.plan import LoadPlan
 from simulator.load.report import LoadReport
@@ -22,7 +22,7 @@ async def _start_embedded_host(plan: LoadPlan, data_dir: Path) -> HostServer:
     host_dir = data_dir / "host"
     host_dir.mkdir(parents=True, exist_ok=True)
     config = HostConfig(data_dir=host_dir, dialect=plan.dialect, listen=EMBEDDED_LISTEN,
-                        terminals={tid: TerminalProfile(tid, MERCHANT_ID) for tid in plan.terminal_ids()},
+                        terminals={tid: TerminalEntry(tid, MERCHANT_ID) for tid in plan.terminal_ids()},
                         refund_policy=LOAD_REFUND_POLICY, limits=load_limits(plan))
     server = HostServer(config, listen=EMBEDDED_LISTEN)
     await server.start()

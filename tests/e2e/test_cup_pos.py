@@ -22,7 +22,7 @@ from pos_terminal.engine.terminal import TerminalEngine
 from pos_terminal.state.records import NewTransaction, TxnStatus, TxnType
 from pos_terminal.engine.results import Outcome
 from protocols.security import KeyScheme
-from simulator.host.config import TerminalProfile
+from simulator.host.config import TerminalEntry
 from simulator.host.journal import HostJournal, Status
 from simulator.load import LoadPlan, Mix, Result, run_load
 from tests.e2e.cup_fixtures import (  # noqa: F401 - fixtures
@@ -74,7 +74,7 @@ async def test_sign_on_loads_the_working_keys_of_the_0810(cup_host: StartHost, c
 
 async def test_sign_on_keys_under_another_tmk_fail_their_check_values(cup_host: StartHost,
                                                                        cup_terminal: OpenTerminal) -> None:
-    other = TerminalProfile("POSSIM01", "POSSIM000000001", tmk=bytes.fromhex("0123456789ABCDEFFEDCBA9876543210"))
+    other = TerminalEntry("POSSIM01", "POSSIM000000001", tmk=bytes.fromhex("0123456789ABCDEFFEDCBA9876543210"))
     host = await cup_host(terminals={"POSSIM01": other})
     engine = cup_terminal(host)
     result = await engine.sign_on()

@@ -19,7 +19,7 @@ from protocols.defaults import MERCHANT_ID, TERMINAL_ID, TEST_KEYS
 from protocols.iso87 import local_date, transmission_datetime
 from protocols.possim87.additional_data import encode_additional_data
 from protocols.security import dukpt_tdes_keys, sign_request, verify_response
-from simulator.host.config import HostConfig, RefundPolicy, TerminalProfile
+from simulator.host.config import HostConfig, RefundPolicy, TerminalEntry
 from simulator.host.server import HostServer
 
 DIALECT = get_dialect("terminal87")
@@ -78,8 +78,8 @@ async def crafted(tmp_path: Path) -> Any:
 
     async def start_(policy: RefundPolicy | None = None) -> tuple[CraftedTerminal, HostServer]:
         config = HostConfig(data_dir=tmp_path / f"host{len(servers)}", listen="tcp://127.0.0.1:0",
-                            terminals={TERMINAL_ID: TerminalProfile(TERMINAL_ID, MERCHANT_ID),
-                                       "POSSIM02": TerminalProfile("POSSIM02", MERCHANT_ID)},
+                            terminals={TERMINAL_ID: TerminalEntry(TERMINAL_ID, MERCHANT_ID),
+                                       "POSSIM02": TerminalEntry("POSSIM02", MERCHANT_ID)},
                             refund_policy=policy or RefundPolicy())
         config.data_dir.mkdir()
         server = HostServer(config)

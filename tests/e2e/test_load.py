@@ -18,7 +18,7 @@ import pytest
 
 from protocols.security import KeyScheme
 from simulator.commands import load_cmd
-from simulator.host.config import HostConfig, TerminalProfile
+from simulator.host.config import HostConfig, TerminalEntry
 from simulator.host.journal import Cause, Direction, HostJournal
 from simulator.host.rules import parse_rules
 from simulator.host.server import HostServer
@@ -178,7 +178,7 @@ def test_an_unreachable_host_is_exit_3(refused_port: int, tmp_path: Path, capsys
 async def test_an_operation_still_in_flight_after_the_grace_period_is_cancelled(tmp_path: Path) -> None:
     """Sales and reversals are never answered: the first sale outlives the limit and its grace."""
     config = HostConfig(data_dir=tmp_path / "silent-host", listen="tcp://127.0.0.1:0",
-                        terminals={"LOAD0001": TerminalProfile("LOAD0001", "POSSIM000000001")})
+                        terminals={"LOAD0001": TerminalEntry("LOAD0001", "POSSIM000000001")})
     config.data_dir.mkdir()
     rules = parse_rules({"rule": [{"mti": mti, "drop": True} for mti in ("0200", "0400", "0401")]})
     async with HostServer(config, rules=rules) as host:

@@ -24,7 +24,7 @@ import pytest
 
 from protocols.defaults import MERCHANT_ID
 from simulator.commands import load_cmd
-from simulator.host.config import HostConfig, TerminalProfile, load_host_config, parse_host_config
+from simulator.host.config import HostConfig, TerminalEntry, load_host_config, parse_host_config
 from simulator.host.journal import Cause, Direction, HostJournal
 from simulator.host.rules import parse_rules
 from simulator.host.server import HostServer
@@ -54,7 +54,7 @@ async def host(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
     async def start(terminals: list[str] | None = None, rules: list[dict[str, Any]] | None = None) -> HostServer:
         data_dir = tmp_path / f"host{len(servers)}"
         data_dir.mkdir()
-        known = {tid: TerminalProfile(tid, MERCHANT_ID) for tid in terminals} if terminals is not None else None
+        known = {tid: TerminalEntry(tid, MERCHANT_ID) for tid in terminals} if terminals is not None else None
         config = HostConfig(data_dir=data_dir, listen="tcp://127.0.0.1:0", **({"terminals": known} if known else {}))
         server = HostServer(config, rules=parse_rules({"rule": rules or []}))
         await server.start()

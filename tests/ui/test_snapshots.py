@@ -18,7 +18,7 @@ import pytest
 from textual.pilot import Pilot
 
 from pos_terminal.device import DeviceModel
-from simulator.host import financial as host_financial
+from simulator.host.protocols.possim87 import financial as host_financial
 from simulator.host import server as host_server_module
 from simulator.tui import PossimApp
 

@@ -16,7 +16,7 @@ import pytest
 from pos_terminal.state.config import TerminalConfig
 from simulator.cli import main
 from simulator.config_reference import reference_markdown
-from simulator.host.config import CreditModel, HostConfig, RefundPolicy, TerminalProfile
+from simulator.host.config import CreditModel, HostConfig, RefundPolicy, TerminalEntry
 
 REPO = Path(__file__).resolve().parents[3]
 TEST_TMK = "C1D0F8FB4958670DBA40AB1F3752EF0D"
@@ -113,7 +113,7 @@ def test_an_invalid_terminal_toml_is_bad_input_naming_the_key(capsys: pytest.Cap
     assert "terminal.toml: currency: must be 3 digits" in err and err.count("\n") == 1
 
 
-@pytest.mark.parametrize("cls", [TerminalConfig, HostConfig, CreditModel, RefundPolicy, TerminalProfile])
+@pytest.mark.parametrize("cls", [TerminalConfig, HostConfig, CreditModel, RefundPolicy, TerminalEntry])
 def test_every_configuration_field_has_a_meaning(cls: type) -> None:
     assert [spec.name for spec in dataclasses.fields(cls) if not spec.metadata.get("doc")] == []
 

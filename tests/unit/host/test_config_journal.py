@@ -10,7 +10,7 @@ import pytest
 from protocols.defaults import MERCHANT_ID, TERMINAL_ID, TEST_KEYS
 from simulator.host import CreditChannel, HostJournal, load_host_config
 from simulator.host.config import CreditModel, HostConfigError
-from simulator.host.journal import Cause, Direction, Status, TransactionRecord
+from simulator.host.journal import Cause, Direction, Status, HostTransaction
 
 
 def test_defaults_without_host_toml(tmp_path: Path) -> None:
@@ -69,7 +69,7 @@ def test_rrns_are_12_digits_and_unique_across_reopening(tmp_path: Path) -> None:
 
 def test_atomic_block_rolls_back_everything_on_error(tmp_path: Path) -> None:
     journal = HostJournal(tmp_path / "j.sqlite3")
-    record = TransactionRecord(time="t", terminal_id="T", stan="000001", transmission_time="0314100000",
+    record = HostTransaction(time="t", terminal_id="T", stan="000001", transmission_time="0314100000",
                                mti="0200", response_code="00", status=Status.APPROVED)
     with pytest.raises(RuntimeError), journal.atomic():
         txn = journal.insert_transaction(record)

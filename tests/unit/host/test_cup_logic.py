@@ -213,3 +213,22 @@ def test_the_settlement_answer_sets_a_result_per_card_group(terminal: CupTermina
 def test_the_decoded_request_is_what_the_dialect_encodes(terminal: CupTerminal) -> None:
     request = requests.sign_on_request(1, CONFIG, 1)
     assert decode(encode(request, DIALECT), DIALECT) == request
+
+
+def test_a_sign_on_whose_commit_fails_leaves_the_working_keys_and_key_store_unchanged(
+    terminal: CupTerminal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    terminal.sign_on()
+    host = terminal.host
+    before = host.config.keystore_path.read_bytes()
+
+    def disk_full() -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(host.journal, "_commit", disk_full)
+    with pytest.raises(sqlite3.OperationalError):
+        terminal.send(requests.sign_on_request(terminal.next_stan(), CONFIG, 1), sign=False)
+    assert host.keyring.session_keys(TERMINAL_ID).request_mac_key == terminal.mak
+    assert host.config.keystore_path.read_bytes() == before

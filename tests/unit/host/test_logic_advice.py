@@ -114,9 +114,9 @@ def test_advice_with_the_wrong_original_date_is_25(terminal: MiniTerminal) -> No
 
 
 def test_advice_of_another_terminals_sale_is_25(tmp_path: Path) -> None:
-    from simulator.host.config import TerminalProfile
+    from simulator.host.config import TerminalEntry
 
-    terminals = {tid: TerminalProfile(tid, "POSSIM000000001") for tid in ("POSSIM01", "POSSIM02")}
+    terminals = {tid: TerminalEntry(tid, "POSSIM000000001") for tid in ("POSSIM01", "POSSIM02")}
     host = make_host(tmp_path, terminals=terminals)
     try:
         first, second = MiniTerminal(host), MiniTerminal(host, terminal_id="POSSIM02")

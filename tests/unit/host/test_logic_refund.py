@@ -32,9 +32,9 @@ def test_refund_with_the_wrong_original_date_is_25(terminal: MiniTerminal) -> No
 
 
 def test_refund_of_another_terminals_sale_is_25(tmp_path: Path) -> None:
-    from simulator.host.config import TerminalProfile
+    from simulator.host.config import TerminalEntry
 
-    terminals = {tid: TerminalProfile(tid, "POSSIM000000001") for tid in ("POSSIM01", "POSSIM02")}
+    terminals = {tid: TerminalEntry(tid, "POSSIM000000001") for tid in ("POSSIM01", "POSSIM02")}
     host = make_host(tmp_path, terminals=terminals)
     try:
         first, second = MiniTerminal(host), MiniTerminal(host, terminal_id="POSSIM02")
@@ -94,9 +94,9 @@ def test_unmatched_refund_is_57_by_default(terminal: MiniTerminal, host: HostLog
 
 
 def test_unmatched_refund_is_approved_where_the_terminal_allows_it(tmp_path: Path) -> None:
-    from simulator.host.config import TerminalProfile
+    from simulator.host.config import TerminalEntry
 
-    host = make_host(tmp_path, terminals={"POSSIM01": TerminalProfile(
+    host = make_host(tmp_path, terminals={"POSSIM01": TerminalEntry(
         "POSSIM01", "POSSIM000000001", allow_unmatched_refunds=True)})
     try:
         mini = MiniTerminal(host)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from iso8583 import Message, encode
-from simulator.host import HostLogic, Outcome
+from simulator.host import HostLogic, Delivery
 
 from .conftest import NOW, PEER, MiniTerminal
 
 
 def test_garbage_is_dropped_and_journaled(host: HostLogic) -> None:
     decision = host.handle_bytes(b"\x01", now=NOW, peer=PEER)
-    assert decision.outcome is Outcome.DROP
+    assert decision.outcome is Delivery.DROP
     assert "undecodable" in host.journal.messages()[0]["note"]
 
 
@@ -35,7 +35,7 @@ def test_handler_exception_answers_96_and_the_host_keeps_serving(
     def boom(*args: object) -> None:
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(host, "_sale", boom)
+    monkeypatch.setattr(host.protocol.money, "sale", boom)
     assert terminal.sale().response_code == "96"
     monkeypatch.undo()
     assert terminal.sale().response_code == "00"
@@ -59,7 +59,7 @@ def test_unsupported_mti_is_12(terminal: MiniTerminal) -> None:
 
 def test_a_response_mti_is_not_answered(terminal: MiniTerminal) -> None:
     message = terminal.base("0210")
-    assert terminal.send(message).outcome is Outcome.DROP
+    assert terminal.send(message).outcome is Delivery.DROP
 
 
 def test_a_request_without_stan_still_gets_30_at_once(host: HostLogic) -> None:
@@ -103,7 +103,7 @@ def test_malformed_de63_is_a_format_error(terminal: MiniTerminal) -> None:
 
 
 def test_a_flood_of_undecodable_frames_logs_one_line(host: HostLogic, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level("WARNING", logger="simulator.host.logic"):
+    with caplog.at_level("WARNING", logger="simulator.host.pipeline"):
         for _ in range(200):
             host.handle_bytes(b"\x01", now=NOW, peer=PEER)
     lines = [record for record in caplog.records if "undecodable" in record.getMessage()]

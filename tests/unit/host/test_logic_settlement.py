@@ -91,9 +91,9 @@ def test_other_batches_do_not_count(terminal: MiniTerminal) -> None:
 
 
 def test_other_terminals_do_not_count(tmp_path: Path) -> None:
-    from simulator.host.config import TerminalProfile
+    from simulator.host.config import TerminalEntry
 
-    host = make_host(tmp_path, terminals={tid: TerminalProfile(tid, "POSSIM000000001")
+    host = make_host(tmp_path, terminals={tid: TerminalEntry(tid, "POSSIM000000001")
                                           for tid in ("POSSIM01", "POSSIM02")})
     try:
         first, second = MiniTerminal(host), MiniTerminal(host, terminal_id="POSSIM02")

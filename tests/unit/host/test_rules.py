@@ -9,7 +9,7 @@ import pytest
 
 from iso8583 import Message
 from keys.errors import MacVerificationError
-from simulator.host import HostLogic, Outcome, Status
+from simulator.host import HostLogic, Delivery, Status
 from simulator.host.rules import RuleAction, RulesError, load_rules, parse_rules
 
 from .conftest import MiniTerminal, make_host, rrn_of
@@ -79,7 +79,7 @@ def test_times_limits_a_rule_to_its_first_matches(scripted) -> None:  # noqa: AN
 def test_dropped_sale_is_still_approved_and_debited(scripted) -> None:  # noqa: ANN001
     host, mini = scripted
     decision = mini.sale(2500)
-    assert decision.outcome is Outcome.DROP and not decision.sends
+    assert decision.outcome is Delivery.DROP and not decision.sends
     assert decision.response_code == "00"
     assert host.journal.net_debit() == 2500
 
@@ -96,7 +96,7 @@ def test_reversal_after_a_dropped_sale_undoes_its_debit(scripted) -> None:  # no
 @pytest.mark.parametrize("scripted", ['[[rule]]\nmti = "0200"\ndisconnect = true\n'], indirect=True)
 def test_disconnect_rule_hangs_up_after_processing(scripted) -> None:  # noqa: ANN001
     host, mini = scripted
-    assert mini.sale(2500).outcome is Outcome.DISCONNECT
+    assert mini.sale(2500).outcome is Delivery.DISCONNECT
     assert host.journal.net_debit() == 2500
 
 
@@ -137,8 +137,8 @@ def test_network_code_rule_drops_echo_only(scripted) -> None:  # noqa: ANN001
     _, mini = scripted
     echo = mini.base("0800")
     echo.fields[70] = "301"
-    assert mini.send(echo).outcome is Outcome.DROP
-    assert mini.sign_on().outcome is Outcome.RESPOND
+    assert mini.send(echo).outcome is Delivery.DROP
+    assert mini.sign_on().outcome is Delivery.RESPOND
 
 
 _SETTLEMENT_95_ONCE = '[[rule]]\nmti = "0500"\nrespond = "95"\ntimes = 1\n'
@@ -173,7 +173,7 @@ def test_scripted_settlement_is_journaled_as_a_rule_answer(scripted) -> None:  #
 def test_dropped_advice_is_credited_once_and_its_repeat_gets_the_stored_0230(scripted) -> None:  # noqa: ANN001
     host, mini = scripted
     sale = rrn_of(mini.sale(10000))
-    assert mini.send(mini.advice(3000, sale)).outcome is Outcome.DROP
+    assert mini.send(mini.advice(3000, sale)).outcome is Delivery.DROP
     repeat = mini.send(mini.advice(3000, sale, mti="0221", stan=mini.stan))
     assert repeat.retransmission and repeat.response_code == "00"
     assert host.journal.net_debit() == 7000

@@ -22,7 +22,7 @@ from protocols.defaults import MERCHANT_ID, TEST_KEYS
 from protocols.iso87 import parse_original_data_elements
 from protocols.possim87.additional_data import additional_data
 from protocols.security import KeyScheme, dukpt_tdes_keys, recover_pin, verify_request
-from simulator.host.config import HostConfig, TerminalProfile
+from simulator.host.config import HostConfig, TerminalEntry
 from simulator.host.journal import Cause, Direction, HostJournal
 from simulator.host.logic import HostLogic
 from simulator.load.tally import Result
@@ -42,7 +42,7 @@ Answer = Callable[[Outgoing], Incoming]
 
 @pytest.fixture
 def host(tmp_path: Path) -> HostLogic:
-    logic = HostLogic(HostConfig(data_dir=tmp_path / "host", terminals={TID: TerminalProfile(TID, MERCHANT_ID)}))
+    logic = HostLogic(HostConfig(data_dir=tmp_path / "host", terminals={TID: TerminalEntry(TID, MERCHANT_ID)}))
     yield logic
     logic.close()
 

@@ -16,7 +16,7 @@ import pytest
 from iso8583.codec import decode
 from protocols.cup import Field60, Field61
 from protocols.defaults import MERCHANT_ID
-from simulator.host.config import HostConfig, TerminalProfile
+from simulator.host.config import HostConfig, TerminalEntry
 from simulator.host.journal import Direction, HostJournal
 from simulator.host.logic import HostLogic
 from simulator.load.tally import Result
@@ -29,7 +29,7 @@ TID = "LOAD0001"
 @pytest.fixture
 def host(tmp_path: Path) -> Iterator[HostLogic]:
     logic = HostLogic(HostConfig(data_dir=tmp_path / "host", dialect="cup-pos",
-                                 terminals={TID: TerminalProfile(TID, MERCHANT_ID)}))
+                                 terminals={TID: TerminalEntry(TID, MERCHANT_ID)}))
     yield logic
     logic.close()
 

@@ -26,8 +26,8 @@ from protocols.cup.upload import CardGroup, UploadList, card_group, parse_upload
 from protocols.iso87 import BatchTotals, ResponseCode, TotalsKind
 from simulator.host import settlement
 from simulator.host.cards import brand_of
-from simulator.host.cup.answers import answer
-from simulator.host.cup.classify import CANONICAL_CODES, CANONICAL_MTI, CupRequest
+from simulator.host.protocols.cup.answers import answer
+from simulator.host.protocols.cup.classify import CANONICAL_CODES, CANONICAL_MTI, CupRequest
 from simulator.host.exchange import Exchange, FormatError, field_text, request_amount, require_field
 from simulator.host.journal import HostJournal, SettlementBasis, SettlementRecord, Status, UploadRecord, iso_time
 
@@ -80,7 +80,7 @@ def _groups(totals: SettlementTotals) -> list[tuple[CardGroup, CardTotals]]:
 
 def settle(journal: HostJournal, exchange: Exchange, kind: CupRequest) -> Message:
     """0500: compare the DE 48 totals with the host's, group by group; 0510 / 00 with the result codes."""
-    request, profile = exchange.request, exchange.profile
+    request, profile = exchange.request, exchange.terminal
     assert profile is not None
     terminal = _terminal_totals(request)
     batch = int(kind.batch)
@@ -103,7 +103,7 @@ def settle(journal: HostJournal, exchange: Exchange, kind: CupRequest) -> Messag
 
 def scripted_settlement(journal: HostJournal, exchange: Exchange, kind: CupRequest, code: str) -> Message:
     """A 0500 a ``respond`` rule answers: journaled on the rule's basis; DE 48 back with every group not balanced."""
-    request, profile = exchange.request, exchange.profile
+    request, profile = exchange.request, exchange.terminal
     assert profile is not None
     try:
         terminal: SettlementTotals | None = _terminal_totals(request)
@@ -130,7 +130,7 @@ def _with_result(totals: CardTotals, result: ReconciliationResult) -> CardTotals
 
 def upload(journal: HostJournal, exchange: Exchange, kind: CupRequest) -> Message:
     """0320: a list of sales, a refund, or the end of the upload; answered 00."""
-    request, profile = exchange.request, exchange.profile
+    request, profile = exchange.request, exchange.terminal
     assert profile is not None and kind.row is not None
     batch = int(kind.batch)
     if kind.row.name == "batch_upload":
@@ -164,7 +164,7 @@ def _sale_upload(journal: HostJournal, terminal_id: str, batch: str, voucher: st
 
 def _end_of_upload(journal: HostJournal, exchange: Exchange, kind: CupRequest) -> None:
     """202 / 207: after an upload, journal the settlement on the uploaded set (00 when the count agrees)."""
-    request, profile = exchange.request, exchange.profile
+    request, profile = exchange.request, exchange.terminal
     assert profile is not None and kind.row is not None
     try:
         count = parse_upload_count(require_field(request, 48))

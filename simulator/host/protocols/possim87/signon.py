@@ -22,7 +22,7 @@ from iso8583 import Message
 from keys.errors import MacVerificationError
 from protocols.iso87 import mac_field
 from protocols.security import sign_on_keys, verify_request_received
-from simulator.host.config import TerminalProfile
+from simulator.host.config import TerminalEntry
 from simulator.host.exchange import field_text
 from simulator.host.journal import HostJournal
 
@@ -51,7 +51,7 @@ def _moment(de7: str | None, now: datetime) -> datetime | None:
     return min(candidates, key=lambda moment: abs(moment - now), default=None)
 
 
-def check_sign_on(request: Message, frame: bytes | None, dialect, profile: TerminalProfile,  # type: ignore[no-untyped-def]
+def check_sign_on(request: Message, frame: bytes | None, dialect, profile: TerminalEntry,  # type: ignore[no-untyped-def]
                   journal: HostJournal, now: datetime, window_seconds: int) -> SignOnVerdict:
     """Decide on one master/session sign-on (see the module docstring)."""
     keys = sign_on_keys(profile.tmk)

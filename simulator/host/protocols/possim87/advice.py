@@ -20,7 +20,7 @@ from iso8583.message import Message
 from protocols.iso87 import Mti, ProcessingCode, ResponseCode
 from protocols.possim87.additional_data import AdditionalTag, additional_data
 from simulator.host.cards import CardDirectory, brand_of
-from simulator.host.journal import Status, TransactionRecord
+from simulator.host.journal import Status, HostTransaction
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def parse_advice(request: Message) -> Advice:
     )
 
 
-def locate_original(advice: Advice, find: Callable[[str], TransactionRecord | None]) -> TransactionRecord | None:
+def locate_original(advice: Advice, find: Callable[[str], HostTransaction | None]) -> HostTransaction | None:
     """The transaction named by DE 63 OR (through ``find``, the terminal's RRN look-up), checked against OD."""
     if advice.original_rrn is None:
         return None
@@ -64,7 +64,7 @@ def locate_original(advice: Advice, find: Callable[[str], TransactionRecord | No
     return original
 
 
-def refusal(advice: Advice, original: TransactionRecord | None, refunded: int) -> str | None:
+def refusal(advice: Advice, original: HostTransaction | None, refunded: int) -> str | None:
     """The response code refusing the advice, or None when the refund holds.
 
     ``refunded`` is what the original's approved refunds (advices included) already returned.
@@ -83,7 +83,7 @@ def refusal(advice: Advice, original: TransactionRecord | None, refunded: int) -
     return None
 
 
-def original_card_brand(original: TransactionRecord, cards: CardDirectory,
+def original_card_brand(original: HostTransaction, cards: CardDirectory,
                         fingerprint: Callable[[str], str]) -> str | None:
     """The brand of the original sale's card: the issuer's record when its fingerprint matches, else the BIN's."""
     if original.card_fingerprint is not None:

@@ -15,7 +15,8 @@ from iso8583 import Message
 from protocols.iso87 import ProcessingCode, ResponseCode
 from protocols.possim87.additional_data import AdditionalTag, encode_additional_data
 from simulator.host import credits
-from simulator.host.exchange import field_text, response_message
+from simulator.host.exchange import field_text
+from simulator.host.protocols.possim87.messages import response_message
 from simulator.host.journal import HostJournal
 
 __all__ = ["answer_status_inquiry"]

@@ -1,75 +1,79 @@
-"""The host's money: sale, refund, void, reversal, advice, batch upload and settlement.
+"""The possim-87 host's money: sale, refund, void, reversal, advice, batch upload and settlement.
 
 Each handler gets an :class:`~simulator.host.exchange.Exchange` whose MAC verified and returns the
-response; the journal rows it writes (transaction, ledger movements) are committed by the caller
-together with the stored response (:meth:`simulator.host.logic.HostLogic._financial`).
+response (docs/protocol.md, "Fields", "Store-and-forward", "Settlement"); the journal rows it
+writes (transaction, ledger movements through :class:`~simulator.host.ledger.Ledger`) are
+committed by the pipeline together with the stored response
+(:class:`simulator.host.pipeline.HostPipeline`, the ``STORED`` path).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date
 
+import simulator.host.protocols.possim87.advice as advices
+import simulator.host.protocols.possim87.batch as batch
 from emv.masking import mask_pan
 from iso8583 import Message
 from protocols.iso87 import Mti, ProcessingCode, ResponseCode, parse_original_data_elements, response_mti
 from protocols.possim87.additional_data import AdditionalTag, additional_data, encode_additional_data
-from simulator.host import advice as advices
 from simulator.host import antifraud, credits
-from simulator.host import settlement
-from simulator.host.cards import CardDirectory
-from simulator.host.config import HostConfig
-from simulator.host.journal import REFUND_MTIS, Cause, Direction, HostJournal, Status, TransactionRecord, iso_time
-from simulator.host.keyring import HostKeyring
-
+from simulator.host.cardcheck import arpc, card_checks
 from simulator.host.exchange import (
-    ADVICE_MTIS,
-    REVERSAL_MTIS,
     REVERSED_BEFORE_ARRIVAL,
-    VOID_CODES,
     Exchange,
     FormatError,
     auth_code,
     field_text,
-    journal_mti,
     request_amount,
     require_field,
+)
+from simulator.host.journal import REFUND_MTIS, Cause, Direction, HostTransaction, Status, iso_time
+from simulator.host.protocols.possim87.messages import (
+    ADVICE_MTIS,
+    REVERSAL_MTIS,
+    VOID_CODES,
+    journal_mti,
     response_message,
 )
-from simulator.host.cardcheck import arpc, card_checks
+from simulator.host.services import HostServices
 
 log = logging.getLogger(__name__)
 
 
-class FinancialMixin:
-    """The money-moving handlers of :class:`~simulator.host.logic.HostLogic`."""
+class Possim87Money:
+    """The money-moving handlers of the possim-87 host, over the host's shared services."""
 
-    config: HostConfig
-    journal: HostJournal
-    keyring: HostKeyring
-    cards: CardDirectory
+    def __init__(self, services: HostServices) -> None:
+        self.services = services
+        self.config = services.config
+        self.journal = services.journal
+        self.keyring = services.keyring
+        self.cards = services.cards
+        self.ledger = services.ledger
 
-    def _dispatch(self, exchange: Exchange) -> Message:
+    def dispatch(self, exchange: Exchange) -> Message:
         mti = exchange.request.mti
         if mti in REVERSAL_MTIS:
-            return self._reversal(exchange)
+            return self.reversal(exchange)
         if mti in ADVICE_MTIS:
-            return self._advice(exchange)
+            return self.advice(exchange)
         if mti == Mti.BATCH_UPLOAD:
-            return self._upload(exchange)
+            return self.upload(exchange)
         if mti == Mti.SETTLEMENT:
-            return self._settle(exchange)
-        return self._dispatch_0200(exchange)
+            return self.settle(exchange)
+        return self.dispatch_0200(exchange)
 
-    def _dispatch_0200(self, exchange: Exchange) -> Message:
+    def dispatch_0200(self, exchange: Exchange) -> Message:
         processing_code = field_text(exchange.request, 3)
         if processing_code == ProcessingCode.PURCHASE:
-            return self._sale(exchange)
+            return self.sale(exchange)
         if processing_code == ProcessingCode.REFUND:
-            return self._refund(exchange)
+            return self.refund(exchange)
         if processing_code in VOID_CODES:
-            return self._void(exchange, ProcessingCode(processing_code))
-        self._record(exchange, ResponseCode.INVALID_TRANSACTION, Status.DECLINED)
+            return self.void(exchange, ProcessingCode(processing_code))
+        self.record(exchange, ResponseCode.INVALID_TRANSACTION, Status.DECLINED)
         return response_message(exchange.request, ResponseCode.INVALID_TRANSACTION)
 
     def _card_pan(self, exchange: Exchange) -> str:
@@ -77,36 +81,36 @@ class FinancialMixin:
             raise FormatError("no PAN (DE 2) or track 2 data (DE 35)")
         return exchange.pan
 
-    def _sale(self, exchange: Exchange) -> Message:
+    def sale(self, exchange: Exchange) -> Message:
         request = exchange.request
         amount, pan = request_amount(request), self._card_pan(exchange)
         check = card_checks(self.cards, exchange, pan)
         if check.code is not None:
-            self._record(exchange, check.code, Status.DECLINED, amount=amount)
+            self.record(exchange, check.code, Status.DECLINED, amount=amount)
             return response_message(request, check.code, arpc(check, pan, request, approved=False))
         rrn, auth = self.journal.next_rrn(), auth_code()
-        txn = self._record(exchange, ResponseCode.APPROVED, Status.APPROVED, amount=amount, rrn=rrn, auth=auth)
-        self._move(exchange, txn, Direction.DEBIT, Cause.SALE, amount)
+        txn = self.record(exchange, ResponseCode.APPROVED, Status.APPROVED, amount=amount, rrn=rrn, auth=auth)
+        self.ledger.move(exchange, txn, Direction.DEBIT, Cause.SALE, amount)
         return response_message(request, ResponseCode.APPROVED,
                               {37: rrn, 38: auth, **arpc(check, pan, request, approved=True)})
 
-    def _refund(self, exchange: Exchange) -> Message:
+    def refund(self, exchange: Exchange) -> Message:
         request = exchange.request
-        profile = exchange.profile
+        profile = exchange.terminal
         assert profile is not None
         amount, pan = request_amount(request), self._card_pan(exchange)
         tags = additional_data(request)
         original_rrn, original_date = tags.get(AdditionalTag.ORIGINAL_RRN), tags.get(AdditionalTag.ORIGINAL_DATE)
         reason = tags.get(AdditionalTag.REASON)
         fingerprint = self.keyring.fingerprint(pan)
-        today = self.business_date(exchange.now)
-        original: TransactionRecord | None = None
+        today = self.services.business_date(exchange.now)
+        original: HostTransaction | None = None
 
         def decline(code: str, note: str | None = None) -> Message:
             if note is not None:
                 log.info("refund %s of %s refused with %s: %s", field_text(request, 11), profile.terminal_id,
                          code, note)
-            self._record(exchange, code, Status.DECLINED, amount=amount, original=original,
+            self.record(exchange, code, Status.DECLINED, amount=amount, original=original,
                          original_rrn=original_rrn, reason=reason, note=note)
             return response_message(request, code)
 
@@ -137,19 +141,15 @@ class FinancialMixin:
             return decline(check.code)
         channel, credit_date = self.config.credit.credit_for(self.cards.brand(pan), today)
         rrn, auth = self.journal.next_rrn(), auth_code()
-        txn = self._record(exchange, ResponseCode.APPROVED, Status.APPROVED, amount=amount, rrn=rrn, auth=auth,
+        txn = self.record(exchange, ResponseCode.APPROVED, Status.APPROVED, amount=amount, rrn=rrn, auth=auth,
                            original=original, original_rrn=original_rrn, reason=reason,
                            credit_channel=channel.value, credit_date=credit_date.strftime("%Y%m%d"))
-        self._move(exchange, txn, Direction.CREDIT, Cause.REFUND, amount)
+        self.ledger.move(exchange, txn, Direction.CREDIT, Cause.REFUND, amount)
         return response_message(request, ResponseCode.APPROVED, {37: rrn, 38: auth, 63: encode_additional_data(
             self._credit_tags(self.journal.transaction(txn), today))})
 
-    def business_date(self, now: datetime) -> date:
-        """The host's business date (the UTC date, moved by ``possim host advance-date``)."""
-        return credits.business_date(now, self.journal.business_date_offset())
-
     @staticmethod
-    def _credit_tags(refund: TransactionRecord | None, today: date) -> dict[str, str]:
+    def _credit_tags(refund: HostTransaction | None, today: date) -> dict[str, str]:
         """DE 63 CC, CD, CS (and PD once posted) of a refund's credit (docs/protocol.md)."""
         view = credits.credit_view(refund, today) if refund is not None else None
         if view is None:
@@ -161,16 +161,16 @@ class FinancialMixin:
             tags[AdditionalTag.POSTED_DATE] = view.posted_date.strftime("%Y%m%d")
         return tags
 
-    def _void(self, exchange: Exchange, processing_code: ProcessingCode) -> Message:
+    def void(self, exchange: Exchange, processing_code: ProcessingCode) -> Message:
         request = exchange.request
-        profile = exchange.profile
+        profile = exchange.terminal
         assert profile is not None
         rrn = require_field(request, 37)
         amount = request_amount(request) if 4 in request else None
         original = self.journal.find_by_rrn(profile.terminal_id, rrn)
 
         def decline(code: str) -> Message:
-            self._record(exchange, code, Status.DECLINED, amount=amount, original=original, original_rrn=rrn)
+            self.record(exchange, code, Status.DECLINED, amount=amount, original=original, original_rrn=rrn)
             return response_message(request, code)
 
         if original is None:
@@ -184,16 +184,16 @@ class FinancialMixin:
             log.info("void of sale %s refused: it has approved refunds (void them first)", rrn)
             return decline(ResponseCode.INVALID_TRANSACTION)
         auth = auth_code()
-        txn = self._record(exchange, ResponseCode.APPROVED, Status.APPROVED, amount=amount, auth=auth,
+        txn = self.record(exchange, ResponseCode.APPROVED, Status.APPROVED, amount=amount, auth=auth,
                            original=original, original_rrn=rrn)
         self.journal.set_status(original.id, Status.VOIDED)
-        self._undo(exchange, original.id, txn, Cause.VOID)
+        self.ledger.undo(exchange, original.id, txn, Cause.VOID)
         return response_message(request, ResponseCode.APPROVED, {38: auth})
 
-    def _advice(self, exchange: Exchange) -> Message:
+    def advice(self, exchange: Exchange) -> Message:
         """An offline refund: credited once when it holds, else journaled declined; answered 0230 either way."""
         request = exchange.request
-        profile = exchange.profile
+        profile = exchange.terminal
         assert profile is not None
         try:
             advice = advices.parse_advice(request)
@@ -211,22 +211,22 @@ class FinancialMixin:
         if code is not None:
             log.warning("advice %s from %s refused with %s: no credit", field_text(request, 11), profile.terminal_id,
                         code)
-            self._record(exchange, code, Status.DECLINED, amount=advice.amount, auth=advice.offline_code,
+            self.record(exchange, code, Status.DECLINED, amount=advice.amount, auth=advice.offline_code,
                          original=original, original_rrn=advice.original_rrn, reason=advice.reason, card_of=original)
             return response_message(request, code)
         assert original is not None
         brand = advices.original_card_brand(original, self.cards, self.keyring.fingerprint)
-        channel, credit_date = self.config.credit.credit_for(brand, self.business_date(exchange.now))
-        txn = self._record(exchange, ResponseCode.APPROVED, Status.APPROVED, amount=advice.amount,
+        channel, credit_date = self.config.credit.credit_for(brand, self.services.business_date(exchange.now))
+        txn = self.record(exchange, ResponseCode.APPROVED, Status.APPROVED, amount=advice.amount,
                            rrn=self.journal.next_rrn(), auth=advice.offline_code, original=original,
                            original_rrn=advice.original_rrn, reason=advice.reason, credit_channel=channel.value,
                            credit_date=credit_date.strftime("%Y%m%d"), card_of=original)
-        self._move(exchange, txn, Direction.CREDIT, Cause.REFUND, advice.amount)
+        self.ledger.move(exchange, txn, Direction.CREDIT, Cause.REFUND, advice.amount)
         record = self.journal.transaction(txn)
         assert record is not None
         return self._advice_response(request, record)
 
-    def _advice_response(self, request: Message, applied: TransactionRecord) -> Message:
+    def _advice_response(self, request: Message, applied: HostTransaction) -> Message:
         """0230/00 for an applied advice: its RRN, offline approval code and credit channel and date."""
         extra: dict[int, str | bytes] = {37: applied.rrn or ""}
         if applied.auth_code:
@@ -236,31 +236,31 @@ class FinancialMixin:
                                                 AdditionalTag.CREDIT_DATE: applied.credit_date})
         return response_message(request, ResponseCode.APPROVED, extra)
 
-    def _upload(self, exchange: Exchange) -> Message:
+    def upload(self, exchange: Exchange) -> Message:
         """0320: one transaction of a batch upload joins the terminal's uploaded set (0330/00)."""
-        assert exchange.profile is not None
+        assert exchange.terminal is not None
         try:
-            upload = settlement.parse_upload(exchange.request, exchange.profile.terminal_id, exchange.now)
-        except settlement.MalformedRequest as exc:
+            upload = batch.parse_upload(exchange.request, exchange.terminal.terminal_id, exchange.now)
+        except batch.MalformedRequest as exc:
             raise FormatError(str(exc)) from None
         self.journal.record_upload(upload)
         return response_message(exchange.request, ResponseCode.APPROVED)
 
-    def _settle(self, exchange: Exchange) -> Message:
+    def settle(self, exchange: Exchange) -> Message:
         """0500: the terminal's totals against the host's (journal or uploaded set): 0510 with 00 or 95."""
-        assert exchange.profile is not None
+        assert exchange.terminal is not None
         try:
-            request = settlement.parse_settlement(exchange.request, exchange.profile.terminal_id)
-        except settlement.MalformedRequest as exc:
+            request = batch.parse_settlement(exchange.request, exchange.terminal.terminal_id)
+        except batch.MalformedRequest as exc:
             raise FormatError(str(exc)) from None
-        record = settlement.settle(self.journal, request, exchange.now)
+        record = batch.settle(self.journal, request, exchange.now)
         log.info("settlement of %s batch %06d (%s): %s", request.terminal_id, request.batch, request.basis.value,
                  record.response_code)
         return response_message(exchange.request, record.response_code)
 
-    def _reversal(self, exchange: Exchange) -> Message:
+    def reversal(self, exchange: Exchange) -> Message:
         request = exchange.request
-        profile = exchange.profile
+        profile = exchange.terminal
         assert profile is not None
         try:
             original_mti, original_stan, original_de7 = parse_original_data_elements(require_field(request, 90))
@@ -269,7 +269,7 @@ class FinancialMixin:
         original = self.journal.find_by_request(profile.terminal_id, original_mti, f"{original_stan:06d}",
                                                 original_de7)
         amount = request_amount(request) if 4 in request else None
-        txn = self._record(exchange, ResponseCode.APPROVED, Status.APPROVED, amount=amount, original=original,
+        txn = self.record(exchange, ResponseCode.APPROVED, Status.APPROVED, amount=amount, original=original,
                            original_rrn=original.rrn if original else None)
         if original is None:
             log.info("reversal of unknown %s %06d from %s acknowledged", original_mti, original_stan,
@@ -285,14 +285,14 @@ class FinancialMixin:
         else:
             assert original.id is not None
             self.journal.set_status(original.id, Status.REVERSED)
-            self._undo(exchange, original.id, txn, Cause.REVERSAL)
+            self.ledger.undo(exchange, original.id, txn, Cause.REVERSAL)
             if original.processing_code in VOID_CODES and original.original_id is not None:
                 self.journal.set_status(original.original_id, Status.APPROVED)  # the voided one stands again
         return response_message(request, ResponseCode.APPROVED)
 
     # -- journal helpers ------------------------------------------------------------------
 
-    def _record(
+    def record(
         self,
         exchange: Exchange,
         code: str,
@@ -301,17 +301,17 @@ class FinancialMixin:
         amount: int | None = None,
         rrn: str | None = None,
         auth: str | None = None,
-        original: TransactionRecord | None = None,
+        original: HostTransaction | None = None,
         original_rrn: str | None = None,
         reason: str | None = None,
         credit_channel: str | None = None,
         credit_date: str | None = None,
-        card_of: TransactionRecord | None = None,
+        card_of: HostTransaction | None = None,
         note: str | None = None,
     ) -> int:
         """Journal the request's transaction; ``card_of``: take the card from that record (advices)."""
         request = exchange.request
-        profile = exchange.profile
+        profile = exchange.terminal
         assert profile is not None
         pan = exchange.pan
         if card_of is not None or request.mti in ADVICE_MTIS:
@@ -319,7 +319,7 @@ class FinancialMixin:
         else:
             masked = mask_pan(pan) if pan else None
             fingerprint = self.keyring.fingerprint(pan) if pan else None
-        return self.journal.insert_transaction(TransactionRecord(
+        return self.journal.insert_transaction(HostTransaction(
             time=iso_time(exchange.now),
             terminal_id=profile.terminal_id,
             stan=field_text(request, 11) or "",
@@ -344,20 +344,3 @@ class FinancialMixin:
             batch=field_text(request, 60),
             note=note,
         ))
-
-    def _move(self, exchange: Exchange, txn: int, direction: Direction, cause: Cause, amount: int) -> None:
-        assert exchange.profile is not None
-        self.journal.add_ledger_entry(time=exchange.now, transaction_id=txn, terminal_id=exchange.profile.terminal_id,
-                                      direction=direction, cause=cause, amount=amount,
-                                      currency=field_text(exchange.request, 49))
-
-    def _undo(self, exchange: Exchange, original_id: int, txn: int, cause: Cause) -> None:
-        """Counter every movement of ``original_id`` still in force (see HostJournal.live_entries)."""
-        assert exchange.profile is not None
-        for entry in self.journal.live_entries(original_id):
-            self.journal.add_ledger_entry(
-                time=exchange.now, transaction_id=txn, terminal_id=exchange.profile.terminal_id,
-                direction=entry.direction.opposite, cause=cause, amount=entry.amount, currency=entry.currency,
-                counter_of=entry.id,
-            )
-

@@ -2,7 +2,7 @@
 
 Each handler gets an :class:`~simulator.host.exchange.Exchange` whose MAC verified and returns the
 answer; what it journals (the transaction in the host's one model, see
-:data:`~simulator.host.cup.classify.CANONICAL_CODES`, its ledger movements) is committed by the
+:data:`~simulator.host.protocols.cup.classify.CANONICAL_CODES`, its ledger movements) is committed by the
 caller together with the stored answer. The checks are the host's usual ones
 (:mod:`simulator.host.cardcheck` for the PIN and the cryptogram, :mod:`simulator.host.antifraud`
 for refunds, the refundable remainder, the credit model of :mod:`simulator.host.credits`).
@@ -15,7 +15,6 @@ finds its sale or void and a repeated refund finds its stored answer.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from emv.masking import mask_pan
 from iso8583.message import Message
@@ -25,8 +24,8 @@ from protocols.iso87 import ResponseCode, response_mti
 from simulator.host import antifraud
 from simulator.host.cardcheck import arpc, card_checks
 from simulator.host.cards import brand_of
-from simulator.host.cup.answers import answer
-from simulator.host.cup.classify import CANONICAL_CODES, CANONICAL_MTI, CupRequest
+from simulator.host.protocols.cup.answers import answer
+from simulator.host.protocols.cup.classify import CANONICAL_CODES, CANONICAL_MTI, CupRequest
 from simulator.host.exchange import (
     REVERSED_BEFORE_ARRIVAL,
     Exchange,
@@ -36,10 +35,8 @@ from simulator.host.exchange import (
     request_amount,
     require_field,
 )
-from simulator.host.journal import Cause, Direction, Status, TransactionRecord, iso_time
-
-if TYPE_CHECKING:
-    from simulator.host.logic import HostLogic
+from simulator.host.journal import Cause, Direction, HostTransaction, Status, iso_time
+from simulator.host.services import HostServices
 
 log = logging.getLogger(__name__)
 
@@ -49,28 +46,28 @@ _ZERO_BATCH_OR_VOUCHER = "000000"
 class CupMoney:
     """The money-moving handlers of the ``cup-pos`` host (sans I/O, over the host's journal)."""
 
-    def __init__(self, logic: HostLogic) -> None:
-        self.logic = logic
-        self.journal = logic.journal
+    def __init__(self, services: HostServices) -> None:
+        self.services = services
+        self.journal = services.journal
 
     # -- journal helpers ------------------------------------------------------------------
 
     def record(
         self, exchange: Exchange, kind: CupRequest, code: str, status: Status, *, canonical: str,
         mti: str = CANONICAL_MTI, amount: int | None = None, rrn: str | None = None, auth: str | None = None,
-        original: TransactionRecord | None = None, original_rrn: str | None = None, card_of: TransactionRecord | None = None,
+        original: HostTransaction | None = None, original_rrn: str | None = None, card_of: HostTransaction | None = None,
         credit: tuple[str, str] | None = None, note: str | None = None,
     ) -> int:
         """Journal the request's transaction (the card from ``card_of`` when the request carries none)."""
-        request, profile, pan = exchange.request, exchange.profile, exchange.pan
+        request, profile, pan = exchange.request, exchange.terminal, exchange.pan
         assert profile is not None
         if pan is not None:
-            masked, fingerprint = mask_pan(pan), self.logic.keyring.fingerprint(pan)
+            masked, fingerprint = mask_pan(pan), self.services.keyring.fingerprint(pan)
         elif card_of is not None:
             masked, fingerprint = card_of.masked_pan, card_of.card_fingerprint
         else:
             masked = fingerprint = None
-        return self.journal.insert_transaction(TransactionRecord(
+        return self.journal.insert_transaction(HostTransaction(
             time=iso_time(exchange.now), terminal_id=profile.terminal_id, stan=field_text(request, 11) or "",
             transmission_time=kind.batch, local_date=exchange.now.strftime("%m%d"), mti=mti,
             processing_code=canonical, amount=amount, currency=field_text(request, 49), masked_pan=masked,
@@ -92,7 +89,7 @@ class CupMoney:
             raise FormatError(str(exc)) from None
 
     @staticmethod
-    def _names_other(original: TransactionRecord, named: Field61 | None) -> bool:
+    def _names_other(original: HostTransaction, named: Field61 | None) -> bool:
         """True when DE 61 names a batch and voucher (not zeros) other than ``original``'s."""
         if named is None or (named.original_batch == _ZERO_BATCH_OR_VOUCHER
                              and named.original_voucher == _ZERO_BATCH_OR_VOUCHER):
@@ -107,14 +104,14 @@ class CupMoney:
         amount = request_amount(request)
         if exchange.pan is None:
             raise FormatError("no PAN (DE 2) or track 2 data (DE 35)")
-        check = card_checks(self.logic.cards, exchange, exchange.pan)
+        check = card_checks(self.services.cards, exchange, exchange.pan)
         if check.code is not None:
             self.record(exchange, kind, check.code, Status.DECLINED, canonical=CANONICAL_CODES["sale"], amount=amount)
             return answer(request, check.code, now, arpc(check, exchange.pan, request, approved=False))
         rrn, auth = self.journal.next_rrn(), auth_code()
         txn = self.record(exchange, kind, ResponseCode.APPROVED, Status.APPROVED, canonical=CANONICAL_CODES["sale"],
                           amount=amount, rrn=rrn, auth=auth)
-        self.logic._move(exchange, txn, Direction.DEBIT, Cause.SALE, amount)
+        self.services.ledger.move(exchange, txn, Direction.DEBIT, Cause.SALE, amount)
         return answer(request, ResponseCode.APPROVED, now,
                       {37: rrn, 38: auth, **arpc(check, exchange.pan, request, approved=True)})
 
@@ -122,7 +119,7 @@ class CupMoney:
 
     def void(self, exchange: Exchange, kind: CupRequest) -> Message:
         """0200 / 200000 / 23: the void of an approved, unrefunded sale of the same batch, for its full amount."""
-        request, now, profile = exchange.request, exchange.now, exchange.profile
+        request, now, profile = exchange.request, exchange.now, exchange.terminal
         assert profile is not None
         rrn = require_field(request, 37)
         amount = request_amount(request)
@@ -155,7 +152,7 @@ class CupMoney:
                           amount=amount, rrn=void_rrn, auth=auth, original=original, original_rrn=rrn,
                           card_of=original)
         self.journal.set_status(original.id, Status.VOIDED)
-        self.logic._undo(exchange, original.id, txn, Cause.VOID)
+        self.services.ledger.undo(exchange, original.id, txn, Cause.VOID)
         return answer(request, ResponseCode.APPROVED, now, {37: void_rrn, 38: auth})
 
     # -- refund ---------------------------------------------------------------------------
@@ -164,14 +161,14 @@ class CupMoney:
         """0220 / 200000 / 25: a matched refund (DE 37 the sale's RRN, DE 61 its batch, voucher, date) or, where
         the terminal may, an unmatched one; one credit. Without card data (a repeat rebuilt after the terminal
         restarted) the credit goes to the original sale's card."""
-        request, now, profile = exchange.request, exchange.now, exchange.profile
+        request, now, profile = exchange.request, exchange.now, exchange.terminal
         assert profile is not None
         amount = request_amount(request)
         named = self._original_message(request)
         original_rrn = field_text(request, 37)
         pan = exchange.pan
-        today = self.logic.business_date(now)
-        original: TransactionRecord | None = None
+        today = self.services.business_date(now)
+        original: HostTransaction | None = None
 
         def decline(code: str, note: str | None = None) -> Message:
             if note:
@@ -192,10 +189,10 @@ class CupMoney:
             if (original.mti != CANONICAL_MTI or original.processing_code != CANONICAL_CODES["sale"]
                     or original.status is not Status.APPROVED):
                 return decline(ResponseCode.INVALID_TRANSACTION)
-            fingerprint = self.logic.keyring.fingerprint(pan) if pan else original.card_fingerprint
+            fingerprint = self.services.keyring.fingerprint(pan) if pan else original.card_fingerprint
             refusal = antifraud.check_against_original(original, currency=field_text(request, 49),
                                                        fingerprint=fingerprint,
-                                                       policy=self.logic.config.refund_policy, today=today)
+                                                       policy=self.services.config.refund_policy, today=today)
             if refusal is not None:
                 return decline(refusal.code, refusal.rule)
             if amount > original.amount - self.journal.refunded_amount(original.id):
@@ -205,22 +202,22 @@ class CupMoney:
         elif pan is None:
             return decline(ResponseCode.INVALID_CARD, "no card data and no original sale to credit")
         else:
-            fingerprint = self.logic.keyring.fingerprint(pan)
+            fingerprint = self.services.keyring.fingerprint(pan)
         refusal = antifraud.check_velocity(self.journal, terminal_id=profile.terminal_id, fingerprint=fingerprint,
-                                           amount=amount, policy=self.logic.config.refund_policy, now=now)
+                                           amount=amount, policy=self.services.config.refund_policy, now=now)
         if refusal is not None:
             return decline(refusal.code, refusal.rule)
         if pan is not None:
-            check = card_checks(self.logic.cards, exchange, pan)
+            check = card_checks(self.services.cards, exchange, pan)
             if check.code is not None:
                 return decline(check.code)
-        brand = self.logic.cards.brand(pan) if pan else _brand_of_masked(original)
-        channel, credit_date = self.logic.config.credit.credit_for(brand, today)
+        brand = self.services.cards.brand(pan) if pan else _brand_of_masked(original)
+        channel, credit_date = self.services.config.credit.credit_for(brand, today)
         rrn, auth = self.journal.next_rrn(), auth_code()
         txn = self.record(exchange, kind, ResponseCode.APPROVED, Status.APPROVED, canonical=CANONICAL_CODES["refund"],
                           amount=amount, rrn=rrn, auth=auth, original=original, original_rrn=original_rrn,
                           card_of=original, credit=(channel.value, credit_date.strftime("%Y%m%d")))
-        self.logic._move(exchange, txn, Direction.CREDIT, Cause.REFUND, amount)
+        self.services.ledger.move(exchange, txn, Direction.CREDIT, Cause.REFUND, amount)
         return answer(request, ResponseCode.APPROVED, now, {37: rrn, 38: auth})
 
     # -- reversal -------------------------------------------------------------------------
@@ -231,7 +228,7 @@ class CupMoney:
         A reversal that arrives before its original marks the original's voucher so that it is
         refused (94) if it comes; a reversal of a void puts the voided sale back.
         """
-        request, now, profile = exchange.request, exchange.now, exchange.profile
+        request, now, profile = exchange.request, exchange.now, exchange.terminal
         assert profile is not None and kind.row is not None
         stan = require_field(request, 11)
         amount = request_amount(request) if 4 in request else None
@@ -255,13 +252,13 @@ class CupMoney:
         else:
             assert original.id is not None
             self.journal.set_status(original.id, Status.REVERSED)
-            self.logic._undo(exchange, original.id, txn, Cause.REVERSAL)
+            self.services.ledger.undo(exchange, original.id, txn, Cause.REVERSAL)
             if canonical == CANONICAL_CODES["void"] and original.original_id is not None:
                 self.journal.set_status(original.original_id, Status.APPROVED)  # the voided sale stands again
         return answer(request, ResponseCode.APPROVED, now)
 
 
-def _brand_of_masked(original: TransactionRecord | None) -> str | None:
+def _brand_of_masked(original: HostTransaction | None) -> str | None:
     """The brand a masked PAN's first six digits suggest (the card of a sale, when the refund carries none)."""
     if original is None or not original.masked_pan:
         return None

@@ -1,0 +1,228 @@
+"""The ``cup-pos`` host protocol: the :class:`~simulator.host.protocols.base.HostProtocol` steps for CUP.
+
+The pipeline (:class:`simulator.host.pipeline.HostPipeline`) runs them; what is common (the
+message journal, decoding, rules bookkeeping, the card directory, the key ring, the ledger) is the
+host's shared services. The steps:
+
+* The terminal (DE 41, DE 42 its merchant): unknown -> 03, unsigned.
+* The request's transaction (:mod:`simulator.host.protocols.cup.classify`): not in the CUP table -> 12.
+* Network management (0800, 0820) and settlement / batch upload (0500, 0320) carry no MAC.
+  A sign-on (60.3 = 003) gets new working keys: a PIK and a MAK, kept in the host key store
+  like the possim-87 session keys and journaled as a session (DE 62 as sent, check values),
+  returned in DE 62 enciphered under the terminal's TMK with their check values. The emulator
+  answers the single-length (001) and track-key (004) sign-ons with 12.
+* Sales, voids, refunds and reversals need the working keys and a DE 64 that verifies (the CUP
+  ECB MAC over the frame as received); otherwise A0, unsigned, with processing request 3 in the
+  header: sign on again.
+  Their answers carry DE 64 (declines too).
+* A repeat (same terminal, voucher DE 11, batch 60.2 and message class) gets the stored answer,
+  re-MACed, and no second movement: a refund whose answer was lost is credited once. The same
+  key with other content (DE 3, 4, 37, 49, 60, 61) -> 94. A request whose reversal came first -> 94.
+* Rules (:mod:`simulator.host.rules`): ``respond`` answers instead of processing (journaled and
+  stored, no money); delay, drop, disconnect and corrupt_mac apply after processing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import simulator.host.protocols.cup.batch as batch
+from iso8583 import Message, encode
+from keys.errors import CryptoError
+from protocols.cup.errors import CupFieldError
+from protocols.cup.mac import apply_mac, verify_frame_mac
+from protocols.cup.signon_keys import SignOnKeyScheme, WorkingKeys, wrap_working_keys
+from protocols.iso87 import ResponseCode, response_mti
+from simulator.host.decision import Delivery, HostDecision
+from simulator.host.exchange import Exchange, field_text, require_field
+from simulator.host.journal import Status
+from simulator.host.protocols.base import Handling, HostProtocol, RepeatKey
+from simulator.host.protocols.cup.answers import MAC_ERROR, answer, answer_header
+from simulator.host.protocols.cup.classify import CANONICAL_CODES, CupRequest, classify
+from simulator.host.protocols.cup.money import CupMoney
+from simulator.host.rules import Rule
+from simulator.host.services import HostServices
+
+__all__ = ["CupHost"]
+
+log = logging.getLogger(__name__)
+
+_DIGEST_FIELDS = (3, 4, 37, 49, 60, 61)
+"""What a repeat must carry unchanged. Not the card data: a refund repeated after the terminal restarted
+has none (the terminal journals no card data), and not DE 39 (a reversal's reason)."""
+_FORMAT_ERROR_FIELDS = (11, 41, 42)
+
+
+def _kind(exchange: Exchange) -> CupRequest:
+    kind = exchange.kind
+    assert isinstance(kind, CupRequest)
+    return kind
+
+
+class CupHost(HostProtocol):
+    """The ``cup-pos`` steps (see the module docstring) over the host's shared services."""
+
+    name = "cup-pos"
+
+    def __init__(self, services: HostServices) -> None:
+        super().__init__(services)
+        self.journal = services.journal
+        self.money = CupMoney(services)
+        """The money-moving handlers (sale, void, refund, reversal)."""
+
+    # -- identify, route, verify ----------------------------------------------------------
+
+    def identify(self, exchange: Exchange) -> str | None:
+        """The request's row of the CUP table, then the terminal and its working keys; 03 (unsigned) if unknown."""
+        exchange.kind = classify(exchange.request)
+        if not self._terminal(exchange):
+            exchange.sign = False
+            return ResponseCode.INVALID_MERCHANT
+        return None
+
+    def _terminal(self, exchange: Exchange) -> bool:
+        request = exchange.request
+        terminal = self.services.config.terminals.get(field_text(request, 41) or "")
+        merchant = field_text(request, 42)
+        if terminal is None or (merchant is not None and merchant != terminal.merchant_id):
+            return False
+        exchange.terminal = terminal
+        exchange.keys = self.services.keyring.session_keys(terminal.terminal_id)
+        return True
+
+    def handling(self, exchange: Exchange) -> Handling:
+        kind = _kind(exchange)
+        if kind.row is None:
+            return Handling.REFUSE
+        if kind.is_network or kind.is_batch:
+            return Handling.OPEN
+        return Handling.STORED
+
+    def verify(self, exchange: Exchange) -> bool:
+        """DE 64 present and the CUP ECB MAC of the request's MTI..DE 63, over the bytes as received, under the MAK.
+
+        False without working keys. A request built in memory (no frame) is encoded first.
+        """
+        if exchange.keys is None:
+            return False
+        request = exchange.request
+        if not isinstance(request.get(64), bytes):
+            self.services.events.report("MAC failure", "terminal %s: %s without DE 64", field_text(request, 41),
+                                        request.mti)
+            return False
+        try:
+            frame = exchange.frame if exchange.frame is not None else encode(request, self.dialect)
+            verify_frame_mac(frame, exchange.keys.request_mac_key)
+        except (CryptoError, CupFieldError) as exc:
+            self.services.events.report("MAC failure", "terminal %s: %s request: %s", field_text(request, 41),
+                                        request.mti, exc)
+            return False
+        return True
+
+    def security_refusal(self, exchange: Exchange) -> Message:
+        """A0, unsigned, with processing request 3 in the header: sign on again."""
+        exchange.sign = False
+        return answer(exchange.request, MAC_ERROR, exchange.now, sign_on_again=True)
+
+    # -- retransmissions ------------------------------------------------------------------
+
+    def repeat_key(self, exchange: Exchange) -> RepeatKey:
+        """Terminal, voucher (DE 11), batch (60.2) and the response MTI."""
+        assert exchange.terminal is not None
+        request = exchange.request
+        return RepeatKey(exchange.terminal.terminal_id, require_field(request, 11), _kind(exchange).batch,
+                         response_mti(request.mti))
+
+    def digest(self, request: Message) -> str:
+        parts = [request.mti[:3]]
+        for number in _DIGEST_FIELDS:
+            value = request.get(number)
+            parts.append("" if value is None else value.hex() if isinstance(value, bytes) else value)
+        return self.services.keyring.keyed_digest(*parts)
+
+    # -- dispatch and answers -------------------------------------------------------------
+
+    def dispatch(self, exchange: Exchange) -> Message:
+        kind = _kind(exchange)
+        assert kind.row is not None
+        if kind.is_network:
+            exchange.sign = False
+            return self._network(exchange, kind)
+        if kind.is_batch:
+            exchange.sign = False
+            handler = batch.settle if kind.row.name == "settlement" else batch.upload
+            return handler(self.journal, exchange, kind)
+        if kind.reversal:
+            return self.money.reversal(exchange, kind)
+        handlers = {"sale": self.money.sale, "void": self.money.void, "refund": self.money.refund}
+        handler = handlers.get(kind.row.name)
+        if handler is None:
+            return answer(exchange.request, ResponseCode.INVALID_TRANSACTION, exchange.now)
+        return handler(exchange, kind)
+
+    def _network(self, exchange: Exchange, kind: CupRequest) -> Message:
+        request, terminal = exchange.request, exchange.terminal
+        assert terminal is not None and kind.row is not None
+        if kind.row.name == "sign_on":
+            delivery = self.services.keyring.new_session(terminal)
+            exchange.keys = delivery.keys
+            wrapped = wrap_working_keys(terminal.tmk, WorkingKeys(delivery.keys.pin_key, delivery.keys.request_mac_key))
+            self.journal.record_session(
+                time=exchange.now, terminal_id=terminal.terminal_id, pin_key_block=wrapped.pik.hex().upper(),
+                pin_key_kcv=wrapped.pik_check_value.hex().upper(), mac_key_block=wrapped.mak.hex().upper(),
+                mac_key_kcv=wrapped.mak_check_value.hex().upper(),
+            )
+            return answer(request, ResponseCode.APPROVED, exchange.now, {62: wrapped.encode()})
+        if kind.row.name.startswith("sign_on"):
+            log.info("terminal %s asks for sign-on keys %s: only %s is served", terminal.terminal_id,
+                     kind.row.network_code, SignOnKeyScheme.DOUBLE_LENGTH.value)
+            return answer(request, ResponseCode.INVALID_TRANSACTION, exchange.now)
+        return answer(request, ResponseCode.APPROVED, exchange.now)
+
+    def answer(self, exchange: Exchange, code: str) -> Message:
+        return answer(exchange.request, code, exchange.now)
+
+    def sign(self, exchange: Exchange, response: Message) -> HostDecision:
+        """MAC (when the request carried one, the keys are known and ``exchange.sign``) and encode ``response``."""
+        if exchange.sign and exchange.keys is not None and 64 in exchange.request:
+            response = apply_mac(response, exchange.keys.response_mac_key, self.dialect)
+        return HostDecision(Delivery.RESPOND, response, encode(response, self.dialect))
+
+    def error_answer(self, request: Message, now: datetime, code: str) -> HostDecision:
+        """``code`` echoing DE 11, 41, 42, unsigned (its MAC was never checked)."""
+        fields = {n: v for n, v in request.fields.items() if n in _FORMAT_ERROR_FIELDS}
+        response = Message(response_mti(request.mti), {**fields, 39: str(code)}, answer_header(request.header))
+        return HostDecision(Delivery.RESPOND, response, encode(response, self.dialect))
+
+    # -- rules ----------------------------------------------------------------------------
+
+    def scripted(self, exchange: Exchange, code: str, rule: Rule) -> HostDecision:
+        """A rule's fixed answer: no processing, no money; journaled, stored and MACed like any answer."""
+        request = exchange.request
+        kind = exchange.kind = classify(request)
+        if not self._terminal(exchange) or kind.row is None or kind.is_network:
+            exchange.sign = False
+            return self.sign(exchange, answer(request, code, exchange.now))
+        if kind.is_batch:
+            exchange.sign = False
+            with self.journal.atomic():
+                response = batch.scripted_settlement(self.journal, exchange, kind, code) \
+                    if kind.row.name == "settlement" else answer(request, code, exchange.now)
+            return self.sign(exchange, response)
+        return self._scripted_financial(exchange, kind, code, rule)
+
+    def _scripted_financial(self, exchange: Exchange, kind: CupRequest, code: str, rule: Rule) -> HostDecision:
+        request, terminal = exchange.request, exchange.terminal
+        assert terminal is not None and kind.row is not None
+        amount = field_text(request, 4)
+        with self.journal.atomic():
+            self.money.record(exchange, kind, code, Status.APPROVED if code == ResponseCode.APPROVED else Status.DECLINED,
+                              canonical=CANONICAL_CODES.get(kind.row.name, field_text(request, 3) or ""),
+                              mti="0400" if kind.reversal else "0200",
+                              amount=int(amount) if amount and amount.isdigit() else None, note=f"rule: {rule.name}")
+            decision = self.sign(exchange, answer(request, code, exchange.now))
+            key = RepeatKey(terminal.terminal_id, field_text(request, 11) or "", kind.batch,
+                            response_mti(request.mti))
+            self.store(key, self.digest(request), decision, exchange.now)
+        return decision

@@ -1,0 +1,72 @@
+"""What every host protocol shares: configuration, journal, ledger, keys, cards, rules, business date.
+
+One :class:`HostServices` per host. The pipeline (:mod:`simulator.host.pipeline`) and the protocol
+of the host's dialect (:mod:`simulator.host.protocols`) work through it; nothing here knows a
+network's message layout. State outside SQLite (the key store and session cache, rule counters)
+changes only through :meth:`HostServices.after_commit`, so a request whose journal transaction
+does not commit leaves none of it behind (:mod:`simulator.host.effects`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date, datetime
+
+from iso8583 import Dialect, resolve_dialect
+from iso8583.channels import EventLog
+from simulator.host import credits
+from simulator.host.cards import CardDirectory
+from simulator.host.config import HostConfig
+from simulator.host.journal import HostJournal
+from simulator.host.keyring import HostKeyring
+from simulator.host.ledger import Ledger
+from simulator.host.rules import RuleSet
+
+__all__ = ["HostServices"]
+
+log = logging.getLogger("simulator.host.pipeline")
+
+
+class HostServices:
+    """The shared services of one host (see the module docstring); built by :class:`~simulator.host.logic.HostLogic`.
+
+    Attributes: ``config``, ``dialect``, ``journal``, ``keyring``, ``cards``, ``rules``, ``events``
+    (peer-provoked events logged once per kind per interval) and ``ledger`` (money moves).
+    """
+
+    def __init__(
+        self,
+        config: HostConfig,
+        *,
+        rules: RuleSet | None = None,
+        journal: HostJournal | None = None,
+        cards: CardDirectory | None = None,
+        dialect: Dialect | None = None,
+    ) -> None:
+        self.config = config
+        self.dialect: Dialect = dialect or resolve_dialect(config.dialect)
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        self.journal = journal or HostJournal(config.journal_path)
+        self.keyring = HostKeyring(config, self.dialect, after_commit=self.after_commit)
+        self.journal.sealer = self.keyring.frame_sealer()
+        self.journal.dialect = self.dialect
+        self.cards = cards or CardDirectory.from_test_cards()
+        self.rules = rules or RuleSet()
+        self.ledger = Ledger(self.journal)
+        self.events = EventLog(log)
+        """What peers provoke (malformed frames, MAC failures...) is logged once per kind per interval:
+        a flood of bad requests costs one line per ten seconds, not one per request."""
+
+    def business_date(self, now: datetime) -> date:
+        """The host's business date (the UTC date, moved by ``possim host advance-date``)."""
+        return credits.business_date(now, self.journal.business_date_offset())
+
+    def after_commit(self, apply: Callable[[], None], discard: Callable[[], None] | None = None, *,
+                     name: str = "") -> None:
+        """Keep a change outside SQLite only once the request's journal transaction commits (see the module)."""
+        self.journal.after_commit(apply, discard, name=name)
+
+    def close(self) -> None:
+        """Close the journal."""
+        self.journal.close()
