@@ -269,6 +269,14 @@ class HostJournal:
         ).fetchone()
         return int(row[0])
 
+    def refunds_of(self, original_id: int) -> list[HostTransaction]:
+        """Every refund (online or advice, in any status) naming ``original_id`` as its original, oldest first."""
+        rows = self._db.execute(
+            "SELECT * FROM transactions WHERE original_id = ? AND mti IN (?, ?) AND processing_code = '200000'"
+            " ORDER BY id", (original_id, *REFUND_MTIS),
+        ).fetchall()
+        return [record for record in map(_record, rows) if record is not None]
+
     def find_applied_advice(self, terminal_id: str, stan: str, original_rrn: str | None, amount: int,
                             offline_code: str | None) -> HostTransaction | None:
         """An approved advice of ``terminal_id`` with this STAN, original RRN, amount and offline approval code."""

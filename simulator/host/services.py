@@ -22,6 +22,7 @@ from simulator.host.journal import HostJournal
 from simulator.host.keyring import HostKeyring
 from simulator.host.ledger import Ledger
 from simulator.host.rules import RuleSet
+from simulator.host.transitions import Transitions
 
 __all__ = ["HostServices"]
 
@@ -32,7 +33,8 @@ class HostServices:
     """The shared services of one host (see the module docstring); built by :class:`~simulator.host.logic.HostLogic`.
 
     Attributes: ``config``, ``dialect``, ``journal``, ``keyring``, ``cards``, ``rules``, ``events``
-    (peer-provoked events logged once per kind per interval) and ``ledger`` (money moves).
+    (peer-provoked events logged once per kind per interval), ``ledger`` (money moves) and ``transitions``
+    (every change of a transaction's state, checked against the money rule: :mod:`simulator.host.lifecycle`).
     """
 
     def __init__(
@@ -54,6 +56,8 @@ class HostServices:
         self.cards = cards or CardDirectory.from_test_cards()
         self.rules = rules or RuleSet()
         self.ledger = Ledger(self.journal)
+        self.transitions = Transitions(self.journal, self.ledger)
+        """The only writer of transaction states: refunds, voids and reversals checked against the money rule."""
         self.events = EventLog(log)
         """What peers provoke (malformed frames, MAC failures...) is logged once per kind per interval:
         a flood of bad requests costs one line per ten seconds, not one per request."""

@@ -26,6 +26,7 @@ from simulator.host.cardcheck import arpc, card_checks
 from simulator.host.cards import brand_of
 from simulator.host.protocols.cup.answers import answer
 from simulator.host.protocols.cup.classify import CANONICAL_CODES, CANONICAL_MTI, CupRequest
+from simulator.host.lifecycle import Breach
 from simulator.host.exchange import (
     REVERSED_BEFORE_ARRIVAL,
     Exchange,
@@ -145,14 +146,14 @@ class CupMoney:
                                                              f"batch {kind.batch}: refund it instead")
         if amount != original.amount:
             return decline(ResponseCode.INVALID_AMOUNT, "a void is for the sale's full amount")
-        if self.journal.refunded_amount(original.id):
-            return decline(ResponseCode.INVALID_TRANSACTION, "the sale has refunds")
+        plan = self.services.transitions.void(original)
+        if isinstance(plan, Breach):
+            return decline(ResponseCode.INVALID_TRANSACTION, plan.value)
         void_rrn, auth = self.journal.next_rrn(), auth_code()
         txn = self.record(exchange, kind, ResponseCode.APPROVED, Status.APPROVED, canonical=CANONICAL_CODES["void"],
                           amount=amount, rrn=void_rrn, auth=auth, original=original, original_rrn=rrn,
                           card_of=original)
-        self.journal.set_status(original.id, Status.VOIDED)
-        self.services.ledger.undo(exchange, original.id, txn, Cause.VOID)
+        self.services.transitions.apply(exchange, plan, txn, Cause.VOID)
         return answer(request, ResponseCode.APPROVED, now, {37: void_rrn, 38: auth})
 
     # -- refund ---------------------------------------------------------------------------
@@ -195,8 +196,9 @@ class CupMoney:
                                                        policy=self.services.config.refund_policy, today=today)
             if refusal is not None:
                 return decline(refusal.code, refusal.rule)
-            if amount > original.amount - self.journal.refunded_amount(original.id):
-                return decline(ResponseCode.INVALID_AMOUNT, "refunds would exceed the original amount")
+            breach = self.services.transitions.refund(original, amount)
+            if breach is not None:
+                return decline(ResponseCode.INVALID_AMOUNT, breach.value)
         elif not profile.allow_unmatched_refunds:
             return decline(ResponseCode.NOT_PERMITTED, "unmatched refunds are not allowed for this terminal")
         elif pan is None:
@@ -236,6 +238,14 @@ class CupMoney:
         original = self.journal.find_by_request(profile.terminal_id, CANONICAL_MTI, stan, kind.batch)
         if original is not None and original.processing_code != canonical:
             original = None
+        plan = self.services.transitions.reverse(original) if original is not None else None
+        if isinstance(plan, Breach):
+            log.warning("reversal of %s %s (batch %s) from %s refused: %s", kind.row.name, stan, kind.batch,
+                        profile.terminal_id, plan.value)
+            self.record(exchange, kind, ResponseCode.INVALID_TRANSACTION, Status.DECLINED, canonical=canonical,
+                        mti="0400", amount=amount, original=original, original_rrn=original.rrn if original else None,
+                        card_of=original, note=plan.value)
+            return answer(request, ResponseCode.INVALID_TRANSACTION, now)
         txn = self.record(exchange, kind, ResponseCode.APPROVED, Status.APPROVED, canonical=canonical, mti="0400",
                           amount=amount, original=original, original_rrn=original.rrn if original else None,
                           card_of=original)
@@ -247,14 +257,11 @@ class CupMoney:
                 mti_class=response_mti(kind.row.mti), request_digest=REVERSED_BEFORE_ARRIVAL, response=b"",
                 time=now,
             )
-        elif original.status is not Status.APPROVED:
-            log.info("reversal of a %s %s acknowledged without movement", original.status.value, kind.row.name)
         else:
-            assert original.id is not None
-            self.journal.set_status(original.id, Status.REVERSED)
-            self.services.ledger.undo(exchange, original.id, txn, Cause.REVERSAL)
-            if canonical == CANONICAL_CODES["void"] and original.original_id is not None:
-                self.journal.set_status(original.original_id, Status.APPROVED)  # the voided sale stands again
+            assert plan is not None
+            if plan.note:
+                log.info("reversal of %s %s acknowledged: %s", kind.row.name, stan, plan.note)
+            self.services.transitions.apply(exchange, plan, txn, Cause.REVERSAL)
         return answer(request, ResponseCode.APPROVED, now)
 
 

@@ -64,11 +64,9 @@ def locate_original(advice: Advice, find: Callable[[str], HostTransaction | None
     return original
 
 
-def refusal(advice: Advice, original: HostTransaction | None, refunded: int) -> str | None:
-    """The response code refusing the advice, or None when the refund holds.
-
-    ``refunded`` is what the original's approved refunds (advices included) already returned.
-    """
+def refusal(advice: Advice, original: HostTransaction | None) -> str | None:
+    """The response code refusing the advice for what it is, or None; the amount against what is left of the
+    sale is the money rule's (:mod:`simulator.host.transitions`)."""
     if advice.processing_code != ProcessingCode.REFUND:
         return ResponseCode.INVALID_TRANSACTION
     if original is None:
@@ -78,8 +76,6 @@ def refusal(advice: Advice, original: HostTransaction | None, refunded: int) -> 
         return ResponseCode.INVALID_TRANSACTION
     if advice.currency != original.currency:
         return ResponseCode.INVALID_AMOUNT  # not an amount of that sale (docs/protocol.md)
-    if original.amount is None or advice.amount > original.amount - refunded:
-        return ResponseCode.INVALID_AMOUNT
     return None
 
 

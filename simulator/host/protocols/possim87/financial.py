@@ -20,6 +20,7 @@ from protocols.iso87 import Mti, ProcessingCode, ResponseCode, parse_original_da
 from protocols.possim87.additional_data import AdditionalTag, additional_data, encode_additional_data
 from simulator.host import antifraud, credits
 from simulator.host.cardcheck import arpc, card_checks
+from simulator.host.lifecycle import Breach
 from simulator.host.exchange import (
     REVERSED_BEFORE_ARRIVAL,
     Exchange,
@@ -128,8 +129,9 @@ class Possim87Money:
             if refusal is not None:
                 return decline(refusal.code, refusal.rule)
             assert original.id is not None and original.amount is not None
-            if amount > original.amount - self.journal.refunded_amount(original.id):
-                return decline(ResponseCode.INVALID_AMOUNT, "refunds would exceed the original amount")
+            breach = self.services.transitions.refund(original, amount)
+            if breach is not None:
+                return decline(ResponseCode.INVALID_AMOUNT, breach.value)
         elif not profile.allow_unmatched_refunds:
             return decline(ResponseCode.NOT_PERMITTED, "unmatched refunds are not allowed for this terminal")
         refusal = antifraud.check_velocity(self.journal, terminal_id=profile.terminal_id, fingerprint=fingerprint,
@@ -169,8 +171,9 @@ class Possim87Money:
         amount = request_amount(request) if 4 in request else None
         original = self.journal.find_by_rrn(profile.terminal_id, rrn)
 
-        def decline(code: str) -> Message:
-            self.record(exchange, code, Status.DECLINED, amount=amount, original=original, original_rrn=rrn)
+        def decline(code: str, note: str | None = None) -> Message:
+            self.record(exchange, code, Status.DECLINED, amount=amount, original=original, original_rrn=rrn,
+                        note=note)
             return response_message(request, code)
 
         if original is None:
@@ -180,14 +183,14 @@ class Possim87Money:
         if (original.mti not in originals or original.processing_code != VOID_CODES[processing_code]
                 or original.status is not Status.APPROVED):
             return decline(ResponseCode.INVALID_TRANSACTION)
-        if processing_code is ProcessingCode.VOID_SALE and self.journal.refunded_amount(original.id):
-            log.info("void of sale %s refused: it has approved refunds (void them first)", rrn)
-            return decline(ResponseCode.INVALID_TRANSACTION)
+        plan = self.services.transitions.void(original)
+        if isinstance(plan, Breach):
+            log.info("void of %s refused: %s", rrn, plan.value)
+            return decline(ResponseCode.INVALID_TRANSACTION, plan.value)
         auth = auth_code()
         txn = self.record(exchange, ResponseCode.APPROVED, Status.APPROVED, amount=amount, auth=auth,
                            original=original, original_rrn=rrn)
-        self.journal.set_status(original.id, Status.VOIDED)
-        self.ledger.undo(exchange, original.id, txn, Cause.VOID)
+        self.services.transitions.apply(exchange, plan, txn, Cause.VOID)
         return response_message(request, ResponseCode.APPROVED, {38: auth})
 
     def advice(self, exchange: Exchange) -> Message:
@@ -206,8 +209,9 @@ class Possim87Money:
                      applied.stan, profile.terminal_id, applied.rrn)
             return self._advice_response(request, applied)
         original = advices.locate_original(advice, lambda rrn: self.journal.find_by_rrn(profile.terminal_id, rrn))
-        refunded = self.journal.refunded_amount(original.id) if original is not None and original.id else 0
-        code = advices.refusal(advice, original, refunded)
+        code = advices.refusal(advice, original)
+        if code is None and original is not None and self.services.transitions.refund(original, advice.amount):
+            code = ResponseCode.INVALID_AMOUNT  # past what is left of the sale (the money rule)
         if code is not None:
             log.warning("advice %s from %s refused with %s: no credit", field_text(request, 11), profile.terminal_id,
                         code)
@@ -269,8 +273,15 @@ class Possim87Money:
         original = self.journal.find_by_request(profile.terminal_id, original_mti, f"{original_stan:06d}",
                                                 original_de7)
         amount = request_amount(request) if 4 in request else None
+        plan = self.services.transitions.reverse(original) if original is not None else None
+        if isinstance(plan, Breach):
+            log.warning("reversal of %s %06d from %s refused: %s", original_mti, original_stan, profile.terminal_id,
+                        plan.value)
+            self.record(exchange, ResponseCode.INVALID_TRANSACTION, Status.DECLINED, amount=amount, original=original,
+                        original_rrn=original.rrn if original else None, note=plan.value)
+            return response_message(request, ResponseCode.INVALID_TRANSACTION)
         txn = self.record(exchange, ResponseCode.APPROVED, Status.APPROVED, amount=amount, original=original,
-                           original_rrn=original.rrn if original else None)
+                          original_rrn=original.rrn if original else None)
         if original is None:
             log.info("reversal of unknown %s %06d from %s acknowledged", original_mti, original_stan,
                      profile.terminal_id)
@@ -280,14 +291,12 @@ class Possim87Money:
                 mti_class=response_mti(original_mti), request_digest=REVERSED_BEFORE_ARRIVAL, response=b"",
                 time=exchange.now,
             )
-        elif original.status is not Status.APPROVED:
-            log.info("reversal of a %s transaction acknowledged without movement", original.status.value)
         else:
-            assert original.id is not None
-            self.journal.set_status(original.id, Status.REVERSED)
-            self.ledger.undo(exchange, original.id, txn, Cause.REVERSAL)
-            if original.processing_code in VOID_CODES and original.original_id is not None:
-                self.journal.set_status(original.original_id, Status.APPROVED)  # the voided one stands again
+            assert plan is not None
+            if plan.note:
+                log.info("reversal of %s %06d from %s acknowledged: %s", original_mti, original_stan,
+                         profile.terminal_id, plan.note)
+            self.services.transitions.apply(exchange, plan, txn, Cause.REVERSAL)
         return response_message(request, ResponseCode.APPROVED)
 
     # -- journal helpers ------------------------------------------------------------------
