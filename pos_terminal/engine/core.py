@@ -36,7 +36,8 @@ from pos_terminal.journal import Journal, JournalError, load_or_create_secret
 from pos_terminal.state.keyring import TerminalKeyring
 from pos_terminal.engine.failures import CommunicationFailure, HostUnreachable, TerminalRefusal
 from pos_terminal.engine.observe import ExchangeObserver
-from pos_terminal.profiles import NetworkKind, ProtocolProfile, profile_for
+from pos_terminal.profiles import NetworkKind, ProtocolProfile
+from pos_terminal.profiles.registry import ProfileRegistry, default_profiles
 from pos_terminal.profiles.possim87.profile import host_status_data, original_reference, text_field, with_ksn
 from protocols.iso87 import ResponseCode
 from protocols.possim87.additional_data import additional_data
@@ -75,16 +76,17 @@ class EngineCore:
         clock: Clock = _utc_now,
         data_dir: Path | None = None,
         observer: ExchangeObserver | None = None,
+        profiles: ProfileRegistry | None = None,
     ) -> None:
         self.config = config
         self.journal = journal
         self.data_dir = data_dir
         """The data folder (receipts are kept there); None for an engine built without one."""
         self.keyring = keyring
-        self.profile: ProtocolProfile = profile_for(config.dialect)
-        """The protocol spoken with the host (pos_terminal.profiles), chosen from the dialect."""
-        self.config = self.profile.configure(config)
         self.dialect: Dialect = resolve_dialect(config.dialect)
+        self.profile: ProtocolProfile = (profiles or default_profiles()).profile_for(self.dialect)
+        """The protocol spoken with the host (pos_terminal.profiles), the one the dialect names."""
+        self.config = self.profile.configure(config)
         self._fingerprint_secret = fingerprint_secret
         self._clock = clock
         self.supervisor = SupervisorGate(config, journal, clock)
@@ -103,17 +105,20 @@ class EngineCore:
 
     @classmethod
     def open(cls, data_dir: Path, config: TerminalConfig | None = None, *, clock: Clock = _utc_now,
-             busy_wait: float = 5.0) -> Self:
+             busy_wait: float = 5.0, profiles: ProfileRegistry | None = None) -> Self:
         """The terminal whose state lives in ``data_dir`` (created on first use, with the test defaults).
 
         The folder is this process's until :meth:`close` (:mod:`pos_terminal.state.datafolder`): another
         process waits up to ``busy_wait`` seconds, then gets :class:`~pos_terminal.state.datafolder.TerminalBusy`.
         State the folder had and lost is refused (:class:`~pos_terminal.state.datafolder.MissingState`).
+        ``profiles``: where the dialect's protocol is looked up (default: :func:`default_profiles`).
         """
+        profiles = profiles or default_profiles()
         folder = DataFolder.open(data_dir, wait=busy_wait)
         try:
             config = config or load_config(data_dir)
-            config = profile_for(config.dialect).configure(config)  # a setting the protocol refuses: before opening
+            # a setting the protocol refuses, or a protocol no profile speaks: before opening
+            config = profiles.profile_for(resolve_dialect(config.dialect)).configure(config)
             journal = Journal.open(data_dir / "journal.sqlite3")
             try:
                 keyring = TerminalKeyring.open(data_dir, journal)
@@ -125,7 +130,7 @@ class EngineCore:
         except BaseException:
             folder.close()
             raise
-        engine = cls(config, journal, keyring, secret, clock=clock, data_dir=data_dir)
+        engine = cls(config, journal, keyring, secret, clock=clock, data_dir=data_dir, profiles=profiles)
         engine._folder = folder
         return engine
 

@@ -43,7 +43,7 @@ from pos_terminal.state.cards import PresentedCard, pass_issuer_authentication, 
 from pos_terminal.state.config import TerminalConfig
 from protocols.defaults import MERCHANT_ID, SUPERVISOR_PASSWORD
 from pos_terminal.engine.failures import CommunicationFailure
-from pos_terminal.profiles import FinancialContext, NetworkKind, profile_for
+from pos_terminal.profiles import FinancialContext, NetworkKind, ProfileRegistry, default_profiles
 from pos_terminal.engine.recovery import REVERSAL_CLEARING_CODES
 from pos_terminal.rules.passwords import hash_password
 from protocols.iso87 import ResponseCode, local_date, response_text
@@ -202,13 +202,14 @@ class LightTerminal:
         first_stan: int | None = None,
         listener: ExchangeListener | None = None,
         clock: Callable[[], datetime] = _utc_now,
+        profiles: ProfileRegistry | None = None,
     ) -> None:
-        self.profile = profile_for(dialect)
+        self.dialect = resolve_dialect(dialect)
+        self.profile = (profiles or default_profiles()).profile_for(self.dialect)
         self.config = self.profile.configure(
             terminal_config(terminal_id, merchant_id=merchant_id, dialect=dialect, key_scheme=key_scheme))
         self.terminal_id = terminal_id
         self.scheme = KeyScheme(key_scheme)
-        self.dialect = resolve_dialect(dialect)
         self.keyring = MemoryKeyring.injected_with()
         self.card: PresentedCard = present_test_card(LOAD_CARD, EntryMode.CHIP)
         self.listener = listener
