@@ -34,14 +34,11 @@ from pos_terminal.state.datafolder import DataFolder
 from pos_terminal.output.ereceipt import ReceiptArchive
 from pos_terminal.journal import Journal, JournalError, load_or_create_secret
 from pos_terminal.state.keyring import TerminalKeyring
-from pos_terminal.engine.failures import CommunicationFailure, HostUnreachable, TerminalRefusal
+from pos_terminal.engine.failures import CommunicationFailure, FailureKind, HostUnreachable, TerminalRefusal
 from pos_terminal.engine.observe import ExchangeObserver
 from pos_terminal.profiles import NetworkKind, ProtocolProfile
 from pos_terminal.profiles.registry import ProfileRegistry, default_profiles
-from pos_terminal.profiles.possim87.profile import host_status_data, original_reference, text_field, with_ksn
-from protocols.iso87 import ResponseCode
-from protocols.possim87.additional_data import additional_data
-from pos_terminal.state.records import MessageDirection, TransactionRecord
+from pos_terminal.state.records import MessageDirection
 from pos_terminal.engine.results import Outcome, TxnResult
 from pos_terminal.rules.supervisor import SupervisorGate
 from protocols.security import KeyScheme, MessageKeys
@@ -54,8 +51,8 @@ ReversalProgress = Callable[[int, int, int], None]
 
 
 __all__ = [
-    "Clock", "CommunicationFailure", "EngineCore", "HostUnreachable", "TerminalRefusal", "credit_data",
-    "host_status_data", "journal_reason", "text_field",
+    "Clock", "CommunicationFailure", "EngineCore", "FailureKind", "HostUnreachable", "TerminalRefusal",
+    "journal_reason",
 ]
 
 
@@ -240,12 +237,12 @@ class EngineCore:
             raw = await channel.receive(timeout=self.config.response_timeout)
         except (ChannelError, OSError) as error:
             await self._release(channel, reusable=False)
-            raise CommunicationFailure(f"no response: {error}") from None
+            raise CommunicationFailure(f"no response: {error}", FailureKind.NO_RESPONSE) from None
         try:
             response = decode(raw, self.dialect)
         except Iso8583Error as error:
             await self._release(channel, reusable=False)
-            raise CommunicationFailure(f"garbled response: {error}") from None
+            raise CommunicationFailure(f"garbled response: {error}", FailureKind.GARBLED) from None
         await self._release(channel, reusable=True)
         if self.observer is not None:
             self.observer(self.profile.observe(MessageDirection.IN, response, raw, self.dialect,
@@ -258,8 +255,9 @@ class EngineCore:
                 self.profile.verify_answer(response, raw, self.dialect, keys)
             except CryptoError as error:
                 self._session_suspect()
-                raise CommunicationFailure(f"response rejected: {error}{self._resign_hint()}") from None
-        if keys is not None and response.get(39) == ResponseCode.SECURITY_VIOLATION:
+                raise CommunicationFailure(f"response rejected: {error}{self._resign_hint()}",
+                                           FailureKind.MAC_FAILED) from None
+        if keys is not None and self.profile.asks_new_sign_on(str(response[39])):
             self._session_suspect()
         return response
 
@@ -278,16 +276,17 @@ class EngineCore:
         return (f" (the host may hold other session keys: has another device signed on as "
                 f"{self.config.terminal_id}? this terminal signs on again before its next request)")
 
-    def _with_ksn(self, keys: MessageKeys, items: dict[str, str] | None = None) -> dict[str, str]:
-        """DE 63 items, plus the KSN for DUKPT (possim-87 protocol)."""
-        return with_ksn(keys, items)
+    async def exchange(self, request: Message, keys: MessageKeys | None, txn_id: int | None) -> Message:
+        """One journaled, checked exchange on a connection of the engine's (the profiles' :class:`EngineLink`)."""
+        return await self._exchange(request, keys, txn_id)
 
-    async def _message_keys(self) -> MessageKeys:
+    async def message_keys(self) -> MessageKeys:
         """Keys for the next request; master/session keys sign on first when none are loaded."""
         if not self.profile.signed_on(self.keyring, self.scheme):
             result = await self._network(NetworkKind.SIGN_ON, "signon")
             if not result.approved:
-                raise CommunicationFailure(f"sign-on failed: {result.error or result.response_code}")
+                raise CommunicationFailure(f"sign-on failed: {result.error or result.response_code}",
+                                           FailureKind.SIGN_ON_FAILED)
         return self.profile.message_keys(self.keyring, self.scheme, self.dialect)
 
     # ------------------------------------------------------------------ network management
@@ -305,26 +304,15 @@ class EngineCore:
         except CommunicationFailure as failure:
             return TxnResult(operation, Outcome.COMMUNICATION_FAILED, stan=stan, error=str(failure))
         response_code = str(response[39])
-        if response_code == ResponseCode.APPROVED:
+        if self.profile.is_approved(response_code):
             try:
                 self.profile.accept_network_answer(kind, response, self.keyring, self.scheme)
             except (CryptoError, ValueError, KeyError) as error:
                 return TxnResult(operation, Outcome.COMMUNICATION_FAILED, response_code=response_code, stan=stan,
                                  error=f"session keys refused: {error}")
         self.journal.record_event(operation, {"response_code": response_code, "stan": stan}, now=self._clock())
-        return TxnResult(operation, Outcome.COMPLETED, response_code=response_code, stan=stan)
-
-    @staticmethod
-    def _original_reference(
-        original: TransactionRecord | None, rrn: str | None, local_date: str | None
-    ) -> dict[str, str]:
-        """DE 63 OR / OD naming a refund's original sale (possim-87 protocol)."""
-        return original_reference(original, rrn, local_date)
-
-
-def credit_data(response: Message) -> dict[str, str]:
-    """What the host says about when a refund reaches the cardholder (DE 63 CC, CD, CS and PD)."""
-    return host_status_data(additional_data(response))
+        return TxnResult(operation, Outcome.COMPLETED, response_code=response_code, stan=stan,
+                         host_approved=self.profile.is_approved(response_code))
 
 
 def journal_reason(error: Exception) -> str:

@@ -17,11 +17,9 @@ from collections.abc import Callable
 from datetime import datetime
 
 from iso8583.message import Message
-from pos_terminal.profiles.possim87 import messages
-from pos_terminal.engine.core import CommunicationFailure, EngineCore, HostUnreachable, credit_data, journal_reason, text_field
+from pos_terminal.engine.core import CommunicationFailure, EngineCore, HostUnreachable, journal_reason
+from pos_terminal.engine.failures import FailureKind
 from pos_terminal.journal import JournalError
-from protocols.iso87 import ResponseCode
-from protocols.possim87.additional_data import AdditionalTag
 from pos_terminal.output.receipt import format_amount
 from pos_terminal.state.records import NewTransaction, TransactionRecord, TxnStatus, TxnType
 from pos_terminal.engine.results import Outcome, ReversalOutcome, TxnResult
@@ -64,7 +62,7 @@ class RecoveryMixin(EngineCore):
             reversal = self.journal.note_reversal_attempt(reversal.id, self._clock())
             attempts = reversal.attempts
             try:
-                keys = await self._message_keys()
+                keys = await self.message_keys()
                 request = self.profile.reversal_request(record, original, self.config, keys, repeat=repeat,
                                                         reason=reason)
                 response = await self._exchange(request, keys, record.id)
@@ -72,7 +70,7 @@ class RecoveryMixin(EngineCore):
                 log.info("reversal of STAN %06d not delivered: %s", record.stan, failure)
                 continue
             code = str(response[39])
-            if code not in REVERSAL_CLEARING_CODES:
+            if not self.profile.reversal_cleared(code):
                 log.info("reversal of STAN %06d answered %s: not applied, it will be repeated", record.stan, code)
                 continue
             self.journal.acknowledge_reversal(reversal.id, code, self._clock())
@@ -112,7 +110,7 @@ class RecoveryMixin(EngineCore):
         original = self.journal.get(record.original_id) if record.original_id else None
         for _ in range(self.config.reversal_attempts_per_run):
             try:
-                keys = await self._message_keys()
+                keys = await self.message_keys()
                 request = self._owed_requests.get(record.id) or self.profile.repeat_request(
                     record, original, self.config, keys)
                 return await self._exchange(request, keys, record.id)
@@ -129,10 +127,10 @@ class RecoveryMixin(EngineCore):
             response = await self._repeat(record)
             if response is None:
                 raise CommunicationFailure(f"{record.txn_type} of invoice {record.invoice:06d} is still unanswered: "
-                                           "it will be repeated")
+                                           "it will be repeated", FailureKind.OWED_FIRST)
             answer = self.profile.read_answer(response)
             self.journal.complete_transaction(
-                record.id, status=TxnStatus.APPROVED if answer.response_code == ResponseCode.APPROVED
+                record.id, status=TxnStatus.APPROVED if self.profile.is_approved(answer.response_code)
                 else TxnStatus.DECLINED, response_code=answer.response_code, rrn=answer.rrn,
                 auth_code=answer.auth_code, host_data=answer.host_data, now=self._clock(),
             )
@@ -156,23 +154,19 @@ class RecoveryMixin(EngineCore):
         for advice in self.journal.pending_advices():
             record = self.journal.get(advice.transaction_id)
             repeat = advice.attempts > 0
-            keys = await self._message_keys()
+            keys = await self.message_keys()
             original = self.journal.get(record.original_id) if record.original_id else None
-            items = self._original_reference(original, None, None)
-            items[AdditionalTag.OFFLINE_APPROVAL] = record.auth_code or ""
-            if record.reason_code:
-                items[AdditionalTag.REASON] = record.reason_code
-            request = messages.advice_request(record, self.config, repeat=repeat, additional=self._with_ksn(keys, items))
+            request = self.profile.advice_request(record, original, self.config, keys, repeat=repeat)
             channel = await self._open()
             self.journal.note_advice_attempt(advice.id, self._clock())  # from here on, bytes may reach the host
             response = await self._exchange(request, keys, record.id, channel)
-            if response[39] not in ADVICE_FINAL_CODES:
-                raise CommunicationFailure(f"advice of invoice {record.invoice:06d} answered {response[39]}: "
-                                           "not applied, it will be repeated")
-            self.journal.acknowledge_advice(
-                advice.id, response_code=str(response[39]), rrn=text_field(response, 37),
-                host_data=credit_data(response), now=self._clock(),
-            )
+            code = str(response[39])
+            if not self.profile.advice_final(code):
+                raise CommunicationFailure(f"advice of invoice {record.invoice:06d} answered {code}: "
+                                           "not applied, it will be repeated", FailureKind.NOT_APPLIED)
+            answer = self.profile.read_answer(response)
+            self.journal.acknowledge_advice(advice.id, response_code=answer.response_code, rrn=answer.rrn,
+                                            host_data=answer.host_data, now=self._clock())
             answered += 1
         return answered
 
@@ -217,20 +211,10 @@ class RecoveryMixin(EngineCore):
         """Reversals, then repeats, then advices, must reach the host before anything new (design.md section 3)."""
         for outcome in await self.flush_reversals():
             if outcome.status != "acked":
-                raise HostUnreachable("an earlier reversal is still pending: host unreachable")
+                raise HostUnreachable("an earlier reversal is still pending: host unreachable", FailureKind.OWED_FIRST)
         await self.flush_repeats()
         await self.flush_advices()
 
-
-REVERSAL_CLEARING_CODES = frozenset({ResponseCode.APPROVED, ResponseCode.ORIGINAL_NOT_FOUND})
-"""A 0410 with 00 (reversed) or 25 (nothing to reverse) clears the reversal; any other answer means the
-host did not apply it (format error, security violation, malfunction...), so it is repeated."""
-
 _REASON_COUNTER = "reversal_reason_"
 """Journal counter (one per reversed transaction id) keeping the reason code of its reversal."""
-
-ADVICE_FINAL_CODES = frozenset({ResponseCode.APPROVED, ResponseCode.INVALID_TRANSACTION, ResponseCode.INVALID_AMOUNT,
-                                ResponseCode.ORIGINAL_NOT_FOUND})
-"""The 0230 answers that decide an advice (docs/protocol.md); any other is a failure to apply it: resent."""
-
 

@@ -49,5 +49,6 @@ class SettlementMixin(EngineCore):
                                   now=self._clock())
         report = settlement_report(self.journal, batch, totals, result="CLOSED" if closed else "OUT OF BALANCE",
                                    uploaded=uploaded)
-        return TxnResult("settle", Outcome.COMPLETED, response_code=code, currency=self.config.currency,
+        return TxnResult("settle", Outcome.COMPLETED, response_code=code, host_approved=self.profile.is_approved(code),
+                         currency=self.config.currency,
                          settlement=report, receipt=tuple(report_lines(report, self.config.currency)))

@@ -35,9 +35,8 @@ from pos_terminal.engine.core import (
     TerminalRefusal,
     journal_reason,
 )
-from pos_terminal.journal import JournalError, card_fingerprint
+from pos_terminal.journal import JournalError, MoneyRule, card_fingerprint
 from pos_terminal.profiles import FinancialContext, NetworkKind
-from protocols.iso87 import ResponseCode
 from pos_terminal.state.records import NewTransaction, TransactionRecord, TxnStatus, TxnType
 from pos_terminal.engine.inquiry import InquiryMixin
 from pos_terminal.rules.policy import check_refund, check_void_original, find_refund_original
@@ -214,11 +213,11 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
         try:  # the journal's money rules (remainder, pending refunds, refunds of a sale to void): refuse early
             self.journal.check_original(new)
         except JournalError as refusal:
-            reason_text = journal_reason(refusal)
-            return TxnResult(operation, Outcome.REFUSED, error=reason_text, screen=_journal_screen(reason_text), **base)
+            return TxnResult(operation, Outcome.REFUSED, error=journal_reason(refusal),
+                             screen=_JOURNAL_SCREENS.get(refusal.rule, ()) if refusal.rule else (), **base)
         try:
             await self._flush_owed()
-            keys = await self._message_keys()
+            keys = await self.message_keys()
             channel = await self._open()
         except HostUnreachable as failure:
             return self._complete_offline(operation, new, failure, base)
@@ -276,8 +275,9 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
     ) -> TxnResult:
         answer = self.profile.read_answer(response)
         code = answer.response_code
+        approved = self.profile.is_approved(code)
         completed = self.journal.complete_transaction(
-            record.id, status=TxnStatus.APPROVED if code == ResponseCode.APPROVED else TxnStatus.DECLINED,
+            record.id, status=TxnStatus.APPROVED if approved else TxnStatus.DECLINED,
             response_code=code, rrn=answer.rrn, auth_code=answer.auth_code, host_data=answer.host_data,
             now=self._clock(),
         )
@@ -287,7 +287,7 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
         return self._file_receipt(TxnResult(
             operation, Outcome.COMPLETED, response_code=code, stan=completed.stan, rrn=completed.rrn,
             invoice=completed.invoice, transaction_id=completed.id, auth_code=completed.auth_code,
-            host_data=answer.host_data, original=_original_json(view), **base))
+            host_data=answer.host_data, original=_original_json(view), host_approved=approved, **base))
 
 
 def _original_json(view: TransactionView) -> dict[str, object] | None:
@@ -300,16 +300,12 @@ def _original_json(view: TransactionView) -> dict[str, object] | None:
     return payload
 
 
-_JOURNAL_SCREENS = (
-    ("the sale has refunds", ("SALE HAS REFUNDS", "VOID THEM FIRST")),
-    ("exceeds the refundable remainder", ("OVER THE REMAINDER", "CHECK THE AMOUNT")),
-    ("was voided", ("ORIGINAL VOIDED", "NOTHING TO DO")),
-    ("is still pending", ("A VOID IS PENDING", "TRY AGAIN LATER")),
-    ("closed batch", ("BATCH CLOSED", "REFUND IT INSTEAD")),
-    ("currency", ("OTHER CURRENCY", "NOT ALLOWED")),
-)
-
-
-def _journal_screen(reason: str) -> tuple[str, ...]:
-    """The cashier's words for a refusal by the journal's money rules."""
-    return next((screen for words, screen in _JOURNAL_SCREENS if words in reason), ())
+_JOURNAL_SCREENS: dict[MoneyRule, tuple[str, ...]] = {
+    MoneyRule.SALE_HAS_REFUNDS: ("SALE HAS REFUNDS", "VOID THEM FIRST"),
+    MoneyRule.OVER_REMAINDER: ("OVER THE REMAINDER", "CHECK THE AMOUNT"),
+    MoneyRule.ORIGINAL_VOIDED: ("ORIGINAL VOIDED", "NOTHING TO DO"),
+    MoneyRule.VOID_PENDING: ("A VOID IS PENDING", "TRY AGAIN LATER"),
+    MoneyRule.CLOSED_BATCH: ("BATCH CLOSED", "REFUND IT INSTEAD"),
+    MoneyRule.CURRENCY: ("OTHER CURRENCY", "NOT ALLOWED"),
+}
+"""The cashier's words for a refusal by the journal's money rules (by the rule, never by its wording)."""

@@ -44,7 +44,6 @@ from pos_terminal.state.config import TerminalConfig
 from protocols.defaults import MERCHANT_ID, SUPERVISOR_PASSWORD
 from pos_terminal.engine.failures import CommunicationFailure
 from pos_terminal.profiles import FinancialContext, NetworkKind, ProfileRegistry, default_profiles
-from pos_terminal.engine.recovery import REVERSAL_CLEARING_CODES
 from pos_terminal.rules.passwords import hash_password
 from protocols.iso87 import ResponseCode, local_date, response_text
 from pos_terminal.state.records import TransactionRecord, TxnStatus, TxnType
@@ -59,7 +58,6 @@ REVERSAL_ATTEMPTS = 3
 """Reversal sends per attempt to clear it (the terminal's ``reversal_attempts_per_run``)."""
 MAX_STAN = 999_999
 UNKNOWN_TERMINAL = "the host does not know this terminal (sign-on answered 03 INVALID MERCHANT)"
-APPROVED_ONLY = frozenset({ResponseCode.APPROVED.value})
 
 
 @dataclass(frozen=True)
@@ -238,7 +236,7 @@ class LightTerminal:
             return OpOutcome("signon", Result.FAILED, str(failure))
         if code == ResponseCode.INVALID_MERCHANT:
             return OpOutcome("signon", Result.DECLINED, UNKNOWN_TERMINAL, code, unknown_terminal=True)
-        if code != ResponseCode.APPROVED:
+        if not self.profile.is_approved(code):
             return OpOutcome("signon", Result.DECLINED, f"sign-on answered {code} {response_text(code)}", code)
         yield from self._flush_reversals(required=False)
         return OpOutcome("signon", Result.APPROVED, response_code=code)
@@ -250,7 +248,7 @@ class LightTerminal:
         except ExchangeFailed as failure:
             return OpOutcome("echo", Result.FAILED, str(failure))
         code = str(response[39])
-        if code != ResponseCode.APPROVED:
+        if not self.profile.is_approved(code):
             return OpOutcome("echo", Result.DECLINED, f"echo answered {code} {response_text(code)}", code)
         return OpOutcome("echo", Result.APPROVED, response_code=code)
 
@@ -286,9 +284,10 @@ class LightTerminal:
         return self._stan
 
     def _exchange(self, operation: str, request: Message, keys: MessageKeys | None,
-                  accept: frozenset[str] = APPROVED_ONLY, *, verify: bool = True,
+                  accept: Callable[[str], bool] | None = None, *, verify: bool = True,
                   ) -> Generator[Outgoing, Incoming, Message]:
-        """Sign and send ``request``; return the checked answer or raise :class:`ExchangeFailed`.
+        """Sign and send ``request``; return the checked answer or raise :class:`ExchangeFailed`. ``accept``: the
+        answers the operation hopes for (default: the profile's approvals); any other is reported as an error.
 
         ``verify`` False: the answer's MAC is not checked (a sign-on's 0810; TR-31 authenticates its keys)."""
         signed = self.profile.sign(request, self.dialect, keys) if keys is not None else request
@@ -307,7 +306,7 @@ class LightTerminal:
             raise
         code = str(response[39])
         self._report(operation, label, seconds, len(payload), length, code,
-                     None if code in accept else f"answered {code} {response_text(code)}")
+                     None if (accept or self.profile.is_approved)(code) else f"answered {code} {response_text(code)}")
         return response
 
     def _checked(self, request: Message, raw: bytes, keys: MessageKeys | None) -> Message:
@@ -343,7 +342,7 @@ class LightTerminal:
         """The sign-on exchange; keep the working keys it delivers (checked by the profile). Returns DE 39."""
         response = yield from self._network(NetworkKind.SIGN_ON, "signon")
         code = str(response[39])
-        if code == ResponseCode.APPROVED:
+        if self.profile.is_approved(code):
             try:
                 self.profile.accept_network_answer(NetworkKind.SIGN_ON, response, self.keyring, self.scheme)
             except (CryptoError, ValueError, KeyError) as error:
@@ -354,7 +353,7 @@ class LightTerminal:
         """Keys for the next request; master/session keys sign on first when none are loaded."""
         if not self.profile.signed_on(self.keyring, self.scheme):
             code = yield from self._sign_on()
-            if code != ResponseCode.APPROVED:
+            if not self.profile.is_approved(code):
                 raise ExchangeFailed(f"sign-on failed: {code} {response_text(code)}", sent=False)
         return self.profile.message_keys(self.keyring, self.scheme, self.dialect)
 
@@ -437,7 +436,7 @@ class LightTerminal:
                 return OpOutcome(operation, Result.FAILED, f"{failure}; owed: repeated until the host answers")
         code = str(response[39])
         pass_issuer_authentication(card, response.get(55))
-        if code != ResponseCode.APPROVED:
+        if not self.profile.is_approved(code):
             return OpOutcome(operation, Result.DECLINED, f"answered {code} {response_text(code)}", code)
         rrn, auth = response.get(37), response.get(38)
         sale_ref = SaleRef(rrn, amount, local_date(record.transmitted_at), record.invoice, record.stan,
@@ -466,10 +465,10 @@ class LightTerminal:
                 request = self.profile.reversal_request(owed.record, owed.original, self.config, keys, repeat=repeat,
                                                         reason=self.profile.reversal_reason(None))
                 self.reversals.sent += 1
-                response = yield from self._exchange("reversal", request, keys, REVERSAL_CLEARING_CODES)
+                response = yield from self._exchange("reversal", request, keys, self.profile.reversal_cleared)
             except ExchangeFailed:
                 continue
-            if response[39] in REVERSAL_CLEARING_CODES:
+            if self.profile.reversal_cleared(str(response[39])):
                 self._owed.remove(owed)
                 self.reversals.acked += 1
                 return True

@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from iso8583.cup_header import CupHeader
 from iso8583.dialect import Dialect
@@ -39,16 +38,20 @@ from protocols.cup.mac import apply_mac, verify_frame_mac
 from protocols.cup.contract import CUP_CONTRACT
 from protocols.cup.signon_keys import SignOnKeys, unwrap_working_keys
 from protocols.cup.upload import CardGroup
-from pos_terminal.engine.failures import CommunicationFailure, TerminalRefusal
+from pos_terminal.engine.failures import CommunicationFailure, FailureKind, TerminalRefusal
 from pos_terminal.state.keyring import TerminalKeyring
 from pos_terminal.engine.observe import ExchangeRecord
-from pos_terminal.profiles.base import FinancialContext, HostAnswer, NetworkKind, ProtocolProfile, Reconciliation
+from pos_terminal.profiles.base import (
+    EngineLink,
+    FinancialContext,
+    HostAnswer,
+    NetworkKind,
+    ProtocolProfile,
+    Reconciliation,
+)
 from protocols.iso87 import BatchTotals
 from pos_terminal.state.records import MessageDirection, TransactionRecord, TxnType
 from protocols.security import KeyScheme, MessageKeys
-
-if TYPE_CHECKING:
-    from pos_terminal.engine.core import EngineCore
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +189,7 @@ class CupProfile(ProtocolProfile):
         if failure is None:
             return requests.REASON_NO_ANSWER
         if isinstance(failure, CommunicationFailure):
-            return requests.REASON_NO_ANSWER if str(failure).startswith("no response") else \
+            return requests.REASON_NO_ANSWER if failure.kind is FailureKind.NO_RESPONSE else \
                 requests.REASON_ANSWER_REFUSED
         return requests.REASON_OTHER
 
@@ -200,7 +203,7 @@ class CupProfile(ProtocolProfile):
 
     def verify_answer(self, response: Message, raw: bytes, dialect: Dialect, keys: MessageKeys) -> None:
         if 64 not in response:
-            if response.get(39) == "00":
+            if self.is_approved(str(response.get(39))):
                 raise MacVerificationError(f"{response.mti} response: an approval without DE 64")
             return
         try:
@@ -215,11 +218,11 @@ class CupProfile(ProtocolProfile):
             answered = CupHeader.parse(response.header).tpdu
             expected_tpdu = CupHeader.parse(request.header).tpdu.response()
         except Iso8583Error as error:
-            raise CommunicationFailure(f"response rejected: {error}") from None
+            raise CommunicationFailure(f"response rejected: {error}", FailureKind.WRONG_ANSWER) from None
         if answered != expected_tpdu:
             raise CommunicationFailure(
                 f"response rejected: TPDU {answered.destination:04X}/{answered.source:04X}, expected the request's "
-                f"addresses swapped ({expected_tpdu.destination:04X}/{expected_tpdu.source:04X})")
+                f"addresses swapped ({expected_tpdu.destination:04X}/{expected_tpdu.source:04X})", FailureKind.WRONG_ANSWER)
 
     def note_answer(self, response: Message, keyring: TerminalKeyring) -> None:
         """A header with processing request 3 asks for a new sign-on: the working keys are dropped."""
@@ -245,19 +248,19 @@ class CupProfile(ProtocolProfile):
 
     # ------------------------------------------------------------------ settlement
 
-    async def reconcile(self, engine: EngineCore, batch: int, totals: BatchTotals) -> Reconciliation:
+    async def reconcile(self, engine: EngineLink, batch: int, totals: BatchTotals) -> Reconciliation:
         """0500 with the DE 48 totals; the groups the 0510 finds unbalanced are uploaded; the upload is ended."""
         journal, config = engine.journal, engine.config
         records = journal.transactions(batch=batch)
         request = requests.settlement_request(journal.next_stan(), config, batch, settlement_totals(records))
-        response = await engine._exchange(request, None, None)
+        response = await engine.exchange(request, None, None)
         code = str(response[39])
-        if code != "00":
+        if not self.is_approved(code):
             return Reconciliation(code, False, False)
         try:
             answered = SettlementTotals.decode(response.get(48))
         except CupFieldError as error:
-            raise CommunicationFailure(f"garbled settlement answer: {error}") from None
+            raise CommunicationFailure(f"garbled settlement answer: {error}", FailureKind.GARBLED) from None
         groups = [CardGroup.DOMESTIC] if answered.domestic.result is not ReconciliationResult.BALANCED else []
         if answered.foreign is not None and answered.foreign.result is not ReconciliationResult.BALANCED:
             groups.append(CardGroup.FOREIGN)
@@ -272,11 +275,11 @@ class CupProfile(ProtocolProfile):
         return Reconciliation(code, True, bool(groups))
 
 
-async def _upload(engine: EngineCore, request: Message, txn_id: int | None) -> None:
+async def _upload(engine: EngineLink, request: Message, txn_id: int | None) -> None:
     """One 0320, which must be answered 00."""
-    response = await engine._exchange(request, None, txn_id)
+    response = await engine.exchange(request, None, txn_id)
     if response[39] != "00":
-        raise CommunicationFailure(f"batch upload ({request.get(60)}) refused: {response[39]}")
+        raise CommunicationFailure(f"batch upload ({request.get(60)}) refused: {response[39]}", FailureKind.NOT_APPLIED)
 
 
 def _text(message: Message, number: int) -> str | None:
