@@ -17,7 +17,7 @@ import contextlib
 import logging
 from dataclasses import replace
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Self
 
@@ -35,6 +35,7 @@ from pos_terminal.output.ereceipt import ReceiptArchive
 from pos_terminal.journal import Journal, JournalError, load_or_create_secret
 from pos_terminal.state.keyring import TerminalKeyring
 from pos_terminal.engine.failures import CommunicationFailure, FailureKind, HostUnreachable, TerminalRefusal
+from pos_terminal.engine.clock import Clock, utc_now
 from pos_terminal.engine.observe import ExchangeObserver
 from pos_terminal.profiles import NetworkKind, ProtocolProfile
 from pos_terminal.profiles.registry import ProfileRegistry, default_profiles
@@ -45,7 +46,6 @@ from protocols.security import KeyScheme, MessageKeys
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 ReversalProgress = Callable[[int, int, int], None]
 """Told before each reversal send: (STAN of the reversed transaction, attempt from 1, attempts in this run)."""
 
@@ -54,10 +54,6 @@ __all__ = [
     "Clock", "CommunicationFailure", "EngineCore", "FailureKind", "HostUnreachable", "TerminalRefusal",
     "journal_reason",
 ]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class EngineCore:
@@ -70,7 +66,7 @@ class EngineCore:
         keyring: TerminalKeyring,
         fingerprint_secret: bytes,
         *,
-        clock: Clock = _utc_now,
+        clock: Clock = utc_now,
         data_dir: Path | None = None,
         observer: ExchangeObserver | None = None,
         profiles: ProfileRegistry | None = None,
@@ -101,7 +97,7 @@ class EngineCore:
         """Called before each reversal send, so a UI can show progress through the timeouts."""
 
     @classmethod
-    def open(cls, data_dir: Path, config: TerminalConfig | None = None, *, clock: Clock = _utc_now,
+    def open(cls, data_dir: Path, config: TerminalConfig | None = None, *, clock: Clock = utc_now,
              busy_wait: float = 5.0, profiles: ProfileRegistry | None = None) -> Self:
         """The terminal whose state lives in ``data_dir`` (created on first use, with the test defaults).
 

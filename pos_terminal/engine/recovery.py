@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
-from datetime import datetime
 
 from iso8583.message import Message
 from pos_terminal.engine.core import CommunicationFailure, EngineCore, HostUnreachable, journal_reason
@@ -25,9 +23,6 @@ from pos_terminal.state.records import NewTransaction, TransactionRecord, TxnSta
 from pos_terminal.engine.results import Outcome, ReversalOutcome, TxnResult
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
-
 
 class RecoveryMixin(EngineCore):
     """Sending what is owed, and completing a refund offline when the host is unreachable."""

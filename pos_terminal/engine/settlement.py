@@ -9,17 +9,12 @@ the upload ended); the batch closes when the profile says so, and the report is 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import datetime
 
 from pos_terminal.engine.core import CommunicationFailure, EngineCore
 from pos_terminal.engine.results import Outcome, TxnResult
 from pos_terminal.output.batch_totals import batch_totals, report_lines, settlement_report
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
-
 
 class SettlementMixin(EngineCore):
     """Settlement: reversals and advices first, then the totals, the upload when they differ."""

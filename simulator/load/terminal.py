@@ -12,7 +12,7 @@ next request (:class:`Outgoing`) and is sent back the raw answer, or :class:`Los
 came; its return value is the :class:`OpOutcome`. A driver moves the bytes: asyncio channels
 for ``possim load`` (:mod:`simulator.load.link`), blocking sockets under gevent for Locust
 (:mod:`simulator.locust`). Every exchange is timed inside the generator and reported to an
-optional listener as an :class:`ExchangeRecord`.
+optional listener as a :class:`TimedExchange`.
 
 Reversals follow docs/protocol.md: a financial request whose answer is lost (after it may have
 reached the host) is reversed at once, 0400 then 0401 repeats, and again before the next
@@ -28,7 +28,7 @@ import secrets
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import cache
 
 from emv.card import MAX_ATC
@@ -42,6 +42,7 @@ from keys.errors import CryptoError
 from pos_terminal.state.cards import PresentedCard, pass_issuer_authentication, present_test_card
 from pos_terminal.state.config import TerminalConfig
 from protocols.defaults import MERCHANT_ID, SUPERVISOR_PASSWORD
+from pos_terminal.engine.clock import Clock, utc_now
 from pos_terminal.engine.failures import CommunicationFailure
 from pos_terminal.profiles import FinancialContext, NetworkKind, ProfileRegistry, default_profiles
 from pos_terminal.rules.passwords import hash_password
@@ -82,7 +83,7 @@ Incoming = bytes | Lost
 
 
 @dataclass(frozen=True)
-class ExchangeRecord:
+class TimedExchange:
     """One request and its answer (or its loss), timed from handing the request over to getting the answer."""
 
     terminal_id: str
@@ -124,7 +125,7 @@ class OpOutcome:
 
 
 Operation = Generator[Outgoing, Incoming, OpOutcome]
-ExchangeListener = Callable[[ExchangeRecord], None]
+ExchangeListener = Callable[[TimedExchange], None]
 
 
 class ExchangeFailed(Exception):
@@ -183,10 +184,6 @@ def _label(message: Message) -> str:
     return f"{message.mti}/{code}"
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class LightTerminal:
     """One simulated terminal, protocol-exact, state in memory; drive its operations with a link."""
 
@@ -199,7 +196,7 @@ class LightTerminal:
         dialect: str = "terminal87",
         first_stan: int | None = None,
         listener: ExchangeListener | None = None,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Clock = utc_now,
         profiles: ProfileRegistry | None = None,
     ) -> None:
         self.dialect = resolve_dialect(dialect)
@@ -330,7 +327,7 @@ class LightTerminal:
     def _report(self, operation: str, label: str, seconds: float, sent: int, received: int,
                 code: str | None, error: str | None) -> None:
         if self.listener is not None:
-            self.listener(ExchangeRecord(self.terminal_id, operation, label, seconds, sent, received, code, error))
+            self.listener(TimedExchange(self.terminal_id, operation, label, seconds, sent, received, code, error))
 
     def _network(self, kind: NetworkKind, operation: str) -> Generator[Outgoing, Incoming, Message]:
         keys, verify, additional = self.profile.network_protection(kind, self.keyring, self.scheme, self.dialect)

@@ -32,6 +32,7 @@ from keys.pinblock import PinBlockFormat
 from pos_terminal.state.config import ConfigError, TerminalConfig
 from pos_terminal.profiles.cup import requests
 from pos_terminal.profiles.cup.batch import settlement_totals, upload_plan
+from pos_terminal.profiles.cup.requests import ReversalReason
 from protocols.cup.errors import CupFieldError
 from protocols.cup.fields import PinBlockMethod, PinEncryption, ReconciliationResult, SecurityControl, SettlementTotals
 from protocols.cup.mac import apply_mac, verify_frame_mac
@@ -182,16 +183,17 @@ class CupProfile(ProtocolProfile):
         keys: MessageKeys, *, repeat: bool, reason: str,
     ) -> Message:
         """0400 (CUP repeats a reversal as the same 0400)."""
-        return requests.reversal_request(record, original, config, reason or requests.REASON_NO_ANSWER)
+        return requests.reversal_request(record, original, config, reason or ReversalReason.NO_ANSWER)
 
-    def reversal_reason(self, failure: BaseException | None) -> str:
-        """98 no answer (or unknown, after a restart), 96 an answer the terminal refused, 06 anything else."""
+    def reversal_reason(self, failure: BaseException | None) -> ReversalReason:
+        """98 no answer (or unknown, after a restart), 96 an answer the terminal refused, 06 anything else
+        (decided on the failure's kind, :class:`~pos_terminal.engine.failures.FailureKind`)."""
         if failure is None:
-            return requests.REASON_NO_ANSWER
+            return ReversalReason.NO_ANSWER
         if isinstance(failure, CommunicationFailure):
-            return requests.REASON_NO_ANSWER if failure.kind is FailureKind.NO_RESPONSE else \
-                requests.REASON_ANSWER_REFUSED
-        return requests.REASON_OTHER
+            return ReversalReason.NO_ANSWER if failure.kind is FailureKind.NO_RESPONSE else \
+                ReversalReason.ANSWER_REFUSED
+        return ReversalReason.OTHER
 
     def read_answer(self, response: Message) -> HostAnswer:
         return HostAnswer(str(response[39]), _text(response, 37), _text(response, 38))

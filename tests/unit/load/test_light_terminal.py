@@ -27,7 +27,7 @@ from simulator.host.journal import Cause, Direction, HostJournal
 from simulator.host.logic import HostLogic
 from simulator.load.tally import Result
 from simulator.load.terminal import (
-    ExchangeRecord,
+    TimedExchange,
     Incoming,
     LightTerminal,
     Lost,
@@ -190,7 +190,7 @@ def test_a_host_that_does_not_know_the_terminal_says_so_at_sign_on(tmp_path: Pat
 
 
 def test_every_exchange_is_reported_with_its_label_and_code(host: HostLogic) -> None:
-    records: list[ExchangeRecord] = []
+    records: list[TimedExchange] = []
     terminal = LightTerminal(TID, listener=records.append)
     answer = answered_by(host)
     run(terminal.sign_on(), answer)
