@@ -16,10 +16,9 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import replace
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Self
+from typing import Any, Self, TypeVar
 
 from iso8583.channels import BaseChannel, ChannelError, connect
 from iso8583.codec import decode, encode
@@ -37,6 +36,8 @@ from pos_terminal.state.keyring import TerminalKeyring
 from pos_terminal.engine.failures import CommunicationFailure, FailureKind, HostUnreachable, TerminalRefusal
 from pos_terminal.engine.clock import Clock, utc_now
 from pos_terminal.engine.observe import ExchangeObserver
+from pos_terminal.engine.state import JournalState, ReversalProgress
+from pos_terminal.flows.effects import Connect, Drop, Effect, NeedKeys, Send, Step
 from pos_terminal.profiles import NetworkKind, ProtocolProfile
 from pos_terminal.profiles.registry import ProfileRegistry, default_profiles
 from pos_terminal.state.records import MessageDirection
@@ -46,8 +47,7 @@ from protocols.security import KeyScheme, MessageKeys
 
 log = logging.getLogger(__name__)
 
-ReversalProgress = Callable[[int, int, int], None]
-"""Told before each reversal send: (STAN of the reversed transaction, attempt from 1, attempts in this run)."""
+T = TypeVar("T")
 
 
 __all__ = [
@@ -90,11 +90,10 @@ class EngineCore:
         self._channel: BaseChannel | None = None
         """The connection kept between requests (``keep_connection``), to ``_channel_url``."""
         self._channel_url: str | None = None
-        self._owed_requests: dict[int, Message] = {}
-        """Requests never reversed whose answer is owed, by transaction id, as first built (card data
-        included, in memory only): repeated with the same content while this engine runs."""
         self.on_reversal_attempt: ReversalProgress | None = None
         """Called before each reversal send, so a UI can show progress through the timeouts."""
+        self.state = JournalState(journal, self.profile, clock, self._reversal_progress)
+        """What the flows (pos_terminal.flows) remember, in the journal."""
 
     @classmethod
     def open(cls, data_dir: Path, config: TerminalConfig | None = None, *, clock: Clock = utc_now,
@@ -271,6 +270,40 @@ class EngineCore:
             return ""
         return (f" (the host may hold other session keys: has another device signed on as "
                 f"{self.config.terminal_id}? this terminal signs on again before its next request)")
+
+    def _reversal_progress(self, stan: int, attempt: int, per_run: int) -> None:
+        if self.on_reversal_attempt is not None:
+            self.on_reversal_attempt(stan, attempt, per_run)
+
+    async def run(self, flow: Step[T]) -> T:
+        """Drive a sans-I/O flow (pos_terminal.flows) to its end: each effect it yields is performed here (keys,
+        connection, journaled exchange) and its result sent back, or its exception thrown into the flow."""
+        result: Any = None
+        failure: Exception | None = None
+        while True:
+            try:
+                effect = flow.throw(failure) if failure is not None else flow.send(result)
+            except StopIteration as finished:
+                return finished.value
+            result, failure = None, None
+            try:
+                result = await self._perform(effect)
+            except Exception as error:  # noqa: BLE001 - the flow decides what it handles; the rest comes back out
+                failure = error
+
+    async def _perform(self, effect: Effect) -> Any:
+        if isinstance(effect, Send):
+            return await self._exchange(effect.request, effect.keys, effect.txn_id, effect.connection,
+                                        verify=effect.verify, defer_answer=effect.defer_answer)
+        if isinstance(effect, NeedKeys):
+            return await self.message_keys()
+        if isinstance(effect, Connect):
+            return await self._open()
+        if isinstance(effect, Drop):
+            if effect.connection is not None:
+                await self._release(effect.connection, reusable=False)
+            return None
+        raise TypeError(f"not a flow effect: {effect!r}")
 
     async def exchange(self, request: Message, keys: MessageKeys | None, txn_id: int | None) -> Message:
         """One journaled, checked exchange on a connection of the engine's (the profiles' :class:`EngineLink`)."""
