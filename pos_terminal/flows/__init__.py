@@ -5,7 +5,8 @@ world (:mod:`~pos_terminal.flows.effects`: the keys of the next request, a conne
 sent back the answer, or has the typed failure (:class:`~pos_terminal.engine.failures.CommunicationFailure`)
 thrown into it. What a terminal remembers between exchanges is behind
 :class:`~pos_terminal.flows.state.OwedState`: the journal for the terminal engine
-(:mod:`pos_terminal.engine`), memory for the light load terminal (:mod:`simulator.load.terminal`). Both run the
+(:mod:`pos_terminal.engine`), memory for the light load terminal (:mod:`simulator.load.terminal`, on
+:class:`~pos_terminal.flows.memory.MemoryState`). Both run the
 same steps, so the load generator does on the wire exactly what the terminal does (docs/protocol.md:
 journal before send, reversals 0400 then 0401 until 00 or 25, repeats of what is never reversed, advices
 0220 then 0221).

@@ -4,7 +4,7 @@
 (:mod:`pos_terminal.flows.financial`) read and change: the transactions begun, what is owed to the host
 (reversals, repeats of what is never reversed, advices) and how each owed item stands. The terminal
 engine keeps it in its journal (:class:`pos_terminal.engine.state.JournalState`: durable, journal before
-send, design.md section 3); the light load terminal in memory (:class:`simulator.load.memstate.MemoryState`).
+send, design.md section 3); the light load terminal in memory (:class:`pos_terminal.flows.memory.MemoryState`).
 """
 
 from __future__ import annotations

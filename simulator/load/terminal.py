@@ -19,7 +19,7 @@ recorded before it is sent; one whose answer is lost (after it may have reached 
 once, 0400 then 0401 repeats, and again before the next financial request until the host clears it (00 or
 25); with ``cup-pos`` a refund whose answer is lost is not reversed but repeated, same STAN and content,
 until the host answers it (docs/protocol.md). Only where the flows' state lives differs from the engine's
-journal: in memory (:class:`simulator.load.memstate.MemoryState`). Messages, MACs and keys are the
+journal: in memory (:class:`pos_terminal.flows.memory.MemoryState`). Messages, MACs and keys are the
 protocol profile's (:mod:`pos_terminal.profiles`, chosen from the dialect), as in the terminal.
 """
 
@@ -54,7 +54,7 @@ from protocols.iso87 import ResponseCode, local_date, response_text
 from pos_terminal.state.records import NewTransaction, TransactionRecord, TxnStatus, TxnType
 from protocols.security import KeyScheme, MessageKeys, pin_block
 from simulator.load.memkeys import MemoryKeyring
-from simulator.load.memstate import MemoryState
+from pos_terminal.flows.memory import MemoryState
 from simulator.load.tally import Result, ReversalCounts
 
 LOAD_CARD = "visa_credit"

@@ -1,10 +1,10 @@
-"""The light load terminal's :class:`~pos_terminal.flows.state.OwedState`: what it owes its host, in memory.
+"""An :class:`~pos_terminal.flows.state.OwedState` in memory: the light load terminal's, and the flow tests'.
 
 The flows (:mod:`pos_terminal.flows`) are the terminal's own; only where their state lives differs from the
-terminal engine's journal: STANs and invoice numbers count in memory (from a random STAN, state is not
+terminal engine's journal: STANs and invoice numbers count in memory (from a random STAN: state is not
 kept between runs), a transaction is kept only while something of it is owed (its reversal, its repeat),
 and there are no advices (a light terminal never completes a refund offline). One process can hold
-hundreds of these.
+hundreds of these (:class:`simulator.load.terminal.LightTerminal`).
 """
 
 from __future__ import annotations
