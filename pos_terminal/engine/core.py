@@ -37,6 +37,7 @@ from pos_terminal.engine.failures import CommunicationFailure, FailureKind, Host
 from pos_terminal.engine.clock import Clock, utc_now
 from pos_terminal.engine.observe import ExchangeObserver
 from pos_terminal.engine.state import JournalState, ReversalProgress
+from pos_terminal.flows.answers import accept_answer
 from pos_terminal.flows.effects import Connect, Drop, Effect, NeedKeys, Send, Step
 from pos_terminal.profiles import NetworkKind, ProtocolProfile
 from pos_terminal.profiles.registry import ProfileRegistry, default_profiles
@@ -243,33 +244,9 @@ class EngineCore:
             self.observer(self.profile.observe(MessageDirection.IN, response, raw, self.dialect,
                                                keys if verify else None))
         self._record(MessageDirection.IN, response, txn_id, defer=defer_answer)
-        self.profile.check_answer(signed, response)
-        self.profile.note_answer(response, self.keyring)
-        if keys is not None and verify:
-            try:
-                self.profile.verify_answer(response, raw, self.dialect, keys)
-            except CryptoError as error:
-                self._session_suspect()
-                raise CommunicationFailure(f"response rejected: {error}{self._resign_hint()}",
-                                           FailureKind.MAC_FAILED) from None
-        if keys is not None and self.profile.asks_new_sign_on(str(response[39])):
-            self._session_suspect()
+        accept_answer(self.profile, self.dialect, self.keyring, self.scheme, self.config.terminal_id, signed,
+                      response, raw, keys, verify=verify)
         return response
-
-    def _session_suspect(self) -> None:
-        """A response failed its MAC, or the host said 63: with master/session keys the host may hold
-        other session keys (another device signed on with this terminal ID), so the terminal drops
-        its own and signs on again before its next request."""
-        if self.scheme is KeyScheme.MKSK and self.keyring.is_signed_on():
-            log.warning("terminal %s: response MAC failed or 63: signing on again before the next request",
-                        self.config.terminal_id)
-            self.keyring.forget_session_keys()
-
-    def _resign_hint(self) -> str:
-        if self.scheme is not KeyScheme.MKSK:
-            return ""
-        return (f" (the host may hold other session keys: has another device signed on as "
-                f"{self.config.terminal_id}? this terminal signs on again before its next request)")
 
     def _reversal_progress(self, stan: int, attempt: int, per_run: int) -> None:
         if self.on_reversal_attempt is not None:

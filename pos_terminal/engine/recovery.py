@@ -12,8 +12,6 @@ before anything new, oldest first: reversals, then repeats, then advices. The fl
 
 from __future__ import annotations
 
-import secrets
-
 from pos_terminal.engine.core import EngineCore, HostUnreachable, journal_reason
 from pos_terminal.engine.results import Outcome, ReversalOutcome, TxnResult
 from pos_terminal.flows import owed
@@ -77,7 +75,7 @@ class RecoveryMixin(EngineCore):
             if self.config.offline_refunds and new.txn_type is TxnType.REFUND:
                 return TxnResult(operation, Outcome.REFUSED, error=f"declined offline: {refusal}", **base)
             return TxnResult(operation, Outcome.COMMUNICATION_FAILED, error=str(failure), **base)
-        auth_code = f"Y3{secrets.randbelow(10_000):04d}"
+        response_code, auth_code = self.profile.offline_approval()
         try:
             record = self.journal.begin_offline_refund(new, now=self._clock(), auth_code=auth_code)
         except JournalError as refusal:
@@ -88,7 +86,7 @@ class RecoveryMixin(EngineCore):
         reference = {"type": "sale", "rrn": original.rrn, "invoice": original.invoice,
                      "date": f"{original.transmitted_at:%Y-%m-%d}", "amount": original.amount} if original else None
         return self._file_receipt(TxnResult(
-            operation, Outcome.COMPLETED, response_code="Y3", stan=record.stan, invoice=record.invoice,
+            operation, Outcome.COMPLETED, response_code=response_code, stan=record.stan, invoice=record.invoice,
             transaction_id=record.id, auth_code=auth_code, offline=True, original=reference, **base))
 
     async def _flush_owed(self) -> None:

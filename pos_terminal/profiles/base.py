@@ -210,6 +210,11 @@ class ProtocolProfile(ABC):
     ) -> Message:
         """The unsigned reversal of ``record``; ``repeat`` after its first send, ``reason`` from :meth:`reversal_reason`."""
 
+    def offline_approval(self) -> tuple[str, str]:
+        """The response code and approval code the terminal gives a refund it completes offline (its advice
+        carries them). Only profiles that :attr:`supports_offline_refunds` need it."""
+        raise NotImplementedError(f"{self.name}: no store-and-forward advices")
+
     def advice_request(
         self, record: TransactionRecord, original: TransactionRecord | None, config: TerminalConfig,
         keys: MessageKeys, *, repeat: bool,

@@ -47,6 +47,7 @@ from protocols.defaults import MERCHANT_ID, SUPERVISOR_PASSWORD
 from pos_terminal.engine.clock import Clock, utc_now
 from pos_terminal.engine.failures import CommunicationFailure, FailureKind, HostUnreachable
 from pos_terminal.flows import financial, owed
+from pos_terminal.flows.answers import accept_answer
 from pos_terminal.flows.effects import Effect, NeedKeys, Send, Step
 from pos_terminal.profiles import FinancialContext, NetworkKind, ProfileRegistry, default_profiles
 from pos_terminal.rules.passwords import hash_password
@@ -309,7 +310,7 @@ class LightTerminal:
                 if not incoming.sent:
                     raise HostUnreachable(incoming.reason)
                 raise CommunicationFailure(incoming.reason, FailureKind.NO_RESPONSE)
-            response = self._checked(signed, incoming, keys if verify else None)
+            response = self._checked(signed, incoming, keys, verify=verify)
         except CommunicationFailure as failure:
             self._report(operation, label, seconds, len(payload), length, None, str(failure))
             raise
@@ -318,19 +319,15 @@ class LightTerminal:
                      None if (accept or self.profile.is_approved)(code) else f"answered {code} {response_text(code)}")
         return response
 
-    def _checked(self, request: Message, raw: bytes, keys: MessageKeys | None) -> Message:
-        """The decoded answer, when it answers ``request`` and its MAC verifies."""
+    def _checked(self, request: Message, raw: bytes, keys: MessageKeys | None, *, verify: bool) -> Message:
+        """The decoded answer, when it answers ``request`` and (``verify``) its MAC verifies
+        (:func:`~pos_terminal.flows.answers.accept_answer`, as the terminal engine)."""
         try:
             response = decode(raw, self.dialect)
         except Iso8583Error as error:
             raise CommunicationFailure(f"garbled response: {error}", FailureKind.GARBLED) from None
-        self.profile.check_answer(request, response)
-        self.profile.note_answer(response, self.keyring)
-        if keys is not None:
-            try:
-                self.profile.verify_answer(response, raw, self.dialect, keys)
-            except CryptoError as error:
-                raise CommunicationFailure(f"response rejected: {error}", FailureKind.MAC_FAILED) from None
+        accept_answer(self.profile, self.dialect, self.keyring, self.scheme, self.terminal_id, request, response, raw,
+                      keys, verify=verify)
         return response
 
     def _report(self, operation: str, label: str, seconds: float, sent: int, received: int,

@@ -8,6 +8,7 @@ settlement sends the totals in DE 74-77 / 86-89 and, on 95, uploads the batch an
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from iso8583.dialect import Dialect
@@ -51,6 +52,8 @@ _HOST_DATA_TAGS = (
     ("credit_posted_date", AdditionalTag.POSTED_DATE),
 )
 """The DE 63 tags the host reports a transaction's fate with, and their names in ``host_data``."""
+OFFLINE_APPROVED = "Y3"
+"""The response code of a refund the terminal approved offline (docs/protocol.md, Store-and-forward)."""
 ADVICE_FINAL_CODES = frozenset({ResponseCode.APPROVED, ResponseCode.INVALID_TRANSACTION, ResponseCode.INVALID_AMOUNT,
                                 ResponseCode.ORIGINAL_NOT_FOUND})
 """The 0230 answers that decide an advice (docs/protocol.md); any other is a failure to apply it: resent."""
@@ -190,6 +193,10 @@ class Possim87Profile(ProtocolProfile):
     def advice_final(self, response_code: str) -> bool:
         """00, 12, 13 and 25 decide an advice (docs/protocol.md, Store-and-forward); anything else: resent."""
         return response_code in ADVICE_FINAL_CODES
+
+    def offline_approval(self) -> tuple[str, str]:
+        """Y3 (approved offline, EMV's terminal approval) and an approval code Y3nnnn (DE 63 OF of the advice)."""
+        return OFFLINE_APPROVED, f"{OFFLINE_APPROVED}{secrets.randbelow(10_000):04d}"
 
     def advice_request(
         self, record: TransactionRecord, original: TransactionRecord | None, config: TerminalConfig,

@@ -201,3 +201,20 @@ def test_every_exchange_is_reported_with_its_label_and_code(host: HostLogic) -> 
         ("signon", "0800/001", "00", None), ("sale", "0200/000000", "00", None), ("void", "0200/020000", "00", None),
     ]
     assert all(r.seconds >= 0 and r.request_length > 0 and r.response_length > 0 for r in records)
+
+
+def test_after_a_mac_failure_a_master_session_terminal_signs_on_again_before_its_next_request(
+    host: HostLogic,
+) -> None:
+    terminal = LightTerminal(TID)
+    answer = answered_by(host)
+    run(terminal.sign_on(), answer)
+    sent: list[Outgoing] = []
+
+    def tamper(outgoing: Outgoing) -> Incoming:
+        response = answer(outgoing)
+        assert isinstance(response, bytes)
+        return response[:-1] + bytes([response[-1] ^ 0x01]) if outgoing.operation == "sale" else response
+
+    run(terminal.sale(1000), tamper, sent)
+    assert [o.label[:4] for o in sent] == ["0200", "0800", "0400"]  # as the terminal engine: the keys are suspect
