@@ -282,10 +282,6 @@ class EngineCore:
             return None
         raise TypeError(f"not a flow effect: {effect!r}")
 
-    async def exchange(self, request: Message, keys: MessageKeys | None, txn_id: int | None) -> Message:
-        """One journaled, checked exchange on a connection of the engine's (the profiles' :class:`EngineLink`)."""
-        return await self._exchange(request, keys, txn_id)
-
     async def message_keys(self) -> MessageKeys:
         """Keys for the next request; master/session keys sign on first when none are loaded."""
         if not self.profile.signed_on(self.keyring, self.scheme):

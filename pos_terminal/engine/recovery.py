@@ -88,7 +88,3 @@ class RecoveryMixin(EngineCore):
         return self._file_receipt(TxnResult(
             operation, Outcome.COMPLETED, response_code=response_code, stan=record.stan, invoice=record.invoice,
             transaction_id=record.id, auth_code=auth_code, offline=True, original=reference, **base))
-
-    async def _flush_owed(self) -> None:
-        """Reversals, then repeats, then advices, must reach the host before anything new (design.md section 3)."""
-        await self.run(owed.flush_owed(self.profile, self.config, self.state))

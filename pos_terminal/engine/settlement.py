@@ -12,6 +12,7 @@ import logging
 
 from pos_terminal.engine.core import CommunicationFailure, EngineCore
 from pos_terminal.engine.results import Outcome, TxnResult
+from pos_terminal.flows import settlement
 from pos_terminal.output.batch_totals import batch_totals, report_lines, settlement_report
 
 log = logging.getLogger(__name__)
@@ -32,11 +33,11 @@ class SettlementMixin(EngineCore):
             return TxnResult("settle", Outcome.REFUSED, currency=self.config.currency, error=locked.refusal("settle"))
         batch = self.journal.current_batch()
         try:
-            await self._flush_owed()
-            totals = batch_totals(self.journal, batch)
-            outcome = await self.profile.reconcile(self, batch, totals)
+            settled = await self.run(settlement.settle(self.profile, self.config, self.state, self, batch,
+                                                       lambda number: batch_totals(self.journal, number)))
         except CommunicationFailure as failure:
             return TxnResult("settle", Outcome.COMMUNICATION_FAILED, error=str(failure), currency=self.config.currency)
+        totals, outcome = settled.totals, settled.reconciliation
         code, closed, uploaded = outcome.response_code, outcome.closed, outcome.uploaded
         if closed:
             self.journal.close_batch()

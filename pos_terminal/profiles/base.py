@@ -30,6 +30,7 @@ from pos_terminal.state.config import TerminalConfig
 from pos_terminal.state.keyring import TerminalKeyring
 from pos_terminal.engine.observe import ExchangeRecord
 from pos_terminal.engine.failures import CommunicationFailure, FailureKind
+from pos_terminal.flows.effects import Step
 from protocols.iso87 import BatchTotals, ResponseCode, response_mti
 from pos_terminal.state.records import MessageDirection, TransactionRecord, TxnType
 from protocols.security import KeyScheme, MessageKeys
@@ -83,9 +84,10 @@ class Reconciliation:
 
 
 class EngineLink(Protocol):
-    """What a profile may use of the engine that runs it (the settlement exchanges): the configuration,
-    the journal, the clock, the keys of the next request and one journaled, checked exchange. The engine
-    (:class:`pos_terminal.engine.core.EngineCore`) implements it; profiles never import the engine."""
+    """What a profile may read of the engine that runs it (the settlement exchanges): the configuration, the
+    journal (STANs, the batch's transactions) and the clock. The exchanges themselves are effects the profile
+    yields (:mod:`pos_terminal.flows.effects`); the engine (:class:`pos_terminal.engine.core.EngineCore`)
+    implements this and performs them. Profiles never import the engine."""
 
     @property
     def config(self) -> TerminalConfig:
@@ -97,13 +99,6 @@ class EngineLink(Protocol):
 
     def now(self) -> datetime:
         """The engine's clock (UTC)."""
-
-    async def message_keys(self) -> MessageKeys:
-        """The keys of the next request (signing on first when the protocol needs working keys)."""
-
-    async def exchange(self, request: Message, keys: MessageKeys | None, txn_id: int | None) -> Message:
-        """Send ``request`` (MACed when ``keys`` are given), journaled before it leaves, and return the answer,
-        checked and verified; raise :class:`~pos_terminal.engine.failures.CommunicationFailure` otherwise."""
 
 
 class ProtocolProfile(ABC):
@@ -280,5 +275,7 @@ class ProtocolProfile(ABC):
     # ------------------------------------------------------------------ settlement
 
     @abstractmethod
-    async def reconcile(self, engine: EngineLink, batch: int, totals: BatchTotals) -> Reconciliation:
-        """The settlement exchanges of ``batch`` (what is owed was flushed before); the engine closes the batch."""
+    def reconcile(self, engine: EngineLink, batch: int, totals: BatchTotals) -> Step[Reconciliation]:
+        """The settlement exchanges of ``batch``, sans I/O (yields :class:`~pos_terminal.flows.effects.NeedKeys`
+        and :class:`~pos_terminal.flows.effects.Send`; what is owed was flushed before); the engine closes the
+        batch when the result says so."""

@@ -42,6 +42,7 @@ from protocols.cup.upload import CardGroup
 from pos_terminal.engine.failures import CommunicationFailure, FailureKind, TerminalRefusal
 from pos_terminal.state.keyring import TerminalKeyring
 from pos_terminal.engine.observe import ExchangeRecord
+from pos_terminal.flows.effects import Send, Step
 from pos_terminal.profiles.base import (
     EngineLink,
     FinancialContext,
@@ -250,12 +251,12 @@ class CupProfile(ProtocolProfile):
 
     # ------------------------------------------------------------------ settlement
 
-    async def reconcile(self, engine: EngineLink, batch: int, totals: BatchTotals) -> Reconciliation:
+    def reconcile(self, engine: EngineLink, batch: int, totals: BatchTotals) -> Step[Reconciliation]:
         """0500 with the DE 48 totals; the groups the 0510 finds unbalanced are uploaded; the upload is ended."""
         journal, config = engine.journal, engine.config
         records = journal.transactions(batch=batch)
         request = requests.settlement_request(journal.next_stan(), config, batch, settlement_totals(records))
-        response = await engine.exchange(request, None, None)
+        response = yield Send(request, None, None, "settlement")
         code = str(response[39])
         if not self.is_approved(code):
             return Reconciliation(code, False, False)
@@ -268,18 +269,18 @@ class CupProfile(ProtocolProfile):
             groups.append(CardGroup.FOREIGN)
         plan = upload_plan(records, groups)
         for sales in plan.sale_lists:
-            await _upload(engine, requests.sales_upload_request(journal.next_stan(), config, batch, sales), None)
+            yield from _upload(requests.sales_upload_request(journal.next_stan(), config, batch, sales), None)
         for refund in plan.refunds:
             original = journal.get(refund.original_id) if refund.original_id else None
-            await _upload(engine, requests.refund_upload_request(refund, original, config), refund.id)
-        await _upload(engine, requests.upload_end_request(journal.next_stan(), config, batch, plan.count,
+            yield from _upload(requests.refund_upload_request(refund, original, config), refund.id)
+        yield from _upload(requests.upload_end_request(journal.next_stan(), config, batch, plan.count,
                                                           balanced=not groups), None)
         return Reconciliation(code, True, bool(groups))
 
 
-async def _upload(engine: EngineLink, request: Message, txn_id: int | None) -> None:
+def _upload(request: Message, txn_id: int | None) -> Step[None]:
     """One 0320, which must be answered 00."""
-    response = await engine.exchange(request, None, txn_id)
+    response = yield Send(request, None, txn_id, "upload")
     if response[39] != "00":
         raise CommunicationFailure(f"batch upload ({request.get(60)}) refused: {response[39]}", FailureKind.NOT_APPLIED)
 

@@ -21,6 +21,7 @@ from pos_terminal.state.config import TerminalConfig
 from pos_terminal.engine.failures import CommunicationFailure, FailureKind, TerminalRefusal
 from pos_terminal.state.keyring import TerminalKeyring
 from pos_terminal.engine.observe import ExchangeRecord, observed
+from pos_terminal.flows.effects import NeedKeys, Send, Step
 from pos_terminal.profiles.base import (
     EngineLink,
     FinancialContext,
@@ -237,35 +238,36 @@ class Possim87Profile(ProtocolProfile):
 
     # ------------------------------------------------------------------ settlement
 
-    async def reconcile(self, engine: EngineLink, batch: int, totals: BatchTotals) -> Reconciliation:
+    def reconcile(self, engine: EngineLink, batch: int, totals: BatchTotals) -> Step[Reconciliation]:
         """0500 with the totals; on 95 every sale and refund of the batch is uploaded (0320) and the batch
         settled again with 960000. Closed on 00."""
-        code = await _send_settlement(engine, batch, totals, after_upload=False)
+        code = yield from _send_settlement(engine, batch, totals, after_upload=False)
         uploaded = code == ResponseCode.RECONCILIATION_ERROR
         if uploaded:
-            await _upload_batch(engine, batch)
-            code = await _send_settlement(engine, batch, totals, after_upload=True)
+            yield from _upload_batch(engine, batch)
+            code = yield from _send_settlement(engine, batch, totals, after_upload=True)
         return Reconciliation(code, self.is_approved(code), uploaded)
 
 
-async def _send_settlement(engine: EngineLink, batch: int, totals: BatchTotals, *, after_upload: bool) -> str:
-    keys = await engine.message_keys()
+def _send_settlement(engine: EngineLink, batch: int, totals: BatchTotals, *, after_upload: bool) -> Step[str]:
+    """0500 (after an upload: DE 3 960000) with the totals; the host's code."""
+    keys = yield NeedKeys()
     request = messages.settlement_request(
         engine.journal.next_stan(), engine.now(), batch, totals.to_fields(), engine.config,
         after_upload=after_upload, additional=with_ksn(keys),
     )
-    return str((await engine.exchange(request, keys, None))[39])
+    return str((yield Send(request, keys, None, "settlement"))[39])
 
 
-async def _upload_batch(engine: EngineLink, batch: int) -> None:
+def _upload_batch(engine: EngineLink, batch: int) -> Step[None]:
     """0320 for every approved sale and refund of the batch; each must be answered 00."""
     for record, kind in batch_entries(engine.journal, batch):
         if kind not in (TotalsKind.DEBIT, TotalsKind.CREDIT):
             continue
-        keys = await engine.message_keys()
+        keys = yield NeedKeys()
         items = {AdditionalTag.VOIDED: "1" if record.is_voided else "0"}
         request = messages.batch_upload_request(record, engine.config, with_ksn(keys, items))
-        response = await engine.exchange(request, keys, record.id)
+        response = yield Send(request, keys, record.id, "upload")
         if response[39] != ResponseCode.APPROVED:  # the 0330 of docs/protocol.md: 00 or the upload failed
             raise CommunicationFailure(f"batch upload of invoice {record.invoice:06d} refused: {response[39]}",
                                        FailureKind.NOT_APPLIED)
