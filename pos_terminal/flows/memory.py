@@ -65,6 +65,10 @@ class MemoryState:
         """Requests never reversed still waiting for the host's answer."""
         return sum(1 for owed in self._owed.values() if owed.request is not None)
 
+    def forget_owed(self) -> None:
+        """Drop whatever is owed, as a terminal whose memory was wiped (the counters keep counting)."""
+        self._owed.clear()
+
     # ------------------------------------------------------------------ transactions
 
     def begin(self, new: NewTransaction, *, reversible: bool,

@@ -1,7 +1,7 @@
 """A light simulated terminal: protocol-exact on the wire, its state in memory, no I/O of its own.
 
-Each message is the one the terminal core sends (built by :mod:`pos_terminal.profiles.possim87.messages`, MACed
-and PIN-enciphered by :mod:`protocols.security` with keys from the terminal keyring), and
+Each message is the one the terminal core sends (built by the dialect's protocol profile, MACed and
+PIN-enciphered with keys from the terminal keyring), and
 each answer is checked the same way (MTI, STAN and terminal ID match the request, the response
 MAC verifies under the response key). What differs from :class:`pos_terminal.engine.terminal.TerminalEngine`
 is only where state lives: STAN, invoice numbers, session keys, DUKPT counters, the chip's ATC
@@ -209,6 +209,11 @@ class LightTerminal:
     def reversals(self) -> ReversalCounts:
         """Reversal sends and acknowledgements so far (``pending``: see :attr:`owed_reversals`)."""
         return ReversalCounts(self._sent_reversals, self.state.acked)
+
+    def abandon_owed(self) -> None:
+        """Forget the reversals and repeats owed, for a tool that takes an operation's request and never finishes
+        the operation (the echo benchmark, benchmarks/hostclient.py): a terminal would reverse them."""
+        self.state.forget_owed()
 
     # ------------------------------------------------------------------ operations
 

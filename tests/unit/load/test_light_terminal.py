@@ -218,3 +218,13 @@ def test_after_a_mac_failure_a_master_session_terminal_signs_on_again_before_its
 
     run(terminal.sale(1000), tamper, sent)
     assert [o.label[:4] for o in sent] == ["0200", "0800", "0400"]  # as the terminal engine: the keys are suspect
+
+
+def test_a_sale_whose_request_was_handed_over_and_never_finished_owes_its_reversal() -> None:
+    terminal = LightTerminal(TID, key_scheme=KeyScheme.DUKPT_AES)
+    operation = terminal.sale(1000)
+    next(operation)  # the 0200 left: its outcome is unknown from here on
+    operation.close()
+    assert terminal.owed_reversals == 1
+    terminal.abandon_owed()
+    assert terminal.owed_reversals == 0
