@@ -2,13 +2,16 @@
 
 :class:`EngineCore` opens the connection, journals each message (masked dump) sent and received,
 checks that a response answers its request and that its MAC verifies, and provides the keys of
-the next request (signing on first when master/session keys are missing). The transaction
-families build on it: :mod:`pos_terminal.engine.recovery` (reversals, repeats, advices),
+the next request (signing on first when master/session keys are missing). It drives the sans-I/O
+flows of :mod:`pos_terminal.flows` (:meth:`EngineCore.run`) on the journal (:attr:`EngineCore.state`,
+:class:`~pos_terminal.engine.state.JournalState`); the light load terminal runs the same flows in memory.
+The transaction families build on it: :mod:`pos_terminal.engine.recovery` (reversals, repeats, advices),
 :mod:`pos_terminal.engine.settlement` (settlement) and :mod:`pos_terminal.engine.terminal` (sale, refund, void).
 
 What differs between protocols (message layouts, MAC, sign-on keys, what is reversed and what is
-repeated) is the engine's :attr:`EngineCore.profile` (:mod:`pos_terminal.profiles`), chosen from
-the dialect; the flows themselves are written once, here and in the mixins.
+repeated, what each response code means) is the engine's :attr:`EngineCore.profile`
+(:mod:`pos_terminal.profiles`), the one the dialect's protocol names in the engine's
+:class:`~pos_terminal.profiles.registry.ProfileRegistry`.
 """
 
 from __future__ import annotations

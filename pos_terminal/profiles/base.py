@@ -1,17 +1,18 @@
 """The protocol-profile seam: what differs between the terminal-to-host protocols, and nothing else.
 
-The engine (:mod:`pos_terminal.engine.core`, :mod:`~pos_terminal.engine.terminal`, :mod:`~pos_terminal.engine.recovery`,
-:mod:`~pos_terminal.engine.settlement`) owns every flow once: journal before send, reversal records, repeats
-of what is never reversed, flushing what is owed before anything new, settlement and closing the
-batch. A :class:`ProtocolProfile` supplies only the protocol's parts: which message a transaction
-is and how it is built, how an answer is checked and read, how a message is MACed, how sign-on
-delivers the working keys, which failures are reversed and which repeated, and the message
-exchanges of a settlement.
+The flows (:mod:`pos_terminal.flows`, run by the engine on its journal and by the light load terminal in
+memory) are written once: journal before send, reversal records, repeats of what is never reversed,
+flushing what is owed before anything new, settlement. A :class:`ProtocolProfile` supplies every protocol
+decision and nothing else: which message a transaction is and how it is built, how an answer is checked and
+read, what its response code means (approved, a reversal cleared, an advice decided, a new sign-on asked
+for), how a message is MACed, how sign-on delivers the working keys, which failures are reversed and which
+repeated, and the exchanges of a settlement (sans I/O, :meth:`ProtocolProfile.reconcile`). What a profile
+reads of the engine is :class:`EngineLink`; profiles never import the engine.
 
-Two profiles ship (:func:`pos_terminal.profiles.profile_for` picks one from the dialect):
+Two profiles ship, registered by protocol name (:mod:`pos_terminal.profiles.registry`):
 :class:`~pos_terminal.profiles.possim87.profile.Possim87Profile`, the possim ISO 8583:1987 protocol of
-docs/protocol.md (every dialect but ``cup-pos``), and :class:`~pos_terminal.profiles.cup.profile.CupProfile`,
-the China UnionPay POS terminal profile (``cup-pos``).
+docs/protocol.md (``possim-87``: the built-in dialects but ``cup-pos``), and
+:class:`~pos_terminal.profiles.cup.profile.CupProfile`, the China UnionPay POS terminal profile (``cup-pos``).
 """
 
 from __future__ import annotations
