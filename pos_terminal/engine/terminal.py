@@ -15,7 +15,6 @@ The engine is UI-free: the command line, the scenario runner and the device mode
 
 from __future__ import annotations
 
-import contextlib
 import hmac
 import logging
 from dataclasses import dataclass, field, replace
@@ -42,7 +41,7 @@ from pos_terminal.engine.recovery import RecoveryMixin
 from pos_terminal.rules.supervisor import Grant
 from pos_terminal.output.views import TransactionView, transaction_view
 from pos_terminal.engine.results import Outcome, TxnResult
-from pos_terminal.flows import financial
+from pos_terminal.flows import financial, owed
 from pos_terminal.flows.financial import NOT_SENT
 from protocols.security import MessageKeys, pin_block
 
@@ -95,11 +94,7 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
         """After a network exchange succeeded: send what is owed (reversals, repeats, then advices)."""
         if result.outcome is not Outcome.COMPLETED:
             return result
-        outcomes = await self.flush_reversals() if self.journal.pending_reversals() else []
-        if not outcomes or outcomes[-1].status == "acked":
-            with contextlib.suppress(CommunicationFailure):
-                await self.flush_repeats()
-                await self.flush_advices()
+        outcomes = await self.run(owed.flush_when_reachable(self.profile, self.config, self.state))
         return replace(result, reversal=outcomes[-1]) if outcomes else result
 
     # ------------------------------------------------------------------ financial transactions

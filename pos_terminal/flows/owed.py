@@ -22,8 +22,8 @@ from pos_terminal.profiles.base import ProtocolProfile
 from pos_terminal.state.config import TerminalConfig
 from pos_terminal.state.records import TransactionRecord
 
-__all__ = ["flush_advices", "flush_owed", "flush_repeats", "flush_reversals", "repeat", "reverse",
-           "reversal_reason"]
+__all__ = ["flush_advices", "flush_owed", "flush_repeats", "flush_reversals", "flush_when_reachable", "repeat",
+           "reversal_reason", "reverse"]
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +139,21 @@ def flush_advices(profile: ProtocolProfile, config: TerminalConfig, state: OwedS
         state.acknowledge_advice(advice, profile.read_answer(response))
         answered += 1
     return answered
+
+
+def flush_when_reachable(profile: ProtocolProfile, config: TerminalConfig,
+                         state: OwedState) -> Step[list[ReversalOutcome]]:
+    """The host just answered a network exchange (sign-on, echo): send what is owed, reversals first; repeats
+    and advices only once no reversal is left pending, and without failing the exchange if they cannot go.
+    Returns the reversals' outcomes."""
+    outcomes = yield from flush_reversals(profile, config, state)
+    if not outcomes or outcomes[-1].status == "acked":
+        try:
+            yield from flush_repeats(profile, config, state)
+            yield from flush_advices(profile, config, state)
+        except CommunicationFailure as failure:
+            log.info("what is owed waits for the next exchange: %s", failure)
+    return outcomes
 
 
 def flush_owed(profile: ProtocolProfile, config: TerminalConfig, state: OwedState) -> Step[None]:

@@ -218,7 +218,7 @@ class LightTerminal:
     # ------------------------------------------------------------------ operations
 
     def sign_on(self) -> Operation:
-        """0800 sign-on (master/session keys: load the session keys delivered), then owed reversals."""
+        """0800 sign-on (master/session keys: load the session keys delivered), then what is owed."""
         try:
             code = yield from self._sign_on()
         except CommunicationFailure as failure:
@@ -227,15 +227,16 @@ class LightTerminal:
             return OpOutcome("signon", Result.DECLINED, UNKNOWN_TERMINAL, code, unknown_terminal=True)
         if not self.profile.is_approved(code):
             return OpOutcome("signon", Result.DECLINED, f"sign-on answered {code} {response_text(code)}", code)
-        yield from self._drive(owed.flush_reversals(self.profile, self.config, self.state))
+        yield from self._drive(owed.flush_when_reachable(self.profile, self.config, self.state))
         return OpOutcome("signon", Result.APPROVED, response_code=code)
 
     def echo(self) -> Operation:
-        """0800 echo test."""
+        """0800 echo test; then, the host being reachable, what is owed (as the terminal)."""
         try:
             response = yield from self._network(NetworkKind.ECHO, "echo")
         except CommunicationFailure as failure:
             return OpOutcome("echo", Result.FAILED, str(failure))
+        yield from self._drive(owed.flush_when_reachable(self.profile, self.config, self.state))
         code = str(response[39])
         if not self.profile.is_approved(code):
             return OpOutcome("echo", Result.DECLINED, f"echo answered {code} {response_text(code)}", code)

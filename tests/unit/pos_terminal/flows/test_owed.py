@@ -109,3 +109,22 @@ def test_an_advice_answered_with_a_code_that_does_not_decide_it_stays_owed() -> 
     with pytest.raises(CommunicationFailure) as raised:
         scripted("96").run(owed.flush_advices(POSSIM, CONFIG, state))
     assert raised.value.kind is FailureKind.NOT_APPLIED and len(state.advices) == 1
+
+
+def test_once_the_host_answers_a_sign_on_owed_items_go_and_a_failing_repeat_does_not_fail_it() -> None:
+    state, script = memory(), scripted("00", lost(), lost(), lost())
+    owing_a_reversal(state)
+    repeat = state.begin(new_sale(), reversible=False)
+    state.owe_repeat(repeat, built(repeat, KEYS))
+    outcomes = script.run(owed.flush_when_reachable(POSSIM, CONFIG, state))
+    assert [o.status for o in outcomes] == ["acked"] and script.mtis == ["0400", "0200", "0200", "0200"]
+    assert state.owed_repeat_count == 1
+
+
+def test_while_a_reversal_stays_pending_nothing_else_goes_after_a_sign_on() -> None:
+    state, script = memory(), scripted(lost(), lost(), lost())
+    owing_a_reversal(state)
+    repeat = state.begin(new_sale(), reversible=False)
+    state.owe_repeat(repeat, built(repeat, KEYS))
+    script.run(owed.flush_when_reachable(POSSIM, CONFIG, state))
+    assert script.mtis == ["0400", "0401", "0401"]
