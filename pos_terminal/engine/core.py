@@ -30,7 +30,6 @@ from iso8583.toml_dialect import resolve_dialect
 from iso8583.dump import render_text
 from iso8583.errors import Iso8583Error
 from iso8583.message import Message
-from keys.errors import CryptoError
 from pos_terminal.state.config import TerminalConfig, load_config
 from pos_terminal.state.datafolder import DataFolder
 from pos_terminal.output.ereceipt import ReceiptArchive
@@ -40,7 +39,9 @@ from pos_terminal.engine.failures import CommunicationFailure, FailureKind, Host
 from pos_terminal.engine.clock import Clock, utc_now
 from pos_terminal.engine.observe import ExchangeObserver
 from pos_terminal.engine.state import JournalState, ReversalProgress
+from pos_terminal.flows import network
 from pos_terminal.flows.answers import accept_answer
+from pos_terminal.flows.network import KeyContext
 from pos_terminal.flows.effects import Connect, Drop, Effect, NeedKeys, Send, Step
 from pos_terminal.profiles import NetworkKind, ProtocolProfile
 from pos_terminal.profiles.registry import ProfileRegistry, default_profiles
@@ -285,39 +286,28 @@ class EngineCore:
             return None
         raise TypeError(f"not a flow effect: {effect!r}")
 
+    @property
+    def key_context(self) -> KeyContext:
+        """The terminal's keyring, key scheme and dialect, as the network flows use them."""
+        return KeyContext(self.keyring, self.scheme, self.dialect)
+
     async def message_keys(self) -> MessageKeys:
         """Keys for the next request; master/session keys sign on first when none are loaded."""
-        if not self.profile.signed_on(self.keyring, self.scheme):
-            result = await self._network(NetworkKind.SIGN_ON, "signon")
-            if not result.approved:
-                raise CommunicationFailure(f"sign-on failed: {result.error or result.response_code}",
-                                           FailureKind.SIGN_ON_FAILED)
-        return self.profile.message_keys(self.keyring, self.scheme, self.dialect)
+        return await self.run(network.message_keys(self.profile, self.config, self.state, self.key_context))
 
     # ------------------------------------------------------------------ network management
 
     async def _network(self, kind: NetworkKind, operation: str) -> TxnResult:
-        """A sign-on, echo or sign-off; an approved sign-on loads (and checks) the working keys it delivers."""
+        """A sign-on, echo or sign-off (:func:`pos_terminal.flows.network.network`); an approved sign-on loads
+        (and checks) the working keys it delivers."""
         if not self.profile.supports_network(kind):
             return TxnResult(operation, Outcome.REFUSED, error=f"the {self.profile.name} protocol has no {kind.value}")
-        now = self._clock()
-        stan = self.journal.next_stan()
-        keys, verify, additional = self.profile.network_protection(kind, self.keyring, self.scheme, self.dialect)
-        request = self.profile.network_request(kind, stan, now, self.config, self.journal.current_batch(), additional)
-        try:
-            response = await self._exchange(request, keys, None, verify=verify)
-        except CommunicationFailure as failure:
-            return TxnResult(operation, Outcome.COMMUNICATION_FAILED, stan=stan, error=str(failure))
-        response_code = str(response[39])
-        if self.profile.is_approved(response_code):
-            try:
-                self.profile.accept_network_answer(kind, response, self.keyring, self.scheme)
-            except (CryptoError, ValueError, KeyError) as error:
-                return TxnResult(operation, Outcome.COMMUNICATION_FAILED, response_code=response_code, stan=stan,
-                                 error=f"session keys refused: {error}")
-        self.journal.record_event(operation, {"response_code": response_code, "stan": stan}, now=self._clock())
-        return TxnResult(operation, Outcome.COMPLETED, response_code=response_code, stan=stan,
-                         host_approved=self.profile.is_approved(response_code))
+        end = await self.run(network.network(self.profile, self.config, self.state, self.key_context, kind))
+        if end.response_code is None or end.error is not None:
+            return TxnResult(operation, Outcome.COMMUNICATION_FAILED, response_code=end.response_code, stan=end.stan,
+                             error=end.error)
+        return TxnResult(operation, Outcome.COMPLETED, response_code=end.response_code, stan=end.stan,
+                         host_approved=end.approved)
 
 
 def journal_reason(error: Exception) -> str:

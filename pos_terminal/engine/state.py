@@ -10,11 +10,12 @@ rebuilt from the journal, which keeps no card data.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from iso8583.message import Message
 from pos_terminal.engine.clock import Clock
 from pos_terminal.journal import Journal
-from pos_terminal.profiles.base import HostAnswer, ProtocolProfile
+from pos_terminal.profiles.base import HostAnswer, NetworkKind, ProtocolProfile
 from pos_terminal.state.records import AdviceRecord, NewTransaction, TransactionRecord, TxnStatus, TxnType
 
 ReversalProgress = Callable[[int, int, int], None]
@@ -35,6 +36,20 @@ class JournalState:
         self._progress = progress
         self._owed_requests: dict[int, Message] = {}
         """Requests never reversed whose answer is owed, by transaction id, as first built (in memory only)."""
+
+    # ------------------------------------------------------------------ counters and clock
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    def next_stan(self) -> int:
+        return self.journal.next_stan()
+
+    def current_batch(self) -> int:
+        return self.journal.current_batch()
+
+    def note_network(self, kind: NetworkKind, response_code: str, stan: int) -> None:
+        self.journal.record_event(kind.value, {"response_code": response_code, "stan": stan}, now=self._clock())
 
     # ------------------------------------------------------------------ transactions
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from iso8583.message import Message
 from pos_terminal.engine.clock import Clock
-from pos_terminal.profiles.base import HostAnswer
+from pos_terminal.profiles.base import HostAnswer, NetworkKind
 from pos_terminal.state.records import AdviceRecord, NewTransaction, TransactionRecord, TxnStatus
 
 MAX_STAN = 999_999
@@ -54,6 +55,15 @@ class MemoryState:
     def next_invoice(self) -> int:
         self._invoice = self._invoice % MAX_STAN + 1
         return self._invoice
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    def current_batch(self) -> int:
+        return self.batch
+
+    def note_network(self, kind: NetworkKind, response_code: str, stan: int) -> None:
+        """Nothing to note: the load report counts exchanges, not events."""
 
     @property
     def owed_reversals(self) -> int:

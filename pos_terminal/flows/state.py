@@ -9,15 +9,30 @@ send, design.md section 3); the light load terminal in memory (:class:`pos_termi
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from iso8583.message import Message
-from pos_terminal.profiles.base import HostAnswer
+from pos_terminal.profiles.base import HostAnswer, NetworkKind
 from pos_terminal.state.records import AdviceRecord, NewTransaction, TransactionRecord
 
 
 class OwedState(Protocol):
-    """A terminal's transactions and what it owes its host, as the flows use them."""
+    """A terminal's counters, transactions and what it owes its host, as the flows use them."""
+
+    # ------------------------------------------------------------------ counters and clock
+
+    def now(self) -> datetime:
+        """The terminal's clock (UTC)."""
+
+    def next_stan(self) -> int:
+        """The STAN (DE 11) of the next message that is not a recorded transaction's (network, settlement)."""
+
+    def current_batch(self) -> int:
+        """The open batch's number."""
+
+    def note_network(self, kind: NetworkKind, response_code: str, stan: int) -> None:
+        """The host answered a network exchange (an audit event for the journal)."""
 
     # ------------------------------------------------------------------ transactions
 

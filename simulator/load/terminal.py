@@ -40,15 +40,15 @@ from iso8583.codec import decode, encode
 from iso8583.toml_dialect import resolve_dialect
 from iso8583.errors import Iso8583Error
 from iso8583.message import Message
-from keys.errors import CryptoError
 from pos_terminal.state.cards import PresentedCard, pass_issuer_authentication, present_test_card
 from pos_terminal.state.config import TerminalConfig
 from protocols.defaults import MERCHANT_ID, SUPERVISOR_PASSWORD
 from pos_terminal.engine.clock import Clock, utc_now
 from pos_terminal.engine.failures import CommunicationFailure, FailureKind, HostUnreachable
-from pos_terminal.flows import financial, owed
+from pos_terminal.flows import financial, network, owed
 from pos_terminal.flows.answers import accept_answer
 from pos_terminal.flows.effects import Effect, NeedKeys, Send, Step
+from pos_terminal.flows.network import KeyContext
 from pos_terminal.profiles import FinancialContext, NetworkKind, ProfileRegistry, default_profiles
 from pos_terminal.rules.passwords import hash_password
 from protocols.iso87 import ResponseCode, local_date, response_text
@@ -219,10 +219,11 @@ class LightTerminal:
 
     def sign_on(self) -> Operation:
         """0800 sign-on (master/session keys: load the session keys delivered), then what is owed."""
-        try:
-            code = yield from self._sign_on()
-        except CommunicationFailure as failure:
-            return OpOutcome("signon", Result.FAILED, str(failure))
+        end = yield from self._drive(network.network(self.profile, self.config, self.state, self.key_context,
+                                                     NetworkKind.SIGN_ON))
+        code = end.response_code
+        if code is None or end.error is not None:
+            return OpOutcome("signon", Result.FAILED, end.error)
         if code == ResponseCode.INVALID_MERCHANT:
             return OpOutcome("signon", Result.DECLINED, UNKNOWN_TERMINAL, code, unknown_terminal=True)
         if not self.profile.is_approved(code):
@@ -232,13 +233,13 @@ class LightTerminal:
 
     def echo(self) -> Operation:
         """0800 echo test; then, the host being reachable, what is owed (as the terminal)."""
-        try:
-            response = yield from self._network(NetworkKind.ECHO, "echo")
-        except CommunicationFailure as failure:
-            return OpOutcome("echo", Result.FAILED, str(failure))
+        end = yield from self._drive(network.network(self.profile, self.config, self.state, self.key_context,
+                                                     NetworkKind.ECHO))
+        code = end.response_code
+        if code is None:
+            return OpOutcome("echo", Result.FAILED, end.error)
         yield from self._drive(owed.flush_when_reachable(self.profile, self.config, self.state))
-        code = str(response[39])
-        if not self.profile.is_approved(code):
+        if not end.approved:
             return OpOutcome("echo", Result.DECLINED, f"echo answered {code} {response_text(code)}", code)
         return OpOutcome("echo", Result.APPROVED, response_code=code)
 
@@ -341,30 +342,14 @@ class LightTerminal:
         if self.listener is not None:
             self.listener(TimedExchange(self.terminal_id, operation, label, seconds, sent, received, code, error))
 
-    def _network(self, kind: NetworkKind, operation: str) -> Generator[Outgoing, Incoming, Message]:
-        keys, verify, additional = self.profile.network_protection(kind, self.keyring, self.scheme, self.dialect)
-        request = self.profile.network_request(kind, self.state.next_stan(), self._clock(), self.config, self.batch,
-                                               additional)
-        return (yield from self._exchange(operation, request, keys, verify=verify))
-
-    def _sign_on(self) -> Generator[Outgoing, Incoming, str]:
-        """The sign-on exchange; keep the working keys it delivers (checked by the profile). Returns DE 39."""
-        response = yield from self._network(NetworkKind.SIGN_ON, "signon")
-        code = str(response[39])
-        if self.profile.is_approved(code):
-            try:
-                self.profile.accept_network_answer(NetworkKind.SIGN_ON, response, self.keyring, self.scheme)
-            except (CryptoError, ValueError, KeyError) as error:
-                raise CommunicationFailure(f"session keys refused: {error}", FailureKind.SIGN_ON_FAILED) from None
-        return code
+    @property
+    def key_context(self) -> KeyContext:
+        """The terminal's keyring, key scheme and dialect, as the network flows use them."""
+        return KeyContext(self.keyring, self.scheme, self.dialect)
 
     def _keys(self) -> Generator[Outgoing, Incoming, MessageKeys]:
         """Keys for the next request; master/session keys sign on first when none are loaded."""
-        if not self.profile.signed_on(self.keyring, self.scheme):
-            code = yield from self._sign_on()
-            if not self.profile.is_approved(code):
-                raise CommunicationFailure(f"sign-on failed: {code} {response_text(code)}", FailureKind.SIGN_ON_FAILED)
-        return self.profile.message_keys(self.keyring, self.scheme, self.dialect)
+        return (yield from self._drive(network.message_keys(self.profile, self.config, self.state, self.key_context)))
 
     def _sale_record(self, sale: SaleRef) -> TransactionRecord:
         """The in-memory record of an earlier approved sale, as a refund or void names it (its date MMDD is
