@@ -75,6 +75,10 @@ class MemoryState:
         """Requests never reversed still waiting for the host's answer."""
         return sum(1 for owed in self._owed.values() if owed.request is not None)
 
+    def forget(self, record: TransactionRecord) -> None:
+        """Drop ``record`` and whatever of it is owed (a light terminal switched off with it in flight)."""
+        self._owed.pop(record.id, None)
+
     def forget_owed(self) -> None:
         """Drop whatever is owed, as a terminal whose memory was wiped (the counters keep counting)."""
         self._owed.clear()

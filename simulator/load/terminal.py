@@ -195,6 +195,10 @@ class LightTerminal:
         """What the flows remember: STAN and invoice counters, owed reversals and repeats."""
         self._sent_reversals = 0
         self._clock = clock
+        self._in_flight: TransactionRecord | None = None
+        """The financial request of the operation under way (None between operations). An operation its driver
+        abandons leaves it owed (reversed before the next request, as the terminal would), but a run that ends
+        with it (Locust stopping its users mid-exchange) does not count it: the terminal is switched off."""
 
     @property
     def batch(self) -> int:
@@ -202,8 +206,12 @@ class LightTerminal:
 
     @property
     def owed_reversals(self) -> int:
-        """Reversals not yet acknowledged by the host."""
-        return self.state.owed_reversals
+        """Reversals not yet acknowledged by the host (not counting an operation still in flight)."""
+        in_flight = self._in_flight
+        owed_now = self.state.owed_reversals
+        if in_flight is not None and self.state.reversal_attempts(in_flight) == 0:
+            owed_now -= 1
+        return owed_now
 
     @property
     def reversals(self) -> ReversalCounts:
@@ -214,6 +222,7 @@ class LightTerminal:
         """Forget the reversals and repeats owed, for a tool that takes an operation's request and never finishes
         the operation (the echo benchmark, benchmarks/hostclient.py): a terminal would reverse them."""
         self.state.forget_owed()
+        self._in_flight = None
 
     # ------------------------------------------------------------------ operations
 
@@ -257,7 +266,11 @@ class LightTerminal:
         return self._financial(TxnType.VOID, sale.amount, sale=sale)
 
     def settle_reversals(self) -> Operation:
-        """Send the reversals (and repeats) still owed (at the end of a run); the outcome says whether any is left."""
+        """Send the reversals (and repeats) still owed (at the end of a run); the outcome says whether any is left.
+        An operation still in flight is dropped: the run is over (see :attr:`owed_reversals`)."""
+        if self._in_flight is not None and self.state.reversal_attempts(self._in_flight) == 0:
+            self.state.forget(self._in_flight)
+        self._in_flight = None
         yield from self._drive(owed.flush_reversals(self.profile, self.config, self.state))
         if self.state.owed_reversals:
             return OpOutcome("reversal", Result.FAILED, f"{self.state.owed_reversals} reversal(s) not acknowledged")
@@ -396,6 +409,7 @@ class LightTerminal:
     ) -> Operation:
         """The terminal's financial flow (:mod:`pos_terminal.flows.financial`) on the in-memory state."""
         operation = kind.value
+        self._in_flight = None  # an earlier operation abandoned mid-flight: its request stays owed
         try:
             prepared = yield from self._drive(financial.prepare(self.profile, self.config, self.state))
         except CommunicationFailure as failure:
@@ -416,7 +430,9 @@ class LightTerminal:
                 reason=REFUND_REASON if kind is TxnType.REFUND else None,
             ))
 
+        self._in_flight = record
         end = yield from self._drive(financial.send(self.profile, self.config, self.state, record, build, prepared))
+        self._in_flight = None
         if isinstance(end, financial.Owed):
             return OpOutcome(operation, Result.FAILED, f"{end.failure}; owed: repeated until the host answers")
         if not isinstance(end, financial.Answered):

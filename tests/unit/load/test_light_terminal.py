@@ -220,11 +220,31 @@ def test_after_a_mac_failure_a_master_session_terminal_signs_on_again_before_its
     assert [o.label[:4] for o in sent] == ["0200", "0800", "0400"]  # as the terminal engine: the keys are suspect
 
 
-def test_a_sale_whose_request_was_handed_over_and_never_finished_owes_its_reversal() -> None:
+def test_an_operation_abandoned_after_its_request_left_is_reversed_before_the_next_request(host: HostLogic) -> None:
     terminal = LightTerminal(TID, key_scheme=KeyScheme.DUKPT_AES)
     operation = terminal.sale(1000)
     next(operation)  # the 0200 left: its outcome is unknown from here on
     operation.close()
-    assert terminal.owed_reversals == 1
-    terminal.abandon_owed()
+    sent: list[Outgoing] = []
+    assert run(terminal.sale(1001), answered_by(host), sent).result is Result.APPROVED
+    assert [o.label[:4] for o in sent] == ["0400", "0200"] and terminal.owed_reversals == 0
+
+
+def test_a_run_that_ends_with_an_operation_in_flight_owes_nothing_for_it() -> None:
+    terminal = LightTerminal(TID, key_scheme=KeyScheme.DUKPT_AES)
+    next(terminal.sale(1000))  # Locust stops its users mid-exchange: the terminal is switched off
     assert terminal.owed_reversals == 0
+    sent: list[Outgoing] = []
+    assert run(terminal.settle_reversals(), lambda _: Lost("unused", sent=False), sent).result is Result.APPROVED
+    assert sent == []
+
+
+def test_abandon_owed_forgets_what_an_abandoned_operation_left_owed(host: HostLogic) -> None:
+    terminal = LightTerminal(TID, key_scheme=KeyScheme.DUKPT_AES)
+    operation = terminal.sale(1000)
+    next(operation)
+    operation.close()
+    terminal.abandon_owed()
+    sent: list[Outgoing] = []
+    run(terminal.sale(1001), answered_by(host), sent)
+    assert [o.label[:4] for o in sent] == ["0200"]
