@@ -1,4 +1,4 @@
-"""The engine's :class:`~pos_terminal.flows.state.OwedState`: the journal, durable before each send.
+"""The engine's :class:`~pos_terminal.flows.state.TerminalState`: the journal, durable before each send.
 
 Every change the flows ask for is one journal transaction (design.md section 3): a transaction is PENDING
 with its reversal before its request leaves, a reversal's attempt is counted before it is sent, an advice's

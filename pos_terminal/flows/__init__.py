@@ -4,7 +4,7 @@ Each flow is a generator (:data:`~pos_terminal.flows.effects.Step`) that yields 
 world (:mod:`~pos_terminal.flows.effects`: the keys of the next request, a connection, one exchange) and is
 sent back the answer, or has the typed failure (:class:`~pos_terminal.engine.failures.CommunicationFailure`)
 thrown into it. What a terminal remembers between exchanges is behind
-:class:`~pos_terminal.flows.state.OwedState`: the journal for the terminal engine
+:class:`~pos_terminal.flows.state.TerminalState`: the journal for the terminal engine
 (:mod:`pos_terminal.engine`), memory for the light load terminal (:mod:`simulator.load.terminal`, on
 :class:`~pos_terminal.flows.memory.MemoryState`). Both run the
 same steps, so the load generator does on the wire exactly what the terminal does (docs/protocol.md:

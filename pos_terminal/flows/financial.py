@@ -2,7 +2,7 @@
 
 The flow is in two steps so that what only one terminal has stays with it: :func:`prepare` sends what is
 owed (:func:`~pos_terminal.flows.owed.flush_owed`), takes the keys and opens the connection; then the caller
-records the transaction (:meth:`~pos_terminal.flows.state.OwedState.begin`, with its reversal when the
+records the transaction (:meth:`~pos_terminal.flows.state.TerminalState.begin`, with its reversal when the
 protocol reverses its kind: design.md section 3) and :func:`send` builds the request, sends it and acts on
 the outcome (docs/protocol.md):
 
@@ -28,7 +28,7 @@ from pos_terminal.engine.failures import CommunicationFailure
 from pos_terminal.engine.results import ReversalOutcome
 from pos_terminal.flows.effects import Connect, Drop, NeedKeys, Send, Step
 from pos_terminal.flows.owed import flush_owed, repeat, reverse
-from pos_terminal.flows.state import OwedState
+from pos_terminal.flows.state import TerminalState
 from pos_terminal.profiles.base import HostAnswer, ProtocolProfile
 from pos_terminal.state.config import TerminalConfig
 from pos_terminal.state.records import TransactionRecord
@@ -93,7 +93,7 @@ class NotSent:
 FinancialEnd = Answered | Reversed | Owed | NotSent
 
 
-def prepare(profile: ProtocolProfile, config: TerminalConfig, state: OwedState) -> Step[Prepared]:
+def prepare(profile: ProtocolProfile, config: TerminalConfig, state: TerminalState) -> Step[Prepared]:
     """Deliver what is owed, then take the keys and open the connection, before anything new is recorded.
 
     Raises :class:`~pos_terminal.engine.failures.HostUnreachable` when the host cannot be reached (or an
@@ -105,7 +105,7 @@ def prepare(profile: ProtocolProfile, config: TerminalConfig, state: OwedState) 
     return Prepared(keys, connection)
 
 
-def send(profile: ProtocolProfile, config: TerminalConfig, state: OwedState, record: TransactionRecord,
+def send(profile: ProtocolProfile, config: TerminalConfig, state: TerminalState, record: TransactionRecord,
          build: RequestBuilder, prepared: Prepared) -> Step[FinancialEnd]:
     """Build ``record``'s request, send it and act on the outcome (module docstring)."""
     reversible = profile.reverses(record.txn_type)
@@ -135,7 +135,7 @@ def send(profile: ProtocolProfile, config: TerminalConfig, state: OwedState, rec
     return _answered(profile, state, record, response)
 
 
-def _answered(profile: ProtocolProfile, state: OwedState, record: TransactionRecord, response: Message) -> Answered:
+def _answered(profile: ProtocolProfile, state: TerminalState, record: TransactionRecord, response: Message) -> Answered:
     answer = profile.read_answer(response)
     approved = profile.is_approved(answer.response_code)
     return Answered(state.complete(record, answer, approved=approved), response, answer, approved)

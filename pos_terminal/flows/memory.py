@@ -1,4 +1,4 @@
-"""An :class:`~pos_terminal.flows.state.OwedState` in memory: the light load terminal's, and the flow tests'.
+"""An :class:`~pos_terminal.flows.state.TerminalState` in memory: the light load terminal's, and the flow tests'.
 
 The flows (:mod:`pos_terminal.flows`) are the terminal's own; only where their state lives differs from the
 terminal engine's journal: STANs and invoice numbers count in memory (from a random STAN: state is not

@@ -16,7 +16,7 @@ from iso8583.dialect import Dialect
 from keys.errors import CryptoError
 from pos_terminal.engine.failures import CommunicationFailure, FailureKind
 from pos_terminal.flows.effects import Send, Step
-from pos_terminal.flows.state import OwedState
+from pos_terminal.flows.state import TerminalState
 from pos_terminal.profiles.base import NetworkKind, ProtocolProfile
 from pos_terminal.state.config import TerminalConfig
 from pos_terminal.state.keyring import TerminalKeyring
@@ -47,7 +47,7 @@ class NetworkEnd:
     """Why it failed: no usable answer, or the keys an approved sign-on delivered were refused."""
 
 
-def network(profile: ProtocolProfile, config: TerminalConfig, state: OwedState, keys: KeyContext,
+def network(profile: ProtocolProfile, config: TerminalConfig, state: TerminalState, keys: KeyContext,
             kind: NetworkKind) -> Step[NetworkEnd]:
     """One sign-on, echo or sign-off (the profile must have it: :meth:`~ProtocolProfile.supports_network`); an
     approved sign-on loads the working keys it delivers, a sign-off drops them."""
@@ -70,7 +70,7 @@ def network(profile: ProtocolProfile, config: TerminalConfig, state: OwedState, 
     return NetworkEnd(stan, code, approved)
 
 
-def message_keys(profile: ProtocolProfile, config: TerminalConfig, state: OwedState,
+def message_keys(profile: ProtocolProfile, config: TerminalConfig, state: TerminalState,
                  keys: KeyContext) -> Step[MessageKeys]:
     """The keys of the next request; signs on first when the protocol has no working keys (a sign-on that
     fails raises :class:`CommunicationFailure` SIGN_ON_FAILED: the request is not sent)."""

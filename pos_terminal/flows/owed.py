@@ -17,7 +17,7 @@ from iso8583.message import Message
 from pos_terminal.engine.failures import CommunicationFailure, FailureKind, HostUnreachable
 from pos_terminal.engine.results import ReversalOutcome
 from pos_terminal.flows.effects import Connect, NeedKeys, Send, Step
-from pos_terminal.flows.state import OwedState
+from pos_terminal.flows.state import TerminalState
 from pos_terminal.profiles.base import ProtocolProfile
 from pos_terminal.state.config import TerminalConfig
 from pos_terminal.state.records import TransactionRecord
@@ -28,7 +28,7 @@ __all__ = ["flush_advices", "flush_owed", "flush_repeats", "flush_reversals", "f
 log = logging.getLogger(__name__)
 
 
-def reversal_reason(profile: ProtocolProfile, state: OwedState, record: TransactionRecord,
+def reversal_reason(profile: ProtocolProfile, state: TerminalState, record: TransactionRecord,
                     failure: BaseException | None) -> str:
     """The reason ``record`` is reversed with: the one kept when it first failed, else the profile's for
     ``failure`` (kept, so that every send of the reversal carries the same)."""
@@ -41,7 +41,7 @@ def reversal_reason(profile: ProtocolProfile, state: OwedState, record: Transact
     return reason
 
 
-def reverse(profile: ProtocolProfile, config: TerminalConfig, state: OwedState, record: TransactionRecord,
+def reverse(profile: ProtocolProfile, config: TerminalConfig, state: TerminalState, record: TransactionRecord,
             failure: BaseException | None = None) -> Step[ReversalOutcome]:
     """Send the reversal of ``record`` up to ``reversal_attempts_per_run`` times; a repeat after the first send.
 
@@ -72,7 +72,7 @@ def reverse(profile: ProtocolProfile, config: TerminalConfig, state: OwedState, 
     return ReversalOutcome("pending", attempts)
 
 
-def flush_reversals(profile: ProtocolProfile, config: TerminalConfig, state: OwedState) -> Step[list[ReversalOutcome]]:
+def flush_reversals(profile: ProtocolProfile, config: TerminalConfig, state: TerminalState) -> Step[list[ReversalOutcome]]:
     """Send every pending reversal (oldest first); stop at the first that cannot be delivered."""
     outcomes = []
     for record in state.pending_reversals():
@@ -83,7 +83,7 @@ def flush_reversals(profile: ProtocolProfile, config: TerminalConfig, state: Owe
     return outcomes
 
 
-def repeat(profile: ProtocolProfile, config: TerminalConfig, state: OwedState,
+def repeat(profile: ProtocolProfile, config: TerminalConfig, state: TerminalState,
            record: TransactionRecord) -> Step[Message | None]:
     """Send ``record``'s request again (same STAN and content) up to ``reversal_attempts_per_run`` times; its
     answer, or None. The request is the one first built while it is remembered (card data included), else
@@ -99,7 +99,7 @@ def repeat(profile: ProtocolProfile, config: TerminalConfig, state: OwedState,
     return None
 
 
-def flush_repeats(profile: ProtocolProfile, config: TerminalConfig, state: OwedState) -> Step[int]:
+def flush_repeats(profile: ProtocolProfile, config: TerminalConfig, state: TerminalState) -> Step[int]:
     """Repeat every request owed an answer that the protocol never reverses (oldest first), recording each
     answer; raise :class:`CommunicationFailure` (OWED_FIRST) at the first that stays unanswered. Returns how
     many were answered."""
@@ -116,7 +116,7 @@ def flush_repeats(profile: ProtocolProfile, config: TerminalConfig, state: OwedS
     return answered
 
 
-def flush_advices(profile: ProtocolProfile, config: TerminalConfig, state: OwedState) -> Step[int]:
+def flush_advices(profile: ProtocolProfile, config: TerminalConfig, state: TerminalState) -> Step[int]:
     """Send pending advices in the order they were queued; stop at the first failure (raised).
 
     Each advice is marked as attempted once the connection is open and before it is sent, so a resend
@@ -142,7 +142,7 @@ def flush_advices(profile: ProtocolProfile, config: TerminalConfig, state: OwedS
 
 
 def flush_when_reachable(profile: ProtocolProfile, config: TerminalConfig,
-                         state: OwedState) -> Step[list[ReversalOutcome]]:
+                         state: TerminalState) -> Step[list[ReversalOutcome]]:
     """The host just answered a network exchange (sign-on, echo): send what is owed, reversals first; repeats
     and advices only once no reversal is left pending, and without failing the exchange if they cannot go.
     Returns the reversals' outcomes."""
@@ -156,7 +156,7 @@ def flush_when_reachable(profile: ProtocolProfile, config: TerminalConfig,
     return outcomes
 
 
-def flush_owed(profile: ProtocolProfile, config: TerminalConfig, state: OwedState) -> Step[None]:
+def flush_owed(profile: ProtocolProfile, config: TerminalConfig, state: TerminalState) -> Step[None]:
     """Reversals, then repeats, then advices, must reach the host before anything new (design.md section 3):
     :class:`HostUnreachable` (OWED_FIRST) when a reversal stays pending, the repeat's or advice's failure
     otherwise."""

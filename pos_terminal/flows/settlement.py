@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from pos_terminal.flows.effects import Step
 from pos_terminal.flows.owed import flush_owed
-from pos_terminal.flows.state import OwedState
+from pos_terminal.flows.state import TerminalState
 from pos_terminal.profiles.base import EngineLink, ProtocolProfile, Reconciliation
 from pos_terminal.state.config import TerminalConfig
 from protocols.iso87 import BatchTotals
@@ -30,7 +30,7 @@ class Settled:
     reconciliation: Reconciliation
 
 
-def settle(profile: ProtocolProfile, config: TerminalConfig, state: OwedState, link: EngineLink, batch: int,
+def settle(profile: ProtocolProfile, config: TerminalConfig, state: TerminalState, link: EngineLink, batch: int,
            count: Callable[[int], BatchTotals]) -> Step[Settled]:
     """Deliver what is owed, count ``batch``'s totals (``count``), and run the profile's settlement exchanges.
     Raises :class:`~pos_terminal.engine.failures.CommunicationFailure` when any of it fails."""

@@ -1,7 +1,7 @@
 """What the flows remember between exchanges: one interface, two homes.
 
-:class:`OwedState` is what the owed flows (:mod:`pos_terminal.flows.owed`) and the financial flow
-(:mod:`pos_terminal.flows.financial`) read and change: the transactions begun, what is owed to the host
+:class:`TerminalState` is what the flows (:mod:`pos_terminal.flows`: owed items, financial, network,
+settlement) read and change: the clock and STAN counter, the transactions begun, what is owed to the host
 (reversals, repeats of what is never reversed, advices) and how each owed item stands. The terminal
 engine keeps it in its journal (:class:`pos_terminal.engine.state.JournalState`: durable, journal before
 send, design.md section 3); the light load terminal in memory (:class:`pos_terminal.flows.memory.MemoryState`).
@@ -17,7 +17,7 @@ from pos_terminal.profiles.base import HostAnswer, NetworkKind
 from pos_terminal.state.records import AdviceRecord, NewTransaction, TransactionRecord
 
 
-class OwedState(Protocol):
+class TerminalState(Protocol):
     """A terminal's counters, transactions and what it owes its host, as the flows use them."""
 
     # ------------------------------------------------------------------ counters and clock

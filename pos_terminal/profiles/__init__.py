@@ -12,6 +12,7 @@ dialects that keep the default protocol) the possim protocol of docs/protocol.md
 from __future__ import annotations
 
 from pos_terminal.profiles.base import (
+    EngineLink,
     FinancialContext,
     HostAnswer,
     NetworkKind,
@@ -28,6 +29,6 @@ from pos_terminal.profiles.registry import (
 )
 
 __all__ = [
-    "CupProfile", "FinancialContext", "HostAnswer", "NetworkKind", "Possim87Profile", "ProfileRegistry",
+    "CupProfile", "EngineLink", "FinancialContext", "HostAnswer", "NetworkKind", "Possim87Profile", "ProfileRegistry",
     "ProtocolProfile", "Reconciliation", "UnknownProfile", "default_profiles", "profile_for",
 ]
