@@ -72,7 +72,8 @@ def reverse(profile: ProtocolProfile, config: TerminalConfig, state: TerminalSta
     return ReversalOutcome("pending", attempts)
 
 
-def flush_reversals(profile: ProtocolProfile, config: TerminalConfig, state: TerminalState) -> Step[list[ReversalOutcome]]:
+def flush_reversals(profile: ProtocolProfile, config: TerminalConfig,
+                    state: TerminalState) -> Step[list[ReversalOutcome]]:
     """Send every pending reversal (oldest first); stop at the first that cannot be delivered."""
     outcomes = []
     for record in state.pending_reversals():

@@ -102,7 +102,8 @@ class TransactionsMixin(ReversalsMixin):
             (original.id,),
         ).fetchone()
         if original.status is not TxnStatus.APPROVED:
-            raise JournalError(f"{label}: the original is {original.status}, not approved", MoneyRule.ORIGINAL_NOT_APPROVED)
+            raise JournalError(f"{label}: the original is {original.status}, not approved",
+                               MoneyRule.ORIGINAL_NOT_APPROVED)
         if original.voided_by is not None:
             raise JournalError(f"{label}: the original was voided by invoice "
                                f"{self._find_row(db, original.voided_by).invoice:06d}", MoneyRule.ORIGINAL_VOIDED)

@@ -225,7 +225,8 @@ class CupProfile(ProtocolProfile):
         if answered != expected_tpdu:
             raise CommunicationFailure(
                 f"response rejected: TPDU {answered.destination:04X}/{answered.source:04X}, expected the request's "
-                f"addresses swapped ({expected_tpdu.destination:04X}/{expected_tpdu.source:04X})", FailureKind.WRONG_ANSWER)
+                f"addresses swapped ({expected_tpdu.destination:04X}/{expected_tpdu.source:04X})",
+                FailureKind.WRONG_ANSWER)
 
     def note_answer(self, response: Message, keyring: TerminalKeyring) -> None:
         """A header with processing request 3 asks for a new sign-on: the working keys are dropped."""
