@@ -146,6 +146,7 @@ async def _connection(terminal: LightTerminal, link: AsyncLink, echo: bool, wind
         ok = not isinstance(incoming, Lost)
         if echo:
             operation.close()
+            terminal.abandon_owed()  # the echo server answers nothing: the next sale is a sale again, not a reversal
             if ok:
                 echoed = decode(incoming, terminal.dialect)
                 verify_request(echoed, terminal.dialect, terminal.keyring.next_message_keys(terminal.scheme))

@@ -2,13 +2,16 @@
 
 :class:`EngineCore` opens the connection, journals each message (masked dump) sent and received,
 checks that a response answers its request and that its MAC verifies, and provides the keys of
-the next request (signing on first when master/session keys are missing). The transaction
-families build on it: :mod:`pos_terminal.engine.recovery` (reversals, repeats, advices),
+the next request (signing on first when master/session keys are missing). It drives the sans-I/O
+flows of :mod:`pos_terminal.flows` (:meth:`EngineCore.run`) on the journal (:attr:`EngineCore.state`,
+:class:`~pos_terminal.engine.state.JournalState`); the light load terminal runs the same flows in memory.
+The transaction families build on it: :mod:`pos_terminal.engine.recovery` (reversals, repeats, advices),
 :mod:`pos_terminal.engine.settlement` (settlement) and :mod:`pos_terminal.engine.terminal` (sale, refund, void).
 
 What differs between protocols (message layouts, MAC, sign-on keys, what is reversed and what is
-repeated) is the engine's :attr:`EngineCore.profile` (:mod:`pos_terminal.profiles`), chosen from
-the dialect; the flows themselves are written once, here and in the mixins.
+repeated, what each response code means) is the engine's :attr:`EngineCore.profile`
+(:mod:`pos_terminal.profiles`), the one the dialect's protocol names in the engine's
+:class:`~pos_terminal.profiles.registry.ProfileRegistry`.
 """
 
 from __future__ import annotations
@@ -16,10 +19,9 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import replace
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Self
+from typing import Any, Self, TypeVar
 
 from iso8583.channels import BaseChannel, ChannelError, connect
 from iso8583.codec import decode, encode
@@ -28,38 +30,35 @@ from iso8583.toml_dialect import resolve_dialect
 from iso8583.dump import render_text
 from iso8583.errors import Iso8583Error
 from iso8583.message import Message
-from keys.errors import CryptoError
 from pos_terminal.state.config import TerminalConfig, load_config
 from pos_terminal.state.datafolder import DataFolder
 from pos_terminal.output.ereceipt import ReceiptArchive
 from pos_terminal.journal import Journal, JournalError, load_or_create_secret
 from pos_terminal.state.keyring import TerminalKeyring
-from pos_terminal.engine.failures import CommunicationFailure, HostUnreachable, TerminalRefusal
+from pos_terminal.engine.failures import CommunicationFailure, FailureKind, HostUnreachable, TerminalRefusal
+from pos_terminal.engine.clock import Clock, utc_now
 from pos_terminal.engine.observe import ExchangeObserver
-from pos_terminal.profiles import NetworkKind, ProtocolProfile, profile_for
-from pos_terminal.profiles.possim87.profile import host_status_data, original_reference, text_field, with_ksn
-from protocols.iso87 import ResponseCode
-from protocols.possim87.additional_data import additional_data
-from pos_terminal.state.records import MessageDirection, TransactionRecord
+from pos_terminal.engine.state import JournalState, ReversalProgress
+from pos_terminal.flows import network
+from pos_terminal.flows.answers import accept_answer
+from pos_terminal.flows.network import KeyContext
+from pos_terminal.flows.effects import Connect, Drop, Effect, NeedKeys, Send, Step
+from pos_terminal.profiles import NetworkKind, ProtocolProfile
+from pos_terminal.profiles.registry import ProfileRegistry, default_profiles
+from pos_terminal.state.records import MessageDirection
 from pos_terminal.engine.results import Outcome, TxnResult
 from pos_terminal.rules.supervisor import SupervisorGate
 from protocols.security import KeyScheme, MessageKeys
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
-ReversalProgress = Callable[[int, int, int], None]
-"""Told before each reversal send: (STAN of the reversed transaction, attempt from 1, attempts in this run)."""
+T = TypeVar("T")
 
 
 __all__ = [
-    "Clock", "CommunicationFailure", "EngineCore", "HostUnreachable", "TerminalRefusal", "credit_data",
-    "host_status_data", "journal_reason", "text_field",
+    "Clock", "CommunicationFailure", "EngineCore", "FailureKind", "HostUnreachable", "TerminalRefusal",
+    "journal_reason",
 ]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class EngineCore:
@@ -72,19 +71,20 @@ class EngineCore:
         keyring: TerminalKeyring,
         fingerprint_secret: bytes,
         *,
-        clock: Clock = _utc_now,
+        clock: Clock = utc_now,
         data_dir: Path | None = None,
         observer: ExchangeObserver | None = None,
+        profiles: ProfileRegistry | None = None,
     ) -> None:
         self.config = config
         self.journal = journal
         self.data_dir = data_dir
         """The data folder (receipts are kept there); None for an engine built without one."""
         self.keyring = keyring
-        self.profile: ProtocolProfile = profile_for(config.dialect)
-        """The protocol spoken with the host (pos_terminal.profiles), chosen from the dialect."""
-        self.config = self.profile.configure(config)
         self.dialect: Dialect = resolve_dialect(config.dialect)
+        self.profile: ProtocolProfile = (profiles or default_profiles()).profile_for(self.dialect)
+        """The protocol spoken with the host (pos_terminal.profiles), the one the dialect names."""
+        self.config = self.profile.configure(config)
         self._fingerprint_secret = fingerprint_secret
         self._clock = clock
         self.supervisor = SupervisorGate(config, journal, clock)
@@ -95,25 +95,27 @@ class EngineCore:
         self._channel: BaseChannel | None = None
         """The connection kept between requests (``keep_connection``), to ``_channel_url``."""
         self._channel_url: str | None = None
-        self._owed_requests: dict[int, Message] = {}
-        """Requests never reversed whose answer is owed, by transaction id, as first built (card data
-        included, in memory only): repeated with the same content while this engine runs."""
         self.on_reversal_attempt: ReversalProgress | None = None
         """Called before each reversal send, so a UI can show progress through the timeouts."""
+        self.state = JournalState(journal, self.profile, clock, self._reversal_progress)
+        """What the flows (pos_terminal.flows) remember, in the journal."""
 
     @classmethod
-    def open(cls, data_dir: Path, config: TerminalConfig | None = None, *, clock: Clock = _utc_now,
-             busy_wait: float = 5.0) -> Self:
+    def open(cls, data_dir: Path, config: TerminalConfig | None = None, *, clock: Clock = utc_now,
+             busy_wait: float = 5.0, profiles: ProfileRegistry | None = None) -> Self:
         """The terminal whose state lives in ``data_dir`` (created on first use, with the test defaults).
 
         The folder is this process's until :meth:`close` (:mod:`pos_terminal.state.datafolder`): another
         process waits up to ``busy_wait`` seconds, then gets :class:`~pos_terminal.state.datafolder.TerminalBusy`.
         State the folder had and lost is refused (:class:`~pos_terminal.state.datafolder.MissingState`).
+        ``profiles``: where the dialect's protocol is looked up (default: :func:`default_profiles`).
         """
+        profiles = profiles or default_profiles()
         folder = DataFolder.open(data_dir, wait=busy_wait)
         try:
             config = config or load_config(data_dir)
-            config = profile_for(config.dialect).configure(config)  # a setting the protocol refuses: before opening
+            # a setting the protocol refuses, or a protocol no profile speaks: before opening
+            config = profiles.profile_for(resolve_dialect(config.dialect)).configure(config)
             journal = Journal.open(data_dir / "journal.sqlite3")
             try:
                 keyring = TerminalKeyring.open(data_dir, journal)
@@ -125,7 +127,7 @@ class EngineCore:
         except BaseException:
             folder.close()
             raise
-        engine = cls(config, journal, keyring, secret, clock=clock, data_dir=data_dir)
+        engine = cls(config, journal, keyring, secret, clock=clock, data_dir=data_dir, profiles=profiles)
         engine._folder = folder
         return engine
 
@@ -235,91 +237,77 @@ class EngineCore:
             raw = await channel.receive(timeout=self.config.response_timeout)
         except (ChannelError, OSError) as error:
             await self._release(channel, reusable=False)
-            raise CommunicationFailure(f"no response: {error}") from None
+            raise CommunicationFailure(f"no response: {error}", FailureKind.NO_RESPONSE) from None
         try:
             response = decode(raw, self.dialect)
         except Iso8583Error as error:
             await self._release(channel, reusable=False)
-            raise CommunicationFailure(f"garbled response: {error}") from None
+            raise CommunicationFailure(f"garbled response: {error}", FailureKind.GARBLED) from None
         await self._release(channel, reusable=True)
         if self.observer is not None:
             self.observer(self.profile.observe(MessageDirection.IN, response, raw, self.dialect,
                                                keys if verify else None))
         self._record(MessageDirection.IN, response, txn_id, defer=defer_answer)
-        self.profile.check_answer(signed, response)
-        self.profile.note_answer(response, self.keyring)
-        if keys is not None and verify:
-            try:
-                self.profile.verify_answer(response, raw, self.dialect, keys)
-            except CryptoError as error:
-                self._session_suspect()
-                raise CommunicationFailure(f"response rejected: {error}{self._resign_hint()}") from None
-        if keys is not None and response.get(39) == ResponseCode.SECURITY_VIOLATION:
-            self._session_suspect()
+        accept_answer(self.profile, self.dialect, self.keyring, self.scheme, self.config.terminal_id, signed,
+                      response, raw, keys, verify=verify)
         return response
 
-    def _session_suspect(self) -> None:
-        """A response failed its MAC, or the host said 63: with master/session keys the host may hold
-        other session keys (another device signed on with this terminal ID), so the terminal drops
-        its own and signs on again before its next request."""
-        if self.scheme is KeyScheme.MKSK and self.keyring.is_signed_on():
-            log.warning("terminal %s: response MAC failed or 63: signing on again before the next request",
-                        self.config.terminal_id)
-            self.keyring.forget_session_keys()
+    def _reversal_progress(self, stan: int, attempt: int, per_run: int) -> None:
+        if self.on_reversal_attempt is not None:
+            self.on_reversal_attempt(stan, attempt, per_run)
 
-    def _resign_hint(self) -> str:
-        if self.scheme is not KeyScheme.MKSK:
-            return ""
-        return (f" (the host may hold other session keys: has another device signed on as "
-                f"{self.config.terminal_id}? this terminal signs on again before its next request)")
+    async def run(self, flow: Step[T]) -> T:
+        """Drive a sans-I/O flow (pos_terminal.flows) to its end: each effect it yields is performed here (keys,
+        connection, journaled exchange) and its result sent back, or its exception thrown into the flow."""
+        result: Any = None
+        failure: Exception | None = None
+        while True:
+            try:
+                effect = flow.throw(failure) if failure is not None else flow.send(result)
+            except StopIteration as finished:
+                return finished.value
+            result, failure = None, None
+            try:
+                result = await self._perform(effect)
+            except Exception as error:  # noqa: BLE001 - the flow decides what it handles; the rest comes back out
+                failure = error
 
-    def _with_ksn(self, keys: MessageKeys, items: dict[str, str] | None = None) -> dict[str, str]:
-        """DE 63 items, plus the KSN for DUKPT (possim-87 protocol)."""
-        return with_ksn(keys, items)
+    async def _perform(self, effect: Effect) -> Any:
+        if isinstance(effect, Send):
+            return await self._exchange(effect.request, effect.keys, effect.txn_id, effect.connection,
+                                        verify=effect.verify, defer_answer=effect.defer_answer)
+        if isinstance(effect, NeedKeys):
+            return await self.message_keys()
+        if isinstance(effect, Connect):
+            return await self._open()
+        if isinstance(effect, Drop):
+            if effect.connection is not None:
+                await self._release(effect.connection, reusable=False)
+            return None
+        raise TypeError(f"not a flow effect: {effect!r}")
 
-    async def _message_keys(self) -> MessageKeys:
+    @property
+    def key_context(self) -> KeyContext:
+        """The terminal's keyring, key scheme and dialect, as the network flows use them."""
+        return KeyContext(self.keyring, self.scheme, self.dialect)
+
+    async def message_keys(self) -> MessageKeys:
         """Keys for the next request; master/session keys sign on first when none are loaded."""
-        if not self.profile.signed_on(self.keyring, self.scheme):
-            result = await self._network(NetworkKind.SIGN_ON, "signon")
-            if not result.approved:
-                raise CommunicationFailure(f"sign-on failed: {result.error or result.response_code}")
-        return self.profile.message_keys(self.keyring, self.scheme, self.dialect)
+        return await self.run(network.message_keys(self.profile, self.config, self.state, self.key_context))
 
     # ------------------------------------------------------------------ network management
 
     async def _network(self, kind: NetworkKind, operation: str) -> TxnResult:
-        """A sign-on, echo or sign-off; an approved sign-on loads (and checks) the working keys it delivers."""
+        """A sign-on, echo or sign-off (:func:`pos_terminal.flows.network.network`); an approved sign-on loads
+        (and checks) the working keys it delivers."""
         if not self.profile.supports_network(kind):
             return TxnResult(operation, Outcome.REFUSED, error=f"the {self.profile.name} protocol has no {kind.value}")
-        now = self._clock()
-        stan = self.journal.next_stan()
-        keys, verify, additional = self.profile.network_protection(kind, self.keyring, self.scheme, self.dialect)
-        request = self.profile.network_request(kind, stan, now, self.config, self.journal.current_batch(), additional)
-        try:
-            response = await self._exchange(request, keys, None, verify=verify)
-        except CommunicationFailure as failure:
-            return TxnResult(operation, Outcome.COMMUNICATION_FAILED, stan=stan, error=str(failure))
-        response_code = str(response[39])
-        if response_code == ResponseCode.APPROVED:
-            try:
-                self.profile.accept_network_answer(kind, response, self.keyring, self.scheme)
-            except (CryptoError, ValueError, KeyError) as error:
-                return TxnResult(operation, Outcome.COMMUNICATION_FAILED, response_code=response_code, stan=stan,
-                                 error=f"session keys refused: {error}")
-        self.journal.record_event(operation, {"response_code": response_code, "stan": stan}, now=self._clock())
-        return TxnResult(operation, Outcome.COMPLETED, response_code=response_code, stan=stan)
-
-    @staticmethod
-    def _original_reference(
-        original: TransactionRecord | None, rrn: str | None, local_date: str | None
-    ) -> dict[str, str]:
-        """DE 63 OR / OD naming a refund's original sale (possim-87 protocol)."""
-        return original_reference(original, rrn, local_date)
-
-
-def credit_data(response: Message) -> dict[str, str]:
-    """What the host says about when a refund reaches the cardholder (DE 63 CC, CD, CS and PD)."""
-    return host_status_data(additional_data(response))
+        end = await self.run(network.network(self.profile, self.config, self.state, self.key_context, kind))
+        if end.response_code is None or end.error is not None:
+            return TxnResult(operation, Outcome.COMMUNICATION_FAILED, response_code=end.response_code, stan=end.stan,
+                             error=end.error)
+        return TxnResult(operation, Outcome.COMPLETED, response_code=end.response_code, stan=end.stan,
+                         host_approved=end.approved)
 
 
 def journal_reason(error: Exception) -> str:

@@ -7,10 +7,7 @@ with the time of the inquiry), so a later look-up without the host shows the las
 
 from __future__ import annotations
 
-from pos_terminal.profiles.possim87 import messages
-from pos_terminal.engine.core import CommunicationFailure, EngineCore, host_status_data
-from protocols.iso87 import ResponseCode
-from protocols.possim87.additional_data import AdditionalDataError, additional_data
+from pos_terminal.engine.core import CommunicationFailure, EngineCore
 from pos_terminal.state.records import TransactionRecord
 from pos_terminal.engine.results import Outcome, TxnResult
 
@@ -34,22 +31,23 @@ class InquiryMixin(EngineCore):
             return TxnResult("status", Outcome.REFUSED, error=f"invoice {record.invoice:06d} has no RRN: "
                              "the host never answered it, so it cannot be asked about it", **base)
         try:
-            keys = await self._message_keys()
-            request = messages.status_inquiry_request(self.journal.next_stan(), self._clock(), record.rrn,
-                                                      self.config, self._with_ksn(keys))
+            keys = await self.message_keys()
+            request = self.profile.status_inquiry_request(self.journal.next_stan(), self._clock(), record, self.config,
+                                                          keys)
             response = await self._exchange(request, keys, record.id)
         except CommunicationFailure as failure:
             return TxnResult("status", Outcome.COMMUNICATION_FAILED, error=str(failure), **base)
         code = str(response[39])
         data: dict[str, str] = {}
-        if code == ResponseCode.APPROVED:
+        approved = self.profile.is_approved(code)
+        if approved:
             try:
-                data = host_status_data(additional_data(response))
-            except AdditionalDataError as error:
-                return TxnResult("status", Outcome.COMMUNICATION_FAILED, response_code=code,
-                                 error=f"garbled status answer: {error}", **base)
+                data = self.profile.read_status(response)
+            except CommunicationFailure as failure:
+                return TxnResult("status", Outcome.COMMUNICATION_FAILED, response_code=code, error=str(failure),
+                                 **base)
             now = self._clock()
             data["checked_at"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
             self.journal.update_host_data(record.id, data, now=now)
-        return TxnResult("status", Outcome.COMPLETED, response_code=code, host_data=data,
+        return TxnResult("status", Outcome.COMPLETED, response_code=code, host_data=data, host_approved=approved,
                          transaction_id=record.id, **base)

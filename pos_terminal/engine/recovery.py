@@ -6,43 +6,27 @@ is journaled PENDING without a reversal and is owed until the host answers it: i
 the same STAN and content (the host answers a repeat with its first answer, and moves the money
 once). An advice (0220/0221, possim-87 store-and-forward) is owed from the moment an offline
 refund is approved until the host answers it with a final code (docs/protocol.md). All go out
-before anything new, oldest first: reversals, then repeats, then advices.
+before anything new, oldest first: reversals, then repeats, then advices. The flows themselves are
+:mod:`pos_terminal.flows.owed`, shared with the light load terminal; here the engine runs them on the journal.
 """
 
 from __future__ import annotations
 
-import logging
-import secrets
-from collections.abc import Callable
-from datetime import datetime
-
-from iso8583.message import Message
-from pos_terminal.profiles.possim87 import messages
-from pos_terminal.engine.core import CommunicationFailure, EngineCore, HostUnreachable, credit_data, journal_reason, text_field
-from pos_terminal.journal import JournalError
-from protocols.iso87 import ResponseCode
-from protocols.possim87.additional_data import AdditionalTag
-from pos_terminal.output.receipt import format_amount
-from pos_terminal.state.records import NewTransaction, TransactionRecord, TxnStatus, TxnType
+from pos_terminal.engine.core import EngineCore, HostUnreachable, journal_reason
 from pos_terminal.engine.results import Outcome, ReversalOutcome, TxnResult
-
-log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
+from pos_terminal.flows import owed
+from pos_terminal.journal import JournalError
+from pos_terminal.output.receipt import format_amount
+from pos_terminal.state.records import NewTransaction, TransactionRecord, TxnType
 
 
 class RecoveryMixin(EngineCore):
-    """Sending what is owed, and completing a refund offline when the host is unreachable."""
+    """Sending what is owed (the flows of :mod:`pos_terminal.flows.owed`), and completing a refund offline
+    when the host is unreachable."""
 
     async def flush_reversals(self) -> list[ReversalOutcome]:
         """Send every pending reversal (oldest first); stop at the first that cannot be delivered."""
-        outcomes = []
-        for pending in self.journal.pending_reversals():
-            outcome = await self._reverse(self.journal.get(pending.transaction_id))
-            outcomes.append(outcome)
-            if outcome.status != "acked":
-                break
-        return outcomes
+        return await self.run(owed.flush_reversals(self.profile, self.config, self.state))
 
     async def _reverse(self, record: TransactionRecord, failure: BaseException | None = None) -> ReversalOutcome:
         """Send the reversal of ``record`` up to the configured attempts; a repeat after the first send.
@@ -50,99 +34,13 @@ class RecoveryMixin(EngineCore):
         ``failure`` is why the request failed, when known: the profile may say so in the reversal (CUP DE 39),
         and the reason is kept in the journal so that every send of the reversal carries the same one.
         """
-        attempts = 0
-        reason = self._reversal_reason(record, failure)
-        original = self.journal.get(record.original_id) if record.original_id else None
-        per_run = self.config.reversal_attempts_per_run
-        for attempt in range(1, per_run + 1):
-            reversal = self.journal.reversal_for(record.id)
-            if reversal is None:
-                break
-            if self.on_reversal_attempt is not None:
-                self.on_reversal_attempt(record.stan, attempt, per_run)
-            repeat = reversal.attempts > 0
-            reversal = self.journal.note_reversal_attempt(reversal.id, self._clock())
-            attempts = reversal.attempts
-            try:
-                keys = await self._message_keys()
-                request = self.profile.reversal_request(record, original, self.config, keys, repeat=repeat,
-                                                        reason=reason)
-                response = await self._exchange(request, keys, record.id)
-            except CommunicationFailure as failure:
-                log.info("reversal of STAN %06d not delivered: %s", record.stan, failure)
-                continue
-            code = str(response[39])
-            if code not in REVERSAL_CLEARING_CODES:
-                log.info("reversal of STAN %06d answered %s: not applied, it will be repeated", record.stan, code)
-                continue
-            self.journal.acknowledge_reversal(reversal.id, code, self._clock())
-            return ReversalOutcome("acked", attempts, code)
-        return ReversalOutcome("pending", attempts)
-
-    def _reversal_reason(self, record: TransactionRecord, failure: BaseException | None) -> str:
-        """The profile's reason for reversing ``record``: the one kept when it first failed, else from ``failure``."""
-        counter = f"{_REASON_COUNTER}{record.id}"
-        kept = self.journal.get_counter(counter, -1)
-        if kept >= 0:
-            return f"{kept:02d}"
-        reason = self.profile.reversal_reason(failure)
-        if failure is not None and reason.isdigit():
-            self.journal.set_counter(counter, int(reason))
-        return reason
-
-    # ------------------------------------------------------------------ repeats (never reversed)
-
-    def _owed_repeats(self) -> list[TransactionRecord]:
-        """The open batch's requests of kinds never reversed that still wait for the host's answer, oldest first."""
-        kinds = [kind for kind in TxnType if not self.profile.reverses(kind)]
-        if not kinds:
-            return []
-        batch = self.journal.current_batch()
-        owed = [record for kind in kinds for record in self.journal.transactions(batch=batch, txn_type=kind)
-                if record.status is TxnStatus.PENDING and self.journal.reversal_for(record.id) is None
-                and self.journal.advice_for(record.id) is None]
-        return sorted(owed, key=lambda record: record.id)
-
-    async def _repeat(self, record: TransactionRecord) -> Message | None:
-        """Send ``record``'s request again (same STAN and content) up to the configured attempts; its answer, or None.
-
-        While this engine runs the request is the one first built (card data included); after a restart
-        it is rebuilt from the journal, which keeps no card data.
-        """
-        original = self.journal.get(record.original_id) if record.original_id else None
-        for _ in range(self.config.reversal_attempts_per_run):
-            try:
-                keys = await self._message_keys()
-                request = self._owed_requests.get(record.id) or self.profile.repeat_request(
-                    record, original, self.config, keys)
-                return await self._exchange(request, keys, record.id)
-            except CommunicationFailure as failure:
-                log.info("%s of STAN %06d not answered: %s; it will be repeated", record.txn_type, record.stan, failure)
-        return None
+        return await self.run(owed.reverse(self.profile, self.config, self.state, record, failure))
 
     async def flush_repeats(self) -> int:
         """Repeat every request owed an answer that the protocol never reverses (oldest first), journaling each
         answer; raise :class:`CommunicationFailure` at the first that stays unanswered. Returns how many
         were answered."""
-        answered = 0
-        for record in self._owed_repeats():
-            response = await self._repeat(record)
-            if response is None:
-                raise CommunicationFailure(f"{record.txn_type} of invoice {record.invoice:06d} is still unanswered: "
-                                           "it will be repeated")
-            answer = self.profile.read_answer(response)
-            self.journal.complete_transaction(
-                record.id, status=TxnStatus.APPROVED if answer.response_code == ResponseCode.APPROVED
-                else TxnStatus.DECLINED, response_code=answer.response_code, rrn=answer.rrn,
-                auth_code=answer.auth_code, host_data=answer.host_data, now=self._clock(),
-            )
-            self._owed_requests.pop(record.id, None)
-            self.journal.record_event("repeat_answered", {"invoice": record.invoice, "stan": record.stan,
-                                                          "response_code": answer.response_code}, now=self._clock())
-            answered += 1
-        return answered
-
-    # ------------------------------------------------------------------ advices (store-and-forward)
+        return await self.run(owed.flush_repeats(self.profile, self.config, self.state))
 
     async def flush_advices(self) -> int:
         """Upload pending advices in the order they were queued; stop at the first failure (raised).
@@ -152,29 +50,7 @@ class RecoveryMixin(EngineCore):
         left (host unreachable) still goes out as 0220; the host applies an advice once. Returns how many
         advices the host answered.
         """
-        answered = 0
-        for advice in self.journal.pending_advices():
-            record = self.journal.get(advice.transaction_id)
-            repeat = advice.attempts > 0
-            keys = await self._message_keys()
-            original = self.journal.get(record.original_id) if record.original_id else None
-            items = self._original_reference(original, None, None)
-            items[AdditionalTag.OFFLINE_APPROVAL] = record.auth_code or ""
-            if record.reason_code:
-                items[AdditionalTag.REASON] = record.reason_code
-            request = messages.advice_request(record, self.config, repeat=repeat, additional=self._with_ksn(keys, items))
-            channel = await self._open()
-            self.journal.note_advice_attempt(advice.id, self._clock())  # from here on, bytes may reach the host
-            response = await self._exchange(request, keys, record.id, channel)
-            if response[39] not in ADVICE_FINAL_CODES:
-                raise CommunicationFailure(f"advice of invoice {record.invoice:06d} answered {response[39]}: "
-                                           "not applied, it will be repeated")
-            self.journal.acknowledge_advice(
-                advice.id, response_code=str(response[39]), rrn=text_field(response, 37),
-                host_data=credit_data(response), now=self._clock(),
-            )
-            answered += 1
-        return answered
+        return await self.run(owed.flush_advices(self.profile, self.config, self.state))
 
     def _offline_eligibility(self, new: NewTransaction) -> str | None:
         """Why this refund cannot complete offline, or None when it can (docs/protocol.md, Store-and-forward)."""
@@ -199,7 +75,7 @@ class RecoveryMixin(EngineCore):
             if self.config.offline_refunds and new.txn_type is TxnType.REFUND:
                 return TxnResult(operation, Outcome.REFUSED, error=f"declined offline: {refusal}", **base)
             return TxnResult(operation, Outcome.COMMUNICATION_FAILED, error=str(failure), **base)
-        auth_code = f"Y3{secrets.randbelow(10_000):04d}"
+        response_code, auth_code = self.profile.offline_approval()
         try:
             record = self.journal.begin_offline_refund(new, now=self._clock(), auth_code=auth_code)
         except JournalError as refusal:
@@ -210,27 +86,5 @@ class RecoveryMixin(EngineCore):
         reference = {"type": "sale", "rrn": original.rrn, "invoice": original.invoice,
                      "date": f"{original.transmitted_at:%Y-%m-%d}", "amount": original.amount} if original else None
         return self._file_receipt(TxnResult(
-            operation, Outcome.COMPLETED, response_code="Y3", stan=record.stan, invoice=record.invoice,
+            operation, Outcome.COMPLETED, response_code=response_code, stan=record.stan, invoice=record.invoice,
             transaction_id=record.id, auth_code=auth_code, offline=True, original=reference, **base))
-
-    async def _flush_owed(self) -> None:
-        """Reversals, then repeats, then advices, must reach the host before anything new (design.md section 3)."""
-        for outcome in await self.flush_reversals():
-            if outcome.status != "acked":
-                raise HostUnreachable("an earlier reversal is still pending: host unreachable")
-        await self.flush_repeats()
-        await self.flush_advices()
-
-
-REVERSAL_CLEARING_CODES = frozenset({ResponseCode.APPROVED, ResponseCode.ORIGINAL_NOT_FOUND})
-"""A 0410 with 00 (reversed) or 25 (nothing to reverse) clears the reversal; any other answer means the
-host did not apply it (format error, security violation, malfunction...), so it is repeated."""
-
-_REASON_COUNTER = "reversal_reason_"
-"""Journal counter (one per reversed transaction id) keeping the reason code of its reversal."""
-
-ADVICE_FINAL_CODES = frozenset({ResponseCode.APPROVED, ResponseCode.INVALID_TRANSACTION, ResponseCode.INVALID_AMOUNT,
-                                ResponseCode.ORIGINAL_NOT_FOUND})
-"""The 0230 answers that decide an advice (docs/protocol.md); any other is a failure to apply it: resent."""
-
-

@@ -68,10 +68,18 @@ class TxnResult:
     """The e-mail message written to DATA/outbox, when an e-receipt was asked for."""
     screen: tuple[str, ...] = ()
     """A refusal as the device's display says it (two short lines); not part of the JSON."""
+    host_approved: bool | None = None
+    """Whether the host's ``response_code`` approves, as the protocol profile reads it (set by the engine);
+    None for a result built without a profile, read as ISO 8583:1987 (00 approves)."""
 
     @property
     def approved(self) -> bool:
-        return self.outcome is Outcome.COMPLETED and (self.response_code == "00" or self.offline)
+        """Completed, and approved by the host (or offline by the terminal, an advice queued)."""
+        if self.outcome is not Outcome.COMPLETED:
+            return False
+        if self.offline:
+            return True
+        return self.host_approved if self.host_approved is not None else self.response_code == "00"
 
     @property
     def exit_code(self) -> int:

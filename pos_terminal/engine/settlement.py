@@ -9,17 +9,13 @@ the upload ended); the batch closes when the profile says so, and the report is 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import datetime
 
 from pos_terminal.engine.core import CommunicationFailure, EngineCore
 from pos_terminal.engine.results import Outcome, TxnResult
+from pos_terminal.flows import settlement
 from pos_terminal.output.batch_totals import batch_totals, report_lines, settlement_report
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
-
 
 class SettlementMixin(EngineCore):
     """Settlement: reversals and advices first, then the totals, the upload when they differ."""
@@ -37,11 +33,11 @@ class SettlementMixin(EngineCore):
             return TxnResult("settle", Outcome.REFUSED, currency=self.config.currency, error=locked.refusal("settle"))
         batch = self.journal.current_batch()
         try:
-            await self._flush_owed()
-            totals = batch_totals(self.journal, batch)
-            outcome = await self.profile.reconcile(self, batch, totals)
+            settled = await self.run(settlement.settle(self.profile, self.config, self.state, self, batch,
+                                                       lambda number: batch_totals(self.journal, number)))
         except CommunicationFailure as failure:
             return TxnResult("settle", Outcome.COMMUNICATION_FAILED, error=str(failure), currency=self.config.currency)
+        totals, outcome = settled.totals, settled.reconciliation
         code, closed, uploaded = outcome.response_code, outcome.closed, outcome.uploaded
         if closed:
             self.journal.close_batch()
@@ -49,5 +45,6 @@ class SettlementMixin(EngineCore):
                                   now=self._clock())
         report = settlement_report(self.journal, batch, totals, result="CLOSED" if closed else "OUT OF BALANCE",
                                    uploaded=uploaded)
-        return TxnResult("settle", Outcome.COMPLETED, response_code=code, currency=self.config.currency,
+        return TxnResult("settle", Outcome.COMPLETED, response_code=code, host_approved=self.profile.is_approved(code),
+                         currency=self.config.currency,
                          settlement=report, receipt=tuple(report_lines(report, self.config.currency)))

@@ -15,15 +15,12 @@ The engine is UI-free: the command line, the scenario runner and the device mode
 
 from __future__ import annotations
 
-import contextlib
 import hmac
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from emv.errors import EmvError
 from emv.terminal import TerminalData, TransactionType, build_field55
-from iso8583.errors import Iso8583Error
 from iso8583.message import Message
 from keys.errors import CryptoError
 from pos_terminal.state.cards import PresentedCard, pass_issuer_authentication
@@ -35,23 +32,21 @@ from pos_terminal.engine.core import (
     TerminalRefusal,
     journal_reason,
 )
-from pos_terminal.journal import JournalError, card_fingerprint
+from pos_terminal.journal import JournalError, MoneyRule, card_fingerprint
 from pos_terminal.profiles import FinancialContext, NetworkKind
-from protocols.iso87 import ResponseCode
-from pos_terminal.state.records import NewTransaction, TransactionRecord, TxnStatus, TxnType
+from pos_terminal.state.records import NewTransaction, TransactionRecord, TxnType
 from pos_terminal.engine.inquiry import InquiryMixin
 from pos_terminal.rules.policy import check_refund, check_void_original, find_refund_original
 from pos_terminal.engine.recovery import RecoveryMixin
 from pos_terminal.rules.supervisor import Grant
 from pos_terminal.output.views import TransactionView, transaction_view
 from pos_terminal.engine.results import Outcome, TxnResult
-from protocols.security import pin_block
+from pos_terminal.flows import financial, owed
+from pos_terminal.flows.financial import NOT_SENT
+from protocols.security import MessageKeys, pin_block
 
 __all__ = ["Clock", "CommunicationFailure", "HostUnreachable", "RefundRequest", "TerminalEngine", "TerminalRefusal"]
 
-NOT_SENT = "Z1"
-"""Response code journaled for a never-reversed request that could not be built or sent: declined by the
-terminal itself (EMV's offline decline), nothing owed to the host."""
 
 log = logging.getLogger(__name__)
 
@@ -99,11 +94,7 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
         """After a network exchange succeeded: send what is owed (reversals, repeats, then advices)."""
         if result.outcome is not Outcome.COMPLETED:
             return result
-        outcomes = await self.flush_reversals() if self.journal.pending_reversals() else []
-        if not outcomes or outcomes[-1].status == "acked":
-            with contextlib.suppress(CommunicationFailure):
-                await self.flush_repeats()
-                await self.flush_advices()
+        outcomes = await self.run(owed.flush_when_reachable(self.profile, self.config, self.state))
         return replace(result, reversal=outcomes[-1]) if outcomes else result
 
     # ------------------------------------------------------------------ financial transactions
@@ -209,85 +200,58 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
         pin: str | None = None, icc_kind: TransactionType | None = None, original: TransactionRecord | None = None,
         original_rrn: str | None = None, original_date: str | None = None, reason: str | None = None,
     ) -> TxnResult:
-        """Flush what is owed, journal, send, and journal the outcome (or reverse, or repeat)."""
+        """Flush what is owed, journal, send, and journal the outcome (or reverse, or repeat): the flow of
+        :mod:`pos_terminal.flows.financial`, run on the journal, with the terminal's own refusals around it."""
         base = {"amount": new.amount, "currency": new.currency, "masked_pan": new.masked_pan or None}
         try:  # the journal's money rules (remainder, pending refunds, refunds of a sale to void): refuse early
             self.journal.check_original(new)
         except JournalError as refusal:
-            reason_text = journal_reason(refusal)
-            return TxnResult(operation, Outcome.REFUSED, error=reason_text, screen=_journal_screen(reason_text), **base)
+            return TxnResult(operation, Outcome.REFUSED, error=journal_reason(refusal),
+                             screen=_JOURNAL_SCREENS.get(refusal.rule, ()) if refusal.rule else (), **base)
         try:
-            await self._flush_owed()
-            keys = await self._message_keys()
-            channel = await self._open()
+            prepared = await self.run(financial.prepare(self.profile, self.config, self.state))
         except HostUnreachable as failure:
             return self._complete_offline(operation, new, failure, base)
         except CommunicationFailure as failure:
             return TxnResult(operation, Outcome.COMMUNICATION_FAILED, error=str(failure), **base)
-        reversible = self.profile.reverses(new.txn_type)
         try:  # a malformed PIN is refused here, before anything is journaled or sent
-            block = pin_block(keys, pin, card.pan) if pin and card else None
-            record = self.journal.begin_transaction(new, now=self._clock(), with_reversal=reversible)
+            block = pin_block(prepared.keys, pin, card.pan) if pin and card else None
+            record = self.state.begin(new, reversible=self.profile.reverses(new.txn_type))
         except (CryptoError, JournalError) as refusal:  # the PIN, or the journal's money rules
-            await self._release(channel, reusable=True)
+            await self._release(prepared.connection, reusable=True)
             return TxnResult(operation, Outcome.REFUSED, error=journal_reason(refusal), **base)
-        request: Message | None = None
-        try:
-            request = self.profile.financial_request(FinancialContext(
-                record, self.config, card, keys, block,
-                self._icc_data(card, new.amount, icc_kind, record.transmitted_at)
-                if card and icc_kind is not None else None,
-                original, original_rrn, original_date, reason,
-            ))
-            response = await self._exchange(request, keys, record.id, channel, defer_answer=True)
-        except (CommunicationFailure, CryptoError, EmvError, Iso8583Error, ValueError) as failure:
-            await self._release(channel, reusable=False)
-            if not reversible:
-                return await self._unanswered(operation, record, request, card, failure, base)
-            if not isinstance(failure, (CommunicationFailure, CryptoError, EmvError, Iso8583Error)):
-                raise
-            reversal = await self._reverse(record, failure)
-            return TxnResult(operation, Outcome.COMMUNICATION_FAILED, stan=record.stan, invoice=record.invoice,
-                             transaction_id=record.id, reversal=reversal, error=str(failure), **base)
-        return self._complete(operation, record, response, card, base)
 
-    async def _unanswered(
-        self, operation: str, record: TransactionRecord, request: Message | None, card: PresentedCard | None,
-        failure: Exception, base: dict,
-    ) -> TxnResult:
-        """A request that is never reversed failed: repeat it (it may have reached the host), or, when it could
-        not even be built or sent, decline it here (nothing left the terminal, nothing is owed)."""
+        def build(record: TransactionRecord, keys: MessageKeys) -> Message:
+            icc = self._icc_data(card, new.amount, icc_kind, record.transmitted_at) \
+                if card and icc_kind is not None else None
+            return self.profile.financial_request(FinancialContext(
+                record, self.config, card, keys, block, icc, original, original_rrn, original_date, reason))
+
+        end = await self.run(financial.send(self.profile, self.config, self.state, record, build, prepared))
         ids = {"stan": record.stan, "invoice": record.invoice, "transaction_id": record.id}
-        if request is None or not isinstance(failure, CommunicationFailure):
-            self.journal.complete_transaction(record.id, status=TxnStatus.DECLINED, response_code=NOT_SENT,
-                                              rrn=None, auth_code=None, now=self._clock())
-            return TxnResult(operation, Outcome.REFUSED, response_code=NOT_SENT, error=f"not sent: {failure}",
+        if isinstance(end, financial.Answered):
+            return self._complete(operation, end, card, base)
+        if isinstance(end, financial.Reversed):
+            return TxnResult(operation, Outcome.COMMUNICATION_FAILED, reversal=end.reversal, error=str(end.failure),
                              **ids, **base)
-        self._owed_requests[record.id] = request
-        response = await self._repeat(record)
-        if response is not None:
-            return self._complete(operation, record, response, card, base)
+        if isinstance(end, financial.NotSent):
+            return TxnResult(operation, Outcome.REFUSED, response_code=NOT_SENT, error=f"not sent: {end.failure}",
+                             **ids, **base)
         return TxnResult(operation, Outcome.COMMUNICATION_FAILED, error=(
-            f"{failure}; the {operation} is owed to the host: it is repeated (STAN {record.stan:06d}) before the next "
-            "transaction until the host answers"), **ids, **base)
+            f"{end.failure}; the {operation} is owed to the host: it is repeated (STAN {record.stan:06d}) before the "
+            "next transaction until the host answers"), **ids, **base)
 
     def _complete(
-        self, operation: str, record: TransactionRecord, response: Message, card: PresentedCard | None, base: dict
+        self, operation: str, end: financial.Answered, card: PresentedCard | None, base: dict
     ) -> TxnResult:
-        answer = self.profile.read_answer(response)
-        code = answer.response_code
-        completed = self.journal.complete_transaction(
-            record.id, status=TxnStatus.APPROVED if code == ResponseCode.APPROVED else TxnStatus.DECLINED,
-            response_code=code, rrn=answer.rrn, auth_code=answer.auth_code, host_data=answer.host_data,
-            now=self._clock(),
-        )
-        self._owed_requests.pop(record.id, None)
-        pass_issuer_authentication(card, response.get(55))
+        """The host answered: the issuer's data to the chip, the receipt filed, the result."""
+        completed, answer = end.record, end.answer
+        pass_issuer_authentication(card, end.response.get(55))
         view = transaction_view(self.journal, completed)
         return self._file_receipt(TxnResult(
-            operation, Outcome.COMPLETED, response_code=code, stan=completed.stan, rrn=completed.rrn,
+            operation, Outcome.COMPLETED, response_code=answer.response_code, stan=completed.stan, rrn=completed.rrn,
             invoice=completed.invoice, transaction_id=completed.id, auth_code=completed.auth_code,
-            host_data=answer.host_data, original=_original_json(view), **base))
+            host_data=answer.host_data, original=_original_json(view), host_approved=end.approved, **base))
 
 
 def _original_json(view: TransactionView) -> dict[str, object] | None:
@@ -300,16 +264,12 @@ def _original_json(view: TransactionView) -> dict[str, object] | None:
     return payload
 
 
-_JOURNAL_SCREENS = (
-    ("the sale has refunds", ("SALE HAS REFUNDS", "VOID THEM FIRST")),
-    ("exceeds the refundable remainder", ("OVER THE REMAINDER", "CHECK THE AMOUNT")),
-    ("was voided", ("ORIGINAL VOIDED", "NOTHING TO DO")),
-    ("is still pending", ("A VOID IS PENDING", "TRY AGAIN LATER")),
-    ("closed batch", ("BATCH CLOSED", "REFUND IT INSTEAD")),
-    ("currency", ("OTHER CURRENCY", "NOT ALLOWED")),
-)
-
-
-def _journal_screen(reason: str) -> tuple[str, ...]:
-    """The cashier's words for a refusal by the journal's money rules."""
-    return next((screen for words, screen in _JOURNAL_SCREENS if words in reason), ())
+_JOURNAL_SCREENS: dict[MoneyRule, tuple[str, ...]] = {
+    MoneyRule.SALE_HAS_REFUNDS: ("SALE HAS REFUNDS", "VOID THEM FIRST"),
+    MoneyRule.OVER_REMAINDER: ("OVER THE REMAINDER", "CHECK THE AMOUNT"),
+    MoneyRule.ORIGINAL_VOIDED: ("ORIGINAL VOIDED", "NOTHING TO DO"),
+    MoneyRule.VOID_PENDING: ("A VOID IS PENDING", "TRY AGAIN LATER"),
+    MoneyRule.CLOSED_BATCH: ("BATCH CLOSED", "REFUND IT INSTEAD"),
+    MoneyRule.CURRENCY: ("OTHER CURRENCY", "NOT ALLOWED"),
+}
+"""The cashier's words for a refusal by the journal's money rules (by the rule, never by its wording)."""

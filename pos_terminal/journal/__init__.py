@@ -44,7 +44,7 @@ from __future__ import annotations
 from pos_terminal.journal.advices import AdvicesMixin
 from pos_terminal.journal.audit import AuditMixin
 from pos_terminal.journal.cardid import SECRET_LENGTH, card_fingerprint, load_or_create_secret
-from pos_terminal.journal.errors import JournalError
+from pos_terminal.journal.errors import JournalError, MoneyRule
 from pos_terminal.journal.lookups import LookupsMixin
 from pos_terminal.journal.schema import SCHEMA_VERSION
 from pos_terminal.journal.store import COUNTER_MAX
@@ -56,6 +56,7 @@ __all__ = [
     "SECRET_LENGTH",
     "Journal",
     "JournalError",
+    "MoneyRule",
     "card_fingerprint",
     "load_or_create_secret",
 ]

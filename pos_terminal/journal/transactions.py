@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from pos_terminal.journal.errors import JournalError
+from pos_terminal.journal.errors import JournalError, MoneyRule
 from pos_terminal.journal.rows import check_text, json_text, time_text
 from pos_terminal.journal.reversals import ReversalsMixin
 from pos_terminal.state.records import NewTransaction, TransactionRecord, TxnStatus, TxnType
@@ -102,14 +102,17 @@ class TransactionsMixin(ReversalsMixin):
             (original.id,),
         ).fetchone()
         if original.status is not TxnStatus.APPROVED:
-            raise JournalError(f"{label}: the original is {original.status}, not approved")
+            raise JournalError(f"{label}: the original is {original.status}, not approved",
+                               MoneyRule.ORIGINAL_NOT_APPROVED)
         if original.voided_by is not None:
             raise JournalError(f"{label}: the original was voided by invoice "
-                               f"{self._find_row(db, original.voided_by).invoice:06d}")
+                               f"{self._find_row(db, original.voided_by).invoice:06d}", MoneyRule.ORIGINAL_VOIDED)
         if pending_void is not None:
-            raise JournalError(f"{label}: the void of the original (invoice {pending_void[0]:06d}) is still pending")
+            raise JournalError(f"{label}: the void of the original (invoice {pending_void[0]:06d}) is still pending",
+                               MoneyRule.VOID_PENDING)
         if new.currency != original.currency:
-            raise JournalError(f"{label}: currency {new.currency} differs from the original's {original.currency}")
+            raise JournalError(f"{label}: currency {new.currency} differs from the original's {original.currency}",
+                               MoneyRule.CURRENCY)
         refunds = db.execute(
             """SELECT coalesce(sum(CASE WHEN status = 'approved' AND voided_by IS NULL THEN amount END), 0),
                       coalesce(sum(CASE WHEN status IN ('pending', 'offline') THEN amount END), 0)
@@ -119,22 +122,27 @@ class TransactionsMixin(ReversalsMixin):
         refunded, pending = int(refunds[0]), int(refunds[1])
         if new.txn_type is TxnType.REFUND:
             if original.txn_type is not TxnType.SALE:
-                raise JournalError(f"{label}: the original is a {original.txn_type}; only a sale can be refunded")
+                raise JournalError(f"{label}: the original is a {original.txn_type}; only a sale can be refunded",
+                                   MoneyRule.NOT_REFUNDABLE)
             remaining = original.amount - refunded - pending
             if new.amount > remaining:
                 raise JournalError(
                     f"{label}: amount {new.amount} exceeds the refundable remainder {max(remaining, 0)} "
-                    f"(original {original.amount}, refunded {refunded}, pending {pending})"
+                    f"(original {original.amount}, refunded {refunded}, pending {pending})", MoneyRule.OVER_REMAINDER
                 )
         elif new.txn_type is TxnType.VOID:
             if original.txn_type not in (TxnType.SALE, TxnType.REFUND):
-                raise JournalError(f"{label}: the original is a {original.txn_type}; only sales and refunds are voided")
+                raise JournalError(f"{label}: the original is a {original.txn_type}; only sales and refunds are voided",
+                                   MoneyRule.NOT_VOIDABLE)
             if original.batch != batch:
-                raise JournalError(f"{label}: the original is in closed batch {original.batch}, open batch is {batch}")
+                raise JournalError(f"{label}: the original is in closed batch {original.batch}, open batch is {batch}",
+                                   MoneyRule.CLOSED_BATCH)
             if new.amount != original.amount:
-                raise JournalError(f"{label}: amount {new.amount} differs from the original's {original.amount}")
+                raise JournalError(f"{label}: amount {new.amount} differs from the original's {original.amount}",
+                                   MoneyRule.AMOUNT_DIFFERS)
             if refunded or pending:
-                raise JournalError(f"{label}: the sale has refunds ({refunded} approved, {pending} pending)")
+                raise JournalError(f"{label}: the sale has refunds ({refunded} approved, {pending} pending)",
+                                   MoneyRule.SALE_HAS_REFUNDS)
 
     def complete_transaction(
         self,

@@ -1,15 +1,18 @@
 """Terminal-to-host protocol profiles: the engine's flows are one, the protocols are these.
 
-:func:`profile_for` picks the profile of a dialect: ``cup-pos`` speaks the China UnionPay POS
-terminal profile (:class:`~pos_terminal.profiles.cup.profile.CupProfile`), every other dialect (the
-built-in ISO 8583:1987 ones and TOML dialects derived from them) the possim protocol of
-docs/protocol.md (:class:`~pos_terminal.profiles.possim87.profile.Possim87Profile`).
+A dialect names its protocol; :class:`~pos_terminal.profiles.registry.ProfileRegistry` maps protocol names to
+profiles. ``cup-pos`` speaks the China UnionPay POS terminal profile
+(:class:`~pos_terminal.profiles.cup.profile.CupProfile`), the built-in ISO 8583:1987 dialects (and TOML
+dialects that keep the default protocol) the possim protocol of docs/protocol.md
+(:class:`~pos_terminal.profiles.possim87.profile.Possim87Profile`); other packages add theirs as entry points
+(:data:`~pos_terminal.profiles.registry.ENTRY_POINT_GROUP`) or through
+:meth:`~pos_terminal.profiles.registry.ProfileRegistry.with_profile`.
 """
 
 from __future__ import annotations
 
-from iso8583.dialects.cup_pos import NAME as CUP_POS
 from pos_terminal.profiles.base import (
+    EngineLink,
     FinancialContext,
     HostAnswer,
     NetworkKind,
@@ -18,16 +21,14 @@ from pos_terminal.profiles.base import (
 )
 from pos_terminal.profiles.cup.profile import CupProfile
 from pos_terminal.profiles.possim87.profile import Possim87Profile
+from pos_terminal.profiles.registry import (
+    ProfileRegistry,
+    UnknownProfile,
+    default_profiles,
+    profile_for,
+)
 
 __all__ = [
-    "CupProfile", "FinancialContext", "HostAnswer", "NetworkKind", "Possim87Profile", "ProtocolProfile",
-    "Reconciliation", "profile_for",
+    "CupProfile", "EngineLink", "FinancialContext", "HostAnswer", "NetworkKind", "Possim87Profile", "ProfileRegistry",
+    "ProtocolProfile", "Reconciliation", "UnknownProfile", "default_profiles", "profile_for",
 ]
-
-_POSSIM_87 = Possim87Profile()
-_CUP = CupProfile()
-
-
-def profile_for(dialect: str) -> ProtocolProfile:
-    """The protocol profile of the dialect named ``dialect``."""
-    return _CUP if dialect == CUP_POS else _POSSIM_87

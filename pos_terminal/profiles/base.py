@@ -1,17 +1,18 @@
 """The protocol-profile seam: what differs between the terminal-to-host protocols, and nothing else.
 
-The engine (:mod:`pos_terminal.engine.core`, :mod:`~pos_terminal.engine.terminal`, :mod:`~pos_terminal.engine.recovery`,
-:mod:`~pos_terminal.engine.settlement`) owns every flow once: journal before send, reversal records, repeats
-of what is never reversed, flushing what is owed before anything new, settlement and closing the
-batch. A :class:`ProtocolProfile` supplies only the protocol's parts: which message a transaction
-is and how it is built, how an answer is checked and read, how a message is MACed, how sign-on
-delivers the working keys, which failures are reversed and which repeated, and the message
-exchanges of a settlement.
+The flows (:mod:`pos_terminal.flows`, run by the engine on its journal and by the light load terminal in
+memory) are written once: journal before send, reversal records, repeats of what is never reversed,
+flushing what is owed before anything new, settlement. A :class:`ProtocolProfile` supplies every protocol
+decision and nothing else: which message a transaction is and how it is built, how an answer is checked and
+read, what its response code means (approved, a reversal cleared, an advice decided, a new sign-on asked
+for), how a message is MACed, how sign-on delivers the working keys, which failures are reversed and which
+repeated, and the exchanges of a settlement (sans I/O, :meth:`ProtocolProfile.reconcile`). What a profile
+reads of the engine is :class:`EngineLink`; profiles never import the engine.
 
-Two profiles ship (:func:`pos_terminal.profiles.profile_for` picks one from the dialect):
+Two profiles ship, registered by protocol name (:mod:`pos_terminal.profiles.registry`):
 :class:`~pos_terminal.profiles.possim87.profile.Possim87Profile`, the possim ISO 8583:1987 protocol of
-docs/protocol.md (every dialect but ``cup-pos``), and :class:`~pos_terminal.profiles.cup.profile.CupProfile`,
-the China UnionPay POS terminal profile (``cup-pos``).
+docs/protocol.md (``possim-87``: the built-in dialects but ``cup-pos``), and
+:class:`~pos_terminal.profiles.cup.profile.CupProfile`, the China UnionPay POS terminal profile (``cup-pos``).
 """
 
 from __future__ import annotations
@@ -20,22 +21,20 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from iso8583.dialect import Dialect
 from iso8583.message import Message
+from pos_terminal.journal import Journal
 from pos_terminal.state.cards import PresentedCard
 from pos_terminal.state.config import TerminalConfig
 from pos_terminal.state.keyring import TerminalKeyring
 from pos_terminal.engine.observe import ExchangeRecord
-from pos_terminal.engine.failures import CommunicationFailure
-from protocols.iso87 import BatchTotals, response_mti
+from pos_terminal.engine.failures import CommunicationFailure, FailureKind
+from pos_terminal.flows.effects import Step
+from protocols.iso87 import BatchTotals, ResponseCode, response_mti
 from pos_terminal.state.records import MessageDirection, TransactionRecord, TxnType
 from protocols.security import KeyScheme, MessageKeys
-
-if TYPE_CHECKING:
-    from pos_terminal.engine.core import EngineCore
-
 
 class NetworkKind(StrEnum):
     """The network management exchanges the engine knows."""
@@ -85,6 +84,24 @@ class Reconciliation:
     uploaded: bool
 
 
+class EngineLink(Protocol):
+    """What a profile may read of the engine that runs it (the settlement exchanges): the configuration, the
+    journal (STANs, the batch's transactions) and the clock. The exchanges themselves are effects the profile
+    yields (:mod:`pos_terminal.flows.effects`); the engine (:class:`pos_terminal.engine.core.EngineCore`)
+    implements this and performs them. Profiles never import the engine."""
+
+    @property
+    def config(self) -> TerminalConfig:
+        """The terminal's configuration, as the profile configured it."""
+
+    @property
+    def journal(self) -> Journal:
+        """The terminal's journal (STANs, the batch's transactions)."""
+
+    def now(self) -> datetime:
+        """The engine's clock (UTC)."""
+
+
 class ProtocolProfile(ABC):
     """One terminal-to-host protocol. Stateless: one instance serves any number of engines."""
 
@@ -94,6 +111,27 @@ class ProtocolProfile(ABC):
     """Whether a refund may complete offline with an advice queued (store-and-forward)."""
     supports_status_inquiry: bool = False
     """Whether the host can be asked where a refund's money is (0600)."""
+
+    # ------------------------------------------------------------------ what the host's codes mean
+
+    def is_approved(self, response_code: str) -> bool:
+        """Whether an answer with ``response_code`` approves the request (ISO 8583:1987: 00)."""
+        return response_code == ResponseCode.APPROVED
+
+    def reversal_cleared(self, response_code: str) -> bool:
+        """Whether a reversal answered ``response_code`` is done with: 00 (reversed) or 25 (nothing to reverse);
+        any other answer means the host did not apply it (format error, security violation...): repeated."""
+        return response_code in (ResponseCode.APPROVED, ResponseCode.ORIGINAL_NOT_FOUND)
+
+    def asks_new_sign_on(self, response_code: str) -> bool:
+        """Whether an answer with ``response_code`` says the host may hold other session keys (63, security
+        violation): with master/session keys the terminal drops its own and signs on again."""
+        return response_code == ResponseCode.SECURITY_VIOLATION
+
+    def advice_final(self, response_code: str) -> bool:
+        """Whether an advice answered ``response_code`` is decided (not sent again). Only profiles that
+        :attr:`supports_offline_refunds` need it."""
+        raise NotImplementedError(f"{self.name}: no store-and-forward advices")
 
     # ------------------------------------------------------------------ configuration and keys
 
@@ -168,6 +206,31 @@ class ProtocolProfile(ABC):
     ) -> Message:
         """The unsigned reversal of ``record``; ``repeat`` after its first send, ``reason`` from :meth:`reversal_reason`."""
 
+    def offline_approval(self) -> tuple[str, str]:
+        """The response code and approval code the terminal gives a refund it completes offline (its advice
+        carries them). Only profiles that :attr:`supports_offline_refunds` need it."""
+        raise NotImplementedError(f"{self.name}: no store-and-forward advices")
+
+    def advice_request(
+        self, record: TransactionRecord, original: TransactionRecord | None, config: TerminalConfig,
+        keys: MessageKeys, *, repeat: bool,
+    ) -> Message:
+        """The unsigned advice of an offline-approved refund (``repeat`` after its first send). Only profiles
+        that :attr:`supports_offline_refunds` need it."""
+        raise NotImplementedError(f"{self.name}: no store-and-forward advices")
+
+    def status_inquiry_request(
+        self, stan: int, now: datetime, record: TransactionRecord, config: TerminalConfig, keys: MessageKeys
+    ) -> Message:
+        """The unsigned status inquiry about ``record`` (which has an RRN). Only profiles that
+        :attr:`supports_status_inquiry` need it."""
+        raise NotImplementedError(f"{self.name}: no status inquiry")
+
+    def read_status(self, response: Message) -> dict[str, str]:
+        """What an approved status answer says of the transaction (the journal's ``host_data``); raises
+        :class:`~pos_terminal.engine.failures.CommunicationFailure` (GARBLED) for an unreadable one."""
+        raise NotImplementedError(f"{self.name}: no status inquiry")
+
     def reversal_reason(self, failure: BaseException | None) -> str:
         """Why a reversal is sent, as the protocol codes it (``failure`` None: unknown, e.g. after a restart)."""
         return ""
@@ -192,12 +255,14 @@ class ProtocolProfile(ABC):
         with more to check (CUP: the TPDU addresses swapped) checks this first."""
         expected = response_mti(request.mti)
         if response.mti != expected:
-            raise CommunicationFailure(f"response rejected: MTI {response.mti}, expected {expected}")
+            raise CommunicationFailure(f"response rejected: MTI {response.mti}, expected {expected}",
+                                       FailureKind.WRONG_ANSWER)
         for number in (11, 41):
             if response.get(number) != request.get(number):
-                raise CommunicationFailure(f"response rejected: DE {number} does not match the request")
+                raise CommunicationFailure(f"response rejected: DE {number} does not match the request",
+                                           FailureKind.WRONG_ANSWER)
         if not isinstance(response.get(39), str):
-            raise CommunicationFailure("response rejected: no response code (DE 39)")
+            raise CommunicationFailure("response rejected: no response code (DE 39)", FailureKind.WRONG_ANSWER)
 
     def note_answer(self, response: Message, keyring: TerminalKeyring) -> None:
         """See what an answer asks of the terminal beyond its fields (before its MAC is checked)."""
@@ -211,5 +276,7 @@ class ProtocolProfile(ABC):
     # ------------------------------------------------------------------ settlement
 
     @abstractmethod
-    async def reconcile(self, engine: EngineCore, batch: int, totals: BatchTotals) -> Reconciliation:
-        """The settlement exchanges of ``batch`` (what is owed was flushed before); the engine closes the batch."""
+    def reconcile(self, engine: EngineLink, batch: int, totals: BatchTotals) -> Step[Reconciliation]:
+        """The settlement exchanges of ``batch``, sans I/O (yields :class:`~pos_terminal.flows.effects.NeedKeys`
+        and :class:`~pos_terminal.flows.effects.Send`; what is owed was flushed before); the engine closes the
+        batch when the result says so."""

@@ -204,6 +204,11 @@ _FIELD_NAMES = frozenset(f.name for f in dataclasses.fields(TerminalConfig))
 # --------------------------------------------------------------------------- validation
 
 
+def _is_toml_path(value: str) -> bool:
+    """A TOML dialect's path (:func:`iso8583.toml_dialect.resolve_dialect` opens it): one line, ending in .toml."""
+    return value.lower().endswith(".toml") and value.strip() == value and value.isprintable()
+
+
 def _text(config: TerminalConfig, key: str, minimum: int, maximum: int) -> None:
     value = getattr(config, key)
     if not isinstance(value, str):
@@ -284,8 +289,9 @@ def _validate(config: TerminalConfig) -> None:
     _digits(config, "currency", 3)
     _digits(config, "country", 3)
     _host_url(config)
-    if not isinstance(config.dialect, str) or not _DIALECT.fullmatch(config.dialect):
-        raise ConfigError(f"dialect: must be a dialect name (letters, digits, '_', '-', '.'), got {config.dialect!r}")
+    if not isinstance(config.dialect, str) or not (_DIALECT.fullmatch(config.dialect) or _is_toml_path(config.dialect)):
+        raise ConfigError(f"dialect: must be a dialect name (letters, digits, '_', '-', '.') or the path of a "
+                          f"TOML dialect (ending in .toml), got {config.dialect!r}")
     try:
         object.__setattr__(config, "key_scheme", KeyScheme(config.key_scheme))
     except ValueError:

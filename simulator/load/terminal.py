@@ -1,7 +1,7 @@
 """A light simulated terminal: protocol-exact on the wire, its state in memory, no I/O of its own.
 
-Each message is the one the terminal core sends (built by :mod:`pos_terminal.profiles.possim87.messages`, MACed
-and PIN-enciphered by :mod:`protocols.security` with keys from the terminal keyring), and
+Each message is the one the terminal core sends (built by the dialect's protocol profile, MACed and
+PIN-enciphered with keys from the terminal keyring), and
 each answer is checked the same way (MTI, STAN and terminal ID match the request, the response
 MAC verifies under the response key). What differs from :class:`pos_terminal.engine.terminal.TerminalEngine`
 is only where state lives: STAN, invoice numbers, session keys, DUKPT counters, the chip's ATC
@@ -12,24 +12,26 @@ next request (:class:`Outgoing`) and is sent back the raw answer, or :class:`Los
 came; its return value is the :class:`OpOutcome`. A driver moves the bytes: asyncio channels
 for ``possim load`` (:mod:`simulator.load.link`), blocking sockets under gevent for Locust
 (:mod:`simulator.locust`). Every exchange is timed inside the generator and reported to an
-optional listener as an :class:`ExchangeRecord`.
+optional listener as a :class:`TimedExchange`.
 
-Reversals follow docs/protocol.md: a financial request whose answer is lost (after it may have
-reached the host) is reversed at once, 0400 then 0401 repeats, and again before the next
-financial request until the host acknowledges it (00 or 25). Messages, MACs and keys are the
-protocol profile's (:mod:`pos_terminal.profiles`, chosen from the dialect), as in the terminal: with
-``cup-pos`` a refund whose answer is lost is not reversed but repeated, same STAN and content,
-until the host answers it.
+The flows are the terminal's own, written once (:mod:`pos_terminal.flows`): a financial request is
+recorded before it is sent; one whose answer is lost (after it may have reached the host) is reversed at
+once, 0400 then 0401 repeats, and again before the next financial request until the host clears it (00 or
+25); with ``cup-pos`` a refund whose answer is lost is not reversed but repeated, same STAN and content,
+until the host answers it (docs/protocol.md). Only where the flows' state lives differs from the engine's
+journal: in memory (:class:`pos_terminal.flows.memory.MemoryState`). Messages, MACs and keys are the
+protocol profile's (:mod:`pos_terminal.profiles`, chosen from the dialect), as in the terminal.
 """
 
 from __future__ import annotations
 
-import secrets
+import contextlib
 import time
 from collections.abc import Callable, Generator
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import cache
+from typing import Any, TypeVar
 
 from emv.card import MAX_ATC
 from emv.cards import EntryMode
@@ -38,28 +40,30 @@ from iso8583.codec import decode, encode
 from iso8583.toml_dialect import resolve_dialect
 from iso8583.errors import Iso8583Error
 from iso8583.message import Message
-from keys.errors import CryptoError
 from pos_terminal.state.cards import PresentedCard, pass_issuer_authentication, present_test_card
 from pos_terminal.state.config import TerminalConfig
 from protocols.defaults import MERCHANT_ID, SUPERVISOR_PASSWORD
-from pos_terminal.engine.failures import CommunicationFailure
-from pos_terminal.profiles import FinancialContext, NetworkKind, profile_for
-from pos_terminal.engine.recovery import REVERSAL_CLEARING_CODES
+from pos_terminal.engine.clock import Clock, utc_now
+from pos_terminal.engine.failures import CommunicationFailure, FailureKind, HostUnreachable
+from pos_terminal.flows import financial, network, owed
+from pos_terminal.flows.answers import accept_answer
+from pos_terminal.flows.effects import Effect, NeedKeys, Send, Step
+from pos_terminal.flows.network import KeyContext
+from pos_terminal.profiles import FinancialContext, NetworkKind, ProfileRegistry, default_profiles
 from pos_terminal.rules.passwords import hash_password
 from protocols.iso87 import ResponseCode, local_date, response_text
-from pos_terminal.state.records import TransactionRecord, TxnStatus, TxnType
+from pos_terminal.state.records import NewTransaction, TransactionRecord, TxnStatus, TxnType
 from protocols.security import KeyScheme, MessageKeys, pin_block
 from simulator.load.memkeys import MemoryKeyring
+from pos_terminal.flows.memory import MemoryState
 from simulator.load.tally import Result, ReversalCounts
 
 LOAD_CARD = "visa_credit"
 LOAD_PIN = "1234"
 REFUND_REASON = "01"
-REVERSAL_ATTEMPTS = 3
-"""Reversal sends per attempt to clear it (the terminal's ``reversal_attempts_per_run``)."""
-MAX_STAN = 999_999
+NO_FINGERPRINT = "0" * 64
+"""A light terminal keys no card fingerprints (it never matches a refund's card to its sale)."""
 UNKNOWN_TERMINAL = "the host does not know this terminal (sign-on answered 03 INVALID MERCHANT)"
-APPROVED_ONLY = frozenset({ResponseCode.APPROVED.value})
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,7 @@ Incoming = bytes | Lost
 
 
 @dataclass(frozen=True)
-class ExchangeRecord:
+class TimedExchange:
     """One request and its answer (or its loss), timed from handing the request over to getting the answer."""
 
     terminal_id: str
@@ -126,30 +130,8 @@ class OpOutcome:
 
 
 Operation = Generator[Outgoing, Incoming, OpOutcome]
-ExchangeListener = Callable[[ExchangeRecord], None]
-
-
-class ExchangeFailed(Exception):
-    """No usable answer; ``sent`` tells whether the request may have reached the host."""
-
-    def __init__(self, reason: str, *, sent: bool) -> None:
-        super().__init__(reason)
-        self.sent = sent
-
-
-@dataclass
-class _OwedReversal:
-    record: TransactionRecord
-    original: TransactionRecord | None = None
-    attempts: int = 0
-
-
-@dataclass
-class _OwedRepeat:
-    """A request the protocol never reverses whose answer is owed: sent again as it was until answered."""
-
-    record: TransactionRecord
-    request: Message
+ExchangeListener = Callable[[TimedExchange], None]
+T = TypeVar("T")
 
 
 def unknown_terminal_text(terminal_id: str, merchant_id: str = MERCHANT_ID) -> str:
@@ -185,10 +167,6 @@ def _label(message: Message) -> str:
     return f"{message.mti}/{code}"
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class LightTerminal:
     """One simulated terminal, protocol-exact, state in memory; drive its operations with a link."""
 
@@ -201,93 +179,143 @@ class LightTerminal:
         dialect: str = "terminal87",
         first_stan: int | None = None,
         listener: ExchangeListener | None = None,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Clock = utc_now,
+        profiles: ProfileRegistry | None = None,
     ) -> None:
-        self.profile = profile_for(dialect)
+        self.dialect = resolve_dialect(dialect)
+        self.profile = (profiles or default_profiles()).profile_for(self.dialect)
         self.config = self.profile.configure(
             terminal_config(terminal_id, merchant_id=merchant_id, dialect=dialect, key_scheme=key_scheme))
         self.terminal_id = terminal_id
         self.scheme = KeyScheme(key_scheme)
-        self.dialect = resolve_dialect(dialect)
         self.keyring = MemoryKeyring.injected_with()
         self.card: PresentedCard = present_test_card(LOAD_CARD, EntryMode.CHIP)
         self.listener = listener
-        self.reversals = ReversalCounts()
-        self.batch = 1
+        self.state = MemoryState(clock, first_stan=first_stan)
+        """What the flows remember: STAN and invoice counters, owed reversals and repeats."""
+        self._sent_reversals = 0
         self._clock = clock
-        # STANs start at a random point: state is not kept between runs, and a host matches
-        # retransmissions by terminal, STAN and DE 7.
-        self._stan = first_stan if first_stan is not None else secrets.randbelow(MAX_STAN)
-        self._invoice = 0
-        self._owed: list[_OwedReversal] = []
-        self._repeats: list[_OwedRepeat] = []
+        self._in_flight: TransactionRecord | None = None
+        """The financial request of the operation under way (None between operations). An operation its driver
+        abandons leaves it owed (reversed before the next request, as the terminal would), but a run that ends
+        with it (Locust stopping its users mid-exchange) does not count it: the terminal is switched off."""
+
+    @property
+    def batch(self) -> int:
+        return self.state.batch
 
     @property
     def owed_reversals(self) -> int:
-        """Reversals not yet acknowledged by the host."""
-        return len(self._owed)
+        """Reversals not yet acknowledged by the host (not counting an operation still in flight)."""
+        in_flight = self._in_flight
+        owed_now = self.state.owed_reversals
+        if in_flight is not None and self.state.reversal_attempts(in_flight) == 0:
+            owed_now -= 1
+        return owed_now
+
+    @property
+    def reversals(self) -> ReversalCounts:
+        """Reversal sends and acknowledgements so far (``pending``: see :attr:`owed_reversals`)."""
+        return ReversalCounts(self._sent_reversals, self.state.acked)
+
+    def abandon_owed(self) -> None:
+        """Forget the reversals and repeats owed, for a tool that takes an operation's request and never finishes
+        the operation (the echo benchmark, benchmarks/hostclient.py): a terminal would reverse them."""
+        self.state.forget_owed()
+        self._in_flight = None
 
     # ------------------------------------------------------------------ operations
 
     def sign_on(self) -> Operation:
-        """0800 sign-on (master/session keys: load the session keys delivered), then owed reversals."""
-        try:
-            code = yield from self._sign_on()
-        except ExchangeFailed as failure:
-            return OpOutcome("signon", Result.FAILED, str(failure))
+        """0800 sign-on (master/session keys: load the session keys delivered), then what is owed."""
+        end = yield from self._drive(network.network(self.profile, self.config, self.state, self.key_context,
+                                                     NetworkKind.SIGN_ON))
+        code = end.response_code
+        if code is None or end.error is not None:
+            return OpOutcome("signon", Result.FAILED, end.error)
         if code == ResponseCode.INVALID_MERCHANT:
             return OpOutcome("signon", Result.DECLINED, UNKNOWN_TERMINAL, code, unknown_terminal=True)
-        if code != ResponseCode.APPROVED:
+        if not self.profile.is_approved(code):
             return OpOutcome("signon", Result.DECLINED, f"sign-on answered {code} {response_text(code)}", code)
-        yield from self._flush_reversals(required=False)
+        yield from self._drive(owed.flush_when_reachable(self.profile, self.config, self.state))
         return OpOutcome("signon", Result.APPROVED, response_code=code)
 
     def echo(self) -> Operation:
-        """0800 echo test."""
-        try:
-            response = yield from self._network(NetworkKind.ECHO, "echo")
-        except ExchangeFailed as failure:
-            return OpOutcome("echo", Result.FAILED, str(failure))
-        code = str(response[39])
-        if code != ResponseCode.APPROVED:
+        """0800 echo test; then, the host being reachable, what is owed (as the terminal)."""
+        end = yield from self._drive(network.network(self.profile, self.config, self.state, self.key_context,
+                                                     NetworkKind.ECHO))
+        code = end.response_code
+        if code is None:
+            return OpOutcome("echo", Result.FAILED, end.error)
+        yield from self._drive(owed.flush_when_reachable(self.profile, self.config, self.state))
+        if not end.approved:
             return OpOutcome("echo", Result.DECLINED, f"echo answered {code} {response_text(code)}", code)
         return OpOutcome("echo", Result.APPROVED, response_code=code)
 
     def sale(self, amount: int) -> Operation:
         """A chip sale with PIN: DE 52 PIN block, DE 55 from the card's GENERATE AC (ARQC)."""
-        return self._financial("sale", TxnType.SALE, amount, card=self.card, pin=LOAD_PIN,
-                               icc_kind=TransactionType.PURCHASE)
+        return self._financial(TxnType.SALE, amount, card=self.card, pin=LOAD_PIN, icc_kind=TransactionType.PURCHASE)
 
     def refund(self, sale: SaleRef, amount: int) -> Operation:
         """A refund of ``amount`` matched to ``sale`` by its RRN and date (possim-87: DE 63 OR/OD; ``cup-pos``:
         DE 37 and DE 61), with the chip's data."""
-        return self._financial("refund", TxnType.REFUND, amount, card=self.card, icc_kind=TransactionType.REFUND,
-                               sale=sale)
+        return self._financial(TxnType.REFUND, amount, card=self.card, icc_kind=TransactionType.REFUND, sale=sale)
 
     def void(self, sale: SaleRef) -> Operation:
         """A void of ``sale`` by its RRN (DE 37), for its full amount; no card data."""
-        return self._financial("void", TxnType.VOID, sale.amount, sale=sale)
+        return self._financial(TxnType.VOID, sale.amount, sale=sale)
 
     def settle_reversals(self) -> Operation:
-        """Send the reversals (and repeats) still owed (at the end of a run); the outcome says whether any is left."""
-        yield from self._flush_reversals(required=False)
-        if self._owed:
-            return OpOutcome("reversal", Result.FAILED, f"{len(self._owed)} reversal(s) not acknowledged")
-        yield from self._flush_repeats(required=False)
-        if self._repeats:
-            return OpOutcome("reversal", Result.FAILED, f"{len(self._repeats)} refund(s) still unanswered")
+        """Send the reversals (and repeats) still owed (at the end of a run); the outcome says whether any is left.
+        An operation still in flight is dropped: the run is over (see :attr:`owed_reversals`)."""
+        if self._in_flight is not None and self.state.reversal_attempts(self._in_flight) == 0:
+            self.state.forget(self._in_flight)
+        self._in_flight = None
+        yield from self._drive(owed.flush_reversals(self.profile, self.config, self.state))
+        if self.state.owed_reversals:
+            return OpOutcome("reversal", Result.FAILED, f"{self.state.owed_reversals} reversal(s) not acknowledged")
+        with contextlib.suppress(CommunicationFailure):
+            yield from self._drive(owed.flush_repeats(self.profile, self.config, self.state))
+        if self.state.owed_repeat_count:
+            return OpOutcome("reversal", Result.FAILED, f"{self.state.owed_repeat_count} refund(s) still unanswered")
         return OpOutcome("reversal", Result.APPROVED)
+
+    # ------------------------------------------------------------------ the flows' driver
+
+    def _drive(self, flow: Step[T]) -> Generator[Outgoing, Incoming, T]:
+        """Run a flow of :mod:`pos_terminal.flows`: perform each effect it yields (keys, one exchange) and send
+        back the result, or throw the failure into it."""
+        result: Any = None
+        failure: Exception | None = None
+        while True:
+            try:
+                effect = flow.throw(failure) if failure is not None else flow.send(result)
+            except StopIteration as finished:
+                return finished.value
+            result, failure = None, None
+            try:
+                result = yield from self._perform(effect)
+            except Exception as error:  # noqa: BLE001 - the flow decides what it handles; the rest comes back out
+                failure = error
+
+    def _perform(self, effect: Effect) -> Generator[Outgoing, Incoming, Any]:
+        if isinstance(effect, Send):
+            if effect.operation == "reversal":
+                self._sent_reversals += 1
+            return (yield from self._exchange(effect.operation, effect.request, effect.keys, effect.accept,
+                                              verify=effect.verify))
+        if isinstance(effect, NeedKeys):
+            return (yield from self._keys())
+        return None  # Connect, Drop: the link connects on its first send and closes after a failure itself
 
     # ------------------------------------------------------------------ building blocks
 
-    def _next_stan(self) -> int:
-        self._stan = self._stan % MAX_STAN + 1
-        return self._stan
-
     def _exchange(self, operation: str, request: Message, keys: MessageKeys | None,
-                  accept: frozenset[str] = APPROVED_ONLY, *, verify: bool = True,
+                  accept: Callable[[str], bool] | None = None, *, verify: bool = True,
                   ) -> Generator[Outgoing, Incoming, Message]:
-        """Sign and send ``request``; return the checked answer or raise :class:`ExchangeFailed`.
+        """Sign and send ``request``; return the checked answer or raise :class:`CommunicationFailure`.
+        ``accept``: the answers the operation hopes for (default: the profile's approvals); any other is
+        reported as an error.
 
         ``verify`` False: the answer's MAC is not checked (a sign-on's 0810; TR-31 authenticates its keys)."""
         signed = self.profile.sign(request, self.dialect, keys) if keys is not None else request
@@ -299,90 +327,68 @@ class LightTerminal:
         length = len(incoming) if isinstance(incoming, bytes) else 0
         try:
             if isinstance(incoming, Lost):
-                raise ExchangeFailed(incoming.reason, sent=incoming.sent)
-            response = self._checked(signed, incoming, keys if verify else None)
-        except ExchangeFailed as failure:
+                if not incoming.sent:
+                    raise HostUnreachable(incoming.reason)
+                raise CommunicationFailure(incoming.reason, FailureKind.NO_RESPONSE)
+            response = self._checked(signed, incoming, keys, verify=verify)
+        except CommunicationFailure as failure:
             self._report(operation, label, seconds, len(payload), length, None, str(failure))
             raise
         code = str(response[39])
         self._report(operation, label, seconds, len(payload), length, code,
-                     None if code in accept else f"answered {code} {response_text(code)}")
+                     None if (accept or self.profile.is_approved)(code) else f"answered {code} {response_text(code)}")
         return response
 
-    def _checked(self, request: Message, raw: bytes, keys: MessageKeys | None) -> Message:
-        """The decoded answer, when it answers ``request`` and its MAC verifies."""
+    def _checked(self, request: Message, raw: bytes, keys: MessageKeys | None, *, verify: bool) -> Message:
+        """The decoded answer, when it answers ``request`` and (``verify``) its MAC verifies
+        (:func:`~pos_terminal.flows.answers.accept_answer`, as the terminal engine)."""
         try:
             response = decode(raw, self.dialect)
         except Iso8583Error as error:
-            raise ExchangeFailed(f"garbled response: {error}", sent=True) from None
-        try:
-            self.profile.check_answer(request, response)
-        except CommunicationFailure as failure:
-            raise ExchangeFailed(str(failure), sent=True) from None
-        self.profile.note_answer(response, self.keyring)
-        if keys is not None:
-            try:
-                self.profile.verify_answer(response, raw, self.dialect, keys)
-            except CryptoError as error:
-                raise ExchangeFailed(f"response rejected: {error}", sent=True) from None
+            raise CommunicationFailure(f"garbled response: {error}", FailureKind.GARBLED) from None
+        accept_answer(self.profile, self.dialect, self.keyring, self.scheme, self.terminal_id, request, response, raw,
+                      keys, verify=verify)
         return response
 
     def _report(self, operation: str, label: str, seconds: float, sent: int, received: int,
                 code: str | None, error: str | None) -> None:
         if self.listener is not None:
-            self.listener(ExchangeRecord(self.terminal_id, operation, label, seconds, sent, received, code, error))
+            self.listener(TimedExchange(self.terminal_id, operation, label, seconds, sent, received, code, error))
 
-    def _network(self, kind: NetworkKind, operation: str) -> Generator[Outgoing, Incoming, Message]:
-        keys, verify, additional = self.profile.network_protection(kind, self.keyring, self.scheme, self.dialect)
-        request = self.profile.network_request(kind, self._next_stan(), self._clock(), self.config, self.batch,
-                                               additional)
-        return (yield from self._exchange(operation, request, keys, verify=verify))
-
-    def _sign_on(self) -> Generator[Outgoing, Incoming, str]:
-        """The sign-on exchange; keep the working keys it delivers (checked by the profile). Returns DE 39."""
-        response = yield from self._network(NetworkKind.SIGN_ON, "signon")
-        code = str(response[39])
-        if code == ResponseCode.APPROVED:
-            try:
-                self.profile.accept_network_answer(NetworkKind.SIGN_ON, response, self.keyring, self.scheme)
-            except (CryptoError, ValueError, KeyError) as error:
-                raise ExchangeFailed(f"session keys refused: {error}", sent=True) from None
-        return code
+    @property
+    def key_context(self) -> KeyContext:
+        """The terminal's keyring, key scheme and dialect, as the network flows use them."""
+        return KeyContext(self.keyring, self.scheme, self.dialect)
 
     def _keys(self) -> Generator[Outgoing, Incoming, MessageKeys]:
         """Keys for the next request; master/session keys sign on first when none are loaded."""
-        if not self.profile.signed_on(self.keyring, self.scheme):
-            code = yield from self._sign_on()
-            if code != ResponseCode.APPROVED:
-                raise ExchangeFailed(f"sign-on failed: {code} {response_text(code)}", sent=False)
-        return self.profile.message_keys(self.keyring, self.scheme, self.dialect)
+        return (yield from self._drive(network.message_keys(self.profile, self.config, self.state, self.key_context)))
 
     def _sale_record(self, sale: SaleRef) -> TransactionRecord:
         """The in-memory record of an earlier approved sale, as a refund or void names it (its date MMDD is
         the sale's DE 13, in a leap year so that 0229 exists)."""
-        record = self._new_record(TxnType.SALE, self.profile.processing_code(TxnType.SALE, None), sale.amount,
-                                  stan=sale.stan or 0, invoice=sale.invoice)
-        moment = record.transmitted_at
-        if len(sale.local_date) == 4 and sale.local_date.isdigit():
-            moment = moment.replace(year=2000, month=int(sale.local_date[:2]), day=int(sale.local_date[2:]))
-        return replace(record, status=TxnStatus.APPROVED, rrn=sale.rrn, auth_code=sale.auth_code,
-                       transmitted_at=moment)
-
-    def _new_record(self, kind: TxnType, processing_code: str, amount: int, *, stan: int | None = None,
-                    invoice: int | None = None) -> TransactionRecord:
-        """The in-memory record of a financial request: what the message builders and a reversal need."""
-        if invoice is None:
-            self._invoice = self._invoice % MAX_STAN + 1
-            invoice = self._invoice
         now = self._clock()
+        moment = now
+        if len(sale.local_date) == 4 and sale.local_date.isdigit():
+            moment = now.replace(year=2000, month=int(sale.local_date[:2]), day=int(sale.local_date[2:]))
         return TransactionRecord(
-            id=invoice, invoice=invoice, stan=self._next_stan() if stan is None else stan, batch=self.batch,
-            txn_type=kind, status=TxnStatus.PENDING, amount=amount, currency=self.config.currency,
+            id=sale.invoice, invoice=sale.invoice, stan=sale.stan or 0, batch=self.batch, txn_type=TxnType.SALE,
+            status=TxnStatus.APPROVED, amount=sale.amount, currency=self.config.currency,
             masked_pan=self.card.masked_pan, card_fingerprint="", card_brand=self.card.brand,
-            entry_mode=self.card.entry.value, processing_code=str(processing_code),
-            mti=self.profile.request_mti(kind), original_id=None, reason_code=None,
-            rrn=None, auth_code=None, response_code=None, voided_by=None, transmitted_at=now, created_at=now,
+            entry_mode=self.card.entry.value, processing_code=self.profile.processing_code(TxnType.SALE, None),
+            mti=self.profile.request_mti(TxnType.SALE), original_id=None, reason_code=None, rrn=sale.rrn,
+            auth_code=sale.auth_code, response_code=None, voided_by=None, transmitted_at=moment, created_at=now,
             updated_at=now, host_data={},
+        )
+
+    def _new_transaction(self, kind: TxnType, amount: int, original: TransactionRecord | None) -> NewTransaction:
+        """What the light terminal records of a financial request (the load card's masked PAN and brand)."""
+        return NewTransaction(
+            txn_type=kind, amount=amount, currency=self.config.currency, masked_pan=self.card.masked_pan,
+            card_fingerprint=NO_FINGERPRINT, card_brand=self.card.brand, entry_mode=self.card.entry.value,
+            original_id=original.id if original is not None else None,
+            reason_code=None, processing_code=self.profile.processing_code(kind, original),
+            mti=self.profile.request_mti(kind),
         )
 
     def _icc_data(self, amount: int, kind: TransactionType, moment: datetime) -> bytes | None:
@@ -398,101 +404,45 @@ class LightTerminal:
         return build_field55(chip, data, kind)
 
     def _financial(
-        self, operation: str, kind: TxnType, amount: int, *, card: PresentedCard | None = None,
-        pin: str | None = None, icc_kind: TransactionType | None = None, sale: SaleRef | None = None,
+        self, kind: TxnType, amount: int, *, card: PresentedCard | None = None, pin: str | None = None,
+        icc_kind: TransactionType | None = None, sale: SaleRef | None = None,
     ) -> Operation:
-        """Owed reversals and repeats first, then the request; a lost answer is reversed (or, for what the
-        protocol never reverses, repeated) at once."""
+        """The terminal's financial flow (:mod:`pos_terminal.flows.financial`) on the in-memory state."""
+        operation = kind.value
+        self._in_flight = None  # an earlier operation abandoned mid-flight: its request stays owed
         try:
-            yield from self._flush_reversals(required=True)
-            yield from self._flush_repeats(required=True)
-            keys = yield from self._keys()
-        except ExchangeFailed as failure:
+            prepared = yield from self._drive(financial.prepare(self.profile, self.config, self.state))
+        except CommunicationFailure as failure:
             return OpOutcome(operation, Result.FAILED, str(failure))
         original = self._sale_record(sale) if sale is not None else None
-        record = self._new_record(kind, self.profile.processing_code(kind, original), amount)
-        request = self.profile.financial_request(FinancialContext(
-            record, self.config, card, keys,
-            pin_block=pin_block(keys, pin, card.pan) if pin and card else None,
-            icc_data=self._icc_data(amount, icc_kind, record.transmitted_at) if card and icc_kind is not None else None,
-            original=original,
-            original_rrn=sale.rrn if sale is not None else None,
-            original_date=sale.local_date if sale is not None else None,
-            reason=REFUND_REASON if kind is TxnType.REFUND else None,
-        ))
-        try:
-            response = yield from self._exchange(operation, request, keys)
-        except ExchangeFailed as failure:
-            if not failure.sent:
-                return OpOutcome(operation, Result.FAILED, str(failure))
-            if self.profile.reverses(kind):
-                self._owed.append(_OwedReversal(record, original))
-                yield from self._flush_reversals(required=False)
-                return OpOutcome(operation, Result.FAILED, str(failure))
-            owed = _OwedRepeat(record, request)
-            self._repeats.append(owed)
-            response = yield from self._repeat(owed)
-            if response is None:
-                return OpOutcome(operation, Result.FAILED, f"{failure}; owed: repeated until the host answers")
-        code = str(response[39])
-        pass_issuer_authentication(card, response.get(55))
-        if code != ResponseCode.APPROVED:
+        record = self.state.begin(self._new_transaction(kind, amount, original),
+                                  reversible=self.profile.reverses(kind), original=original)
+
+        def build(record: TransactionRecord, keys: MessageKeys) -> Message:
+            return self.profile.financial_request(FinancialContext(
+                record, self.config, card, keys,
+                pin_block=pin_block(keys, pin, card.pan) if pin and card else None,
+                icc_data=self._icc_data(amount, icc_kind, record.transmitted_at)
+                if card and icc_kind is not None else None,
+                original=original,
+                original_rrn=sale.rrn if sale is not None else None,
+                original_date=sale.local_date if sale is not None else None,
+                reason=REFUND_REASON if kind is TxnType.REFUND else None,
+            ))
+
+        self._in_flight = record
+        end = yield from self._drive(financial.send(self.profile, self.config, self.state, record, build, prepared))
+        self._in_flight = None
+        if isinstance(end, financial.Owed):
+            return OpOutcome(operation, Result.FAILED, f"{end.failure}; owed: repeated until the host answers")
+        if not isinstance(end, financial.Answered):
+            return OpOutcome(operation, Result.FAILED, str(end.failure))
+        code = end.answer.response_code
+        pass_issuer_authentication(card, end.response.get(55))
+        if not end.approved:
             return OpOutcome(operation, Result.DECLINED, f"answered {code} {response_text(code)}", code)
-        rrn, auth = response.get(37), response.get(38)
+        rrn, auth = end.response.get(37), end.response.get(38)
         sale_ref = SaleRef(rrn, amount, local_date(record.transmitted_at), record.invoice, record.stan,
                            auth if isinstance(auth, str) else None) \
             if kind is TxnType.SALE and isinstance(rrn, str) and rrn.strip() else None
         return OpOutcome(operation, Result.APPROVED, response_code=code, sale=sale_ref)
-
-    # ------------------------------------------------------------------ reversals
-
-    def _flush_reversals(self, *, required: bool) -> Generator[Outgoing, Incoming, None]:
-        """Send owed reversals, oldest first; ``required``: raise when one cannot be delivered."""
-        while self._owed:
-            delivered = yield from self._reverse(self._owed[0])
-            if not delivered:
-                if required:
-                    raise ExchangeFailed("an earlier reversal is still pending: host unreachable", sent=False)
-                return
-
-    def _reverse(self, owed: _OwedReversal) -> Generator[Outgoing, Incoming, bool]:
-        """Up to :data:`REVERSAL_ATTEMPTS` sends: 0400, then 0401 (``cup-pos``: 0400 again); True once acknowledged."""
-        for _ in range(REVERSAL_ATTEMPTS):
-            repeat = owed.attempts > 0
-            owed.attempts += 1
-            try:
-                keys = yield from self._keys()
-                request = self.profile.reversal_request(owed.record, owed.original, self.config, keys, repeat=repeat,
-                                                        reason=self.profile.reversal_reason(None))
-                self.reversals.sent += 1
-                response = yield from self._exchange("reversal", request, keys, REVERSAL_CLEARING_CODES)
-            except ExchangeFailed:
-                continue
-            if response[39] in REVERSAL_CLEARING_CODES:
-                self._owed.remove(owed)
-                self.reversals.acked += 1
-                return True
-        return False
-
-    # ------------------------------------------------------------------ repeats (never reversed)
-
-    def _flush_repeats(self, *, required: bool) -> Generator[Outgoing, Incoming, None]:
-        """Repeat owed requests, oldest first; ``required``: raise when one stays unanswered."""
-        while self._repeats:
-            response = yield from self._repeat(self._repeats[0])
-            if response is None:
-                if required:
-                    raise ExchangeFailed("an earlier refund is still unanswered: host unreachable", sent=False)
-                return
-
-    def _repeat(self, owed: _OwedRepeat) -> Generator[Outgoing, Incoming, Message | None]:
-        """Up to :data:`REVERSAL_ATTEMPTS` sends of the same request; its answer once the host gives one."""
-        for _ in range(REVERSAL_ATTEMPTS):
-            try:
-                keys = yield from self._keys()
-                response = yield from self._exchange(owed.record.txn_type.value, owed.request, keys)
-            except ExchangeFailed:
-                continue
-            self._repeats.remove(owed)
-            return response
-        return None

@@ -37,7 +37,7 @@ from protocols.security import KeyScheme
 from simulator.load.plan import MAX_TERMINALS, Mix, MixError, MixTurns, terminal_ids
 from simulator.load.runner import AMOUNT_CYCLE, FIRST_AMOUNT, MAX_OPEN_SALES
 from simulator.load.synclink import SyncLink, perform
-from simulator.load.terminal import ExchangeRecord, LightTerminal, OpOutcome, SaleRef, unknown_terminal_text
+from simulator.load.terminal import LightTerminal, OpOutcome, SaleRef, TimedExchange, unknown_terminal_text
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ class PossimTerminal(User):
         if outcome.sale is not None:
             self.open_sales.append(outcome.sale)
 
-    def _report(self, record: ExchangeRecord) -> None:
+    def _report(self, record: TimedExchange) -> None:
         """One exchange into Locust's statistics."""
         self.environment.events.request.fire(
             request_type=record.operation, name=record.label, response_time=record.seconds * 1000.0,

@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from iso8583.cup_header import CupHeader
 from iso8583.dialect import Dialect
@@ -33,22 +32,28 @@ from keys.pinblock import PinBlockFormat
 from pos_terminal.state.config import ConfigError, TerminalConfig
 from pos_terminal.profiles.cup import requests
 from pos_terminal.profiles.cup.batch import settlement_totals, upload_plan
+from pos_terminal.profiles.cup.requests import ReversalReason
 from protocols.cup.errors import CupFieldError
 from protocols.cup.fields import PinBlockMethod, PinEncryption, ReconciliationResult, SecurityControl, SettlementTotals
 from protocols.cup.mac import apply_mac, verify_frame_mac
 from protocols.cup.contract import CUP_CONTRACT
 from protocols.cup.signon_keys import SignOnKeys, unwrap_working_keys
 from protocols.cup.upload import CardGroup
-from pos_terminal.engine.failures import CommunicationFailure, TerminalRefusal
+from pos_terminal.engine.failures import CommunicationFailure, FailureKind, TerminalRefusal
 from pos_terminal.state.keyring import TerminalKeyring
 from pos_terminal.engine.observe import ExchangeRecord
-from pos_terminal.profiles.base import FinancialContext, HostAnswer, NetworkKind, ProtocolProfile, Reconciliation
+from pos_terminal.flows.effects import Send, Step
+from pos_terminal.profiles.base import (
+    EngineLink,
+    FinancialContext,
+    HostAnswer,
+    NetworkKind,
+    ProtocolProfile,
+    Reconciliation,
+)
 from protocols.iso87 import BatchTotals
 from pos_terminal.state.records import MessageDirection, TransactionRecord, TxnType
 from protocols.security import KeyScheme, MessageKeys
-
-if TYPE_CHECKING:
-    from pos_terminal.engine.core import EngineCore
 
 log = logging.getLogger(__name__)
 
@@ -179,16 +184,17 @@ class CupProfile(ProtocolProfile):
         keys: MessageKeys, *, repeat: bool, reason: str,
     ) -> Message:
         """0400 (CUP repeats a reversal as the same 0400)."""
-        return requests.reversal_request(record, original, config, reason or requests.REASON_NO_ANSWER)
+        return requests.reversal_request(record, original, config, reason or ReversalReason.NO_ANSWER)
 
-    def reversal_reason(self, failure: BaseException | None) -> str:
-        """98 no answer (or unknown, after a restart), 96 an answer the terminal refused, 06 anything else."""
+    def reversal_reason(self, failure: BaseException | None) -> ReversalReason:
+        """98 no answer (or unknown, after a restart), 96 an answer the terminal refused, 06 anything else
+        (decided on the failure's kind, :class:`~pos_terminal.engine.failures.FailureKind`)."""
         if failure is None:
-            return requests.REASON_NO_ANSWER
+            return ReversalReason.NO_ANSWER
         if isinstance(failure, CommunicationFailure):
-            return requests.REASON_NO_ANSWER if str(failure).startswith("no response") else \
-                requests.REASON_ANSWER_REFUSED
-        return requests.REASON_OTHER
+            return ReversalReason.NO_ANSWER if failure.kind is FailureKind.NO_RESPONSE else \
+                ReversalReason.ANSWER_REFUSED
+        return ReversalReason.OTHER
 
     def read_answer(self, response: Message) -> HostAnswer:
         return HostAnswer(str(response[39]), _text(response, 37), _text(response, 38))
@@ -200,7 +206,7 @@ class CupProfile(ProtocolProfile):
 
     def verify_answer(self, response: Message, raw: bytes, dialect: Dialect, keys: MessageKeys) -> None:
         if 64 not in response:
-            if response.get(39) == "00":
+            if self.is_approved(str(response.get(39))):
                 raise MacVerificationError(f"{response.mti} response: an approval without DE 64")
             return
         try:
@@ -215,11 +221,12 @@ class CupProfile(ProtocolProfile):
             answered = CupHeader.parse(response.header).tpdu
             expected_tpdu = CupHeader.parse(request.header).tpdu.response()
         except Iso8583Error as error:
-            raise CommunicationFailure(f"response rejected: {error}") from None
+            raise CommunicationFailure(f"response rejected: {error}", FailureKind.WRONG_ANSWER) from None
         if answered != expected_tpdu:
             raise CommunicationFailure(
                 f"response rejected: TPDU {answered.destination:04X}/{answered.source:04X}, expected the request's "
-                f"addresses swapped ({expected_tpdu.destination:04X}/{expected_tpdu.source:04X})")
+                f"addresses swapped ({expected_tpdu.destination:04X}/{expected_tpdu.source:04X})",
+                FailureKind.WRONG_ANSWER)
 
     def note_answer(self, response: Message, keyring: TerminalKeyring) -> None:
         """A header with processing request 3 asks for a new sign-on: the working keys are dropped."""
@@ -245,38 +252,38 @@ class CupProfile(ProtocolProfile):
 
     # ------------------------------------------------------------------ settlement
 
-    async def reconcile(self, engine: EngineCore, batch: int, totals: BatchTotals) -> Reconciliation:
+    def reconcile(self, engine: EngineLink, batch: int, totals: BatchTotals) -> Step[Reconciliation]:
         """0500 with the DE 48 totals; the groups the 0510 finds unbalanced are uploaded; the upload is ended."""
         journal, config = engine.journal, engine.config
         records = journal.transactions(batch=batch)
         request = requests.settlement_request(journal.next_stan(), config, batch, settlement_totals(records))
-        response = await engine._exchange(request, None, None)
+        response = yield Send(request, None, None, "settlement")
         code = str(response[39])
-        if code != "00":
+        if not self.is_approved(code):
             return Reconciliation(code, False, False)
         try:
             answered = SettlementTotals.decode(response.get(48))
         except CupFieldError as error:
-            raise CommunicationFailure(f"garbled settlement answer: {error}") from None
+            raise CommunicationFailure(f"garbled settlement answer: {error}", FailureKind.GARBLED) from None
         groups = [CardGroup.DOMESTIC] if answered.domestic.result is not ReconciliationResult.BALANCED else []
         if answered.foreign is not None and answered.foreign.result is not ReconciliationResult.BALANCED:
             groups.append(CardGroup.FOREIGN)
         plan = upload_plan(records, groups)
         for sales in plan.sale_lists:
-            await _upload(engine, requests.sales_upload_request(journal.next_stan(), config, batch, sales), None)
+            yield from _upload(requests.sales_upload_request(journal.next_stan(), config, batch, sales), None)
         for refund in plan.refunds:
             original = journal.get(refund.original_id) if refund.original_id else None
-            await _upload(engine, requests.refund_upload_request(refund, original, config), refund.id)
-        await _upload(engine, requests.upload_end_request(journal.next_stan(), config, batch, plan.count,
+            yield from _upload(requests.refund_upload_request(refund, original, config), refund.id)
+        yield from _upload(requests.upload_end_request(journal.next_stan(), config, batch, plan.count,
                                                           balanced=not groups), None)
         return Reconciliation(code, True, bool(groups))
 
 
-async def _upload(engine: EngineCore, request: Message, txn_id: int | None) -> None:
+def _upload(request: Message, txn_id: int | None) -> Step[None]:
     """One 0320, which must be answered 00."""
-    response = await engine._exchange(request, None, txn_id)
+    response = yield Send(request, None, txn_id, "upload")
     if response[39] != "00":
-        raise CommunicationFailure(f"batch upload ({request.get(60)}) refused: {response[39]}")
+        raise CommunicationFailure(f"batch upload ({request.get(60)}) refused: {response[39]}", FailureKind.NOT_APPLIED)
 
 
 def _text(message: Message, number: int) -> str | None:

@@ -27,6 +27,8 @@ void, a reversal and a refund repeated after a restart carry none (the host know
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from iso8583.message import FieldValue, Message
 from emv.cards import EntryMode
 from pos_terminal.state.cards import PresentedCard
@@ -42,12 +44,22 @@ _ENTRY_MODES = {EntryMode.MANUAL: "01", EntryMode.SWIPE: "02", EntryMode.CHIP: "
 CONDITION_NORMAL = "00"
 """DE 25: normal presentment."""
 _KIND_ROWS = {TxnType.SALE: "sale", TxnType.VOID: "void", TxnType.REFUND: "refund"}
-REASON_NO_ANSWER = "98"
-"""DE 39 of a reversal: no answer from the host within the time limit."""
-REASON_ANSWER_REFUSED = "96"
-"""DE 39 of a reversal: an answer came, but the terminal refused it (MAC failure, wrong fields)."""
-REASON_OTHER = "06"
-"""DE 39 of a reversal: any other reason (the request could not be completed)."""
+
+
+class ReversalReason(StrEnum):
+    """DE 39 of a CUP reversal: why the terminal reverses (the value is the code sent)."""
+
+    NO_ANSWER = "98"
+    """No answer from the host within the time limit (also: unknown, after a restart)."""
+    ANSWER_REFUSED = "96"
+    """An answer came, but the terminal refused it (MAC failure, wrong fields, garbled)."""
+    OTHER = "06"
+    """Any other reason (the request could not be completed)."""
+
+
+REASON_NO_ANSWER = ReversalReason.NO_ANSWER
+REASON_ANSWER_REFUSED = ReversalReason.ANSWER_REFUSED
+REASON_OTHER = ReversalReason.OTHER
 
 
 def transaction_row(kind: TxnType) -> TransactionType:
@@ -196,7 +208,7 @@ def reversal_request(
 ) -> Message:
     """0400 reversal of a sale or void: the reversed request's DE 3, 4, 11, 25, 49 and 60 (60.1 says which),
     DE 38 when it was approved, DE 39 the reason, and for a void DE 61 naming its sale. No card data."""
-    fields = {**_recorded(record), **_identity(config), 39: reason,
+    fields = {**_recorded(record), **_identity(config), 39: str(reason),
               60: Field60(transaction_row(record.txn_type).type_code, _batch(record.batch)).encode()}
     if record.auth_code:
         fields[38] = record.auth_code

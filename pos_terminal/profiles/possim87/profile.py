@@ -8,8 +8,8 @@ settlement sends the totals in DE 74-77 / 86-89 and, on 95, uploads the batch an
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from iso8583.dialect import Dialect
 from iso8583.message import Message
@@ -18,12 +18,20 @@ from keys.kcv import kcv_tdes
 from keys.tr31 import unwrap
 from pos_terminal.profiles.possim87 import messages
 from pos_terminal.state.config import TerminalConfig
-from pos_terminal.engine.failures import CommunicationFailure, TerminalRefusal
+from pos_terminal.engine.failures import CommunicationFailure, FailureKind, TerminalRefusal
 from pos_terminal.state.keyring import TerminalKeyring
 from pos_terminal.engine.observe import ExchangeRecord, observed
-from pos_terminal.profiles.base import FinancialContext, HostAnswer, NetworkKind, ProtocolProfile, Reconciliation
+from pos_terminal.flows.effects import NeedKeys, Send, Step
+from pos_terminal.profiles.base import (
+    EngineLink,
+    FinancialContext,
+    HostAnswer,
+    NetworkKind,
+    ProtocolProfile,
+    Reconciliation,
+)
 from protocols.iso87 import BatchTotals, Mti, NetworkCode, ProcessingCode, ResponseCode, TotalsKind
-from protocols.possim87.additional_data import AdditionalTag, additional_data
+from protocols.possim87.additional_data import AdditionalDataError, AdditionalTag, additional_data
 from pos_terminal.state.records import MessageDirection, TransactionRecord, TxnType
 from protocols.security import (
     KeyScheme,
@@ -35,9 +43,6 @@ from protocols.security import (
 )
 from pos_terminal.output.batch_totals import batch_entries
 
-if TYPE_CHECKING:
-    from pos_terminal.engine.core import EngineCore
-
 NAME = "possim-87"
 _NETWORK_CODES = {NetworkKind.SIGN_ON: NetworkCode.SIGN_ON, NetworkKind.ECHO: NetworkCode.ECHO}
 _HOST_DATA_TAGS = (
@@ -48,6 +53,11 @@ _HOST_DATA_TAGS = (
     ("credit_posted_date", AdditionalTag.POSTED_DATE),
 )
 """The DE 63 tags the host reports a transaction's fate with, and their names in ``host_data``."""
+OFFLINE_APPROVED = "Y3"
+"""The response code of a refund the terminal approved offline (docs/protocol.md, Store-and-forward)."""
+ADVICE_FINAL_CODES = frozenset({ResponseCode.APPROVED, ResponseCode.INVALID_TRANSACTION, ResponseCode.INVALID_AMOUNT,
+                                ResponseCode.ORIGINAL_NOT_FOUND})
+"""The 0230 answers that decide an advice (docs/protocol.md); any other is a failure to apply it: resent."""
 
 
 def host_status_data(items: dict[str, str]) -> dict[str, str]:
@@ -179,6 +189,40 @@ class Possim87Profile(ProtocolProfile):
         return HostAnswer(str(response[39]), text_field(response, 37), text_field(response, 38),
                           host_status_data(additional_data(response)))
 
+    # ------------------------------------------------------------------ store-and-forward and status inquiry
+
+    def advice_final(self, response_code: str) -> bool:
+        """00, 12, 13 and 25 decide an advice (docs/protocol.md, Store-and-forward); anything else: resent."""
+        return response_code in ADVICE_FINAL_CODES
+
+    def offline_approval(self) -> tuple[str, str]:
+        """Y3 (approved offline, EMV's terminal approval) and an approval code Y3nnnn (DE 63 OF of the advice)."""
+        return OFFLINE_APPROVED, f"{OFFLINE_APPROVED}{secrets.randbelow(10_000):04d}"
+
+    def advice_request(
+        self, record: TransactionRecord, original: TransactionRecord | None, config: TerminalConfig,
+        keys: MessageKeys, *, repeat: bool,
+    ) -> Message:
+        """0220 (0221 repeated) with DE 63 OR/OD naming the original, OA the offline approval code, RC the reason."""
+        items = original_reference(original, None, None)
+        items[AdditionalTag.OFFLINE_APPROVAL] = record.auth_code or ""
+        if record.reason_code:
+            items[AdditionalTag.REASON] = record.reason_code
+        return messages.advice_request(record, config, repeat=repeat, additional=with_ksn(keys, items))
+
+    def status_inquiry_request(
+        self, stan: int, now: datetime, record: TransactionRecord, config: TerminalConfig, keys: MessageKeys
+    ) -> Message:
+        """0600 naming the transaction by its RRN (DE 37), KS for DUKPT (docs/protocol.md, Status inquiry)."""
+        return messages.status_inquiry_request(stan, now, record.rrn or "", config, with_ksn(keys))
+
+    def read_status(self, response: Message) -> dict[str, str]:
+        """The DE 63 status tags of a 0610 (TS, CC, CD, CS, PD) as ``host_data``."""
+        try:
+            return host_status_data(additional_data(response))
+        except AdditionalDataError as error:
+            raise CommunicationFailure(f"garbled status answer: {error}", FailureKind.GARBLED) from None
+
     # ------------------------------------------------------------------ message security and checks
 
     def sign(self, message: Message, dialect: Dialect, keys: MessageKeys) -> Message:
@@ -194,37 +238,39 @@ class Possim87Profile(ProtocolProfile):
 
     # ------------------------------------------------------------------ settlement
 
-    async def reconcile(self, engine: EngineCore, batch: int, totals: BatchTotals) -> Reconciliation:
+    def reconcile(self, engine: EngineLink, batch: int, totals: BatchTotals) -> Step[Reconciliation]:
         """0500 with the totals; on 95 every sale and refund of the batch is uploaded (0320) and the batch
         settled again with 960000. Closed on 00."""
-        code = await _send_settlement(engine, batch, totals, after_upload=False)
+        code = yield from _send_settlement(engine, batch, totals, after_upload=False)
         uploaded = code == ResponseCode.RECONCILIATION_ERROR
         if uploaded:
-            await _upload_batch(engine, batch)
-            code = await _send_settlement(engine, batch, totals, after_upload=True)
-        return Reconciliation(code, code == ResponseCode.APPROVED, uploaded)
+            yield from _upload_batch(engine, batch)
+            code = yield from _send_settlement(engine, batch, totals, after_upload=True)
+        return Reconciliation(code, self.is_approved(code), uploaded)
 
 
-async def _send_settlement(engine: EngineCore, batch: int, totals: BatchTotals, *, after_upload: bool) -> str:
-    keys = await engine._message_keys()
+def _send_settlement(engine: EngineLink, batch: int, totals: BatchTotals, *, after_upload: bool) -> Step[str]:
+    """0500 (after an upload: DE 3 960000) with the totals; the host's code."""
+    keys = yield NeedKeys()
     request = messages.settlement_request(
         engine.journal.next_stan(), engine.now(), batch, totals.to_fields(), engine.config,
         after_upload=after_upload, additional=with_ksn(keys),
     )
-    return str((await engine._exchange(request, keys, None))[39])
+    return str((yield Send(request, keys, None, "settlement"))[39])
 
 
-async def _upload_batch(engine: EngineCore, batch: int) -> None:
+def _upload_batch(engine: EngineLink, batch: int) -> Step[None]:
     """0320 for every approved sale and refund of the batch; each must be answered 00."""
     for record, kind in batch_entries(engine.journal, batch):
         if kind not in (TotalsKind.DEBIT, TotalsKind.CREDIT):
             continue
-        keys = await engine._message_keys()
+        keys = yield NeedKeys()
         items = {AdditionalTag.VOIDED: "1" if record.is_voided else "0"}
         request = messages.batch_upload_request(record, engine.config, with_ksn(keys, items))
-        response = await engine._exchange(request, keys, record.id)
-        if response[39] != ResponseCode.APPROVED:
-            raise CommunicationFailure(f"batch upload of invoice {record.invoice:06d} refused: {response[39]}")
+        response = yield Send(request, keys, record.id, "upload")
+        if response[39] != ResponseCode.APPROVED:  # the 0330 of docs/protocol.md: 00 or the upload failed
+            raise CommunicationFailure(f"batch upload of invoice {record.invoice:06d} refused: {response[39]}",
+                                       FailureKind.NOT_APPLIED)
 
 
 def text_field(message: Message, number: int) -> str | None:

@@ -27,7 +27,7 @@ from simulator.host.journal import Cause, Direction, HostJournal
 from simulator.host.logic import HostLogic
 from simulator.load.tally import Result
 from simulator.load.terminal import (
-    ExchangeRecord,
+    TimedExchange,
     Incoming,
     LightTerminal,
     Lost,
@@ -190,7 +190,7 @@ def test_a_host_that_does_not_know_the_terminal_says_so_at_sign_on(tmp_path: Pat
 
 
 def test_every_exchange_is_reported_with_its_label_and_code(host: HostLogic) -> None:
-    records: list[ExchangeRecord] = []
+    records: list[TimedExchange] = []
     terminal = LightTerminal(TID, listener=records.append)
     answer = answered_by(host)
     run(terminal.sign_on(), answer)
@@ -201,3 +201,50 @@ def test_every_exchange_is_reported_with_its_label_and_code(host: HostLogic) -> 
         ("signon", "0800/001", "00", None), ("sale", "0200/000000", "00", None), ("void", "0200/020000", "00", None),
     ]
     assert all(r.seconds >= 0 and r.request_length > 0 and r.response_length > 0 for r in records)
+
+
+def test_after_a_mac_failure_a_master_session_terminal_signs_on_again_before_its_next_request(
+    host: HostLogic,
+) -> None:
+    terminal = LightTerminal(TID)
+    answer = answered_by(host)
+    run(terminal.sign_on(), answer)
+    sent: list[Outgoing] = []
+
+    def tamper(outgoing: Outgoing) -> Incoming:
+        response = answer(outgoing)
+        assert isinstance(response, bytes)
+        return response[:-1] + bytes([response[-1] ^ 0x01]) if outgoing.operation == "sale" else response
+
+    run(terminal.sale(1000), tamper, sent)
+    assert [o.label[:4] for o in sent] == ["0200", "0800", "0400"]  # as the terminal engine: the keys are suspect
+
+
+def test_an_operation_abandoned_after_its_request_left_is_reversed_before_the_next_request(host: HostLogic) -> None:
+    terminal = LightTerminal(TID, key_scheme=KeyScheme.DUKPT_AES)
+    operation = terminal.sale(1000)
+    next(operation)  # the 0200 left: its outcome is unknown from here on
+    operation.close()
+    sent: list[Outgoing] = []
+    assert run(terminal.sale(1001), answered_by(host), sent).result is Result.APPROVED
+    assert [o.label[:4] for o in sent] == ["0400", "0200"] and terminal.owed_reversals == 0
+
+
+def test_a_run_that_ends_with_an_operation_in_flight_owes_nothing_for_it() -> None:
+    terminal = LightTerminal(TID, key_scheme=KeyScheme.DUKPT_AES)
+    next(terminal.sale(1000))  # Locust stops its users mid-exchange: the terminal is switched off
+    assert terminal.owed_reversals == 0
+    sent: list[Outgoing] = []
+    assert run(terminal.settle_reversals(), lambda _: Lost("unused", sent=False), sent).result is Result.APPROVED
+    assert sent == []
+
+
+def test_abandon_owed_forgets_what_an_abandoned_operation_left_owed(host: HostLogic) -> None:
+    terminal = LightTerminal(TID, key_scheme=KeyScheme.DUKPT_AES)
+    operation = terminal.sale(1000)
+    next(operation)
+    operation.close()
+    terminal.abandon_owed()
+    sent: list[Outgoing] = []
+    run(terminal.sale(1001), answered_by(host), sent)
+    assert [o.label[:4] for o in sent] == ["0200"]

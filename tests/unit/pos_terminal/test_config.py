@@ -247,3 +247,14 @@ def test_write_default_config_overwrites_when_asked(tmp_path: Path) -> None:
 def test_hashes_in_the_config_verify_like_the_passwords_module(tmp_path: Path) -> None:
     write(tmp_path, 'supervisor_password = "1357"\n')
     assert verify_password(load(tmp_path).supervisor_password_hash, "1357")
+
+
+def test_the_dialect_may_be_the_path_of_a_toml_dialect(tmp_path: Path) -> None:
+    write(tmp_path, 'dialect = "/etc/possim/dialects/my acquirer.toml"\n')
+    assert load(tmp_path).dialect == "/etc/possim/dialects/my acquirer.toml"
+
+
+def test_a_dialect_path_that_is_not_toml_is_refused(tmp_path: Path) -> None:
+    write(tmp_path, 'dialect = "/etc/possim/dialects/acquirer.json"\n')
+    with pytest.raises(ConfigError, match="dialect"):
+        load(tmp_path)

@@ -19,7 +19,7 @@ from iso8583.message import Message
 from keys.errors import MacVerificationError
 from pos_terminal.state.config import ConfigError, TerminalConfig
 from protocols.cup import apply_mac
-from pos_terminal.engine.failures import CommunicationFailure, TerminalRefusal
+from pos_terminal.engine.failures import CommunicationFailure, FailureKind, TerminalRefusal
 from pos_terminal.state.keyring import TerminalKeyring
 from pos_terminal.journal import Journal
 from pos_terminal.rules.passwords import hash_password
@@ -69,9 +69,10 @@ def test_possim87_has_no_sign_off() -> None:
 
 
 @pytest.mark.parametrize(("failure", "reason"), [
-    (None, "98"), (CommunicationFailure("no response: timed out"), "98"),
-    (CommunicationFailure("response rejected: 0210 response: MAC in DE 64 does not verify"), "96"),
-    (CommunicationFailure("garbled response: field 39"), "96"), (ValueError("field 61.3"), "06"),
+    (None, "98"), (CommunicationFailure("no response: timed out", FailureKind.NO_RESPONSE), "98"),
+    (CommunicationFailure("response rejected: 0210 response: MAC in DE 64 does not verify", FailureKind.MAC_FAILED),
+     "96"),
+    (CommunicationFailure("garbled response: field 39", FailureKind.GARBLED), "96"), (ValueError("field 61.3"), "06"),
 ])
 def test_the_reversal_reason_says_why(failure: BaseException | None, reason: str) -> None:
     assert CUP.reversal_reason(failure) == reason
