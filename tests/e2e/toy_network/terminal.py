@@ -8,6 +8,7 @@ from iso8583 import Dialect, Message
 from keys.errors import MacVerificationError
 from pos_terminal.engine.failures import TerminalRefusal
 from pos_terminal.engine.observe import ExchangeRecord
+from pos_terminal.flows.effects import NeedKeys, Send, Step
 from pos_terminal.profiles.base import (
     EngineLink,
     FinancialContext,
@@ -107,9 +108,10 @@ class ToyProfile(ProtocolProfile):
                 keys: MessageKeys | None) -> ExchangeRecord:
         return ExchangeRecord(direction, message, raw, mac_ok(message, dialect) if 64 in message else None)
 
-    async def reconcile(self, engine: EngineLink, batch: int, totals: BatchTotals) -> Reconciliation:
-        keys = await engine.message_keys()
+    def reconcile(self, engine: EngineLink, batch: int, totals: BatchTotals) -> Step[Reconciliation]:
+        """A bare 0500 (the toy host closes any batch): no totals, no upload."""
+        keys = yield NeedKeys()
         request = Message("0500", {7: transmission_datetime(engine.now()), 11: f"{engine.journal.next_stan():06d}",
                                    41: engine.config.terminal_id, 42: engine.config.merchant_id})
-        code = str((await engine.exchange(request, keys, None))[39])
+        code = str((yield Send(request, keys, None, "settlement"))[39])
         return Reconciliation(code, self.is_approved(code), uploaded=False)
