@@ -91,7 +91,10 @@ class TerminalConfig:
         default="tcp://127.0.0.1:8583",
         metadata=_doc("Acquirer host: tcp://HOST:PORT or serial:///dev/ttyUSB0?baud=9600."),
     )
-    dialect: str = field(default="terminal87", metadata=_doc("ISO 8583 dialect (message spec) spoken with the host."))
+    dialect: str = field(default="terminal87", metadata=_doc(
+        "ISO 8583 dialect spoken with the host: a built-in name (terminal87, terminal87-tpdu, iso87ascii, "
+        "iso87binary, cup-pos) or the path of a TOML dialect file, whose `protocol` names the network "
+        "(docs/dialects.md, docs/profiles.md)."))
     key_scheme: KeyScheme = field(
         default=KeyScheme.MKSK, metadata=_doc('Key management: "mksk", "dukpt-tdes" or "dukpt-aes".')
     )
