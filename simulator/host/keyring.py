@@ -52,6 +52,10 @@ class KeyResolutionError(ValueError):
     """The keys protecting a request cannot be established (no session, foreign KSN...)."""
 
 
+class SchemeNotConfiguredError(KeyResolutionError):
+    """The terminal has no key for the scheme the request uses (host.toml configures only others)."""
+
+
 class MalformedKsnError(KeyResolutionError):
     """DE 63 tag KS is not 20 or 24 hex digits: a format error rather than a security one."""
 
@@ -85,6 +89,7 @@ class HostKeyring:
         """Registers state to keep once the journal commits (:meth:`HostJournal.after_commit`); default: at once."""
         self._pending: list[_PendingSession] = []
         """Session keys issued in a transaction not committed yet: read through, newest first."""
+        self._config = config
         kek = load_or_create_kek(config.kek_path)
         self._store = KeyStore.open(config.keystore_path, kek)
         self._fingerprint_key = hmac.new(kek, b"possim host card fingerprint", hashlib.sha256).digest()
@@ -107,6 +112,8 @@ class HostKeyring:
         commit group verifies with them) but reach the key store and the session cache only when
         the journal transaction commits; a rollback forgets them (:mod:`simulator.host.effects`).
         """
+        if profile.tmk is None:
+            raise SchemeNotConfiguredError(f"terminal {profile.terminal_id} has no terminal master key (tmk)")
         tpk, tak = _fresh_tdes_key(), _fresh_tdes_key()
         pin_header = tr31.KeyBlockHeader(version_id="B", key_usage="P0", algorithm="T", mode_of_use="E")
         mac_header = tr31.KeyBlockHeader(version_id="B", key_usage="M3", algorithm="T", mode_of_use="C")
@@ -140,7 +147,14 @@ class HostKeyring:
         self._pending[:] = [entry for entry in self._pending if entry is not pending]
 
     def session_keys(self, terminal_id: str) -> MessageKeys | None:
-        """The current master/session keys of ``terminal_id`` (pending ones first), None before its first sign-on."""
+        """The current master/session keys of ``terminal_id`` (pending ones first), None before its first sign-on.
+
+        None too for a terminal the host knows without a ``tmk``: keys a store kept from an earlier
+        configuration are not its keys any more.
+        """
+        profile = self._config.terminals.get(terminal_id)
+        if profile is not None and profile.tmk is None:
+            return None
         for pending in reversed(self._pending):
             if pending.terminal_id == terminal_id:
                 return pending.keys
@@ -158,7 +172,11 @@ class HostKeyring:
     # -- per request ----------------------------------------------------------------------
 
     def request_keys(self, profile: TerminalEntry, ksn_hex: str | None) -> MessageKeys:
-        """The keys of one request: DUKPT from its KSN (20 hex: TDES, 24 hex: AES), else the session keys."""
+        """The keys of one request: DUKPT from its KSN (20 hex: TDES, 24 hex: AES), else the session keys.
+
+        Each terminal only under the schemes it is configured for (a BDK, a TMK):
+        :class:`SchemeNotConfiguredError` otherwise, refused like any request without keys.
+        """
         if ksn_hex is None:
             keys = self.session_keys(profile.terminal_id)
             if keys is None:
@@ -170,11 +188,15 @@ class HostKeyring:
             raise MalformedKsnError("DE 63 KS is not hex") from None
         try:
             if len(ksn_hex) == TDES_KSN_HEX:
+                if profile.tdes_bdk is None:
+                    raise SchemeNotConfiguredError(f"terminal {profile.terminal_id} is not configured for DUKPT TDES")
                 if dukpt_tdes.initial_ksn(ksn) != dukpt_tdes.initial_ksn(profile.tdes_initial_ksn):
                     raise KeyResolutionError(f"KSN does not belong to terminal {profile.terminal_id}")
                 ipek = self._initial_key(profile.tdes_bdk, profile.tdes_initial_ksn, dukpt_tdes.derive_ipek)
                 return dukpt_tdes_keys(dukpt_tdes.derive_keys_from_ipek(ipek, ksn))
             if len(ksn_hex) == AES_KSN_HEX:
+                if profile.aes_bdk is None:
+                    raise SchemeNotConfiguredError(f"terminal {profile.terminal_id} is not configured for DUKPT AES")
                 if dukpt_aes.ksn_initial_key_id(ksn) != profile.aes_initial_key_id:
                     raise KeyResolutionError(f"KSN does not belong to terminal {profile.terminal_id}")
                 initial = self._initial_key(profile.aes_bdk, profile.aes_initial_key_id, dukpt_aes.derive_initial_key)

@@ -165,6 +165,10 @@ class CupHost(HostProtocol):
         request, terminal = exchange.request, exchange.terminal
         assert terminal is not None and kind.row is not None
         if kind.row.name == "sign_on":
+            if terminal.tmk is None:
+                self.services.events.report("sign-on refused", "sign-on of %s refused: no terminal master key "
+                                            "(tmk) in host.toml", terminal.terminal_id)
+                return answer(request, ResponseCode.SECURITY_VIOLATION, exchange.now)
             delivery = self.services.keyring.new_session(terminal)
             exchange.keys = delivery.keys
             wrapped = wrap_working_keys(terminal.tmk, WorkingKeys(delivery.keys.pin_key, delivery.keys.request_mac_key))
