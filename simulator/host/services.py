@@ -62,6 +62,7 @@ class HostServices:
     def _open(self, config: HostConfig, rules: RuleSet | None, journal: HostJournal | None,
               cards: CardDirectory | None) -> None:
         self.journal = journal or HostJournal(config.journal_path)
+        credits.check_offset(self.journal.business_date_offset())  # a bricked date: refuse to start, say how to reset
         self.keyring = HostKeyring(config, self.dialect, after_commit=self.after_commit)
         self.journal.sealer = self.keyring.frame_sealer()
         self.journal.dialect = self.dialect

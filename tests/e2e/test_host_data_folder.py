@@ -1,19 +1,27 @@
-"""``possim host`` and its data folder, as a user runs it: one host per folder (issue 20, item 7).
+"""``possim host`` and its data folder, as a user runs it.
 
-Two hosts on one folder would serve with each other's stale session keys: the second waits
-briefly, then exits 1 with one line saying the host is busy; the lock goes with its holder, even
-on kill -9.
+One host per folder (issue 20, item 7): two hosts on one folder would serve with each other's
+stale session keys; the second waits briefly, then exits 1 with one line saying the host is busy;
+the lock goes with its holder, even on kill -9.
+
+The business date (issue 20, item 3): ``advance-date`` moves it at most 3660 days ahead of the
+calendar (exit 2, one line, nothing committed), concurrent moves serialise, and ``--reset`` (the
+host stopped) brings a test host back to the calendar, also one an older possim moved too far.
 """
 
 from __future__ import annotations
 
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
+from simulator.host import HostJournal, HostLogic, load_host_config
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -58,3 +66,75 @@ def test_the_lock_goes_with_a_host_killed_with_sigkill(running_host: tuple[Path,
     second = start_host(data)
     second.send_signal(signal.SIGTERM)
     assert second.wait(timeout=10) == 0
+
+
+# -- the business date (issue 20, item 3) -------------------------------------------------------
+
+def offset_of(data: Path) -> int:
+    journal = HostJournal(data / "host-journal.sqlite3")
+    try:
+        return journal.business_date_offset()
+    finally:
+        journal.close()
+
+
+@pytest.fixture
+def host_folder(tmp_path: Path) -> Path:
+    """A host data folder with a journal (as after a first run), the host stopped."""
+    data = tmp_path / "host"
+    HostLogic(load_host_config(data)).close()
+    return data
+
+
+@pytest.mark.parametrize("move", [["--days", "3000000"], ["--to", "9999-12-30"], ["--days", "3661"]])
+def test_advance_date_too_far_is_refused_in_one_line_and_commits_nothing(host_folder: Path, move: list[str]) -> None:
+    answer = possim("host", "advance-date", "--data", str(host_folder), *move)
+    assert answer.returncode == 2 and len(answer.stderr.strip().splitlines()) == 1
+    assert "at most 3660 days" in answer.stderr
+    assert offset_of(host_folder) == 0
+    assert possim("host", "report", "--data", str(host_folder)).returncode == 0
+    assert possim("host", "advance-date", "--data", str(host_folder), "--days", "2").returncode == 0
+
+
+def test_advance_date_stops_at_the_bound_counting_earlier_moves(host_folder: Path) -> None:
+    assert possim("host", "advance-date", "--data", str(host_folder), "--days", "3000").returncode == 0
+    answer = possim("host", "advance-date", "--data", str(host_folder), "--days", "700")
+    assert answer.returncode == 2 and "660 more" in answer.stderr
+    assert offset_of(host_folder) == 3000
+
+
+def test_concurrent_moves_to_one_date_end_on_that_date(host_folder: Path) -> None:
+    target = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
+    processes = [subprocess.Popen([sys.executable, "-m", "simulator.cli", "host", "advance-date", "--data",
+                                   str(host_folder), "--to", target, "--json"], cwd=REPO, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(8)]
+    for process in processes:
+        assert process.wait(timeout=120) == 0, process.stderr.read() if process.stderr else ""
+    assert offset_of(host_folder) == 30
+
+
+def test_reset_brings_the_business_date_back_to_the_calendar(host_folder: Path) -> None:
+    assert possim("host", "advance-date", "--data", str(host_folder), "--days", "40").returncode == 0
+    answer = possim("host", "advance-date", "--data", str(host_folder), "--reset", "--json")
+    assert answer.returncode == 0 and offset_of(host_folder) == 0
+    assert datetime.now(UTC).date().isoformat() in answer.stdout
+
+
+def test_reset_is_refused_while_the_host_runs(running_host: tuple[Path, subprocess.Popen[str]]) -> None:
+    data, _ = running_host
+    assert possim("host", "advance-date", "--data", str(data), "--days", "5").returncode == 0
+    answer = possim("host", "advance-date", "--data", str(data), "--reset")
+    assert answer.returncode == 1 and "busy" in answer.stderr and offset_of(data) == 5
+
+
+def test_a_folder_bricked_by_an_older_possim_is_refused_at_start_and_reset_recovers_it(host_folder: Path) -> None:
+    database = sqlite3.connect(host_folder / "host-journal.sqlite3")
+    with database:
+        database.execute("INSERT INTO counters (name, value) VALUES ('business_date_offset', 3000000)")
+    database.close()
+    started = possim("host", "--listen", "tcp://127.0.0.1:0", "--data", str(host_folder))
+    assert started.returncode == 2 and "--reset" in started.stderr
+    report = possim("host", "report", "--data", str(host_folder))
+    assert report.returncode == 2 and "--reset" in report.stderr and "Traceback" not in report.stderr
+    assert possim("host", "advance-date", "--data", str(host_folder), "--reset").returncode == 0
+    assert possim("host", "report", "--data", str(host_folder)).returncode == 0
