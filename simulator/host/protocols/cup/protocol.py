@@ -17,13 +17,17 @@ host's shared services. The steps:
   Their answers carry DE 64 (declines too).
 * A repeat (same terminal, voucher DE 11, batch 60.2 and message class) gets the stored answer,
   re-MACed, and no second movement: a refund whose answer was lost is credited once. The same
-  key with other content (DE 3, 4, 37, 49, 60, 61) -> 94. A request whose reversal came first -> 94.
+  key with other content (DE 3, 4, 37, 49, 60, 61) -> 94; so is the same key with another card
+  (the PAN of DE 2 / DE 35, compared only when both requests carry one: a refund repeated after
+  the terminal restarted carries no card data), which two devices sharing one terminal ID would
+  otherwise turn into a phantom approval. A request whose reversal came first -> 94.
 * Rules (:mod:`simulator.host.rules`): ``respond`` answers instead of processing (journaled and
   stored, no money); delay, drop, disconnect and corrupt_mac apply after processing.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 from datetime import datetime
 
@@ -34,6 +38,7 @@ from protocols.cup.errors import CupFieldError
 from protocols.cup.mac import apply_mac, verify_frame_mac
 from protocols.cup.signon_keys import SignOnKeyScheme, WorkingKeys, wrap_working_keys
 from protocols.iso87 import ResponseCode, response_mti
+from simulator.host.cards import request_pan
 from simulator.host.decision import Delivery, HostDecision
 from simulator.host.exchange import Exchange, field_text, require_field
 from simulator.host.journal import Status
@@ -51,6 +56,8 @@ log = logging.getLogger(__name__)
 _DIGEST_FIELDS = (3, 4, 37, 49, 60, 61)
 """What a repeat must carry unchanged. Not the card data: a refund repeated after the terminal restarted
 has none (the terminal journals no card data), and not DE 39 (a reversal's reason)."""
+_CARD_SEPARATOR = "."
+"""Between the content digest and the card digest of a stored cup-pos request (neither contains it)."""
 _FORMAT_ERROR_FIELDS = (11, 41, 42)
 
 
@@ -135,11 +142,23 @@ class CupHost(HostProtocol):
                          response_mti(request.mti))
 
     def digest(self, request: Message) -> str:
+        """``CONTENT.CARD``: keyed digests of the fields a repeat must carry unchanged, and of the card's PAN
+        (empty when the request carries no card data)."""
         parts = [request.mti[:3]]
         for number in _DIGEST_FIELDS:
             value = request.get(number)
             parts.append("" if value is None else value.hex() if isinstance(value, bytes) else value)
-        return self.services.keyring.keyed_digest(*parts)
+        pan = request_pan(request)
+        card = "" if pan is None else self.services.keyring.keyed_digest("repeat card", pan)
+        return f"{self.services.keyring.keyed_digest(*parts)}{_CARD_SEPARATOR}{card}"
+
+    def same_request(self, stored_digest: str, digest: str) -> bool:
+        """The same content, and the same card when both requests carry card data (docs/protocol.md, cup-pos)."""
+        stored_content, _, stored_card = stored_digest.partition(_CARD_SEPARATOR)
+        content, _, card = digest.partition(_CARD_SEPARATOR)
+        if not hmac.compare_digest(stored_content, content):
+            return False
+        return not (stored_card and card) or hmac.compare_digest(stored_card, card)
 
     # -- dispatch and answers -------------------------------------------------------------
 

@@ -1,0 +1,65 @@
+"""cup-pos: what the host must not be fooled into (issue 20, items 4, 5 and 8).
+
+* Item 8: two devices with one terminal ID send the same voucher (DE 11) in the same batch: the
+  second is not a repeat of the first when it carries another card; it is 94, never the first's
+  stored approval with no money moved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from emv.cards import EntryMode
+from pos_terminal.profiles.cup import requests
+from pos_terminal.state.cards import present_test_card
+from pos_terminal.state.records import TxnType
+from protocols.defaults import TERMINAL_ID
+from simulator.host.journal import HostJournal
+from tests.unit.host.test_cup_logic import CONFIG, CupTerminal, host, terminal  # noqa: F401 - fixtures
+
+__all__ = ["host", "terminal"]
+
+
+def sale_with(terminal: CupTerminal, card_name: str, stan: int, amount: int = 5000):  # noqa: ANN201
+    record = terminal.record(TxnType.SALE, amount, code="000000", stan=stan)
+    return terminal.send(requests.sale_request(record, CONFIG, present_test_card(card_name, EntryMode.SWIPE)))
+
+
+def test_a_sale_with_another_card_under_a_used_voucher_is_94_not_the_first_approval(terminal: CupTerminal) -> None:
+    terminal.sign_on()
+    first = sale_with(terminal, "unionpay_debit", stan=7)
+    second = sale_with(terminal, "unionpay_credit", stan=7)
+    assert (first.response_code, second.response_code) == ("00", "94")
+    assert not second.retransmission
+
+
+def test_the_same_sale_sent_again_is_a_repeat(terminal: CupTerminal) -> None:
+    terminal.sign_on()
+    first = sale_with(terminal, "unionpay_debit", stan=7)
+    again = sale_with(terminal, "unionpay_debit", stan=7)
+    assert again.retransmission and again.response[38] == first.response[38]
+    approved = [t for t in HostJournal(terminal.host.config.journal_path).transactions(TERMINAL_ID)
+                if t.response_code == "00"]
+    assert len(approved) == 1
+
+
+def test_a_refund_repeated_after_a_restart_without_card_data_is_still_a_repeat(terminal: CupTerminal) -> None:
+    terminal.sign_on()
+    first_sale = sale_with(terminal, "unionpay_debit", stan=1)
+    sale = replace(terminal.record(TxnType.SALE, 5000, code="000000", stan=1), rrn=first_sale.response[37])
+    refund = terminal.record(TxnType.REFUND, 1000, code="200000", mti="0220", stan=2)
+    card = present_test_card("unionpay_debit", EntryMode.SWIPE)
+    first = terminal.send(requests.refund_request(refund, CONFIG, card, original=sale))
+    repeat = terminal.send(requests.refund_request(refund, CONFIG, None, original=sale))
+    assert (first.response_code, repeat.response_code) == ("00", "00") and repeat.retransmission
+
+
+def test_a_refund_repeat_with_another_card_is_94(terminal: CupTerminal) -> None:
+    terminal.sign_on()
+    first_sale = sale_with(terminal, "unionpay_debit", stan=1)
+    sale = replace(terminal.record(TxnType.SALE, 5000, code="000000", stan=1), rrn=first_sale.response[37])
+    refund = terminal.record(TxnType.REFUND, 1000, code="200000", mti="0220", stan=2)
+    debit = present_test_card("unionpay_debit", EntryMode.SWIPE)
+    credit = present_test_card("unionpay_credit", EntryMode.SWIPE)
+    assert terminal.send(requests.refund_request(refund, CONFIG, debit, original=sale)).response_code == "00"
+    assert terminal.send(requests.refund_request(refund, CONFIG, credit, original=sale)).response_code == "94"
