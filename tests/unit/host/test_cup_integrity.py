@@ -3,6 +3,8 @@
 * Item 8: two devices with one terminal ID send the same voucher (DE 11) in the same batch: the
   second is not a repeat of the first when it carries another card; it is 94, never the first's
   stored approval with no money moved.
+* Item 4: the batch upload (0320) carries no MAC; an end of upload closes a batch only after the
+  terminal asked for its settlement (an unbalanced 0500 of that batch) and uploaded: otherwise 12.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from emv.cards import EntryMode
 from pos_terminal.profiles.cup import requests
 from pos_terminal.state.cards import present_test_card
 from pos_terminal.state.records import TxnType
+from protocols.cup import CardTotals, SettlementTotals
+from protocols.cup.upload import CardGroup, UploadEntry, UploadList
 from protocols.defaults import TERMINAL_ID
 from simulator.host.journal import HostJournal
 from tests.unit.host.test_cup_logic import CONFIG, CupTerminal, host, terminal  # noqa: F401 - fixtures
@@ -63,3 +67,57 @@ def test_a_refund_repeat_with_another_card_is_94(terminal: CupTerminal) -> None:
     credit = present_test_card("unionpay_credit", EntryMode.SWIPE)
     assert terminal.send(requests.refund_request(refund, CONFIG, debit, original=sale)).response_code == "00"
     assert terminal.send(requests.refund_request(refund, CONFIG, credit, original=sale)).response_code == "94"
+
+
+# -- item 4: only a settlement that was requested and then uploaded closes a batch --------------
+
+def uploaded(*sales: tuple[int, int]) -> UploadList:
+    """DE 48 of a 0320 listing ``(voucher, amount)`` sales of domestic cards."""
+    return UploadList(tuple(UploadEntry(CardGroup.DOMESTIC, f"{voucher:06d}", amount) for voucher, amount in sales))
+
+
+def settled_batches(terminal: CupTerminal) -> list[tuple[int, str, str]]:
+    journal = HostJournal(terminal.host.config.journal_path)
+    return [(s.batch, s.basis.value, s.response_code) for s in journal.settlements(TERMINAL_ID)]
+
+
+def test_an_end_of_upload_with_no_settlement_before_it_is_refused_12_and_closes_nothing(
+    terminal: CupTerminal,
+) -> None:
+    terminal.sign_on()
+    sale_with(terminal, "unionpay_debit", stan=1)
+    end = requests.upload_end_request(terminal.next_stan(), CONFIG, 1, 0, balanced=False)
+    assert terminal.send(end, sign=False).response_code == "12"
+    assert settled_batches(terminal) == []
+
+
+def test_an_upload_with_no_settlement_before_it_is_refused_12(terminal: CupTerminal) -> None:
+    terminal.sign_on()
+    sale, _ = terminal.sale()
+    upload = requests.sales_upload_request(terminal.next_stan(), CONFIG, 1, uploaded((sale.stan, sale.amount)))
+    assert terminal.send(upload, sign=False).response_code == "12"
+
+
+def test_an_unbalanced_settlement_then_its_upload_closes_the_batch(terminal: CupTerminal) -> None:
+    terminal.sign_on()
+    sale, _ = terminal.sale(5000)
+    claimed = SettlementTotals(CardTotals(4000, 1), None)
+    assert terminal.send(requests.settlement_request(terminal.next_stan(), CONFIG, 1, claimed),
+                         sign=False).response_code == "00"
+    assert terminal.send(requests.sales_upload_request(terminal.next_stan(), CONFIG, 1, uploaded((sale.stan, sale.amount))),
+                         sign=False).response_code == "00"
+    end = requests.upload_end_request(terminal.next_stan(), CONFIG, 1, 1, balanced=False)
+    assert terminal.send(end, sign=False).response_code == "00"
+    assert terminal.send(end, sign=False).response_code == "00"  # the same end again: a repeat, nothing new
+    assert settled_batches(terminal) == [(1, "journal", "95"), (1, "upload", "00")]
+
+
+def test_a_second_end_of_upload_after_the_batch_closed_is_refused(terminal: CupTerminal) -> None:
+    terminal.sign_on()
+    terminal.sale(5000)
+    claimed = SettlementTotals(CardTotals(4000, 1), None)
+    terminal.send(requests.settlement_request(terminal.next_stan(), CONFIG, 1, claimed), sign=False)
+    terminal.send(requests.upload_end_request(terminal.next_stan(), CONFIG, 1, 0, balanced=False), sign=False)
+    other = requests.upload_end_request(terminal.next_stan(), CONFIG, 1, 0, balanced=False)
+    assert terminal.send(other, sign=False).response_code == "12"
+    assert len(settled_batches(terminal)) == 2
