@@ -11,6 +11,7 @@ an HSM, never in a file)::
     dialect = "terminal87"                # iso8583 dialect name
     listen = "tcp://127.0.0.1:8583"       # channel URL (tcp://HOST:PORT or a serial URL)
     sign_on_window_seconds = 600          # a master/session sign-on's DE 7 this close to the host's clock
+    cup_sign_on = "hardened"              # cup-pos: new working keys current on first use ("standard": at once)
 
     [refund_credit]                       # when a refund reaches the cardholder
     default_channel = "BT"                # RT (real-time) or BT (batch), for brands not listed
@@ -78,6 +79,15 @@ DEFAULT_BATCH_DAYS = 2
 
 class HostConfigError(ValueError):
     """``host.toml`` is malformed; the message names the key (never a key's value)."""
+
+
+class CupSignOn(StrEnum):
+    """What a cup-pos sign-on (which carries no MAC) does to the terminal's working keys."""
+
+    STANDARD = "standard"
+    """The new keys replace the current ones at once (the CUP field description)."""
+    HARDENED = "hardened"
+    """The current keys stay in force until a request first verifies under the new ones."""
 
 
 class CreditChannel(StrEnum):
@@ -202,6 +212,11 @@ class HostConfig:
     refund_policy: RefundPolicy = field(default_factory=RefundPolicy, metadata={
         "doc": "The host's anti-fraud checks of refunds (docs/host-rules.md); 0 disables a limit. Always "
                "checked: a refund's currency and card are its original's and refunds never exceed it."})
+    cup_sign_on: CupSignOn = field(default=CupSignOn.HARDENED, metadata={
+        "doc": "cup-pos sign-ons carry no MAC, so anyone can ask for a terminal's working keys. hardened: the "
+               "terminal's current keys stay in force until a request first verifies under the new ones (a "
+               "sign-on from a peer without the TMK changes nothing). standard: the new keys replace the current "
+               "ones at once, as the CUP field description has it."})
     sign_on_window_seconds: int = field(default=600, metadata={
         "doc": "A master/session sign-on's DE 7 must be within this many seconds of the host's clock (an old "
                "sign-on replayed later is refused, 63); 0: not checked."})
@@ -238,7 +253,7 @@ def load_host_config(data_dir: Path | str) -> HostConfig:
         raise HostConfigError(f"{path}: {exc}") from None
 
 
-_TOP_LEVEL_KEYS = frozenset({"dialect", "listen", "sign_on_window_seconds", "refund_credit", "refund_policy",
+_TOP_LEVEL_KEYS = frozenset({"dialect", "listen", "sign_on_window_seconds", "cup_sign_on", "refund_credit", "refund_policy",
                              "terminals", "limits", "allow_unmatched_refunds", "test_keys"})
 _TERMINAL_KEYS = frozenset({"terminal_id", "merchant_id", "tmk", "tdes_bdk", "tdes_initial_ksn", "aes_bdk",
                             "aes_initial_key_id", "allow_unmatched_refunds"})
@@ -288,6 +303,7 @@ def parse_host_config(document: dict[str, Any], data_dir: Path) -> HostConfig:
         terminals=terminals,
         refund_policy=_refund_policy(document.get("refund_policy", {})),
         sign_on_window_seconds=_seconds(document, "sign_on_window_seconds", 600),
+        cup_sign_on=_cup_sign_on(document.get("cup_sign_on", CupSignOn.HARDENED.value)),
         limits=_limits(document.get("limits", {})),
     )
 
@@ -350,6 +366,13 @@ def _credit(table: object) -> CreditModel:
     default = _channel(table["default_channel"], "refund_credit.default_channel") if "default_channel" in table \
         else model.default_channel
     return CreditModel(channels=channels, default_channel=default, batch_days=days, holidays=parsed)
+
+
+def _cup_sign_on(value: object) -> CupSignOn:
+    try:
+        return CupSignOn(value)
+    except ValueError:
+        raise HostConfigError(f"cup_sign_on: expected \"hardened\" or \"standard\"") from None
 
 
 def _seconds(table: dict[str, Any], key: str, default: int) -> int:

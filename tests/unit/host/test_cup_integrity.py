@@ -5,11 +5,16 @@
   stored approval with no money moved.
 * Item 4: the batch upload (0320) carries no MAC; an end of upload closes a batch only after the
   terminal asked for its settlement (an unbalanced 0500 of that batch) and uploaded: otherwise 12.
+* Item 5: a sign-on carries no MAC; by default (``cup_sign_on = "hardened"``) the terminal's current
+  working keys stay in force until a request first verifies under the new ones.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
+
+import pytest
 
 from emv.cards import EntryMode
 from pos_terminal.profiles.cup import requests
@@ -18,7 +23,10 @@ from pos_terminal.state.records import TxnType
 from protocols.cup import CardTotals, SettlementTotals
 from protocols.cup.upload import CardGroup, UploadEntry, UploadList
 from protocols.defaults import TERMINAL_ID
+from simulator.host import load_host_config
+from simulator.host.config import CupSignOn, HostConfig, HostConfigError
 from simulator.host.journal import HostJournal
+from simulator.host.logic import HostLogic
 from tests.unit.host.test_cup_logic import CONFIG, CupTerminal, host, terminal  # noqa: F401 - fixtures
 
 __all__ = ["host", "terminal"]
@@ -121,3 +129,59 @@ def test_a_second_end_of_upload_after_the_batch_closed_is_refused(terminal: CupT
     other = requests.upload_end_request(terminal.next_stan(), CONFIG, 1, 0, balanced=False)
     assert terminal.send(other, sign=False).response_code == "12"
     assert len(settled_batches(terminal)) == 2
+
+
+# -- item 5: a sign-on from a peer without the TMK does not lock the terminal out ---------------
+
+def hostile_sign_on(terminal: CupTerminal) -> None:
+    """A peer that knows the terminal ID but not the TMK: it gets DE 62 it cannot decipher."""
+    assert terminal.send(requests.sign_on_request(90, CONFIG, 1), sign=False).response_code == "00"
+
+
+def test_a_sign_on_from_another_peer_leaves_the_terminals_keys_in_force(terminal: CupTerminal) -> None:
+    terminal.sign_on()
+    assert terminal.sale()[1].response_code == "00"
+    hostile_sign_on(terminal)
+    _, decision = terminal.sale()
+    assert decision.response_code == "00"
+
+
+def test_the_new_keys_become_current_when_the_terminal_first_uses_them(terminal: CupTerminal) -> None:
+    terminal.sign_on()
+    assert terminal.sale()[1].response_code == "00"
+    old_mak = terminal.mak
+    terminal.sign_on()
+    assert terminal.sale()[1].response_code == "00"
+    terminal.mak = old_mak  # the keys before the last sign-on are gone once the new ones were used
+    assert terminal.sale()[1].response_code == "A0"
+
+
+def test_a_request_under_the_old_keys_after_a_sign_on_still_verifies(terminal: CupTerminal) -> None:
+    terminal.sign_on()
+    assert terminal.sale()[1].response_code == "00"
+    old_mak = terminal.mak
+    terminal.sign_on()
+    new_mak, terminal.mak = terminal.mak, old_mak
+    assert terminal.sale()[1].response_code == "00"
+    terminal.mak = new_mak
+    assert terminal.sale()[1].response_code == "00"
+
+
+def test_the_standard_sign_on_replaces_the_keys_at_once(tmp_path: Path) -> None:
+    logic = HostLogic(HostConfig(data_dir=tmp_path / "host", dialect="cup-pos", cup_sign_on=CupSignOn.STANDARD))
+    try:
+        terminal = CupTerminal(logic)
+        terminal.sign_on()
+        assert terminal.sale()[1].response_code == "00"
+        hostile_sign_on(terminal)
+        assert terminal.sale()[1].response_code == "A0"
+    finally:
+        logic.close()
+
+
+def test_host_toml_chooses_the_sign_on_behaviour_and_refuses_other_values(tmp_path: Path) -> None:
+    (tmp_path / "host.toml").write_text('cup_sign_on = "standard"\n', encoding="utf-8")
+    assert load_host_config(tmp_path).cup_sign_on is CupSignOn.STANDARD
+    (tmp_path / "host.toml").write_text('cup_sign_on = "lenient"\n', encoding="utf-8")
+    with pytest.raises(HostConfigError, match="cup_sign_on"):
+        load_host_config(tmp_path)

@@ -9,7 +9,12 @@ host's shared services. The steps:
 * Network management (0800, 0820) and settlement / batch upload (0500, 0320) carry no MAC.
   A sign-on (60.3 = 003) gets new working keys: a PIK and a MAK, kept in the host key store
   like the possim-87 session keys and journaled as a session (DE 62 as sent, check values),
-  returned in DE 62 enciphered under the terminal's TMK with their check values. The emulator
+  returned in DE 62 enciphered under the terminal's TMK with their check values. Since anyone
+  can send a sign-on, the host (``cup_sign_on = "hardened"``, the default) keeps the terminal's
+  current keys in force and makes the new ones current only when a request first verifies under
+  them: a sign-on from a peer without the TMK cannot lock the terminal out (docs/protocol.md).
+  ``cup_sign_on = "standard"``: the new keys replace the current ones at once, as the CUP field
+  description has it. The emulator
   answers the single-length (001) and track-key (004) sign-ons with 12.
 * Sales, voids, refunds and reversals need the working keys and a DE 64 that verifies (the CUP
   ECB MAC over the frame as received); otherwise A0, unsigned, with processing request 3 in the
@@ -39,6 +44,7 @@ from protocols.cup.mac import apply_mac, verify_frame_mac
 from protocols.cup.signon_keys import SignOnKeyScheme, WorkingKeys, wrap_working_keys
 from protocols.iso87 import ResponseCode, response_mti
 from simulator.host.cards import request_pan
+from simulator.host.config import CupSignOn
 from simulator.host.decision import Delivery, HostDecision
 from simulator.host.exchange import Exchange, field_text, require_field
 from simulator.host.journal import Status
@@ -109,23 +115,46 @@ class CupHost(HostProtocol):
     def verify(self, exchange: Exchange) -> bool:
         """DE 64 present and the CUP ECB MAC of the request's MTI..DE 63, over the bytes as received, under the MAK.
 
+        Under the current working keys, else under the next ones a hardened sign-on issued
+        (``cup_sign_on = "hardened"``): those become current with this request (journal commit).
         False without working keys. A request built in memory (no frame) is encoded first.
         """
-        if exchange.keys is None:
-            return False
-        request = exchange.request
+        request, terminal = exchange.request, exchange.terminal
         if not isinstance(request.get(64), bytes):
-            self.services.events.report("MAC failure", "terminal %s: %s without DE 64", field_text(request, 41),
-                                        request.mti)
+            if exchange.keys is not None:
+                self.services.events.report("MAC failure", "terminal %s: %s without DE 64", field_text(request, 41),
+                                            request.mti)
             return False
         try:
             frame = exchange.frame if exchange.frame is not None else encode(request, self.dialect)
-            verify_frame_mac(frame, exchange.keys.request_mac_key)
-        except (CryptoError, CupFieldError) as exc:
-            self.services.events.report("MAC failure", "terminal %s: %s request: %s", field_text(request, 41),
-                                        request.mti, exc)
+        except Exception as exc:  # noqa: BLE001 - an unencodable request cannot carry a valid MAC
+            log.debug("cannot encode %s for its MAC: %s", request.mti, exc)
             return False
-        return True
+        failure = None
+        if exchange.keys is not None:
+            failure = self._mac_failure(frame, exchange.keys.request_mac_key)
+            if failure is None:
+                return True
+        upcoming = self.services.keyring.next_keys(terminal.terminal_id) if terminal is not None else None
+        if upcoming is not None and terminal is not None:
+            if self._mac_failure(frame, upcoming.request_mac_key) is None:
+                exchange.keys = upcoming
+                self.services.keyring.promote(terminal.terminal_id, upcoming)
+                return True
+            failure = failure or "the MAC does not verify under the working keys"
+        if failure is not None:
+            self.services.events.report("MAC failure", "terminal %s: %s request: %s", field_text(request, 41),
+                                        request.mti, failure)
+        return False
+
+    @staticmethod
+    def _mac_failure(frame: bytes, mac_key: bytes) -> str | None:
+        """None when ``frame``'s DE 64 verifies under ``mac_key``, else why not."""
+        try:
+            verify_frame_mac(frame, mac_key)
+        except (CryptoError, CupFieldError) as exc:
+            return str(exc)
+        return None
 
     def security_refusal(self, exchange: Exchange) -> Message:
         """A0, unsigned, with processing request 3 in the header: sign on again."""
@@ -188,7 +217,8 @@ class CupHost(HostProtocol):
                 self.services.events.report("sign-on refused", "sign-on of %s refused: no terminal master key "
                                             "(tmk) in host.toml", terminal.terminal_id)
                 return answer(request, ResponseCode.SECURITY_VIOLATION, exchange.now)
-            delivery = self.services.keyring.new_session(terminal)
+            hardened = self.services.config.cup_sign_on is CupSignOn.HARDENED
+            delivery = self.services.keyring.new_session(terminal, until_first_use=hardened)
             exchange.keys = delivery.keys
             wrapped = wrap_working_keys(terminal.tmk, WorkingKeys(delivery.keys.pin_key, delivery.keys.request_mac_key))
             self.journal.record_session(
