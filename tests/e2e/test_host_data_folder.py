@@ -138,3 +138,33 @@ def test_a_folder_bricked_by_an_older_possim_is_refused_at_start_and_reset_recov
     assert report.returncode == 2 and "--reset" in report.stderr and "Traceback" not in report.stderr
     assert possim("host", "advance-date", "--data", str(host_folder), "--reset").returncode == 0
     assert possim("host", "report", "--data", str(host_folder)).returncode == 0
+
+
+# -- bad input files (issue 20, C) ---------------------------------------------------------------
+
+DEEP = "a = " + "[" * 100_000 + "]" * 100_000 + "\n"
+
+
+def test_a_deeply_nested_host_toml_is_bad_input_exit_2(tmp_path: Path) -> None:
+    data = tmp_path / "host"
+    data.mkdir()
+    (data / "host.toml").write_text(DEEP, encoding="utf-8")
+    answer = possim("host", "--listen", "tcp://127.0.0.1:0", "--data", str(data))
+    assert answer.returncode == 2 and len(answer.stderr.strip().splitlines()) == 1
+    assert "host.toml" in answer.stderr and "Traceback" not in answer.stderr
+
+
+def test_a_deeply_nested_rules_file_is_bad_input_exit_2(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text(DEEP, encoding="utf-8")
+    answer = possim("host", "--listen", "tcp://127.0.0.1:0", "--data", str(tmp_path / "host"), "--rules", str(rules))
+    assert answer.returncode == 2 and len(answer.stderr.strip().splitlines()) == 1
+    assert "rules.toml" in answer.stderr and "Traceback" not in answer.stderr
+
+
+def test_an_unknown_key_in_host_toml_is_bad_input_naming_key_and_file(tmp_path: Path) -> None:
+    data = tmp_path / "host"
+    data.mkdir()
+    (data / "host.toml").write_text('[[terminals]]\nterminal_id = "POSSIM01"\nbdk = "00"\n', encoding="utf-8")
+    answer = possim("host", "--listen", "tcp://127.0.0.1:0", "--data", str(data))
+    assert answer.returncode == 2 and "terminals[0].bdk" in answer.stderr and "host.toml" in answer.stderr

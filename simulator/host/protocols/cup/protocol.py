@@ -4,6 +4,7 @@ The pipeline (:class:`simulator.host.pipeline.HostPipeline`) runs them; what is 
 message journal, decoding, rules bookkeeping, the card directory, the key ring, the ledger) is the
 host's shared services. The steps:
 
+* The header: a TPDU ID other than 0x60 (or a header that does not parse) -> 30; no DE 42 -> 30.
 * The terminal (DE 41, DE 42 its merchant): unknown -> 03, unsigned.
 * The request's transaction (:mod:`simulator.host.protocols.cup.classify`): not in the CUP table -> 12.
 * Network management (0800, 0820) and settlement / batch upload (0500, 0320) carry no MAC.
@@ -38,6 +39,8 @@ from datetime import datetime
 
 import simulator.host.protocols.cup.batch as batch
 from iso8583 import Message, encode
+from iso8583.cup_header import CupHeader
+from iso8583.errors import Iso8583Error
 from keys.errors import CryptoError
 from protocols.cup.errors import CupFieldError
 from protocols.cup.mac import apply_mac, verify_frame_mac
@@ -46,7 +49,7 @@ from protocols.iso87 import ResponseCode, response_mti
 from simulator.host.cards import request_pan
 from simulator.host.config import CupSignOn
 from simulator.host.decision import Delivery, HostDecision
-from simulator.host.exchange import Exchange, field_text, require_field
+from simulator.host.exchange import Exchange, FormatError, field_text, require_field
 from simulator.host.journal import Status
 from simulator.host.protocols.base import Handling, HostProtocol, RepeatKey
 from simulator.host.protocols.cup.answers import MAC_ERROR, answer, answer_header
@@ -95,10 +98,16 @@ class CupHost(HostProtocol):
         return None
 
     def _terminal(self, exchange: Exchange) -> bool:
+        """The request's terminal and working keys; FormatError (30) for a header that is not a transaction's
+        (TPDU ID other than 0x60) or no DE 42; False for an unknown terminal or merchant."""
         request = exchange.request
+        try:
+            CupHeader.parse(request.header)
+        except Iso8583Error as exc:
+            raise FormatError(f"message header: {exc}") from None
+        merchant = require_field(request, 42)
         terminal = self.services.config.terminals.get(field_text(request, 41) or "")
-        merchant = field_text(request, 42)
-        if terminal is None or (merchant is not None and merchant != terminal.merchant_id):
+        if terminal is None or merchant != terminal.merchant_id:
             return False
         exchange.terminal = terminal
         exchange.keys = self.services.keyring.session_keys(terminal.terminal_id)
