@@ -258,6 +258,8 @@ _TOP_LEVEL_KEYS = frozenset({"dialect", "listen", "sign_on_window_seconds", "cup
 _TERMINAL_KEYS = frozenset({"terminal_id", "merchant_id", "tmk", "tdes_bdk", "tdes_initial_ksn", "aes_bdk",
                             "aes_initial_key_id", "allow_unmatched_refunds"})
 _SECRET_KEYS = ("tmk", "tdes_bdk", "aes_bdk")
+CARD_BRANDS = ("visa", "mastercard", "amex", "discover", "unionpay", "jcb")
+"""The card brands a credit channel may be set for (the brands of :class:`emv.cards.Brand`)."""
 _CREDIT_KEYS = frozenset({"channels", "default_channel", "batch_days", "holidays"})
 
 
@@ -354,6 +356,8 @@ def _credit(table: object) -> CreditModel:
     if not isinstance(raw_channels, dict):
         raise HostConfigError("refund_credit.channels: expected a table of brand = \"RT\" | \"BT\"")
     for brand, value in raw_channels.items():
+        if brand.lower() not in CARD_BRANDS:
+            raise HostConfigError(f"refund_credit.channels.{brand}: unknown card brand (known: {', '.join(CARD_BRANDS)})")
         channels[brand.lower()] = _channel(value, f"refund_credit.channels.{brand}")
     days = table.get("batch_days", DEFAULT_BATCH_DAYS)
     if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 60:

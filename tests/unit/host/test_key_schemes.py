@@ -89,6 +89,7 @@ def test_a_status_inquiry_under_the_test_bdk_is_refused_for_a_private_terminal(t
     ('bdk = "00"\n', "bdk"),
     ('[[terminals]]\nterminal_id = "POSSIM01"\nbdk = "00"\n', "terminals[0].bdk"),
     ('[refund_credit]\nbatch_day = 3\n', "refund_credit.batch_day"),
+    ('[refund_credit.channels]\nvissa = "RT"\n', "refund_credit.channels.vissa"),
 ])
 def test_host_toml_refuses_an_unknown_key_naming_it_and_the_file(tmp_path: Path, toml: str, key: str) -> None:
     (tmp_path / "host.toml").write_text(toml, encoding="utf-8")
