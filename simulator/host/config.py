@@ -214,8 +214,9 @@ class HostConfig:
                "checked: a refund's currency and card are its original's and refunds never exceed it."})
     cup_sign_on: CupSignOn = field(default=CupSignOn.HARDENED, metadata={
         "doc": "cup-pos sign-ons carry no MAC, so anyone can ask for a terminal's working keys. hardened: the "
-               "terminal's current keys stay in force until a request first verifies under the new ones (a "
-               "sign-on from a peer without the TMK changes nothing). standard: the new keys replace the current "
+               "terminal's current keys stay in force until a request first verifies under the new ones, and until "
+               "then every sign-on gets those same new keys again (a sign-on from a peer without the TMK changes "
+               "nothing). standard: the new keys replace the current "
                "ones at once, as the CUP field description has it."})
     sign_on_window_seconds: int = field(default=600, metadata={
         "doc": "A master/session sign-on's DE 7 must be within this many seconds of the host's clock (an old "

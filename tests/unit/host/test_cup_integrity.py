@@ -185,3 +185,20 @@ def test_host_toml_chooses_the_sign_on_behaviour_and_refuses_other_values(tmp_pa
     (tmp_path / "host.toml").write_text('cup_sign_on = "lenient"\n', encoding="utf-8")
     with pytest.raises(HostConfigError, match="cup_sign_on"):
         load_host_config(tmp_path)
+
+
+def test_a_sign_on_before_the_new_keys_are_used_gets_the_same_keys_again(terminal: CupTerminal) -> None:
+    terminal.sign_on()
+    assert terminal.sale()[1].response_code == "00"
+    delivered = terminal.sign_on().response[62]
+    hostile = terminal.send(requests.sign_on_request(90, CONFIG, 1), sign=False)
+    assert hostile.response[62] == delivered  # nothing new: useless without the TMK, harmless to the terminal
+    assert terminal.sale()[1].response_code == "00"
+
+
+def test_after_the_new_keys_were_used_a_sign_on_issues_fresh_ones(terminal: CupTerminal) -> None:
+    terminal.sign_on()
+    first = terminal.mak
+    assert terminal.sale()[1].response_code == "00"
+    terminal.sign_on()
+    assert terminal.mak != first

@@ -13,7 +13,8 @@ host's shared services. The steps:
   returned in DE 62 enciphered under the terminal's TMK with their check values. Since anyone
   can send a sign-on, the host (``cup_sign_on = "hardened"``, the default) keeps the terminal's
   current keys in force and makes the new ones current only when a request first verifies under
-  them: a sign-on from a peer without the TMK cannot lock the terminal out (docs/protocol.md).
+  them (until then a sign-on gets the same new keys again): a sign-on from a peer without the TMK
+  cannot lock the terminal out (docs/protocol.md).
   ``cup_sign_on = "standard"``: the new keys replace the current ones at once, as the CUP field
   description has it. The emulator
   answers the single-length (001) and track-key (004) sign-ons with 12.
@@ -222,25 +223,38 @@ class CupHost(HostProtocol):
         request, terminal = exchange.request, exchange.terminal
         assert terminal is not None and kind.row is not None
         if kind.row.name == "sign_on":
-            if terminal.tmk is None:
-                self.services.events.report("sign-on refused", "sign-on of %s refused: no terminal master key "
-                                            "(tmk) in host.toml", terminal.terminal_id)
-                return answer(request, ResponseCode.SECURITY_VIOLATION, exchange.now)
-            hardened = self.services.config.cup_sign_on is CupSignOn.HARDENED
-            delivery = self.services.keyring.new_session(terminal, until_first_use=hardened)
-            exchange.keys = delivery.keys
-            wrapped = wrap_working_keys(terminal.tmk, WorkingKeys(delivery.keys.pin_key, delivery.keys.request_mac_key))
-            self.journal.record_session(
-                time=exchange.now, terminal_id=terminal.terminal_id, pin_key_block=wrapped.pik.hex().upper(),
-                pin_key_kcv=wrapped.pik_check_value.hex().upper(), mac_key_block=wrapped.mak.hex().upper(),
-                mac_key_kcv=wrapped.mak_check_value.hex().upper(),
-            )
-            return answer(request, ResponseCode.APPROVED, exchange.now, {62: wrapped.encode()})
+            return self._sign_on(exchange)
         if kind.row.name.startswith("sign_on"):
             log.info("terminal %s asks for sign-on keys %s: only %s is served", terminal.terminal_id,
                      kind.row.network_code, SignOnKeyScheme.DOUBLE_LENGTH.value)
             return answer(request, ResponseCode.INVALID_TRANSACTION, exchange.now)
         return answer(request, ResponseCode.APPROVED, exchange.now)
+
+    def _sign_on(self, exchange: Exchange) -> Message:
+        """New working keys in DE 62 under the TMK (63 without a TMK).
+
+        Hardened (``cup_sign_on``): the keys are the terminal's next keys; while no request has used
+        them, every sign-on gets the same next keys again (the same DE 62), so a sign-on from a peer
+        without the TMK can neither replace the keys in force nor the ones a terminal just received.
+        """
+        request, terminal = exchange.request, exchange.terminal
+        assert terminal is not None
+        if terminal.tmk is None:
+            self.services.events.report("sign-on refused", "sign-on of %s refused: no terminal master key "
+                                        "(tmk) in host.toml", terminal.terminal_id)
+            return answer(request, ResponseCode.SECURITY_VIOLATION, exchange.now)
+        hardened = self.services.config.cup_sign_on is CupSignOn.HARDENED
+        keys = self.services.keyring.next_keys(terminal.terminal_id) if hardened else None
+        if keys is None:
+            keys = self.services.keyring.new_session(terminal, until_first_use=hardened).keys
+        exchange.keys = keys
+        wrapped = wrap_working_keys(terminal.tmk, WorkingKeys(keys.pin_key, keys.request_mac_key))
+        self.journal.record_session(
+            time=exchange.now, terminal_id=terminal.terminal_id, pin_key_block=wrapped.pik.hex().upper(),
+            pin_key_kcv=wrapped.pik_check_value.hex().upper(), mac_key_block=wrapped.mak.hex().upper(),
+            mac_key_kcv=wrapped.mak_check_value.hex().upper(),
+        )
+        return answer(request, ResponseCode.APPROVED, exchange.now, {62: wrapped.encode()})
 
     def answer(self, exchange: Exchange, code: str) -> Message:
         return answer(exchange.request, code, exchange.now)
