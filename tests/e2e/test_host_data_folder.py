@@ -21,7 +21,13 @@ from pathlib import Path
 
 import pytest
 
+from emv.cards import EntryMode
+from pos_terminal.engine.terminal import TerminalEngine
+from pos_terminal.state.cards import present_test_card
+from pos_terminal.state.config import load_config
+from protocols.security import KeyScheme
 from simulator.host import HostJournal, HostLogic, load_host_config
+from simulator.host.server import HostServer
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -168,3 +174,33 @@ def test_an_unknown_key_in_host_toml_is_bad_input_naming_key_and_file(tmp_path: 
     (data / "host.toml").write_text('[[terminals]]\nterminal_id = "POSSIM01"\nbdk = "00"\n', encoding="utf-8")
     answer = possim("host", "--listen", "tcp://127.0.0.1:0", "--data", str(data))
     assert answer.returncode == 2 and "terminals[0].bdk" in answer.stderr and "host.toml" in answer.stderr
+
+
+# -- key schemes per terminal (issue 20, item 2) ------------------------------------------------
+
+PRIVATE_TMK = "0123456789ABCDEFFEDCBA9876543210"
+
+
+@pytest.mark.parametrize("scheme", [KeyScheme.DUKPT_TDES, KeyScheme.DUKPT_AES], ids=lambda s: s.value)
+async def test_a_host_toml_with_only_a_private_tmk_refuses_the_test_bdk(tmp_path: Path, scheme: KeyScheme) -> None:
+    data = tmp_path / "host"
+    data.mkdir()
+    (data / "host.toml").write_text(f'listen = "tcp://127.0.0.1:0"\n[[terminals]]\nterminal_id = "POSSIM01"\n'
+                                    f'merchant_id = "POSSIM000000001"\ntmk = "{PRIVATE_TMK}"\n', encoding="utf-8")
+    server = HostServer(load_host_config(data))
+    url = await server.start()
+    folder = tmp_path / "terminal"
+    engine = TerminalEngine.open(folder, load_config(folder, password_iterations=1000).with_overrides(
+        host_url=url, key_scheme=scheme, response_timeout=1.0, connect_timeout=1.0))
+    try:
+        result = await engine.sale(present_test_card("visa_credit", EntryMode.CHIP), 1000)
+        assert not result.approved  # the host's 63 is unsigned (it has no key to sign it with)
+        journal = HostJournal(data / "host-journal.sqlite3")
+        try:
+            assert journal.net_debit("POSSIM01") == 0
+            assert all(t.response_code != "00" for t in journal.transactions("POSSIM01"))
+        finally:
+            journal.close()
+    finally:
+        engine.close()
+        await server.stop()
