@@ -18,6 +18,7 @@ from importlib import metadata
 from simulator.commands import COMMAND_MODULES
 from pos_terminal.state.datafolder import DataFolderError, TerminalBusy
 from pos_terminal.journal.errors import JournalError
+from simulator.host.folderlock import HostBusy
 from simulator.commands.output import EXIT_BAD_INPUT, EXIT_REFUSED, InputError
 from simulator.logs import configure_logging
 
@@ -66,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # derives from ValueError and carries a message safe to show.
         sys.stderr.write(f"possim {args.command}: {error}\n")
         return EXIT_BAD_INPUT
-    except TerminalBusy as error:  # another process has the data folder: the terminal refuses (exit 1)
+    except (TerminalBusy, HostBusy) as error:  # another process has the data folder: refused (exit 1)
         sys.stderr.write(f"possim {args.command}: {error}\n")
         return EXIT_REFUSED
     except (DataFolderError, JournalError) as error:  # a corrupt, unreadable or half-lost data folder

@@ -43,7 +43,7 @@ _CLEAR_PASSWORD_KEYS = {"supervisor_password_hash": "supervisor_password", "admi
 """terminal.toml may give a password in clear under this key instead of its hash."""
 
 _TERMINAL_SECRET_DEFAULT = "the documented test password"
-_HOST_SECRET_DEFAULT = "the public test key"
+_HOST_SECRET_DEFAULT = "the public test key with test_keys, else unset (the scheme is refused)"
 _HOST_TOP_LEVEL_EXTRA = "allow_unmatched_refunds"
 """A top-level host.toml key that is the default of a [[terminals]] key (and not a HostConfig field)."""
 
@@ -241,7 +241,9 @@ def _table_entries(keys: Mapping[tuple[str, str], ConfigKey], name: str, item: A
         spec = keys.get((name, field.name))
         if spec is None:  # a field that is not a key of the file (set by the host itself)
             continue
-        value = "set" if spec.secret else getattr(item, field.name)
+        value = getattr(item, field.name)
+        if spec.secret:
+            value = "unset" if value is None else "set"
         yield ConfigEntry(spec, value, field.name in written, shown_as)
 
 
@@ -310,7 +312,10 @@ def show_text(config: EffectiveConfig, width: int = 100) -> str:
         shown = _shown(spec, entry.value, config.currency)
         line = f"{spec.key}: {shown}" if spec.secret else f"{spec.key} = {shown}"
         if spec.secret:
-            origin = f"# from {name}" if entry.from_file else f"# default: {spec.default}"
+            origin = f"# from {name}" if entry.from_file else \
+                "# default: the public test key (test_keys)" if entry.value == "set" and spec.table == "terminals" \
+                else "# not configured: refused" if entry.value == "unset" and spec.table == "terminals" \
+                else f"# default: {spec.default}"
         elif entry.from_file:
             origin = f"# from {name}; default {_shown(spec, spec.default, config.currency)}"
         else:

@@ -17,6 +17,8 @@ import asyncio
 import contextlib
 import signal
 import sys
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from simulator.commands.output import EXIT_OK, InputError, add_json_flag, data_folder, emit, listen_url
@@ -45,12 +47,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     advance = commands.add_parser(
         "advance-date", help="move the host's business date ahead (refund credits on the batch channel post when "
                              "it reaches their credit date); works while the host runs",
-        epilog="example:\n  possim host advance-date --data ./host-data --days 2",
+        epilog="examples:\n  possim host advance-date --data ./host-data --days 2\n"
+               "  possim host advance-date --data ./host-data --reset   # with the host stopped",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     advance.add_argument("--data", default=argparse.SUPPRESS, type=data_folder, help="the host's data folder")
     which = advance.add_mutually_exclusive_group(required=True)
     which.add_argument("--days", type=int, help="calendar days to move ahead (1 or more)")
     which.add_argument("--to", dest="to_date", help="move to this business date, YYYY-MM-DD (not backwards)")
+    which.add_argument("--reset", action="store_true", help="back to the calendar date (a test host; refused while "
+                                                            "the host runs)")
     add_json_flag(advance)
     advance.set_defaults(handler=run_advance_date)
 
@@ -84,39 +89,81 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def run_advance_date(args: argparse.Namespace) -> int:
-    """Move the business date; print the new one. Exit 2 for a date in the past or no journal."""
-    from datetime import UTC, date, datetime
+    """Move the business date (or reset it); print the new one.
+
+    Exit 2 with one line, nothing written, for a date in the past or beyond ``MAX_OFFSET_DAYS``
+    ahead of the calendar, or no journal; exit 1 for ``--reset`` while a host holds the folder.
+    The move is read and written in one journal transaction (concurrent moves serialise).
+    """
+    from datetime import UTC
 
     from simulator.host.config import load_host_config
     from simulator.host.credits import business_date
+    from simulator.host.folderlock import FolderLock
     from simulator.host.journal import HostJournal
 
     config = load_host_config(Path(args.data))
     if not config.journal_path.is_file():
         raise InputError(f"no host journal in {args.data} ({config.journal_path.name} not found)")
-    journal = HostJournal(config.journal_path)
+    now = datetime.now(UTC)
+    lock = FolderLock.acquire(config.data_dir, wait=0) if args.reset else None  # HostBusy: exit 1
     try:
-        now = datetime.now(UTC)
-        current = business_date(now, journal.business_date_offset())
-        if args.to_date is not None:
-            try:
-                target = date.fromisoformat(args.to_date)
-            except ValueError:
-                raise InputError(f"--to {args.to_date!r}: expected a date YYYY-MM-DD") from None
-            days = (target - current).days
-            if days < 0:
-                raise InputError(f"--to {args.to_date}: the business date is already {current}; it never goes back")
-        else:
-            days = args.days
-            if days < 1:
-                raise InputError(f"--days {days}: expected 1 or more")
-        offset = journal.advance_business_date(days)
+        journal = HostJournal(config.journal_path)
+        try:
+            offset = journal.move_business_date(_new_offset(args, now))
+        finally:
+            journal.close()
     finally:
-        journal.close()
+        if lock is not None:
+            lock.release()
     today = business_date(now, offset)
     emit(args, {"business_date": today.isoformat(), "offset_days": offset},
          f"business date {today} ({offset} day(s) ahead of the calendar)")
     return EXIT_OK
+
+
+def _new_offset(args: argparse.Namespace, now: datetime) -> Callable[[int], int]:
+    """The new business date offset from the current one, for ``--reset``, ``--to`` or ``--days`` (InputError)."""
+    from datetime import date, timedelta
+
+    from simulator.host.credits import MAX_OFFSET_DAYS, check_offset
+
+    calendar = now.date()
+    latest = calendar + timedelta(days=MAX_OFFSET_DAYS)
+    if args.reset:
+        return lambda current: 0
+    if args.to_date is not None:
+        try:
+            target = date.fromisoformat(args.to_date)
+        except ValueError:
+            raise InputError(f"--to {args.to_date!r}: expected a date YYYY-MM-DD") from None
+        if target > latest:
+            raise InputError(f"--to {args.to_date}: the business date may run at most {MAX_OFFSET_DAYS} days ahead "
+                             f"of the calendar (latest {latest})")
+
+        def to_target(current: int) -> int:
+            check_offset(current)
+            if target < calendar + timedelta(days=current):
+                raise InputError(f"--to {args.to_date}: the business date is already "
+                                 f"{calendar + timedelta(days=current)}; it never goes back (--reset: to the calendar)")
+            return (target - calendar).days
+
+        return to_target
+    days = args.days
+    if days < 1:
+        raise InputError(f"--days {days}: expected 1 or more")
+    if days > MAX_OFFSET_DAYS:
+        raise InputError(f"--days {days}: the business date may run at most {MAX_OFFSET_DAYS} days ahead of the "
+                         f"calendar (latest {latest})")
+
+    def ahead(current: int) -> int:
+        check_offset(current)
+        if current + days > MAX_OFFSET_DAYS:
+            raise InputError(f"--days {days}: the business date may run at most {MAX_OFFSET_DAYS} days ahead of the "
+                             f"calendar ({MAX_OFFSET_DAYS - current} more, latest {latest})")
+        return current + days
+
+    return ahead
 
 
 def _check_listen_address(listen: str, option: str = "--listen") -> None:

@@ -7,9 +7,11 @@ the same as the terminal's, so the two work together out of the box: one termina
 ``DATA/host.toml`` (every key optional; hex keys are TEST keys, a real host keeps its keys in
 an HSM, never in a file)::
 
+    test_keys = true                      # terminals' keys left out take the public test keys (see below)
     dialect = "terminal87"                # iso8583 dialect name
     listen = "tcp://127.0.0.1:8583"       # channel URL (tcp://HOST:PORT or a serial URL)
     sign_on_window_seconds = 600          # a master/session sign-on's DE 7 this close to the host's clock
+    cup_sign_on = "hardened"              # cup-pos: new working keys current on first use ("standard": at once)
 
     [refund_credit]                       # when a refund reaches the cardholder
     default_channel = "BT"                # RT (real-time) or BT (batch), for brands not listed
@@ -44,12 +46,21 @@ an HSM, never in a file)::
     max_frames_per_second = 50            # per connection; beyond it reading slows down
     max_bytes_in_flight = 65536           # per connection: unanswered requests + the frame being received
 
-Omitted terminal keys take the test defaults.
+Each terminal is held to the key schemes it is configured for: master/session (and cup-pos)
+needs ``tmk``, DUKPT TDES ``tdes_bdk``, DUKPT AES ``aes_bdk``; a request under a scheme the
+terminal has no key for is refused like any request whose keys cannot be established (63, cup-pos
+A0). A key left out is *not* the public test key, unless the host runs on the documented test
+defaults: no host.toml, a host.toml that names no key at all (``possim load --print-host-config``
+prints such a file), or ``test_keys = true``.
+``test_keys = false`` holds even a key-less host.toml to what it configures. The KSN identities
+(``tdes_initial_ksn``, ``aes_initial_key_id``) are not secret and default to the test values.
+
+Every file refuses keys it does not know, naming the key and the file (a typo such as ``bdk`` for
+``tdes_bdk`` must not leave a default in force).
 """
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
@@ -58,6 +69,7 @@ from typing import Any
 
 from iso8583.channels import LimitsError, ServerLimits
 from protocols.defaults import MERCHANT_ID, TERMINAL_ID, TEST_KEYS
+from simulator.host.tomlfile import read_toml
 
 CONFIG_FILE = "host.toml"
 DEFAULT_DIALECT = "terminal87"
@@ -67,6 +79,15 @@ DEFAULT_BATCH_DAYS = 2
 
 class HostConfigError(ValueError):
     """``host.toml`` is malformed; the message names the key (never a key's value)."""
+
+
+class CupSignOn(StrEnum):
+    """What a cup-pos sign-on (which carries no MAC) does to the terminal's working keys."""
+
+    STANDARD = "standard"
+    """The new keys replace the current ones at once (the CUP field description)."""
+    HARDENED = "hardened"
+    """The current keys stay in force until a request first verifies under the new ones."""
 
 
 class CreditChannel(StrEnum):
@@ -142,14 +163,17 @@ class TerminalEntry:
                                        "default": TERMINAL_ID})
     merchant_id: str = field(metadata={"doc": "Card acceptor ID code (DE 42) the terminal must send, 15 characters.",
                                        "default": MERCHANT_ID})
-    tmk: bytes = field(default=TEST_KEYS.terminal_master_key, repr=False, metadata={
-        "doc": "Master/session keys: the terminal master key the session keys travel under, 16 or 24 bytes hex."})
-    tdes_bdk: bytes = field(default=TEST_KEYS.tdes_bdk, repr=False, metadata={
-        "doc": "DUKPT TDES: the base derivation key, 16 or 24 bytes hex."})
+    tmk: bytes | None = field(default=TEST_KEYS.terminal_master_key, repr=False, metadata={
+        "doc": "Master/session keys (and cup-pos): the terminal master key the session keys travel under, 16 or "
+               "24 bytes hex. Left out (without test_keys): the terminal may not sign on."})
+    tdes_bdk: bytes | None = field(default=TEST_KEYS.tdes_bdk, repr=False, metadata={
+        "doc": "DUKPT TDES: the base derivation key, 16 or 24 bytes hex. Left out (without test_keys): the "
+               "terminal's TDES DUKPT requests are refused (63)."})
     tdes_initial_ksn: bytes = field(default=TEST_KEYS.tdes_initial_ksn, metadata={
         "doc": "DUKPT TDES: the terminal's initial KSN, 10 bytes hex (the KSNs it may use; the counter is ignored)."})
-    aes_bdk: bytes = field(default=TEST_KEYS.aes_bdk, repr=False, metadata={
-        "doc": "DUKPT AES: the base derivation key, 16, 24 or 32 bytes hex."})
+    aes_bdk: bytes | None = field(default=TEST_KEYS.aes_bdk, repr=False, metadata={
+        "doc": "DUKPT AES: the base derivation key, 16, 24 or 32 bytes hex. Left out (without test_keys): the "
+               "terminal's AES DUKPT requests are refused (63)."})
     aes_initial_key_id: bytes = field(default=TEST_KEYS.aes_initial_key_id, metadata={
         "doc": "DUKPT AES: the initial key ID of the terminal's KSNs (BDK ID + derivation ID), 8 bytes hex."})
     allow_unmatched_refunds: bool = field(default=False, metadata={
@@ -169,6 +193,11 @@ class HostConfig:
 
     data_dir: Path = field(metadata={"doc": "The host's data folder (possim host --data), not a host.toml key.",
                                      "toml": None})
+    test_keys: bool = field(default=True, metadata={
+        "doc": "The terminals' secret keys (tmk, tdes_bdk, aes_bdk) left out of a [[terminals]] table take the "
+               "public test keys. Default: true without host.toml or when host.toml names no key at all, else "
+               "false: each terminal is held to the schemes it has keys for (other requests: 63, cup-pos A0).",
+        "default": "true unless host.toml names a key"})
     dialect: str = field(default=DEFAULT_DIALECT, metadata={
         "doc": "ISO 8583 dialect the host speaks: a built-in name (terminal87, terminal87-tpdu, iso87ascii, "
                "iso87binary, cup-pos) or the path of a TOML dialect file, whose `protocol` names the network."})
@@ -184,6 +213,12 @@ class HostConfig:
     refund_policy: RefundPolicy = field(default_factory=RefundPolicy, metadata={
         "doc": "The host's anti-fraud checks of refunds (docs/host-rules.md); 0 disables a limit. Always "
                "checked: a refund's currency and card are its original's and refunds never exceed it."})
+    cup_sign_on: CupSignOn = field(default=CupSignOn.HARDENED, metadata={
+        "doc": "cup-pos sign-ons carry no MAC, so anyone can ask for a terminal's working keys. hardened: the "
+               "terminal's current keys stay in force until a request first verifies under the new ones, and until "
+               "then every sign-on gets those same new keys again (a sign-on from a peer without the TMK changes "
+               "nothing). standard: the new keys replace the current "
+               "ones at once, as the CUP field description has it."})
     sign_on_window_seconds: int = field(default=600, metadata={
         "doc": "A master/session sign-on's DE 7 must be within this many seconds of the host's clock (an old "
                "sign-on replayed later is refused, 63); 0: not checked."})
@@ -208,21 +243,47 @@ class HostConfig:
 
 
 def load_host_config(data_dir: Path | str) -> HostConfig:
-    """``DATA/host.toml`` when present, else the test defaults."""
+    """``DATA/host.toml`` when present, else the test defaults; HostConfigError names the file and the key."""
     data_dir = Path(data_dir)
     path = data_dir / CONFIG_FILE
     if not path.exists():
         return HostConfig(data_dir=data_dir)
+    document = read_toml(path, HostConfigError, "host configuration")
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise HostConfigError(f"{path}: cannot read host configuration ({exc})") from None
-    return parse_host_config(document, data_dir)
+        return parse_host_config(document, data_dir)
+    except HostConfigError as exc:
+        raise HostConfigError(f"{path}: {exc}") from None
+
+
+_TOP_LEVEL_KEYS = frozenset({"dialect", "listen", "sign_on_window_seconds", "cup_sign_on", "refund_credit", "refund_policy",
+                             "terminals", "limits", "allow_unmatched_refunds", "test_keys"})
+_TERMINAL_KEYS = frozenset({"terminal_id", "merchant_id", "tmk", "tdes_bdk", "tdes_initial_ksn", "aes_bdk",
+                            "aes_initial_key_id", "allow_unmatched_refunds"})
+_SECRET_KEYS = ("tmk", "tdes_bdk", "aes_bdk")
+CARD_BRANDS = ("visa", "mastercard", "amex", "discover", "unionpay", "jcb")
+"""The card brands a credit channel may be set for (the brands of :class:`emv.cards.Brand`)."""
+_CREDIT_KEYS = frozenset({"channels", "default_channel", "batch_days", "holidays"})
+
+
+def refuse_unknown(table: dict[str, Any], known: frozenset[str], where: str) -> None:
+    """HostConfigError naming the first key of ``table`` that is not in ``known`` (``where``: its table)."""
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise HostConfigError(f"{where}{unknown[0]}: unknown key (known: {', '.join(sorted(known))})")
+
+
+def _names_a_key(document: dict[str, Any]) -> bool:
+    """True when any ``[[terminals]]`` table of ``document`` configures a secret key."""
+    entries = document.get("terminals", [])
+    return isinstance(entries, list) and any(
+        isinstance(entry, dict) and any(key in entry for key in _SECRET_KEYS) for entry in entries)
 
 
 def parse_host_config(document: dict[str, Any], data_dir: Path) -> HostConfig:
-    """A HostConfig from a parsed ``host.toml`` document."""
+    """A HostConfig from a parsed ``host.toml`` document (unknown keys refused, naming them)."""
+    refuse_unknown(document, _TOP_LEVEL_KEYS, "")
     default_unmatched = _bool(document, "allow_unmatched_refunds", False, "")
+    test_keys = _bool(document, "test_keys", not _names_a_key(document), "")
     terminals = default_terminals()
     if "terminals" in document:
         entries = document["terminals"]
@@ -230,19 +291,23 @@ def parse_host_config(document: dict[str, Any], data_dir: Path) -> HostConfig:
             raise HostConfigError("terminals: expected a non-empty array of tables ([[terminals]])")
         terminals = {}
         for index, entry in enumerate(entries):
-            profile = _terminal(entry, f"terminals[{index}]", default_unmatched)
+            profile = _terminal(entry, f"terminals[{index}]", default_unmatched, test_keys)
+            if profile.terminal_id in terminals:
+                raise HostConfigError(f"terminals[{index}].terminal_id: {profile.terminal_id} is listed twice")
             terminals[profile.terminal_id] = profile
     elif default_unmatched:
         terminals = {tid: TerminalEntry(p.terminal_id, p.merchant_id, allow_unmatched_refunds=True)
                      for tid, p in terminals.items()}
     return HostConfig(
         data_dir=data_dir,
+        test_keys=test_keys,
         dialect=_str(document, "dialect", DEFAULT_DIALECT, ""),
         listen=_str(document, "listen", DEFAULT_LISTEN, ""),
         credit=_credit(document.get("refund_credit", {})),
         terminals=terminals,
         refund_policy=_refund_policy(document.get("refund_policy", {})),
         sign_on_window_seconds=_seconds(document, "sign_on_window_seconds", 600),
+        cup_sign_on=_cup_sign_on(document.get("cup_sign_on", CupSignOn.HARDENED.value)),
         limits=_limits(document.get("limits", {})),
     )
 
@@ -261,7 +326,8 @@ def _bool(table: dict[str, Any], key: str, default: bool, where: str) -> bool:
     return value
 
 
-def _hex(table: dict[str, Any], key: str, default: bytes, lengths: tuple[int, ...], where: str) -> bytes:
+def _hex(table: dict[str, Any], key: str, default: bytes | None, lengths: tuple[int, ...],
+         where: str) -> bytes | None:
     if key not in table:
         return default
     value = table[key]
@@ -285,12 +351,15 @@ def _channel(value: object, where: str) -> CreditChannel:
 def _credit(table: object) -> CreditModel:
     if not isinstance(table, dict):
         raise HostConfigError("refund_credit: expected a table")
+    refuse_unknown(table, _CREDIT_KEYS, "refund_credit.")
     model = CreditModel()
     channels = dict(model.channels)
     raw_channels = table.get("channels", {})
     if not isinstance(raw_channels, dict):
         raise HostConfigError("refund_credit.channels: expected a table of brand = \"RT\" | \"BT\"")
     for brand, value in raw_channels.items():
+        if brand.lower() not in CARD_BRANDS:
+            raise HostConfigError(f"refund_credit.channels.{brand}: unknown card brand (known: {', '.join(CARD_BRANDS)})")
         channels[brand.lower()] = _channel(value, f"refund_credit.channels.{brand}")
     days = table.get("batch_days", DEFAULT_BATCH_DAYS)
     if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 60:
@@ -303,6 +372,13 @@ def _credit(table: object) -> CreditModel:
     default = _channel(table["default_channel"], "refund_credit.default_channel") if "default_channel" in table \
         else model.default_channel
     return CreditModel(channels=channels, default_channel=default, batch_days=days, holidays=parsed)
+
+
+def _cup_sign_on(value: object) -> CupSignOn:
+    try:
+        return CupSignOn(value)
+    except ValueError:
+        raise HostConfigError(f"cup_sign_on: expected \"hardened\" or \"standard\"") from None
 
 
 def _seconds(table: dict[str, Any], key: str, default: int) -> int:
@@ -328,10 +404,12 @@ def _refund_policy(table: object) -> RefundPolicy:
     return RefundPolicy(**values)
 
 
-def _terminal(entry: object, where: str, default_unmatched: bool) -> TerminalEntry:
+def _terminal(entry: object, where: str, default_unmatched: bool, test_keys: bool) -> TerminalEntry:
+    """One ``[[terminals]]`` table; its secret keys left out are None (scheme refused) unless ``test_keys``."""
     if not isinstance(entry, dict):
         raise HostConfigError(f"{where}: expected a table")
     prefix = f"{where}."
+    refuse_unknown(entry, _TERMINAL_KEYS, prefix)
     terminal_id = _str(entry, "terminal_id", TERMINAL_ID, prefix)
     merchant_id = _str(entry, "merchant_id", MERCHANT_ID, prefix)
     if len(terminal_id) != 8:
@@ -341,11 +419,13 @@ def _terminal(entry: object, where: str, default_unmatched: bool) -> TerminalEnt
     return TerminalEntry(
         terminal_id=terminal_id,
         merchant_id=merchant_id,
-        tmk=_hex(entry, "tmk", TEST_KEYS.terminal_master_key, (16, 24), prefix),
-        tdes_bdk=_hex(entry, "tdes_bdk", TEST_KEYS.tdes_bdk, (16, 24), prefix),
-        tdes_initial_ksn=_hex(entry, "tdes_initial_ksn", TEST_KEYS.tdes_initial_ksn, (10,), prefix),
-        aes_bdk=_hex(entry, "aes_bdk", TEST_KEYS.aes_bdk, (16, 24, 32), prefix),
-        aes_initial_key_id=_hex(entry, "aes_initial_key_id", TEST_KEYS.aes_initial_key_id, (8,), prefix),
+        tmk=_hex(entry, "tmk", TEST_KEYS.terminal_master_key if test_keys else None, (16, 24), prefix),
+        tdes_bdk=_hex(entry, "tdes_bdk", TEST_KEYS.tdes_bdk if test_keys else None, (16, 24), prefix),
+        tdes_initial_ksn=_hex(entry, "tdes_initial_ksn", TEST_KEYS.tdes_initial_ksn, (10,), prefix)
+        or TEST_KEYS.tdes_initial_ksn,
+        aes_bdk=_hex(entry, "aes_bdk", TEST_KEYS.aes_bdk if test_keys else None, (16, 24, 32), prefix),
+        aes_initial_key_id=_hex(entry, "aes_initial_key_id", TEST_KEYS.aes_initial_key_id, (8,), prefix)
+        or TEST_KEYS.aes_initial_key_id,
         allow_unmatched_refunds=_bool(entry, "allow_unmatched_refunds", default_unmatched, prefix),
     )
 

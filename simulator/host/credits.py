@@ -16,7 +16,26 @@ from enum import StrEnum
 
 from simulator.host.records import Status, HostTransaction
 
-__all__ = ["CreditStatus", "CreditView", "business_date", "credit_view"]
+__all__ = ["MAX_OFFSET_DAYS", "BusinessDateError", "CreditStatus", "CreditView", "business_date", "check_offset",
+           "credit_view"]
+
+MAX_OFFSET_DAYS = 3660
+"""How far (days) the business date may run ahead of the UTC calendar: ten years and then some. Far enough
+for any test of credits (T+60 business days at most) or of refund age limits, near enough that every date
+the host derives from it (credit dates, report windows) stays a valid date."""
+
+
+class BusinessDateError(ValueError):
+    """The business date offset is out of range (a journal moved too far by an older possim): exit 2."""
+
+
+def check_offset(offset_days: int) -> int:
+    """``offset_days`` when it is 0..MAX_OFFSET_DAYS, else BusinessDateError saying how to recover."""
+    if not 0 <= offset_days <= MAX_OFFSET_DAYS:
+        raise BusinessDateError(
+            f"the host's business date runs {offset_days} days ahead of the calendar (at most {MAX_OFFSET_DAYS}): "
+            "reset it with possim host advance-date --reset --data DIR (with the host stopped)")
+    return offset_days
 
 
 class CreditStatus(StrEnum):
@@ -46,8 +65,8 @@ class CreditView:
 
 
 def business_date(now: datetime, offset_days: int) -> date:
-    """The host's business date at ``now``: the UTC date plus ``offset_days``."""
-    return now.date() + timedelta(days=offset_days)
+    """The host's business date at ``now``: the UTC date plus ``offset_days`` (BusinessDateError out of range)."""
+    return now.date() + timedelta(days=check_offset(offset_days))
 
 
 def credit_view(refund: HostTransaction, today: date) -> CreditView | None:

@@ -42,6 +42,7 @@ from typing import Any
 from iso8583 import Dialect, decode, render_text
 from iso8583.errors import Iso8583Error
 from protocols.iso87 import BatchTotals, TotalsKind
+from simulator.host.credits import check_offset
 from simulator.host.effects import Effect, PendingEffects
 from simulator.host.schema import ADDED_COLUMNS, SCHEMA
 from simulator.host.sealing import FrameSealer, SealError
@@ -481,10 +482,21 @@ class HostJournal:
         """Move the business date ``days`` ahead (durably); returns the new offset."""
         if isinstance(days, bool) or not isinstance(days, int) or days < 0:
             raise ValueError(f"days must be a non-negative int, got {days!r}")
+        return self.move_business_date(lambda current: current + days)
+
+    def move_business_date(self, new_offset: Callable[[int], int]) -> int:
+        """Set the business date offset to ``new_offset(current)``, read and written in one transaction.
+
+        ``BEGIN IMMEDIATE`` serialises concurrent moves (eight ``advance-date --to D`` at once end on
+        D, not past it). An exception of ``new_offset`` writes nothing; so does an offset outside
+        0..:data:`~simulator.host.credits.MAX_OFFSET_DAYS` (BusinessDateError).
+        """
         with self.atomic():
-            self._db.execute("INSERT OR IGNORE INTO counters (name, value) VALUES (?, 0)", (BUSINESS_DATE_OFFSET,))
-            self._db.execute("UPDATE counters SET value = value + ? WHERE name = ?", (days, BUSINESS_DATE_OFFSET))
-        return self.business_date_offset()
+            row = self._db.execute("SELECT value FROM counters WHERE name = ?", (BUSINESS_DATE_OFFSET,)).fetchone()
+            offset = check_offset(new_offset(0 if row is None else int(row[0])))
+            self._db.execute("INSERT INTO counters (name, value) VALUES (?, ?)"
+                             " ON CONFLICT (name) DO UPDATE SET value = excluded.value", (BUSINESS_DATE_OFFSET, offset))
+        return offset
 
     def next_rrn(self) -> str:
         """A new retrieval reference number: 12 digits, never given before by this journal (one statement)."""

@@ -52,6 +52,10 @@ class KeyResolutionError(ValueError):
     """The keys protecting a request cannot be established (no session, foreign KSN...)."""
 
 
+class SchemeNotConfiguredError(KeyResolutionError):
+    """The terminal has no key for the scheme the request uses (host.toml configures only others)."""
+
+
 class MalformedKsnError(KeyResolutionError):
     """DE 63 tag KS is not 20 or 24 hex digits: a format error rather than a security one."""
 
@@ -67,10 +71,17 @@ class SessionDelivery:
     mac_key_kcv: str
 
 
+CURRENT = "current"
+NEXT = "next"
+"""The slots of a terminal's master/session keys: the ones in use, and (cup-pos sign-on hardening) keys
+issued by a sign-on that become current only when a request first verifies under them."""
+
+
 @dataclass(frozen=True, eq=False)
 class _PendingSession:
     terminal_id: str
     keys: MessageKeys = field(repr=False)
+    slot: str = CURRENT
 
 
 def _fresh_tdes_key() -> bytes:
@@ -85,33 +96,43 @@ class HostKeyring:
         """Registers state to keep once the journal commits (:meth:`HostJournal.after_commit`); default: at once."""
         self._pending: list[_PendingSession] = []
         """Session keys issued in a transaction not committed yet: read through, newest first."""
+        self._config = config
         kek = load_or_create_kek(config.kek_path)
         self._store = KeyStore.open(config.keystore_path, kek)
         self._fingerprint_key = hmac.new(kek, b"possim host card fingerprint", hashlib.sha256).digest()
         self._sealer = FrameSealer(kek)
         self._pin_format = pin_block_format_for(dialect)
         self._sessions: dict[str, MessageKeys] = {}
+        self._next: dict[str, MessageKeys] = {}
+        """Next keys of hardened cup-pos sign-ons, by terminal (:meth:`new_session` ``until_first_use``)."""
         self._initial_keys: dict[tuple[bytes, bytes], bytes] = {}
         """IPEKs and AES initial keys by (BDK, initial KSN / key ID): derived once per terminal, not per request."""
 
     # -- master/session -------------------------------------------------------------------
 
     @staticmethod
-    def _names(terminal_id: str) -> tuple[str, str]:
-        return f"session/{terminal_id}/pin", f"session/{terminal_id}/mac"
+    def _names(terminal_id: str, slot: str = CURRENT) -> tuple[str, str]:
+        prefix = "" if slot == CURRENT else "next-"
+        return f"session/{terminal_id}/{prefix}pin", f"session/{terminal_id}/{prefix}mac"
 
-    def new_session(self, profile: TerminalEntry) -> SessionDelivery:
+    def new_session(self, profile: TerminalEntry, *, until_first_use: bool = False) -> SessionDelivery:
         """Generate a TPK and a TAK, keep them under the host KEK, and wrap them under the TMK.
 
         The keys are the terminal's current ones at once for this host (a request later in the same
         commit group verifies with them) but reach the key store and the session cache only when
         the journal transaction commits; a rollback forgets them (:mod:`simulator.host.effects`).
+
+        ``until_first_use`` (the cup-pos sign-on hardening): the keys are the terminal's *next*
+        keys instead; the current ones stay in force until a request verifies under the next ones
+        (:meth:`promote`), so a sign-on from a peer that cannot decipher them changes nothing.
         """
+        if profile.tmk is None:
+            raise SchemeNotConfiguredError(f"terminal {profile.terminal_id} has no terminal master key (tmk)")
         tpk, tak = _fresh_tdes_key(), _fresh_tdes_key()
         pin_header = tr31.KeyBlockHeader(version_id="B", key_usage="P0", algorithm="T", mode_of_use="E")
         mac_header = tr31.KeyBlockHeader(version_id="B", key_usage="M3", algorithm="T", mode_of_use="C")
         keys = mksk_keys(tpk, tak)
-        self._keep_session(profile.terminal_id, tpk, tak, keys)
+        self._keep_session(profile.terminal_id, tpk, tak, keys, NEXT if until_first_use else CURRENT)
         log.info("new session keys for terminal %s (PIN key KCV %s, MAC key KCV %s)", profile.terminal_id,
                  to_hex(kcv_tdes(tpk)), to_hex(kcv_tdes(tak)))
         return SessionDelivery(
@@ -122,43 +143,79 @@ class HostKeyring:
             mac_key_kcv=to_hex(kcv_tdes(tak)),
         )
 
-    def _keep_session(self, terminal_id: str, tpk: bytes, tak: bytes, keys: MessageKeys) -> None:
-        """The new session keys, pending until the journal commits (stored then, forgotten on a rollback)."""
-        pending = _PendingSession(terminal_id, keys)
+    def _keep_session(self, terminal_id: str, tpk: bytes, tak: bytes, keys: MessageKeys, slot: str = CURRENT) -> None:
+        """New keys of ``slot``, pending until the journal commits (stored then, forgotten on a rollback).
+
+        Keys made current drop the terminal's next keys (an older sign-on's keys must not come back).
+        """
+        pending = _PendingSession(terminal_id, keys, slot)
         self._pending.append(pending)
 
         def apply() -> None:
             self._forget(pending)
-            self._sessions[terminal_id] = keys
-            pin_name, mac_name = self._names(terminal_id)
+            cache = self._sessions if slot == CURRENT else self._next
+            cache[terminal_id] = keys
+            pin_name, mac_name = self._names(terminal_id, slot)
             self._store.put(pin_name, tpk, "P0", "T", "E")
             self._store.put(mac_name, tak, "M3", "T", "C")
+            if slot == CURRENT:
+                self._next.pop(terminal_id, None)
+                names = self._store.names()
+                for name in self._names(terminal_id, NEXT):
+                    if name in names:
+                        self._store.delete(name)
 
-        self._after_commit(apply, lambda: self._forget(pending), name=f"session keys of {terminal_id}")
+        self._after_commit(apply, lambda: self._forget(pending), name=f"{slot} session keys of {terminal_id}")
+
+    def next_keys(self, terminal_id: str) -> MessageKeys | None:
+        """The keys a hardened sign-on issued that no request has used yet (None when there are none)."""
+        return self._slot_keys(terminal_id, NEXT, self._next)
+
+    def promote(self, terminal_id: str, keys: MessageKeys) -> None:
+        """A request verified under the next keys ``keys``: they become current once the journal commits."""
+        self._keep_session(terminal_id, keys.pin_key, keys.request_mac_key, keys, CURRENT)
+        log.info("terminal %s uses the keys of its last sign-on: they are now its current keys", terminal_id)
 
     def _forget(self, pending: _PendingSession) -> None:
         self._pending[:] = [entry for entry in self._pending if entry is not pending]
 
     def session_keys(self, terminal_id: str) -> MessageKeys | None:
-        """The current master/session keys of ``terminal_id`` (pending ones first), None before its first sign-on."""
+        """The current master/session keys of ``terminal_id`` (pending ones first), None before its first sign-on.
+
+        None too for a terminal the host knows without a ``tmk``: keys a store kept from an earlier
+        configuration are not its keys any more.
+        """
+        return self._slot_keys(terminal_id, CURRENT, self._sessions)
+
+    def _slot_keys(self, terminal_id: str, slot: str, cache: dict[str, MessageKeys]) -> MessageKeys | None:
+        profile = self._config.terminals.get(terminal_id)
+        if profile is not None and profile.tmk is None:
+            return None
         for pending in reversed(self._pending):
             if pending.terminal_id == terminal_id:
-                return pending.keys
-        cached = self._sessions.get(terminal_id)
+                if pending.slot == slot:
+                    return pending.keys
+                if slot == NEXT:  # keys made current since: the next ones are gone with them
+                    return None
+        cached = cache.get(terminal_id)
         if cached is not None:
             return cached
-        pin_name, mac_name = self._names(terminal_id)
+        pin_name, mac_name = self._names(terminal_id, slot)
         names = self._store.names()
         if pin_name not in names or mac_name not in names:
             return None
         keys = mksk_keys(self._store.get(pin_name), self._store.get(mac_name))
-        self._sessions[terminal_id] = keys
+        cache[terminal_id] = keys
         return keys
 
     # -- per request ----------------------------------------------------------------------
 
     def request_keys(self, profile: TerminalEntry, ksn_hex: str | None) -> MessageKeys:
-        """The keys of one request: DUKPT from its KSN (20 hex: TDES, 24 hex: AES), else the session keys."""
+        """The keys of one request: DUKPT from its KSN (20 hex: TDES, 24 hex: AES), else the session keys.
+
+        Each terminal only under the schemes it is configured for (a BDK, a TMK):
+        :class:`SchemeNotConfiguredError` otherwise, refused like any request without keys.
+        """
         if ksn_hex is None:
             keys = self.session_keys(profile.terminal_id)
             if keys is None:
@@ -170,11 +227,15 @@ class HostKeyring:
             raise MalformedKsnError("DE 63 KS is not hex") from None
         try:
             if len(ksn_hex) == TDES_KSN_HEX:
+                if profile.tdes_bdk is None:
+                    raise SchemeNotConfiguredError(f"terminal {profile.terminal_id} is not configured for DUKPT TDES")
                 if dukpt_tdes.initial_ksn(ksn) != dukpt_tdes.initial_ksn(profile.tdes_initial_ksn):
                     raise KeyResolutionError(f"KSN does not belong to terminal {profile.terminal_id}")
                 ipek = self._initial_key(profile.tdes_bdk, profile.tdes_initial_ksn, dukpt_tdes.derive_ipek)
                 return dukpt_tdes_keys(dukpt_tdes.derive_keys_from_ipek(ipek, ksn))
             if len(ksn_hex) == AES_KSN_HEX:
+                if profile.aes_bdk is None:
+                    raise SchemeNotConfiguredError(f"terminal {profile.terminal_id} is not configured for DUKPT AES")
                 if dukpt_aes.ksn_initial_key_id(ksn) != profile.aes_initial_key_id:
                     raise KeyResolutionError(f"KSN does not belong to terminal {profile.terminal_id}")
                 initial = self._initial_key(profile.aes_bdk, profile.aes_initial_key_id, dukpt_aes.derive_initial_key)

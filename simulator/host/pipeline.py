@@ -26,7 +26,6 @@ Everything one request writes is one journal unit (a savepoint inside the server
 
 from __future__ import annotations
 
-import hmac
 import logging
 from dataclasses import replace
 from datetime import datetime
@@ -168,7 +167,7 @@ class HostPipeline:
                 log.info("%s %s from %s arrived after its reversal: refused, no money moves",
                          request.mti, key.stan, key.terminal_id)
                 return protocol.sign(exchange, protocol.answer(exchange, ResponseCode.DUPLICATE))
-            if not hmac.compare_digest(stored.request_digest, digest):
+            if not protocol.same_request(stored.request_digest, digest):
                 return protocol.sign(exchange, protocol.answer(exchange, ResponseCode.DUPLICATE))
             log.info("retransmission of %s %s from %s: resending the stored response",
                      request.mti, key.stan, key.terminal_id)

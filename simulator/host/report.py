@@ -162,6 +162,8 @@ def _transaction_json(record: HostTransaction, report: BatchReport) -> dict[str,
         item["posted_date"] = view.posted_date.isoformat() if view and view.posted_date else None
     if record.reason is not None:
         item["reason"] = record.reason
+    if record.status is Status.DECLINED and record.note:
+        item["declined_by"] = record.note
     return item
 
 
@@ -288,8 +290,8 @@ def batch_text(report: BatchReport) -> list[str]:
                       [_row(t, transaction_kind(t) or "-", t.original_rrn or "-", t.status.value)
                        for t in report.voids])
     lines += _section("Reversed", [*base, "kind"], [_row(t, transaction_kind(t) or "-") for t in report.reversed])
-    lines += _section("Declined", [*base, "kind", "code", "original RRN"],
-                      [_row(t, transaction_kind(t) or "-", t.response_code, t.original_rrn or "-")
+    lines += _section("Declined", [*base, "kind", "code", "original RRN", "declined by"],
+                      [_row(t, transaction_kind(t) or "-", t.response_code, t.original_rrn or "-", t.note or "-")
                        for t in report.declined])
     currency = report.currency
     lines.append(f"  Host totals: {_totals_text(report.totals, currency)}")

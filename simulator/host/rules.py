@@ -10,13 +10,13 @@ The first matching rule with matches left wins.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from iso8583.message import Message
+from simulator.host.tomlfile import read_toml
 from simulator.host.effects import AfterCommit
 
 _MATCH_KEYS = ("mti", "processing_code", "terminal_id", "amount_min", "amount_max", "pan_suffix", "network_code")
@@ -137,13 +137,11 @@ class RuleSet:
 def load_rules(path: Path | str) -> RuleSet:
     """Read a rules TOML file (docs/host-rules.md)."""
     path = Path(path)
+    document = read_toml(path, RulesError, "rules file")
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise RulesError(f"cannot read rules file {path}: {exc.strerror}") from None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise RulesError(f"rules file {path} is not valid TOML: {exc}") from None
-    return parse_rules(document)
+        return parse_rules(document)
+    except RulesError as exc:
+        raise RulesError(f"{path}: {exc}") from None
 
 
 def parse_rules(document: dict[str, Any]) -> RuleSet:

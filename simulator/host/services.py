@@ -18,6 +18,7 @@ from iso8583.channels import EventLog
 from simulator.host import credits
 from simulator.host.cards import CardDirectory
 from simulator.host.config import HostConfig
+from simulator.host.folderlock import FolderLock
 from simulator.host.journal import HostJournal
 from simulator.host.keyring import HostKeyring
 from simulator.host.ledger import Ledger
@@ -45,11 +46,23 @@ class HostServices:
         journal: HostJournal | None = None,
         cards: CardDirectory | None = None,
         dialect: Dialect | None = None,
+        lock_wait: float = 5.0,
     ) -> None:
         self.config = config
         self.dialect: Dialect = dialect or resolve_dialect(config.dialect)
         config.data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = FolderLock.acquire(config.data_dir, wait=lock_wait)
+        """One host per data folder (:mod:`simulator.host.folderlock`); released by :meth:`close`."""
+        try:
+            self._open(config, rules, journal, cards)
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def _open(self, config: HostConfig, rules: RuleSet | None, journal: HostJournal | None,
+              cards: CardDirectory | None) -> None:
         self.journal = journal or HostJournal(config.journal_path)
+        credits.check_offset(self.journal.business_date_offset())  # a bricked date: refuse to start, say how to reset
         self.keyring = HostKeyring(config, self.dialect, after_commit=self.after_commit)
         self.journal.sealer = self.keyring.frame_sealer()
         self.journal.dialect = self.dialect
@@ -72,5 +85,8 @@ class HostServices:
         self.journal.after_commit(apply, discard, name=name)
 
     def close(self) -> None:
-        """Close the journal."""
-        self.journal.close()
+        """Close the journal and release the data folder."""
+        try:
+            self.journal.close()
+        finally:
+            self._lock.release()

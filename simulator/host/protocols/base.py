@@ -53,6 +53,7 @@ a complete example (a network without MACs, sales only, in about sixty lines).
 
 from __future__ import annotations
 
+import hmac
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -161,6 +162,15 @@ class HostProtocol(ABC):
     @abstractmethod
     def scripted(self, exchange: Exchange, code: str, rule: Rule) -> HostDecision:
         """The fixed answer ``code`` of a ``respond`` rule: no processing, no money; journaled and stored."""
+
+    def same_request(self, stored_digest: str, digest: str) -> bool:
+        """Step 4: True when a request of digest ``digest`` repeats the one stored with ``stored_digest``.
+
+        Default: the digests are equal (compared in constant time). A protocol whose repeats may
+        leave out part of the first request (cup-pos: a refund repeated after a restart carries no
+        card data) overrides it.
+        """
+        return hmac.compare_digest(stored_digest, digest)
 
     def unsigned(self, previous: Message) -> Message:
         """A stored answer without its MAC, to be signed again with this request's keys.

@@ -101,7 +101,7 @@ def test_the_sign_on_answer_carries_keys_under_the_tmk_and_no_mac(terminal: CupT
     answer = decision.response
     assert (answer.mti, answer[39], answer[60]) == ("0810", "00", "00000001003")
     assert 64 not in answer and len(answer[62]) == 40
-    keys = terminal.host.keyring.session_keys(TERMINAL_ID)
+    keys = terminal.host.keyring.next_keys(TERMINAL_ID)  # current once a request uses them (cup_sign_on)
     assert terminal.mak == keys.request_mac_key
 
 
@@ -230,5 +230,5 @@ def test_a_sign_on_whose_commit_fails_leaves_the_working_keys_and_key_store_unch
     monkeypatch.setattr(host.journal, "_commit", disk_full)
     with pytest.raises(sqlite3.OperationalError):
         terminal.send(requests.sign_on_request(terminal.next_stan(), CONFIG, 1), sign=False)
-    assert host.keyring.session_keys(TERMINAL_ID).request_mac_key == terminal.mak
+    assert host.keyring.next_keys(TERMINAL_ID).request_mac_key == terminal.mak
     assert host.config.keystore_path.read_bytes() == before

@@ -73,7 +73,8 @@ async def test_serves_an_echo_and_prints_the_real_url(tmp_path: Path, capsys: py
     from iso8583 import Message
 
     async with await connect(url) as channel:
-        await channel.send(encode(Message("0800", {7: "0314100000", 11: "000001", 41: "POSSIM01", 70: "301"}),
+        await channel.send(encode(Message("0800", {7: "0314100000", 11: "000001", 41: "POSSIM01",
+                                                  42: "POSSIM000000001", 70: "301"}),
                                   dialect))
         assert decode(await channel.receive(5), dialect).get(39) == "00"
     stop.set()

@@ -163,3 +163,35 @@ def test_amounts_use_the_currency_minor_units() -> None:
 def test_report_reads_a_journal_the_host_still_holds_open(host: HostLogic, terminal: MiniTerminal) -> None:
     terminal.sale(100)
     assert len(build_report(host.journal).batches) == 1
+
+
+@pytest.fixture
+def velocity_declined(tmp_path: Path) -> Iterator[Path]:
+    """A journal with a refund the host's anti-fraud rule refused (a second refund to one card today: 65)."""
+    from simulator.host.config import RefundPolicy
+
+    folder = tmp_path / "velocity"
+    host = make_host(folder, refund_policy=RefundPolicy(max_refunds_per_card_per_day=1))
+    try:
+        mini = MiniTerminal(host)
+        mini.sign_on()
+        sale = rrn_of(mini.sale(10000))
+        assert mini.refund(1000, sale).response_code == "00"
+        assert mini.refund(1000, sale).response_code == "65"
+    finally:
+        host.close()
+    yield folder
+
+
+def test_the_json_report_names_the_rule_that_declined_a_refund(velocity_declined: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    [declined] = _batch(_json(velocity_declined, capsys=capsys), 1)["declined"]
+    assert declined["response_code"] == "65" and "max_refunds_per_card_per_day" in declined["declined_by"]
+
+
+def test_the_text_report_names_the_rule_that_declined_a_refund(velocity_declined: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["host", "report", "--data", str(velocity_declined)]) == 0
+    text = capsys.readouterr().out
+    declined = text[text.index("Declined"):]
+    assert "max_refunds_per_card_per_day" in declined

@@ -13,6 +13,14 @@ groups, and a new reconciliation discards an earlier upload of the batch.
 (60.1 = 25) by its RRN; the end of the upload (202 / 207) is answered 00 and, after an upload,
 journaled as a settlement on the uploaded set: 00 when as many transactions arrived as the end
 announces, else 95.
+
+The batch messages carry no MAC (as in the CUP specification), so the host accepts them only in
+the order of a settlement the terminal asked for (docs/protocol.md, "Settlement and batch upload"):
+an upload (201, a refund) and its end (202) only while the batch's last reconciliation is an
+unbalanced 0500 not yet closed by an upload; an end that balanced (207) only after a 0500 of that
+batch. Anything else is 12 and journals nothing: an end of upload out of the blue (count 0, no
+0500 before it) must not mark a terminal's open batch settled. The same 202 again (same DE 11)
+after it closed the batch is answered 00 again, journaling nothing new.
 """
 
 from __future__ import annotations
@@ -128,11 +136,27 @@ def _with_result(totals: CardTotals, result: ReconciliationResult) -> CardTotals
     return CardTotals(totals.debit_amount, totals.debit_count, totals.credit_amount, totals.credit_count, result)
 
 
+def _upload_allowed(journal: HostJournal, terminal_id: str, batch: int, kind: CupRequest, stan: str) -> bool:
+    """Whether a 0320 of ``kind`` fits a settlement the terminal asked for (see the module docstring)."""
+    assert kind.row is not None
+    last = next((s for s in reversed(journal.settlements(terminal_id)) if s.batch == batch), None)
+    if last is None:
+        return False
+    if kind.row.name == "batch_upload_end_balanced":
+        return last.basis is SettlementBasis.JOURNAL
+    if kind.row.name == "batch_upload_end" and last.basis is SettlementBasis.UPLOAD:
+        return last.stan == stan  # the very end that closed the batch, sent again
+    return last.basis is SettlementBasis.JOURNAL and last.response_code == _NOT_RECONCILED
+
+
 def upload(journal: HostJournal, exchange: Exchange, kind: CupRequest) -> Message:
-    """0320: a list of sales, a refund, or the end of the upload; answered 00."""
+    """0320: a list of sales, a refund, or the end of the upload; 00, or 12 outside a requested settlement."""
     request, profile = exchange.request, exchange.terminal
     assert profile is not None and kind.row is not None
     batch = int(kind.batch)
+    stan = field_text(request, 11) or ""
+    if not _upload_allowed(journal, profile.terminal_id, batch, kind, stan):
+        return answer(request, ResponseCode.INVALID_TRANSACTION, exchange.now)
     if kind.row.name == "batch_upload":
         try:
             sales = UploadList.decode(require_field(request, 48))
@@ -173,6 +197,9 @@ def _end_of_upload(journal: HostJournal, exchange: Exchange, kind: CupRequest) -
     if kind.row.name != "batch_upload_end":
         return
     batch = int(kind.batch)
+    closed = next((s for s in reversed(journal.settlements(profile.terminal_id)) if s.batch == batch), None)
+    if closed is not None and closed.basis is SettlementBasis.UPLOAD:
+        return  # the end that closed the batch, sent again: nothing new
     uploads = journal.uploads(profile.terminal_id, batch)
     earlier = [s for s in journal.settlements(profile.terminal_id) if s.batch == batch and
                s.basis is not SettlementBasis.UPLOAD]

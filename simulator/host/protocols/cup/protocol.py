@@ -4,12 +4,19 @@ The pipeline (:class:`simulator.host.pipeline.HostPipeline`) runs them; what is 
 message journal, decoding, rules bookkeeping, the card directory, the key ring, the ledger) is the
 host's shared services. The steps:
 
+* The header: a TPDU ID other than 0x60 (or a header that does not parse) -> 30; no DE 42 -> 30.
 * The terminal (DE 41, DE 42 its merchant): unknown -> 03, unsigned.
 * The request's transaction (:mod:`simulator.host.protocols.cup.classify`): not in the CUP table -> 12.
 * Network management (0800, 0820) and settlement / batch upload (0500, 0320) carry no MAC.
   A sign-on (60.3 = 003) gets new working keys: a PIK and a MAK, kept in the host key store
   like the possim-87 session keys and journaled as a session (DE 62 as sent, check values),
-  returned in DE 62 enciphered under the terminal's TMK with their check values. The emulator
+  returned in DE 62 enciphered under the terminal's TMK with their check values. Since anyone
+  can send a sign-on, the host (``cup_sign_on = "hardened"``, the default) keeps the terminal's
+  current keys in force and makes the new ones current only when a request first verifies under
+  them (until then a sign-on gets the same new keys again): a sign-on from a peer without the TMK
+  cannot lock the terminal out (docs/protocol.md).
+  ``cup_sign_on = "standard"``: the new keys replace the current ones at once, as the CUP field
+  description has it. The emulator
   answers the single-length (001) and track-key (004) sign-ons with 12.
 * Sales, voids, refunds and reversals need the working keys and a DE 64 that verifies (the CUP
   ECB MAC over the frame as received); otherwise A0, unsigned, with processing request 3 in the
@@ -17,25 +24,33 @@ host's shared services. The steps:
   Their answers carry DE 64 (declines too).
 * A repeat (same terminal, voucher DE 11, batch 60.2 and message class) gets the stored answer,
   re-MACed, and no second movement: a refund whose answer was lost is credited once. The same
-  key with other content (DE 3, 4, 37, 49, 60, 61) -> 94. A request whose reversal came first -> 94.
+  key with other content (DE 3, 4, 37, 49, 60, 61) -> 94; so is the same key with another card
+  (the PAN of DE 2 / DE 35, compared only when both requests carry one: a refund repeated after
+  the terminal restarted carries no card data), which two devices sharing one terminal ID would
+  otherwise turn into a phantom approval. A request whose reversal came first -> 94.
 * Rules (:mod:`simulator.host.rules`): ``respond`` answers instead of processing (journaled and
   stored, no money); delay, drop, disconnect and corrupt_mac apply after processing.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 from datetime import datetime
 
 import simulator.host.protocols.cup.batch as batch
 from iso8583 import Message, encode
+from iso8583.cup_header import CupHeader
+from iso8583.errors import Iso8583Error
 from keys.errors import CryptoError
 from protocols.cup.errors import CupFieldError
 from protocols.cup.mac import apply_mac, verify_frame_mac
 from protocols.cup.signon_keys import SignOnKeyScheme, WorkingKeys, wrap_working_keys
 from protocols.iso87 import ResponseCode, response_mti
+from simulator.host.cards import request_pan
+from simulator.host.config import CupSignOn
 from simulator.host.decision import Delivery, HostDecision
-from simulator.host.exchange import Exchange, field_text, require_field
+from simulator.host.exchange import Exchange, FormatError, field_text, require_field
 from simulator.host.journal import Status
 from simulator.host.protocols.base import Handling, HostProtocol, RepeatKey
 from simulator.host.protocols.cup.answers import MAC_ERROR, answer, answer_header
@@ -51,6 +66,8 @@ log = logging.getLogger(__name__)
 _DIGEST_FIELDS = (3, 4, 37, 49, 60, 61)
 """What a repeat must carry unchanged. Not the card data: a refund repeated after the terminal restarted
 has none (the terminal journals no card data), and not DE 39 (a reversal's reason)."""
+_CARD_SEPARATOR = "."
+"""Between the content digest and the card digest of a stored cup-pos request (neither contains it)."""
 _FORMAT_ERROR_FIELDS = (11, 41, 42)
 
 
@@ -82,10 +99,16 @@ class CupHost(HostProtocol):
         return None
 
     def _terminal(self, exchange: Exchange) -> bool:
+        """The request's terminal and working keys; FormatError (30) for a header that is not a transaction's
+        (TPDU ID other than 0x60) or no DE 42; False for an unknown terminal or merchant."""
         request = exchange.request
+        try:
+            CupHeader.parse(request.header)
+        except Iso8583Error as exc:
+            raise FormatError(f"message header: {exc}") from None
+        merchant = require_field(request, 42)
         terminal = self.services.config.terminals.get(field_text(request, 41) or "")
-        merchant = field_text(request, 42)
-        if terminal is None or (merchant is not None and merchant != terminal.merchant_id):
+        if terminal is None or merchant != terminal.merchant_id:
             return False
         exchange.terminal = terminal
         exchange.keys = self.services.keyring.session_keys(terminal.terminal_id)
@@ -102,23 +125,46 @@ class CupHost(HostProtocol):
     def verify(self, exchange: Exchange) -> bool:
         """DE 64 present and the CUP ECB MAC of the request's MTI..DE 63, over the bytes as received, under the MAK.
 
+        Under the current working keys, else under the next ones a hardened sign-on issued
+        (``cup_sign_on = "hardened"``): those become current with this request (journal commit).
         False without working keys. A request built in memory (no frame) is encoded first.
         """
-        if exchange.keys is None:
-            return False
-        request = exchange.request
+        request, terminal = exchange.request, exchange.terminal
         if not isinstance(request.get(64), bytes):
-            self.services.events.report("MAC failure", "terminal %s: %s without DE 64", field_text(request, 41),
-                                        request.mti)
+            if exchange.keys is not None:
+                self.services.events.report("MAC failure", "terminal %s: %s without DE 64", field_text(request, 41),
+                                            request.mti)
             return False
         try:
             frame = exchange.frame if exchange.frame is not None else encode(request, self.dialect)
-            verify_frame_mac(frame, exchange.keys.request_mac_key)
-        except (CryptoError, CupFieldError) as exc:
-            self.services.events.report("MAC failure", "terminal %s: %s request: %s", field_text(request, 41),
-                                        request.mti, exc)
+        except Exception as exc:  # noqa: BLE001 - an unencodable request cannot carry a valid MAC
+            log.debug("cannot encode %s for its MAC: %s", request.mti, exc)
             return False
-        return True
+        failure = None
+        if exchange.keys is not None:
+            failure = self._mac_failure(frame, exchange.keys.request_mac_key)
+            if failure is None:
+                return True
+        upcoming = self.services.keyring.next_keys(terminal.terminal_id) if terminal is not None else None
+        if upcoming is not None and terminal is not None:
+            if self._mac_failure(frame, upcoming.request_mac_key) is None:
+                exchange.keys = upcoming
+                self.services.keyring.promote(terminal.terminal_id, upcoming)
+                return True
+            failure = failure or "the MAC does not verify under the working keys"
+        if failure is not None:
+            self.services.events.report("MAC failure", "terminal %s: %s request: %s", field_text(request, 41),
+                                        request.mti, failure)
+        return False
+
+    @staticmethod
+    def _mac_failure(frame: bytes, mac_key: bytes) -> str | None:
+        """None when ``frame``'s DE 64 verifies under ``mac_key``, else why not."""
+        try:
+            verify_frame_mac(frame, mac_key)
+        except (CryptoError, CupFieldError) as exc:
+            return str(exc)
+        return None
 
     def security_refusal(self, exchange: Exchange) -> Message:
         """A0, unsigned, with processing request 3 in the header: sign on again."""
@@ -135,11 +181,23 @@ class CupHost(HostProtocol):
                          response_mti(request.mti))
 
     def digest(self, request: Message) -> str:
+        """``CONTENT.CARD``: keyed digests of the fields a repeat must carry unchanged, and of the card's PAN
+        (empty when the request carries no card data)."""
         parts = [request.mti[:3]]
         for number in _DIGEST_FIELDS:
             value = request.get(number)
             parts.append("" if value is None else value.hex() if isinstance(value, bytes) else value)
-        return self.services.keyring.keyed_digest(*parts)
+        pan = request_pan(request)
+        card = "" if pan is None else self.services.keyring.keyed_digest("repeat card", pan)
+        return f"{self.services.keyring.keyed_digest(*parts)}{_CARD_SEPARATOR}{card}"
+
+    def same_request(self, stored_digest: str, digest: str) -> bool:
+        """The same content, and the same card when both requests carry card data (docs/protocol.md, cup-pos)."""
+        stored_content, _, stored_card = stored_digest.partition(_CARD_SEPARATOR)
+        content, _, card = digest.partition(_CARD_SEPARATOR)
+        if not hmac.compare_digest(stored_content, content):
+            return False
+        return not (stored_card and card) or hmac.compare_digest(stored_card, card)
 
     # -- dispatch and answers -------------------------------------------------------------
 
@@ -165,20 +223,38 @@ class CupHost(HostProtocol):
         request, terminal = exchange.request, exchange.terminal
         assert terminal is not None and kind.row is not None
         if kind.row.name == "sign_on":
-            delivery = self.services.keyring.new_session(terminal)
-            exchange.keys = delivery.keys
-            wrapped = wrap_working_keys(terminal.tmk, WorkingKeys(delivery.keys.pin_key, delivery.keys.request_mac_key))
-            self.journal.record_session(
-                time=exchange.now, terminal_id=terminal.terminal_id, pin_key_block=wrapped.pik.hex().upper(),
-                pin_key_kcv=wrapped.pik_check_value.hex().upper(), mac_key_block=wrapped.mak.hex().upper(),
-                mac_key_kcv=wrapped.mak_check_value.hex().upper(),
-            )
-            return answer(request, ResponseCode.APPROVED, exchange.now, {62: wrapped.encode()})
+            return self._sign_on(exchange)
         if kind.row.name.startswith("sign_on"):
             log.info("terminal %s asks for sign-on keys %s: only %s is served", terminal.terminal_id,
                      kind.row.network_code, SignOnKeyScheme.DOUBLE_LENGTH.value)
             return answer(request, ResponseCode.INVALID_TRANSACTION, exchange.now)
         return answer(request, ResponseCode.APPROVED, exchange.now)
+
+    def _sign_on(self, exchange: Exchange) -> Message:
+        """New working keys in DE 62 under the TMK (63 without a TMK).
+
+        Hardened (``cup_sign_on``): the keys are the terminal's next keys; while no request has used
+        them, every sign-on gets the same next keys again (the same DE 62), so a sign-on from a peer
+        without the TMK can neither replace the keys in force nor the ones a terminal just received.
+        """
+        request, terminal = exchange.request, exchange.terminal
+        assert terminal is not None
+        if terminal.tmk is None:
+            self.services.events.report("sign-on refused", "sign-on of %s refused: no terminal master key "
+                                        "(tmk) in host.toml", terminal.terminal_id)
+            return answer(request, ResponseCode.SECURITY_VIOLATION, exchange.now)
+        hardened = self.services.config.cup_sign_on is CupSignOn.HARDENED
+        keys = self.services.keyring.next_keys(terminal.terminal_id) if hardened else None
+        if keys is None:
+            keys = self.services.keyring.new_session(terminal, until_first_use=hardened).keys
+        exchange.keys = keys
+        wrapped = wrap_working_keys(terminal.tmk, WorkingKeys(keys.pin_key, keys.request_mac_key))
+        self.journal.record_session(
+            time=exchange.now, terminal_id=terminal.terminal_id, pin_key_block=wrapped.pik.hex().upper(),
+            pin_key_kcv=wrapped.pik_check_value.hex().upper(), mac_key_block=wrapped.mak.hex().upper(),
+            mac_key_kcv=wrapped.mak_check_value.hex().upper(),
+        )
+        return answer(request, ResponseCode.APPROVED, exchange.now, {62: wrapped.encode()})
 
     def answer(self, exchange: Exchange, code: str) -> Message:
         return answer(exchange.request, code, exchange.now)

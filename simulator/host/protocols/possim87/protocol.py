@@ -2,6 +2,7 @@
 
 Rules (docs/protocol.md for the codes; the steps are run by :class:`simulator.host.pipeline.HostPipeline`):
 
+* A TPDU (5-byte header) whose ID is not 0x60, or no DE 42 -> 30 (nothing processed).
 * Unknown terminal (DE 41, or DE 42 not its merchant) -> 03. Keys: DE 63 KS (20 hex digits: DUKPT
   TDES, 24: DUKPT AES), else the terminal's master/session keys. The request MAC is verified on all
   requests but 0800 (an 0800 echo carrying a MAC is verified too) -> 63; no session keys -> 63.
@@ -38,7 +39,7 @@ from simulator.host.keyring import KeyResolutionError, MalformedKsnError
 from simulator.host.protocols.base import Handling, HostProtocol, RepeatKey
 from simulator.host.protocols.possim87.financial import Possim87Money
 from simulator.host.protocols.possim87.inquiry import answer_status_inquiry
-from simulator.host.protocols.possim87.messages import PROCESSED_MTIS, response_message, swap_tpdu
+from simulator.host.protocols.possim87.messages import PROCESSED_MTIS, check_tpdu, response_message, swap_tpdu
 from simulator.host.protocols.possim87.network import network_answer
 from simulator.host.rules import Rule
 from simulator.host.services import HostServices
@@ -76,9 +77,10 @@ class Possim87Host(HostProtocol):
     def identify(self, exchange: Exchange) -> str | None:
         """The terminal and its keys; 03 for an unknown terminal (unsigned), 30 (FormatError) for a malformed KSN."""
         request = exchange.request
+        check_tpdu(request.header)
+        merchant = require_field(request, 42)
         terminal = self.services.config.terminals.get(field_text(request, 41) or "")
-        merchant = field_text(request, 42)
-        if terminal is None or (merchant is not None and merchant != terminal.merchant_id):
+        if terminal is None or merchant != terminal.merchant_id:
             exchange.sign = False
             return ResponseCode.INVALID_MERCHANT
         exchange.terminal = terminal

@@ -54,6 +54,9 @@ def _moment(de7: str | None, now: datetime) -> datetime | None:
 def check_sign_on(request: Message, frame: bytes | None, dialect, profile: TerminalEntry,  # type: ignore[no-untyped-def]
                   journal: HostJournal, now: datetime, window_seconds: int) -> SignOnVerdict:
     """Decide on one master/session sign-on (see the module docstring)."""
+    if profile.tmk is None:
+        return SignOnVerdict(reason="the terminal has no terminal master key (tmk) in host.toml: no master/session "
+                                    "keys for it")
     keys = sign_on_keys(profile.tmk)
     if mac_field(request) not in request.fields:
         return SignOnVerdict(reason="sign-on without a MAC (only the TMK's holder may sign on)")
