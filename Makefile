@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed-stamp
 ORACLE := $(VENV)/oracles/pyiso8583
 ORACLE_STAMP := $(ORACLE)/.installed-stamp
 
-.PHONY: run test bench clean
+.PHONY: run test check bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ run: $(STAMP)
 
 test: $(STAMP) $(ORACLE_STAMP)
 	$(BIN)/python -m pytest -q
+
+# Layering (import-linter contracts in pyproject.toml) and lint (ruff); CI runs it before the tests.
+check: $(STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
 
 bench: $(STAMP) $(ORACLE_STAMP)
 	$(BIN)/python -m benchmarks

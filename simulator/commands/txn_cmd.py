@@ -29,7 +29,7 @@ from simulator.commands.txn_options import (
     pin_digits,
     read_secret,
 )
-from simulator.txn_api import OPERATIONS, TxnOptions, parse_amount, run_operation
+from simulator.txn_api import OPERATIONS, TxnOptions, run_operation
 
 _EXAMPLES = {
     "signon": "possim txn signon --host tcp://127.0.0.1:8583 --data ./term-data",
