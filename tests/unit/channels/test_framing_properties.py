@@ -9,7 +9,7 @@ from iso8583.channels import AsciiLengthFramer, Framer, StxEtxLrcFramer, Tpdu, T
 
 FRAMERS: list[Framer] = [
     TwoByteLengthFramer(),
-    TpduFramer(Tpdu(destination=1, origin=2)),
+    TpduFramer(Tpdu(destination=1, source=2)),
     AsciiLengthFramer(),
     StxEtxLrcFramer(),
 ]
