@@ -8,13 +8,9 @@ the networks. A :class:`Dialect` pins both down. It is plain, frozen data:
 the codec compiles it once into per-field encoders and decoders (see
 :mod:`iso8583.compiler`) and caches the result on the dialect object.
 
-Lengths are counted in the units of the content class: digits for ``n`` and
-``x+n`` (the sign character is extra, as in the standard's "x+n 16"),
-characters for ``z``, ``an`` and ``ans``, bytes for ``b``. A variable field's
-length prefix counts those units too, unless the field says
-``length_count=LengthCount.ENCODED`` (the prefix then counts the bytes that
-follow, which is what some hosts do for BCD data or for binary data sent as
-hex text).
+The field-level building blocks (content classes, encodings, :class:`FieldSpec`,
+and how lengths are counted) live in :mod:`iso8583.fieldspec`; this module
+re-exports them.
 """
 
 from __future__ import annotations

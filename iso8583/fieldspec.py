@@ -7,6 +7,14 @@ prefixes; padding). This module holds those building blocks; a whole message
 layout is a :class:`~iso8583.dialect.Dialect`. The codec modules (bitmap, MTI,
 prefixes, field codecs, compiler) depend on this module, never on the dialect,
 so the dialect can compile itself without an import circle.
+
+Lengths are counted in the units of the content class: digits for ``n`` and
+``x+n`` (the sign character is extra, as in the standard's "x+n 16"),
+characters for ``z``, ``an`` and ``ans``, bytes for ``b``. A variable field's
+length prefix counts those units too, unless the field says
+``length_count=LengthCount.ENCODED`` (the prefix then counts the bytes that
+follow, which is what some hosts do for BCD data or for binary data sent as
+hex text).
 """
 
 from __future__ import annotations
