@@ -104,13 +104,17 @@ async def start_host(tmp_path: Path, dialect: str) -> AsyncIterator[Callable[...
 
 @pytest.fixture
 def open_terminal(tmp_path: Path, dialect: str, scheme: KeyScheme) -> Callable[..., TerminalEngine]:
-    """A terminal engine on its own data folder, pointed at ``host``; fast timeouts for tests."""
+    """A terminal engine on its own data folder, pointed at ``host``.
+
+    The default waits are generous (a loaded machine must not turn a slow answer into a lost one);
+    tests whose host loses an answer on purpose pass ``response_timeout=LOST_ANSWER_TIMEOUT``.
+    """
     engines: list[TerminalEngine] = []
 
     def open_(host: Host, **overrides: Any) -> TerminalEngine:
         data_dir = tmp_path / "terminal"
         settings: dict[str, Any] = {"host_url": host.url, "dialect": dialect, "key_scheme": scheme,
-                                    "response_timeout": 1.0, "connect_timeout": 1.0, **overrides}
+                                    "response_timeout": 5.0, "connect_timeout": 5.0, **overrides}
         config = load_config(data_dir, password_iterations=1000).with_overrides(**settings)
         engine = TerminalEngine.open(data_dir, config)
         engines.append(engine)
