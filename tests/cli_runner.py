@@ -2,9 +2,11 @@
 
 In-process calls of :func:`simulator.cli.main` test the command line's behaviour (exit codes, one
 line on stderr, JSON on stdout) in milliseconds; an exception escaping ``main`` fails the test,
-which is stricter than looking for "Traceback" in a subprocess's stderr. A few smoke tests still
-start the installed ``possim`` as a real process (tests/unit/cli/test_help_and_version.py,
-test_run_cmd.py, test_keys_cmd.py, tests/e2e/test_locust.py).
+which is stricter than looking for "Traceback" in a subprocess's stderr. Real processes remain
+where the process is the point: the console script's ``--version`` and a bad-input exit code
+(tests/unit/cli), a reader that leaves early (test_run_cmd.py), transactions against a host over
+a serial line (tests/e2e/test_serial_link.py), terminals killed mid-exchange (test_restart_safety.py,
+test_advice_crash_safety.py), a lockout seen by another process (test_refund_review.py), Locust.
 """
 
 from __future__ import annotations
