@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed-stamp
 ORACLE := $(VENV)/oracles/pyiso8583
 ORACLE_STAMP := $(ORACLE)/.installed-stamp
 
-.PHONY: run test bench clean
+.PHONY: run test check bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,17 @@ $(ORACLE_STAMP): $(STAMP)
 run: $(STAMP)
 	$(BIN)/possim run
 
+# The suite is xdist-safe (ports picked by the OS, data in tmp_path): two workers for the two cores.
+# `make test PYTEST_WORKERS=0` runs it in one process.
+PYTEST_WORKERS ?= 2
+
 test: $(STAMP) $(ORACLE_STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)
+
+# Layering (import-linter contracts in pyproject.toml) and lint (ruff); CI runs it before the tests.
+check: $(STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
 
 bench: $(STAMP) $(ORACLE_STAMP)
 	$(BIN)/python -m benchmarks

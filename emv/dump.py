@@ -45,7 +45,7 @@ def _describe_one(item: tlv.Tlv, reveal: bool) -> dict[str, Any]:
         entry["children"] = [_describe_one(child, reveal) for child in item.children]
         if not reveal:  # the template's own octets would spell out the children it holds
             entry["value"] = "".join(_template_hex(child, child_entry)
-                                     for child, child_entry in zip(item.children, entry["children"]))
+                                     for child, child_entry in zip(item.children, entry["children"], strict=True))
     return entry
 
 

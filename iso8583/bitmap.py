@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from iso8583.charsets import HEX_UPPER, first_invalid
-from iso8583.dialect import BitmapEncoding, SecondaryBitmap
+from iso8583.fieldspec import BitmapEncoding, SecondaryBitmap
 from iso8583.errors import DecodeError
 
 BIT: tuple[int, ...] = tuple(1 << (128 - number) for number in range(129))

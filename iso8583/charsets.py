@@ -12,7 +12,7 @@ from __future__ import annotations
 import types
 from collections.abc import Mapping
 
-from iso8583.dialect import ContentClass
+from iso8583.fieldspec import ContentClass
 
 DIGITS = b"0123456789"
 LETTERS = bytes(range(ord("A"), ord("Z") + 1)) + bytes(range(ord("a"), ord("z") + 1))

@@ -9,12 +9,22 @@ caches the result on the dialect object.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from iso8583.bitmap import BIT, BitmapCodec
-from iso8583.dialect import MAX_FIELD, MIN_FIELD, Dialect, Encoding, FieldSpec, LengthKind
 from iso8583.errors import DecodeError, EncodeError
 from iso8583.fieldcodecs import FieldCodec, FieldDecoder, FieldEncoder, build_field_codec
+from iso8583.fieldspec import (
+    MAX_FIELD,
+    MIN_FIELD,
+    BitmapEncoding,
+    Encoding,
+    FieldSpec,
+    LengthKind,
+    SecondaryBitmap,
+)
 from iso8583.message import FieldValue, Message
 from iso8583.mti import MtiCodec
 from iso8583.prefixes import prefix_table
@@ -22,11 +32,29 @@ from iso8583.prefixes import prefix_table
 HEADER = "header"
 
 
+class Layout(Protocol):
+    """What the compiler reads of a :class:`~iso8583.dialect.Dialect` (which compiles itself through this module,
+    so the compiler names the shape it needs instead of importing the dialect)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def fields(self) -> Mapping[int, FieldSpec]: ...
+    @property
+    def mti_encoding(self) -> Encoding: ...
+    @property
+    def bitmap_encoding(self) -> BitmapEncoding: ...
+    @property
+    def secondary_bitmap(self) -> SecondaryBitmap: ...
+    @property
+    def header_length(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class CompiledDialect:
     """A dialect compiled for speed: use :func:`iso8583.codec.encode`/``decode`` rather than this directly."""
 
-    dialect: Dialect
+    dialect: Layout
     codecs: tuple[FieldCodec | None, ...]
     mti: MtiCodec
     bitmap: BitmapCodec
@@ -121,7 +149,7 @@ class CompiledDialect:
                            f"bit {number} set but the dialect {self.dialect.name} defines no field {number}")
 
 
-def compile_dialect(dialect: Dialect) -> CompiledDialect:
+def compile_dialect(dialect: Layout) -> CompiledDialect:
     """Build the per-field codecs of ``dialect`` (prefix tables shared between fields)."""
     shared: dict[tuple[LengthKind, Encoding], tuple[bytes, ...]] = {}
 

@@ -90,7 +90,7 @@ class CupMessageHeader:
 class CupHeader:
     """TPDU and CUP message header: the 11 bytes before the MTI of a ``cup-pos`` message."""
 
-    tpdu: Tpdu = field(default_factory=lambda: Tpdu(TRANSACTION_ID, 0, 0))
+    tpdu: Tpdu = field(default_factory=lambda: Tpdu(0, 0))
     message: CupMessageHeader = field(default_factory=CupMessageHeader)
 
     def build(self) -> bytes:

@@ -29,7 +29,7 @@ from iso8583.charsets import (
     UNIT,
     first_invalid,
 )
-from iso8583.dialect import ContentClass, Encoding, FieldSpec, LengthCount, PadSide, prefix_width
+from iso8583.fieldspec import ContentClass, Encoding, FieldSpec, LengthCount, PadSide, prefix_width
 from iso8583.errors import DecodeError, EncodeError
 from iso8583.message import FieldValue
 from iso8583.prefixes import build_prefix_decoder

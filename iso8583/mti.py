@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from iso8583.charsets import ASCII_TO_EBCDIC, DIGITS, EBCDIC_TO_ASCII, first_invalid
-from iso8583.dialect import Encoding
+from iso8583.fieldspec import Encoding
 from iso8583.errors import DecodeError, EncodeError
 
 MTI = "MTI"

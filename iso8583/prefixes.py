@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from iso8583.charsets import ASCII_TO_EBCDIC, EBCDIC_TO_ASCII
-from iso8583.dialect import Encoding, FieldSpec, LengthKind, prefix_width
+from iso8583.fieldspec import Encoding, FieldSpec, LengthKind, prefix_width
 from iso8583.errors import DecodeError
 
 PrefixEncoder = Callable[[int], bytes]

@@ -1,48 +1,73 @@
-"""The 5-byte TPDU header of terminal links, declared with :mod:`construct`.
+"""The 5-byte TPDU header of terminal links: the one implementation, for codecs, dumps and framers.
 
-A Transport Protocol Data Unit header precedes the MTI on most terminal
-links: an ID byte (``0x60`` for transactions), a 2-byte destination address
-(the NII of the host) and a 2-byte source address. A response carries the
-request's TPDU with the two addresses swapped. The layout is a compiled
-construct ``Struct``: declarative, and built once at import.
+A Transport Protocol Data Unit header precedes the MTI on most terminal links
+(and on links behind a NAC, where the framer puts it after a 2-byte length):
+an ID byte (``0x60`` for transactions), a 2-byte destination address (the NII
+of the host) and a 2-byte source address, written ``60 DDDD SSSS``. A response
+carries the request's TPDU with the two addresses swapped, which is what
+terminals check.
 """
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 
-from construct import Int8ub, Int16ub, Struct
-
 from iso8583.errors import DecodeError, EncodeError
+
+__all__ = ["TPDU_LENGTH", "TRANSACTION_ID", "Tpdu"]
 
 TPDU_LENGTH = 5
 TRANSACTION_ID = 0x60
 
-_LAYOUT = Struct("id" / Int8ub, "destination" / Int16ub, "source" / Int16ub).compile()
+_LAYOUT = struct.Struct(">BHH")
+_PART = "header"
 
 
 @dataclass(frozen=True)
 class Tpdu:
-    """A parsed TPDU: ID and the destination and source addresses (as integers, e.g. NII 1)."""
+    """A TPDU: destination and source addresses (0..0xFFFF each, e.g. NII 1) and the ID byte (0x60 by default).
 
-    id: int
+    Out-of-range values raise :class:`~iso8583.errors.EncodeError` when the TPDU is made, so a bad
+    configuration is reported where it is read, not when the first frame is sent.
+    """
+
     destination: int
     source: int
+    id: int = TRANSACTION_ID
+
+    def __post_init__(self) -> None:
+        for name, top in (("destination", 0xFFFF), ("source", 0xFFFF), ("id", 0xFF)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
+                raise EncodeError(_PART, f"TPDU {name} {value!r} is not in 0..0x{top:X}")
 
     @classmethod
     def parse(cls, data: bytes) -> Tpdu:
-        """The TPDU in ``data`` (exactly 5 bytes)."""
+        """The TPDU in ``data`` (exactly 5 bytes; any ID: callers that need 0x60 check :attr:`id`)."""
         if len(data) != TPDU_LENGTH:
-            raise DecodeError("header", 0, f"a TPDU is {TPDU_LENGTH} bytes, got {len(data)}")
-        parsed = _LAYOUT.parse(bytes(data))
-        return cls(parsed.id, parsed.destination, parsed.source)
+            raise DecodeError(_PART, 0, f"a TPDU is {TPDU_LENGTH} bytes, got {len(data)}")
+        ident, destination, source = _LAYOUT.unpack(bytes(data))
+        return cls(destination, source, ident)
+
+    @classmethod
+    def from_hex(cls, text: str) -> Tpdu:
+        """The TPDU of the usual 10-hex-digit notation, e.g. ``"6000010000"``."""
+        try:
+            raw = bytes.fromhex(text)
+        except ValueError:
+            raw = b""
+        if len(raw) != TPDU_LENGTH:
+            raise DecodeError(_PART, 0, f"TPDU {text[:20]!r} is not 10 hex digits")
+        return cls.parse(raw)
 
     def build(self) -> bytes:
         """The 5 wire bytes of this TPDU."""
-        if not (0 <= self.id <= 0xFF and 0 <= self.destination <= 0xFFFF and 0 <= self.source <= 0xFFFF):
-            raise EncodeError("header", "TPDU ID is one byte, addresses two bytes each")
-        return bytes(_LAYOUT.build({"id": self.id, "destination": self.destination, "source": self.source}))
+        return _LAYOUT.pack(self.id, self.destination, self.source)
 
     def response(self) -> Tpdu:
         """The TPDU of the response: same ID, addresses swapped."""
-        return Tpdu(self.id, self.source, self.destination)
+        return Tpdu(self.source, self.destination, self.id)
+
+    def __str__(self) -> str:
+        return self.build().hex().upper()

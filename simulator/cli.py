@@ -32,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--log-level", choices=("DEBUG", "INFO", "WARNING", "ERROR"), default=None,
         help="log to stderr at this level (card data masked); default: warnings only",
     )
+    # Commands that run other command lines (the tour) get this one, instead of importing this module back.
+    parser.set_defaults(command_line=main)
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for module in COMMAND_MODULES:
         module.register(subparsers)

@@ -144,7 +144,7 @@ class PossimTerminal:
         self.engine.close()
 
     async def _run(self, operation: str, **options: Any) -> TxnResult:
-        from simulator.commands.txn_cmd import TxnOptions, run_operation
+        from simulator.txn_api import TxnOptions, run_operation
 
         return await run_operation(self.engine, operation, TxnOptions(**options))
 

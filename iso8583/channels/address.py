@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from enum import Enum
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
-from iso8583.channels.errors import AddressError, ChannelError
+from iso8583.channels.errors import AddressError
+from iso8583.errors import DecodeError, EncodeError
 from iso8583.channels.framing import (
     AsciiLengthFramer,
     Framer,
@@ -116,8 +117,8 @@ def _common(params: dict[str, str], url: str) -> tuple[Framing | None, Tpdu | No
     if "tpdu" in params:
         try:
             tpdu = Tpdu.from_hex(params["tpdu"])
-        except ChannelError as exc:
-            raise AddressError(f"{exc} in {url!r}") from None
+        except (DecodeError, EncodeError) as exc:
+            raise AddressError(f"{exc.reason} in {url!r}") from None
     return framing, tpdu
 
 

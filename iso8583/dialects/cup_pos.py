@@ -27,6 +27,7 @@ to the end of DE 63.
 
 from __future__ import annotations
 
+from iso8583.cup_header import CUP_HEADER_LENGTH
 from iso8583.dialect import (
     BitmapEncoding,
     ContentClass,
@@ -39,9 +40,7 @@ from iso8583.dialect import (
 )
 
 NAME = "cup-pos"
-TPDU_LENGTH = 5
-MESSAGE_HEADER_LENGTH = 6
-HEADER_LENGTH = TPDU_LENGTH + MESSAGE_HEADER_LENGTH
+HEADER_LENGTH = CUP_HEADER_LENGTH
 """TPDU (5 bytes) and CUP message header (6 bytes) before the MTI."""
 DEFAULT_CURRENCY = "156"
 """ISO 4217 numeric code of the renminbi (CNY), the profile's default DE 49."""

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from iso8583.dialect import BitmapEncoding, ContentClass, Dialect, Encoding, FieldSpec
 from iso8583.dialects.iso87_table import ISO87_FIELDS
+from iso8583.tpdu import TPDU_LENGTH
 
 NAME = "terminal87"
 TPDU_NAME = "terminal87-tpdu"
-TPDU_LENGTH = 5
 
 _DATA_ENCODING = {
     ContentClass.N: Encoding.BCD,

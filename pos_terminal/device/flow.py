@@ -20,7 +20,7 @@ from pos_terminal.device.status import Beep
 from pos_terminal.output.ereceipt import EReceiptError
 
 if TYPE_CHECKING:
-    from pos_terminal.device.model import DeviceModel
+    from pos_terminal.device.services import DeviceServices
 
 __all__ = ["Flow", "NoticeFlow", "NoticeStep", "ResultFlow", "ResultStep"]
 
@@ -28,7 +28,7 @@ __all__ = ["Flow", "NoticeFlow", "NoticeStep", "ResultFlow", "ResultStep"]
 class Flow(ABC):
     """One function in progress; the device model owns it until it ends."""
 
-    def __init__(self, device: DeviceModel) -> None:
+    def __init__(self, device: DeviceServices) -> None:
         self.device = device
 
     @property
@@ -83,7 +83,7 @@ class NoticeFlow(Flow):
     shows the next one (:func:`~pos_terminal.device.screen.pages`).
     """
 
-    def __init__(self, device: DeviceModel, rows: list[str]) -> None:
+    def __init__(self, device: DeviceServices, rows: list[str]) -> None:
         super().__init__(device)
         self.rows = rows
         self.pages = pages(rows)
@@ -120,7 +120,7 @@ PHONE_DIGITS = 15
 class ResultFlow(Flow):
     """A transaction's result; F2 asks for the cardholder's phone number and sends an e-receipt."""
 
-    def __init__(self, device: DeviceModel, rows: list[str], transaction_id: int) -> None:
+    def __init__(self, device: DeviceServices, rows: list[str], transaction_id: int) -> None:
         super().__init__(device)
         self.rows = rows
         self.transaction_id = transaction_id

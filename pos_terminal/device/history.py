@@ -23,7 +23,7 @@ from pos_terminal.engine.results import Outcome
 from pos_terminal.output.views import TransactionView, transaction_view
 
 if TYPE_CHECKING:
-    from pos_terminal.device.model import DeviceModel
+    from pos_terminal.device.services import DeviceServices
 
 __all__ = ["HistoryBrowser", "detail_pages", "history_row", "history_rows", "status_word"]
 
@@ -83,7 +83,7 @@ def detail_pages(view: TransactionView) -> list[list[str]]:
 class HistoryBrowser:
     """The list and detail screens of the journal browser, inside the MORE menu."""
 
-    def __init__(self, device: DeviceModel) -> None:
+    def __init__(self, device: DeviceServices) -> None:
         self.device = device
         self.page = 0
         self.views = [transaction_view(device.journal, record)

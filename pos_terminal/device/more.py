@@ -18,7 +18,7 @@ from pos_terminal.state.records import TransactionRecord, TxnStatus
 from pos_terminal.engine.results import Outcome, TxnResult
 
 if TYPE_CHECKING:
-    from pos_terminal.device.model import DeviceModel
+    from pos_terminal.device.services import DeviceServices
 
 __all__ = ["MoreFlow", "MoreStep"]
 
@@ -51,7 +51,7 @@ def network_rows(title: str, result: TxnResult) -> list[str]:
 class MoreFlow(Flow):
     """MENU -> a network function (result notice) | reprint | HISTORY pages | SETTINGS pages."""
 
-    def __init__(self, device: DeviceModel) -> None:
+    def __init__(self, device: DeviceServices) -> None:
         super().__init__(device)
         self._step = MoreStep.MENU
         self.page = 0

@@ -26,7 +26,7 @@ from pos_terminal.state.records import TransactionRecord, TxnStatus, TxnType
 from pos_terminal.rules.supervisor import Grant
 
 if TYPE_CHECKING:
-    from pos_terminal.device.model import DeviceModel
+    from pos_terminal.device.services import DeviceServices
 
 __all__ = ["REFUND_REASONS", "RefundFlow", "RefundStep"]
 
@@ -63,7 +63,7 @@ class RefundFlow(Flow):
     refund limit) when unmatched refunds are configured, and is refused otherwise.
     """
 
-    def __init__(self, device: DeviceModel) -> None:
+    def __init__(self, device: DeviceServices) -> None:
         super().__init__(device)
         self._step = RefundStep.PASSWORD
         self.password_prompt = PasswordPrompt(self, TITLE, "refund")

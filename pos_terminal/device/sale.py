@@ -15,7 +15,7 @@ from pos_terminal.device.status import Beep
 from pos_terminal.output.receipt import format_amount
 
 if TYPE_CHECKING:
-    from pos_terminal.device.model import DeviceModel
+    from pos_terminal.device.services import DeviceServices
 
 __all__ = ["AMOUNT_DIGITS", "SaleFlow", "SaleStep", "amount_hint"]
 
@@ -37,7 +37,7 @@ class SaleStep(StrEnum):
 class SaleFlow(Flow):
     """AMOUNT -> CARD -> (PIN, chip and contactless) -> online."""
 
-    def __init__(self, device: DeviceModel) -> None:
+    def __init__(self, device: DeviceServices) -> None:
         super().__init__(device)
         self._step = SaleStep.AMOUNT
         self.amount = DigitEntry(AMOUNT_DIGITS, amount=True)

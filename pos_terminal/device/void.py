@@ -18,7 +18,7 @@ from pos_terminal.rules.supervisor import Grant
 from pos_terminal.state.records import TransactionRecord, TxnStatus, TxnType
 
 if TYPE_CHECKING:
-    from pos_terminal.device.model import DeviceModel
+    from pos_terminal.device.services import DeviceServices
 
 __all__ = ["VoidFlow", "VoidStep"]
 
@@ -47,7 +47,7 @@ def _not_voidable(record: TransactionRecord | None) -> str | None:
 class VoidFlow(Flow):
     """PASSWORD -> INVOICE -> CONFIRM (the original shown) -> online."""
 
-    def __init__(self, device: DeviceModel) -> None:
+    def __init__(self, device: DeviceServices) -> None:
         super().__init__(device)
         self._step = VoidStep.PASSWORD
         self.password_prompt = PasswordPrompt(self, TITLE, "void")

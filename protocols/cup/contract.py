@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from iso8583.cup_header import CupHeader, CupMessageHeader
 from iso8583.dialects.cup_pos import DEFAULT_CURRENCY, DEFAULT_CURRENCY_EXPONENT
 from iso8583.dialects.cup_pos import NAME as DIALECT_NAME
-from iso8583.tpdu import TRANSACTION_ID, Tpdu
+from iso8583.tpdu import Tpdu
 from keys.mac import MacAlgorithm
 from protocols.cup.fields import SecurityControl
 from protocols.cup.signon_keys import SignOnKeyScheme
@@ -30,7 +30,7 @@ class CupContract:
     sign_on_scheme: SignOnKeyScheme = SignOnKeyScheme.DOUBLE_LENGTH
     security_control: SecurityControl = field(default_factory=SecurityControl)
     message_header: CupMessageHeader = field(default_factory=CupMessageHeader)
-    tpdu: Tpdu = Tpdu(TRANSACTION_ID, 0x0001, 0x0000)
+    tpdu: Tpdu = Tpdu(0x0001, 0x0000)
     operator: str = "01 "
     pin_capture_code: str = "12"
 

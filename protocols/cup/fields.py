@@ -223,7 +223,7 @@ class CardTotals:
         """The totals in the 31 digits ``value`` found at ``offset`` of DE 48."""
         numbers = []
         start = 0
-        for name, width in _TOTALS_PARTS[:-1]:
+        for _name, width in _TOTALS_PARTS[:-1]:
             numbers.append(int(value[start:start + width]))
             start += width
         code = value[start]

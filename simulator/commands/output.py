@@ -9,14 +9,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from simulator.errors import InputError
+
+__all__ = [
+    "EXIT_BAD_INPUT", "EXIT_COMMUNICATION", "EXIT_OK", "EXIT_REFUSED", "InputError", "add_json_flag", "data_folder",
+    "emit", "host_url", "listen_url",
+]
+
 EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_BAD_INPUT = 2
 EXIT_COMMUNICATION = 3
-
-
-class InputError(ValueError):
-    """Bad command-line input that no library raised (a missing option combination, say)."""
 
 
 def data_folder(text: str) -> Path:

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import io
 import shlex
-import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from simulator.commands.output import data_folder
@@ -65,9 +65,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_tour(args: argparse.Namespace) -> int:
-    """Run each tour step through the real command line and print it with its answer."""
-    from simulator.cli import main  # late import: cli imports this module
+    """Run each tour step through the real command line and print it with its answer.
 
+    The command line hands itself over as ``args.command_line`` (see :func:`simulator.cli.build_parser`):
+    this module is one of its parts and does not import it back.
+    """
+    main: Callable[[Sequence[str]], int] = args.command_line
     print("possim: a POS terminal refund simulator. A tour of the calculator on published test data.\n")
     failures = 0
     for title, argv in _TOUR:
@@ -79,7 +82,3 @@ def run_tour(args: argparse.Namespace) -> int:
         print(answer.getvalue().rstrip() + "\n")
     print("Try `possim --help` and `possim keys --help` for more.")
     return 1 if failures else 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(run_tour(argparse.Namespace()))

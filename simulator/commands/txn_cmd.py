@@ -15,26 +15,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import fields, replace
 
 from emv.cards import EntryMode, load_test_cards
-from pos_terminal.state.cards import present_test_card
-from pos_terminal.engine.terminal import RefundRequest, TerminalEngine
 from pos_terminal.output.ereceipt import EReceiptError, recipient_address
-from pos_terminal.engine.results import Outcome, TxnResult
+from pos_terminal.engine.results import Outcome
 from simulator.commands import txn_lookup, txn_text
 from simulator.commands.output import InputError, add_json_flag, emit
 from simulator.commands.txn_options import (
     engine_for,
     host_options,
     invoice_number,
-    parse_amount,
     pin_digits,
     read_secret,
 )
-
-OPERATIONS = ("signon", "echo", "sale", "refund", "void", "settle")
-"""The operations that talk to the host (and that scenarios script)."""
+from simulator.txn_api import OPERATIONS, TxnOptions, run_operation
 
 _EXAMPLES = {
     "signon": "possim txn signon --host tcp://127.0.0.1:8583 --data ./term-data",
@@ -132,60 +127,9 @@ _OPTION_ADDERS = {"signon": _no_options, "echo": _no_options, "sale": _sale_opti
                   "void": _void_options, "settle": _no_options}
 
 
-@dataclass(frozen=True)
-class TxnOptions:
-    """What one operation needs, from the command line or from a scenario step."""
-
-    card: str | None = None
-    entry: str = "chip"
-    amount: str | None = None
-    pin: str | None = field(default=None, repr=False)
-    original_rrn: str | None = None
-    original_date: str | None = None
-    invoice: int | None = None
-    supervisor_password: str | None = field(default=None, repr=False)
-    reason: str | None = None
-
-    @classmethod
-    def names(cls) -> frozenset[str]:
-        """The option names (the same on the command line and in a scenario step)."""
-        return frozenset(option.name for option in fields(cls))
-
-    @classmethod
-    def from_args(cls, args: argparse.Namespace) -> TxnOptions:
-        return cls(**{name: getattr(args, name, default) for name, default in
-                      ((f.name, f.default) for f in fields(cls))})
-
-
-async def run_operation(engine: TerminalEngine, operation: str, options: TxnOptions) -> TxnResult:
-    """Run one of ``OPERATIONS`` on ``engine``; bad options raise :class:`InputError`."""
-    if operation == "signon":
-        return await engine.sign_on()
-    if operation == "echo":
-        return await engine.echo()
-    if operation == "settle":
-        return await engine.settle()
-    if operation == "void":
-        if options.invoice is None:
-            raise InputError("void needs --invoice")
-        return await engine.void(options.invoice, options.supervisor_password or "")
-    if operation not in ("sale", "refund"):
-        raise InputError(f"unknown operation {operation!r}; known: {', '.join(OPERATIONS)}")
-    if not options.card:
-        raise InputError(f"{operation} needs --card (see `possim cards`)")
-    try:
-        entry = EntryMode(options.entry)
-    except ValueError:
-        raise InputError(f"entry {options.entry!r}: expected one of {', '.join(m.value for m in EntryMode)}") from None
-    card = present_test_card(options.card, entry)
-    amount = parse_amount(options.amount, engine.config.currency)
-    if operation == "sale":
-        return await engine.sale(card, amount, options.pin)
-    return await engine.refund(RefundRequest(
-        card=card, amount=amount, supervisor_password=options.supervisor_password or "",
-        original_rrn=options.original_rrn, original_date=options.original_date,
-        original_invoice=options.invoice, reason=options.reason, pin=options.pin,
-    ))
+def _txn_options(args: argparse.Namespace) -> TxnOptions:
+    """The :class:`TxnOptions` of parsed command-line arguments (options a sub-command lacks keep their default)."""
+    return TxnOptions(**{f.name: getattr(args, f.name, f.default) for f in fields(TxnOptions)})
 
 
 def _check_ereceipt(args: argparse.Namespace) -> str | None:
@@ -204,7 +148,7 @@ def run_txn(args: argparse.Namespace) -> int:
     to = _check_ereceipt(args)
     engine = engine_for(args)
     try:
-        result = asyncio.run(run_operation(engine, args.operation, TxnOptions.from_args(args)))
+        result = asyncio.run(run_operation(engine, args.operation, _txn_options(args)))
         if to is not None and result.transaction_id is not None and result.outcome is Outcome.COMPLETED:
             archive = engine.receipts()
             assert archive is not None

@@ -9,10 +9,11 @@ from typing import Any
 
 from pos_terminal.state.config import ConfigError, load_config
 from pos_terminal.engine.terminal import TerminalEngine
-from protocols.money import AmountError
-from protocols.money import parse_amount as parse_money
 from protocols.security import KeyScheme
 from simulator.commands.output import InputError, data_folder, host_url
+from simulator.txn_api import parse_amount
+
+__all__ = ["engine_for", "host_options", "invoice_number", "parse_amount", "pin_digits", "read_secret"]
 
 
 def host_options(parser: argparse.ArgumentParser) -> None:
@@ -39,16 +40,6 @@ def pin_digits(text: str) -> str:
     if not (text.isascii() and text.isdigit() and 4 <= len(text) <= 12):
         raise argparse.ArgumentTypeError(f"a PIN is 4 to 12 digits, got {len(text)} characters")
     return text
-
-
-def parse_amount(text: str | None, currency: str = "840") -> int:
-    """``--amount`` in major units to minor units, exactly, with the currency's ISO 4217 exponent."""
-    if text is None:
-        raise InputError("--amount is required")
-    try:
-        return parse_money(text, currency)
-    except AmountError as error:
-        raise InputError(str(error)) from None
 
 
 def engine_for(args: argparse.Namespace) -> TerminalEngine:

@@ -18,8 +18,8 @@ from emv.cards import EntryMode, load_test_cards
 from pos_terminal.state.config import ConfigError, TerminalConfig
 from pos_terminal.rules.passwords import hash_password
 from pos_terminal.engine.results import Outcome, ReversalOutcome, TxnResult
-from simulator.commands.output import InputError
-from simulator.commands.txn_cmd import OPERATIONS, TxnOptions, parse_amount
+from simulator.errors import InputError
+from simulator.txn_api import OPERATIONS, TxnOptions, parse_amount
 from simulator.host.rules import RulesError, parse_rules
 from simulator.scenario.model import (
     FieldExpectation,

@@ -24,7 +24,7 @@ from pos_terminal.state.config import TerminalConfig, load_config
 from pos_terminal.engine.terminal import TerminalEngine
 from pos_terminal.engine.observe import ExchangeRecord
 from pos_terminal.rules.passwords import hash_password
-from simulator.commands.txn_cmd import TxnOptions, run_operation
+from simulator.txn_api import TxnOptions, run_operation
 from simulator.scenario.expect import Check, check_step
 from simulator.scenario.model import Scenario, Step
 from simulator.scenario.parse import REFERENCE, ScenarioError

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from simulator.host.config import HostConfigError, load_host_config
+from tests.cli_runner import run_possim
 
 
 def write_config(data: Path, text: str) -> Path:
@@ -54,10 +53,10 @@ def test_a_bad_limit_is_refused_naming_the_key(tmp_path: Path, text: str, key: s
         load_host_config(data)
 
 
-def test_possim_host_with_a_bad_limit_exits_2_with_one_line(tmp_path: Path) -> None:
+def test_possim_host_with_a_bad_limit_exits_2_with_one_line(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
     data = write_config(tmp_path / "data", "[limits]\npartial_frame_timeout = -3\n")
-    done = subprocess.run([sys.executable, "-m", "simulator.cli", "host", "--data", str(data),
-                           "--listen", "tcp://127.0.0.1:0"], capture_output=True, text=True, timeout=30)
+    done = run_possim(capsys, "host", "--data", str(data), "--listen", "tcp://127.0.0.1:0")
     assert done.returncode == 2
     assert done.stdout == ""
     err = done.stderr.strip().splitlines()

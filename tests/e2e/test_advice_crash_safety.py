@@ -1,7 +1,8 @@
 """Store-and-forward across a crash: the terminal is killed (SIGKILL) while uploading its advices,
 restarted, and every advice reaches the host exactly once overall (no duplicate money movement).
 
-Host and terminal are separate `possim` processes on 127.0.0.1.
+The host and the terminal that is killed are separate `possim` processes on 127.0.0.1; the other
+transactions run the command line in this process.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from simulator.host.journal import Cause, HostJournal
+from tests.cli_runner import run_possim
 
 POSSIM = [sys.executable, "-m", "simulator.cli"]
 
@@ -38,11 +42,10 @@ def stop(process: subprocess.Popen) -> None:
     process.wait(timeout=10)
 
 
-def txn(tmp_path: Path, url: str, *args: str) -> dict:
-    result = subprocess.run(
-        [*POSSIM, "txn", *args, "--host", url, "--data", str(tmp_path / "terminal"), "--timeout", "60", "--json"],
-        capture_output=True, text=True, timeout=90, check=False,
-    )
+def txn(capsys: pytest.CaptureFixture[str], tmp_path: Path, url: str, *args: str) -> dict:
+    """One ``possim txn`` in this process; the host, and the terminal that dies, are real processes."""
+    result = run_possim(capsys, "txn", *args, "--host", url, "--data", str(tmp_path / "terminal"), "--timeout", "60",
+                        "--json")
     assert result.stdout, result.stderr
     return json.loads(result.stdout)
 
@@ -54,16 +57,17 @@ def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
         time.sleep(0.1)
 
 
-def test_advices_are_applied_exactly_once_when_the_terminal_dies_mid_upload(tmp_path: Path) -> None:
+def test_advices_are_applied_exactly_once_when_the_terminal_dies_mid_upload(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "terminal").mkdir()
     (tmp_path / "terminal" / "terminal.toml").write_text("offline_refunds = true\n")
     host, url = start_host(tmp_path)
-    sale = txn(tmp_path, url, "sale", "--card", "visa_credit", "--amount", "50.00", "--pin", "1234")
+    sale = txn(capsys, tmp_path, url, "sale", "--card", "visa_credit", "--amount", "50.00", "--pin", "1234")
     assert sale["approved"], sale
     stop(host)
 
     for amount in ("1.00", "2.00", "3.00"):
-        offline = txn(tmp_path, url, "refund", "--card", "visa_credit", "--amount", amount,
+        offline = txn(capsys, tmp_path, url, "refund", "--card", "visa_credit", "--amount", amount,
                       "--original-rrn", sale["rrn"], "--supervisor-password", "0000")
         assert offline.get("offline"), offline
 
@@ -79,8 +83,8 @@ def test_advices_are_applied_exactly_once_when_the_terminal_dies_mid_upload(tmp_
         os.kill(uploading.pid, signal.SIGKILL)
         uploading.wait(timeout=10)
 
-        txn(tmp_path, url, "echo")
-        settled = txn(tmp_path, url, "settle")
+        txn(capsys, tmp_path, url, "echo")
+        settled = txn(capsys, tmp_path, url, "settle")
 
         credits = sorted(entry.amount for entry in journal.ledger() if entry.cause is Cause.REFUND)
         assert credits == [100, 200, 300]

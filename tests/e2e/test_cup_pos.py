@@ -25,16 +25,7 @@ from protocols.security import KeyScheme
 from simulator.host.config import TerminalEntry
 from simulator.host.journal import HostJournal, Status
 from simulator.load import LoadPlan, Mix, Result, run_load
-from tests.e2e.cup_fixtures import (  # noqa: F401 - fixtures
-    DEBIT_PIN,
-    SUPERVISOR,
-    CupHost,
-    Wire,
-    card,
-    cup_host,
-    cup_terminal,
-    refund_of,
-)
+from tests.e2e.cup_fixtures import DEBIT_PIN, SUPERVISOR, CupHost, Wire, card, refund_of
 
 StartHost = Callable[..., Any]
 OpenTerminal = Callable[..., TerminalEngine]

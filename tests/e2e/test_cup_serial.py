@@ -18,7 +18,11 @@ from pathlib import Path
 import pytest
 
 from simulator.host.journal import Direction, HostJournal, Status
+from tests.cli_runner import run_possim
 from tests.e2e.test_serial_link import POSSIM, PtyRelay, cable  # noqa: F401 - fixture
+
+LOST_ANSWER_TIMEOUT = "0.8"
+"""Seconds the terminal waits for the answers the host's rules lose (the real ones take milliseconds)."""
 
 RULES = """
 [[rule]]
@@ -66,32 +70,31 @@ def cup_serial_host(tmp_path: Path, cable: PtyRelay) -> Iterator[str]:  # noqa: 
         host.wait(timeout=10)
 
 
-def txn(tmp_path: Path, url: str, *args: str, timeout: str = "10") -> dict:
-    result = subprocess.run(
-        [*POSSIM, "txn", *args, "--host", url, "--data", str(tmp_path / "terminal"), "--dialect", "cup-pos",
-         "--timeout", timeout, "--json"],
-        capture_output=True, text=True, timeout=90, check=False,
-    )
+def txn(capsys: pytest.CaptureFixture[str], tmp_path: Path, url: str, *args: str, timeout: str = "10") -> dict:
+    """One ``possim txn`` against the serial host, in this process (the host is a real process)."""
+    result = run_possim(capsys, "txn", *args, "--host", url, "--data", str(tmp_path / "terminal"),
+                        "--dialect", "cup-pos", "--timeout", timeout, "--json")
     assert result.stdout, result.stderr
     return json.loads(result.stdout)
 
 
-def test_cup_pos_transactions_over_a_serial_line(tmp_path: Path, cup_serial_host: str) -> None:
+def test_cup_pos_transactions_over_a_serial_line(tmp_path: Path, cup_serial_host: str,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
     url = cup_serial_host
-    assert txn(tmp_path, url, "signon")["response_code"] == "00"
-    sale = txn(tmp_path, url, "sale", "--card", "unionpay_debit", "--amount", "100.00", "--pin", "111101")
+    assert txn(capsys, tmp_path, url, "signon")["response_code"] == "00"
+    sale = txn(capsys, tmp_path, url, "sale", "--card", "unionpay_debit", "--amount", "100.00", "--pin", "111101")
     assert (sale["approved"], sale["currency"]) == (True, "156")
-    partial = txn(tmp_path, url, "refund", "--card", "unionpay_debit", "--entry", "swipe", "--amount", "30.00",
+    partial = txn(capsys, tmp_path, url, "refund", "--card", "unionpay_debit", "--entry", "swipe", "--amount", "30.00",
                   "--original-rrn", sale["rrn"], "--supervisor-password", "0000")
-    lost = txn(tmp_path, url, "refund", "--card", "unionpay_debit", "--entry", "swipe", "--amount", "20.00",
-               "--original-rrn", sale["rrn"], "--supervisor-password", "0000", timeout="2")
+    lost = txn(capsys, tmp_path, url, "refund", "--card", "unionpay_debit", "--entry", "swipe", "--amount", "20.00",
+               "--original-rrn", sale["rrn"], "--supervisor-password", "0000", timeout=LOST_ANSWER_TIMEOUT)
     assert partial["approved"] and lost["approved"] and lost["reversal"] is None
-    to_void = txn(tmp_path, url, "sale", "--card", "visa_credit", "--amount", "41.00", "--pin", "1234")
-    void = txn(tmp_path, url, "void", "--invoice", str(to_void["invoice"]), "--supervisor-password", "0000",
-               timeout="2")
+    to_void = txn(capsys, tmp_path, url, "sale", "--card", "visa_credit", "--amount", "41.00", "--pin", "1234")
+    void = txn(capsys, tmp_path, url, "void", "--invoice", str(to_void["invoice"]), "--supervisor-password", "0000",
+               timeout=LOST_ANSWER_TIMEOUT)
     assert void["approved"] is False and void["reversal"]["status"] == "acked"
-    assert txn(tmp_path, url, "sale", "--card", "unionpay_debit", "--amount", "7.77", "--pin", "111101")["approved"]
-    settle = txn(tmp_path, url, "settle")
+    assert txn(capsys, tmp_path, url, "sale", "--card", "unionpay_debit", "--amount", "7.77", "--pin", "111101")["approved"]
+    settle = txn(capsys, tmp_path, url, "settle")
     assert (settle["response_code"], settle["settlement"]["result"], settle["settlement"]["batch_uploaded"]) == (
         "00", "CLOSED", True)
 

@@ -29,7 +29,6 @@ from simulator.host.journal import Cause, Direction, HostJournal
 from simulator.host.rules import parse_rules
 from simulator.host.server import HostServer
 from simulator.load import LoadPlan, Mix, Result, run_load
-from simulator.load.link import perform
 from simulator.load.models import LightModel
 from simulator.load.synclink import SyncLink
 from simulator.load.synclink import perform as perform_blocking

@@ -17,12 +17,15 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from simulator.commands.load_cmd import locustfile_path
 from simulator.host.journal import Cause, Direction, HostJournal
+from tests.cli_runner import run_possim
 
 ROOT = Path(__file__).resolve().parents[2]
 USERS = 4
-RUN_SECONDS = 4
+RUN_SECONDS = 3
 KINDS = {("signon", "0800/001"), ("sale", "0200/000000"), ("refund", "0200/200000"), ("void", "0200/020000")}
 
 
@@ -32,22 +35,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def possim(*argv: str) -> str:
-    return subprocess.run([sys.executable, "-m", "simulator.cli", *argv], capture_output=True, text=True, cwd=ROOT,
-                          check=True, timeout=60).stdout
-
-
-def test_possim_load_prints_the_shipped_locustfile() -> None:
-    printed = Path(possim("load", "--locustfile").strip())
+def test_possim_load_prints_the_shipped_locustfile(capsys: pytest.CaptureFixture[str]) -> None:
+    printed = Path(run_possim(capsys, "load", "--locustfile").stdout.strip())
     assert printed == locustfile_path() and printed.is_file()
     assert "class PossimTerminal(User)" in printed.read_text(encoding="utf-8")
 
 
-def test_a_locust_master_and_worker_load_our_host_and_count_every_kind(tmp_path: Path) -> None:
+def test_a_locust_master_and_worker_load_our_host_and_count_every_kind(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     host_dir = tmp_path / "host"
     host_dir.mkdir()
-    (host_dir / "host.toml").write_text(possim("load", "--print-host-config", "--terminals", str(USERS)),
-                                        encoding="utf-8")
+    printed = run_possim(capsys, "load", "--print-host-config", "--terminals", str(USERS))
+    assert printed.returncode == 0, printed.stderr
+    (host_dir / "host.toml").write_text(printed.stdout, encoding="utf-8")
     host = subprocess.Popen([sys.executable, "-m", "simulator.cli", "host", "--listen", "tcp://127.0.0.1:0",
                              "--data", str(host_dir)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             cwd=ROOT)

@@ -30,6 +30,7 @@ def debug_log() -> Iterator[io.StringIO]:
     root.setLevel(previous)
 
 
+@pytest.mark.matrix("dialect")
 async def test_a_debug_trace_of_sales_shows_the_messages_but_no_pan(
     start_host: Callable[..., Any], open_terminal: Callable[..., TerminalEngine], debug_log: io.StringIO
 ) -> None:

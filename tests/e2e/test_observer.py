@@ -3,6 +3,8 @@ received, with whether its MAC verifies; observing changes nothing the terminal 
 
 from __future__ import annotations
 
+import pytest
+
 from pos_terminal.state.cards import present_test_card
 from pos_terminal.engine.observe import ExchangeRecord
 from pos_terminal.state.records import MessageDirection
@@ -11,6 +13,7 @@ from emv.cards import EntryMode
 from iso8583.codec import decode
 
 
+@pytest.mark.matrix("dialect", "scheme")
 async def test_the_observer_sees_each_request_and_response_as_on_the_wire(start_host, open_terminal, scheme) -> None:
     host = await start_host()
     engine = open_terminal(host)
@@ -28,6 +31,7 @@ async def test_the_observer_sees_each_request_and_response_as_on_the_wire(start_
     assert [record.mac_verified for record in network] == ([True, None] if scheme is KeyScheme.MKSK else [])
 
 
+@pytest.mark.matrix("dialect", "scheme")
 async def test_a_response_whose_mac_fails_is_observed_as_such_and_still_rejected(start_host, open_terminal) -> None:
     host = await start_host([{"mti": "0200", "corrupt_mac": True, "times": 1}])
     engine = open_terminal(host)

@@ -1,10 +1,14 @@
 """Refund, void and reversal flows: the real terminal against the real host over 127.0.0.1.
 
-Every test runs for each key scheme (master/session, DUKPT TDES, DUKPT AES) on two dialects
-(terminal87 and iso87ascii), through the fixtures of conftest.py.
+Tests whose messages depend on the keys (MACs, reversals, repeats) run for each key scheme
+(master/session, DUKPT TDES, DUKPT AES) on two dialects (terminal87 and iso87ascii); those whose
+host answers depend on the encoding run on both dialects; the terminal's own refusals run on the
+representative terminal87 + mksk (the ``matrix`` marker, tests/e2e/conftest.py).
 """
 
 from __future__ import annotations
+
+import pytest
 
 from collections.abc import Callable
 from typing import Any
@@ -18,7 +22,7 @@ from pos_terminal.state.records import TxnStatus
 from pos_terminal.engine.results import Outcome
 from simulator.host.journal import Cause, Status
 
-from tests.e2e.conftest import SUPERVISOR, Host
+from tests.e2e.conftest import LOST_ANSWER_TIMEOUT, SUPERVISOR, Host
 from tests.e2e.proxy import FrameProxy
 
 HostStarter = Callable[..., Any]
@@ -55,6 +59,7 @@ async def test_two_partial_refunds_then_a_third_over_the_original_is_refused(
     assert sorted(entry.amount for entry in credits) == [500, 1000]
 
 
+@pytest.mark.matrix("dialect")
 async def test_a_refund_reports_when_the_money_reaches_the_cardholder(
     start_host: HostStarter, open_terminal: TerminalOpener
 ) -> None:
@@ -66,6 +71,7 @@ async def test_a_refund_reports_when_the_money_reaches_the_cardholder(
     assert len(result.host_data["credit_date"]) == 8
 
 
+@pytest.mark.matrix("dialect")
 async def test_void_of_a_refund_is_approved_and_a_second_void_is_refused(
     start_host: HostStarter, open_terminal: TerminalOpener
 ) -> None:
@@ -103,6 +109,7 @@ async def test_a_refund_to_another_card_is_refused(start_host: HostStarter, open
     assert result.outcome is Outcome.REFUSED and "does not match" in result.error
 
 
+@pytest.mark.matrix("dialect", "scheme")
 async def test_a_response_with_a_bad_mac_is_refused_by_the_terminal_and_reversed(
     start_host: HostStarter, open_terminal: TerminalOpener
 ) -> None:
@@ -115,11 +122,12 @@ async def test_a_response_with_a_bad_mac_is_refused_by_the_terminal_and_reversed
     assert host.journal().net_debit() == 0
 
 
+@pytest.mark.matrix("dialect", "scheme")
 async def test_a_dropped_response_produces_a_reversal_that_the_host_applies(
     start_host: HostStarter, open_terminal: TerminalOpener
 ) -> None:
     host = await start_host([{"mti": "0200", "processing_code": "200000", "drop": True, "times": 1}])
-    terminal = open_terminal(host)
+    terminal = open_terminal(host, response_timeout=LOST_ANSWER_TIMEOUT)
     sale = await approved_sale(terminal, 3000)
     result = await terminal.refund(refund(1000, sale.rrn))
     assert result.outcome is Outcome.COMMUNICATION_FAILED
@@ -140,6 +148,7 @@ async def start_proxy(host: Host, rewrite: Callable[[bytes], bytes] | None = Non
     return proxy
 
 
+@pytest.mark.matrix("dialect", "scheme")
 async def test_a_request_changed_in_flight_is_refused_by_the_host_for_its_mac(
     start_host: HostStarter, open_terminal: TerminalOpener, dialect: str
 ) -> None:
@@ -164,6 +173,7 @@ async def test_a_request_changed_in_flight_is_refused_by_the_host_for_its_mac(
     assert host.journal().net_debit() == 0
 
 
+@pytest.mark.matrix("dialect", "scheme")
 async def test_a_retransmitted_refund_is_answered_from_the_journal_without_a_second_credit(
     start_host: HostStarter, open_terminal: TerminalOpener
 ) -> None:

@@ -20,6 +20,7 @@ from pos_terminal.engine.results import Outcome
 from emv.cards import EntryMode
 from simulator.cli import main
 from simulator.pytest_plugin import PossimHost
+from tests.cli_runner import run_possim
 
 
 @pytest.fixture
@@ -58,16 +59,15 @@ def test_three_wrong_passwords_lock_refund_void_and_settlement_then_the_right_on
     host_journal.close()
 
 
-def test_the_count_holds_across_processes(tmp_path: Path, host: PossimHost) -> None:
+def test_the_count_holds_across_processes(tmp_path: Path, host: PossimHost, capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
     data = tmp_path / "terminal"
-    base = [sys.executable, "-m", "simulator.cli", "txn"]
-    for password in ("1111", "2222", "3333"):
-        subprocess.run([*base, "void", "--invoice", "1", "--data", str(data), "--host", host.url,
-                        "--supervisor-password-stdin"], input=f"{password}\n", capture_output=True, text=True,
-                       timeout=60, check=False)
-    last = subprocess.run([*base, "void", "--invoice", "1", "--data", str(data), "--host", host.url,
-                           "--supervisor-password-stdin"], input="0000\n", capture_output=True, text=True,
-                          timeout=60, check=False)
+    void = ["txn", "void", "--invoice", "1", "--data", str(data), "--host", host.url, "--supervisor-password-stdin"]
+    for password in ("1111", "2222", "3333"):  # three command lines, one engine each, in this process
+        run_possim(capsys, *void, stdin=f"{password}\n", monkeypatch=monkeypatch)
+    # ... and another process sees the count: the lock lives in the data folder, not in memory.
+    last = subprocess.run([sys.executable, "-m", "simulator.cli", *void], input="0000\n", capture_output=True,
+                          text=True, timeout=60, check=False)
     assert last.returncode == 1 and "locked until" in last.stdout
 
 
@@ -94,11 +94,11 @@ def test_the_merchant_admin_unlocks_and_every_decision_is_audited(
     assert not any(password in json.dumps(audit) for password in ("4711", "4712", "4713"))
 
 
-def test_a_secret_can_come_from_standard_input_instead_of_the_process_list(tmp_path: Path, host: PossimHost) -> None:
+def test_a_secret_can_come_from_standard_input_instead_of_the_process_list(
+        tmp_path: Path, host: PossimHost, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     data = tmp_path / "terminal"
-    sale = subprocess.run([sys.executable, "-m", "simulator.cli", "txn", "sale", "--data", str(data), "--host",
-                           host.url, "--card", "visa_credit", "--amount", "5.00", "--pin-stdin", "--json"],
-                          input="1234\n", capture_output=True, text=True, timeout=60, check=False)
+    sale = run_possim(capsys, "txn", "sale", "--data", str(data), "--host", host.url, "--card", "visa_credit",
+                      "--amount", "5.00", "--pin-stdin", "--json", stdin="1234\n", monkeypatch=monkeypatch)
     assert sale.returncode == 0 and json.loads(sale.stdout)["approved"]
 
 

@@ -1,7 +1,8 @@
 """Power-fail safety across processes: a terminal killed (SIGKILL) after journaling a refund and
 before the host's response is restarted, and exactly one reversal undoes the refund.
 
-Host and terminal run as separate `possim` processes on 127.0.0.1, as a user would run them.
+The host and the terminal that is killed run as separate `possim` processes on 127.0.0.1, as a user
+would run them; the transactions before and after run the command line in this process.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from simulator.host.journal import Cause, HostJournal, Status
+from tests.cli_runner import run_possim
 
 POSSIM = [sys.executable, "-m", "simulator.cli"]
 
@@ -45,12 +47,10 @@ def host_url(tmp_path: Path) -> Iterator[str]:
         host.wait(timeout=10)
 
 
-def txn(tmp_path: Path, host_url: str, key_scheme: str, *args: str) -> dict:
-    result = subprocess.run(
-        [*POSSIM, "txn", *args, "--host", host_url, "--data", str(tmp_path / "terminal"), "--key-scheme", key_scheme,
-         "--json"],
-        capture_output=True, text=True, timeout=60, check=False,
-    )
+def txn(capsys: pytest.CaptureFixture[str], tmp_path: Path, host_url: str, key_scheme: str, *args: str) -> dict:
+    """One ``possim txn`` in this process; the host, and the terminal that is killed, are real processes."""
+    result = run_possim(capsys, "txn", *args, "--host", host_url, "--data", str(tmp_path / "terminal"),
+                        "--key-scheme", key_scheme, "--json")
     assert result.stdout, result.stderr
     return json.loads(result.stdout)
 
@@ -63,9 +63,9 @@ def wait_for(condition, timeout: float = 15.0) -> None:
 
 
 def test_killed_terminal_sends_exactly_one_reversal_after_restart(
-    tmp_path: Path, host_url: str, key_scheme: str
+    tmp_path: Path, host_url: str, key_scheme: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    sale = txn(tmp_path, host_url, key_scheme, "sale", "--card", "visa_credit", "--amount", "40.00", "--pin", "1234")
+    sale = txn(capsys, tmp_path, host_url, key_scheme, "sale", "--card", "visa_credit", "--amount", "40.00", "--pin", "1234")
     assert sale["approved"], sale
     refund = subprocess.Popen(
         [*POSSIM, "txn", "refund", "--card", "visa_credit", "--amount", "15.00", "--original-rrn", sale["rrn"],
@@ -79,8 +79,8 @@ def test_killed_terminal_sends_exactly_one_reversal_after_restart(
         os.kill(refund.pid, signal.SIGKILL)
         refund.wait(timeout=10)
 
-        restarted = txn(tmp_path, host_url, key_scheme, "echo")
-        again = txn(tmp_path, host_url, key_scheme, "echo")
+        restarted = txn(capsys, tmp_path, host_url, key_scheme, "echo")
+        again = txn(capsys, tmp_path, host_url, key_scheme, "echo")
 
         assert restarted["reversal"]["status"] == "acked"
         assert again["reversal"] is None

@@ -77,7 +77,7 @@ def test_a_failed_expectation_exits_1_and_names_the_field(tmp_path: Path, capsys
 def test_host_rules_in_a_scenario_inject_faults(tmp_path: Path, capsys) -> None:
     code, report = run(tmp_path, '''
 [terminal]
-response_timeout = 1.0
+response_timeout = 0.4
 
 [[host.rule]]
 mti = "0200"

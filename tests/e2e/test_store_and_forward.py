@@ -6,6 +6,8 @@ settlement totals then match; a reconciliation mismatch triggers a batch upload,
 
 from __future__ import annotations
 
+import pytest
+
 from collections.abc import Callable
 from typing import Any
 
@@ -59,6 +61,7 @@ async def test_the_advice_queue_is_limited(start_host: HostStarter, open_termina
     assert fourth.outcome is Outcome.REFUSED and "3 advices already queued" in fourth.error
 
 
+@pytest.mark.matrix("dialect", "scheme")
 async def test_advices_go_first_in_order_and_once_then_settlement_matches(
     start_host: HostStarter, open_terminal: TerminalOpener
 ) -> None:
@@ -80,6 +83,7 @@ async def test_advices_go_first_in_order_and_once_then_settlement_matches(
     assert terminal.journal.current_batch() == 2
 
 
+@pytest.mark.matrix("dialect", "scheme")
 async def test_a_reconciliation_mismatch_uploads_the_batch_and_then_closes(
     start_host: HostStarter, open_terminal: TerminalOpener
 ) -> None:

@@ -14,7 +14,7 @@ from protocols.security import KeyScheme
 from simulator.host import HostLogic
 from simulator.host.journal import Cause
 
-from tests.e2e.conftest import SUPERVISOR
+from tests.e2e.conftest import LOST_ANSWER_TIMEOUT, SUPERVISOR
 from tests.e2e.test_refund_flows import approved_sale, card, refund
 from tests.unit.host.conftest import MiniTerminal
 
@@ -29,7 +29,7 @@ async def test_dukpt_0401_repeat_is_acknowledged_after_a_lost_0410(start_host, o
         {"mti": "0200", "processing_code": "000000", "drop": True, "times": 1},  # sale processed, answer lost
         {"mti": "0400", "drop": True, "times": 1},                               # reversal processed, answer lost
     ])
-    terminal = open_terminal(host)
+    terminal = open_terminal(host, response_timeout=LOST_ANSWER_TIMEOUT)
     result = await terminal.sale(card(), 2500, pin="1234")
     assert result.outcome is Outcome.COMMUNICATION_FAILED
     # The 0400 was applied by the host (money undone); the 0401 repeats must now be acknowledged.
@@ -41,7 +41,8 @@ async def test_dukpt_0401_repeat_is_acknowledged_after_a_lost_0410(start_host, o
 @pytest.mark.parametrize("scheme", DUKPT, ids=lambda s: s.value)
 async def test_dukpt_0221_repeat_is_acknowledged_and_the_batch_settles(start_host, open_terminal) -> None:
     host = await start_host()
-    terminal = open_terminal(host, offline_refunds=True, offline_amount_limit=5000)
+    terminal = open_terminal(host, offline_refunds=True, offline_amount_limit=5000,
+                             response_timeout=LOST_ANSWER_TIMEOUT)
     sale = await approved_sale(terminal, 9000)
     await host.server.stop()
     offline = await terminal.refund(refund(1000, sale.rrn))
@@ -91,7 +92,8 @@ async def test_offline_refund_with_a_pending_refund_is_a_typed_refusal(start_hos
         {"mti": "0200", "processing_code": "200000", "drop": True},
         {"mti": ["0400", "0401"], "drop": True},
     ])
-    terminal = open_terminal(host, offline_refunds=True, offline_amount_limit=50_000, reversal_attempts_per_run=1)
+    terminal = open_terminal(host, offline_refunds=True, offline_amount_limit=50_000, reversal_attempts_per_run=1,
+                             response_timeout=LOST_ANSWER_TIMEOUT)
     sale = await approved_sale(terminal, 1000)
     first = await terminal.refund(refund(600, sale.rrn))
     assert first.outcome is Outcome.COMMUNICATION_FAILED and first.reversal.status == "pending"
@@ -118,7 +120,7 @@ async def test_a_0410_with_96_does_not_clear_the_reversal(start_host, open_termi
         {"mti": "0200", "drop": True, "times": 1},                # sale processed, answer lost
         {"mti": ["0400", "0401"], "respond": "96", "times": 1},   # host malfunction: nothing reversed
     ])
-    terminal = open_terminal(host)
+    terminal = open_terminal(host, response_timeout=LOST_ANSWER_TIMEOUT)
     result = await terminal.sale(card(), 2500, pin="1234")
     txn = terminal.journal.get(result.transaction_id)
     debit = host.journal().net_debit()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pos_terminal.state.config import load_config
-from pos_terminal.state.datafolder import MissingState, TerminalBusy
+from pos_terminal.state.datafolder import DataFolder, MissingState, TerminalBusy
 from pos_terminal.engine.terminal import TerminalEngine
 from simulator.cli import main
 
@@ -56,7 +56,13 @@ def test_a_second_process_waits_briefly_for_the_first(tmp_path: Path, capsys: py
         holder.wait()
 
 
-def test_the_command_line_says_busy_and_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_command_line_says_busy_and_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # The command line waits the default 5 s for the folder; here it gives up after 0.3 s (the wait
+    # itself is test_a_second_process_waits_briefly_for_the_first's subject).
+    real_open = DataFolder.open.__func__
+    monkeypatch.setattr(DataFolder, "open", classmethod(
+        lambda cls, path, *, wait=5.0: real_open(cls, path, wait=min(wait, 0.3))))
     holder = hold(tmp_path, 30)
     try:
         assert main(["txn", "echo", "--data", str(tmp_path), "--host", "tcp://127.0.0.1:9", "--json"]) == 1

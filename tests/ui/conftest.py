@@ -83,9 +83,14 @@ def make_app(tmp_path: Path) -> Iterator[MakeApp]:
 
 
 def open_engine(tmp_path: Path, url: str, clock: Clock | None = None, **overrides: Any) -> TerminalEngine:
-    """The terminal engine on ``tmp_path/terminal`` with test timeouts and fast password hashing."""
+    """The terminal engine on ``tmp_path/terminal`` with fast password hashing.
+
+    Answers that come take milliseconds on 127.0.0.1, but a loaded machine (two xdist workers and
+    more) can stall the app's loop for a while: the default waits are generous, so a slow answer is
+    never taken for a lost one. Tests that lose answers on purpose set short ``response_timeout``s.
+    """
     data_dir = tmp_path / "terminal"
-    settings = {"host_url": url, "response_timeout": 1.0, "connect_timeout": 1.0, **overrides}
+    settings = {"host_url": url, "response_timeout": 5.0, "connect_timeout": 5.0, **overrides}
     config = load_config(data_dir, password_iterations=1000).with_overrides(**settings)
     return TerminalEngine.open(data_dir, config, **({"clock": clock} if clock else {}))
 

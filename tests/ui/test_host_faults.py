@@ -10,6 +10,8 @@ from tests.ui.conftest import (
 
 SALE = ("f1", "2500", "enter", "i", "1234", "enter")
 FAST = {"response_timeout": 0.5, "reversal_attempts_per_run": 1}
+NOTHING_ANSWERED = {"response_timeout": 0.3, "reversal_attempts_per_run": 1}
+"""For hosts that answer nothing: every wait is a loss the test expects, so each is short."""
 
 
 async def test_a_dropped_response_is_reversed_at_once(make_app: MakeApp, start_host: StartHost) -> None:
@@ -28,7 +30,7 @@ async def test_a_dropped_response_is_reversed_at_once(make_app: MakeApp, start_h
 
 async def test_a_reversal_the_host_does_not_answer_stays_pending(make_app: MakeApp, start_host: StartHost) -> None:
     host = await start_host([{"mti": ["0200", "0400", "0401"], "drop": True}])
-    app = make_app(host.url, **FAST)
+    app = make_app(host.url, **NOTHING_ANSWERED)
     async with app.run_test(size=SIZE) as pilot:
         await type_keys(pilot, *SALE)
         assert lcd(app)[1:3] == ["NO HOST RESPONSE", "REVERSAL PENDING"]
@@ -68,12 +70,12 @@ async def test_pulling_the_cable_loses_the_answer_and_plugging_it_back_sends_the
 
 async def test_reversal_retries_show_the_attempt_and_the_seconds_left(make_app: MakeApp, start_host: StartHost) -> None:
     host = await start_host([{"mti": ["0200", "0400", "0401"], "drop": True}])
-    app = make_app(host.url, response_timeout=0.5, reversal_attempts_per_run=3)
+    app = make_app(host.url, response_timeout=0.3, reversal_attempts_per_run=3)
     async with app.run_test(size=SIZE) as pilot:
         await type_keys(pilot, "f1", "2500", "enter", "i")
         post_keys(pilot, "1234", "enter")
         screens: list[tuple[str, ...]] = []
-        for _ in range(200):  # the sale's timeout, then three reversal timeouts of 0.5 s (+ 1 s connects at most)
+        for _ in range(200):  # the sale's timeout, then three reversal timeouts of 0.3 s (+ 1 s connects at most)
             await pilot.pause(0.05)
             if app.model.busy:
                 screens.append(tuple(lcd(app)) + tuple(key_hint(app)))

@@ -1,9 +1,9 @@
 """Two-byte length + 5-byte TPDU header: the framing of terminals behind a NAC.
 
-A TPDU (Transport Protocol Data Unit header) is ``60 DDDD OOOO``: the ID 0x60, a 2-byte
-destination address and a 2-byte origin address (often the host's NII, e.g. ``0001``). The
-2-byte big-endian length counts the TPDU plus the message. A host answers with the
-addresses swapped, which is what terminals check; :meth:`Tpdu.swap` gives that header.
+The header is :class:`iso8583.tpdu.Tpdu` (``60 DDDD SSSS``: the ID 0x60, a 2-byte destination
+address, often the host's NII, and a 2-byte source address). The 2-byte big-endian length counts
+the TPDU plus the message. A host answers with the addresses swapped, which is what terminals
+check; :meth:`Tpdu.response` gives that header.
 """
 
 from __future__ import annotations
@@ -14,56 +14,12 @@ from typing import ClassVar, Self
 
 from iso8583.channels.errors import ChannelError, FramingError
 from iso8583.channels.framing.binary_length import TwoByteLengthFramer
+from iso8583.errors import Iso8583Error
+from iso8583.tpdu import TPDU_LENGTH, TRANSACTION_ID, Tpdu
 
 log = logging.getLogger(__name__)
 
-TPDU_ID = 0x60
-TPDU_SIZE = 5
-
-
-@dataclass(frozen=True)
-class Tpdu:
-    """A TPDU header: ID 0x60, destination and origin addresses (0..0xFFFF each)."""
-
-    destination: int
-    origin: int
-
-    def __post_init__(self) -> None:
-        for name in ("destination", "origin"):
-            value = getattr(self, name)
-            if not 0 <= value <= 0xFFFF:
-                raise ChannelError(f"TPDU {name} address {value!r} is not in 0..0xFFFF")
-
-    def to_bytes(self) -> bytes:
-        """The 5 header bytes as sent on the wire."""
-        return bytes([TPDU_ID]) + self.destination.to_bytes(2, "big") + self.origin.to_bytes(2, "big")
-
-    @classmethod
-    def from_bytes(cls, raw: bytes, offset: int = 0) -> Tpdu:
-        """Parse 5 header bytes found at stream ``offset``; FramingError if not a TPDU."""
-        if len(raw) != TPDU_SIZE:
-            raise FramingError(f"TPDU at offset {offset} has {len(raw)} bytes, expected {TPDU_SIZE}", offset)
-        if raw[0] != TPDU_ID:
-            raise FramingError(f"TPDU ID at offset {offset} is 0x{raw[0]:02X}, expected 0x{TPDU_ID:02X}", offset)
-        return cls(destination=int.from_bytes(raw[1:3], "big"), origin=int.from_bytes(raw[3:5], "big"))
-
-    @classmethod
-    def from_hex(cls, text: str) -> Tpdu:
-        """Parse the usual 10-hex-digit notation, e.g. ``"6000010000"``."""
-        try:
-            raw = bytes.fromhex(text)
-        except ValueError:
-            raise ChannelError(f"TPDU {text!r} is not 10 hex digits") from None
-        if len(raw) != TPDU_SIZE:
-            raise ChannelError(f"TPDU {text!r} is not 10 hex digits")
-        return cls.from_bytes(raw)
-
-    def swap(self) -> Tpdu:
-        """The header of the answer: destination and origin exchanged."""
-        return Tpdu(destination=self.origin, origin=self.destination)
-
-    def __str__(self) -> str:
-        return self.to_bytes().hex().upper()
+__all__ = ["Tpdu", "TpduFrame", "TpduFramer"]
 
 
 @dataclass(frozen=True)
@@ -83,7 +39,7 @@ class TpduFramer(TwoByteLengthFramer):
     ``feed_frames`` to get the headers too, or ``last_tpdu`` for the latest one.
     """
 
-    min_length: ClassVar[int] = TPDU_SIZE
+    min_length: ClassVar[int] = TPDU_LENGTH
     max_length: ClassVar[int] = 0xFFFF
     description: ClassVar[str] = "2-byte length + TPDU framing"
 
@@ -93,7 +49,7 @@ class TpduFramer(TwoByteLengthFramer):
         self.last_tpdu: Tpdu | None = None
 
     def _check_body(self, body: bytes, offset: int) -> None:
-        Tpdu.from_bytes(body[:TPDU_SIZE], offset)
+        _read_tpdu(body, offset)
 
     def outgoing_tpdu(self) -> Tpdu:
         """The header the next ``encode`` will use."""
@@ -101,7 +57,7 @@ class TpduFramer(TwoByteLengthFramer):
             return self.tpdu
         if self.last_tpdu is None:
             raise ChannelError("TPDU framer in answer mode has no received TPDU to answer yet")
-        return self.last_tpdu.swap()
+        return self.last_tpdu.response()
 
     def encode(self, payload: bytes) -> bytes:
         """Frame ``payload`` behind the outgoing TPDU (see the class docstring)."""
@@ -109,7 +65,7 @@ class TpduFramer(TwoByteLengthFramer):
 
     def encode_frame(self, frame: TpduFrame) -> bytes:
         """Frame ``frame.payload`` behind an explicit ``frame.tpdu``."""
-        return self._frame_body(frame.tpdu.to_bytes() + frame.payload)
+        return self._frame_body(frame.tpdu.build() + frame.payload)
 
     def feed_frames(self, data: bytes) -> list[TpduFrame]:
         """Like ``feed`` but return each message with its TPDU."""
@@ -125,9 +81,21 @@ class TpduFramer(TwoByteLengthFramer):
         return [frame.payload for frame in self.feed_frames(data)]
 
     def _split(self, body: bytes) -> TpduFrame:
-        frame = TpduFrame(Tpdu.from_bytes(body[:TPDU_SIZE]), body[TPDU_SIZE:])
+        frame = TpduFrame(_read_tpdu(body, 0), body[TPDU_LENGTH:])
         self.last_tpdu = frame.tpdu
         return frame
 
     def fresh(self) -> Self:
         return type(self)(self.tpdu, receive_limit=self.receive_limit)
+
+
+def _read_tpdu(body: bytes, offset: int) -> Tpdu:
+    """The TPDU at the start of a frame body found at stream ``offset``; FramingError if it is not one."""
+    try:
+        tpdu = Tpdu.parse(body[:TPDU_LENGTH])
+    except Iso8583Error:
+        raise FramingError(f"TPDU at offset {offset} has {len(body[:TPDU_LENGTH])} bytes, "
+                           f"expected {TPDU_LENGTH}", offset) from None
+    if tpdu.id != TRANSACTION_ID:
+        raise FramingError(f"TPDU ID at offset {offset} is 0x{tpdu.id:02X}, expected 0x{TRANSACTION_ID:02X}", offset)
+    return tpdu

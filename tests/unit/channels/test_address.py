@@ -74,7 +74,7 @@ def test_framing_parameter_overrides_the_default(name: str, framer_type: type) -
 def test_tpdu_parameter_configures_the_tpdu_framer() -> None:
     framer = parse_channel_url("tcp://127.0.0.1:1?framing=tpdu&tpdu=6000010000").framer()
     assert isinstance(framer, TpduFramer)
-    assert framer.tpdu == Tpdu(destination=1, origin=0)
+    assert framer.tpdu == Tpdu(destination=1, source=0)
 
 
 def test_tpdu_framing_without_a_tpdu_is_answer_mode() -> None:

@@ -14,7 +14,7 @@ from iso8583.channels import (
 )
 from iso8583.channels.framing import FrameRejected
 
-TPDU = Tpdu(destination=0x0001, origin=0x0000)
+TPDU = Tpdu(destination=0x0001, source=0x0000)
 
 
 @pytest.mark.parametrize("framer", [TwoByteLengthFramer(), AsciiLengthFramer()], ids=["len2", "ascii4"])

@@ -9,7 +9,7 @@ from iso8583.channels import AsciiLengthFramer, Framer, StxEtxLrcFramer, Tpdu, T
 
 FRAMERS: list[Framer] = [
     TwoByteLengthFramer(),
-    TpduFramer(Tpdu(destination=1, origin=2)),
+    TpduFramer(Tpdu(destination=1, source=2)),
     AsciiLengthFramer(),
     StxEtxLrcFramer(),
 ]
@@ -25,7 +25,7 @@ def chunked(draw: st.DrawFn) -> tuple[list[bytes], list[bytes], Framer]:
     wire = b"".join(framer.encode(p) for p in items)
     cuts = sorted(draw(st.lists(st.integers(0, len(wire)), max_size=20)))
     bounds = [0, *cuts, len(wire)]
-    return items, [wire[a:b] for a, b in zip(bounds, bounds[1:])], framer.fresh()
+    return items, [wire[a:b] for a, b in zip(bounds, bounds[1:], strict=False)], framer.fresh()
 
 
 @given(chunked())

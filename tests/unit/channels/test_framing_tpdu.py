@@ -5,16 +5,17 @@ from __future__ import annotations
 import pytest
 
 from iso8583.channels import ChannelError, FramingError, Tpdu, TpduFrame, TpduFramer
+from iso8583.errors import EncodeError
 
-TERMINAL_TPDU = Tpdu(destination=0x0001, origin=0x0000)
-
-
-def test_tpdu_is_id_0x60_then_destination_then_origin() -> None:
-    assert Tpdu(destination=0x0123, origin=0x4567).to_bytes() == bytes.fromhex("6001234567")
+TERMINAL_TPDU = Tpdu(destination=0x0001, source=0x0000)
 
 
-def test_swap_exchanges_destination_and_origin() -> None:
-    assert Tpdu(destination=1, origin=2).swap() == Tpdu(destination=2, origin=1)
+def test_tpdu_is_id_0x60_then_destination_then_source() -> None:
+    assert Tpdu(destination=0x0123, source=0x4567).build() == bytes.fromhex("6001234567")
+
+
+def test_the_response_tpdu_exchanges_destination_and_source() -> None:
+    assert Tpdu(destination=1, source=2).response() == Tpdu(destination=2, source=1)
 
 
 def test_tpdu_parses_from_its_hex_notation() -> None:
@@ -48,7 +49,7 @@ def test_answer_mode_replies_with_the_swapped_tpdu_of_the_last_request() -> None
     host = TpduFramer()  # no TPDU of its own: answer mode
     host.feed(TpduFramer(TERMINAL_TPDU).encode(b"0800"))
     reply = host.encode(b"0810")
-    assert TpduFramer().feed_frames(reply) == [TpduFrame(TERMINAL_TPDU.swap(), b"0810")]
+    assert TpduFramer().feed_frames(reply) == [TpduFrame(TERMINAL_TPDU.response(), b"0810")]
 
 
 def test_answer_mode_cannot_send_before_anything_was_received() -> None:
@@ -57,7 +58,7 @@ def test_answer_mode_cannot_send_before_anything_was_received() -> None:
 
 
 def test_encode_frame_uses_an_explicit_tpdu() -> None:
-    other = Tpdu(destination=0x0200, origin=0x0300)
+    other = Tpdu(destination=0x0200, source=0x0300)
     wire = TpduFramer(TERMINAL_TPDU).encode_frame(TpduFrame(other, b"x"))
     assert TpduFramer().feed_frames(wire)[0].tpdu == other
 
@@ -83,5 +84,11 @@ def test_fresh_keeps_the_configured_tpdu_but_not_the_last_received_one() -> None
 
 
 def test_tpdu_address_out_of_range_is_refused() -> None:
-    with pytest.raises(ChannelError, match="destination address 65536"):
-        Tpdu(destination=0x10000, origin=0)
+    with pytest.raises(EncodeError, match="TPDU destination 65536 is not in 0..0xFFFF"):
+        Tpdu(destination=0x10000, source=0)
+
+
+def test_the_framer_and_the_codec_share_one_tpdu_type() -> None:
+    from iso8583.tpdu import Tpdu as CodecTpdu
+
+    assert Tpdu is CodecTpdu

@@ -269,10 +269,10 @@ async def test_close_wakes_a_receive_that_is_waiting() -> None:
 
 
 async def test_host_in_tpdu_answer_mode_replies_with_swapped_addresses() -> None:
-    terminal_tpdu = Tpdu(destination=0x0001, origin=0x0000)
+    terminal_tpdu = Tpdu(destination=0x0001, source=0x0000)
     async with await serve_tcp(LOOPBACK, 0, TpduFramer(), echo) as server:
         async with await open_tcp_channel(LOOPBACK, server.port, TpduFramer(terminal_tpdu)) as terminal:
             await terminal.send(b"0200")
             assert await terminal.receive(timeout=2) == b"0200"
             assert isinstance(terminal.framer, TpduFramer)
-            assert terminal.framer.last_tpdu == terminal_tpdu.swap()
+            assert terminal.framer.last_tpdu == terminal_tpdu.response()

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -26,6 +29,13 @@ def test_version_prints_the_installed_version_and_exits_0(capsys: pytest.Capture
     assert exited.value.code == 0
     assert capsys.readouterr().out.strip() == f"possim {possim_version()}"
     assert possim_version()[0].isdigit()
+
+
+def test_the_installed_possim_command_prints_its_version() -> None:
+    # Smoke test of the console script itself (pyproject's [project.scripts]), as a shell runs it.
+    possim = Path(sys.executable).with_name("possim")
+    result = subprocess.run([str(possim), "--version"], capture_output=True, text=True, timeout=60, check=False)
+    assert (result.returncode, result.stdout.strip(), result.stderr) == (0, f"possim {possim_version()}", "")
 
 
 def test_every_option_of_every_command_has_a_help_text() -> None:

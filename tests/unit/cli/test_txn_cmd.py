@@ -9,7 +9,7 @@ import pytest
 
 from simulator.cli import main
 from simulator.commands.output import InputError
-from simulator.commands.txn_cmd import parse_amount
+from simulator.txn_api import parse_amount
 
 
 @pytest.mark.parametrize(("text", "minor"), [("12.34", 1234), ("12", 1200), ("0.01", 1), ("1000.5", 100050)])

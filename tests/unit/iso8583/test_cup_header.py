@@ -21,7 +21,7 @@ PUBLISHED = bytes.fromhex("6000030000" "603210320072")
 
 def test_the_published_header_parses_field_by_field() -> None:
     header = CupHeader.parse(PUBLISHED)
-    assert header.tpdu == Tpdu(0x60, 0x0003, 0x0000)
+    assert header.tpdu == Tpdu(0x0003, 0x0000)
     assert header.message == CupMessageHeader("60", "32", "1", "0", "320072")
 
 
@@ -50,11 +50,11 @@ def test_the_host_can_set_a_processing_request_in_its_answer() -> None:
     digits=st.text("0123456789", min_size=12, max_size=12),
 )
 def test_any_header_round_trips(destination: int, source: int, digits: str) -> None:
-    header = CupHeader(Tpdu(0x60, destination, source),
+    header = CupHeader(Tpdu(destination, source),
                        CupMessageHeader(digits[0:2], digits[2:4], digits[4], digits[5], digits[6:12]))
     wire = header.build()
     assert len(wire) == 11 and CupHeader.parse(wire) == header
-    assert CupHeader.parse(response_header(wire)).tpdu == Tpdu(0x60, source, destination)
+    assert CupHeader.parse(response_header(wire)).tpdu == Tpdu(source, destination)
 
 
 def test_a_header_of_another_length_is_refused() -> None:
@@ -87,4 +87,4 @@ def test_a_non_digit_message_header_field_is_refused() -> None:
 
 def test_building_with_a_foreign_tpdu_id_is_refused() -> None:
     with pytest.raises(EncodeError, match=r"^header: TPDU ID 0x68, CUP POS messages use 0x60$"):
-        CupHeader(Tpdu(0x68, 1, 0)).build()
+        CupHeader(Tpdu(1, 0, id=0x68)).build()

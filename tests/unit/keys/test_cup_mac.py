@@ -78,10 +78,10 @@ def _steps_by_hand(key24: bytes, mab: bytes) -> bytes:
     blocks = mab + b"\x00" * (-len(mab) % 8)
     result = bytes(8)
     for start in range(0, len(blocks), 8):
-        result = bytes(a ^ b for a, b in zip(result, blocks[start:start + 8]))
+        result = bytes(a ^ b for a, b in zip(result, blocks[start:start + 8], strict=True))
     expanded = result.hex().upper().encode()
     first = _ecb(key24, expanded[:8])
-    second = _ecb(key24, bytes(a ^ b for a, b in zip(first, expanded[8:])))
+    second = _ecb(key24, bytes(a ^ b for a, b in zip(first, expanded[8:], strict=True)))
     return second.hex().upper().encode()[:8]
 
 
@@ -122,7 +122,7 @@ def test_the_second_encryption_of_a_16_byte_mak_is_tdes_too() -> None:
     # not the published 3027...: both encryptions are TDES.
     expanded = xor_blocks(b"20160913201609132016091320160913").hex().upper().encode()
     first = _ecb(KAIFU_MAK + KAIFU_MAK[:8], expanded[:8])
-    mixed = _ecb(KAIFU_MAK[:8] * 3, bytes(a ^ b for a, b in zip(first, expanded[8:])))
+    mixed = _ecb(KAIFU_MAK[:8] * 3, bytes(a ^ b for a, b in zip(first, expanded[8:], strict=True)))
     assert mixed.hex().upper()[:4] == "193E"
     assert cup_ecb_mac(KAIFU_MAK, b"20160913201609132016091320160913")[:4] == b"3027"
 
