@@ -29,8 +29,8 @@ import pytest
 
 if TYPE_CHECKING:
     from pos_terminal.engine.terminal import TerminalEngine
-    from pos_terminal.engine.observe import ExchangeRecord
-    from pos_terminal.engine.results import TxnResult
+    from pos_terminal.common.observe import ExchangeRecord
+    from pos_terminal.common.results import TxnResult
     from simulator.host.journal import HostJournal
 
 RULES_MARKER = "possim_rules"
@@ -113,7 +113,7 @@ class PossimTerminal:
     """A terminal engine bound to :class:`PossimHost`, with one coroutine per cashier operation.
 
     Amounts are in major units as typed (``"12.34"``), cards are shipped test cards
-    (``possim cards``); every helper returns the :class:`~pos_terminal.engine.results.TxnResult`.
+    (``possim cards``); every helper returns the :class:`~pos_terminal.common.results.TxnResult`.
     """
 
     engine: TerminalEngine
@@ -131,7 +131,7 @@ class PossimTerminal:
         settings = {"dialect": host.dialect, **config, "host_url": host.url}
         password = settings.pop("supervisor_password", SUPERVISOR_PASSWORD)
         if "supervisor_password_hash" not in settings:
-            from pos_terminal.rules.passwords import hash_password
+            from pos_terminal.state.passwords import hash_password
 
             settings["supervisor_password_hash"] = hash_password(password, iterations=_PASSWORD_ITERATIONS)
         engine = TerminalEngine.open(data_dir, load_config(data_dir, password_iterations=_PASSWORD_ITERATIONS)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 from emv.cards import EntryMode
-from pos_terminal.engine.results import TxnResult
+from pos_terminal.common.results import TxnResult
 from pos_terminal.engine.terminal import RefundRequest, TerminalEngine
 from pos_terminal.state.cards import present_test_card
 from protocols.money import AmountError

@@ -19,7 +19,7 @@ from pos_terminal.device.status import Beep
 from protocols.money import format_amount
 from protocols.iso87 import response_text
 from pos_terminal.state.records import TransactionRecord, TxnType
-from pos_terminal.engine.results import Outcome
+from pos_terminal.common.results import Outcome
 from pos_terminal.output.views import TransactionView, transaction_view
 
 if TYPE_CHECKING:

@@ -39,7 +39,7 @@ from pos_terminal.engine.terminal import TerminalEngine
 from pos_terminal.journal import Journal, JournalError
 from pos_terminal.output.receipt import CUSTOMER_COPY, MERCHANT_COPY, render_receipt
 from pos_terminal.state.records import TransactionRecord, TxnStatus
-from pos_terminal.engine.results import Outcome, TxnResult
+from pos_terminal.common.results import Outcome, TxnResult
 from pos_terminal.rules.supervisor import SupervisorGate
 from pos_terminal.output.views import transaction_view
 

@@ -15,7 +15,7 @@ from pos_terminal.device.status import Beep
 from protocols.iso87 import response_text
 from pos_terminal.output.receipt import CUSTOMER_COPY
 from pos_terminal.state.records import TransactionRecord, TxnStatus
-from pos_terminal.engine.results import Outcome, TxnResult
+from pos_terminal.common.results import Outcome, TxnResult
 
 if TYPE_CHECKING:
     from pos_terminal.device.services import DeviceServices

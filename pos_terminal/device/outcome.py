@@ -5,7 +5,7 @@ from __future__ import annotations
 from pos_terminal.device.screen import WIDTH, pair, wrap
 from protocols.iso87 import response_text
 from pos_terminal.output.receipt import format_amount
-from pos_terminal.engine.results import Outcome, TxnResult
+from pos_terminal.common.results import Outcome, TxnResult
 
 __all__ = ["result_rows"]
 

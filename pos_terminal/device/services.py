@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from pos_terminal.device.status import Beep
-from pos_terminal.engine.results import TxnResult
+from pos_terminal.common.results import TxnResult
 from pos_terminal.engine.terminal import TerminalEngine
 from pos_terminal.journal import Journal
 from pos_terminal.rules.supervisor import SupervisorGate

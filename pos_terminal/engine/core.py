@@ -35,18 +35,18 @@ from pos_terminal.state.datafolder import DataFolder
 from pos_terminal.output.ereceipt import ReceiptArchive
 from pos_terminal.journal import Journal, JournalError, load_or_create_secret
 from pos_terminal.state.keyring import TerminalKeyring
-from pos_terminal.engine.failures import CommunicationFailure, FailureKind, HostUnreachable, TerminalRefusal
-from pos_terminal.engine.clock import Clock, utc_now
-from pos_terminal.engine.observe import ExchangeObserver
+from pos_terminal.common.failures import CommunicationFailure, FailureKind, HostUnreachable, TerminalRefusal
+from pos_terminal.common.clock import Clock, utc_now
+from pos_terminal.common.observe import ExchangeObserver
 from pos_terminal.engine.state import JournalState, ReversalProgress
 from pos_terminal.flows import network
 from pos_terminal.flows.answers import accept_answer
 from pos_terminal.flows.network import KeyContext
-from pos_terminal.flows.effects import Connect, Drop, Effect, NeedKeys, Send, Step
+from pos_terminal.common.effects import Connect, Drop, Effect, NeedKeys, Send, Step
 from pos_terminal.profiles import NetworkKind, ProtocolProfile
 from pos_terminal.profiles.registry import ProfileRegistry, default_profiles
 from pos_terminal.state.records import MessageDirection
-from pos_terminal.engine.results import Outcome, TxnResult
+from pos_terminal.common.results import Outcome, TxnResult
 from pos_terminal.rules.supervisor import SupervisorGate
 from protocols.security import KeyScheme, MessageKeys
 
@@ -57,7 +57,6 @@ T = TypeVar("T")
 
 __all__ = [
     "Clock", "CommunicationFailure", "EngineCore", "FailureKind", "HostUnreachable", "TerminalRefusal",
-    "journal_reason",
 ]
 
 
@@ -90,7 +89,7 @@ class EngineCore:
         self.supervisor = SupervisorGate(config, journal, clock)
         """The supervisor review step of refund, void and settlement (shared with the device)."""
         self.observer = observer
-        """Called with each message on the wire (pos_terminal.engine.observe); may be set after :meth:`open`."""
+        """Called with each message on the wire (pos_terminal.common.observe); may be set after :meth:`open`."""
         self._folder: DataFolder | None = None
         self._channel: BaseChannel | None = None
         """The connection kept between requests (``keep_connection``), to ``_channel_url``."""
@@ -309,8 +308,3 @@ class EngineCore:
         return TxnResult(operation, Outcome.COMPLETED, response_code=end.response_code, stan=end.stan,
                          host_approved=end.approved)
 
-
-def journal_reason(error: Exception) -> str:
-    """The journal's refusal without its file path prefix (the cashier does not need it)."""
-    text = str(error)
-    return text.split(": ", 1)[1] if text.startswith("journal ") and ": " in text else text

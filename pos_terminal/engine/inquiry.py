@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pos_terminal.engine.core import CommunicationFailure, EngineCore
 from pos_terminal.state.records import TransactionRecord
-from pos_terminal.engine.results import Outcome, TxnResult
+from pos_terminal.common.results import Outcome, TxnResult
 
 __all__ = ["InquiryMixin"]
 

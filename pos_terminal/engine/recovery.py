@@ -12,8 +12,10 @@ before anything new, oldest first: reversals, then repeats, then advices. The fl
 
 from __future__ import annotations
 
-from pos_terminal.engine.core import EngineCore, HostUnreachable, journal_reason
-from pos_terminal.engine.results import Outcome, ReversalOutcome, TxnResult
+from pos_terminal.common.failures import HostUnreachable
+from pos_terminal.engine.core import EngineCore
+from pos_terminal.journal.errors import journal_reason
+from pos_terminal.common.results import Outcome, ReversalOutcome, TxnResult
 from pos_terminal.flows import owed
 from pos_terminal.journal import JournalError
 from pos_terminal.output.receipt import format_amount

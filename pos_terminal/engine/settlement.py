@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from pos_terminal.engine.core import CommunicationFailure, EngineCore
-from pos_terminal.engine.results import Outcome, TxnResult
+from pos_terminal.common.results import Outcome, TxnResult
 from pos_terminal.flows import settlement
 from pos_terminal.output.batch_totals import batch_totals, report_lines, settlement_report
 

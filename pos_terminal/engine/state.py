@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from iso8583.message import Message
-from pos_terminal.engine.clock import Clock
+from pos_terminal.common.clock import Clock
 from pos_terminal.journal import Journal
 from pos_terminal.profiles.base import HostAnswer, NetworkKind, ProtocolProfile
 from pos_terminal.state.records import AdviceRecord, NewTransaction, TransactionRecord, TxnStatus, TxnType

@@ -25,13 +25,9 @@ from iso8583.message import Message
 from keys.errors import CryptoError
 from pos_terminal.state.cards import PresentedCard, pass_issuer_authentication
 from pos_terminal.engine.settlement import SettlementMixin
-from pos_terminal.engine.core import (
-    Clock,
-    CommunicationFailure,
-    HostUnreachable,
-    TerminalRefusal,
-    journal_reason,
-)
+from pos_terminal.common.clock import Clock
+from pos_terminal.common.failures import CommunicationFailure, HostUnreachable, TerminalRefusal
+from pos_terminal.journal.errors import journal_reason
 from pos_terminal.journal import JournalError, MoneyRule, card_fingerprint
 from pos_terminal.profiles import FinancialContext, NetworkKind
 from pos_terminal.state.records import NewTransaction, TransactionRecord, TxnType
@@ -40,7 +36,7 @@ from pos_terminal.rules.policy import check_refund, check_void_original, find_re
 from pos_terminal.engine.recovery import RecoveryMixin
 from pos_terminal.rules.supervisor import Grant
 from pos_terminal.output.views import TransactionView, transaction_view
-from pos_terminal.engine.results import Outcome, TxnResult
+from pos_terminal.common.results import Outcome, TxnResult
 from pos_terminal.flows import financial, owed
 from pos_terminal.flows.financial import NOT_SENT
 from protocols.security import MessageKeys, pin_block

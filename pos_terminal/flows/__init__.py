@@ -1,8 +1,8 @@
 """The terminal's flows, written once, sans I/O: what to send, in which order, and what an answer means.
 
-Each flow is a generator (:data:`~pos_terminal.flows.effects.Step`) that yields what it needs from the
-world (:mod:`~pos_terminal.flows.effects`: the keys of the next request, a connection, one exchange) and is
-sent back the answer, or has the typed failure (:class:`~pos_terminal.engine.failures.CommunicationFailure`)
+Each flow is a generator (:data:`~pos_terminal.common.effects.Step`) that yields what it needs from the
+world (:mod:`~pos_terminal.common.effects`: the keys of the next request, a connection, one exchange) and is
+sent back the answer, or has the typed failure (:class:`~pos_terminal.common.failures.CommunicationFailure`)
 thrown into it. What a terminal remembers between exchanges is behind
 :class:`~pos_terminal.flows.state.TerminalState`: the journal for the terminal engine
 (:mod:`pos_terminal.engine`), memory for the light load terminal (:mod:`simulator.load.terminal`, on

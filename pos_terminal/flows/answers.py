@@ -3,7 +3,7 @@
 The terminal engine (:meth:`pos_terminal.engine.core.EngineCore._exchange`) and the light load terminal
 (:class:`simulator.load.terminal.LightTerminal`) move bytes differently; what they accept as an answer is
 this one function, so both reject the same answers for the same reasons (typed
-:class:`~pos_terminal.engine.failures.CommunicationFailure` kinds) and both sign on again when the host may
+:class:`~pos_terminal.common.failures.CommunicationFailure` kinds) and both sign on again when the host may
 hold other session keys (docs/protocol.md: a response MAC failure or 63 with master/session keys).
 """
 
@@ -14,7 +14,7 @@ import logging
 from iso8583.dialect import Dialect
 from iso8583.message import Message
 from keys.errors import CryptoError
-from pos_terminal.engine.failures import CommunicationFailure, FailureKind
+from pos_terminal.common.failures import CommunicationFailure, FailureKind
 from pos_terminal.profiles.base import ProtocolProfile
 from pos_terminal.state.keyring import TerminalKeyring
 from protocols.security import KeyScheme, MessageKeys

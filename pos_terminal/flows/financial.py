@@ -24,9 +24,9 @@ from emv.errors import EmvError
 from iso8583.errors import Iso8583Error
 from iso8583.message import Message
 from keys.errors import CryptoError
-from pos_terminal.engine.failures import CommunicationFailure
-from pos_terminal.engine.results import ReversalOutcome
-from pos_terminal.flows.effects import Connect, Drop, NeedKeys, Send, Step
+from pos_terminal.common.failures import CommunicationFailure
+from pos_terminal.common.results import ReversalOutcome
+from pos_terminal.common.effects import Connect, Drop, NeedKeys, Send, Step
 from pos_terminal.flows.owed import flush_owed, repeat, reverse
 from pos_terminal.flows.state import TerminalState
 from pos_terminal.profiles.base import HostAnswer, ProtocolProfile
@@ -96,8 +96,8 @@ FinancialEnd = Answered | Reversed | Owed | NotSent
 def prepare(profile: ProtocolProfile, config: TerminalConfig, state: TerminalState) -> Step[Prepared]:
     """Deliver what is owed, then take the keys and open the connection, before anything new is recorded.
 
-    Raises :class:`~pos_terminal.engine.failures.HostUnreachable` when the host cannot be reached (or an
-    earlier reversal stays pending), :class:`~pos_terminal.engine.failures.CommunicationFailure` otherwise.
+    Raises :class:`~pos_terminal.common.failures.HostUnreachable` when the host cannot be reached (or an
+    earlier reversal stays pending), :class:`~pos_terminal.common.failures.CommunicationFailure` otherwise.
     """
     yield from flush_owed(profile, config, state)
     keys = yield NeedKeys()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from iso8583.message import Message
-from pos_terminal.engine.clock import Clock
+from pos_terminal.common.clock import Clock
 from pos_terminal.profiles.base import HostAnswer, NetworkKind
 from pos_terminal.state.records import AdviceRecord, NewTransaction, TransactionRecord, TxnStatus
 

@@ -4,7 +4,7 @@ A sign-on delivers (master/session keys) or confirms (DUKPT) the working keys; a
 checked by the profile before they are kept (:meth:`~pos_terminal.profiles.base.ProtocolProfile.accept_network_answer`:
 TR-31 blocks and KCVs for possim-87, DE 62 for ``cup-pos``). When the next request needs working keys the
 terminal does not have, it signs on first (:func:`message_keys`), so every flow that yields
-:class:`~pos_terminal.flows.effects.NeedKeys` gets them the same way in the engine and the light load
+:class:`~pos_terminal.common.effects.NeedKeys` gets them the same way in the engine and the light load
 terminal (docs/protocol.md, Sign-on).
 """
 
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from iso8583.dialect import Dialect
 from keys.errors import CryptoError
-from pos_terminal.engine.failures import CommunicationFailure, FailureKind
-from pos_terminal.flows.effects import Send, Step
+from pos_terminal.common.failures import CommunicationFailure, FailureKind
+from pos_terminal.common.effects import Send, Step
 from pos_terminal.flows.state import TerminalState
 from pos_terminal.profiles.base import NetworkKind, ProtocolProfile
 from pos_terminal.state.config import TerminalConfig

@@ -14,9 +14,9 @@ from __future__ import annotations
 import logging
 
 from iso8583.message import Message
-from pos_terminal.engine.failures import CommunicationFailure, FailureKind, HostUnreachable
-from pos_terminal.engine.results import ReversalOutcome
-from pos_terminal.flows.effects import Connect, NeedKeys, Send, Step
+from pos_terminal.common.failures import CommunicationFailure, FailureKind, HostUnreachable
+from pos_terminal.common.results import ReversalOutcome
+from pos_terminal.common.effects import Connect, NeedKeys, Send, Step
 from pos_terminal.flows.state import TerminalState
 from pos_terminal.profiles.base import ProtocolProfile
 from pos_terminal.state.config import TerminalConfig

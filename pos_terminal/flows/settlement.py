@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pos_terminal.flows.effects import Step
+from pos_terminal.common.effects import Step
 from pos_terminal.flows.owed import flush_owed
 from pos_terminal.flows.state import TerminalState
 from pos_terminal.profiles.base import EngineLink, ProtocolProfile, Reconciliation
@@ -33,7 +33,7 @@ class Settled:
 def settle(profile: ProtocolProfile, config: TerminalConfig, state: TerminalState, link: EngineLink, batch: int,
            count: Callable[[int], BatchTotals]) -> Step[Settled]:
     """Deliver what is owed, count ``batch``'s totals (``count``), and run the profile's settlement exchanges.
-    Raises :class:`~pos_terminal.engine.failures.CommunicationFailure` when any of it fails."""
+    Raises :class:`~pos_terminal.common.failures.CommunicationFailure` when any of it fails."""
     yield from flush_owed(profile, config, state)
     totals = count(batch)
     reconciliation = yield from profile.reconcile(link, batch, totals)

@@ -31,3 +31,9 @@ class JournalError(RuntimeError):
     def __init__(self, message: str, rule: MoneyRule | None = None) -> None:
         super().__init__(message)
         self.rule = rule
+
+
+def journal_reason(error: Exception) -> str:
+    """The journal's refusal without its file path prefix (the cashier does not need it)."""
+    text = str(error)
+    return text.split(": ", 1)[1] if text.startswith("journal ") and ": " in text else text

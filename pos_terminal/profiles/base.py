@@ -29,9 +29,9 @@ from pos_terminal.journal import Journal
 from pos_terminal.state.cards import PresentedCard
 from pos_terminal.state.config import TerminalConfig
 from pos_terminal.state.keyring import TerminalKeyring
-from pos_terminal.engine.observe import ExchangeRecord
-from pos_terminal.engine.failures import CommunicationFailure, FailureKind
-from pos_terminal.flows.effects import Step
+from pos_terminal.common.observe import ExchangeRecord
+from pos_terminal.common.failures import CommunicationFailure, FailureKind
+from pos_terminal.common.effects import Step
 from protocols.iso87 import BatchTotals, ResponseCode, response_mti
 from pos_terminal.state.records import MessageDirection, TransactionRecord, TxnType
 from protocols.security import KeyScheme, MessageKeys
@@ -87,7 +87,7 @@ class Reconciliation:
 class EngineLink(Protocol):
     """What a profile may read of the engine that runs it (the settlement exchanges): the configuration, the
     journal (STANs, the batch's transactions) and the clock. The exchanges themselves are effects the profile
-    yields (:mod:`pos_terminal.flows.effects`); the engine (:class:`pos_terminal.engine.core.EngineCore`)
+    yields (:mod:`pos_terminal.common.effects`); the engine (:class:`pos_terminal.engine.core.EngineCore`)
     implements this and performs them. Profiles never import the engine."""
 
     @property
@@ -228,7 +228,7 @@ class ProtocolProfile(ABC):
 
     def read_status(self, response: Message) -> dict[str, str]:
         """What an approved status answer says of the transaction (the journal's ``host_data``); raises
-        :class:`~pos_terminal.engine.failures.CommunicationFailure` (GARBLED) for an unreadable one."""
+        :class:`~pos_terminal.common.failures.CommunicationFailure` (GARBLED) for an unreadable one."""
         raise NotImplementedError(f"{self.name}: no status inquiry")
 
     def reversal_reason(self, failure: BaseException | None) -> str:
@@ -277,6 +277,6 @@ class ProtocolProfile(ABC):
 
     @abstractmethod
     def reconcile(self, engine: EngineLink, batch: int, totals: BatchTotals) -> Step[Reconciliation]:
-        """The settlement exchanges of ``batch``, sans I/O (yields :class:`~pos_terminal.flows.effects.NeedKeys`
-        and :class:`~pos_terminal.flows.effects.Send`; what is owed was flushed before); the engine closes the
+        """The settlement exchanges of ``batch``, sans I/O (yields :class:`~pos_terminal.common.effects.NeedKeys`
+        and :class:`~pos_terminal.common.effects.Send`; what is owed was flushed before); the engine closes the
         batch when the result says so."""

@@ -21,7 +21,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from pos_terminal.state.config import TerminalConfig
-from pos_terminal.engine.core import TerminalRefusal, journal_reason
+from pos_terminal.common.failures import TerminalRefusal
+from pos_terminal.journal.errors import journal_reason
 from pos_terminal.journal import Journal, JournalError
 from protocols.money import format_amount
 from pos_terminal.state.records import TransactionRecord, TxnStatus, TxnType

@@ -7,7 +7,7 @@ file, by :meth:`TerminalConfig.with_overrides`, or directly); errors are
 :class:`ConfigError` naming the file and the key.
 
 The supervisor password is kept only as a PBKDF2 hash (see
-:mod:`pos_terminal.rules.passwords`). ``terminal.toml`` may give it in clear as
+:mod:`pos_terminal.state.passwords`). ``terminal.toml`` may give it in clear as
 ``supervisor_password`` (hashed at load, never kept) or as
 ``supervisor_password_hash``. When it gives neither, the default password
 ``0000`` is hashed at load time. The hash never appears in ``repr``.
@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 
 from iso8583.channels import AddressError, parse_channel_url
 from protocols.defaults import ADMIN_PASSWORD, MERCHANT_ID, SUPERVISOR_PASSWORD, TERMINAL_ID
-from pos_terminal.rules.passwords import DEFAULT_ITERATIONS, ConfigError, hash_password, parse_password_hash, verify_password
+from pos_terminal.state.passwords import DEFAULT_ITERATIONS, ConfigError, hash_password, parse_password_hash, verify_password
 from protocols.security import KeyScheme
 
 __all__ = [

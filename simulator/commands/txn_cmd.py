@@ -19,7 +19,7 @@ from dataclasses import fields, replace
 
 from emv.cards import EntryMode, load_test_cards
 from pos_terminal.output.ereceipt import EReceiptError, recipient_address
-from pos_terminal.engine.results import Outcome
+from pos_terminal.common.results import Outcome
 from simulator.commands import txn_lookup, txn_text
 from simulator.commands.output import InputError, add_json_flag, emit
 from simulator.commands.txn_options import (

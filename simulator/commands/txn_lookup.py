@@ -16,7 +16,7 @@ from pos_terminal.state.datafolder import MARKER_FILE
 from pos_terminal.engine.terminal import TerminalEngine
 from pos_terminal.journal import JournalError
 from pos_terminal.state.records import TransactionRecord
-from pos_terminal.engine.results import Outcome
+from pos_terminal.common.results import Outcome
 from pos_terminal.output.statistics import merchant_report
 from pos_terminal.output.views import parse_day, transaction_view
 from simulator.commands import txn_text

@@ -12,7 +12,7 @@ from typing import Any
 from protocols.money import currency, format_amount
 from protocols.iso87 import response_text
 from protocols.possim87.additional_data import REFUND_REASONS
-from pos_terminal.engine.results import TxnResult
+from pos_terminal.common.results import TxnResult
 from pos_terminal.output.views import TransactionView
 
 __all__ = ["audit_text", "history_text", "report_text", "result_text", "view_text"]

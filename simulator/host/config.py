@@ -378,7 +378,7 @@ def _cup_sign_on(value: object) -> CupSignOn:
     try:
         return CupSignOn(value)
     except ValueError:
-        raise HostConfigError(f"cup_sign_on: expected \"hardened\" or \"standard\"") from None
+        raise HostConfigError("cup_sign_on: expected \"hardened\" or \"standard\"") from None
 
 
 def _seconds(table: dict[str, Any], key: str, default: int) -> int:

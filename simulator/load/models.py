@@ -18,7 +18,7 @@ from pos_terminal.state.config import load_config
 from protocols.defaults import MERCHANT_ID, SUPERVISOR_PASSWORD
 from pos_terminal.engine.terminal import RefundRequest, TerminalEngine
 from protocols.iso87 import ResponseCode
-from pos_terminal.engine.results import Outcome, TxnResult
+from pos_terminal.common.results import Outcome, TxnResult
 from simulator.load.link import AsyncLink, perform
 from simulator.load.plan import LoadPlan
 from simulator.load.tally import Result, ReversalCounts

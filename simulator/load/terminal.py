@@ -43,14 +43,14 @@ from iso8583.message import Message
 from pos_terminal.state.cards import PresentedCard, pass_issuer_authentication, present_test_card
 from pos_terminal.state.config import TerminalConfig
 from protocols.defaults import MERCHANT_ID, SUPERVISOR_PASSWORD
-from pos_terminal.engine.clock import Clock, utc_now
-from pos_terminal.engine.failures import CommunicationFailure, FailureKind, HostUnreachable
+from pos_terminal.common.clock import Clock, utc_now
+from pos_terminal.common.failures import CommunicationFailure, FailureKind, HostUnreachable
 from pos_terminal.flows import financial, network, owed
 from pos_terminal.flows.answers import accept_answer
-from pos_terminal.flows.effects import Effect, NeedKeys, Send, Step
+from pos_terminal.common.effects import Effect, NeedKeys, Send, Step
 from pos_terminal.flows.network import KeyContext
 from pos_terminal.profiles import FinancialContext, NetworkKind, ProfileRegistry, default_profiles
-from pos_terminal.rules.passwords import hash_password
+from pos_terminal.state.passwords import hash_password
 from protocols.iso87 import ResponseCode, local_date, response_text
 from pos_terminal.state.records import NewTransaction, TransactionRecord, TxnStatus, TxnType
 from protocols.security import KeyScheme, MessageKeys, pin_block

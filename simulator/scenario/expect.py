@@ -17,7 +17,7 @@ from typing import Any
 from iso8583.dialect import ContentClass, Dialect
 from iso8583.dump import to_json
 from iso8583.masking import SENSITIVE_FIELDS, mask_pan
-from pos_terminal.engine.observe import ExchangeRecord
+from pos_terminal.common.observe import ExchangeRecord
 from protocols.iso87 import Mti
 from pos_terminal.state.records import MessageDirection
 from simulator.scenario.model import FieldExpectation, MacExpectation, MessageExpectation, Side, Step

@@ -16,8 +16,8 @@ from typing import Any
 
 from emv.cards import EntryMode, load_test_cards
 from pos_terminal.state.config import ConfigError, TerminalConfig
-from pos_terminal.rules.passwords import hash_password
-from pos_terminal.engine.results import Outcome, ReversalOutcome, TxnResult
+from pos_terminal.state.passwords import hash_password
+from pos_terminal.common.results import Outcome, ReversalOutcome, TxnResult
 from simulator.errors import InputError
 from simulator.txn_api import OPERATIONS, TxnOptions, parse_amount
 from simulator.host.rules import RulesError, parse_rules

@@ -1,6 +1,6 @@
 """Running a scenario: a terminal engine (and, without ``--host``, the host emulator) and its steps.
 
-Each step is one ``possim txn`` operation; the engine's observer (pos_terminal.engine.observe) collects
+Each step is one ``possim txn`` operation; the engine's observer (pos_terminal.common.observe) collects
 the messages of the step so message-level expectations can be checked. A step whose expectations
 hold *passed*; one whose expectations do not hold *failed*; one that could not run (a reference
 to a value an earlier step did not produce, an unexpected exception) is an *error*; the steps of
@@ -22,8 +22,8 @@ from typing import Any
 
 from pos_terminal.state.config import TerminalConfig, load_config
 from pos_terminal.engine.terminal import TerminalEngine
-from pos_terminal.engine.observe import ExchangeRecord
-from pos_terminal.rules.passwords import hash_password
+from pos_terminal.common.observe import ExchangeRecord
+from pos_terminal.state.passwords import hash_password
 from simulator.txn_api import TxnOptions, run_operation
 from simulator.scenario.expect import Check, check_step
 from simulator.scenario.model import Scenario, Step

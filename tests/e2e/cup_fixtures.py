@@ -13,7 +13,7 @@ from emv.cards import EntryMode
 from pos_terminal.state.cards import PresentedCard, present_test_card
 from pos_terminal.state.config import load_config
 from pos_terminal.engine.terminal import RefundRequest, TerminalEngine
-from pos_terminal.engine.observe import ExchangeRecord
+from pos_terminal.common.observe import ExchangeRecord
 from simulator.host.config import HostConfig
 from simulator.host.journal import Direction, HostJournal
 from simulator.host.rules import parse_rules

@@ -15,7 +15,7 @@ from iso8583.channels import connect
 from pos_terminal.engine.terminal import TerminalEngine
 from pos_terminal.profiles.cup import requests
 from pos_terminal.state.config import TerminalConfig, load_config
-from tests.e2e.cup_fixtures import DEBIT_PIN, CupHost, card, cup_host, cup_terminal  # noqa: F401 - fixtures
+from tests.e2e.cup_fixtures import DEBIT_PIN, CupHost, card
 
 StartHost = Callable[..., Any]
 OpenTerminal = Callable[..., TerminalEngine]

@@ -20,7 +20,7 @@ from pos_terminal.state.config import ConfigError
 from protocols.cup import Field60, Field61, SecurityControl
 from pos_terminal.engine.terminal import TerminalEngine
 from pos_terminal.state.records import NewTransaction, TxnStatus, TxnType
-from pos_terminal.engine.results import Outcome
+from pos_terminal.common.results import Outcome
 from protocols.security import KeyScheme
 from simulator.host.config import TerminalEntry
 from simulator.host.journal import HostJournal, Status

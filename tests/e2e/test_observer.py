@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pos_terminal.state.cards import present_test_card
-from pos_terminal.engine.observe import ExchangeRecord
+from pos_terminal.common.observe import ExchangeRecord
 from pos_terminal.state.records import MessageDirection
 from protocols.security import KeyScheme
 from emv.cards import EntryMode

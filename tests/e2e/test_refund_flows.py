@@ -19,7 +19,7 @@ from iso8583.channels import connect
 from pos_terminal.state.cards import present_test_card
 from pos_terminal.engine.terminal import RefundRequest, TerminalEngine
 from pos_terminal.state.records import TxnStatus
-from pos_terminal.engine.results import Outcome
+from pos_terminal.common.results import Outcome
 from simulator.host.journal import Cause, Status
 
 from tests.e2e.conftest import LOST_ANSWER_TIMEOUT, SUPERVISOR, Host

@@ -16,7 +16,7 @@ import pytest
 from pos_terminal.state.cards import present_test_card
 from pos_terminal.state.config import load_config
 from pos_terminal.engine.terminal import RefundRequest, TerminalEngine
-from pos_terminal.engine.results import Outcome
+from pos_terminal.common.results import Outcome
 from emv.cards import EntryMode
 from simulator.cli import main
 from simulator.pytest_plugin import PossimHost

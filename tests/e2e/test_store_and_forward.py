@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pos_terminal.engine.terminal import TerminalEngine
-from pos_terminal.engine.results import Outcome
+from pos_terminal.common.results import Outcome
 from simulator.host.journal import Cause
 
 from tests.e2e.conftest import Host

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from pos_terminal.state.records import TxnStatus
-from pos_terminal.engine.results import Outcome
+from pos_terminal.common.results import Outcome
 from protocols.security import KeyScheme
 from simulator.host import HostLogic
 from simulator.host.journal import Cause

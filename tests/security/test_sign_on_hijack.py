@@ -18,11 +18,11 @@ from pos_terminal.state.cards import present_test_card
 from pos_terminal.state.config import load_config
 from protocols.defaults import MERCHANT_ID, TERMINAL_ID, TEST_KEYS
 from pos_terminal.engine.terminal import TerminalEngine
-from pos_terminal.engine.observe import ExchangeRecord
+from pos_terminal.common.observe import ExchangeRecord
 from protocols.iso87 import transmission_datetime
 from protocols.possim87.additional_data import additional_data
 from pos_terminal.state.records import MessageDirection
-from pos_terminal.engine.results import Outcome
+from pos_terminal.common.results import Outcome
 from protocols.security import sign_on_keys, sign_request
 from simulator.host.config import HostConfig
 from simulator.host.server import HostServer

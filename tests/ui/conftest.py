@@ -22,7 +22,7 @@ from textual.pilot import Pilot
 
 from pos_terminal.state.config import load_config
 from pos_terminal.device import DeviceModel
-from pos_terminal.engine.clock import Clock
+from pos_terminal.common.clock import Clock
 from pos_terminal.engine.terminal import TerminalEngine
 from simulator.host.config import HostConfig
 from simulator.host.rules import parse_rules

@@ -39,10 +39,10 @@ from protocols.cup.mac import apply_mac, verify_frame_mac
 from protocols.cup.contract import CUP_CONTRACT
 from protocols.cup.signon_keys import SignOnKeys, unwrap_working_keys
 from protocols.cup.upload import CardGroup
-from pos_terminal.engine.failures import CommunicationFailure, FailureKind, TerminalRefusal
+from pos_terminal.common.failures import CommunicationFailure, FailureKind, TerminalRefusal
 from pos_terminal.state.keyring import TerminalKeyring
-from pos_terminal.engine.observe import ExchangeRecord
-from pos_terminal.flows.effects import Send, Step
+from pos_terminal.common.observe import ExchangeRecord
+from pos_terminal.common.effects import Send, Step
 from pos_terminal.profiles.base import (
     EngineLink,
     FinancialContext,
@@ -188,7 +188,7 @@ class CupProfile(ProtocolProfile):
 
     def reversal_reason(self, failure: BaseException | None) -> ReversalReason:
         """98 no answer (or unknown, after a restart), 96 an answer the terminal refused, 06 anything else
-        (decided on the failure's kind, :class:`~pos_terminal.engine.failures.FailureKind`)."""
+        (decided on the failure's kind, :class:`~pos_terminal.common.failures.FailureKind`)."""
         if failure is None:
             return ReversalReason.NO_ANSWER
         if isinstance(failure, CommunicationFailure):

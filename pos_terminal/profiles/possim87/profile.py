@@ -18,10 +18,10 @@ from keys.kcv import kcv_tdes
 from keys.tr31 import unwrap
 from pos_terminal.profiles.possim87 import messages
 from pos_terminal.state.config import TerminalConfig
-from pos_terminal.engine.failures import CommunicationFailure, FailureKind, TerminalRefusal
+from pos_terminal.common.failures import CommunicationFailure, FailureKind, TerminalRefusal
 from pos_terminal.state.keyring import TerminalKeyring
-from pos_terminal.engine.observe import ExchangeRecord, observed
-from pos_terminal.flows.effects import NeedKeys, Send, Step
+from pos_terminal.common.observe import ExchangeRecord, observed
+from pos_terminal.common.effects import NeedKeys, Send, Step
 from pos_terminal.profiles.base import (
     EngineLink,
     FinancialContext,

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from iso8583 import Dialect, Message
 from keys.errors import MacVerificationError
-from pos_terminal.engine.failures import TerminalRefusal
-from pos_terminal.engine.observe import ExchangeRecord
-from pos_terminal.flows.effects import NeedKeys, Send, Step
+from pos_terminal.common.failures import TerminalRefusal
+from pos_terminal.common.observe import ExchangeRecord
+from pos_terminal.common.effects import NeedKeys, Send, Step
 from pos_terminal.profiles.base import (
     EngineLink,
     FinancialContext,

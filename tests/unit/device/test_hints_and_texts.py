@@ -10,7 +10,7 @@ from pos_terminal.device.screen import HINT_WIDTH, LINES, WIDTH, pages
 from pos_terminal.device.outcome import result_rows
 from protocols.iso87 import RESPONSE_TEXT
 from protocols.possim87.additional_data import REFUND_REASONS
-from pos_terminal.engine.results import Outcome, TxnResult
+from pos_terminal.common.results import Outcome, TxnResult
 
 from tests.unit.device.conftest import SUPERVISOR, approved_sale, press, present, shown
 

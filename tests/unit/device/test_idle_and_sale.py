@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from emv.cards import EntryMode
 from pos_terminal.device import WIDTH, Beep, CardRemoved, DeviceModel, IdleStep, Key, KeyPress, SaleStep
-from pos_terminal.engine.results import Outcome, TxnResult
+from pos_terminal.common.results import Outcome, TxnResult
 
 from tests.unit.device.conftest import press, present, shown
 

@@ -6,7 +6,7 @@ import pytest
 
 from pos_terminal.device import Beep, ConnectionState, DeviceModel, MoreStep
 from pos_terminal.state.records import TxnStatus
-from pos_terminal.engine.results import Outcome, TxnResult
+from pos_terminal.common.results import Outcome, TxnResult
 
 from tests.unit.device.conftest import SUPERVISOR, approved_sale, enter_refund_by_invoice, press, present, shown
 

@@ -31,7 +31,7 @@ from protocols.cup import (
 )
 from pos_terminal.profiles.cup import requests
 from protocols.defaults import MERCHANT_ID, TERMINAL_ID, TEST_KEYS
-from pos_terminal.rules.passwords import hash_password
+from pos_terminal.state.passwords import hash_password
 from pos_terminal.state.records import TransactionRecord, TxnStatus, TxnType
 from simulator.host.config import HostConfig
 from simulator.host.decision import HostDecision

@@ -16,7 +16,7 @@ from pos_terminal.state.config import (
     load_config,
     write_default_config,
 )
-from pos_terminal.rules.passwords import hash_password, verify_password
+from pos_terminal.state.passwords import hash_password, verify_password
 
 FAST = 1_000
 

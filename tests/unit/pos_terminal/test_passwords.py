@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from pos_terminal.rules.passwords import ConfigError, hash_password, parse_password_hash, verify_password
+from pos_terminal.state.passwords import ConfigError, hash_password, parse_password_hash, verify_password
 
 FAST = 1_000
 

@@ -19,10 +19,10 @@ from iso8583.message import Message
 from keys.errors import MacVerificationError
 from pos_terminal.state.config import ConfigError, TerminalConfig
 from protocols.cup import apply_mac
-from pos_terminal.engine.failures import CommunicationFailure, FailureKind, TerminalRefusal
+from pos_terminal.common.failures import CommunicationFailure, FailureKind, TerminalRefusal
 from pos_terminal.state.keyring import TerminalKeyring
 from pos_terminal.journal import Journal
-from pos_terminal.rules.passwords import hash_password
+from pos_terminal.state.passwords import hash_password
 from pos_terminal.profiles import CupProfile, NetworkKind, Possim87Profile, profile_for
 from pos_terminal.profiles.cup.profile import MAK_NAME, PIK_NAME
 from pos_terminal.state.records import TxnType

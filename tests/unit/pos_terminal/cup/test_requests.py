@@ -21,7 +21,7 @@ from protocols.cup import CardTotals, Field60, Field61, SettlementTotals
 from pos_terminal.profiles.cup import requests
 from protocols.cup.fields import PinEncryption, SecurityControl
 from protocols.cup.upload import CardGroup, UploadEntry, UploadList, parse_upload_count
-from pos_terminal.rules.passwords import hash_password
+from pos_terminal.state.passwords import hash_password
 from pos_terminal.state.records import TransactionRecord, TxnStatus, TxnType
 from tests.unit.iso8583.test_cup_pos_golden import MID, SETTLEMENT_BYTES, SIGN_ON_BYTES, TID
 

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from iso8583.message import Message
-from pos_terminal.engine.failures import CommunicationFailure, FailureKind, HostUnreachable
-from pos_terminal.flows.effects import Connect, Drop, NeedKeys, Send, Step
+from pos_terminal.common.failures import CommunicationFailure, FailureKind, HostUnreachable
+from pos_terminal.common.effects import Connect, Drop, NeedKeys, Send, Step
 from pos_terminal.flows.memory import MemoryState
-from pos_terminal.rules.passwords import hash_password
+from pos_terminal.state.passwords import hash_password
 from pos_terminal.state.config import TerminalConfig
 from pos_terminal.state.records import NewTransaction, TransactionRecord, TxnType
 from protocols.iso87 import response_mti

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from iso8583.dialects import get_dialect
-from pos_terminal.engine.failures import CommunicationFailure, FailureKind
+from pos_terminal.common.failures import CommunicationFailure, FailureKind
 from pos_terminal.flows import network
 from pos_terminal.flows.network import KeyContext
 from pos_terminal.journal import Journal

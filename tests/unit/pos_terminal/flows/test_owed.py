@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pos_terminal.engine.failures import CommunicationFailure, FailureKind, HostUnreachable
+from pos_terminal.common.failures import CommunicationFailure, FailureKind, HostUnreachable
 from pos_terminal.flows import owed
 from pos_terminal.flows.memory import MemoryState
 from pos_terminal.profiles import CupProfile, Possim87Profile

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pos_terminal.engine.failures import CommunicationFailure
+from pos_terminal.common.failures import CommunicationFailure
 from pos_terminal.flows import settlement
 from pos_terminal.journal import Journal
 from pos_terminal.output.batch_totals import batch_totals

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from pos_terminal.engine.failures import TerminalRefusal
+from pos_terminal.common.failures import TerminalRefusal
 from pos_terminal.rules.policy import check_refund, check_void_original, find_refund_original
 from pos_terminal.state.config import TerminalConfig
 from pos_terminal.state.records import TransactionRecord, TxnStatus, TxnType

@@ -1,7 +1,7 @@
 """What a flow asks of its driver: the keys of the next request, a connection, one exchange.
 
 A flow yields one of these and is resumed with the result (``send``), or has the failure thrown into it
-(``throw``): a :class:`~pos_terminal.engine.failures.CommunicationFailure` whose ``kind`` says whether the
+(``throw``): a :class:`~pos_terminal.common.failures.CommunicationFailure` whose ``kind`` says whether the
 request may have reached the host. The driver does the I/O and everything per message that is not a
 decision: signing, encoding, journaling or timing each message, decoding and checking the answer
 (:meth:`~pos_terminal.profiles.base.ProtocolProfile.check_answer`, the MAC).
@@ -28,7 +28,7 @@ class NeedKeys:
 @dataclass(frozen=True)
 class Connect:
     """A connection to the host, open before anything is journaled (a host that cannot be reached is thrown
-    as :class:`~pos_terminal.engine.failures.HostUnreachable`). Resumed with an opaque handle for
+    as :class:`~pos_terminal.common.failures.HostUnreachable`). Resumed with an opaque handle for
     :attr:`Send.connection` (a driver that connects on its first send resumes with None)."""
 
 
