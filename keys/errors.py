@@ -41,7 +41,14 @@ class MacVerificationError(CryptoError):
 
 
 class KeyBlockError(CryptoError):
-    """A TR-31 key block is malformed, truncated, tampered with, or its header is invalid."""
+    """A TR-31 key block is malformed, truncated, tampered with, or its header is invalid.
+
+    ``header_field`` names the header field at fault (``"key usage"``, ``"version ID"``...), when one is.
+    """
+
+    def __init__(self, message: str, *, header_field: str | None = None) -> None:
+        super().__init__(message)
+        self.header_field = header_field
 
 
 class KeyStoreError(CryptoError):

@@ -208,9 +208,10 @@ def _is_printable(text: str) -> bool:
 def _check_choice(field: str, value: object, width: int, allowed: Iterable[str], offset: int) -> str:
     """Validate one fixed header field: an allowed value or, for proprietary use, all digits."""
     if not isinstance(value, str) or len(value) != width:
-        raise KeyBlockError(f"header field {field} at offset {offset} must be {width} character(s)")
+        raise KeyBlockError(f"header field {field} at offset {offset} must be {width} character(s)",
+                            header_field=field)
     if value not in frozenset(allowed) and not set(value) <= _DIGITS:
-        raise KeyBlockError(f"header field {field} {value!r} unknown at offset {offset}")
+        raise KeyBlockError(f"header field {field} {value!r} unknown at offset {offset}", header_field=field)
     return str(value)
 
 
@@ -247,11 +248,13 @@ class KeyBlockHeader:
             checked = _check_choice(label, value, width, (member.value for member in enum), offset)
             object.__setattr__(self, attribute, checked)
         if self.version_id not in _BLOCK_SIZE:
-            raise KeyBlockError(f"header field version ID {self.version_id!r} unknown at offset {_OFFSET_VERSION}")
+            raise KeyBlockError(f"header field version ID {self.version_id!r} unknown at offset {_OFFSET_VERSION}",
+                                header_field="version ID")
         number = self.key_version_number
         if not isinstance(number, str) or len(number) != 2 or not set(number) <= _ALNUM:
             raise KeyBlockError(
-                f"header field key version number at offset {_OFFSET_KEY_VERSION} must be 2 alphanumeric characters"
+                f"header field key version number at offset {_OFFSET_KEY_VERSION} must be 2 alphanumeric characters",
+                header_field="key version number",
             )
         if not isinstance(self.key_context, str) or self.key_context not in _KEY_CONTEXTS:
             raise KeyBlockError(

@@ -148,10 +148,10 @@ class HistoryBrowser:
         result = await device.online("REFUND STATUS", lambda: device.engine.inquire_status(record), connecting=True)
         self.detail = transaction_view(device.journal, device.journal.get(record.id))
         self.detail_page = len(detail_pages(self.detail)) - 1
-        if result.outcome is Outcome.COMPLETED and result.response_code == "00":
+        if result.outcome is Outcome.COMPLETED and result.approved:
             self.note = "HOST: " + (self.detail.credit.status.upper() if self.detail.credit else "OK")
         elif result.outcome is Outcome.COMPLETED:
             self.note = f"HOST: RC {result.response_code}"
         else:
             self.note = "NO HOST RESPONSE"
-        device.beep(Beep.SUCCESS if result.response_code == "00" else Beep.FAILURE)
+        device.beep(Beep.SUCCESS if result.approved else Beep.FAILURE)

@@ -18,19 +18,20 @@ docs/protocol.md (``possim-87``: the built-in dialects but ``cup-pos``), and
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
 from iso8583.dialect import Dialect
 from iso8583.message import Message
+from iso8583.tpdu import TPDU_LENGTH, Tpdu
 from pos_terminal.journal import Journal
 from pos_terminal.state.cards import PresentedCard
 from pos_terminal.state.config import TerminalConfig
 from pos_terminal.state.keyring import TerminalKeyring
 from pos_terminal.common.observe import ExchangeRecord
-from pos_terminal.common.failures import CommunicationFailure, FailureKind
+from pos_terminal.common.failures import CommunicationFailure, FailureKind, TerminalRefusal
 from pos_terminal.common.effects import Step
 from protocols.iso87 import BatchTotals, ResponseCode, response_mti
 from pos_terminal.state.records import MessageDirection, TransactionRecord, TxnType
@@ -244,6 +245,22 @@ class ProtocolProfile(ABC):
     @abstractmethod
     def sign(self, message: Message, dialect: Dialect, keys: MessageKeys) -> Message:
         """A copy of ``message`` with its MAC."""
+
+    def outgoing(self, message: Message, dialect: Dialect, keys: MessageKeys | None) -> Message:
+        """``message`` as it goes on the wire: with the header the dialect needs (when it has none yet) and,
+        when ``keys`` are given, its MAC. Both drivers (the engine and the light terminal) send through here."""
+        if dialect.header_length and not message.header:
+            message = replace(message, header=self.request_header(dialect))
+        return self.sign(message, dialect, keys) if keys is not None else message
+
+    def request_header(self, dialect: Dialect) -> bytes:
+        """The header before the MTI of a request, for a dialect that has one (docs/protocol.md, TPDU): a TPDU
+        with ID 60, addressed to NII 001 from NII 000. A profile whose messages carry their own header (CUP)
+        sets it when it builds them."""
+        if dialect.header_length != TPDU_LENGTH:
+            raise TerminalRefusal(f"the {self.name} protocol has no {dialect.header_length}-byte header "
+                                  f"(dialect {dialect.name})", ("DIALECT HEADER", "NOT SUPPORTED"))
+        return Tpdu(destination=0x0001, source=0x0000).build()
 
     @abstractmethod
     def verify_answer(self, response: Message, raw: bytes, dialect: Dialect, keys: MessageKeys) -> None:

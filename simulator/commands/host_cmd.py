@@ -32,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                                          "tcp://127.0.0.1:8583")
     parser.add_argument("--data", default=".", type=data_folder, help="data folder: host.toml, journal, keys (default: .)")
     parser.add_argument("--rules", help="TOML file of scripted behaviour (docs/host-rules.md)")
-    parser.add_argument("--dialect", help="ISO 8583 dialect name (default: host.toml, else terminal87)")
+    parser.add_argument("--dialect", help="ISO 8583 dialect: a built-in name or a TOML dialect file "
+                                          "(default: host.toml, else terminal87)")
     parser.set_defaults(handler=run)
     commands = parser.add_subparsers(dest="host_command", required=False)
     report = commands.add_parser("report", help="the host journal per terminal and batch: sold, refunded "
@@ -183,15 +184,17 @@ async def serve_until_signalled(args: argparse.Namespace, stop: asyncio.Event | 
     """Start the host, print the listening line, wait for a signal (or ``stop``), shut down cleanly."""
     from dataclasses import replace
 
-    from iso8583 import dialect_names
+    from iso8583 import DialectError, resolve_dialect
     from simulator.host.config import load_host_config
     from simulator.host.rules import load_rules
     from simulator.host.server import HostServer
 
     config = load_host_config(Path(args.data))
     if args.dialect:
-        if args.dialect not in dialect_names():
-            raise InputError(f"unknown dialect {args.dialect!r}; known: {', '.join(dialect_names())}")
+        try:
+            resolve_dialect(args.dialect)
+        except DialectError as error:
+            raise InputError(f"--dialect: {error}") from None
         config = replace(config, dialect=args.dialect)
     listen = args.listen or config.listen
     _check_listen_address(listen, "--listen" if args.listen else f"{config.data_dir / 'host.toml'}: listen")

@@ -25,7 +25,7 @@ from simulator.commands.output import InputError, add_json_flag, emit
 _HEADER_OPTIONS = (("version ID", "--version"), ("key usage", "--usage"), ("algorithm", "--algorithm"),
                    ("mode of use", "--mode-of-use"), ("key version number", "--key-version"),
                    ("exportability", "--exportability"))
-"""TR-31 header field names (in the library's messages) and the ``tr31 wrap`` options that set them."""
+"""TR-31 header fields (``KeyBlockError.header_field``) and the ``tr31 wrap`` options that set them."""
 
 _TDES_KSN_BYTES = 10
 _AES_KSN_BYTES = 12
@@ -214,7 +214,7 @@ def run_tr31_wrap(args: argparse.Namespace) -> int:
             exportability=args.exportability,
         )
     except tr31.KeyBlockError as error:
-        option = next((option for label, option in _HEADER_OPTIONS if f"header field {label} " in str(error)), None)
+        option = dict(_HEADER_OPTIONS).get(error.header_field or "")
         raise InputError(f"{option}: {error}" if option else str(error)) from None
     with _naming_options({tr31.KbpkLengthError: "--kbpk", KeyLengthError: "--key"}):
         block = tr31.wrap(kbpk, header, key)

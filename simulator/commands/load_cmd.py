@@ -80,8 +80,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                              "each (default); engine: the full terminal core with its journal")
     parser.add_argument("--key-scheme", choices=[scheme.value for scheme in KeyScheme], default=KeyScheme.MKSK.value,
                         help="key management of the simulated terminals (default mksk)")
-    parser.add_argument("--dialect", choices=dialect_names(), default="terminal87",
-                        help="ISO 8583 dialect spoken with the host (default terminal87)")
+    parser.add_argument("--dialect", default="terminal87",
+                        help=f"ISO 8583 dialect spoken with the host: {', '.join(dialect_names())} or a TOML "
+                             "dialect file (default terminal87)")
     parser.add_argument("--timeout", type=_seconds, default=10.0,
                         help="seconds to wait for each host response (default 10)")
     parser.add_argument("--duration-limit", type=_seconds, default=None,
@@ -95,7 +96,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--print-host-config", action="store_true",
                         help="print the host.toml [[terminals]] tables a host needs for these terminals, and exit")
     parser.add_argument("--locustfile", action="store_true",
-                        help="print the path of the shipped Locust file (pip install 'possim[load]'), and exit")
+                        help="print the path of the shipped Locust file (pip install '.[load]' from a clone of possim), and exit")
     add_json_flag(parser)
     parser.set_defaults(handler=run)
 
@@ -184,7 +185,7 @@ def run(args: argparse.Namespace) -> int:
     if args.locustfile:
         sys.stdout.write(f"{locustfile_path()}\n")
         if find_spec("locust") is None:
-            sys.stderr.write("possim load: Locust is not installed here: pip install 'possim[load]'\n")
+            sys.stderr.write("possim load: Locust is not installed here: pip install '.[load]' from a clone of possim\n")
         return EXIT_OK
     plan = plan_from_args(args)
     if args.print_host_config:

@@ -23,7 +23,8 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
-from iso8583.dialects import dialect_names
+from iso8583.errors import DialectError
+from iso8583.toml_dialect import resolve_dialect
 from protocols.security import KeyScheme
 
 TERMINAL_PREFIX = "LOAD"
@@ -200,8 +201,10 @@ class LoadPlan:
         if self.workers > self.terminals:
             raise LoadPlanError(f"workers: {self.workers} workers for {self.terminals} terminal(s); "
                                 "each worker needs at least one terminal")
-        if self.dialect not in dialect_names():
-            raise LoadPlanError(f"dialect: unknown {self.dialect!r} (built-in: {', '.join(dialect_names())})")
+        try:
+            resolve_dialect(self.dialect)
+        except DialectError as error:
+            raise LoadPlanError(f"dialect: {error}") from None
         if self.mix is not None and not isinstance(self.mix, Mix):
             raise LoadPlanError(f"mix: expected a Mix, got {self.mix!r}")
         try:
