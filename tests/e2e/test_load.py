@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from simulator.errors import InputError
+
 from protocols.security import KeyScheme
 from simulator.commands import load_cmd
 from simulator.host.config import HostConfig, TerminalEntry
@@ -120,7 +122,7 @@ def test_text_report_names_operations_and_latencies(tmp_path: Path, capsys: pyte
 
 @pytest.mark.parametrize("argv", [
     ["--terminals", "0"], ["--terminals", "10000"], ["--transactions", "0"], ["--refund-ratio", "1.5"],
-    ["--duration-limit", "0"], ["--timeout", "nan"], ["--key-scheme", "des"], ["--dialect", "nope"],
+    ["--duration-limit", "0"], ["--timeout", "nan"], ["--key-scheme", "des"],
     ["--workers", "0"], ["--duration", "-1"], ["--model", "heavy"], ["--mix", "sale=60,refnd=30"],
     ["--mix", "sale=60", "--refund-ratio", "0.5"], ["--duration", "5", "--transactions", "3"],
 ])
@@ -128,6 +130,13 @@ def test_bad_input_is_exit_2(argv: list[str], tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as stopped:
         possim([*argv, "--data", str(tmp_path)])
     assert stopped.value.code == PARSER_EXIT_BAD_INPUT
+    assert not (tmp_path / "host").exists()
+
+
+def test_an_unknown_dialect_is_bad_input_naming_the_option(tmp_path: Path) -> None:
+    """A dialect is a built-in name or a TOML file: checked when the plan is made, exit 2 through the CLI."""
+    with pytest.raises(InputError, match=r"^--dialect: unknown dialect 'nope'"):
+        possim(["--dialect", "nope", "--data", str(tmp_path)])
     assert not (tmp_path / "host").exists()
 
 
