@@ -7,13 +7,12 @@ PAN, track data, PIN block or ICC data) and swaps the TPDU's addresses.
 from __future__ import annotations
 
 from iso8583 import Message
+from iso8583.tpdu import TPDU_LENGTH, TRANSACTION_ID, Tpdu
 from protocols.iso87 import Mti, ProcessingCode, response_mti
 from simulator.host.exchange import FormatError
 
 ECHOED_FIELDS = (3, 4, 7, 11, 12, 13, 22, 25, 37, 41, 42, 49, 60, 62, 70, 90)
 """Request fields copied into the response (never PAN, track data, PIN block or ICC data)."""
-TPDU_ID = 0x60
-TPDU_LENGTH = 5
 REVERSAL_MTIS = frozenset({Mti.REVERSAL, Mti.REVERSAL_REPEAT})
 ADVICE_MTIS = frozenset({Mti.ADVICE, Mti.ADVICE_REPEAT})
 PROCESSED_MTIS = frozenset({Mti.FINANCIAL_REQUEST, *REVERSAL_MTIS, *ADVICE_MTIS, Mti.BATCH_UPLOAD, Mti.SETTLEMENT})
@@ -22,16 +21,16 @@ VOID_CODES = {ProcessingCode.VOID_SALE: ProcessingCode.PURCHASE, ProcessingCode.
 
 
 def swap_tpdu(header: bytes) -> bytes:
-    """A response header: a TPDU's destination and origin swapped (its ID as received), anything else as received."""
+    """A response header: a TPDU's destination and source swapped (its ID as received), anything else as received."""
     if len(header) == TPDU_LENGTH:
-        return header[:1] + header[3:5] + header[1:3]
+        return Tpdu.parse(header).response().build()
     return header
 
 
 def check_tpdu(header: bytes) -> None:
     """FormatError (30) for a TPDU whose ID is not 0x60: only transaction TPDUs are served (docs/protocol.md)."""
-    if len(header) == TPDU_LENGTH and header[0] != TPDU_ID:
-        raise FormatError(f"TPDU ID 0x{header[0]:02X}: only 0x{TPDU_ID:02X} (transaction) is served")
+    if len(header) == TPDU_LENGTH and (ident := Tpdu.parse(header).id) != TRANSACTION_ID:
+        raise FormatError(f"TPDU ID 0x{ident:02X}: only 0x{TRANSACTION_ID:02X} (transaction) is served")
 
 
 def journal_mti(mti: str) -> str:
