@@ -154,8 +154,11 @@ class MoreFlow(Flow):
         if not password:
             self.device.beep(Beep.ERROR)
             return
-        if await self.device.supervisor.unlock(password):
+        verdict = await self.device.supervisor.unlock(password)
+        if verdict.unlocked:
             self.device.finish(["ADMIN UNLOCK", "SUPERVISOR FUNCTIONS", "UNLOCKED", ""], Beep.SUCCESS)
+        elif verdict.locked:
+            self.device.finish(["ADMIN UNLOCK", "TOO MANY WRONG", "ADMIN PASSWORDS", "UNLOCK LOCKED"], Beep.FAILURE)
         else:
             self.device.finish(["ADMIN UNLOCK", "WRONG ADMIN PASSWORD", "STILL LOCKED"
                                 if self.device.supervisor.locked_until() else "", ""], Beep.FAILURE)

@@ -176,10 +176,11 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
         return await self._financial("void", new, None, original=original)
 
     async def unlock(self, admin_password: str) -> TxnResult:
-        """The merchant admin lifts the supervisor lockout (exit 1 for a wrong admin password)."""
-        if await self.supervisor.unlock(admin_password):
+        """The merchant admin lifts the supervisor lockout (exit 1 for a wrong or locked admin password)."""
+        verdict = await self.supervisor.unlock(admin_password)
+        if verdict.unlocked:
             return TxnResult("unlock", Outcome.COMPLETED, response_code="00")
-        return TxnResult("unlock", Outcome.REFUSED, error="wrong merchant admin password: nothing unlocked")
+        return TxnResult("unlock", Outcome.REFUSED, error=verdict.refusal())
 
     async def _authorise(self, operation: str, password: str | None, grant: Grant | None) -> None:
         """The supervisor's approval of ``operation``: a grant from the device, else the password (counted)."""

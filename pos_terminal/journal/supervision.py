@@ -4,8 +4,10 @@ Wrong supervisor passwords are counted in a row, whichever process or screen typ
 device, ``possim txn``, a scenario), because the count lives in the journal's counters and each
 decision is one commit that reads and writes it. At ``max_tries`` the supervisor functions lock
 until a moment stored in the journal too, so neither a restart nor a second process gets fresh
-tries. Every decision (granted, refused, locked, refused while locked, unlocked) is an ``audit``
-event with its time and operation; passwords are never journaled.
+tries. The merchant admin's unlock is counted the same way, with its own tries and a longer
+lockout, so the admin password cannot be guessed without limit either. Every decision (granted,
+refused, locked, refused while locked, unlocked, unlock refused or locked) is an ``audit`` event
+with its time and operation; passwords are never journaled.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ FAILURES_COUNTER = "supervisor_failures"
 """Wrong supervisor passwords in a row."""
 LOCKED_UNTIL_COUNTER = "supervisor_locked_until"
 """The end of the lockout, as Unix seconds (0: not locked)."""
+ADMIN_FAILURES_COUNTER = "admin_failures"
+"""Wrong merchant admin passwords in a row."""
+ADMIN_LOCKED_UNTIL_COUNTER = "admin_locked_until"
+"""The end of the admin unlock's own lockout, as Unix seconds (0: not locked)."""
 
 
 class SupervisorDecision(StrEnum):
@@ -40,7 +46,11 @@ class SupervisorDecision(StrEnum):
     UNLOCKED = "unlocked"
     """The merchant admin lifted the lockout."""
     UNLOCK_REFUSED = "unlock-refused"
-    """A wrong merchant admin password."""
+    """A wrong merchant admin password, with tries left."""
+    UNLOCK_LOCKED = "unlock-locked"
+    """A wrong merchant admin password that used the last admin try: the unlock itself is now locked."""
+    UNLOCK_REFUSED_LOCKED = "unlock-refused-locked"
+    """An unlock asked while the unlock is locked: refused without looking at the admin password."""
 
 
 @dataclass(frozen=True)
@@ -117,18 +127,37 @@ class SupervisionMixin(JournalStore):
             self._audit(db, operation, SupervisorDecision.REFUSED_LOCKED, state, time_text(now))
         return SupervisorOutcome(SupervisorDecision.REFUSED_LOCKED, state)
 
-    def unlock_supervisor(self, *, accepted: bool, now: datetime) -> SupervisorOutcome:
-        """The merchant admin's unlock: lifts the lockout and resets the count when ``accepted``; journaled."""
+    def admin_state(self) -> SupervisorState:
+        """Wrong merchant admin passwords in a row and the end of the unlock's own lockout."""
+        with self._read() as db:
+            return _state(self._named(db, ADMIN_FAILURES_COUNTER), self._named(db, ADMIN_LOCKED_UNTIL_COUNTER))
+
+    def unlock_supervisor(
+        self, *, accepted: bool, now: datetime, max_tries: int, lockout: timedelta
+    ) -> SupervisorOutcome:
+        """The merchant admin's unlock, counted like the supervisor's password, in one commit; journaled.
+
+        While the unlock is locked (``max_tries`` wrong admin passwords in a row lock it until
+        ``now + lockout``) it is refused whatever ``accepted`` says. A correct admin password lifts
+        the supervisor lockout and resets both counts. The outcome's state is the admin lockout's.
+        """
         stamp = time_text(now)
         with self._write("supervisor unlock") as db:
-            failures = self._named(db, FAILURES_COUNTER)
-            locked_until = self._named(db, LOCKED_UNTIL_COUNTER)
-            if accepted:
+            failures = self._named(db, ADMIN_FAILURES_COUNTER)
+            locked_until = self._named(db, ADMIN_LOCKED_UNTIL_COUNTER)
+            if locked_until and now.timestamp() < locked_until:
+                decision = SupervisorDecision.UNLOCK_REFUSED_LOCKED
+            elif accepted:
                 decision, failures, locked_until = SupervisorDecision.UNLOCKED, 0, 0
                 self._set_named(db, FAILURES_COUNTER, 0)
                 self._set_named(db, LOCKED_UNTIL_COUNTER, 0)
+            elif failures + 1 >= max_tries:
+                decision, failures = SupervisorDecision.UNLOCK_LOCKED, 0
+                locked_until = math.ceil((now + lockout).timestamp())
             else:
-                decision = SupervisorDecision.UNLOCK_REFUSED
+                decision, failures = SupervisorDecision.UNLOCK_REFUSED, failures + 1
+            self._set_named(db, ADMIN_FAILURES_COUNTER, failures)
+            self._set_named(db, ADMIN_LOCKED_UNTIL_COUNTER, locked_until)
             state = _state(failures, locked_until)
             self._audit(db, "unlock", decision, state, stamp)
         return SupervisorOutcome(decision, state)

@@ -21,7 +21,7 @@ from pos_terminal.state.config import TerminalConfig
 from pos_terminal.journal import Journal
 from pos_terminal.journal.supervision import SupervisorDecision, SupervisorOutcome, SupervisorState
 
-__all__ = ["Grant", "SupervisorDecision", "SupervisorGate", "SupervisorVerdict", "lock_text"]
+__all__ = ["Grant", "SupervisorDecision", "SupervisorGate", "SupervisorVerdict", "UnlockVerdict", "lock_text"]
 
 
 def lock_text(until: datetime) -> str:
@@ -60,7 +60,34 @@ class SupervisorVerdict:
         if self.locked and self.locked_until is not None:
             return f"supervisor functions are {lock_text(self.locked_until)}: too many wrong passwords " \
                    f"(the merchant admin can unlock them: possim txn unlock)"
-        return f"wrong supervisor password for {operation}: {self.tries_left} tries left"
+        tries = "1 try" if self.tries_left == 1 else f"{self.tries_left} tries"
+        return f"wrong supervisor password for {operation}: {tries} left"
+
+
+@dataclass(frozen=True)
+class UnlockVerdict:
+    """The outcome of one merchant admin unlock."""
+
+    decision: SupervisorDecision
+    tries_left: int
+    locked_until: datetime | None
+    """The end of the unlock's own lockout, when it is locked."""
+
+    @property
+    def unlocked(self) -> bool:
+        return self.decision is SupervisorDecision.UNLOCKED
+
+    @property
+    def locked(self) -> bool:
+        """The unlock itself is locked (by this attempt or an earlier one)."""
+        return self.decision in (SupervisorDecision.UNLOCK_LOCKED, SupervisorDecision.UNLOCK_REFUSED_LOCKED)
+
+    def refusal(self) -> str:
+        """The merchant's message for a refused unlock (exit 1 on the command line)."""
+        if self.locked and self.locked_until is not None:
+            return f"the admin unlock is {lock_text(self.locked_until)}: too many wrong merchant admin passwords"
+        tries = "1 try" if self.tries_left == 1 else f"{self.tries_left} tries"
+        return f"wrong merchant admin password: nothing unlocked, {tries} left"
 
 
 class SupervisorGate:
@@ -122,11 +149,26 @@ class SupervisorGate:
         self._issued.discard(grant)
         return self.locked_until() is None
 
-    async def unlock(self, admin_password: str) -> bool:
-        """The merchant admin lifts the lockout; False (journaled) for a wrong admin password."""
-        accepted = await asyncio.to_thread(self._config.verify_admin_password, admin_password)
-        return self._journal.unlock_supervisor(accepted=accepted, now=self._clock()).decision \
-            is SupervisorDecision.UNLOCKED
+    def admin_locked_until(self) -> datetime | None:
+        """The end of the admin unlock's lockout when it is in force now, else None."""
+        state = self._journal.admin_state()
+        return state.locked_until if state.locked_at(self._clock()) else None
+
+    async def unlock(self, admin_password: str) -> UnlockVerdict:
+        """The merchant admin lifts the lockout; a wrong admin password is counted and journaled.
+
+        While the unlock is locked the admin password is not even hashed (no guess is tested).
+        """
+        if self.admin_locked_until() is not None:
+            accepted = False
+        else:
+            accepted = await asyncio.to_thread(self._config.verify_admin_password, admin_password)
+        outcome = self._journal.unlock_supervisor(
+            accepted=accepted, now=self._clock(), max_tries=self._config.admin_max_tries,
+            lockout=timedelta(seconds=self._config.admin_lockout_seconds),
+        )
+        tries_left = max(self._config.admin_max_tries - outcome.state.failures, 0)
+        return UnlockVerdict(outcome.decision, tries_left, outcome.state.locked_until)
 
     def _record(self, accepted: bool, operation: str) -> SupervisorOutcome:
         return self._journal.record_supervisor_attempt(

@@ -113,8 +113,18 @@ class TerminalConfig:
     )
     supervisor_lockout_seconds: int = field(
         default=900,
-        metadata=_doc("How long the supervisor functions stay locked after too many wrong passwords, in seconds "
-                      "(the merchant admin can unlock them earlier: possim txn unlock)."),
+        metadata=_doc("How long the supervisor functions stay locked after too many wrong passwords, in seconds, "
+                      "at most 604800 (one week); the merchant admin can unlock them earlier: possim txn unlock."),
+    )
+    admin_max_tries: int = field(
+        default=5,
+        metadata=_doc("Wrong merchant admin passwords in a row (device and command line alike) before the unlock "
+                      "itself locks, so the admin password cannot be guessed without limit."),
+    )
+    admin_lockout_seconds: int = field(
+        default=3600,
+        metadata=_doc("How long the unlock stays locked after too many wrong merchant admin passwords, in seconds "
+                      "(at most 604800, one week)."),
     )
     admin_password_hash: str | None = field(
         default=None,
@@ -131,8 +141,8 @@ class TerminalConfig:
     )
     refund_max_age_days: int = field(
         default=180,
-        metadata=_doc("Refund policy: oldest original sale a refund may refer to, in days; an older one needs a "
-                      "manual adjustment at the acquirer."),
+        metadata=_doc("Refund policy: oldest original sale a refund may refer to, in days (at most 3660); an older "
+                      "one needs a manual adjustment at the acquirer."),
     )
     max_refunds_per_card_per_day: int = field(
         default=5,
@@ -145,9 +155,11 @@ class TerminalConfig:
                       "them too: allow_unmatched_refunds in host.toml)."),
     )
     response_timeout: float = field(
-        default=10.0, metadata=_doc("Seconds to wait for a host response before reversing.")
+        default=10.0, metadata=_doc("Seconds to wait for a host response before reversing (at most 600).")
     )
-    connect_timeout: float = field(default=5.0, metadata=_doc("Seconds to wait for the connection to the host."))
+    connect_timeout: float = field(
+        default=5.0, metadata=_doc("Seconds to wait for the connection to the host (at most 600).")
+    )
     keep_connection: bool = field(
         default=True,
         metadata=_doc("Keep one connection to the host open between requests (closed after a timeout or a bad "
@@ -242,6 +254,24 @@ def _positive_seconds(config: TerminalConfig, key: str) -> None:
     object.__setattr__(config, key, float(value))
 
 
+DURATION_LIMITS = {
+    "supervisor_lockout_seconds": (604_800, "seconds (one week)"),
+    "admin_lockout_seconds": (604_800, "seconds (one week)"),
+    "response_timeout": (600, "seconds"),
+    "connect_timeout": (600, "seconds"),
+    "refund_max_age_days": (3660, "days (ten years)"),
+}
+"""The largest value of every duration setting: a bigger one is a typo, and one past the calendar
+(``supervisor_lockout_seconds = 999999999999``) would crash the lockout it is meant to configure."""
+
+
+def _bounded_duration(config: TerminalConfig, key: str) -> None:
+    limit, unit = DURATION_LIMITS[key]
+    value = getattr(config, key)
+    if value > limit:
+        raise ConfigError(f"{key}: must be at most {limit:_} {unit}, got {value!r}")
+
+
 def _flag(config: TerminalConfig, key: str) -> None:
     value = getattr(config, key)
     if not isinstance(value, bool):
@@ -311,6 +341,8 @@ def _validate(config: TerminalConfig) -> None:
     for key in (
         "supervisor_max_tries",
         "supervisor_lockout_seconds",
+        "admin_max_tries",
+        "admin_lockout_seconds",
         "refund_max_age_days",
         "max_refunds_per_card_per_day",
         "max_refund_amount",
@@ -323,6 +355,8 @@ def _validate(config: TerminalConfig) -> None:
         _flag(config, key)
     for key in ("response_timeout", "connect_timeout"):
         _positive_seconds(config, key)
+    for key in DURATION_LIMITS:
+        _bounded_duration(config, key)
 
 
 def _hash_clear_password(values: dict[str, Any], *, iterations: int) -> dict[str, Any]:

@@ -64,9 +64,9 @@ async def test_the_admin_password_lifts_the_lock_and_a_wrong_one_does_not(tmp_pa
         gate = SupervisorGate(config, journal, clock)
         for wrong in ("1", "2", "3"):
             await gate.check(wrong, "refund")
-        assert not await gate.unlock("0000")
+        assert not (await gate.unlock("0000")).unlocked
         assert gate.locked_until() is not None
-        assert await gate.unlock("9999")
+        assert (await gate.unlock("9999")).unlocked
         assert gate.locked_until() is None and (await gate.check("0000", "refund")).accepted
 
 
