@@ -46,9 +46,16 @@ class JournalStore:
     # ----------------------------------------------------------------- lifecycle
 
     @classmethod
-    def open(cls, path: Path) -> Self:
-        """Open (creating when missing, mode 0600) the journal at ``path`` and make sure its schema exists."""
+    def open(cls, path: Path, *, read_only: bool = False) -> Self:
+        """Open (creating when missing, mode 0600) the journal at ``path`` and make sure its schema exists.
+
+        ``read_only``: for look-ups beside a running terminal (``possim txn history`` while the device
+        runs): a missing journal is an error, not created, and the connection refuses every write
+        (``PRAGMA query_only``). In WAL mode such a reader never waits for the writer, nor the writer for it.
+        """
         path = Path(path)
+        if read_only and not path.exists():
+            raise JournalError(f"no terminal journal at {path}")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             if not path.exists():
@@ -68,6 +75,8 @@ class JournalStore:
             connection.execute("PRAGMA synchronous=FULL")
             connection.execute("PRAGMA foreign_keys=ON")
             journal._ensure_schema()
+            if read_only:
+                connection.execute("PRAGMA query_only=ON")
         except sqlite3.Error as exc:
             connection.close()
             raise JournalError(f"cannot open journal {path}: {exc}") from None

@@ -8,6 +8,9 @@ The folder holds the terminal's state: ``journal.sqlite3`` (transactions, counte
   (``fcntl.flock``, released by the kernel when the process ends, even on kill -9). A second
   process waits up to ``wait`` seconds for it, then gives up with :class:`TerminalBusy`: two
   processes on one folder would send each other's in-flight reversals.
+  Readers are let in: look-ups (``possim txn history``, ``status``, ``report``) open the journal
+  read-only beside the running terminal (:meth:`DataFolder.check_readable`, no lock), since SQLite
+  in WAL mode lets readers and the one writer work side by side.
 * **Nothing silently recreated.** Once the folder has state, ``DATA/.possim-state`` records which
   files it had. A file recorded there that is now missing or empty (a journal truncated to 0
   bytes, a deleted fingerprint secret) is :class:`MissingState`: recreating it would restart the
@@ -65,6 +68,11 @@ class DataFolder:
             folder.close()
             raise
         return folder
+
+    @classmethod
+    def check_readable(cls, path: Path) -> None:
+        """Check ``path``'s recorded state without locking it (for a read-only look-up beside the writer)."""
+        cls(path)._check_state()
 
     def _acquire(self, wait: float) -> None:
         descriptor = os.open(self.path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)

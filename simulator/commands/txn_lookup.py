@@ -4,6 +4,11 @@
 where a refund's money is (0600 status inquiry); ``history`` lists transactions newest first (or
 the supervisor audit trail with ``--type audit``); ``report`` gives the merchant's refund
 statistics; ``unlock`` is the merchant admin's way to lift the supervisor lockout.
+
+The look-ups that only read (``history``, ``report``, ``status`` without ``--host``) open the
+journal read-only without the data folder's lock (:class:`~pos_terminal.engine.reader.JournalReader`),
+so they answer at once while the device runs on the same folder; ``status --host`` and ``unlock``
+write to the journal and take the lock like a transaction.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import asyncio
 from datetime import datetime, timedelta
 
 from pos_terminal.state.datafolder import MARKER_FILE
+from pos_terminal.engine.reader import JournalReader
 from pos_terminal.engine.terminal import TerminalEngine
 from pos_terminal.journal import JournalError
 from pos_terminal.state.records import TransactionRecord
@@ -29,7 +35,7 @@ from simulator.commands.output import (
     data_folder,
     emit,
 )
-from simulator.commands.txn_options import engine_for, host_options, invoice_number, read_secret
+from simulator.commands.txn_options import config_for, engine_for, host_options, invoice_number, read_secret
 
 HISTORY_TYPES = ("sale", "refund", "void", "audit")
 DEFAULT_HISTORY_LIMIT = 100
@@ -101,23 +107,33 @@ def _period(args: argparse.Namespace) -> tuple[datetime | None, datetime | None]
     return start, end
 
 
-def _engine(args: argparse.Namespace) -> TerminalEngine:
+def _check_journal(args: argparse.Namespace) -> None:
     if not (args.data / "journal.sqlite3").exists() and not (args.data / MARKER_FILE).exists():
         raise InputError(f"no terminal journal in {args.data} (journal.sqlite3 not found)")
+
+
+def _engine(args: argparse.Namespace) -> TerminalEngine:
+    _check_journal(args)
     return engine_for(args)
 
 
-def _find(engine: TerminalEngine, args: argparse.Namespace) -> TransactionRecord | None:
+def _reader(args: argparse.Namespace) -> JournalReader:
+    """The journal, read-only and without the folder's lock: a running device does not make this wait."""
+    _check_journal(args)
+    return JournalReader.open(args.data, config_for(args))
+
+
+def _find(reader: JournalReader | TerminalEngine, args: argparse.Namespace) -> TransactionRecord | None:
     try:
         if args.rrn is not None:
-            return engine.journal.find_by_rrn(args.rrn)
-        return engine.journal.find_by_invoice(args.invoice, args.batch)
+            return reader.journal.find_by_rrn(args.rrn)
+        return reader.journal.find_by_invoice(args.invoice, args.batch)
     except JournalError as error:
         raise InputError(str(error).split(": ", 1)[-1]) from None
 
 
 def run_status(args: argparse.Namespace) -> int:
-    engine = _engine(args)
+    engine = _engine(args) if args.host else _reader(args)
     try:
         record = _find(engine, args)
         if record is None:
@@ -126,7 +142,7 @@ def run_status(args: argparse.Namespace) -> int:
                  f"status: no transaction with {which} in this terminal's journal")
             return EXIT_REFUSED
         exit_code, host = EXIT_OK, None
-        if args.host:
+        if isinstance(engine, TerminalEngine):  # --host: a 0600 to the host, journaled
             answer = asyncio.run(engine.inquire_status(record))
             host = {"response_code": answer.response_code, "error": answer.error, **answer.host_data}
             if answer.outcome is Outcome.COMMUNICATION_FAILED:
@@ -146,7 +162,7 @@ def run_history(args: argparse.Namespace) -> int:
     start, end = _period(args)
     if args.limit < 0:
         raise InputError(f"--limit {args.limit}: expected 0 (all) or a positive number")
-    engine = _engine(args)
+    engine = _reader(args)
     try:
         limit = args.limit or None
         if args.type == "audit":
@@ -170,7 +186,7 @@ def _next_day(day: datetime) -> datetime:
 
 def run_report(args: argparse.Namespace) -> int:
     start, end = _period(args)
-    engine = _engine(args)
+    engine = _reader(args)
     try:
         report = merchant_report(engine.journal, date_from=start, date_to=end, currency=engine.config.currency)
     finally:

@@ -7,13 +7,13 @@ import getpass
 import sys
 from typing import Any
 
-from pos_terminal.state.config import ConfigError, load_config
+from pos_terminal.state.config import ConfigError, TerminalConfig, load_config
 from pos_terminal.engine.terminal import TerminalEngine
 from protocols.security import KeyScheme
 from simulator.commands.output import InputError, data_folder, host_url
 from simulator.txn_api import parse_amount
 
-__all__ = ["engine_for", "host_options", "invoice_number", "parse_amount", "pin_digits", "read_secret"]
+__all__ = ["config_for", "engine_for", "host_options", "invoice_number", "parse_amount", "pin_digits", "read_secret"]
 
 
 def host_options(parser: argparse.ArgumentParser) -> None:
@@ -43,8 +43,13 @@ def pin_digits(text: str) -> str:
 
 
 def engine_for(args: argparse.Namespace) -> TerminalEngine:
-    """The terminal of ``--data`` with the command line's overrides."""
+    """The terminal of ``--data`` with the command line's overrides (it takes the data folder's lock)."""
     args.data.mkdir(parents=True, exist_ok=True)
+    return TerminalEngine.open(args.data, config_for(args))
+
+
+def config_for(args: argparse.Namespace) -> TerminalConfig:
+    """terminal.toml of ``--data`` with the command line's overrides, each bad one named by its option."""
     overrides: dict[str, Any] = {}
     if getattr(args, "host", None):
         overrides["host_url"] = args.host
@@ -61,7 +66,7 @@ def engine_for(args: argparse.Namespace) -> TerminalEngine:
         except ConfigError as error:
             problem = str(error).removeprefix("override: ").removeprefix(f"{key}: ")
             raise InputError(f"{_OVERRIDE_OPTIONS[key]}: {problem}") from None
-    return TerminalEngine.open(args.data, config)
+    return config
 
 
 _OVERRIDE_OPTIONS = {"host_url": "--host", "response_timeout": "--timeout", "dialect": "--dialect",
