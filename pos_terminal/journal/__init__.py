@@ -44,13 +44,14 @@ from __future__ import annotations
 from pos_terminal.journal.advices import AdvicesMixin
 from pos_terminal.journal.audit import AuditMixin
 from pos_terminal.journal.cardid import SECRET_LENGTH, card_fingerprint, load_or_create_secret
-from pos_terminal.journal.errors import JournalError, MoneyRule
+from pos_terminal.journal.errors import AmbiguousLookup, JournalError, MoneyRule
 from pos_terminal.journal.lookups import LookupsMixin
 from pos_terminal.journal.schema import SCHEMA_VERSION
 from pos_terminal.journal.store import COUNTER_MAX
 from pos_terminal.journal.supervision import SupervisionMixin
 
 __all__ = [
+    "AmbiguousLookup",
     "COUNTER_MAX",
     "SCHEMA_VERSION",
     "SECRET_LENGTH",

@@ -37,3 +37,15 @@ def journal_reason(error: Exception) -> str:
     """The journal's refusal without its file path prefix (the cashier does not need it)."""
     text = str(error)
     return text.split(": ", 1)[1] if text.startswith("journal ") and ": " in text else text
+
+
+class AmbiguousLookup(JournalError):
+    """More than one transaction matches a look-up: the caller asks for what tells them apart.
+
+    ``where`` is what was looked up (``RRN 000000000002``), ``invoices`` the matching invoice numbers.
+    """
+
+    def __init__(self, message: str, where: str, invoices: tuple[int, ...]) -> None:
+        super().__init__(message)
+        self.where = where
+        self.invoices = invoices

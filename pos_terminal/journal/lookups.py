@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
+from datetime import date, datetime
 
-from pos_terminal.journal.errors import JournalError
+from pos_terminal.journal.errors import AmbiguousLookup
 from pos_terminal.journal.rows import time_text, transaction_row
 from pos_terminal.journal.store import JournalStore
 from pos_terminal.state.records import TransactionRecord, TxnStatus, TxnType
@@ -35,33 +35,39 @@ class LookupsMixin(JournalStore):
         where = f"invoice {invoice}" + ("" if batch is None else f" in batch {batch}")
         return self._single(rows, where, "give the batch")
 
-    def find_by_rrn(self, rrn: str, local_date: str | None = None) -> TransactionRecord | None:
-        """The transaction the host gave this RRN (optionally sent on ``local_date``, MMDD), or None.
+    def find_by_rrn(self, rrn: str, local_date: str | None = None, *, day: date | None = None
+                    ) -> TransactionRecord | None:
+        """The transaction the host gave this RRN (optionally sent on ``local_date``, MMDD, or on ``day``), or None.
 
-        ``local_date`` is compared with the month and day of ``transmitted_at``
-        in UTC. When more than one transaction matches, :class:`JournalError`
-        asks for the date rather than guessing.
+        ``local_date`` is compared with the month and day of ``transmitted_at`` in UTC, ``day`` with
+        its whole date. A void carries its original's RRN: a transaction and its own voids are one
+        match, the original (whose status says voided and names the void). When unrelated
+        transactions match, :class:`AmbiguousLookup` asks for the date rather than guessing.
         """
         if local_date is not None and not (len(local_date) == 4 and local_date.isascii() and local_date.isdigit()):
             raise ValueError(f"local_date must be MMDD, got {local_date!r}")
+        query, parameters = "SELECT * FROM transactions WHERE rrn = ?", [rrn]
+        if local_date is not None:
+            query += " AND substr(transmitted_at, 6, 2) || substr(transmitted_at, 9, 2) = ?"
+            parameters.append(local_date)
+        if day is not None:
+            query += " AND substr(transmitted_at, 1, 10) = ?"
+            parameters.append(day.isoformat())
         with self._read() as db:
-            if local_date is None:
-                rows = db.execute("SELECT * FROM transactions WHERE rrn = ? ORDER BY id", (rrn,)).fetchall()
-            else:
-                rows = db.execute(
-                    """SELECT * FROM transactions WHERE rrn = ?
-                       AND substr(transmitted_at, 6, 2) || substr(transmitted_at, 9, 2) = ? ORDER BY id""",
-                    (rrn, local_date),
-                ).fetchall()
-        where = f"RRN {rrn}" + ("" if local_date is None else f" on {local_date}")
+            rows = db.execute(query + " ORDER BY id", parameters).fetchall()
+        ids = {row["id"] for row in rows}
+        rows = [row for row in rows if not (row["txn_type"] == TxnType.VOID.value and row["original_id"] in ids)]
+        where = f"RRN {rrn}" + ("" if local_date is None else f" on {local_date}") + \
+            ("" if day is None else f" on {day.isoformat()}")
         return self._single(rows, where, "give the original date")
 
     def _single(self, rows: list[sqlite3.Row], where: str, hint: str) -> TransactionRecord | None:
         if not rows:
             return None
         if len(rows) > 1:
-            invoices = ", ".join(f"{row['invoice']:06d}" for row in rows)
-            raise JournalError(f"journal {self._path}: {where} matches invoices {invoices}; {hint}")
+            invoices = tuple(int(row["invoice"]) for row in rows)
+            listed = ", ".join(f"{invoice:06d}" for invoice in invoices)
+            raise AmbiguousLookup(f"journal {self._path}: {where} matches invoices {listed}; {hint}", where, invoices)
         return transaction_row(rows[0])
 
     def transactions(self, batch: int | None = None, txn_type: TxnType | None = None) -> list[TransactionRecord]:

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from pos_terminal.state.datafolder import MARKER_FILE
 from pos_terminal.engine.reader import JournalReader
 from pos_terminal.engine.terminal import TerminalEngine
-from pos_terminal.journal import JournalError
+from pos_terminal.journal import AmbiguousLookup, JournalError
 from pos_terminal.state.records import TransactionRecord
 from pos_terminal.common.results import Outcome
 from pos_terminal.output.statistics import merchant_report
@@ -63,6 +63,8 @@ def register(operations: argparse._SubParsersAction) -> None:  # type: ignore[ty
     which.add_argument("--rrn", help="the transaction's RRN (from its receipt)")
     which.add_argument("--invoice", type=invoice_number, help="the transaction's invoice number")
     status.add_argument("--batch", type=int, help="the batch of --invoice when several batches have it")
+    status.add_argument("--date", dest="on_day", help="the day of --rrn, YYYY-MM-DD (UTC), when transactions of "
+                                                      "different days share it")
     status.set_defaults(handler=run_status, ask_host=None)
 
     history = add("history", "the journal's transactions, newest first (or --type audit: supervisor decisions)")
@@ -124,10 +126,20 @@ def _reader(args: argparse.Namespace) -> JournalReader:
 
 
 def _find(reader: JournalReader | TerminalEngine, args: argparse.Namespace) -> TransactionRecord | None:
+    if args.on_day is not None and args.rrn is None:
+        raise InputError("--date goes with --rrn (an invoice is told apart by --batch)")
+    try:
+        day = parse_day(args.on_day, "--date").date() if args.on_day is not None else None
+    except ValueError as error:
+        raise InputError(str(error)) from None
     try:
         if args.rrn is not None:
-            return reader.journal.find_by_rrn(args.rrn)
+            return reader.journal.find_by_rrn(args.rrn, day=day)
         return reader.journal.find_by_invoice(args.invoice, args.batch)
+    except AmbiguousLookup as error:
+        option = "--date YYYY-MM-DD" if args.rrn is not None else "--batch"
+        invoices = ", ".join(f"{invoice:06d}" for invoice in error.invoices)
+        raise InputError(f"{error.where} matches invoices {invoices}; give {option}") from None
     except JournalError as error:
         raise InputError(str(error).split(": ", 1)[-1]) from None
 

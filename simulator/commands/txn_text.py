@@ -125,9 +125,19 @@ def view_text(view: TransactionView, host: dict[str, Any] | None = None) -> str:
     if view.voided_by_invoice is not None:
         lines.append(_line("voided by", f"invoice {view.voided_by_invoice:06d}"))
     if host is not None:
-        answer = host.get("error") or _code(host.get("response_code"))
-        lines.append(_line("host", answer))
+        lines.append(_line("host", _host_answer(host)))
     return "\n".join(lines)
+
+
+def _host_answer(host: dict[str, Any]) -> str:
+    """What the host said of the transaction: its status (``voided``), not just that the inquiry was answered."""
+    if host.get("error"):
+        return str(host["error"])
+    said = [str(host["host_status"])] if host.get("host_status") else []
+    if host.get("credit_status"):
+        said.append(f"credit {host['credit_status']}")
+    answered = f"answered {_code(host.get('response_code'))}"
+    return f"{', '.join(said)} ({answered})" if said else answered
 
 
 def history_text(views: list[TransactionView]) -> str:

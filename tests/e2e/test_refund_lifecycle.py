@@ -266,3 +266,36 @@ def test_the_host_report_lists_refunds_by_credit_status_and_arrival(cli: Cli, ho
     assert batch["refund_credits"]["by_arrival"] == {f"{expected[:4]}-{expected[4:6]}-{expected[6:]}":
                                                      {"count": 1, "amount": 1000}}
     assert batch["refunds"][0]["credit_status"] == "pending"
+
+
+def test_status_by_the_rrn_of_a_voided_refund_finds_the_refund_voided_naming_the_void(cli: Cli) -> None:
+    sale = cli.sale("20.00")
+    refund = cli.refund("5.00", sale["invoice"])
+    code, void = cli.run("void", "--invoice", str(refund["invoice"]), "--supervisor-password", "0000")
+    assert code == 0 and void["rrn"] == refund["rrn"]  # the void carries its refund's RRN
+    code, status = cli.run("status", "--rrn", refund["rrn"], host=False)
+    assert code == 0 and (status["type"], status["invoice"], status["status"]) == ("refund", refund["invoice"],
+                                                                                  "voided")
+    assert status["voided_by_invoice"] == void["invoice"]
+
+
+def test_status_text_with_the_host_says_the_hosts_status_of_a_voided_refund(
+        cli: Cli, capsys: pytest.CaptureFixture[str]) -> None:
+    sale = cli.sale("20.00")
+    refund = cli.refund("5.00", sale["invoice"])
+    cli.run("void", "--invoice", str(refund["invoice"]), "--supervisor-password", "0000")
+    capsys.readouterr()
+    assert main(["txn", "status", "--data", str(cli.data), "--rrn", refund["rrn"], "--host", cli.host.url]) == 0
+    host_line = next(line for line in capsys.readouterr().out.splitlines() if line.strip().startswith("host"))
+    assert "voided" in host_line and "credit cancelled" in host_line
+
+
+def test_status_date_must_be_a_day_and_goes_with_rrn(cli: Cli, capsys: pytest.CaptureFixture[str]) -> None:
+    sale = cli.sale("20.00")
+    capsys.readouterr()
+    data = str(cli.data)
+    assert main(["txn", "status", "--data", data, "--rrn", sale["rrn"], "--date", "1209"]) == 2
+    assert "--date" in capsys.readouterr().err
+    assert main(["txn", "status", "--data", data, "--invoice", "1", "--date", TODAY.isoformat()]) == 2
+    assert "--date goes with --rrn" in capsys.readouterr().err
+    assert main(["txn", "status", "--data", data, "--rrn", sale["rrn"], "--date", TODAY.isoformat()]) == 0
