@@ -61,7 +61,7 @@ async def run_operation(engine: TerminalEngine, operation: str, options: TxnOpti
     if operation == "echo":
         return await engine.echo()
     if operation == "settle":
-        return await engine.settle()
+        return await engine.settle(options.supervisor_password)
     if operation == "void":
         if options.invoice is None:
             raise InputError("void needs --invoice")

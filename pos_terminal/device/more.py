@@ -1,4 +1,8 @@
-"""The MORE menu: settlement, sign-on, echo, reprint, the journal browser, settings and the admin unlock."""
+"""The MORE menu: settlement, sign-on, echo, reprint, the journal browser, settings and the admin unlock.
+
+Settlement is a supervisor function: F1 asks the supervisor password first (wrong ones count
+toward the lockout like a refund's or a void's), and settles with the supervisor's grant.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from pos_terminal.device.events import Key
 from pos_terminal.device.flow import Flow
 from pos_terminal.device.entry import DigitEntry
 from pos_terminal.device.history import HistoryBrowser
-from pos_terminal.device.prompts import PASSWORD_MAX, locked_rows
+from pos_terminal.device.prompts import PASSWORD_MAX, PasswordPrompt, locked_rows
 from pos_terminal.device.screen import LINES, WIDTH, right, wrap
 from pos_terminal.device.status import Beep
 from protocols.iso87 import response_text
@@ -19,6 +23,7 @@ from pos_terminal.common.results import Outcome, TxnResult
 
 if TYPE_CHECKING:
     from pos_terminal.device.services import DeviceServices
+    from pos_terminal.rules.supervisor import Grant
 
 __all__ = ["MoreFlow", "MoreStep"]
 
@@ -34,6 +39,7 @@ class MoreStep(StrEnum):
     HISTORY = "more.history"
     SETTINGS = "more.settings"
     UNLOCK = "more.unlock"
+    SETTLE_PASSWORD = "more.settle-password"
 
 
 def network_rows(title: str, result: TxnResult) -> list[str]:
@@ -57,6 +63,7 @@ class MoreFlow(Flow):
         self.page = 0
         self.history: HistoryBrowser | None = None
         self.admin = DigitEntry(PASSWORD_MAX, secret=True)
+        self.settle_prompt = PasswordPrompt(self, "SETTLEMENT", "settle")
 
     @property
     def step(self) -> MoreStep:
@@ -72,6 +79,8 @@ class MoreFlow(Flow):
             return self.history.render()
         if self._step is MoreStep.UNLOCK:
             return ["ADMIN UNLOCK", "ADMIN PASSWORD", right(self.admin.shown), ""]
+        if self._step is MoreStep.SETTLE_PASSWORD:
+            return self.settle_prompt.render()
         return self._settings_page()
 
     @property
@@ -80,6 +89,8 @@ class MoreFlow(Flow):
             return self.history.hint
         if self._step is MoreStep.UNLOCK:
             return "ENTER OK  CLEAR DELETE  CANCEL BACK"
+        if self._step is MoreStep.SETTLE_PASSWORD:
+            return PasswordPrompt.hint
         if self._step is MoreStep.SETTINGS:
             return "ENTER NEXT  CLEAR PREVIOUS  MENU BACK"
         return "F1-F4 OR 1-3: CHOOSE\nMENU OR CANCEL: BACK"
@@ -107,6 +118,10 @@ class MoreFlow(Flow):
                 self._step, self.history = MoreStep.MENU, None
         elif self._step is MoreStep.UNLOCK:
             await self._unlock_key(key)
+        elif self._step is MoreStep.SETTLE_PASSWORD:
+            grant = await self.settle_prompt.on_key(key)
+            if grant is not None:
+                await self._settle(grant)
         else:
             self._page_key(key, len(self._settings_pages()) - 1)
 
@@ -125,7 +140,7 @@ class MoreFlow(Flow):
         device = self.device
         engine = device.engine
         if key is Key.F1:
-            await self._settle()
+            await self._ask_settle()
         elif key is Key.F2:
             device.finish(network_rows("SIGN-ON", await device.online("SIGN-ON", engine.sign_on, connecting=True)))
         elif key is Key.F3:
@@ -165,18 +180,24 @@ class MoreFlow(Flow):
 
     def wipe(self) -> None:
         self.admin.wipe()
+        self.settle_prompt.wipe()
 
-    async def _settle(self) -> None:
+    async def _ask_settle(self) -> None:
+        """F1: refused at once while locked (journaled), else the supervisor password step."""
         device = self.device
-        settle = getattr(device.engine, "settle", None)
-        if settle is None:
+        if getattr(device.engine, "settle", None) is None:
             device.finish(["SETTLEMENT", "NOT AVAILABLE"], Beep.ERROR)
             return
-        if device.supervisor.locked_until() is not None:
-            await settle()  # journals the refusal in the audit trail
+        if device.supervisor.refusal_while_locked("settle") is not None:  # journals the refusal in the audit trail
             device.finish(locked_rows("SETTLEMENT", device.supervisor), Beep.FAILURE)
             return
-        result: TxnResult = await device.online("SETTLEMENT", settle, connecting=True)
+        self.settle_prompt.message = ""
+        self._step = MoreStep.SETTLE_PASSWORD
+
+    async def _settle(self, grant: Grant) -> None:
+        device = self.device
+        result: TxnResult = await device.online("SETTLEMENT", lambda: device.engine.settle(grant=grant),
+                                                connecting=True)
         report = self._report_lines(result)
         if report:
             device.print_lines(report)

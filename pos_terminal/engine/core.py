@@ -47,7 +47,7 @@ from pos_terminal.profiles import NetworkKind, ProtocolProfile
 from pos_terminal.profiles.registry import ProfileRegistry, default_profiles
 from pos_terminal.state.records import MessageDirection
 from pos_terminal.common.results import Outcome, TxnResult
-from pos_terminal.rules.supervisor import SupervisorGate
+from pos_terminal.rules.supervisor import Grant, SupervisorGate
 from protocols.security import KeyScheme, MessageKeys
 
 log = logging.getLogger(__name__)
@@ -148,6 +148,16 @@ class EngineCore:
     def now(self) -> datetime:
         """The engine's clock (UTC)."""
         return self._clock()
+
+    async def _authorise(self, operation: str, password: str | None, grant: Grant | None) -> None:
+        """The supervisor's approval of ``operation``: a grant from the device, else the password (counted)."""
+        if self.supervisor.redeem(grant, operation):
+            return
+        verdict = await self.supervisor.check(password or "", operation)
+        if not verdict.accepted:
+            tries = "1 TRY LEFT" if verdict.tries_left == 1 else f"{verdict.tries_left} TRIES LEFT"
+            screen = ("SUPERVISOR LOCKED", "SEE MENU 3 UNLOCK") if verdict.locked else ("WRONG PASSWORD", tries)
+            raise TerminalRefusal(verdict.refusal(operation), screen)
 
     def receipts(self) -> ReceiptArchive | None:
         """The data folder's receipts and outbox (None without a data folder)."""

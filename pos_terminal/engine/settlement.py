@@ -1,5 +1,11 @@
 """Closing the batch with the host: settlement (0500), and batch upload (0320) on a mismatch.
 
+Settlement is a supervisor function like refund and void: the device asks the supervisor
+password and ``possim txn settle`` needs ``--supervisor-password[-stdin]`` (wrong ones count
+toward the lockout). The engine checks a password or a device grant whenever one is given; a
+caller that owns the terminal outright (a scripted scenario, the pytest plugin) may pass none,
+and is then still refused while the supervisor functions are locked.
+
 The flow is one for every protocol: nothing while the supervisor functions are locked; what is
 owed first; then the protocol profile's settlement exchanges (possim-87: totals in DE 74-89, 95
 leads to the upload and a second 0500; CUP: totals in DE 48, the unbalanced card groups uploaded,
@@ -10,27 +16,37 @@ from __future__ import annotations
 
 import logging
 
-from pos_terminal.engine.core import CommunicationFailure, EngineCore
+from pos_terminal.engine.core import CommunicationFailure, EngineCore, TerminalRefusal
 from pos_terminal.common.results import Outcome, TxnResult
 from pos_terminal.flows import settlement
 from pos_terminal.output.batch_totals import batch_totals, report_lines, settlement_report
+from pos_terminal.rules.supervisor import Grant
 
 log = logging.getLogger(__name__)
 
 class SettlementMixin(EngineCore):
     """Settlement: reversals and advices first, then the totals, the upload when they differ."""
 
-    async def settle(self) -> TxnResult:
+    async def settle(self, supervisor_password: str | None = None, *, grant: Grant | None = None) -> TxnResult:
         """Close the open batch with the host (docs/protocol.md, Settlement).
 
         Reversals, repeats and advices go first; then the profile's settlement exchanges
         (possim-87: 0500 with the totals; on 95 the batch is uploaded transaction by transaction and
         settled again (960000)); when they end well the batch closes and its number increments.
-        The result carries the settlement report.
+        The result carries the settlement report. ``supervisor_password`` or the device's ``grant``:
+        the supervisor's approval, checked and counted like a void's (see the module docstring).
         """
-        locked = self.supervisor.refusal_while_locked("settle")
-        if locked is not None:
-            return TxnResult("settle", Outcome.REFUSED, currency=self.config.currency, error=locked.refusal("settle"))
+        if supervisor_password is not None or grant is not None:
+            try:
+                await self._authorise("settle", supervisor_password, grant)
+            except TerminalRefusal as refusal:
+                return TxnResult("settle", Outcome.REFUSED, currency=self.config.currency, error=str(refusal),
+                                 screen=refusal.screen)
+        else:
+            locked = self.supervisor.refusal_while_locked("settle")
+            if locked is not None:
+                return TxnResult("settle", Outcome.REFUSED, currency=self.config.currency,
+                                 error=locked.refusal("settle"))
         batch = self.journal.current_batch()
         try:
             settled = await self.run(settlement.settle(self.profile, self.config, self.state, self, batch,

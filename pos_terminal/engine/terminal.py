@@ -182,16 +182,6 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
             return TxnResult("unlock", Outcome.COMPLETED, response_code="00")
         return TxnResult("unlock", Outcome.REFUSED, error=verdict.refusal())
 
-    async def _authorise(self, operation: str, password: str | None, grant: Grant | None) -> None:
-        """The supervisor's approval of ``operation``: a grant from the device, else the password (counted)."""
-        if self.supervisor.redeem(grant, operation):
-            return
-        verdict = await self.supervisor.check(password or "", operation)
-        if not verdict.accepted:
-            screen = ("SUPERVISOR LOCKED", "SEE MENU 3 UNLOCK") if verdict.locked else \
-                ("WRONG PASSWORD", f"{verdict.tries_left} TRIES LEFT")
-            raise TerminalRefusal(verdict.refusal(operation), screen)
-
     async def _financial(
         self, operation: str, new: NewTransaction, card: PresentedCard | None, *,
         pin: str | None = None, icc_kind: TransactionType | None = None, original: TransactionRecord | None = None,

@@ -60,8 +60,8 @@ class SupervisorVerdict:
         if self.locked and self.locked_until is not None:
             return f"supervisor functions are {lock_text(self.locked_until)}: too many wrong passwords " \
                    f"(the merchant admin can unlock them: possim txn unlock)"
-        tries = "1 try" if self.tries_left == 1 else f"{self.tries_left} tries"
-        return f"wrong supervisor password for {operation}: {tries} left"
+        # the wording scripts match (scenario library); the device's screen says "1 TRY LEFT"
+        return f"wrong supervisor password for {operation}: {self.tries_left} tries left"
 
 
 @dataclass(frozen=True)

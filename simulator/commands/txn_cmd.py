@@ -19,7 +19,7 @@ from dataclasses import fields, replace
 
 from emv.cards import EntryMode, load_test_cards
 from pos_terminal.output.ereceipt import EReceiptError, recipient_address
-from pos_terminal.common.results import Outcome
+from pos_terminal.common.results import Outcome, TxnResult
 from simulator.commands import txn_lookup, txn_text
 from simulator.commands.output import InputError, add_json_flag, emit
 from simulator.commands.txn_options import (
@@ -38,7 +38,7 @@ _EXAMPLES = {
     "refund": "possim txn refund --data ./term-data --card visa_credit --amount 5.00 --original-rrn 000000000001 \\\n"
               "      --original-date 1202 --supervisor-password-stdin --reason 01 --email jane@example.com",
     "void": "possim txn void --data ./term-data --invoice 2 --supervisor-password-stdin",
-    "settle": "possim txn settle --data ./term-data --json",
+    "settle": "possim txn settle --data ./term-data --supervisor-password-stdin --json",
 }
 _HELP = {
     "signon": "0800 sign-on (master/session keys: loads new session keys)",
@@ -46,7 +46,7 @@ _HELP = {
     "sale": "a purchase with a test card",
     "refund": "a refund of an earlier sale (by its RRN and date, or its invoice), supervisor approved",
     "void": "cancel a sale or refund of the open batch by its invoice, supervisor approved",
-    "settle": "close the batch with the host (0500, batch upload on a mismatch)",
+    "settle": "close the batch with the host (0500, batch upload on a mismatch), supervisor approved",
 }
 
 
@@ -124,7 +124,7 @@ def _no_options(parser: argparse.ArgumentParser) -> None:
 
 
 _OPTION_ADDERS = {"signon": _no_options, "echo": _no_options, "sale": _sale_options, "refund": _refund_options,
-                  "void": _void_options, "settle": _no_options}
+                  "void": _void_options, "settle": _supervisor_options}
 
 
 def _txn_options(args: argparse.Namespace) -> TxnOptions:
@@ -144,6 +144,13 @@ def _check_ereceipt(args: argparse.Namespace) -> str | None:
 
 def run_txn(args: argparse.Namespace) -> int:
     read_secret(args, "supervisor_password", "supervisor password: ")
+    if args.operation == "settle" and not args.supervisor_password:
+        # refused before anything is opened or sent: a script written before settlement needed approval
+        message = ("settle needs the supervisor's approval: give --supervisor-password-stdin "
+                   "(or --supervisor-password)")
+        refused = TxnResult("settle", Outcome.REFUSED, error=message)
+        emit(args, refused.to_json(), txn_text.result_text(refused))
+        return refused.exit_code
     read_secret(args, "pin", "PIN: ")
     to = _check_ereceipt(args)
     engine = engine_for(args)

@@ -84,7 +84,7 @@ def test_advices_are_applied_exactly_once_when_the_terminal_dies_mid_upload(
         uploading.wait(timeout=10)
 
         txn(capsys, tmp_path, url, "echo")
-        settled = txn(capsys, tmp_path, url, "settle")
+        settled = txn(capsys, tmp_path, url, "settle", "--supervisor-password", "0000")
 
         credits = sorted(entry.amount for entry in journal.ledger() if entry.cause is Cause.REFUND)
         assert credits == [100, 200, 300]

@@ -94,7 +94,7 @@ def test_cup_pos_transactions_over_a_serial_line(tmp_path: Path, cup_serial_host
                timeout=LOST_ANSWER_TIMEOUT)
     assert void["approved"] is False and void["reversal"]["status"] == "acked"
     assert txn(capsys, tmp_path, url, "sale", "--card", "unionpay_debit", "--amount", "7.77", "--pin", "111101")["approved"]
-    settle = txn(capsys, tmp_path, url, "settle")
+    settle = txn(capsys, tmp_path, url, "settle", "--supervisor-password", "0000")
     assert (settle["response_code"], settle["settlement"]["result"], settle["settlement"]["batch_uploaded"]) == (
         "00", "CLOSED", True)
 

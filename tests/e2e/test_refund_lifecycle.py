@@ -135,7 +135,7 @@ def test_the_settlement_report_shows_a_voided_refund_as_voided_never_under_funds
     kept = cli.refund("5.00", sale["invoice"])
     voided = cli.refund("3.00", sale["invoice"])
     assert cli.run("void", "--invoice", str(voided["invoice"]), "--supervisor-password", "0000")[0] == 0
-    code, settled = cli.run("settle")
+    code, settled = cli.run("settle", "--supervisor-password", "0000")
     assert code == 0 and settled["approved"]
     lines = settled["receipt"]
     arrival, voided_part = lines.index("FUNDS ARRIVAL OF REFUNDS"), lines.index("VOIDED REFUNDS (NO FUNDS MOVE)")

@@ -51,7 +51,7 @@ def test_three_wrong_passwords_lock_refund_void_and_settlement_then_the_right_on
     code, third = txn(capsys, data, host, *refund_args(sale["invoice"], "3333"))
     assert code == 1 and "locked until" in third["error"]
     for argv in (refund_args(sale["invoice"], "0000"), ["void", "--invoice", "1", "--supervisor-password", "0000"],
-                 ["settle"]):
+                 ["settle", "--supervisor-password", "0000"]):
         code, answer = txn(capsys, data, host, *argv)
         assert code == 1 and "supervisor functions are locked until" in answer["error"] and " UTC" in answer["error"]
     host_journal = host.journal()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 from pos_terminal.device import Beep, ConnectionState, DeviceModel, MoreStep
 from pos_terminal.state.records import TxnStatus
@@ -78,10 +77,7 @@ async def test_history_pages(online_device: DeviceModel) -> None:
 
 
 async def test_settlement(online_device: DeviceModel) -> None:
-    await press(online_device, "F4", "F1")
-    if getattr(online_device.engine, "settle", None) is None:
-        assert shown(online_device)[:2] == ["SETTLEMENT", "NOT AVAILABLE"]
-        pytest.skip("engine.settle() not there yet")
+    await press(online_device, "F4", "F1", "0000", "ENTER")
     assert shown(online_device)[:2] == ["SETTLEMENT", "BATCH CLOSED"]
     assert online_device.status.batch == 2
 
@@ -94,11 +90,29 @@ async def test_status_counts_pending_reversals(online_device: DeviceModel) -> No
 
 
 async def test_settlement_prints_the_engines_report(device: DeviceModel) -> None:
-    async def settle() -> TxnResult:
+    async def settle(supervisor_password: str | None = None, *, grant: object = None) -> TxnResult:
         return TxnResult("settle", Outcome.COMPLETED, response_code="00", receipt=("SETTLEMENT REPORT", "BATCH 000001"))
 
     device.engine.settle = settle  # type: ignore[attr-defined]
-    await press(device, "F4", "F1")
+    await press(device, "F4", "F1", "0000", "ENTER")
     assert shown(device)[:3] == ["SETTLEMENT", "BATCH CLOSED", "RC 00"]
     assert device.printer == [["SETTLEMENT REPORT", "BATCH 000001"]]
     assert device.last_beep is Beep.SUCCESS
+
+
+async def test_settlement_asks_the_supervisor_password_first(device: DeviceModel) -> None:
+    await press(device, "F4", "F1")
+    assert shown(device)[:2] == ["SETTLEMENT", "SUPERVISOR PASSWORD"]
+
+
+async def test_a_wrong_password_does_not_settle_and_is_counted(device: DeviceModel) -> None:
+    settled = []
+
+    async def settle(supervisor_password: str | None = None, *, grant: object = None) -> TxnResult:
+        settled.append(grant)
+        return TxnResult("settle", Outcome.COMPLETED, response_code="00")
+
+    device.engine.settle = settle  # type: ignore[attr-defined]
+    await press(device, "F4", "F1", "1111", "ENTER")
+    assert shown(device)[3] == "WRONG, 2 TRIES LEFT" and settled == []
+    assert device.supervisor.failures == 1
