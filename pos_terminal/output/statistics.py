@@ -9,6 +9,11 @@ Counted by the date the transaction was made (UTC), ``date_from`` and ``date_to`
 * ``voided`` and ``reversed`` (count and amount per type), ``declined`` (count);
 * ``refund_rate``: refunded amount / sold amount, and refund count / sale count;
 * ``days_to_arrival``: calendar days from each refund to its expected credit date (min, median, max).
+
+Amounts are in the currency the transactions were made in (the journal's, not terminal.toml's: a
+terminal run with ``--dialect cup-pos`` made its sales in CNY whatever its file says); a period
+with no transactions is in the terminal's currency, and one whose transactions are in several
+currencies is refused (:class:`MixedCurrencies`) rather than summed.
 """
 
 from __future__ import annotations
@@ -21,7 +26,11 @@ from typing import Any
 from pos_terminal.journal import Journal
 from pos_terminal.state.records import TransactionRecord, TxnStatus, TxnType
 
-__all__ = ["merchant_report"]
+__all__ = ["MixedCurrencies", "merchant_report"]
+
+
+class MixedCurrencies(ValueError):
+    """The period's transactions are in more than one currency: their amounts cannot be added up."""
 
 
 def _bucket() -> dict[str, int]:
@@ -46,7 +55,10 @@ def _ratio(part: int, whole: int) -> float | None:
 
 def merchant_report(journal: Journal, *, date_from: datetime | None = None, date_to: datetime | None = None,
                     currency: str) -> dict[str, Any]:
-    """The statistics of the journal's transactions made from ``date_from`` to ``date_to`` (days, inclusive)."""
+    """The statistics of the journal's transactions made from ``date_from`` to ``date_to`` (days, inclusive).
+
+    ``currency``: the terminal's, for a period without transactions (see the module docstring).
+    """
     end = date_to + timedelta(days=1) if date_to is not None else None
     sales, refunds = _bucket(), _bucket()
     by_reason: dict[str, dict[str, int]] = defaultdict(_bucket)
@@ -56,7 +68,13 @@ def merchant_report(journal: Journal, *, date_from: datetime | None = None, date
     reversed_ = {kind.value: _bucket() for kind in TxnType}
     declined = {kind.value: 0 for kind in TxnType}
     arrival: list[int] = []
-    for record in journal.transactions_between(date_from, end):
+    records = journal.transactions_between(date_from, end)
+    currencies = sorted({record.currency for record in records})
+    if len(currencies) > 1:
+        raise MixedCurrencies(f"the period holds transactions in several currencies ({', '.join(currencies)}): "
+                              "report a period (--from, --to) in one currency")
+    currency = currencies[0] if currencies else currency
+    for record in records:
         kind = record.txn_type
         if record.status is TxnStatus.REVERSED:
             _add(reversed_[kind.value], record)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
-from pos_terminal.output.statistics import merchant_report
+import pytest
+
+from pos_terminal.output.statistics import MixedCurrencies, merchant_report
 from pos_terminal.state.records import TxnStatus, TxnType
 from tests.unit.pos_terminal.journal_fake import NOW, FakeJournal, txn
 
@@ -72,3 +75,17 @@ def test_the_period_includes_both_end_days() -> None:
     result = report(*inside, *outside, date_from=start, date_to=start + timedelta(days=1))
     assert result["sales"]["count"] == 2
     assert result["period"] == {"from": "2026-03-09", "to": "2026-03-10"}
+
+
+def test_the_report_is_in_the_currency_the_transactions_were_made_in() -> None:
+    made_in_cny = dataclasses.replace(txn(1, amount=1000), currency="156")
+    assert report(made_in_cny)["currency"] == "156"
+
+
+def test_a_period_without_transactions_is_in_the_terminals_currency() -> None:
+    assert report()["currency"] == "840"
+
+
+def test_a_period_in_several_currencies_is_refused_not_summed() -> None:
+    with pytest.raises(MixedCurrencies, match="156, 840"):
+        report(txn(1), dataclasses.replace(txn(2), currency="156"))
