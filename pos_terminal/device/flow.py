@@ -17,7 +17,7 @@ from pos_terminal.device.entry import DigitEntry
 from pos_terminal.device.events import Key
 from pos_terminal.device.screen import pages
 from pos_terminal.device.status import Beep
-from pos_terminal.output.ereceipt import EReceiptError
+from pos_terminal.output.ereceipt import EReceiptError, OutboxLinked
 
 if TYPE_CHECKING:
     from pos_terminal.device.services import DeviceServices
@@ -161,7 +161,10 @@ class ResultFlow(Flow):
         assert archive is not None
         number = self.phone.digits
         try:
-            archive.send(self.device.journal.get(self.transaction_id), number)
+            archive.send(self.device.journal.get(self.transaction_id), number, "phone")
+        except OutboxLinked:
+            self.device.finish(["E-RECEIPT", "NOT SENT", "OUTBOX IS A LINK", ""], Beep.FAILURE)
+            return
         except EReceiptError:
             self.device.beep(Beep.ERROR)
             return

@@ -8,6 +8,12 @@ addressed to an e-mail address, or, for a phone number, to ``<number>@sms.possim
 e-mail-to-SMS gateway convention; ``.invalid`` guarantees nothing is ever delivered: possim only
 writes the message, a test or a mail relay of the user's picks it up). Receipts hold the masked
 PAN only, as the journal does. Files are written to a temporary name and renamed into place.
+
+Two refusals protect the outbox: ``--phone`` takes a phone number only (digits, an optional
+leading +), ``--email`` an e-mail address only; and a ``DATA/outbox`` that is a symbolic link is
+refused (:class:`OutboxLinked`), so an e-receipt is never written wherever the link points. The
+From header's display name (the merchant's name) is quoted as RFC 5322 requires
+(:class:`email.headerregistry.Address`), whatever punctuation the name holds.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -29,7 +36,7 @@ from pos_terminal.output.receipt import CUSTOMER_COPY, render_receipt
 from pos_terminal.state.records import TransactionRecord
 from pos_terminal.output.views import transaction_view
 
-__all__ = ["EReceiptError", "ReceiptArchive", "RECEIPT_WIDTH", "recipient_address"]
+__all__ = ["EReceiptError", "OutboxLinked", "ReceiptArchive", "RECEIPT_WIDTH", "check_outbox", "recipient_address"]
 
 RECEIPT_WIDTH = 40
 SMS_DOMAIN = "sms.possim.invalid"
@@ -39,18 +46,36 @@ _PHONE = re.compile(r"\+?[0-9]{6,15}")
 
 
 class EReceiptError(ValueError):
-    """An e-receipt recipient that is neither an e-mail address nor a phone number."""
+    """An e-receipt that cannot be written: a recipient of the wrong kind, an outbox that is a link."""
 
 
-def recipient_address(to: str) -> str:
-    """The e-mail address an e-receipt for ``to`` (an address or a phone number) goes to."""
+class OutboxLinked(EReceiptError):
+    """``DATA/outbox`` is a symbolic link: e-receipts are not written through it."""
+
+
+def recipient_address(to: str, kind: str | None = None) -> str:
+    """The e-mail address an e-receipt for ``to`` goes to.
+
+    ``kind``: ``"phone"`` accepts a phone number only (6 to 15 digits, an optional leading +, spaces
+    and dashes ignored), ``"email"`` an e-mail address only, None either.
+    """
     compact = to.replace(" ", "").replace("-", "")
-    if _EMAIL.fullmatch(to):
+    if kind in (None, "email") and _EMAIL.fullmatch(to):
         return to
-    if _PHONE.fullmatch(compact):
+    if kind in (None, "phone") and _PHONE.fullmatch(compact):
         return f"{compact.lstrip('+')}@{SMS_DOMAIN}"
-    raise EReceiptError(f"e-receipt recipient {to[:40]!r}: expected an e-mail address or a phone number "
-                        "(6 to 15 digits, optional leading +)")
+    expected = {"phone": "a phone number (6 to 15 digits, optional leading +)", "email": "an e-mail address"}.get(
+        kind or "", "an e-mail address or a phone number (6 to 15 digits, optional leading +)")
+    raise EReceiptError(f"e-receipt recipient {to[:40]!r}: expected {expected}")
+
+
+def check_outbox(data_dir: Path) -> Path:
+    """``DATA/outbox``, refused (:class:`OutboxLinked`, naming it) when it is a symbolic link."""
+    outbox = Path(data_dir) / "outbox"
+    if outbox.is_symlink():
+        raise OutboxLinked(f"{outbox} is a symbolic link: possim does not write e-receipts through it "
+                           "(make it a plain folder)")
+    return outbox
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -92,12 +117,13 @@ class ReceiptArchive:
         _write_atomically(stem.with_suffix(".json"), (json.dumps(payload, indent=2) + "\n").encode("utf-8"))
         return text_path
 
-    def send(self, record: TransactionRecord, to: str) -> Path:
-        """Write an e-mail message with the customer receipt of ``record`` for ``to`` into the outbox."""
-        address = recipient_address(to)
+    def send(self, record: TransactionRecord, to: str, kind: str | None = None) -> Path:
+        """Write an e-mail message with the customer receipt of ``record`` for ``to`` (of ``kind``) into the outbox."""
+        address = recipient_address(to, kind)
+        outbox = check_outbox(self.data_dir)
         lines = self._lines(record)
         message = EmailMessage()
-        message["From"] = f"{self.config.merchant_name} <receipts@{SENDER_DOMAIN}>"
+        message["From"] = Address(display_name=self.config.merchant_name, username="receipts", domain=SENDER_DOMAIN)
         message["To"] = address
         message["Subject"] = (f"Your receipt: {record.txn_type.value.upper()} "
                               f"{format_amount(record.amount, record.currency)} at {self.config.merchant_name}")
@@ -111,6 +137,6 @@ class ReceiptArchive:
             f"<pre style=\"font-family: monospace\">{body}</pre></body></html>\n",
             subtype="html",
         )
-        path = self.data_dir / "outbox" / f"{self._stem(record)}-{address.split('@')[0][:20]}.eml"
+        path = outbox / f"{self._stem(record)}-{address.split('@')[0][:20]}.eml"
         _write_atomically(path, bytes(message))
         return path

@@ -18,7 +18,7 @@ import asyncio
 from dataclasses import fields, replace
 
 from emv.cards import EntryMode, load_test_cards
-from pos_terminal.output.ereceipt import EReceiptError, recipient_address
+from pos_terminal.output.ereceipt import EReceiptError, check_outbox, recipient_address
 from pos_terminal.common.results import Outcome, TxnResult
 from simulator.commands import txn_lookup, txn_text
 from simulator.commands.output import InputError, add_json_flag, emit
@@ -132,14 +132,18 @@ def _txn_options(args: argparse.Namespace) -> TxnOptions:
     return TxnOptions(**{f.name: getattr(args, f.name, f.default) for f in fields(TxnOptions)})
 
 
-def _check_ereceipt(args: argparse.Namespace) -> str | None:
+def _check_ereceipt(args: argparse.Namespace) -> tuple[str, str] | None:
+    """``(recipient, kind)`` of ``--email`` / ``--phone``, checked before anything is sent (exit 2)."""
     to = getattr(args, "email", None) or getattr(args, "phone", None)
-    if to is not None:
-        try:
-            recipient_address(to)
-        except EReceiptError as error:
-            raise InputError(f"--{'email' if args.email else 'phone'}: {error}") from None
-    return to
+    if to is None:
+        return None
+    kind = "email" if args.email else "phone"
+    try:
+        recipient_address(to, kind)
+        check_outbox(args.data)
+    except EReceiptError as error:
+        raise InputError(f"--{kind}: {error}") from None
+    return to, kind
 
 
 def run_txn(args: argparse.Namespace) -> int:
@@ -152,14 +156,14 @@ def run_txn(args: argparse.Namespace) -> int:
         emit(args, refused.to_json(), txn_text.result_text(refused))
         return refused.exit_code
     read_secret(args, "pin", "PIN: ")
-    to = _check_ereceipt(args)
+    recipient = _check_ereceipt(args)
     engine = engine_for(args)
     try:
         result = asyncio.run(run_operation(engine, args.operation, _txn_options(args)))
-        if to is not None and result.transaction_id is not None and result.outcome is Outcome.COMPLETED:
+        if recipient is not None and result.transaction_id is not None and result.outcome is Outcome.COMPLETED:
             archive = engine.receipts()
             assert archive is not None
-            path = archive.send(engine.journal.get(result.transaction_id), to)
+            path = archive.send(engine.journal.get(result.transaction_id), *recipient)
             result = replace(result, ereceipt_file=str(path))
     finally:
         engine.close()

@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from pos_terminal.output.ereceipt import RECEIPT_WIDTH, EReceiptError, ReceiptArchive, recipient_address
+from pos_terminal.output.ereceipt import (
+    RECEIPT_WIDTH,
+    EReceiptError,
+    OutboxLinked,
+    ReceiptArchive,
+    recipient_address,
+)
 from pos_terminal.state.config import TerminalConfig
 from pos_terminal.state.records import TxnType
 from tests.unit.pos_terminal.journal_fake import FakeJournal, txn
@@ -72,3 +78,33 @@ def test_files_are_renamed_into_place_leaving_no_temporary_files(archive: Receip
     archive.file(archive.journal.get(12))
     assert sorted(p.name for p in (tmp_path / "receipts").iterdir()) == [
         "txn-000012-refund-inv000007.json", "txn-000012-refund-inv000007.txt"]
+
+
+@pytest.mark.parametrize("to", ["a@b.com", "jane.doe@example.com", "12ab3456"])
+def test_a_phone_recipient_must_be_digits_with_an_optional_leading_plus(to: str) -> None:
+    with pytest.raises(EReceiptError, match="expected a phone number"):
+        recipient_address(to, "phone")
+
+
+def test_an_email_recipient_must_be_an_email_address() -> None:
+    with pytest.raises(EReceiptError, match="expected an e-mail address"):
+        recipient_address("+15551234567", "email")
+
+
+def test_an_outbox_that_is_a_symbolic_link_is_refused_naming_it(archive: ReceiptArchive, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "outbox").symlink_to(elsewhere)
+    with pytest.raises(OutboxLinked, match=r"outbox is a symbolic link"):
+        archive.send(archive.journal.get(12), "+15551234567", "phone")
+    assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["JOE'S CAFE, BAR", 'SAY "HI" SHOP', "DR. SMITH <CLINIC>"])
+def test_the_from_display_name_is_quoted_so_the_merchant_name_reads_back_whole(tmp_path: Path, name: str) -> None:
+    archive = ReceiptArchive(tmp_path, TerminalConfig(merchant_name=name),
+                             FakeJournal([txn(12, invoice=7, kind=TxnType.REFUND, amount=1234)]))
+    path = archive.send(archive.journal.get(12), "jane@example.com", "email")
+    sender = email.message_from_bytes(path.read_bytes(), policy=default)["From"].addresses
+    assert len(sender) == 1 and sender[0].display_name == name
+    assert sender[0].addr_spec == "receipts@possim.invalid"
