@@ -19,6 +19,7 @@ from pos_terminal.common.results import Outcome, ReversalOutcome, TxnResult
 from pos_terminal.flows import owed
 from pos_terminal.journal import JournalError
 from pos_terminal.output.receipt import format_amount
+from pos_terminal.output.views import transaction_view
 from pos_terminal.state.records import NewTransaction, TransactionRecord, TxnType
 
 
@@ -84,9 +85,7 @@ class RecoveryMixin(EngineCore):
             return TxnResult(operation, Outcome.REFUSED, error=f"declined offline: {journal_reason(refusal)}", **base)
         self.journal.record_event("offline_refund", {"invoice": record.invoice, "amount": record.amount},
                                   now=self._clock())
-        original = self.journal.get(record.original_id) if record.original_id is not None else None
-        reference = {"type": "sale", "rrn": original.rrn, "invoice": original.invoice,
-                     "date": f"{original.transmitted_at:%Y-%m-%d}", "amount": original.amount} if original else None
+        reference = transaction_view(self.journal, record).original_json()
         return self._file_receipt(TxnResult(
             operation, Outcome.COMPLETED, response_code=response_code, stan=record.stan, invoice=record.invoice,
             transaction_id=record.id, auth_code=auth_code, offline=True, original=reference, **base))

@@ -35,7 +35,7 @@ from pos_terminal.engine.inquiry import InquiryMixin
 from pos_terminal.rules.policy import check_refund, check_void_original, find_refund_original
 from pos_terminal.engine.recovery import RecoveryMixin
 from pos_terminal.rules.supervisor import Grant
-from pos_terminal.output.views import TransactionView, transaction_view
+from pos_terminal.output.views import transaction_view
 from pos_terminal.common.results import Outcome, TxnResult
 from pos_terminal.flows import financial, owed
 from pos_terminal.flows.financial import NOT_SENT
@@ -238,17 +238,7 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
         return self._file_receipt(TxnResult(
             operation, Outcome.COMPLETED, response_code=answer.response_code, stan=completed.stan, rrn=completed.rrn,
             invoice=completed.invoice, transaction_id=completed.id, auth_code=completed.auth_code,
-            host_data=answer.host_data, original=_original_json(view), host_approved=end.approved, **base))
-
-
-def _original_json(view: TransactionView) -> dict[str, object] | None:
-    """A refund's or void's original, with what is left to refund of a refund's sale."""
-    if view.original is None:
-        return None
-    payload = view.original.to_json()
-    if view.original_remaining is not None:
-        payload["refundable_remaining"] = view.original_remaining
-    return payload
+            host_data=answer.host_data, original=view.original_json(), host_approved=end.approved, **base))
 
 
 _JOURNAL_SCREENS: dict[MoneyRule, tuple[str, ...]] = {

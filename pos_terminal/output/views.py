@@ -87,6 +87,16 @@ class TransactionView:
     def date(self) -> str:
         return f"{self.record.transmitted_at:%Y-%m-%d}"
 
+    def original_json(self) -> dict[str, Any] | None:
+        """A refund's or void's original as a transaction's answer gives it, with what is left to refund
+        of a refund's sale (online and offline answers alike)."""
+        if self.original is None:
+            return None
+        payload = self.original.to_json()
+        if self.original_remaining is not None:
+            payload["refundable_remaining"] = self.original_remaining
+        return payload
+
     def to_json(self) -> dict[str, Any]:
         """The ``possim txn status --json`` object (and one entry of ``history``)."""
         record = self.record

@@ -45,6 +45,14 @@ async def test_refunds_complete_offline_while_the_host_is_down(
     ]
 
 
+async def test_an_offline_refunds_answer_names_what_is_left_to_refund_of_its_sale(
+    start_host: HostStarter, open_terminal: TerminalOpener
+) -> None:
+    _, terminal, sale = await offline_terminal(start_host, open_terminal)
+    result = await terminal.refund(refund(1000, sale.rrn))
+    assert result.offline and result.to_json()["original"]["refundable_remaining"] == 8000
+
+
 async def test_an_offline_refund_over_the_limit_is_declined_offline(
     start_host: HostStarter, open_terminal: TerminalOpener
 ) -> None:
