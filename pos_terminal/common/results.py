@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from pos_terminal.common.dates import iso_dates
+
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
@@ -100,7 +102,7 @@ class TxnResult:
             "masked_pan": self.masked_pan,
             "reversal": self.reversal.to_json() if self.reversal else None,
             "error": self.error,
-            **({"host": self.host_data} if self.host_data else {}),
+            **({"host": iso_dates(self.host_data)} if self.host_data else {}),
             **({"offline": True} if self.offline else {}),
             **({"settlement": self.settlement} if self.settlement is not None else {}),
             **({"receipt": list(self.receipt)} if self.receipt else {}),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from pos_terminal.common.dates import iso_date
 from pos_terminal.journal import Journal
 from protocols.money import format_amount
 from protocols.iso87 import BatchTotals, TotalsKind
@@ -55,7 +56,7 @@ def settlement_report(journal: Journal, batch: int, totals: BatchTotals, *, resu
                 "invoice": record.invoice, "rrn": record.rrn, "masked_pan": record.masked_pan, "amount": record.amount,
                 "voided": voided, "status": "voided" if voided else "approved",
                 "credit_channel": None if voided else record.host_data.get("credit_channel"),
-                "credit_date": None if voided else record.host_data.get("credit_date"),
+                "credit_date": None if voided else iso_date(record.host_data.get("credit_date")),
             })
     return {
         "batch": batch,
@@ -96,7 +97,7 @@ def report_lines(report: dict[str, Any], currency: str, width: int = 32) -> list
         lines += ["", "FUNDS ARRIVAL OF REFUNDS"]
         for refund in standing:
             date = refund["credit_date"]
-            arrival = f"{date[:4]}-{date[4:6]}-{date[6:]}" if date else "PENDING"
+            arrival = str(iso_date(date)) if date else "PENDING"
             channel = {"RT": "RT", "BT": "BT"}.get(refund["credit_channel"] or "", "--")
             lines += _fit(f"{refund['invoice']:06d} {channel} {arrival}", money(refund["amount"]), width)
     if voided:

@@ -18,6 +18,7 @@ import asyncio
 from datetime import datetime, timedelta
 
 from pos_terminal.state.datafolder import MARKER_FILE
+from pos_terminal.common.dates import iso_dates
 from pos_terminal.engine.reader import JournalReader
 from pos_terminal.engine.terminal import TerminalEngine
 from pos_terminal.journal import AmbiguousLookup, JournalError
@@ -156,7 +157,7 @@ def run_status(args: argparse.Namespace) -> int:
         exit_code, host = EXIT_OK, None
         if isinstance(engine, TerminalEngine):  # --host: a 0600 to the host, journaled
             answer = asyncio.run(engine.inquire_status(record))
-            host = {"response_code": answer.response_code, "error": answer.error, **answer.host_data}
+            host = {"response_code": answer.response_code, "error": answer.error, **iso_dates(answer.host_data)}
             if answer.outcome is Outcome.COMMUNICATION_FAILED:
                 exit_code = EXIT_COMMUNICATION
             elif answer.outcome is Outcome.REFUSED:

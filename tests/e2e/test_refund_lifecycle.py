@@ -102,7 +102,7 @@ def test_a_batch_channel_refund_posts_when_the_hosts_business_date_reaches_it(cl
     capsys.readouterr()
     code, status = cli.run("status", "--rrn", refund["rrn"])
     assert code == 0 and status["credit"]["status"] == "posted"
-    assert status["credit"]["posted_date"] == f"{expected[:4]}-{expected[4:6]}-{expected[6:]}"
+    assert status["credit"]["posted_date"] == expected
     assert status["credit"]["checked_at"] is not None
     code, later = cli.run("status", "--rrn", refund["rrn"], host=False)  # the journal keeps the host's last word
     assert later["credit"]["status"] == "posted"
@@ -263,8 +263,7 @@ def test_the_host_report_lists_refunds_by_credit_status_and_arrival(cli: Cli, ho
     batch = json.loads(capsys.readouterr().out)["terminals"][0]["batches"][0]
     assert batch["refund_credits"]["by_status"]["pending"] == {"count": 1, "amount": 1000}
     expected = refund["host"]["credit_date"]
-    assert batch["refund_credits"]["by_arrival"] == {f"{expected[:4]}-{expected[4:6]}-{expected[6:]}":
-                                                     {"count": 1, "amount": 1000}}
+    assert batch["refund_credits"]["by_arrival"] == {expected: {"count": 1, "amount": 1000}}
     assert batch["refunds"][0]["credit_status"] == "pending"
 
 
@@ -299,3 +298,11 @@ def test_status_date_must_be_a_day_and_goes_with_rrn(cli: Cli, capsys: pytest.Ca
     assert main(["txn", "status", "--data", data, "--invoice", "1", "--date", TODAY.isoformat()]) == 2
     assert "--date goes with --rrn" in capsys.readouterr().err
     assert main(["txn", "status", "--data", data, "--rrn", sale["rrn"], "--date", TODAY.isoformat()]) == 0
+
+
+def test_dates_in_json_answers_are_iso_8601_like_expected_date(cli: Cli) -> None:
+    sale = cli.sale("30.00", card="amex")
+    refund = cli.refund("10.00", sale["invoice"], card="amex")
+    code, status = cli.run("status", "--rrn", refund["rrn"])
+    assert refund["host"]["credit_date"] == status["credit"]["expected_date"] == status["host"]["credit_date"]
+    assert datetime.strptime(refund["host"]["credit_date"], "%Y-%m-%d")

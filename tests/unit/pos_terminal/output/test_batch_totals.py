@@ -43,7 +43,7 @@ def test_the_settlement_report_lists_each_refund_with_its_funds_arrival() -> Non
     report = settlement_report(journal, 1, batch_totals(journal, 1), result="00", uploaded=False)
     assert report["refunds"] == [{"invoice": 1, "rrn": "000000000001", "masked_pan": "411111******1111",
                                   "amount": 250, "voided": False, "status": "approved", "credit_channel": "BT",
-                                  "credit_date": "20260312"}]
+                                  "credit_date": "2026-03-12"}]
     assert report["per_brand"] == {"visa": {"credit": {"count": 1, "amount": 250}}}
 
 
