@@ -11,7 +11,8 @@ advice not yet answered).
 
 A refund's credit (``channel``, ``expected_date``, ``status``) is the host's last word on it:
 from the refund's answer, or from the last status inquiry (``checked_at``); ``cancelled`` once the
-refund is voided or reversed. Only masked PANs appear.
+refund is voided or reversed (keeping ``posted_date`` when the credit had posted before the void).
+Only masked PANs appear.
 """
 
 from __future__ import annotations
@@ -152,7 +153,10 @@ def _credit(record: TransactionRecord, status: str) -> CreditInfo | None:
     channel = data.get("credit_channel")
     expected = _iso_date(data.get("credit_date"))
     if status in ("voided", "reversed"):
-        return CreditInfo(channel, expected, "cancelled", checked_at=data.get("checked_at"))
+        # A refund of the open batch may be voided even after its credit posted (the void takes the
+        # money back from the card, docs: README "After the approval"): the posted date stays shown.
+        return CreditInfo(channel, expected, "cancelled", posted_date=_iso_date(data.get("credit_posted_date")),
+                          checked_at=data.get("checked_at"))
     if status == "offline-pending":
         return CreditInfo(None, None, "pending")
     if status == "reversal-pending":

@@ -80,6 +80,13 @@ def test_a_voided_refund_credit_is_cancelled() -> None:
     assert view.to_json()["voided_by_invoice"] == 5
 
 
+def test_a_refund_voided_after_its_credit_posted_keeps_the_posted_date() -> None:
+    refund = txn(1, kind=TxnType.REFUND, voided_by=2, host_data={
+        "credit_channel": "RT", "credit_date": "20260311", "credit_status": "posted", "credit_posted_date": "20260311"})
+    view = transaction_view(FakeJournal([refund, txn(2, invoice=5, kind=TxnType.VOID)]), refund)
+    assert view.credit is not None and (view.credit.status, view.credit.posted_date) == ("cancelled", "2026-03-11")
+
+
 def test_an_offline_refund_has_a_pending_credit_without_channel() -> None:
     refund = txn(1, kind=TxnType.REFUND, status=TxnStatus.OFFLINE, host_data={"credit_channel": "RT"})
     credit = transaction_view(FakeJournal([refund]), refund).credit
