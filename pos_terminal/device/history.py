@@ -94,8 +94,11 @@ class HistoryBrowser:
 
     def render(self) -> list[str]:
         if self.detail is not None:
-            rows = detail_pages(self.detail)[self.detail_page]
-            return rows if not self.note else [*rows[:3], self.note]
+            pages = detail_pages(self.detail)
+            rows = pages[self.detail_page]
+            # the host's answer replaces "F1 ASK THE HOST" on the funds page only, never another page's line 4
+            on_funds_page = self.detail.credit is not None and self.detail_page == len(pages) - 1
+            return [*rows[:3], self.note] if self.note and on_funds_page else rows
         total = len(self.views)
         if total == 0:
             return ["HISTORY", "NO TRANSACTIONS"]

@@ -142,9 +142,9 @@ class MoreFlow(Flow):
         if key is Key.F1:
             await self._ask_settle()
         elif key is Key.F2:
-            device.finish(network_rows("SIGN-ON", await device.online("SIGN-ON", engine.sign_on, connecting=True)))
+            self._network_result("SIGN-ON", await device.online("SIGN-ON", engine.sign_on, connecting=True))
         elif key is Key.F3:
-            device.finish(network_rows("ECHO TEST", await device.online("ECHO TEST", engine.echo, connecting=True)))
+            self._network_result("ECHO TEST", await device.online("ECHO TEST", engine.echo, connecting=True))
         elif key is Key.F4:
             self._reprint()
         elif key is Key.D1:
@@ -158,6 +158,10 @@ class MoreFlow(Flow):
             device.go_idle()
         else:
             device.beep(Beep.ERROR)
+
+    def _network_result(self, title: str, result: TxnResult) -> None:
+        """A sign-on's or an echo's result, with its own beep: a good echo replaces an earlier failure's."""
+        self.device.finish(network_rows(title, result), Beep.SUCCESS if result.approved else Beep.FAILURE)
 
     async def _unlock_key(self, key: Key) -> None:
         """The merchant admin password lifts the supervisor lockout."""

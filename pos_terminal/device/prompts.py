@@ -64,7 +64,7 @@ class PasswordPrompt:
             return verdict.grant
         if not verdict.locked:
             device.beep(Beep.ERROR)
-            self.message = f"WRONG, {verdict.tries_left} TRIES LEFT"
+            self.message = "WRONG, 1 TRY LEFT" if verdict.tries_left == 1 else f"WRONG, {verdict.tries_left} TRIES LEFT"
             return None
         device.finish(locked_rows(self.title, device.supervisor), Beep.FAILURE)
         return None
