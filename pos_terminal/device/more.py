@@ -179,8 +179,9 @@ class MoreFlow(Flow):
         elif verdict.locked:
             self.device.finish(["ADMIN UNLOCK", "TOO MANY WRONG", "ADMIN PASSWORDS", "UNLOCK LOCKED"], Beep.FAILURE)
         else:
+            tries = "1 TRY LEFT" if verdict.tries_left == 1 else f"{verdict.tries_left} TRIES LEFT"
             self.device.finish(["ADMIN UNLOCK", "WRONG ADMIN PASSWORD", "STILL LOCKED"
-                                if self.device.supervisor.locked_until() else "", ""], Beep.FAILURE)
+                                if self.device.supervisor.locked_until() else "", tries], Beep.FAILURE)
 
     def wipe(self) -> None:
         self.admin.wipe()

@@ -13,6 +13,7 @@ from pos_terminal.journal import Journal, JournalError
 from pos_terminal.state.datafolder import DataFolder
 from tests.cli_runner import run_possim
 from tests.security.test_terminal_state import hold
+from tests.unit.pos_terminal.test_journal import T0, approve, sale
 
 READERS = (
     ("txn", "history"),
@@ -40,6 +41,20 @@ def test_a_read_only_command_answers_at_once_while_the_folder_is_held(
     assert "busy" not in result.stderr
     assert result.returncode in (0, 1)  # status of an invoice that does not exist: exit 1, not busy
     json.loads(result.stdout)
+
+
+def test_history_beside_the_writer_lists_the_journals_transactions(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    with Journal.open(tmp_path / "journal.sqlite3") as journal:
+        approve(journal, journal.begin_transaction(sale(), now=T0).id)
+    holder = hold(tmp_path, 60)
+    try:
+        result = run_possim(capsys, "txn", "history", "--data", str(tmp_path), "--json")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == 0
+    assert [entry["type"] for entry in json.loads(result.stdout)["transactions"]] == ["sale"]
 
 
 def test_a_writing_command_is_still_refused_as_busy(held: Path, capsys: pytest.CaptureFixture[str],

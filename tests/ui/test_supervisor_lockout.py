@@ -32,3 +32,17 @@ async def test_the_merchant_admin_unlocks_from_the_more_menu(make_app: MakeApp) 
         assert lcd(app)[:3] == ["ADMIN UNLOCK", "SUPERVISOR FUNCTIONS", "UNLOCKED"]
         await type_keys(pilot, "enter", "f2", SUPERVISOR, "enter")
         assert lcd(app)[:2] == ["REFUND", "ORIGINAL BY:"]
+
+
+async def test_the_admin_unlock_locks_after_admin_max_tries_wrong_admin_passwords(make_app: MakeApp) -> None:
+    app = make_app(engine_clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_keys(pilot, "f4", "3", "1111", "enter")
+        assert lcd(app)[1:] == ["WRONG ADMIN PASSWORD", "", "4 TRIES LEFT"]
+        for wrong in ("2222", "3333", "4444", "5555"):
+            await type_keys(pilot, "enter", "f4", "3", wrong, "enter")
+        assert lcd(app) == ["ADMIN UNLOCK", "TOO MANY WRONG", "ADMIN PASSWORDS", "UNLOCK LOCKED"]
+        await type_keys(pilot, "enter", "f4", "3", "9999", "enter")  # the right one, refused while locked
+        assert lcd(app)[3] == "UNLOCK LOCKED"
+        decisions = [event.detail["decision"] for event in app.model.journal.events("audit")]
+        assert decisions[-2:] == ["unlock-locked", "unlock-refused-locked"]
