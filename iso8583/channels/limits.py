@@ -52,6 +52,10 @@ class LimitEvent(StrEnum):
     ACCEPT_FAILED = "accept failed"
 
 
+MAX_TIMEOUT_SECONDS = 86_400
+"""The longest idle or partial-frame timeout (a day): longer is no timeout at all, which 0 says."""
+
+
 @dataclass(frozen=True)
 class ServerLimits:
     """Per-server and per-connection bounds (0 = no limit); the defaults suit a test host."""
@@ -63,11 +67,11 @@ class ServerLimits:
     )})
     idle_timeout: float = field(default=DEFAULT_IDLE_TIMEOUT, metadata={"doc": (
         'Seconds without a complete frame (while nothing is being answered) after which a connection is '
-        'closed.'
+        'closed; at most 86400.'
     )})
     partial_frame_timeout: float = field(default=DEFAULT_PARTIAL_FRAME_TIMEOUT, metadata={"doc": (
         'Seconds a frame may take from its first byte to its last. TCP: the connection is closed; serial: '
-        'the partial frame is dropped and the line resynchronises.'
+        'the partial frame is dropped and the line resynchronises. At most 86400.'
     )})
     max_frames_per_second: float = field(default=DEFAULT_MAX_FRAMES_PER_SECOND, metadata={"doc": (
         "Frames one connection may send per second (bursts of one second's worth). Beyond it the server "
@@ -93,6 +97,10 @@ class ServerLimits:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
                 raise LimitsError(f"{name}: expected a number of seconds >= 0, got {value!r}")
+        for name in ("idle_timeout", "partial_frame_timeout"):
+            if getattr(self, name) > MAX_TIMEOUT_SECONDS:
+                raise LimitsError(f"{name}: at most {MAX_TIMEOUT_SECONDS} seconds (0: no timeout), "
+                                  f"got {getattr(self, name)!r}")
         if 0 < self.max_bytes_in_flight < MIN_BYTES_IN_FLIGHT:
             raise LimitsError(f"max_bytes_in_flight: expected 0 or at least {MIN_BYTES_IN_FLIGHT}, "
                               f"got {self.max_bytes_in_flight}")

@@ -145,7 +145,7 @@ class RefundPolicy:
     """
 
     max_original_age_days: int = field(default=365, metadata={
-        "doc": "A refund whose original sale is older than this many days is declined (57)."})
+        "doc": "A refund whose original sale is older than this many days is declined (57); at most 3660."})
     max_refunds_per_card_per_day: int = field(default=10, metadata={
         "doc": "Refunds to one card per UTC day, over all terminals; one more is declined (65)."})
     max_refunds_per_terminal_per_day: int = field(default=500, metadata={
@@ -221,7 +221,7 @@ class HostConfig:
                "ones at once, as the CUP field description has it."})
     sign_on_window_seconds: int = field(default=600, metadata={
         "doc": "A master/session sign-on's DE 7 must be within this many seconds of the host's clock (an old "
-               "sign-on replayed later is refused, 63); 0: not checked."})
+               "sign-on replayed later is refused, 63); 0: not checked; at most 604800 (a week)."})
     limits: ServerLimits = field(default_factory=ServerLimits, metadata={
         "doc": "What one peer may cost the host: connections, timeouts, frame rate, bytes in flight "
                "(docs/host-limits.md); 0 turns a limit off.", "toml": "limits"})
@@ -381,10 +381,18 @@ def _cup_sign_on(value: object) -> CupSignOn:
         raise HostConfigError("cup_sign_on: expected \"hardened\" or \"standard\"") from None
 
 
-def _seconds(table: dict[str, Any], key: str, default: int) -> int:
+MAX_SIGN_ON_WINDOW_SECONDS = 7 * 86_400
+"""The widest sign-on window a host.toml may set (a week): wider is no check at all, use 0 for that."""
+MAX_ORIGINAL_AGE_DAYS = 3_660
+"""The oldest original a refund may name (ten years): more would overflow the date arithmetic."""
+
+
+def _seconds(table: dict[str, Any], key: str, default: int, maximum: int = MAX_SIGN_ON_WINDOW_SECONDS) -> int:
     value = table.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise HostConfigError(f"{key}: expected a non-negative integer of seconds (0: not checked)")
+    if value > maximum:
+        raise HostConfigError(f"{key}: at most {maximum} seconds, got {value}")
     return value
 
 
@@ -397,6 +405,8 @@ def _refund_policy(table: object) -> RefundPolicy:
         value = table.get(name, getattr(defaults, name))
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise HostConfigError(f"refund_policy.{name}: expected a non-negative integer (0 = no limit)")
+        if name == "max_original_age_days" and value > MAX_ORIGINAL_AGE_DAYS:
+            raise HostConfigError(f"refund_policy.{name}: at most {MAX_ORIGINAL_AGE_DAYS} days, got {value}")
         values[name] = value
     unknown = sorted(set(table) - set(values))
     if unknown:
