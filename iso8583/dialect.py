@@ -66,10 +66,17 @@ class Dialect:
     protocol: str = "possim-87"
     """The network whose message contract rides on this layout (``possim-87``, ``cup-pos``...): the terminal
     profile and the host protocol are looked up by this name in their registries (docs/profiles.md)."""
+    masked_fields: frozenset[int] = frozenset()
+    """Fields this dialect's dumps mask entirely besides the cardholder data every dialect masks (cup-pos:
+    DE 62, the working keys of a sign-on answer)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
             raise DialectError("a dialect needs a non-empty name")
+        masked = frozenset(self.masked_fields)
+        if any(isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= 128 for n in masked):
+            raise DialectError(f"dialect {self.name}: masked_fields must be field numbers 2..128")
+        object.__setattr__(self, "masked_fields", masked)
         if not isinstance(self.protocol, str) or not self.protocol:
             raise DialectError(f"dialect {self.name}: protocol must be a non-empty network name")
         if not isinstance(self.fields, Mapping):

@@ -21,7 +21,7 @@ from iso8583.bitmap import BIT
 from iso8583.cup_header import CUP_HEADER_LENGTH, CupHeader
 from iso8583.dialect import Dialect, FieldSpec, prefix_width
 from iso8583.errors import Iso8583Error
-from iso8583.masking import MASK, SENSITIVE_FIELDS
+from iso8583.masking import MASK, SENSITIVE_FIELDS, mask_all
 from iso8583.message import FieldValue, Message
 from iso8583.tpdu import TPDU_LENGTH, Tpdu
 
@@ -74,7 +74,7 @@ def field_views(message: Message, dialect: Dialect, reveal: bool = False) -> lis
         assert spec is not None
         width = prefix_width(spec.length_kind, spec.length_encoding)
         value = display_value(spec, message.fields[number])
-        mask = None if reveal else SENSITIVE_FIELDS.get(number)
+        mask = None if reveal else SENSITIVE_FIELDS.get(number, mask_all if number in dialect.masked_fields else None)
         data_hex = raw[width:].hex().upper()
         if mask is not None:
             value = mask(value)

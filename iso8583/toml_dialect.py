@@ -31,7 +31,7 @@ from iso8583.dialect import (
 from iso8583.dialects import get_dialect
 from iso8583.errors import DialectError
 
-_TOP_KEYS = frozenset({"name", "base", "description", "protocol", "mti_encoding", "bitmap_encoding", "secondary_bitmap",
+_TOP_KEYS = frozenset({"name", "base", "description", "protocol", "masked_fields", "mti_encoding", "bitmap_encoding", "secondary_bitmap",
                        "header_length", "fields"})
 _FIELD_KEYS = frozenset({"name", "class", "length", "max", "data_encoding", "length_encoding", "length_count",
                          "pad", "pad_char", "remove"})
@@ -100,6 +100,8 @@ def dialect_from_mapping(document: Mapping[str, Any], source: str = "<dialect>")
         "header_length": _integer(document, "header_length", source, base.header_length if base else 0),
         "protocol": _string(document, "protocol", source) if "protocol" in document else
         (base.protocol if base else Dialect.protocol),
+        "masked_fields": _field_numbers(document, "masked_fields", source) if "masked_fields" in document else
+        (base.masked_fields if base else frozenset()),
     }
     try:
         return Dialect(**settings)
@@ -174,6 +176,14 @@ def _string(table: Mapping[str, Any], key: str, where: str) -> str:
     if not isinstance(value, str) or not value:
         raise DialectError(f"{where}: {key} must be a non-empty string")
     return value
+
+
+def _field_numbers(table: Mapping[str, Any], key: str, where: str) -> frozenset[int]:
+    value = table[key]
+    if not isinstance(value, list) or any(isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= 128
+                                          for n in value):
+        raise DialectError(f"{where}: {key} must be a list of field numbers 2..128")
+    return frozenset(value)
 
 
 def _integer(table: Mapping[str, Any], key: str, where: str, default: int) -> int:

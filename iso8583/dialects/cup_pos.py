@@ -109,5 +109,6 @@ def build() -> Dialect:
         secondary_bitmap=SecondaryBitmap.NEVER,
         header_length=HEADER_LENGTH,
         protocol=NAME,
+        masked_fields=frozenset({62}),  # the sign-on answer's working keys (under the TMK) and check values
         description="China UnionPay POS: TPDU and 6-byte header, BCD MTI, numerics and lengths; fields 2-64",
     )

@@ -112,3 +112,23 @@ def test_revealed_text_dump_shows_the_pan_and_its_raw_bytes() -> None:
 def test_dump_of_an_invalid_message_raises_the_encode_error() -> None:
     with pytest.raises(EncodeError, match="field 4"):
         render_text(Message("0200", {4: "12"}), DIALECT)
+
+
+def test_cup_pos_dumps_mask_the_working_keys_of_de_62() -> None:
+    """A cup-pos sign-on answer carries the working keys (under the TMK) in DE 62: never shown in a dump."""
+    from iso8583 import Message, render_text
+    from iso8583.dialects import get_dialect
+
+    dialect = get_dialect("cup-pos")
+    keys = bytes.fromhex("0123456789ABCDEFFEDCBA9876543210AABBCCDD")
+    text = render_text(Message("0810", {11: "000001", 39: "00", 41: "POSSIM01", 62: keys},
+                               bytes.fromhex("6000000001") + bytes(6)), dialect)
+    assert keys.hex().upper() not in text and "0123456789ABCDEF" not in text
+
+
+def test_a_toml_dialect_masks_the_fields_it_names() -> None:
+    from iso8583 import Message, render_text
+    from iso8583.toml_dialect import dialect_from_mapping
+
+    dialect = dialect_from_mapping({"name": "secretive", "base": "terminal87", "masked_fields": [48]})
+    assert "TOP SECRET" not in render_text(Message("0200", {11: "000001", 48: "TOP SECRET"}), dialect)
