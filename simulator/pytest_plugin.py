@@ -66,8 +66,10 @@ class PossimHost:
     _server: Any = field(repr=False)
 
     @classmethod
-    def start(cls, data_dir: Path, *, dialect: str = "terminal87", rules: list[dict[str, Any]] | None = None) -> PossimHost:
-        """Start the host on a free port; a bad rule raises the host's RulesError naming it."""
+    def start(cls, data_dir: Path, *, dialect: str = "terminal87", rules: list[dict[str, Any]] | None = None,
+              **config: Any) -> PossimHost:
+        """Start the host on a free port; ``config``: host.toml keys (HostConfig fields). A bad rule raises the
+        host's RulesError naming it."""
         rules = list(rules or [])
         loop = asyncio.new_event_loop()
         thread = threading.Thread(target=loop.run_forever, name="possim-host", daemon=True)
@@ -78,7 +80,7 @@ class PossimHost:
             from simulator.host.rules import parse_rules
             from simulator.host.server import HostServer
 
-            server = HostServer(HostConfig(data_dir=data_dir, dialect=dialect), listen="tcp://127.0.0.1:0",
+            server = HostServer(HostConfig(data_dir=data_dir, dialect=dialect, **config), listen="tcp://127.0.0.1:0",
                                 rules=parse_rules({"rule": rules}))
             return server, await server.start()
 
