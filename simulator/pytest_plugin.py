@@ -19,8 +19,9 @@ Heavy imports wait until a fixture is used, so loading the plugin costs nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -65,8 +66,10 @@ class PossimHost:
     _server: Any = field(repr=False)
 
     @classmethod
-    def start(cls, data_dir: Path, *, dialect: str = "terminal87", rules: list[dict[str, Any]] | None = None) -> PossimHost:
-        """Start the host on a free port; a bad rule raises the host's RulesError naming it."""
+    def start(cls, data_dir: Path, *, dialect: str = "terminal87", rules: list[dict[str, Any]] | None = None,
+              **config: Any) -> PossimHost:
+        """Start the host on a free port; ``config``: host.toml keys (HostConfig fields). A bad rule raises the
+        host's RulesError naming it."""
         rules = list(rules or [])
         loop = asyncio.new_event_loop()
         thread = threading.Thread(target=loop.run_forever, name="possim-host", daemon=True)
@@ -77,7 +80,7 @@ class PossimHost:
             from simulator.host.rules import parse_rules
             from simulator.host.server import HostServer
 
-            server = HostServer(HostConfig(data_dir=data_dir, dialect=dialect), listen="tcp://127.0.0.1:0",
+            server = HostServer(HostConfig(data_dir=data_dir, dialect=dialect, **config), listen="tcp://127.0.0.1:0",
                                 rules=parse_rules({"rule": rules}))
             return server, await server.start()
 
@@ -95,11 +98,50 @@ class PossimHost:
         finally:
             _stop_loop(self._loop, self._thread)
 
-    def journal(self) -> HostJournal:
-        """The host's journal (what it approved, credited and reversed), opened for reading by the test."""
+    def journal(self) -> JournalView:
+        """A read-only view of the host's journal (what it approved, credited and reversed); close it, or use
+        it as a context manager."""
         from simulator.host.journal import HostJournal
 
-        return HostJournal(self.data_dir / "host-journal.sqlite3")
+        return JournalView(HostJournal.read_only(self.data_dir / "host-journal.sqlite3"))
+
+
+class ReadOnlyJournal(AttributeError):
+    """A test asked :class:`JournalView` for a method that would change the host's journal."""
+
+
+class SyncInEventLoop(RuntimeError):
+    """A synchronous helper called where an event loop runs (an async test): it must be awaited instead."""
+
+
+_JOURNAL_READS = frozenset({
+    "path", "transactions", "transaction", "find_by_rrn", "find_by_request", "refunds_of", "refunded_amount",
+    "count_refunds_since", "ledger", "live_entries", "moved_transactions", "net_debit", "messages",
+    "stored_response", "uploads", "settlements", "last_session", "sessions", "business_date_offset",
+})
+"""The :class:`~simulator.host.journal.HostJournal` methods that only read."""
+
+
+class JournalView:
+    """The host journal for a test to read: only the reading methods, over a read-only SQLite connection."""
+
+    def __init__(self, journal: HostJournal) -> None:
+        self._journal = journal
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _JOURNAL_READS:
+            return getattr(self._journal, name)
+        raise ReadOnlyJournal(f"possim_host.journal() is read-only: {name!r} is not one of its reading methods "
+                              f"({', '.join(sorted(_JOURNAL_READS))})")
+
+    def close(self) -> None:
+        self._journal.close()
+
+    def __enter__(self) -> JournalView:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 def _stop_loop(loop: asyncio.AbstractEventLoop, thread: threading.Thread) -> None:
@@ -121,6 +163,8 @@ class PossimTerminal:
     exchanges: list[ExchangeRecord] = field(default_factory=list)
     """Every message on the wire, in order (clear values: read them through :meth:`messages`)."""
     supervisor_password: str = field(default=SUPERVISOR_PASSWORD, repr=False)
+    _sync_loop: asyncio.AbstractEventLoop | None = field(default=None, repr=False)
+    """The event loop of the synchronous helpers (one per terminal, so their kept connection is reused)."""
 
     @classmethod
     def open(cls, data_dir: Path, host: PossimHost, **config: Any) -> PossimTerminal:
@@ -140,7 +184,17 @@ class PossimTerminal:
         engine.observer = terminal.exchanges.append
         return terminal
 
+    @property
+    def sync(self) -> SyncTerminal:
+        """The helpers as plain calls, for a test without an event loop (docs/pytest-plugin.md)."""
+        return SyncTerminal(self)
+
     def close(self) -> None:
+        """Close the terminal (and the kept connection of the synchronous helpers, on their loop)."""
+        if self._sync_loop is not None:
+            with contextlib.suppress(RuntimeError):  # called where another loop runs: it ends with the process
+                self._sync_loop.run_until_complete(self.engine.disconnect())
+            self._sync_loop.close()
         self.engine.close()
 
     async def _run(self, operation: str, **options: Any) -> TxnResult:
@@ -193,6 +247,54 @@ class PossimTerminal:
              **to_json(record.message, self.engine.dialect, reveal=reveal)}
             for record in self.exchanges if mti is None or record.message.mti == mti
         ]
+
+
+class SyncTerminal:
+    """:class:`PossimTerminal`'s helpers as plain calls: each runs to its end on the terminal's own event loop.
+
+    For plain (non-async) tests; in an async test, await the helpers themselves (:class:`SyncInEventLoop`).
+    """
+
+    def __init__(self, terminal: PossimTerminal) -> None:
+        self._terminal = terminal
+
+    def _wait(self, name: str, coroutine: Coroutine[Any, Any, TxnResult]) -> TxnResult:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            coroutine.close()
+            raise SyncInEventLoop(f"possim_terminal.sync.{name}() called inside a running event loop (an async "
+                                  f"test): use 'await possim_terminal.{name}(...)' instead")
+        terminal = self._terminal
+        if terminal._sync_loop is None:
+            terminal._sync_loop = asyncio.new_event_loop()
+        return terminal._sync_loop.run_until_complete(coroutine)
+
+    def sale(self, card: str, amount: str, **options: Any) -> TxnResult:
+        """:meth:`PossimTerminal.sale`, waited for."""
+        return self._wait("sale", self._terminal.sale(card, amount, **options))
+
+    def refund(self, card: str, amount: str, **options: Any) -> TxnResult:
+        """:meth:`PossimTerminal.refund`, waited for."""
+        return self._wait("refund", self._terminal.refund(card, amount, **options))
+
+    def void(self, invoice: int | TxnResult, **options: Any) -> TxnResult:
+        """:meth:`PossimTerminal.void`, waited for."""
+        return self._wait("void", self._terminal.void(invoice, **options))
+
+    def settle(self) -> TxnResult:
+        """:meth:`PossimTerminal.settle`, waited for."""
+        return self._wait("settle", self._terminal.settle())
+
+    def sign_on(self) -> TxnResult:
+        """:meth:`PossimTerminal.sign_on`, waited for."""
+        return self._wait("sign_on", self._terminal.sign_on())
+
+    def echo(self) -> TxnResult:
+        """:meth:`PossimTerminal.echo`, waited for."""
+        return self._wait("echo", self._terminal.echo())
 
 
 def _marker_rules(request: pytest.FixtureRequest) -> list[dict[str, Any]]:

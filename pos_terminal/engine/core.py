@@ -16,6 +16,7 @@ repeated, what each response code means) is the engine's :attr:`EngineCore.profi
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from dataclasses import replace
@@ -94,6 +95,8 @@ class EngineCore:
         self._channel: BaseChannel | None = None
         """The connection kept between requests (``keep_connection``), to ``_channel_url``."""
         self._channel_url: str | None = None
+        self._channel_loop: asyncio.AbstractEventLoop | None = None
+        """The event loop ``_channel`` belongs to: a kept connection serves only the loop that opened it."""
         self.on_reversal_attempt: ReversalProgress | None = None
         """Called before each reversal send, so a UI can show progress through the timeouts."""
         self.state = JournalState(journal, self.profile, clock, self._reversal_progress)
@@ -193,6 +196,12 @@ class EngineCore:
         """A connection to the host (the kept one, when ``keep_connection`` and it is still open), or
         :class:`HostUnreachable`."""
         kept = self._channel
+        loop = asyncio.get_running_loop()
+        if kept is not None and self._channel_loop is not loop:
+            # opened on another event loop (each asyncio.run is a new one): unusable here, and closing it
+            # would need its own loop; it ends with that loop (or the process)
+            self._channel = None
+            kept = None
         if kept is not None and not kept.closed and self._channel_url == self.config.host_url:
             return kept
         if kept is not None:  # closed by the host, or the terminal now talks to another host
@@ -203,7 +212,7 @@ class EngineCore:
         except (ChannelError, OSError) as error:
             raise HostUnreachable(f"host unreachable: {error}") from None
         if self.config.keep_connection:
-            self._channel, self._channel_url = channel, self.config.host_url
+            self._channel, self._channel_url, self._channel_loop = channel, self.config.host_url, loop
         return channel
 
     async def _release(self, channel: BaseChannel, *, reusable: bool) -> None:
@@ -220,7 +229,8 @@ class EngineCore:
         """Close the kept connection (``keep_connection``), if any."""
         if self._channel is not None:
             channel, self._channel = self._channel, None
-            await channel.close()
+            if self._channel_loop is asyncio.get_running_loop():  # another loop's connection ends with its loop
+                await channel.close()
 
     async def _exchange(
         self, request: Message, keys: MessageKeys | None, txn_id: int | None, channel: BaseChannel | None = None,

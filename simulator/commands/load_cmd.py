@@ -162,9 +162,9 @@ def plan_from_args(args: argparse.Namespace) -> LoadPlan:
 def exit_code(report: LoadReport) -> int:
     from simulator.load.tally import Result
 
-    """3 when some operation failed to communicate or the host does not know the terminals, 1 when the
-    terminal refused some, else 0."""
-    if report.total(Result.FAILED) or report.unknown_terminals:
+    """3 when some operation failed to communicate, the host does not know the terminals or signed none on,
+    1 when the terminal refused some, else 0."""
+    if report.total(Result.FAILED) or report.unknown_terminals or report.none_signed_on:
         return EXIT_COMMUNICATION
     if report.total(Result.REFUSED):
         return EXIT_REFUSED
@@ -202,5 +202,9 @@ def run(args: argparse.Namespace) -> int:
             line.clear()
     if report.unknown_terminals:
         sys.stderr.write(f"possim load: {unknown_terminal_text(report.unknown_terminals[0])}\n")
+    elif report.none_signed_on:
+        first = next((error for error in report.errors if error.startswith("signon")), "signon: declined")
+        sys.stderr.write(f"possim load: no terminal could sign on ({report.sign_ons} tried; first {first}): "
+                         "the run stopped before any transaction\n")
     emit(args, report.to_json(), report.to_text())
     return exit_code(report)

@@ -106,6 +106,22 @@ class HostJournal:
         self.effects = PendingEffects()
         """State outside SQLite waiting for the transaction's commit (:meth:`after_commit`)."""
 
+    @classmethod
+    def read_only(cls, path: Path | str) -> HostJournal:
+        """The journal at ``path`` for reading only: SQLite refuses every write (a test or a report that looks
+        while the host runs). The schema is taken as it is; a missing journal raises FileNotFoundError."""
+        journal = cls.__new__(cls)
+        journal.path = Path(path)
+        if not journal.path.exists():
+            raise FileNotFoundError(f"no host journal at {journal.path}")
+        journal.sealer, journal.dialect = None, None
+        journal._db = sqlite3.connect(f"{journal.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                                      check_same_thread=False)
+        journal._db.row_factory = sqlite3.Row
+        journal._depth = 0
+        journal.effects = PendingEffects()
+        return journal
+
     def _add_missing_columns(self) -> None:
         """Bring a journal written by an earlier version up to date (columns added since)."""
         for table, added in ADDED_COLUMNS.items():

@@ -31,6 +31,21 @@ class LoadReport:
     reversals: ReversalCounts = field(default_factory=ReversalCounts)
     unknown_terminals: tuple[str, ...] = ()
 
+    @property
+    def signed_on(self) -> int:
+        """How many terminals the host signed on."""
+        return self.counts.get("signon", {}).get(Result.APPROVED.value, 0)
+
+    @property
+    def sign_ons(self) -> int:
+        """How many terminals tried to sign on (0 for an echo workload, which does not sign on)."""
+        return sum(self.counts.get("signon", {}).values())
+
+    @property
+    def none_signed_on(self) -> bool:
+        """Every terminal tried to sign on and none could: the run stopped before any transaction."""
+        return self.sign_ons > 0 and self.signed_on == 0
+
     @classmethod
     def build(cls, plan: LoadPlan, host_url: str, embedded_host: bool, tally: Tally) -> LoadReport:
         everything = [value for values in tally.seconds.values() for value in values]
@@ -40,7 +55,7 @@ class LoadReport:
             operations=tally.operations, latency=Latency.of(everything),
             latency_by_operation={op: Latency.of(values) for op, values in tally.seconds.items()},
             counts={op: dict(by_result) for op, by_result in tally.counts.items()}, errors=list(tally.errors),
-            stopped_early=bool(unknown) or tally.cut_short, stop_reason=_stop_reason(plan, tally, unknown),
+            stopped_early=bool(unknown) or tally.cut_short or _none_signed_on(tally), stop_reason=_stop_reason(plan, tally, unknown),
             reversals=tally.reversals, unknown_terminals=unknown,
         )
 
@@ -126,8 +141,15 @@ def _describe(plan: LoadPlan) -> str:
     return what + (f", {plan.workers} workers" if plan.workers > 1 else "")
 
 
+def _none_signed_on(tally: Tally) -> bool:
+    signons = tally.counts.get("signon", {})
+    return sum(signons.values()) > 0 and signons.get(Result.APPROVED.value, 0) == 0
+
+
 def _stop_reason(plan: LoadPlan, tally: Tally, unknown: tuple[str, ...]) -> str | None:
     reasons = []
+    if _none_signed_on(tally):
+        reasons.append("no terminal could sign on: nothing else was sent")
     if unknown:
         named = ", ".join(unknown[:UNKNOWN_SHOWN]) + (", ..." if len(unknown) > UNKNOWN_SHOWN else "")
         reasons.append(f"the host does not know {len(unknown)} of the {plan.terminals} load terminals ({named}); "

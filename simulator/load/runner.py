@@ -131,7 +131,8 @@ async def _drive(terminal: SimulatedTerminal, plan: LoadPlan, clock: _Clock, pos
     signon = await clock.timed("signon", terminal.sign_on())
     if signon is not None and signon.unknown_terminal:
         clock.tally.unknown_terminals.append(terminal.terminal_id)
-        return
+    if signon is None or signon.result is not Result.APPROVED:
+        return  # a terminal that is not signed on sends nothing (no sale, so no reversal either)
     if plan.mix is None:
         await _classic(terminal, plan, clock)
     else:

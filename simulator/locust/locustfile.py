@@ -16,7 +16,8 @@ Options (also as environment variables, and sent by a master to its workers):
 
 * ``--possim-key-scheme`` / ``POSSIM_KEY_SCHEME``: ``mksk`` (default), ``dukpt-tdes``, ``dukpt-aes``
 * ``--possim-dialect`` / ``POSSIM_DIALECT``: ISO 8583 dialect (default ``terminal87``)
-* ``--possim-mix`` / ``POSSIM_MIX``: operation weights (default ``sale=60,refund=30,void=10``)
+* ``--possim-mix`` / ``POSSIM_MIX``: operation weights (default ``sale=60,refund=30,void=10``); checked at start-up
+  (a bad one: exit 2). A user that cannot sign on stops; when none could, the run stops (exit 3).
 * ``--possim-timeout`` / ``POSSIM_TIMEOUT``: seconds to wait for each answer (default 10)
 * ``--possim-terminals-per-worker`` / ``POSSIM_TERMINALS_PER_WORKER``: terminal IDs reserved for each
   worker (default 100): worker 0 uses LOAD0001..LOAD0100, worker 1 LOAD0101..LOAD0200, and so on.
@@ -26,8 +27,10 @@ Options (also as environment variables, and sent by a master to its workers):
 from __future__ import annotations
 
 import logging
+import sys
 from collections import deque
 
+import gevent
 from locust import User, constant, events, task
 from locust.env import Environment
 from locust.exception import StopUser
@@ -37,12 +40,16 @@ from protocols.security import KeyScheme
 from simulator.load.plan import MAX_TERMINALS, Mix, MixError, MixTurns, terminal_ids
 from simulator.load.runner import AMOUNT_CYCLE, FIRST_AMOUNT, MAX_OPEN_SALES
 from simulator.load.synclink import SyncLink, perform
-from simulator.load.terminal import LightTerminal, OpOutcome, SaleRef, TimedExchange, unknown_terminal_text
+from simulator.load.terminal import LightTerminal, OpOutcome, Result, SaleRef, TimedExchange, unknown_terminal_text
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MIX = "sale=60,refund=30,void=10"
 DEFAULT_HOST = "tcp://127.0.0.1:8583"
+EXIT_BAD_OPTION = 2
+"""Locust's exit status when a possim option is invalid (nothing started), as ``possim load`` on bad input."""
+EXIT_NO_SIGN_ON = 3
+"""Locust's exit status when no terminal could sign on (the run stopped at once), as ``possim load``."""
 
 
 class ExchangeError(Exception):
@@ -92,8 +99,53 @@ def add_possim_options(parser) -> None:  # type: ignore[no-untyped-def]
 
 @events.init.add_listener
 def give_numbers(environment: Environment, **_: object) -> None:
-    """One terminal number allocator per Locust process."""
+    """One terminal number allocator and sign-on count per Locust process; the possim options checked first."""
+    check_options(environment)
     environment.possim_numbers = TerminalNumbers()  # type: ignore[attr-defined]
+    environment.possim_sign_ons = SignOns()  # type: ignore[attr-defined]
+
+
+def check_options(environment: Environment) -> None:
+    """Refuse to start (exit 2, one line naming the option) on a possim option that could never work: without
+    this check every user would stop at its start and Locust would run its whole time with 0 requests."""
+    options = environment.parsed_options
+    if options is None:
+        return
+    problems = []
+    try:
+        Mix.parse(options.possim_mix)
+    except MixError as error:
+        problems.append(f"--possim-mix {options.possim_mix!r}: {error}")
+    if not options.possim_timeout > 0:
+        problems.append(f"--possim-timeout {options.possim_timeout}: expected a number of seconds above 0")
+    if options.possim_terminals_per_worker < 1:
+        problems.append(f"--possim-terminals-per-worker {options.possim_terminals_per_worker}: expected 1 or more")
+    if problems:
+        sys.stderr.write(f"possim: {problems[0]}\n")
+        sys.exit(EXIT_BAD_OPTION)
+
+
+class SignOns:
+    """How the sign-ons of this Locust process went: when every user's failed, the run stops (exit 3)."""
+
+    def __init__(self) -> None:
+        self.approved = 0
+        self.failed = 0
+
+    def note(self, environment: Environment, outcome: OpOutcome, terminal_id: str) -> bool:
+        """Count ``outcome``; True when it signed on. Stops the runner once every user tried and none signed on."""
+        if outcome.result is Result.APPROVED:
+            self.approved += 1
+            return True
+        self.failed += 1
+        log.error("possim: %s could not sign on: %s", terminal_id, outcome.error or outcome.response_code)
+        runner = environment.runner
+        if self.approved == 0 and runner is not None and self.failed >= max(1, runner.target_user_count):
+            sys.stderr.write(f"possim: no terminal could sign on ({self.failed} tried; {terminal_id}: "
+                             f"{outcome.error or outcome.response_code}): the run stops\n")
+            environment.process_exit_code = EXIT_NO_SIGN_ON
+            gevent.spawn(runner.quit)  # from its own greenlet: quitting stops this user's too
+        return False
 
 
 class PossimTerminal(User):
@@ -104,10 +156,7 @@ class PossimTerminal(User):
 
     def on_start(self) -> None:
         options = self.environment.parsed_options
-        try:
-            self.mix = Mix.parse(options.possim_mix)
-        except MixError as error:
-            raise StopUser(str(error)) from None
+        self.mix = Mix.parse(options.possim_mix)  # checked at start-up (check_options)
         self.worker = max(0, getattr(self.environment.runner, "worker_index", 0))
         self.block = options.possim_terminals_per_worker
         self.number = self.environment.possim_numbers.take(self.worker, self.block)  # type: ignore[attr-defined]
@@ -122,7 +171,8 @@ class PossimTerminal(User):
         signon = perform(self.link, self.terminal.sign_on())
         if signon.unknown_terminal:
             log.error("%s", unknown_terminal_text(terminal_id))
-            raise StopUser()
+        self.signed_on = self.environment.possim_sign_ons.note(  # type: ignore[attr-defined]
+            self.environment, signon, terminal_id)
 
     def on_stop(self) -> None:
         if hasattr(self, "link"):
@@ -135,6 +185,8 @@ class PossimTerminal(User):
     @task
     def operate(self) -> None:
         """The next operation of the mix: a sale, or a refund or void of the oldest open sale."""
+        if not self.signed_on:
+            raise StopUser()  # no sale (nor its reversal) from a terminal that is not signed on
         choice = self.turns.next(open_sale=bool(self.open_sales))
         if choice != "sale":
             original = self.open_sales.popleft()

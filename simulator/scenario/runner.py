@@ -105,28 +105,41 @@ class ScenarioReport:
         }
 
 
-def skip_reason(scenario: Scenario, host_url: str | None) -> str | None:
-    """Why ``scenario`` cannot run against ``host_url``: its fault rules need the embedded host."""
-    if host_url is None or not scenario.host_rules:
+DEFAULT_DIALECT = "terminal87"
+"""The dialect of a scenario that names none, and of a ``--host`` given without ``--dialect``."""
+
+
+def skip_reason(scenario: Scenario, host_url: str | None, dialect: str | None = None) -> str | None:
+    """Why ``scenario`` cannot run against ``host_url`` (which speaks ``dialect``): its fault rules need the
+    embedded host, or it is written for another dialect."""
+    if host_url is None:
         return None
-    return (f"its [[host.rule]] faults cannot apply to {host_url}: "
-            "they act only on the embedded host (run without --host)")
+    if scenario.host_rules:
+        return (f"its [[host.rule]] faults cannot apply to {host_url}: "
+                "they act only on the embedded host (run without --host)")
+    wanted, spoken = scenario.terminal.get("dialect", DEFAULT_DIALECT), dialect or DEFAULT_DIALECT
+    if wanted != spoken:
+        return f"it is written for the {wanted} dialect and {host_url} speaks {spoken} (--dialect)"
+    return None
 
 
 async def run_scenario(
     scenario: Scenario, terminal_dir: Path, *, host_url: str | None = None, host_dir: Path | None = None,
+    dialect: str | None = None,
 ) -> ScenarioReport:
     """Run ``scenario`` with its terminal in ``terminal_dir``.
 
-    Against ``host_url`` when given, else against the host emulator started here on 127.0.0.1
-    with the scenario's rules and the terminal's dialect, its data in ``host_dir``.
+    Against ``host_url`` (speaking ``dialect``, the dialect of a scenario that names none) when given,
+    else against the host emulator started here on 127.0.0.1 with the scenario's rules and the
+    terminal's dialect, its data in ``host_dir``.
     """
     started, clock = datetime.now(UTC), perf_counter()
-    reason = skip_reason(scenario, host_url)
+    reason = skip_reason(scenario, host_url, dialect)
     if reason is not None:
         steps = [StepReport(step.name, step.operation, StepStatus.SKIPPED, error=reason) for step in scenario.steps]
         return ScenarioReport(scenario, host_url, started, steps, skipped=reason)
-    config = scenario_terminal_config(terminal_dir, scenario.terminal)
+    settings = scenario.terminal if dialect is None else {"dialect": dialect, **scenario.terminal}
+    config = scenario_terminal_config(terminal_dir, settings)
     host = None
     if host_url is None:
         host, host_url = await _start_host(scenario, config, host_dir or terminal_dir.parent / "host")

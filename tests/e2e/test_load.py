@@ -179,7 +179,8 @@ def test_an_unreachable_host_is_exit_3(refused_port: int, tmp_path: Path, capsys
     report = json.loads(capsys.readouterr().out)
 
     assert code == 3
-    assert report["embedded_host"] is False and report["outcomes"]["failed"] == report["operations"] == 6
+    assert report["embedded_host"] is False and report["outcomes"]["failed"] == report["operations"] == 2
+    assert set(report["by_operation"]) == {"signon"}  # no sale after a failed sign-on
     assert report["errors"] and all("unreachable" in text for text in report["errors"])
     assert not (tmp_path / "host").exists()
 

@@ -245,3 +245,24 @@ def test_no_progress_line_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
                              "--data", str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=120,
                             check=False)
     assert result.returncode == 0 and result.stderr == ""
+
+
+@pytest.mark.parametrize("fault", ["refused", "unreachable"])
+async def test_when_no_terminal_can_sign_on_the_run_stops_before_any_sale_and_exits_3(
+    host: Callable[..., Any], tmp_path: Path, capsys: pytest.CaptureFixture[str], fault: str,
+) -> None:
+    if fault == "refused":
+        server = await host(terminals=["LOAD0001", "LOAD0002"],
+                            rules=[{"mti": "0800", "network_code": "001", "respond": "96"}])
+        url = server.url
+    else:
+        url = "tcp://127.0.0.1:1"  # nothing listens on port 1
+    code = await asyncio.to_thread(possim, ["--host", url, "--terminals", "2", "--transactions", "5",
+                                            "--data", str(tmp_path), "--json"])
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+
+    assert code == 3
+    assert "possim load: no terminal could sign on (2 tried;" in captured.err
+    assert set(report["by_operation"]) == {"signon"}  # no sale, so no reversal either
+    assert report["stopped_early"] is True

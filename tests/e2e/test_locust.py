@@ -95,3 +95,26 @@ def test_a_locust_master_and_worker_load_our_host_and_count_every_kind(
     assert moved[(Cause.SALE, Direction.DEBIT)] >= entries[("sale", "0200/000000")]["num_requests"]
     assert moved[(Cause.REFUND, Direction.CREDIT)] >= 1 and moved[(Cause.VOID, Direction.CREDIT)] >= 1
     assert terminals == {f"LOAD{number:04d}" for number in range(1, USERS + 1)}
+
+
+def run_locust(tmp_path: Path, *options: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """A standalone headless Locust run of the shipped file (``-t 30s``: a run that does not stop early times out
+    the test's patience, not the test suite's)."""
+    command = [sys.executable, "-m", "locust", "-f", str(locustfile_path()), "--headless", "-u", "2", "-r", "2",
+               "-t", "30s", "--only-summary", *options]
+    env = {**os.environ, "POSSIM_TIMEOUT": "1"}
+    return subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=timeout)
+
+
+def test_locust_with_a_bad_mix_refuses_to_start_naming_the_option(tmp_path: Path) -> None:
+    ran = run_locust(tmp_path, "--host", f"tcp://127.0.0.1:{free_port()}", "--possim-mix", "sale=60,refund=x")
+    assert ran.returncode == 2, ran.stderr[-2000:]
+    assert "--possim-mix" in ran.stderr and "refund" in ran.stderr
+    assert "Ramping to" not in ran.stderr  # no user started
+
+
+def test_locust_stops_early_and_fails_when_no_terminal_can_sign_on(tmp_path: Path) -> None:
+    ran = run_locust(tmp_path, "--host", f"tcp://127.0.0.1:{free_port()}", timeout=25)
+    assert ran.returncode == 3, ran.stderr[-2000:]
+    assert "no terminal could sign on" in ran.stderr
+    assert "0200" not in ran.stdout + ran.stderr  # no sale (nor its reversal) after the failed sign-ons

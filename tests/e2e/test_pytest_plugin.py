@@ -64,3 +64,39 @@ def test_a_sync_test_can_drive_the_terminal_with_asyncio_run(possim_terminal) ->
     import asyncio
 
     assert asyncio.run(possim_terminal.echo()).response_code == "91"
+
+
+def test_a_plain_test_may_call_asyncio_run_more_than_once(possim_terminal) -> None:
+    """Each asyncio.run is a new event loop: the terminal's kept connection belongs to the loop that opened it."""
+    import asyncio
+
+    sale = asyncio.run(possim_terminal.sale("visa_credit", "10.00", pin="1234"))
+    assert sale.approved
+    assert asyncio.run(possim_terminal.refund("visa_credit", "4.00", original=sale)).approved
+    assert asyncio.run(possim_terminal.echo()).response_code == "00"
+
+
+def test_the_synchronous_helpers_need_no_event_loop(possim_terminal) -> None:
+    sale = possim_terminal.sync.sale("visa_credit", "10.00", pin="1234")
+    refund = possim_terminal.sync.refund("visa_credit", "4.00", original=sale)
+    assert refund.approved and refund.original["refundable_remaining"] == 600
+    assert possim_terminal.sync.void(refund).approved
+    assert possim_terminal.sync.echo().response_code == "00"
+
+
+async def test_the_synchronous_helpers_refuse_inside_a_running_loop_naming_await(possim_terminal) -> None:
+    with pytest.raises(pytest_plugin.SyncInEventLoop, match="await possim_terminal.sale"):
+        possim_terminal.sync.sale("visa_credit", "10.00", pin="1234")
+
+
+def test_the_host_journal_is_a_read_only_view(possim_host, possim_terminal) -> None:
+    possim_terminal.sync.sale("visa_credit", "10.00", pin="1234")
+    with possim_host.journal() as journal:
+        assert [(txn.mti, txn.status.value, txn.amount) for txn in journal.transactions()] == [("0200", "approved", 1000)]
+        assert journal.net_debit() == 1000
+        with pytest.raises(pytest_plugin.ReadOnlyJournal, match="set_status"):
+            journal.set_status(1, "reversed")
+        with pytest.raises(pytest_plugin.ReadOnlyJournal, match="insert_transaction"):
+            _ = journal.insert_transaction
+    with possim_host.journal() as journal:
+        assert journal.transactions()[0].status.value == "approved"

@@ -157,13 +157,18 @@ def test_against_another_host_a_scenario_with_host_rules_is_skipped_with_a_warni
     assert refund.get("skipped") == "0" and refund.get("failures") == "0"
 
 
-def test_against_another_host_the_run_keeps_one_terminal(tmp_path: Path, capsys, possim_host) -> None:
+def test_against_another_host_each_scenario_has_a_fresh_terminal_and_no_stan_repeats_at_the_host(
+        tmp_path: Path, capsys, possim_host) -> None:
     path = write(tmp_path, "refund.toml", REFUND)
     code = main(["scenario", str(path), str(path), "--host", possim_host.url, "--data", str(tmp_path / "data"),
                  "--json"])
     first, second = json.loads(capsys.readouterr().out)["scenarios"]
     assert code == 0
-    assert second["steps"][0]["result"]["stan"] > first["steps"][-1]["result"]["stan"]  # STANs never repeat
+    assert first["steps"][0]["result"]["stan"] == second["steps"][0]["result"]["stan"]  # a fresh terminal each
+    assert second["steps"][0]["result"]["invoice"] == 1
+    with possim_host.journal() as journal:
+        requests = [(txn.stan, txn.transmission_time) for txn in journal.transactions()]
+    assert len(requests) == 4 and len(set(requests)) == 4  # DE 11 + DE 7 never repeat towards the host
 
 
 def test_a_data_folder_is_not_reused_for_the_embedded_host(tmp_path: Path, capsys) -> None:

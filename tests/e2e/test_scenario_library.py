@@ -3,6 +3,7 @@ each fails, naming the step, the field and the expected value, when the host mis
 
 from __future__ import annotations
 
+import json
 import tomllib
 import xml.etree.ElementTree as ET
 from importlib import resources
@@ -102,3 +103,46 @@ def test_a_broken_host_rule_fails_the_relevant_cases_naming_step_field_and_expec
         assert f"step {step!r}" in failure.text and "approved: expected True, got False" in failure.text
     refund = next(case for case in suites["refund_full_matched.toml"].iter("testcase") if case.get("name") == "refund")
     assert "response.fields.39 (0210): expected '00', got '05'" in refund.find("failure").text
+
+
+LEAKY = ("supervisor_lockout_holds", "refund_over_remainder", "refund_partial_twice", "refund_wrong_card",
+         "refund_wrong_supervisor_password", "void_of_refund", "void_of_refunded_sale_refused", "refund_by_invoice",
+         "refund_full_matched", "settlement_refund_totals", "dialect_iso87ascii_refund", "refund_late_answer")
+"""Library cases that failed against --host when they shared one terminal (a lockout, the per-card refund limit
+and the batch leaking from one to the next), and two that cannot run there (another dialect, host rules)."""
+
+
+@pytest.fixture
+def roomy_host(tmp_path: Path):
+    """A host that takes as many refunds to one card as the library makes (its own limit is 10 a day)."""
+    from simulator.host.config import RefundPolicy
+    from simulator.pytest_plugin import PossimHost
+
+    host = PossimHost.start(tmp_path / "host", refund_policy=RefundPolicy(max_refunds_per_card_per_day=0))
+    yield host
+    host.stop()
+
+
+def test_library_cases_against_another_host_each_get_a_fresh_terminal(tmp_path: Path, capsys, roomy_host,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    files = [str(LIBRARY / f"{name}.toml") for name in LEAKY]
+    code = main(["scenario", *files, "--host", roomy_host.url, "--json"])
+    report = json.loads(capsys.readouterr().out)
+    failed = [(scenario["scenario"], step["name"], step["error"] or [c for c in step["checks"] if not c["ok"]])
+              for scenario in report["scenarios"] for step in scenario["steps"]
+              if step["status"] in ("failed", "error")]
+    assert (code, failed) == (0, [])
+    skipped = [scenario["scenario"] for scenario in report["scenarios"] if scenario["skipped"]]
+    assert len(skipped) == 2
+    # a later plain run is not locked out by the lockout case of this one
+    code = main(["scenario", str(LIBRARY / "void_of_refund.toml"), "--host", roomy_host.url])
+    assert code == 0, capsys.readouterr().out
+
+
+def test_a_run_where_every_step_was_skipped_did_not_pass(tmp_path: Path, capsys, roomy_host) -> None:
+    code = main(["scenario", str(LIBRARY / "refund_late_answer.toml"), "--host", roomy_host.url,
+                 "--data", str(tmp_path / "data")])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "NOTHING RAN (every step skipped)" in out and "PASSED" not in out
