@@ -30,9 +30,15 @@ class ReversalOutcome:
     """What happened to the reversal a failed exchange left behind."""
 
     status: str
-    """``acked`` (the host acknowledged it) or ``pending`` (still owed; sent again later)."""
+    """``acked`` (the host acknowledged it), ``refused`` (the host refused it for good: the original stands,
+    docs/protocol.md "Money rules") or ``pending`` (still owed; sent again later)."""
     attempts: int
     response_code: str | None = None
+
+    @property
+    def settled(self) -> bool:
+        """Nothing of it is owed any more (acknowledged or refused for good)."""
+        return self.status in ("acked", "refused")
 
     def to_json(self) -> dict[str, Any]:
         return {"status": self.status, "attempts": self.attempts, "response_code": self.response_code}

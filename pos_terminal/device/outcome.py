@@ -26,7 +26,7 @@ def result_rows(title: str, result: TxnResult, *, offline: bool = False) -> list
     if reversal is None:
         note = "NOTHING SENT" if result.stan is None else ""
     else:
-        note = "REVERSAL SENT" if reversal.status == "acked" else "REVERSAL PENDING"
+        note = {"acked": "REVERSAL SENT", "refused": "HOST KEPT IT"}.get(reversal.status, "REVERSAL PENDING")
     return [head, "NO HOST RESPONSE", note, invoice]
 
 

@@ -96,6 +96,11 @@ class JournalState:
         assert reversal is not None
         self.journal.acknowledge_reversal(reversal.id, response_code, self._clock())
 
+    def refuse_reversal(self, record: TransactionRecord, response_code: str) -> None:
+        reversal = self.journal.reversal_for(record.id)
+        assert reversal is not None
+        self.journal.refuse_reversal(reversal.id, response_code, self._clock())
+
     def kept_reversal_reason(self, record: TransactionRecord) -> str | None:
         kept = self.journal.get_counter(f"{_REASON_COUNTER}{record.id}", -1)
         return f"{kept:02d}" if kept >= 0 else None

@@ -44,6 +44,8 @@ class MemoryState:
         self.batch = batch
         self.acked = 0
         """Reversals the host cleared so far."""
+        self.refused = 0
+        """Reversals the host refused for good (the original stands)."""
         self._owed: dict[int, _Owed] = {}
         """By transaction id, in the order begun (dicts keep insertion order)."""
 
@@ -133,6 +135,10 @@ class MemoryState:
     def acknowledge_reversal(self, record: TransactionRecord, response_code: str) -> None:
         self._owed.pop(record.id, None)
         self.acked += 1
+
+    def refuse_reversal(self, record: TransactionRecord, response_code: str) -> None:
+        self._owed.pop(record.id, None)
+        self.refused += 1
 
     def kept_reversal_reason(self, record: TransactionRecord) -> str | None:
         owed = self._owed.get(record.id)

@@ -64,6 +64,10 @@ def reverse(profile: ProtocolProfile, config: TerminalConfig, state: TerminalSta
             log.info("reversal of STAN %06d not delivered: %s", record.stan, undelivered)
             continue
         code = str(response[39])
+        if profile.reversal_refused(code):
+            log.warning("reversal of STAN %06d refused (%s): the host says the original stands", record.stan, code)
+            state.refuse_reversal(record, code)
+            return ReversalOutcome("refused", attempts, code)
         if not profile.reversal_cleared(code):
             log.info("reversal of STAN %06d answered %s: not applied, it will be repeated", record.stan, code)
             continue
@@ -79,7 +83,7 @@ def flush_reversals(profile: ProtocolProfile, config: TerminalConfig,
     for record in state.pending_reversals():
         outcome = yield from reverse(profile, config, state, record)
         outcomes.append(outcome)
-        if outcome.status != "acked":
+        if not outcome.settled:
             break
     return outcomes
 
@@ -148,7 +152,7 @@ def flush_when_reachable(profile: ProtocolProfile, config: TerminalConfig,
     and advices only once no reversal is left pending, and without failing the exchange if they cannot go.
     Returns the reversals' outcomes."""
     outcomes = yield from flush_reversals(profile, config, state)
-    if not outcomes or outcomes[-1].status == "acked":
+    if not outcomes or outcomes[-1].settled:
         try:
             yield from flush_repeats(profile, config, state)
             yield from flush_advices(profile, config, state)
@@ -162,7 +166,7 @@ def flush_owed(profile: ProtocolProfile, config: TerminalConfig, state: Terminal
     :class:`HostUnreachable` (OWED_FIRST) when a reversal stays pending, the repeat's or advice's failure
     otherwise."""
     for outcome in (yield from flush_reversals(profile, config, state)):
-        if outcome.status != "acked":
+        if not outcome.settled:
             raise HostUnreachable("an earlier reversal is still pending: host unreachable", FailureKind.OWED_FIRST)
     yield from flush_repeats(profile, config, state)
     yield from flush_advices(profile, config, state)

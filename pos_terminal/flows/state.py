@@ -66,6 +66,10 @@ class TerminalState(Protocol):
     def acknowledge_reversal(self, record: TransactionRecord, response_code: str) -> None:
         """The host cleared ``record``'s reversal with ``response_code``: nothing of it is owed any more."""
 
+    def refuse_reversal(self, record: TransactionRecord, response_code: str) -> None:
+        """The host refused ``record``'s reversal for good (``response_code``): nothing is owed and ``record``
+        stands, approved, as the host says (docs/protocol.md, "Money rules")."""
+
     def kept_reversal_reason(self, record: TransactionRecord) -> str | None:
         """The reason ``record``'s reversal was first sent with (every send carries the same), if kept."""
 

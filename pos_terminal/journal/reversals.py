@@ -103,6 +103,33 @@ class ReversalsMixin(JournalStore):
                 )
             return self._find_reversal(db, reversal_id)
 
+    def refuse_reversal(self, reversal_id: int, response_code: str, now: datetime) -> ReversalRecord:
+        """The host refused the reversal for good: its original stands (docs/protocol.md, "Money rules").
+
+        The reversal is closed (ACKED, with the refusal's ``response_code``, so it is never sent again) and
+        its transaction is APPROVED as the host says, in one commit; a void stands and marks its original
+        ``voided_by``. The answer to the original was lost, so its RRN and approval code stay unknown.
+        """
+        check_text(response_code, "response_code", 2, required=True)
+        stamp = time_text(now)
+        with self._write(f"close refused reversal {reversal_id}") as db:
+            reversal = self._find_reversal(db, reversal_id)
+            if reversal.status is ReversalStatus.ACKED:
+                return reversal
+            txn = self._find_row(db, reversal.transaction_id)
+            db.execute(
+                "UPDATE reversals SET status = 'acked', response_code = ?, last_attempt_at = "
+                "coalesce(last_attempt_at, ?) WHERE id = ?",
+                (response_code, stamp, reversal_id),
+            )
+            if txn.status is TxnStatus.PENDING:
+                db.execute("UPDATE transactions SET status = 'approved', updated_at = ? WHERE id = ?",
+                           (stamp, txn.id))
+            if txn.txn_type is TxnType.VOID and txn.original_id is not None:
+                db.execute("UPDATE transactions SET voided_by = ?, updated_at = ? WHERE id = ?",
+                           (txn.id, stamp, txn.original_id))
+            return self._find_reversal(db, reversal_id)
+
     def _find_reversal(self, db: sqlite3.Connection, reversal_id: int) -> ReversalRecord:
         row = db.execute("SELECT * FROM reversals WHERE id = ?", (reversal_id,)).fetchone()
         if row is None:

@@ -124,6 +124,12 @@ class ProtocolProfile(ABC):
         any other answer means the host did not apply it (format error, security violation...): repeated."""
         return response_code in (ResponseCode.APPROVED, ResponseCode.ORIGINAL_NOT_FOUND)
 
+    def reversal_refused(self, response_code: str) -> bool:
+        """Whether a reversal answered ``response_code`` is refused for good, its original standing: 12, the
+        answer of a possim host whose money rule forbids the reversal (docs/protocol.md, "Money rules"; a
+        void's reversal that would bring a refund back past the sale). The terminal stops sending it."""
+        return response_code == ResponseCode.INVALID_TRANSACTION
+
     def asks_new_sign_on(self, response_code: str) -> bool:
         """Whether an answer with ``response_code`` says the host may hold other session keys (63, security
         violation): with master/session keys the terminal drops its own and signs on again."""

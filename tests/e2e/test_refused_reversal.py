@@ -5,11 +5,9 @@ terminal A voids a refund and the host is slow to answer the void; meanwhile dev
 sale (the void put it back in full). A gives up waiting and reverses its void, which would now bring the
 first refund back past the sale: the host answers 12 and leaves the void in place.
 
-Today the possim terminal treats only 00 and 25 as clearing a reversal, so it repeats the refused reversal
-before every transaction, for ever, while the host says the void stands. The test states what the terminal
-should do instead (the refusal is final: the reversal record is closed and the void stays approved, as the
-host says); it is a strict xfail until the terminal journal can close a reversal without reversing its
-transaction (pos_terminal/journal has no such operation; see the report of issue 20, item A1).
+The refusal is final for the terminal (its profile's ``reversal_refused``): the reversal record is closed,
+nothing is repeated, and the void stays approved, as the host says. Before, the terminal treated only 00 and
+25 as clearing a reversal and repeated the refused one before every transaction, for ever.
 """
 
 from __future__ import annotations
@@ -17,7 +15,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import pytest
 
 from emv.cards import EntryMode, load_test_cards
 from pos_terminal.engine.terminal import RefundRequest, TerminalEngine
@@ -41,8 +38,6 @@ def open_engine(folder: Path, url: str, **settings: object) -> TerminalEngine:
     return TerminalEngine.open(folder, config)
 
 
-@pytest.mark.xfail(strict=True, reason="the terminal repeats a reversal the host refused (12) for ever: the "
-                                       "terminal journal cannot yet close a reversal as refused")
 async def test_a_reversal_refused_under_the_money_rule_is_final_and_the_void_stands(tmp_path: Path) -> None:
     rules = parse_rules({"rule": [{"mti": "0200", "processing_code": "220000", "delay": 3.0, "times": 1}]})
     server = HostServer(HostConfig(data_dir=tmp_path / "host", listen="tcp://127.0.0.1:0"), rules=rules)

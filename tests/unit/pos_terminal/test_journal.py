@@ -609,6 +609,17 @@ def test_a_declined_void_leaves_its_original_alone(journal: Journal) -> None:
     assert journal.get(sale_id).voided_by is None
 
 
+def test_a_refused_reversal_of_a_void_closes_it_and_the_void_stands(journal: Journal) -> None:
+    """The host refused the reversal under its money rule (12): the void is approved, as the host says."""
+    sale_id = approved_sale(journal)
+    void_id = journal.begin_transaction(void(sale_id, 10_000), now=at(2)).id
+    [reversal] = journal.pending_reversals()
+    journal.note_reversal_attempt(reversal.id, at(3))
+    closed = journal.refuse_reversal(reversal.id, "12", at(4))
+    assert (closed.status, closed.response_code, journal.pending_reversals()) == (ReversalStatus.ACKED, "12", [])
+    assert journal.get(void_id).status is TxnStatus.APPROVED and journal.get(sale_id).voided_by == void_id
+
+
 def test_a_reversed_approved_void_unvoids_its_original(journal: Journal) -> None:
     sale_id = approved_sale(journal)
     void_id = journal.begin_transaction(void(sale_id, 10_000), now=at(2)).id

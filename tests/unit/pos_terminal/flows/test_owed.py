@@ -39,6 +39,21 @@ def test_96_does_not_clear_a_reversal_it_is_repeated() -> None:
     assert script.mtis == ["0400", "0401", "0401"]
 
 
+def test_12_refuses_a_reversal_for_good_the_original_stands_and_nothing_is_repeated() -> None:
+    state, script = memory(), scripted("12")
+    owing_a_reversal(state)
+    outcomes = script.run(owed.flush_reversals(POSSIM, CONFIG, state))
+    assert [(o.status, o.response_code) for o in outcomes] == [("refused", "12")]
+    assert (state.owed_reversals, state.refused, script.mtis) == (0, 1, ["0400"])
+
+
+def test_after_a_refused_reversal_the_next_owed_one_still_goes() -> None:
+    state, script = memory(), scripted("12", "00")
+    owing_a_reversal(state)
+    owing_a_reversal(state)
+    assert [o.status for o in script.run(owed.flush_reversals(POSSIM, CONFIG, state))] == ["refused", "acked"]
+
+
 def test_reversals_go_oldest_first_and_stop_at_the_first_undelivered() -> None:
     state, script = memory(), scripted("00", lost(), lost(), lost())
     first, second, _ = (owing_a_reversal(state) for _ in range(3))
