@@ -224,9 +224,9 @@ class PossimTerminal:
         number = invoice if isinstance(invoice, int) else invoice.invoice
         return await self._run("void", invoice=number, supervisor_password=self._password(supervisor_password))
 
-    async def settle(self) -> TxnResult:
-        """Settle the open batch (with a batch upload when the host asks for one)."""
-        return await self._run("settle")
+    async def settle(self, *, supervisor_password: str | None = None) -> TxnResult:
+        """Settle the open batch (with a batch upload when the host asks for one); a supervisor function."""
+        return await self._run("settle", supervisor_password=self._password(supervisor_password))
 
     async def sign_on(self) -> TxnResult:
         return await self._run("signon")
@@ -284,9 +284,9 @@ class SyncTerminal:
         """:meth:`PossimTerminal.void`, waited for."""
         return self._wait("void", self._terminal.void(invoice, **options))
 
-    def settle(self) -> TxnResult:
+    def settle(self, *, supervisor_password: str | None = None) -> TxnResult:
         """:meth:`PossimTerminal.settle`, waited for."""
-        return self._wait("settle", self._terminal.settle())
+        return self._wait("settle", self._terminal.settle(supervisor_password=supervisor_password))
 
     def sign_on(self) -> TxnResult:
         """:meth:`PossimTerminal.sign_on`, waited for."""

@@ -2,9 +2,8 @@
 
 Settlement is a supervisor function like refund and void: the device asks the supervisor
 password and ``possim txn settle`` needs ``--supervisor-password[-stdin]`` (wrong ones count
-toward the lockout). The engine checks a password or a device grant whenever one is given; a
-caller that owns the terminal outright (a scripted scenario, the pytest plugin) may pass none,
-and is then still refused while the supervisor functions are locked.
+toward the lockout). The engine needs a password or a device grant for every settlement
+(scenarios and the pytest plugin pass the supervisor password too).
 
 The flow is one for every protocol: nothing while the supervisor functions are locked; what is
 owed first; then the protocol profile's settlement exchanges (possim-87: totals in DE 74-89, 95
@@ -36,17 +35,15 @@ class SettlementMixin(EngineCore):
         The result carries the settlement report. ``supervisor_password`` or the device's ``grant``:
         the supervisor's approval, checked and counted like a void's (see the module docstring).
         """
-        if supervisor_password is not None or grant is not None:
-            try:
-                await self._authorise("settle", supervisor_password, grant)
-            except TerminalRefusal as refusal:
-                return TxnResult("settle", Outcome.REFUSED, currency=self.config.currency, error=str(refusal),
-                                 screen=refusal.screen)
-        else:
-            locked = self.supervisor.refusal_while_locked("settle")
-            if locked is not None:
-                return TxnResult("settle", Outcome.REFUSED, currency=self.config.currency,
-                                 error=locked.refusal("settle"))
+        if supervisor_password is None and grant is None:
+            return TxnResult("settle", Outcome.REFUSED, currency=self.config.currency,
+                             error="settlement is a supervisor function: give the supervisor password",
+                             screen=("SUPERVISOR", "PASSWORD NEEDED"))
+        try:
+            await self._authorise("settle", supervisor_password, grant)
+        except TerminalRefusal as refusal:
+            return TxnResult("settle", Outcome.REFUSED, currency=self.config.currency, error=str(refusal),
+                             screen=refusal.screen)
         batch = self.journal.current_batch()
         try:
             settled = await self.run(settlement.settle(self.profile, self.config, self.state, self, batch,

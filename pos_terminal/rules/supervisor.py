@@ -61,7 +61,7 @@ class SupervisorVerdict:
             return f"supervisor functions are {lock_text(self.locked_until)}: too many wrong passwords " \
                    f"(the merchant admin can unlock them: possim txn unlock)"
         # the wording scripts match (scenario library); the device's screen says "1 TRY LEFT"
-        return f"wrong supervisor password for {operation}: {self.tries_left} tries left"
+        return f"wrong supervisor password for {operation}: {self.tries_left} {'try' if self.tries_left == 1 else 'tries'} left"
 
 
 @dataclass(frozen=True)

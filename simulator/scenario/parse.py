@@ -37,7 +37,7 @@ _TOP_KEYS = frozenset({"name", "description", "terminal", "host", "step"})
 _OPERATION_OPTIONS: dict[str, frozenset[str]] = {
     "signon": frozenset(),
     "echo": frozenset(),
-    "settle": frozenset(),
+    "settle": frozenset({"supervisor_password"}),
     "sale": frozenset({"card", "entry", "amount", "pin"}),
     "refund": frozenset({"card", "entry", "amount", "pin", "original_rrn", "original_date", "invoice",
                          "supervisor_password", "reason"}),

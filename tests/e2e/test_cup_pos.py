@@ -266,7 +266,7 @@ async def test_settlement_with_balanced_totals_closes_the_batch_without_upload(c
     await engine.refund(refund_of(sale.rrn, 2500))
     await engine.sale(card("visa_credit"), 3000, pin="1234")
     wire.clear()
-    result = await engine.settle()
+    result = await engine.settle("0000")
     assert (result.response_code, result.settlement["result"], result.settlement["batch_uploaded"]) == (
         "00", "CLOSED", False)
     assert wire.sent() == ["0500", "0320"]
@@ -286,7 +286,7 @@ async def test_settlement_out_of_balance_uploads_the_batch_and_closes_it(cup_hos
     await engine.sale(card(), 777, pin=DEBIT_PIN)
     await engine.refund(refund_of(sale.rrn, 2500))
     wire.clear()
-    result = await engine.settle()
+    result = await engine.settle("0000")
     assert (result.response_code, result.settlement["result"], result.settlement["batch_uploaded"]) == (
         "00", "CLOSED", True)
     assert wire.sent() == ["0500", "0320", "0320", "0320"]

@@ -161,8 +161,17 @@ async def test_refunds_per_card_per_day_are_limited(engine_at) -> None:  # type:
 async def test_a_void_of_a_closed_batch_is_refused_with_the_rule(engine_at) -> None:  # type: ignore[no-untyped-def]
     engine, _ = engine_at()
     sale = await engine.sale(present_test_card("visa_credit", EntryMode.CHIP), 5000, "1234")
-    assert (await engine.settle()).approved
+    assert (await engine.settle("0000")).approved
     void = await engine.void(sale.invoice, "0000")
     assert void.outcome is Outcome.REFUSED
     assert void.error == ("void policy: invoice 000001 is in closed batch 000001; only the open batch 000002 can be "
                           "voided (refund it instead)")
+
+
+async def test_settlement_without_the_supervisor_password_is_refused_and_sends_nothing(engine_at) -> None:  # type: ignore[no-untyped-def]
+    engine, _ = engine_at()
+    await engine.sale(present_test_card("visa_credit", EntryMode.CHIP), 5000, "1234")
+    settled = await engine.settle()
+    assert (settled.outcome, settled.error) == (
+        Outcome.REFUSED, "settlement is a supervisor function: give the supervisor password")
+    assert engine.journal.current_batch() == 1

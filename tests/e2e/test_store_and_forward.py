@@ -81,7 +81,7 @@ async def test_advices_go_first_in_order_and_once_then_settlement_matches(
     before = len(mtis(host))
 
     next_sale = await terminal.sale(card(), 1500, pin="1234")
-    settled = await terminal.settle()
+    settled = await terminal.settle("0000")
 
     assert next_sale.approved
     assert mtis(host)[before:before + 4] == ["0220", "0220", "0220", "0200"]
@@ -100,7 +100,7 @@ async def test_a_reconciliation_mismatch_uploads_the_batch_and_then_closes(
     sale = await approved_sale(terminal, 4000)
     await terminal.refund(refund(1000, sale.rrn))
 
-    settled = await terminal.settle()
+    settled = await terminal.settle("0000")
 
     assert settled.response_code == "00" and settled.settlement["batch_uploaded"] is True
     assert mtis(host)[-4:] == ["0500", "0320", "0320", "0500"]

@@ -50,7 +50,7 @@ async def test_dukpt_0221_repeat_is_acknowledged_and_the_batch_settles(start_hos
     host = await start_host([{"mti": "0220", "drop": True, "times": 1}])  # advice applied, 0230 lost
     terminal.config = terminal.config.with_overrides(host_url=host.url)
     await terminal.echo()                      # 0220 -> applied, answer dropped
-    settled = await terminal.settle()          # 0221 -> stored response under the old KSN
+    settled = await terminal.settle("0000")          # 0221 -> stored response under the old KSN
     credits = [e.amount for e in host.journal().ledger() if e.cause is Cause.REFUND]
     assert credits == [1000]
     assert terminal.journal.pending_advices() == [], "advice never acknowledged: terminal can never settle"
