@@ -69,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("give at least one scenario FILE (or --library to print the library's folder)")
     if args.dialect is not None and args.host is None:
         raise InputError("--dialect names the dialect of --host: give --host URL too")
+    if args.junit is not None and any(_same_file(args.junit, path) for path in args.files):
+        raise InputError(f"--junit {args.junit}: that is one of the scenario files; name another file for the report")
     scenarios = [load_scenario(path) for path in args.files]
     for scenario in scenarios:
         reason = skip_reason(scenario, args.host, args.dialect)
@@ -189,3 +191,11 @@ def _text(reports: Sequence[ScenarioReport], passed: bool, ran: bool) -> str:
     lines.append(f"{verdict}: {len(reports)} scenarios, {len(steps)} steps ({counts}) "
                  f"in {total:.1f} s")
     return "\n".join(lines)
+
+
+def _same_file(report: Path, scenario: Path) -> bool:
+    """Whether writing the report to ``report`` would overwrite the scenario file ``scenario``."""
+    try:
+        return report.resolve() == Path(scenario).resolve()
+    except OSError:
+        return False

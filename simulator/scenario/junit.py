@@ -11,6 +11,7 @@ cardholder data in clear: results carry masked PANs only and checks mask sensiti
 from __future__ import annotations
 
 import socket
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,13 +34,34 @@ def junit_tree(reports: Sequence[ScenarioReport]) -> ET.ElementTree:
     for report in reports:
         root.append(_suite(report, hostname))
     ET.indent(root)
-    return ET.ElementTree(root)
+    return ET.ElementTree(_sanitised(root))
 
 
 def write_junit(reports: Sequence[ScenarioReport], path: Path) -> None:
     """Write the JUnit document of ``reports`` to ``path`` (UTF-8, with an XML declaration)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     junit_tree(reports).write(path, encoding="utf-8", xml_declaration=True)
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 cannot carry, not even escaped (section 2.2): a name or message holding one would make
+the report not well-formed, so each is written as ``\\xNN`` (``\\uNNNN``) instead."""
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with every character XML 1.0 forbids written out as an escape a person can read."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m[0]):02X}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04X}", text)
+
+
+def _sanitised(element: ET.Element) -> ET.Element:
+    """``element`` and its descendants with :func:`xml_safe` text, tails and attribute values."""
+    for node in element.iter():
+        node.attrib = {key: xml_safe(value) for key, value in node.attrib.items()}
+        if node.text:
+            node.text = xml_safe(node.text)
+        if node.tail:
+            node.tail = xml_safe(node.tail)
+    return element
 
 
 def _seconds(value: float) -> str:

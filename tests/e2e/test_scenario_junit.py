@@ -181,3 +181,32 @@ def test_a_data_folder_is_not_reused_for_the_embedded_host(tmp_path: Path, capsy
 def test_no_file_is_bad_input(capsys) -> None:
     assert main(["scenario"]) == 2
     assert "give at least one scenario FILE" in capsys.readouterr().err
+
+
+CONTROL_CHARACTERS = '''
+name = "bell\\u0007 and escape\\u001b in a name"
+description = "control characters a terminal might put in a name or message"
+
+[[step]]
+name = "sale\\u0007"
+operation = "sale"
+card = "visa_credit"
+amount = "20.00"
+expect = { approved = false }
+'''
+
+
+def test_control_characters_in_names_and_messages_leave_the_report_well_formed(tmp_path: Path) -> None:
+    scenario = write(tmp_path, "bell.toml", CONTROL_CHARACTERS)
+    report = tmp_path / "report.xml"
+    assert main(["scenario", str(scenario), "--junit", str(report), "--data", str(tmp_path / "data")]) == 1
+    suite = ET.parse(report).getroot().find("testsuite")  # raises ParseError when not well-formed
+    assert suite is not None and suite.get("name") == "bell\\x07 and escape\\x1B in a name"
+    xmlschema.XMLSchema(SCHEMA).validate(report)
+
+
+def test_a_report_path_that_is_the_scenario_file_is_refused_and_the_file_kept(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = write(tmp_path, "refund.toml", REFUND)
+    assert main(["scenario", str(scenario), "--junit", str(scenario)]) == 2
+    assert "--junit" in capsys.readouterr().err and scenario.read_text() == REFUND
