@@ -28,7 +28,14 @@ from simulator.commands.output import InputError, add_json_flag, emit
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``possim emv`` and its sub-commands."""
-    emv_parser = subparsers.add_parser("emv", help="EMV TLV dumps, ARQC and ARPC")
+    emv_parser = subparsers.add_parser(
+        "emv", help="EMV TLV dumps, ARQC and ARPC",
+        epilog="examples:\n"
+               "  possim emv tlv 9F02060000000010009F36020001            # BER-TLV with tag names\n"
+               "  possim emv arqc --imk <16 bytes hex> --pan 4111111111111111 --psn 01 --atc 0001 --data <hex> "
+               "--cvn 18 --json\n"
+               "  possim emv arpc --method 1 --key <16 bytes hex> --arqc <8 bytes hex> --arc 3030 --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = emv_parser.add_subparsers(dest="emv_command", required=True)
 
     tlv_parser = commands.add_parser("tlv", help="decode BER-TLV (e.g. field 55) with tag names")

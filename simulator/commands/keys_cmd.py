@@ -33,7 +33,19 @@ _AES_KSN_BYTES = 12
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``possim keys`` and its sub-commands."""
-    keys_parser = subparsers.add_parser("keys", help="key check values, DUKPT, PIN blocks, MACs, TR-31")
+    keys_parser = subparsers.add_parser(
+        "keys", help="key check values, DUKPT, PIN blocks, MACs, TR-31",
+        description="The payment engineer's calculator: each command prints a readable answer, or one JSON "
+                    "object with --json; bad input exits 2 naming the argument (never the key or PIN).",
+        epilog="examples:\n"
+               "  possim keys kcv --key 0123456789ABCDEFFEDCBA9876543210                          # kcv 08D7B4\n"
+               "  possim keys dukpt --bdk 0123456789ABCDEFFEDCBA9876543210 --ksn FFFF9876543210E00001\n"
+               "  possim keys pinblock --format 0 --pin 1234 --pan 4111111111111111 "
+               "--key 0123456789ABCDEFFEDCBA9876543210\n"
+               "  possim keys mac --alg aes-cmac --key 2B7E151628AED2A6ABF7158809CF4F3C "
+               "--data 6BC1BEE22E409F96E93D7E117393172A\n"
+               "  possim keys tr31 wrap --kbpk <hex> --key <hex> --usage P0 --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = keys_parser.add_subparsers(dest="keys_command", required=True)
 
     kcv_parser = commands.add_parser("kcv", help="key check value")

@@ -57,7 +57,15 @@ DEFAULT_DURATION_LIMIT = 60.0
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``possim load``."""
-    parser = subparsers.add_parser("load", help="many simulated terminals against a host: throughput and latency")
+    parser = subparsers.add_parser(
+        "load", help="many simulated terminals against a host: throughput and latency",
+        epilog="examples:\n"
+               "  possim load                                             # 4 terminals x 10 sales, embedded host\n"
+               "  possim load --terminals 100 --duration 60 --mix sale=60,refund=30,void=10 --workers 2\n"
+               "  possim load --print-host-config --terminals 100 > host.toml   # what your host must know\n"
+               "  possim load --host tcp://127.0.0.1:8583 --key-scheme dukpt-aes --json\n"
+               "(docs/load.md)",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", type=host_url, help="host URL, e.g. tcp://127.0.0.1:8583; default: the embedded host "
                                        "emulator on 127.0.0.1")
     parser.add_argument("--terminals", type=_whole(1, MAX_TERMINALS), default=4,

@@ -38,7 +38,14 @@ DEFAULT_SHARED_DATA = Path("possim-scenario")
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``possim scenario``."""
-    parser = subparsers.add_parser("scenario", help="run scripted transactions with expectations (CI, JUnit)")
+    parser = subparsers.add_parser(
+        "scenario", help="run scripted transactions with expectations (CI, JUnit)",
+        epilog="examples:\n"
+               "  possim scenario my_refund.toml                               # against a host started here\n"
+               "  possim scenario $(possim scenario --library)/*.toml --junit report.xml\n"
+               "  possim scenario my_refund.toml --host tcp://127.0.0.1:8583 --json\n"
+               "(the file format: docs/scenarios.md)",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("files", nargs="*", type=Path, metavar="FILE",
                         help="scenario files (TOML, see docs/scenarios.md); one JUnit test suite each")
     parser.add_argument("--host", type=host_url, help="host URL; default: the host emulator started here on 127.0.0.1 per scenario")
