@@ -51,6 +51,8 @@ def load_dialect_toml(path: str | Path) -> Dialect:
         raise DialectError(f"{path}: cannot read: {error.strerror or error}") from None
     except tomllib.TOMLDecodeError as error:
         raise DialectError(f"{path}: not valid TOML: {error}") from None
+    except RecursionError:
+        raise DialectError(f"{path}: not valid TOML: tables or arrays nested too deeply") from None
     return dialect_from_mapping(document, source=str(path))
 
 

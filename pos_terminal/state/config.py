@@ -393,6 +393,8 @@ def load_config(data_dir: Path, *, password_iterations: int = DEFAULT_ITERATIONS
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML: tables or arrays nested too deeply") from None
     for key, value in values.items():
         if isinstance(value, dict):
             raise ConfigError(f"{path}: [{key}]: tables are not used; write every key at the top level")

@@ -70,6 +70,8 @@ def load_scenario(path: Path | str) -> Scenario:
         raise ScenarioError(f"{path}: cannot read the scenario: {error.strerror}") from None
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ScenarioError(f"{path}: not valid TOML: {error}") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: not valid TOML: tables or arrays nested too deeply") from None
     try:
         return parse_scenario(document, default_name=path.stem, path=path)
     except ScenarioError as error:
