@@ -102,7 +102,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                         help="data folder: DIR/host for the embedded host, DIR/terminals/LOAD0001... for "
                              "--model engine (default ./possim-load)")
     parser.add_argument("--print-host-config", action="store_true",
-                        help="print the host.toml [[terminals]] tables a host needs for these terminals, and exit")
+                        help="print a whole host.toml for a new host data folder with these terminals, and exit")
+    parser.add_argument("--print-host-terminals", action="store_true",
+                        help="print [[terminals]] tables (test keys) to append to an existing host.toml, and exit")
     parser.add_argument("--locustfile", action="store_true",
                         help="print the path of the shipped Locust file (pip install '.[load]' from a clone of possim), and exit")
     add_json_flag(parser)
@@ -186,7 +188,7 @@ def locustfile_path() -> Path:
 
 def run(args: argparse.Namespace) -> int:
     from simulator.load.progress import ProgressLine
-    from simulator.load.run import host_config_text, run_load
+    from simulator.load.run import host_config_text, host_terminals_text, run_load
     from simulator.load.terminal import unknown_terminal_text
     from simulator.load.workers import LoadWorkerError  # (imported here: they bring the host and the engine)
 
@@ -198,6 +200,9 @@ def run(args: argparse.Namespace) -> int:
     plan = plan_from_args(args)
     if args.print_host_config:
         sys.stdout.write(host_config_text(plan))
+        return EXIT_OK
+    if args.print_host_terminals:
+        sys.stdout.write(host_terminals_text(plan))
         return EXIT_OK
     line = ProgressLine(sys.stderr) if not args.json and sys.stderr.isatty() else None
     try:

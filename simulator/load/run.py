@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from protocols.defaults import MERCHANT_ID
+from protocols.defaults import MERCHANT_ID, TEST_KEYS
 from iso8583.channels import ServerLimits
 from simulator.host.config import HostConfig, RefundPolicy, TerminalEntry
 from simulator.host.server import HostServer
@@ -64,14 +64,36 @@ def load_limits(plan: LoadPlan) -> ServerLimits:
 
 
 def host_config_text(plan: LoadPlan, merchant_id: str = MERCHANT_ID) -> str:
-    """The ``host.toml`` a host needs for ``plan``: its terminals (test keys), refund velocity checks off."""
-    lines = [f"# possim load: {plan.terminals} load terminals with the test keys (append to host.toml;",
-             "# [[terminals]] replaces the default table, so keep POSSIM01 too if you still use it)",
+    """A whole ``host.toml`` for a new host data folder: the load terminals (test keys), refund velocity checks
+    and the per-connection limits off. To add the terminals to an existing host.toml use
+    :func:`host_terminals_text`: TOML cannot reopen a ``[refund_policy]`` or ``[limits]`` table it already has."""
+    lines = [f"# possim load: a whole host.toml for {plan.terminals} load terminals with the test keys (a new file;",
+             "# to add them to an existing host.toml: possim load --print-host-terminals >> host.toml)",
              "", "[refund_policy]  # every load terminal refunds the same test card: no velocity limits",
-             "max_refunds_per_card_per_day = 0", "max_refunds_per_terminal_per_day = 0",
-             "", "[limits]  # every load terminal sends back to back on its own connection: no rate or cap",
-             f"max_connections = {load_limits(plan).max_connections}", "max_frames_per_second = 0",
-             "idle_timeout = 0"]
+             *_POLICY, "", "[limits]  # every load terminal sends back to back on its own connection: no rate or cap",
+             *_limit_lines(plan)]
     for terminal_id in plan.terminal_ids():
         lines += ["", "[[terminals]]", f'terminal_id = "{terminal_id}"', f'merchant_id = "{merchant_id}"']
+    return "\n".join(lines) + "\n"
+
+
+_POLICY = ("max_refunds_per_card_per_day = 0", "max_refunds_per_terminal_per_day = 0")
+
+
+def _limit_lines(plan: LoadPlan) -> list[str]:
+    return [f"max_connections = {load_limits(plan).max_connections}", "max_frames_per_second = 0", "idle_timeout = 0"]
+
+
+def host_terminals_text(plan: LoadPlan, merchant_id: str = MERCHANT_ID) -> str:
+    """``[[terminals]]`` tables to append to an existing ``host.toml`` (appending array-of-tables entries is
+    always valid TOML). Each names the documented test keys, so it works in a file whose other terminals
+    have private keys (a key left out is refused there); the policy and limits a load run wants are
+    comments to merge by hand into the file's own tables."""
+    lines = [f"# possim load: {plan.terminals} load terminals with the documented test keys, to append to host.toml.",
+             "# Merge into its [refund_policy]: " + ", ".join(_POLICY),
+             "# Merge into its [limits]: " + ", ".join(_limit_lines(plan))]
+    for terminal_id in plan.terminal_ids():
+        lines += ["", "[[terminals]]", f'terminal_id = "{terminal_id}"', f'merchant_id = "{merchant_id}"',
+                  f'tmk = "{TEST_KEYS.terminal_master_key.hex().upper()}"',
+                  f'tdes_bdk = "{TEST_KEYS.tdes_bdk.hex().upper()}"', f'aes_bdk = "{TEST_KEYS.aes_bdk.hex().upper()}"']
     return "\n".join(lines) + "\n"
