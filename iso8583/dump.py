@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from iso8583.bitmap import BIT
+from iso8583.codec import encode
 from iso8583.cup_header import CUP_HEADER_LENGTH, CupHeader
 from iso8583.dialect import Dialect, FieldSpec, prefix_width
 from iso8583.errors import Iso8583Error
@@ -176,3 +177,36 @@ def _describe_header(header: bytes) -> str:
     return (f"TPDU id {tpdu.id:02X} destination {tpdu.destination:04X} source {tpdu.source:04X} | "
             f"application {message.application_type} version {message.software_version} "
             f"status {message.terminal_status} request {message.processing_request} reserved {message.reserved}")
+
+
+def masked_frame_hex(message: Message, dialect: Dialect) -> str:
+    """The message's frame in hex, with cardholder data and secrets masked *so that it still decodes*: paste it
+    into ``possim decode`` to see the layout of what went over the wire (DEBUG logs print it).
+
+    Masking keeps every length and the encoding: a PAN keeps its first 6 and last 4 digits with zeros between,
+    track data its PAN masked so and zeros after the separator, binary secrets (PIN block, ICC data, MAC, the
+    dialect's ``masked_fields``) become zero bytes, other text keeps its characters' class (letters X, digits 0).
+    The MAC therefore does not verify on the masked frame; nothing else differs from the wire.
+    """
+    masked = {number: _wire_mask(number, value, dialect) for number, value in message.fields.items()}
+    return encode(Message(message.mti, masked, message.header), dialect).hex().upper()
+
+
+def _wire_mask(number: int, value: FieldValue, dialect: Dialect) -> FieldValue:
+    if number not in SENSITIVE_FIELDS and number not in dialect.masked_fields:
+        return value
+    if isinstance(value, bytes):
+        return bytes(len(value))
+    if number in (2, 34):
+        return _zero_middle(value)
+    if number == 35:
+        pan, separator, rest = value.partition("=") if "=" in value else value.partition("D")
+        return _zero_middle(pan) + separator + "0" * len(rest)
+    return "".join("0" if char.isdigit() else "X" if char.isalpha() else char for char in value)
+
+
+def _zero_middle(pan: str) -> str:
+    """First 6 and last 4 digits kept (PCI DSS 3.4), zeros between; a shorter value all zeros."""
+    if len(pan) < 13:
+        return "0" * len(pan)
+    return pan[:6] + "0" * (len(pan) - 10) + pan[-4:]

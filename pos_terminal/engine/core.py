@@ -28,7 +28,7 @@ from iso8583.channels import BaseChannel, ChannelError, connect
 from iso8583.codec import decode, encode
 from iso8583.dialect import Dialect
 from iso8583.toml_dialect import resolve_dialect
-from iso8583.dump import render_text
+from iso8583.dump import masked_frame_hex, render_text
 from iso8583.errors import Iso8583Error
 from iso8583.message import Message
 from pos_terminal.state.config import TerminalConfig, load_config
@@ -186,7 +186,10 @@ class EngineCore:
         journal's next commit rather than one of its own."""
         stan = message.get(11)
         dump = render_text(message, self.dialect)
-        log.debug("%s %s\n%s", ">>" if direction is MessageDirection.OUT else "<<", message.mti, dump)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s %s\n%s\n  hex (masked, decodes with possim decode): %s",
+                      ">>" if direction is MessageDirection.OUT else "<<", message.mti, dump,
+                      masked_frame_hex(message, self.dialect))
         self.journal.record_message(
             direction, message.mti, int(stan) if isinstance(stan, str) and stan.isdigit() else None,
             dump, transaction_id=txn_id, now=self._clock(), defer=defer,

@@ -31,6 +31,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from iso8583 import Message, decode, encode, render_text
+from iso8583.dump import masked_frame_hex
 from iso8583.errors import Iso8583Error
 from protocols.iso87 import ResponseCode, mac_field
 from simulator.host.decision import Delivery, HostDecision
@@ -238,8 +239,9 @@ class HostPipeline:
         """Journal a message as its identifying fields and its (sealed) frame; the dump is rendered when read."""
         if log.isEnabledFor(logging.DEBUG):
             try:
-                log.debug("%s %s\n%s", "<<" if direction == "in" else ">>", message.mti,
-                          render_text(message, self.dialect))
+                log.debug("%s %s\n%s\n  hex (masked, decodes with possim decode): %s",
+                          "<<" if direction == "in" else ">>", message.mti, render_text(message, self.dialect),
+                          masked_frame_hex(message, self.dialect))
             except Iso8583Error:
                 pass
         self.journal.record_message(time=now, peer=peer, direction=direction, terminal_id=field_text(message, 41),

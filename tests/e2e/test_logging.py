@@ -42,3 +42,20 @@ async def test_a_debug_trace_of_sales_shows_the_messages_but_no_pan(
     assert ">> 0200" in trace and "<< 0210" in trace
     assert "4761739001010010" not in trace
     assert "3112201" not in trace  # expiry and service code of track 2
+
+
+@pytest.mark.matrix("dialect")
+async def test_the_debug_trace_has_a_masked_hex_of_each_frame_that_possim_decode_reads(
+    start_host: Callable[..., Any], open_terminal: Callable[..., TerminalEngine], debug_log: io.StringIO,
+    dialect: str, capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tests.cli_runner import run_possim
+
+    host = await start_host()
+    terminal = open_terminal(host)
+    assert (await terminal.sale(card("visa_credit", EntryMode.SWIPE), 500, pin="1234")).approved
+    marker = "hex (masked, decodes with possim decode): "
+    frames = [line.split(marker, 1)[1].strip() for line in debug_log.getvalue().splitlines() if marker in line]
+    assert frames and "4761739001010010" not in debug_log.getvalue()
+    for frame in frames:
+        assert run_possim(capsys, "decode", "--dialect", dialect, frame).returncode == 0
