@@ -63,3 +63,20 @@ class Drop:
 Effect = NeedKeys | Connect | Send | Drop
 Step = Generator[Effect, Any, T]
 """A flow: yields effects, is resumed with their results, returns ``T``."""
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A flow's end: what it returned."""
+
+    value: Any
+
+
+def advance(flow: Step[T], result: Any, failure: BaseException | None) -> Effect | Finished:
+    """One step of a driver's loop: resume ``flow`` with ``result`` (or throw ``failure`` into it) and return the
+    next effect it asks for, or :class:`Finished` with its return value. The engine (async) and the light load
+    terminal (a generator) each perform the effect their way and call this again."""
+    try:
+        return flow.throw(failure) if failure is not None else flow.send(result)
+    except StopIteration as finished:
+        return Finished(finished.value)

@@ -43,7 +43,7 @@ from pos_terminal.engine.state import JournalState, ReversalProgress
 from pos_terminal.flows import network
 from pos_terminal.flows.answers import accept_answer
 from pos_terminal.flows.network import KeyContext
-from pos_terminal.common.effects import Connect, Drop, Effect, NeedKeys, Send, Step
+from pos_terminal.common.effects import Connect, Drop, Effect, Finished, NeedKeys, Send, Step, advance
 from pos_terminal.profiles import NetworkKind, ProtocolProfile
 from pos_terminal.profiles.registry import ProfileRegistry, default_profiles
 from pos_terminal.state.records import MessageDirection
@@ -283,16 +283,13 @@ class EngineCore:
         connection, journaled exchange) and its result sent back, or its exception thrown into the flow."""
         result: Any = None
         failure: Exception | None = None
-        while True:
-            try:
-                effect = flow.throw(failure) if failure is not None else flow.send(result)
-            except StopIteration as finished:
-                return finished.value
+        while not isinstance(effect := advance(flow, result, failure), Finished):
             result, failure = None, None
             try:
                 result = await self._perform(effect)
             except Exception as error:  # noqa: BLE001 - the flow decides what it handles; the rest comes back out
                 failure = error
+        return effect.value
 
     async def _perform(self, effect: Effect) -> Any:
         if isinstance(effect, Send):

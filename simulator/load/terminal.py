@@ -47,7 +47,7 @@ from pos_terminal.common.clock import Clock, utc_now
 from pos_terminal.common.failures import CommunicationFailure, FailureKind, HostUnreachable
 from pos_terminal.flows import financial, network, owed
 from pos_terminal.flows.answers import accept_answer
-from pos_terminal.common.effects import Effect, NeedKeys, Send, Step
+from pos_terminal.common.effects import Effect, Finished, NeedKeys, Send, Step, advance
 from pos_terminal.flows.network import KeyContext
 from pos_terminal.profiles import FinancialContext, NetworkKind, ProfileRegistry, default_profiles
 from pos_terminal.state.passwords import hash_password
@@ -287,16 +287,13 @@ class LightTerminal:
         back the result, or throw the failure into it."""
         result: Any = None
         failure: Exception | None = None
-        while True:
-            try:
-                effect = flow.throw(failure) if failure is not None else flow.send(result)
-            except StopIteration as finished:
-                return finished.value
+        while not isinstance(effect := advance(flow, result, failure), Finished):
             result, failure = None, None
             try:
                 result = yield from self._perform(effect)
             except Exception as error:  # noqa: BLE001 - the flow decides what it handles; the rest comes back out
                 failure = error
+        return effect.value
 
     def _perform(self, effect: Effect) -> Generator[Outgoing, Incoming, Any]:
         if isinstance(effect, Send):
