@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 LOG_WINDOW = 200
 """How many of the newest journaled messages the log pane reads on each update."""
 
+FULL_HEIGHT = 39
+"""The fewest terminal lines showing the whole device as designed (brand, spacing, the card reader's two
+rows of buttons and a note of up to 3 lines); on shorter terminals (80x24) the compact layout keeps the card reader on screen."""
+
 _READ_VERBS = {
     EntryMode.CHIP: "INSERTED",
     EntryMode.CONTACTLESS: "TAPPED",
@@ -51,6 +55,8 @@ class PossimApp(App[None]):
 
     CSS_PATH = "possim.tcss"
     TITLE = "possim"
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (FULL_HEIGHT, "-tall")]
+    """Below :data:`FULL_HEIGHT` lines the screen is ``-short`` and possim.tcss packs the device tighter."""
     BINDINGS = [
         *[Binding(name, f"device_key('{key.value}')", show=False, priority=True)
           for name, key in KEYBOARD_KEYS.items()],
