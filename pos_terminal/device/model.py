@@ -258,7 +258,8 @@ class DeviceModel:
         finally:
             self.busy = False
             self._reversal = None
-        if result.outcome is Outcome.COMMUNICATION_FAILED:
+        if result.outcome is Outcome.COMMUNICATION_FAILED or getattr(result, "offline", False):
+            # a refund completed offline was approved by the terminal because the host could not be reached
             self._connection = ConnectionState.FAILED
         elif result.outcome is Outcome.COMPLETED:
             self._connection = ConnectionState.ONLINE

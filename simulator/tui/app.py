@@ -12,6 +12,8 @@ progress while it retries). Two fault switches: the cable (``p``, answers lost) 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
+
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -20,7 +22,7 @@ from textual.widgets import Static
 
 from emv.cards import EntryMode
 from pos_terminal.state.cards import CardReadError
-from pos_terminal.device import CardRemoved, DeviceEvent, DeviceModel, Key, KeyPress
+from pos_terminal.device import CardRemoved, ConnectionState, DeviceEvent, DeviceModel, Key, KeyPress
 from simulator.host.server import HostServer
 from simulator.tui.exchanges import log_entries
 from simulator.tui.keymap import CABLE_KEY, HELP_LINES, HOST_KEY, KEYBOARD_KEYS, PRINTER_KEYS, QUIT_HINT, READER_KEYS
@@ -34,6 +36,10 @@ log = logging.getLogger(__name__)
 
 LOG_WINDOW = 200
 """How many of the newest journaled messages the log pane reads on each update."""
+
+FULL_HEIGHT = 39
+"""The fewest terminal lines showing the whole device as designed (brand, spacing, the card reader's two
+rows of buttons and a note of up to 3 lines); on shorter terminals (80x24) the compact layout keeps the card reader on screen."""
 
 _READ_VERBS = {
     EntryMode.CHIP: "INSERTED",
@@ -51,6 +57,8 @@ class PossimApp(App[None]):
 
     CSS_PATH = "possim.tcss"
     TITLE = "possim"
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (FULL_HEIGHT, "-tall")]
+    """Below :data:`FULL_HEIGHT` lines the screen is ``-short`` and possim.tcss packs the device tighter."""
     BINDINGS = [
         *[Binding(name, f"device_key('{key.value}')", show=False, priority=True)
           for name, key in KEYBOARD_KEYS.items()],
@@ -204,7 +212,10 @@ class PossimApp(App[None]):
         if model.beeps != self._beeps:
             self._beeps = model.beeps
             self.bell()
-        self.query_one("#status-bar", StatusBar).show(model.status, busy=model.busy, beep=model.last_beep,
+        status = model.status
+        if self.host_switch.on:  # unreachable on purpose: the bar must not say HOST ONLINE next to it
+            status = replace(status, connection=ConnectionState.FAILED)
+        self.query_one("#status-bar", StatusBar).show(status, busy=model.busy, beep=model.last_beep,
                                                       note=self.status_note)
         printer = self.query_one("#printer", Printer)
         printer.show(model.printer)

@@ -11,7 +11,10 @@ from dataclasses import dataclass
 
 from pos_terminal.state.records import MessageDirection, MessageRecord
 
-__all__ = ["LogEntry", "log_entries", "response_mti_of"]
+__all__ = ["LogEntry", "fit_dump", "log_entries", "response_mti_of"]
+
+NAME_WIDTH = 24
+"""The widest field name column of a dump in the log pane (longer names end in an ellipsis)."""
 
 
 @dataclass(frozen=True)
@@ -52,3 +55,29 @@ def log_entries(records: Iterable[MessageRecord]) -> list[LogEntry]:
         entries.append(LogEntry(record.id, f"<< RECEIVED {record.mti}  {stan}  {stamp}  ({timing})",
                                 record.dump, elapsed))
     return entries
+
+
+def fit_dump(dump: str, name_width: int = NAME_WIDTH) -> str:
+    """``dump`` with its field-name column at most ``name_width`` wide, so the values stay in view.
+
+    A journal dump (:func:`iso8583.dump.render_text`) pads every field name to the longest one;
+    dialects with long names (cup-pos: "Reserved private: transaction type, batch, ...") push the
+    format and value columns past the pane. Field lines read ``"  NNN  name  format  value"`` and
+    their raw lines ``"       <blank name>  raw  hex"``; other lines are kept as they are.
+    """
+    lines = dump.split("\n")
+    raw_at = next((line.index("raw") for line in lines if line.strip().startswith("raw ")), None)
+    if raw_at is None or raw_at - 9 <= name_width:
+        return dump
+    width = raw_at - 9  # the name column sits between the 7-character number and "  " before the format
+    fitted: list[str] = []
+    for line in lines:
+        number, name, rest = line[:7], line[7:7 + width], line[7 + width:]
+        if len(line) <= 7 + width or not rest.startswith("  ") or not (number.strip().isdigit() or not number.strip()):
+            fitted.append(line)
+            continue
+        name = name.rstrip()
+        if len(name) > name_width:
+            name = name[:name_width - 1] + "\u2026"
+        fitted.append(f"{number}{name:<{name_width}}{rest}")
+    return "\n".join(fitted)

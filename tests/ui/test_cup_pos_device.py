@@ -8,7 +8,9 @@ from pos_terminal.state.records import TxnStatus, TxnType
 from simulator.host.config import HostConfig
 from simulator.host.journal import Direction, HostJournal
 from simulator.host.server import HostServer
-from tests.ui.conftest import SIZE, SUPERVISOR, MakeApp, approved_sale, lcd, message_log, type_keys
+from textual.widgets import RichLog
+
+from tests.ui.conftest import SIZE, SUPERVISOR, MakeApp, approved_sale, lcd, message_log, on_screen, type_keys
 
 
 async def test_a_sale_and_a_partial_refund_through_the_device_against_a_cup_host(make_app: MakeApp,
@@ -37,3 +39,25 @@ async def test_a_sale_and_a_partial_refund_through_the_device_against_a_cup_host
         assert [(e.direction, e.amount) for e in ledger.ledger()] == [(Direction.DEBIT, 2500), (Direction.CREDIT, 1000)]
     finally:
         ledger.close()
+
+
+async def test_the_message_log_keeps_a_cup_answer_inside_the_pane(make_app: MakeApp, tmp_path: Path) -> None:
+    """cup-pos has a long header line and long field names: the MTI and the response code stay in view."""
+    data_dir = tmp_path / "cup-host"
+    data_dir.mkdir()
+    host = HostServer(HostConfig(data_dir=data_dir, dialect="cup-pos", listen="tcp://127.0.0.1:0"))
+    url = await host.start()
+    try:
+        app = make_app(url, dialect="cup-pos")
+        async with app.run_test(size=SIZE) as pilot:
+            await approved_sale(pilot, "2500")
+            await pilot.pause()
+            lines = app.query_one("#message-lines", RichLog)
+            assert lines.virtual_size.width <= lines.scrollable_content_region.width, "nothing runs off to the right"
+            shown = on_screen(app, "#message-log")
+            assert any("Response code" in line and line.rstrip(" │").endswith(" 00") for line in shown), shown
+            rendered = [strip.text for strip in lines.lines]  # every line, each no wider than the pane
+            assert any(line.startswith("<< RECEIVED 0210  STAN 000002") for line in rendered), rendered
+            assert any(line.startswith("  MTI     0210  0210") for line in rendered), rendered
+    finally:
+        await host.stop()

@@ -120,3 +120,33 @@ async def test_the_host_switch_works_without_an_embedded_host(make_app: MakeApp,
         assert app.model.journal.messages() == []
         await type_keys(pilot, "escape", "u", *SALE)
         assert lcd(app)[1] == "APPROVED"
+
+
+async def test_while_the_host_is_unreachable_the_status_bar_does_not_say_it_is_online(
+    make_app: MakeApp, start_host: StartHost
+) -> None:
+    host = await start_host()
+    app = make_app(host.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_keys(pilot, *SALE, "escape")
+        assert "HOST ONLINE" in status_bar(app)
+        await type_keys(pilot, "u")
+        bar = status_bar(app)
+        assert "HOST FAILED" in bar and "HOST ONLINE" not in bar and "HOST UNREACHABLE" in bar, bar
+
+
+async def test_after_an_offline_refund_the_status_bar_says_host_failed_until_the_host_answers_again(
+    make_app: MakeApp, start_host: StartHost
+) -> None:
+    host = await start_host()
+    app = make_app(host.url, offline_refunds=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_keys(pilot, *SALE, "escape")
+        await type_keys(pilot, "u")
+        await type_keys(pilot, "f2", "0000", "enter", "f2", "1", "enter", "enter", "1000", "enter", "01", "enter", "i")
+        assert lcd(app)[1] == "APPROVED OFFLINE"
+        assert status_bar(app).startswith(" HOST FAILED | BATCH 000001 | REVERSALS 0 | ADVICES 1 "), status_bar(app)
+        await type_keys(pilot, "escape", "u")  # reachable again, nothing exchanged yet: the refund's outcome stands
+        assert status_bar(app).startswith(" HOST FAILED "), status_bar(app)
+        await type_keys(pilot, "f4", "f3")  # an echo test: the advice goes out and the host answers
+        assert status_bar(app).startswith(" HOST ONLINE | BATCH 000001 | REVERSALS 0 | ADVICES 0 "), status_bar(app)

@@ -52,3 +52,22 @@ async def test_ctrl_q_quits_as_the_footer_says(make_app: MakeApp) -> None:
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_the_card_reader_is_on_screen_at_80x24(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        reader = app.query_one("#card-reader").region
+        assert app.screen.region.contains_region(reader), reader
+        assert all(app.screen.region.contains_region(app.query_one(f"#reader-{action}").region)
+                   for action in ("insert", "tap", "swipe", "key_in", "remove"))
+        assert "CARD READER" in on_screen(app, "#card-reader")[0]
+
+
+async def test_the_device_keeps_its_full_layout_where_it_fits(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.query_one("#brand").display
+        assert app.query_one("#keypad").region.height == 9

@@ -9,20 +9,24 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import RichLog
 
-from simulator.tui.exchanges import LogEntry
+from simulator.tui.exchanges import LogEntry, fit_dump
 
 __all__ = ["MessageLog"]
 
 
 class MessageLog(Vertical):
-    """A scrolling log of :class:`LogEntry` items: a heading with the timing, then the dump."""
+    """A scrolling log of :class:`LogEntry` items: a heading with the timing, then the dump.
+
+    The dumps' field-name column is narrowed (:func:`fit_dump`) and longer lines wrap, so the
+    MTI, STAN and response code stay inside the pane whatever the dialect's names and header.
+    """
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
         self.entries: list[LogEntry] = []
 
     def compose(self) -> ComposeResult:
-        yield RichLog(id="message-lines", wrap=False, markup=False, highlight=False, auto_scroll=True)
+        yield RichLog(id="message-lines", wrap=True, markup=False, highlight=False, auto_scroll=True)
 
     def show(self, entries: Sequence[LogEntry]) -> None:
         """Append the entries not shown yet (entries are journal messages in order)."""
@@ -34,7 +38,7 @@ class MessageLog(Vertical):
         for entry in fresh:
             style = "bold green" if entry.heading.startswith("<<") else "bold cyan"
             log.write(Text(entry.heading, style=style, no_wrap=True))
-            log.write(Text(entry.dump, no_wrap=True))
+            log.write(Text(fit_dump(entry.dump)))  # a line still too long (a header) wraps, not the pane
         self.entries.extend(fresh)
 
     @property
