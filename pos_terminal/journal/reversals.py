@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 
 from pos_terminal.journal.errors import JournalError
 from pos_terminal.journal.rows import check_text, reversal_row, time_text
 from pos_terminal.journal.store import JournalStore
-from pos_terminal.state.records import ReversalRecord, ReversalStatus, TxnStatus, TxnType
+from pos_terminal.state.records import ReversalRecord, ReversalStatus, TransactionRecord, TxnStatus, TxnType
 
 
 class ReversalsMixin(JournalStore):
@@ -80,28 +81,16 @@ class ReversalsMixin(JournalStore):
         is cleared). Acknowledging an already acknowledged reversal (a
         duplicate response) changes nothing and returns it.
         """
-        check_text(response_code, "response_code", 2, required=True)
-        stamp = time_text(now)
-        with self._write(f"acknowledge reversal {reversal_id}") as db:
-            reversal = self._find_reversal(db, reversal_id)
-            if reversal.status is ReversalStatus.ACKED:
-                return reversal
-            txn = self._find_row(db, reversal.transaction_id)
-            db.execute(
-                "UPDATE reversals SET status = 'acked', response_code = ?, last_attempt_at = "
-                "coalesce(last_attempt_at, ?) WHERE id = ?",
-                (response_code, stamp, reversal_id),
-            )
-            db.execute(
-                "UPDATE transactions SET status = 'reversed', updated_at = ? WHERE id = ?",
-                (stamp, txn.id),
-            )
+
+        def reversed_(db: sqlite3.Connection, txn: TransactionRecord, stamp: str) -> None:
+            db.execute("UPDATE transactions SET status = 'reversed', updated_at = ? WHERE id = ?", (stamp, txn.id))
             if txn.txn_type is TxnType.VOID and txn.original_id is not None:
                 db.execute(
                     "UPDATE transactions SET voided_by = NULL, updated_at = ? WHERE id = ? AND voided_by = ?",
                     (stamp, txn.original_id, txn.id),
                 )
-            return self._find_reversal(db, reversal_id)
+
+        return self._close_reversal(reversal_id, response_code, now, "acknowledge reversal", reversed_)
 
     def refuse_reversal(self, reversal_id: int, response_code: str, now: datetime) -> ReversalRecord:
         """The host refused the reversal for good: its original stands (docs/protocol.md, "Money rules").
@@ -110,24 +99,35 @@ class ReversalsMixin(JournalStore):
         its transaction is APPROVED as the host says, in one commit; a void stands and marks its original
         ``voided_by``. The answer to the original was lost, so its RRN and approval code stay unknown.
         """
-        check_text(response_code, "response_code", 2, required=True)
-        stamp = time_text(now)
-        with self._write(f"close refused reversal {reversal_id}") as db:
-            reversal = self._find_reversal(db, reversal_id)
-            if reversal.status is ReversalStatus.ACKED:
-                return reversal
-            txn = self._find_row(db, reversal.transaction_id)
-            db.execute(
-                "UPDATE reversals SET status = 'acked', response_code = ?, last_attempt_at = "
-                "coalesce(last_attempt_at, ?) WHERE id = ?",
-                (response_code, stamp, reversal_id),
-            )
+
+        def standing(db: sqlite3.Connection, txn: TransactionRecord, stamp: str) -> None:
             if txn.status is TxnStatus.PENDING:
                 db.execute("UPDATE transactions SET status = 'approved', updated_at = ? WHERE id = ?",
                            (stamp, txn.id))
             if txn.txn_type is TxnType.VOID and txn.original_id is not None:
                 db.execute("UPDATE transactions SET voided_by = ?, updated_at = ? WHERE id = ?",
                            (txn.id, stamp, txn.original_id))
+
+        return self._close_reversal(reversal_id, response_code, now, "close refused reversal", standing)
+
+    def _close_reversal(
+        self, reversal_id: int, response_code: str, now: datetime, action: str,
+        settle: Callable[[sqlite3.Connection, TransactionRecord, str], None],
+    ) -> ReversalRecord:
+        """Close a reversal with the host's ``response_code`` (ACKED: never sent again) and ``settle`` its
+        transaction, in one commit; a reversal already closed (a duplicate answer) is returned unchanged."""
+        check_text(response_code, "response_code", 2, required=True)
+        stamp = time_text(now)
+        with self._write(f"{action} {reversal_id}") as db:
+            reversal = self._find_reversal(db, reversal_id)
+            if reversal.status is ReversalStatus.ACKED:
+                return reversal
+            db.execute(
+                "UPDATE reversals SET status = 'acked', response_code = ?, last_attempt_at = "
+                "coalesce(last_attempt_at, ?) WHERE id = ?",
+                (response_code, stamp, reversal_id),
+            )
+            settle(db, self._find_row(db, reversal.transaction_id), stamp)
             return self._find_reversal(db, reversal_id)
 
     def _find_reversal(self, db: sqlite3.Connection, reversal_id: int) -> ReversalRecord:
