@@ -22,7 +22,7 @@ from iso8583.codec import encode
 from iso8583.cup_header import CUP_HEADER_LENGTH, CupHeader
 from iso8583.dialect import Dialect, FieldSpec, prefix_width
 from iso8583.errors import Iso8583Error
-from iso8583.masking import MASK, SENSITIVE_FIELDS, mask_all
+from iso8583.masking import MASK, SENSITIVE_FIELDS, mask_all, mask_pan
 from iso8583.message import FieldValue, Message
 from iso8583.tpdu import TPDU_LENGTH, Tpdu
 
@@ -206,7 +206,6 @@ def _wire_mask(number: int, value: FieldValue, dialect: Dialect) -> FieldValue:
 
 
 def _zero_middle(pan: str) -> str:
-    """First 6 and last 4 digits kept (PCI DSS 3.4), zeros between; a shorter value all zeros."""
-    if len(pan) < 13:
-        return "0" * len(pan)
-    return pan[:6] + "0" * (len(pan) - 10) + pan[-4:]
+    """The display mask of a PAN (:func:`~keys.masking.mask_pan`: PCI DSS 3.4) with zeros for its ``*``, so the
+    masked value still encodes as digits."""
+    return mask_pan(pan).replace(MASK, "0")
