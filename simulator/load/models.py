@@ -33,6 +33,12 @@ from simulator.load.terminal import (
 )
 
 
+LOAD_REFUNDS_PER_CARD_PER_DAY = 1_000_000
+"""Every load terminal refunds the one load card over and over: the terminal's per-card velocity rule is
+lifted for them, as the host's is (simulator.load.run.LOAD_REFUND_POLICY); a load run measures throughput,
+not a merchant's anti-fraud policy."""
+
+
 class SimulatedTerminal(Protocol):
     """What the run drives: one terminal's operations, each awaited to its end."""
 
@@ -111,6 +117,7 @@ class EngineModel:
             terminal_id=terminal_id, merchant_id=MERCHANT_ID, host_url=host_url, dialect=plan.dialect,
             key_scheme=plan.key_scheme, response_timeout=plan.response_timeout,
             connect_timeout=min(plan.response_timeout, 5.0),
+            max_refunds_per_card_per_day=LOAD_REFUNDS_PER_CARD_PER_DAY,
         )
         self.terminal_id = terminal_id
         self.engine = TerminalEngine.open(folder, config)

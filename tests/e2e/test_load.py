@@ -114,6 +114,15 @@ def test_the_engine_model_keeps_a_journal_per_terminal(tmp_path: Path, capsys: p
     assert (tmp_path / "terminals" / "LOAD0002" / "journal.sqlite3").exists()
 
 
+async def test_an_engine_terminal_refunds_the_load_card_past_the_merchants_daily_limit(tmp_path: Path) -> None:
+    """Every load terminal refunds the one load card: more than the terminal's default 5 refunds a day to
+    a card, and each is approved (the velocity rule is lifted for load terminals, as on the host)."""
+    plan = LoadPlan(terminals=1, transactions=14, refund_ratio=0.5, response_timeout=5.0, duration_limit=60.0,
+                    model=TerminalModel.ENGINE)
+    report = await run_load(plan, host_url=None, data_dir=tmp_path)
+    assert report.counts["refund"] == {"approved": 7, "declined": 0, "refused": 0, "failed": 0}
+
+
 def test_text_report_names_operations_and_latencies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert possim(["--terminals", "1", "--transactions", "2", "--data", str(tmp_path)]) == 0
     text = capsys.readouterr().out
