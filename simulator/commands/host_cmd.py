@@ -157,7 +157,7 @@ def _new_offset(args: argparse.Namespace, now: datetime) -> Callable[[int], int]
     return move
 
 
-def _console_options(args: argparse.Namespace, config: Any) -> tuple[Any, str | None] | None:
+def console_options(args: argparse.Namespace, config: Any) -> tuple[Any, str | None] | None:
     """The console's address and token from ``--http`` / host.toml and ``--http-token-file`` (InputError);
     None when the console is off."""
     from simulator.host.httpaddress import ConsoleConfigError, parse_http_address, read_token
@@ -223,7 +223,7 @@ async def serve_until_signalled(args: argparse.Namespace, stop: asyncio.Event | 
     listen = args.listen or config.listen
     _check_listen_address(listen, "--listen" if args.listen else f"{config.data_dir / 'host.toml'}: listen")
     rules = load_rules(args.rules) if args.rules else None
-    console_options = _console_options(args, config)
+    console_wanted = console_options(args, config)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     installed = []
@@ -235,8 +235,8 @@ async def serve_until_signalled(args: argparse.Namespace, stop: asyncio.Event | 
     console = None
     try:
         url = await server.start()
-        if console_options is not None:
-            console = await _start_console(server, *console_options)
+        if console_wanted is not None:
+            console = await _start_console(server, *console_wanted)
         sys.stdout.write(f"listening on {url}\n")
         if console is not None:
             sys.stdout.write(f"console on {console.url}\n")
