@@ -187,6 +187,12 @@ def test_a_request_naming_another_host_is_refused(host: ConsoleHost) -> None:
     assert host.get("/api/health", headers={"Host": "attacker.example:80"}).status == 421
 
 
+@pytest.mark.parametrize("path", ["/host.kek", "/host-journal.sqlite3", "/static/../host.kek", "/%2e%2e/host.kek",
+                                  "/console.js/../../host.kek", "/api/../host.toml"])
+def test_no_path_reaches_a_file_of_the_data_folder(host: ConsoleHost, path: str) -> None:
+    assert host.get(path).status == 404
+
+
 def test_metrics_parse_with_the_prometheus_text_parser(host: ConsoleHost) -> None:
     families = {f.name: f for f in text_string_to_metric_families(host.get("/metrics").text)}
     requests = {(s.labels["mti"], s.labels["response_code"]): s.value

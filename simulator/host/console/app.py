@@ -28,7 +28,7 @@ from aiohttp import web
 from iso8583.channels import EventLog
 from simulator.host.httpaddress import ConsoleConfigError, HttpAddress
 from simulator.host.console.api import Api, ApiError
-from simulator.host.console.live import Traffic
+from simulator.host.console.live import Traffic, request_class
 from simulator.host.console.metrics import HostMetrics
 from simulator.host.console.openapi import openapi_document
 from simulator.host.console.queries import JournalReader
@@ -50,13 +50,6 @@ _SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
 }
-
-
-def _request_class(response_mti: str) -> str:
-    """The request class of a response MTI (0210 -> 0200, 0410 -> 0400), for the metrics' label."""
-    if len(response_mti) == 4 and response_mti.isdigit() and response_mti[2] in "13":
-        return response_mti[:2] + str(int(response_mti[2]) - 1) + "0"
-    return "unknown"
 
 
 class HostConsole:
@@ -147,7 +140,7 @@ class HostConsole:
         """One decided request: count it, stream it. Never raises into the host's connection."""
         try:
             response = decision.response
-            self.metrics.exchange(_request_class(response.mti) if response is not None else None,
+            self.metrics.exchange(request_class(response.mti) if response is not None else None,
                                   decision.response_code, latency)
             self.traffic.exchange(payload, decision, peer=peer, latency=latency)
         except Exception as error:  # the console must never cost the host a connection

@@ -20,7 +20,7 @@ from iso8583 import Dialect, Message, decode
 from keys.masking import mask_pan
 from simulator.host.decision import HostDecision
 
-__all__ = ["CLIENT_QUEUE", "Subscription", "Traffic", "exchange_event"]
+__all__ = ["CLIENT_QUEUE", "Subscription", "Traffic", "exchange_event", "request_class"]
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +46,12 @@ def _pan(request: Message) -> str | None:
     return pan if pan and pan.isdigit() else None
 
 
-def _request_mti(response_mti: str) -> str:
-    """0210 -> 0200, 0230 -> 0220: the request class of a response MTI (ISO 8583 message function)."""
+def request_class(response_mti: str) -> str | None:
+    """0210 -> 0200, 0230 -> 0220, 0410 -> 0400: the request class a response MTI answers (ISO 8583 message
+    function: 1 answers 0, 3 answers 2); None for an MTI that is not a response's."""
     if len(response_mti) == 4 and response_mti.isdigit() and response_mti[2] in "13":
-        return response_mti[:2] + str(int(response_mti[2]) - 1) + response_mti[3]
-    return response_mti
+        return response_mti[:2] + str(int(response_mti[2]) - 1) + "0"
+    return None
 
 
 def exchange_event(payload: bytes, decision: HostDecision, dialect: Dialect, *, peer: str, latency: float,
@@ -68,7 +69,7 @@ def exchange_event(payload: bytes, decision: HostDecision, dialect: Dialect, *, 
         "time": (now or datetime.now(UTC)).isoformat(timespec="milliseconds"),
         "peer": peer,
         "terminal_id": _text(source.get(41)) if source is not None else None,
-        "mti": request.mti if request is not None else (_request_mti(response.mti) if response else None),
+        "mti": request.mti if request is not None else (request_class(response.mti) if response else None),
         "response_mti": response.mti if response is not None else None,
         "stan": _text(source.get(11)) if source is not None else None,
         "processing_code": _text(source.get(3)) if source is not None else None,

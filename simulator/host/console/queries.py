@@ -111,6 +111,14 @@ def kind_of(record: HostTransaction) -> str | None:
     return kind.replace(" of ", "_") if kind else None
 
 
+def _kind(mti: str, processing_code: str | None) -> str:
+    """:func:`kind_of` from the two columns that decide it (``other`` for the rest)."""
+    if mti in REVERSAL_MTIS:
+        return "reversal"
+    kind = TRANSACTION_KINDS.get((mti, processing_code))
+    return kind.replace(" of ", "_") if kind else "other"
+
+
 def transaction_json(record: HostTransaction, today: date) -> dict[str, Any]:
     """One transaction row for the API (the PAN as journaled: masked)."""
     item: dict[str, Any] = {
@@ -286,9 +294,10 @@ class JournalReader:
                 last = db.execute("SELECT max(time) FROM messages WHERE terminal_id = ? AND direction = 'in'",
                                   (terminal_id,)).fetchone()[0]
                 counters: dict[str, int] = {}
-                for record in journal.transactions(terminal_id):
-                    kind = kind_of(record) or "other"
-                    counters[kind] = counters.get(kind, 0) + 1
+                for mti, code, count in db.execute("SELECT mti, processing_code, count(*) FROM transactions "
+                                                   "WHERE terminal_id = ? GROUP BY 1, 2", (terminal_id,)):
+                    kind = _kind(mti, code)
+                    counters[kind] = counters.get(kind, 0) + count
                 schemes = [] if entry is None else [name for name, key in (
                     ("mksk", entry.tmk), ("dukpt-tdes", entry.tdes_bdk), ("dukpt-aes", entry.aes_bdk))
                     if key is not None]
