@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -24,7 +25,9 @@ from simulator.host.console.queries import JournalReader, QueryError, Transactio
 from simulator.host.rules import RuleSet, RulesError, parse_rule, rule_json
 from simulator.host.server import HostServer
 
-__all__ = ["Api", "ApiError"]
+__all__ = ["Api", "ApiError", "MAX_CONCURRENT_READS"]
+
+MAX_CONCURRENT_READS = 2
 
 
 class ApiError(Exception):
@@ -49,6 +52,18 @@ class Api:
     server: HostServer
     reader: JournalReader
     started: float
+    _reads: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(MAX_CONCURRENT_READS), repr=False)
+
+    async def _read(self, query: Callable[..., Any], *args: Any) -> Any:
+        """Run a journal query on a worker thread, at most :data:`MAX_CONCURRENT_READS` at once: a flood of API
+        calls waits its turn here instead of taking threads (and the GIL) from the ISO 8583 service."""
+        async with self._reads:
+            return await asyncio.to_thread(query, *args)
+
+    async def _answer(self, query: Callable[..., Any], *args: Any) -> web.Response:
+        """The JSON answer of a journal query, read and serialised on a worker thread (:meth:`_read`)."""
+        text = await self._read(lambda: json.dumps(query(*args)))
+        return web.Response(text=text, content_type="application/json")
 
     @property
     def rules(self) -> RuleSet:
@@ -71,8 +86,8 @@ class Api:
         ]
 
     async def health(self, request: web.Request) -> web.Response:
-        journal_ok = await asyncio.to_thread(self.reader.journal_ok)
-        today = await asyncio.to_thread(self.reader.business_date) if journal_ok else None
+        journal_ok = await self._read(self.reader.journal_ok)
+        today = await self._read(self.reader.business_date) if journal_ok else None
         return web.json_response({
             "status": "ok" if journal_ok else "journal unavailable",
             "listener": self.server.url, "dialect": self.server.logic.dialect.name,
@@ -87,11 +102,11 @@ class Api:
             wanted = TransactionFilter.from_query(dict(request.query))
         except QueryError as error:
             raise ApiError(422, str(error), error.field) from None
-        return web.json_response(await asyncio.to_thread(self.reader.transactions, wanted))
+        return await self._answer(self.reader.transactions, wanted)
 
     async def transaction(self, request: web.Request) -> web.Response:
         transaction_id = _path_id(request)
-        item = await asyncio.to_thread(self.reader.transaction, transaction_id)
+        item = await self._read(self.reader.transaction, transaction_id)
         if item is None:
             raise ApiError(404, f"no transaction {transaction_id}", "id")
         return web.json_response(item)
@@ -104,21 +119,20 @@ class Api:
             raise ApiError(422, "stan: required, digits", "stan")
         if mti is not None and (len(mti) != 4 or not mti.isdigit()):
             raise ApiError(422, "mti: expected 4 digits", "mti")
-        items = await asyncio.to_thread(self.reader.messages, terminal, stan, mti)
+        items = await self._read(self.reader.messages, terminal, stan, mti)
         return web.json_response({"messages": items})
 
     async def refunds(self, request: web.Request) -> web.Response:
-        return web.json_response(await asyncio.to_thread(self.reader.refunds, request.query.get("terminal")))
+        return await self._answer(self.reader.refunds, request.query.get("terminal"))
 
     async def terminals(self, request: web.Request) -> web.Response:
-        return web.json_response(await asyncio.to_thread(self.reader.terminals))
+        return await self._answer(self.reader.terminals)
 
     async def report(self, request: web.Request) -> web.Response:
         batch = request.query.get("batch")
         if batch is not None and (not batch.isdigit() or len(batch) > 6):
             raise ApiError(422, "batch: expected a batch number of up to 6 digits", "batch")
-        return web.json_response(await asyncio.to_thread(
-            self.reader.report, request.query.get("terminal"), int(batch) if batch else None))
+        return await self._answer(self.reader.report, request.query.get("terminal"), int(batch) if batch else None)
 
     # -- rules ----------------------------------------------------------------------------------
 
@@ -148,7 +162,7 @@ class Api:
     # -- business date ----------------------------------------------------------------------------
 
     async def get_business_date(self, request: web.Request) -> web.Response:
-        today = await asyncio.to_thread(self.reader.business_date)
+        today = await self._read(self.reader.business_date)
         offset = (today - datetime.now(UTC).date()).days
         return web.json_response({"business_date": today.isoformat(), "offset_days": offset})
 
