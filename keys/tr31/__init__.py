@@ -35,6 +35,7 @@ the field, the offset or the length that was wrong; messages never include
 key material or payload bytes.
 """
 
+from keys.errors import KeyBlockError
 from keys.tr31.binding import KbpkLengthError, unwrap, wrap
 from keys.tr31.header import (
     Algorithm,
@@ -52,6 +53,7 @@ __all__ = [
     "DecodedHeader",
     "Exportability",
     "KbpkLengthError",
+    "KeyBlockError",
     "KeyBlockHeader",
     "KeyUsage",
     "ModeOfUse",

@@ -69,7 +69,7 @@ from typing import Any
 
 from iso8583.channels import LimitsError, ServerLimits
 from protocols.defaults import MERCHANT_ID, TERMINAL_ID, TEST_KEYS
-from simulator.host.tomlfile import read_toml
+from iso8583.tomlfile import read_toml
 
 CONFIG_FILE = "host.toml"
 DEFAULT_DIALECT = "terminal87"
