@@ -70,8 +70,8 @@ from typing import Any
 
 from iso8583.channels import LimitsError, ServerLimits
 from protocols.defaults import MERCHANT_ID, TERMINAL_ID, TEST_KEYS
+from iso8583.tomlfile import read_toml
 from simulator.host.httpaddress import ConsoleConfigError, parse_http_address
-from simulator.host.tomlfile import read_toml
 
 CONFIG_FILE = "host.toml"
 DEFAULT_DIALECT = "terminal87"

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from iso8583.message import Message
-from simulator.host.tomlfile import read_toml
+from iso8583.tomlfile import read_toml
 from simulator.host.effects import AfterCommit
 
 _MATCH_KEYS = ("mti", "processing_code", "terminal_id", "amount_min", "amount_max", "pan_suffix", "network_code")
