@@ -1,8 +1,10 @@
 """The web console in a real headless browser: the distribution's Chromium driven by Playwright.
 
-A sale made by ``possim txn`` appears in the live table within 2 seconds; a click shows its decoded
+Exchanges made before the page opened are in the live table when it opens (once each, also after the
+next live one); a sale made by ``possim txn`` appears in it within 2 seconds; a click shows its decoded
 message (masked); a decline rule added on the page declines the next sale; advancing the business date
-on the page turns a batch refund's credit from pending to posted.
+on the page turns a batch refund's credit from pending to posted, a badge inside the window at
+1400x1000 that looks different in each state.
 
 ``make test`` and CI install the ``chromium`` package when it is missing (``make browser``); the test is
 skipped, saying why, only where no Chromium is installed, and fails instead under CI (CI=true), which
@@ -53,6 +55,9 @@ def refund(*args: Any, **options: Any) -> dict[str, Any]:
     return _in_thread(console_host.refund, *args, **options)  # type: ignore[no-any-return]
 
 
+VIEWPORT = {"width": 1400, "height": 1000}
+
+
 @pytest.fixture
 def browser_page() -> Iterator[object]:
     executable = _chromium()
@@ -60,7 +65,7 @@ def browser_page() -> Iterator[object]:
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
         try:
-            page = browser.new_page()
+            page = browser.new_page(viewport=VIEWPORT)
             page.set_default_timeout(5000)
             yield page
         finally:
@@ -74,8 +79,12 @@ def test_the_console_shows_traffic_steers_rules_and_moves_the_date(browser_page:
     host = ConsoleHost.start(tmp_path / "host")
     terminal = tmp_path / "terminal"
     try:
+        amex = sale(host, terminal, "30.00", card="amex")  # before the page opens: the table is backfilled
+        rrn = refund(host, terminal, "10.00", amex["invoice"], card="amex")["rrn"]
         page.goto(host.console + "/")
         expect(page.locator("#health")).to_have_attribute("data-stream", "live")
+        expect(page.locator("#traffic tbody tr", has_text="30.00")).to_have_count(1)
+        expect(page.locator("#traffic tbody tr", has_text="374245*****0126")).to_have_count(2)  # sale and refund
 
         sale(host, terminal, "12.34")
         row = page.locator("#traffic tbody tr", has_text="12.34")
@@ -85,11 +94,12 @@ def test_the_console_shows_traffic_steers_rules_and_moves_the_date(browser_page:
         expect(page.locator("#message")).to_contain_text("0200")
         expect(page.locator("#message")).to_contain_text("476173******0010")
         assert "4761739001010010" not in page.content()
+        expect(page.locator("#traffic tbody tr", has_text="30.00")).to_have_count(1)  # no repeat at the seam
 
-        amex = sale(host, terminal, "30.00", card="amex")
-        rrn = refund(host, terminal, "10.00", amex["invoice"], card="amex")["rrn"]
-        credit = page.locator("#refunds tbody tr", has_text=rrn).locator("td.credit")
+        credit = page.locator("#refunds tbody tr", has_text=rrn).locator("td.credit .badge")
         expect(credit).to_have_text("pending")
+        pending_look = _look(credit)
+        _assert_readable(page, credit)
 
         page.fill("#rule-json", '{"name": "decline sales", "mti": "0200", "processing_code": "000000", '
                                 '"respond": "05"}')
@@ -102,5 +112,21 @@ def test_the_console_shows_traffic_steers_rules_and_moves_the_date(browser_page:
         page.fill("#advance-days", "7")
         page.click("#advance")
         expect(credit).to_have_text("posted")
+        assert _look(credit) != pending_look  # a person tells pending from posted at a glance
+        _assert_readable(page, credit)
     finally:
         host.stop()
+
+
+def _look(locator: Any) -> tuple[str, str]:
+    """The badge's background and text colours, as the browser paints them."""
+    return locator.evaluate("e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).color]")  # type: ignore[no-any-return]
+
+
+def _assert_readable(page: Any, badge: Any) -> None:
+    """In the window at 1400x1000, the refunds panel not scrolling sideways (nothing of it cut off)."""
+    from playwright.sync_api import expect
+
+    expect(badge).to_be_in_viewport(ratio=1)
+    overflow = page.locator("#refunds-section").evaluate("e => e.scrollWidth - e.clientWidth")
+    assert overflow <= 0, f"the refunds panel scrolls sideways by {overflow}px"

@@ -20,6 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from emv.cards import load_test_cards
 from protocols.defaults import TEST_KEYS
 from simulator.cli import main
+from simulator.host.journal import HostJournal
 from tests.e2e.console_host import ConsoleHost, refund, sale
 
 TOKEN = "s3cret-token-for-the-api-tests"
@@ -136,6 +137,18 @@ def test_terminals_show_sign_on_keys_and_counters(host: ConsoleHost) -> None:
     assert terminal["last_sign_on"] is not None and terminal["counters"]["refund"] >= 1
 
 
+def test_a_terminals_session_is_the_key_rings_the_one_it_delivered_last(host: ConsoleHost) -> None:
+    terminal = next(t for t in host.get("/api/terminals").json["terminals"] if t["terminal_id"] == "POSSIM01")
+    journal = HostJournal.read_only(host.data / "host-journal.sqlite3")
+    try:
+        delivered = journal.last_session("POSSIM01")
+    finally:
+        journal.close()
+    assert terminal["session"] == "signed on" and terminal["next_keys_issued"] is False
+    assert terminal["session_keys"] == {"pin_key_kcv": delivered["pin_key_kcv"],
+                                        "mac_key_kcv": delivered["mac_key_kcv"]}
+
+
 def test_the_report_is_possim_host_report_json(host: ConsoleHost) -> None:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
@@ -235,6 +248,51 @@ def test_the_stream_shows_each_exchange_with_a_masked_pan(lab: dict[str, Any], h
     assert (event["mti"], event["amount"], event["response_code"], event["terminal_id"]) == ("0200", 222, "00",
                                                                                                "POSSIM01")
     assert event["masked_pan"] == "476173******0010" and event["latency_ms"] > 0
+
+
+def _first_events(host: ConsoleHost, query: str, count: int, last_event_id: str | None = None) -> list[dict[str, Any]]:
+    """The first ``count`` exchange events of ``/api/stream{query}`` (each with its SSE id)."""
+    import urllib.request
+
+    request = urllib.request.Request(host.console + "/api/stream" + query)
+    if last_event_id is not None:
+        request.add_header("Last-Event-ID", last_event_id)
+    events: list[dict[str, Any]] = []
+    with urllib.request.urlopen(request, timeout=10) as stream:
+        sse_id = ""
+        for raw in stream:
+            line = raw.decode().rstrip("\n")
+            if line.startswith("id: "):
+                sse_id = line[4:]
+            elif line.startswith("data: ") and sse_id:
+                events.append({**json.loads(line[6:]), "sse_id": sse_id})
+                sse_id = ""
+                if len(events) == count:
+                    return events
+    return events
+
+
+def test_the_stream_starts_with_the_latest_exchanges_when_asked(lab: dict[str, Any], host: ConsoleHost) -> None:
+    events = _first_events(host, "?recent=3", 3)  # the lab's exchanges, made before this client connected
+    assert int(events[-1]["stan"]) >= lab["refund"]["stan"]
+    assert all(event["sse_id"] == event["id"] for event in events)
+    numbers = [int(event["id"].split("-")[1]) for event in events]
+    assert numbers == list(range(numbers[0], numbers[0] + 3))
+
+
+def test_a_reconnecting_stream_client_gets_what_came_after_its_last_event(lab: dict[str, Any],
+                                                                          host: ConsoleHost) -> None:
+    last = _first_events(host, "?recent=1", 1)[0]
+    sale(host, lab["terminal"], "3.33")
+    missed = _first_events(host, "", 1, last_event_id=last["id"])[0]
+    run, seq = last["id"].split("-")
+    assert missed["id"] == f"{run}-{int(seq) + 1}" and missed["amount"] == 333
+
+
+@pytest.mark.parametrize("query", ["?recent=201", "?recent=-1", "?recent=x"])
+def test_a_bad_recent_count_is_422(host: ConsoleHost, query: str) -> None:
+    answer = host.get("/api/stream" + query)
+    assert answer.status == 422 and answer.json["field"] == "recent"
 
 
 def test_no_response_holds_a_pan_a_key_or_the_kek(lab: dict[str, Any], host: ConsoleHost) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 from aiohttp import web
 
 from simulator.host import credits
+from simulator.host.console import sessions
 from simulator.host.console.queries import JournalReader, QueryError, TransactionFilter
 from simulator.host.rules import RuleSet, RulesError, parse_rule, rule_json
 from simulator.host.server import HostServer
@@ -126,7 +127,16 @@ class Api:
         return await self._answer(self.reader.refunds, request.query.get("terminal"))
 
     async def terminals(self, request: web.Request) -> web.Response:
-        return await self._answer(self.reader.terminals)
+        """The journal's view of each terminal, with its session state as the host's key ring holds it (read on
+        the writer thread, the ring's only writer: :mod:`simulator.host.console.sessions`)."""
+        listing = await self._read(self.reader.terminals)
+        services = self.server.logic.services
+        ids = [item["terminal_id"] for item in listing["terminals"]]
+        async with self._reads:
+            states = await self.server.committer.call(lambda: sessions.session_states(services, ids))
+        for item in listing["terminals"]:
+            item.update(states[item["terminal_id"]])
+        return web.json_response(listing)
 
     async def report(self, request: web.Request) -> web.Response:
         batch = request.query.get("batch")

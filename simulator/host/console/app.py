@@ -28,7 +28,7 @@ from aiohttp import web
 from iso8583.channels import EventLog
 from simulator.host.httpaddress import ConsoleConfigError, HttpAddress
 from simulator.host.console.api import Api, ApiError
-from simulator.host.console.live import Traffic, request_class
+from simulator.host.console.live import RECENT, Traffic, request_class
 from simulator.host.console.metrics import HostMetrics
 from simulator.host.console.openapi import openapi_document
 from simulator.host.console.queries import JournalReader
@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 16 * 1024
 """The largest request body the console reads (a rule is a few hundred bytes); larger: 413."""
+MAX_EVENT_ID = 40
+"""The longest ``Last-Event-ID`` read (ours are ``RUN-SEQ``, 8 hex digits and a count)."""
 KEEP_ALIVE = 15.0
 """Seconds between comment lines on an idle stream (proxies and browsers keep it open)."""
 _PAGES = {"/": ("index.html", "text/html"), "/console.js": ("console.js", "text/javascript"),
@@ -190,8 +192,18 @@ class HostConsole:
         return web.Response(text=text, content_type=kind)
 
     async def _stream(self, request: web.Request) -> web.StreamResponse:
-        """Server-sent events: ``exchange`` per request the host decided, ``dropped`` when some were lost."""
-        subscription = self.traffic.subscribe()
+        """Server-sent events: ``exchange`` per request the host decided, ``dropped`` when some were lost.
+
+        ``?recent=N`` starts with the last N exchanges of this host run (the page's backfill);
+        ``Last-Event-ID`` (a reconnecting client) with the ones after that event.
+        """
+        text = request.query.get("recent", "0")
+        if not (text.isascii() and text.isdigit()) or int(text) > RECENT:
+            raise ApiError(422, f"recent: expected an integer 0..{RECENT}", "recent")
+        after = request.headers.get("Last-Event-ID") or None
+        if after is not None and len(after) > MAX_EVENT_ID:
+            raise ApiError(422, "Last-Event-ID: not an id of this stream", "Last-Event-ID")
+        subscription = self.traffic.subscribe(recent=int(text), after=after)
         if subscription is None:
             raise ApiError(503, "too many stream clients", None)
         task = asyncio.current_task()
@@ -203,15 +215,15 @@ class HostConsole:
             await response.prepare(request)
             await response.write(b"retry: 1000\n: connected\n\n")
             while True:
+                if subscription.dropped:
+                    lost, subscription.dropped = subscription.dropped, 0
+                    await response.write(f"event: dropped\ndata: {json.dumps({'dropped': lost})}\n\n".encode())
                 try:
                     event = await asyncio.wait_for(subscription.queue.get(), KEEP_ALIVE)
                 except TimeoutError:
                     await response.write(b": keep-alive\n\n")
                     continue
-                if subscription.dropped:
-                    lost, subscription.dropped = subscription.dropped, 0
-                    await response.write(f"event: dropped\ndata: {json.dumps({'dropped': lost})}\n\n".encode())
-                await response.write(f"event: exchange\ndata: {json.dumps(event)}\n\n".encode())
+                await response.write(f"id: {event['id']}\nevent: exchange\ndata: {json.dumps(event)}\n\n".encode())
         except (ConnectionResetError, asyncio.CancelledError):
             pass
         finally:

@@ -1,16 +1,19 @@
 """The live traffic: one event per exchange, fanned out to every stream client through a bounded queue.
 
 The host's server calls :meth:`Traffic.exchange` on its event loop after each request is decided (and
-durable). With no client listening it does nothing else; with clients it decodes the request once for
-the fields a person watches (terminal, MTI, DE 3, amount, masked PAN) and offers the event to each
-client's queue without waiting: a client that does not keep up loses events (counted, and told so in
-the stream), the host never waits for a reader.
+durable). It numbers the exchange and keeps it, undecoded, among the last :data:`RECENT` (so a page
+opened later, or a client that reconnects, sees what it missed: :meth:`Traffic.subscribe`). With
+clients listening it decodes the request once for the fields a person watches (terminal, MTI, DE 3,
+amount, masked PAN) and offers the event to each client's queue without waiting: a client that does
+not keep up loses events (counted, and told so in the stream), the host never waits for a reader.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,7 +23,7 @@ from iso8583 import Dialect, Message, decode
 from keys.masking import mask_pan
 from simulator.host.decision import HostDecision
 
-__all__ = ["CLIENT_QUEUE", "Subscription", "Traffic", "exchange_event", "request_class"]
+__all__ = ["CLIENT_QUEUE", "RECENT", "Subscription", "Traffic", "exchange_event", "request_class"]
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,10 @@ CLIENT_QUEUE = 256
 """Events one stream client may have waiting; more are dropped for that client."""
 MAX_CLIENTS = 32
 """Stream clients served at once; one more is refused (503)."""
+RECENT = 200
+"""Exchanges kept (undecoded) for clients that connect later or reconnect (``/api/stream?recent=N``,
+``Last-Event-ID``); fewer than :data:`CLIENT_QUEUE`, so a new client's queue holds them all."""
+assert RECENT < CLIENT_QUEUE
 
 
 def _text(value: object) -> str | None:
@@ -86,6 +93,26 @@ def exchange_event(payload: bytes, decision: HostDecision, dialect: Dialect, *, 
 
 
 @dataclass(eq=False)
+class _Kept:
+    """One exchange as the host saw it, rendered to its event only when a client wants it."""
+
+    seq: int
+    payload: bytes = field(repr=False)
+    decision: HostDecision = field(repr=False)
+    peer: str
+    latency: float
+    time: datetime
+    _event: dict[str, Any] | None = field(default=None, repr=False)
+
+    def event(self, dialect: Dialect, run: str) -> dict[str, Any]:
+        if self._event is None:
+            self._event = exchange_event(self.payload, self.decision, dialect, peer=self.peer, latency=self.latency,
+                                         now=self.time)
+            self._event["id"] = f"{run}-{self.seq}"
+        return self._event
+
+
+@dataclass(eq=False)
 class Subscription:
     """One stream client: its bounded queue and how many events it lost."""
 
@@ -94,33 +121,62 @@ class Subscription:
 
 
 class Traffic:
-    """The fan-out of exchange events to the stream clients (see the module docstring)."""
+    """The fan-out of exchange events to the stream clients (see the module docstring).
+
+    Each event has an ``id``, ``RUN-SEQ``: ``RUN`` names this host process (random, so an id of an
+    earlier run never matches), ``SEQ`` counts its exchanges from 1.
+    """
 
     def __init__(self, dialect: Dialect, *, on_drop: Callable[[int], None] | None = None) -> None:
         self.dialect = dialect
         self._clients: set[Subscription] = set()
         self._on_drop = on_drop
+        self.run = secrets.token_hex(4)
+        self._seq = 0
+        self._kept: deque[_Kept] = deque(maxlen=RECENT)
 
     @property
     def clients(self) -> int:
         return len(self._clients)
 
-    def subscribe(self) -> Subscription | None:
-        """A new client's subscription; None when :data:`MAX_CLIENTS` are already listening."""
+    def subscribe(self, *, recent: int = 0, after: str | None = None) -> Subscription | None:
+        """A new client's subscription, its queue holding first the kept exchanges it asks for.
+
+        ``after`` (a reconnecting client's last event id): the kept exchanges after that one, and in
+        ``dropped`` how many of those it can no longer have; else the last ``recent`` exchanges (none by
+        default: a harness sees only what happens from now on). Taken in one step of the event loop with
+        the subscription itself: no exchange falls between the kept ones and the live ones, none comes
+        twice. None when :data:`MAX_CLIENTS` are already listening.
+        """
         if len(self._clients) >= MAX_CLIENTS:
             return None
         subscription = Subscription()
+        if after is not None:
+            kept, subscription.dropped = self._since(after)
+        else:
+            kept = list(self._kept)[-recent:] if recent > 0 else []
+        for item in kept:
+            subscription.queue.put_nowait(item.event(self.dialect, self.run))
         self._clients.add(subscription)
         return subscription
+
+    def _since(self, after: str) -> tuple[list[_Kept], int]:
+        run, _, seq = after.strip().rpartition("-")
+        last = int(seq) if run == self.run and seq.isdigit() and int(seq) <= self._seq else 0
+        kept = [item for item in self._kept if item.seq > last]
+        first = kept[0].seq if kept else self._seq + 1
+        return kept, first - last - 1
 
     def unsubscribe(self, subscription: Subscription) -> None:
         self._clients.discard(subscription)
 
     def exchange(self, payload: bytes, decision: HostDecision, *, peer: str, latency: float) -> None:
-        """One exchange happened (called on the event loop): offer its event to every client."""
-        if not self._clients:
-            return
-        self.publish(exchange_event(payload, decision, self.dialect, peer=peer, latency=latency))
+        """One exchange happened (called on the event loop): keep it, offer its event to every client."""
+        self._seq += 1
+        kept = _Kept(self._seq, payload, decision, peer, latency, datetime.now(UTC))
+        self._kept.append(kept)
+        if self._clients:
+            self.publish(kept.event(self.dialect, self.run))
 
     def publish(self, event: dict[str, Any]) -> None:
         """Offer ``event`` to every client without waiting; a full queue drops it for that client."""

@@ -85,7 +85,9 @@ def openapi_document() -> dict[str, Any]:
                                                 "date and credit status",
                                      "parameters": [_query("terminal", "Terminal ID")],
                                      "responses": {"200": _ok("Refunds")}}},
-            "/api/terminals": {"get": {"summary": "Known terminals: last sign-on, key schemes, session, counters",
+            "/api/terminals": {"get": {"summary": "Known terminals: key schemes, session state as the host's key "
+                                                  "ring holds it (with the keys' check values), last sign-on, "
+                                                  "counters",
                                        "responses": {"200": _ok("Terminals")}}},
             "/api/rules": {
                 "get": {"summary": "The fault rules in matching order, with ids and counts",
@@ -113,9 +115,17 @@ def openapi_document() -> dict[str, Any]:
                                     "responses": {"200": _ok("Report"), "422": _ERROR}}},
             "/api/stream": {"get": {"summary": "Server-sent events: one 'exchange' event per request the host "
                                                "decided (time, terminal, MTI, processing code, amount, response "
-                                               "code, latency, masked PAN); 'dropped' when a slow reader lost some",
+                                               "code, latency, masked PAN), its SSE id RUN-SEQ; 'dropped' when a "
+                                               "slow reader lost some. A Last-Event-ID header resumes after that "
+                                               "event",
+                                    "parameters": [
+                                        _query("recent", "Start with the last N exchanges of this host run "
+                                                         "(0..200, default 0)", {"type": "integer"}),
+                                        {"name": "Last-Event-ID", "in": "header", "required": False,
+                                         "description": "Resume after this event (its exchanges still kept)",
+                                         "schema": {"type": "string"}}],
                                     "responses": {"200": _ok("Event stream", {"type": "string"},
-                                                             "text/event-stream"), "503": _ERROR}}},
+                                                             "text/event-stream"), "422": _ERROR, "503": _ERROR}}},
             "/metrics": {"get": {"summary": "Prometheus metrics (text format 0.0.4)",
                                  "responses": {"200": _ok("Metrics", {"type": "string"}, "text/plain")}}},
         },

@@ -21,6 +21,7 @@ from iso8583 import Dialect
 from protocols.iso87 import response_mti
 from simulator.host import credits
 from simulator.host.config import HostConfig
+from simulator.host.console.sessions import key_schemes
 from simulator.host.journal import HostJournal, HostTransaction, Status
 from simulator.host.report import TRANSACTION_KINDS, build_report, report_json, transaction_kind
 from simulator.host.sealing import FrameSealer
@@ -282,7 +283,8 @@ class JournalReader:
         return counts
 
     def terminals(self) -> dict[str, Any]:
-        """The terminals of host.toml and any other the journal has seen, with sign-on, keys and counters."""
+        """The terminals of host.toml and any other the journal has seen: last key delivery, last message,
+        counters (the session state is the key ring's: :mod:`simulator.host.console.sessions`)."""
         with self._journal() as journal:
             db = self._db(journal)
             seen = {row[0] for row in db.execute("SELECT DISTINCT terminal_id FROM messages "
@@ -290,7 +292,7 @@ class JournalReader:
             items = []
             for terminal_id in sorted(set(self.config.terminals) | seen):
                 entry = self.config.terminals.get(terminal_id)
-                session = journal.last_session(terminal_id)
+                delivery = journal.last_session(terminal_id)
                 last = db.execute("SELECT max(time) FROM messages WHERE terminal_id = ? AND direction = 'in'",
                                   (terminal_id,)).fetchone()[0]
                 counters: dict[str, int] = {}
@@ -298,15 +300,11 @@ class JournalReader:
                                                    "WHERE terminal_id = ? GROUP BY 1, 2", (terminal_id,)):
                     kind = _kind(mti, code)
                     counters[kind] = counters.get(kind, 0) + count
-                schemes = [] if entry is None else [name for name, key in (
-                    ("mksk", entry.tmk), ("dukpt-tdes", entry.tdes_bdk), ("dukpt-aes", entry.aes_bdk))
-                    if key is not None]
                 items.append({
                     "terminal_id": terminal_id, "known": entry is not None,
                     "merchant_id": entry.merchant_id if entry else None,
-                    "key_schemes": schemes,
-                    "last_sign_on": session["time"] if session is not None else None,
-                    "session": "signed on" if session is not None else "no session keys",
+                    "key_schemes": key_schemes(entry),
+                    "last_sign_on": delivery["time"] if delivery is not None else None,
                     "last_seen": last,
                     "counters": counters,
                 })

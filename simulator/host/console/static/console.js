@@ -2,7 +2,11 @@
 "use strict";
 
 const MAX_ROWS = 500;
-const state = { paused: false, terminal: "", token: sessionStorage.getItem("possim-token") || "" };
+const BACKFILL = 50; // exchanges of this host run shown when the page opens (GET /api/stream?recent=N)
+const state = {
+  paused: false, held: [], terminal: "", terminals: new Set(), lastEventId: "", streaming: false,
+  credits: new Map(), token: sessionStorage.getItem("possim-token") || "",
+};
 
 function $(id) { return document.getElementById(id); }
 
@@ -12,7 +16,10 @@ function headers(extra) {
   return result;
 }
 
-function showError(text) { $("error").textContent = text || ""; }
+function showError(text) {
+  $("error").textContent = text || "";
+  $("error").hidden = !text;
+}
 
 async function api(path, options) {
   const init = Object.assign({}, options || {});
@@ -32,65 +39,126 @@ function cell(row, text, className) {
   return td;
 }
 
-function money(amount, currency) {
+function money(amount) {
   if (amount === null || amount === undefined) return "";
-  return (amount / 100).toFixed(2) + (currency ? " " + currency : "");
+  return (amount / 100).toFixed(2);
+}
+
+function utc(time, length) { return (time || "").slice(0, length || 19).replace("T", " "); }
+
+// Runs fn once, `delay` ms after the last of a burst of calls (a burst of exchanges: one refresh).
+function debounced(fn, delay) {
+  let timer = null;
+  return () => { clearTimeout(timer); timer = setTimeout(fn, delay); };
 }
 
 // -- live traffic ---------------------------------------------------------------------------------
+function knowTerminal(terminalId) {
+  if (!terminalId || state.terminals.has(terminalId)) return;
+  state.terminals.add(terminalId);
+  const select = $("terminal-filter");
+  const option = document.createElement("option");
+  option.value = terminalId;
+  option.textContent = terminalId;
+  const after = Array.from(select.options).slice(1).find((o) => o.value > terminalId);
+  select.insertBefore(option, after || null);
+}
+
 function addExchange(event) {
   const body = $("traffic").tBodies[0];
   const row = document.createElement("tr");
+  row.dataset.id = event.id || "";
   row.dataset.terminal = event.terminal_id || "";
   row.dataset.stan = event.stan || "";
   row.dataset.mti = event.mti || "";
-  cell(row, (event.time || "").slice(11, 23));
+  cell(row, utc(event.time, 23).slice(11));
   cell(row, event.terminal_id);
   cell(row, event.mti);
   cell(row, event.processing_code);
-  cell(row, money(event.amount, null));
+  cell(row, money(event.amount), "number");
   cell(row, event.masked_pan);
-  cell(row, event.response_code || event.outcome, event.response_code && event.response_code !== "00" ? "declined" : "");
-  cell(row, event.latency_ms);
+  const declined = event.response_code ? event.response_code !== "00" : event.outcome !== "respond";
+  cell(row, event.response_code || event.outcome, declined ? "declined" : "");
+  cell(row, event.latency_ms, "number");
   cell(row, event.rule);
   row.hidden = Boolean(state.terminal) && row.dataset.terminal !== state.terminal;
   row.addEventListener("click", () => showMessage(row));
   body.insertBefore(row, body.firstChild);
   while (body.rows.length > MAX_ROWS) body.deleteRow(body.rows.length - 1);
+  knowTerminal(event.terminal_id);
+  countRows();
+}
+
+function countRows() {
+  const rows = $("traffic").tBodies[0].rows.length;
+  $("traffic-count").textContent = rows + (rows === 1 ? " exchange" : " exchanges") +
+    (rows >= MAX_ROWS ? " (the latest " + MAX_ROWS + ")" : "");
 }
 
 async function showMessage(row) {
   for (const other of document.querySelectorAll("#traffic tr.selected")) other.classList.remove("selected");
   row.classList.add("selected");
+  if (!row.dataset.stan) { $("message").textContent = "(no STAN: this frame could not be read)"; return; }
   const query = new URLSearchParams({ terminal: row.dataset.terminal, stan: row.dataset.stan });
   if (row.dataset.mti) query.set("mti", row.dataset.mti);
+  $("message-hint").textContent = "Terminal " + row.dataset.terminal + ", STAN " + row.dataset.stan +
+    (row.dataset.mti ? ", " + row.dataset.mti + " and its answer" : "") + " (masked, as possim decode shows them)";
   try {
     const body = await api("/api/messages?" + query.toString());
     $("message").textContent = body.messages.map(
-      (m) => (m.direction === "in" ? "<< " : ">> ") + m.time + (m.note ? "  (" + m.note + ")" : "") + "\n" + (m.dump || "")
+      (m) => (m.direction === "in" ? "<< received " : ">> sent ") + m.time + (m.note ? "  (" + m.note + ")" : "") +
+        "\n" + (m.dump || "")
     ).join("\n\n") || "(not journaled)";
   } catch (error) { showError(error.message); }
 }
 
 function applyFilter() {
-  state.terminal = $("terminal-filter").value.trim();
+  state.terminal = $("terminal-filter").value;
   for (const row of $("traffic").tBodies[0].rows) {
     row.hidden = Boolean(state.terminal) && row.dataset.terminal !== state.terminal;
   }
 }
 
+function togglePause() {
+  state.paused = !state.paused;
+  $("pause").setAttribute("aria-pressed", String(state.paused));
+  if (!state.paused) {
+    const held = state.held;
+    state.held = [];
+    for (const event of held) addExchange(event);
+  }
+  showPause();
+}
+
+function showPause() {
+  $("pause").textContent = state.paused ? "Resume (" + state.held.length + " new)" : "Pause";
+}
+
+// The id of an event: RUN-SEQ (docs/host-api.md). An event of this run at or before the last one shown is
+// not shown again (the host never sends one twice; this keeps the table right whatever happens).
+function seen(id) {
+  if (!id || !state.lastEventId) return false;
+  const [run, seq] = id.split("-");
+  const [lastRun, lastSeq] = state.lastEventId.split("-");
+  return run === lastRun && Number(seq) <= Number(lastSeq);
+}
+
 async function stream() {
-  // fetch, not EventSource: it can send the token header.
+  // fetch, not EventSource: it can send the token header. The first connection asks for the latest exchanges
+  // of this host run (the backfill); a reconnection gives the last id seen, and the host sends what came after.
   if (state.streaming) return;
   state.streaming = true;
   for (;;) {
     try {
-      const response = await fetch("/api/stream", { headers: headers({ Accept: "text/event-stream" }) });
-      if (response.status === 401) { $("token-box").hidden = false; state.streaming = false; return; }
+      const extra = { Accept: "text/event-stream" };
+      if (state.lastEventId) extra["Last-Event-ID"] = state.lastEventId;
+      const response = await fetch("/api/stream?recent=" + BACKFILL, { headers: headers(extra) });
+      if (response.status === 401) { $("token-box").hidden = false; state.streaming = false; streamState(""); return; }
+      if (!response.ok) throw new Error(response.statusText);
       const reader = response.body.getReader();
       const decoder = new TextDecoder();
       let buffer = "";
-      $("health").dataset.stream = "live";
+      streamState("live");
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
@@ -102,63 +170,109 @@ async function stream() {
         }
       }
     } catch (error) { /* reconnect below */ }
-    $("health").dataset.stream = "";
+    streamState("");
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 }
 
+function streamState(live) {
+  $("health").dataset.stream = live;
+  $("stream-state").textContent = live ? "stream: live" : "stream: reconnecting";
+  $("stream-state").classList.toggle("live", Boolean(live));
+}
+
+const refreshSoon = debounced(() => { refreshRefunds(); refreshTerminals(); refreshRules(); }, 250);
+
 function handleBlock(block) {
   let name = "message";
+  let id = "";
   const data = [];
   for (const line of block.split("\n")) {
     if (line.startsWith("event:")) name = line.slice(6).trim();
+    else if (line.startsWith("id:")) id = line.slice(3).trim();
     else if (line.startsWith("data:")) data.push(line.slice(5).trim());
   }
   if (!data.length) return;
   const event = JSON.parse(data.join("\n"));
-  if (name === "dropped") { $("dropped").textContent = event.dropped + " event(s) dropped (slow reader)"; return; }
-  if (name === "exchange" && !state.paused) {
-    addExchange(event);
-    if (event.processing_code === "200000") refreshRefunds();
+  if (name === "dropped") {
+    $("dropped").textContent = event.dropped + " exchange(s) not shown (the page fell behind)";
+    return;
   }
+  if (name !== "exchange" || seen(id)) return;
+  if (id) state.lastEventId = id;
+  if (state.paused) {
+    state.held.push(event);
+    if (state.held.length > MAX_ROWS) state.held.shift();
+    showPause();
+  } else {
+    addExchange(event);
+  }
+  refreshSoon();
 }
 
-// -- refunds, rules, business date -----------------------------------------------------------------
+// -- refunds, rules, terminals, business date ------------------------------------------------------
+// A table is rebuilt only when its data changed: a row someone is reading or selecting stays put.
+const shown = new Map();
+function changed(name, data) {
+  const text = JSON.stringify(data);
+  if (shown.get(name) === text) return false;
+  shown.set(name, text);
+  return true;
+}
+
+function badge(td, status) {
+  const span = document.createElement("span");
+  span.className = "badge " + (status || "none");
+  span.textContent = status || "none";
+  td.appendChild(span);
+}
+
 async function refreshRefunds() {
   try {
     const body = await api("/api/refunds");
+    $("business-date").textContent = body.business_date;
+    if (!changed("refunds", body.refunds)) return;
     const tbody = $("refunds").tBodies[0];
-    tbody.replaceChildren();
+    const rows = [];
     for (const refund of body.refunds) {
       const row = document.createElement("tr");
       row.dataset.rrn = refund.rrn || "";
-      cell(row, (refund.time || "").slice(0, 19).replace("T", " "));
+      row.dataset.credit = refund.credit_status || "";
+      cell(row, utc(refund.time));
       cell(row, refund.terminal_id);
       cell(row, refund.rrn);
-      cell(row, refund.original ? refund.original.rrn : "");
-      cell(row, money(refund.amount, null));
+      const original = refund.original;
+      cell(row, original ? original.rrn + " (" + original.date + ", " + money(original.amount) + ")" : "");
+      cell(row, money(refund.amount), "number");
       cell(row, refund.masked_pan);
+      cell(row, refund.status + (refund.response_code && refund.response_code !== "00" ? " " + refund.response_code : ""),
+        refund.status === "declined" ? "declined" : "");
       cell(row, refund.credit_channel);
       cell(row, refund.expected_date);
-      cell(row, refund.credit_status || refund.status, "credit " + (refund.credit_status || ""));
-      tbody.appendChild(row);
+      badge(cell(row, "", "credit"), refund.credit_status);
+      cell(row, refund.posted_date);
+      const before = state.credits.get(refund.id);
+      if (before !== undefined && before !== (refund.credit_status || "")) row.classList.add("changed");
+      state.credits.set(refund.id, refund.credit_status || "");
+      rows.push(row);
     }
-    $("business-date").textContent = body.business_date;
+    tbody.replaceChildren(...rows);
+    $("no-refunds").hidden = rows.length > 0;
   } catch (error) { showError(error.message); }
 }
 
 async function refreshRules() {
   try {
     const body = await api("/api/rules");
-    const tbody = $("rules").tBodies[0];
-    tbody.replaceChildren();
+    if (!changed("rules", body.rules)) return;
+    const rows = [];
     for (const entry of body.rules) {
       const row = document.createElement("tr");
       row.dataset.id = entry.id;
       cell(row, entry.id);
-      cell(row, JSON.stringify(entry.rule));
-      cell(row, entry.fired);
-      cell(row, entry.remaining === null ? "any" : entry.remaining);
+      cell(row, JSON.stringify(entry.rule), "rule-text");
+      cell(row, entry.fired, "number");
+      cell(row, entry.remaining === null ? "any" : entry.remaining, "number");
       const button = document.createElement("button");
       button.type = "button";
       button.textContent = "Remove";
@@ -167,11 +281,35 @@ async function refreshRules() {
         try { await api("/api/rules/" + entry.id, { method: "DELETE" }); showError(""); } catch (error) { showError(error.message); }
         refreshRules();
       });
-      const td = document.createElement("td");
-      td.appendChild(button);
-      row.appendChild(td);
-      tbody.appendChild(row);
+      cell(row, "").appendChild(button);
+      rows.push(row);
     }
+    $("rules").tBodies[0].replaceChildren(...rows);
+    $("no-rules").hidden = rows.length > 0;
+  } catch (error) { showError(error.message); }
+}
+
+async function refreshTerminals() {
+  try {
+    const body = await api("/api/terminals");
+    if (!changed("terminals", body.terminals)) return;
+    const rows = [];
+    for (const terminal of body.terminals) {
+      const row = document.createElement("tr");
+      row.dataset.terminal = terminal.terminal_id;
+      cell(row, terminal.terminal_id + (terminal.known ? "" : " (not in host.toml)"));
+      const session = cell(row, terminal.session + (terminal.next_keys_issued ? " (new keys issued, not used yet)" : ""),
+        "session");
+      if (terminal.session_keys) {
+        session.title = "PIN key KCV " + terminal.session_keys.pin_key_kcv + ", MAC key KCV " + terminal.session_keys.mac_key_kcv;
+      }
+      cell(row, terminal.key_schemes.join(", "));
+      cell(row, utc(terminal.last_sign_on));
+      cell(row, Object.entries(terminal.counters).map(([kind, count]) => kind + " " + count).join(", "));
+      rows.push(row);
+      knowTerminal(terminal.terminal_id);
+    }
+    $("terminals").tBodies[0].replaceChildren(...rows);
   } catch (error) { showError(error.message); }
 }
 
@@ -182,12 +320,13 @@ async function addRule(submit) {
   try {
     await api("/api/rules", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(rule) });
     showError("");
-  } catch (error) { showError(error.message); }
+  } catch (error) { showError("rule not added: " + error.message); }
   refreshRules();
 }
 
 async function advanceDate() {
-  const days = parseInt($("advance-days").value, 10);
+  const days = Number($("advance-days").value);
+  if (!Number.isInteger(days) || days < 1) { showError("advance by a whole number of days, 1 or more"); return; }
   try {
     const body = await api("/api/business-date", {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ days: days }) });
@@ -200,32 +339,35 @@ async function advanceDate() {
 async function refreshHealth() {
   try {
     const body = await api("/api/health");
-    $("health").textContent = body.listener + " · " + body.dialect + (body.journal_ok ? "" : " · JOURNAL NOT OK");
+    $("health").textContent = "ISO 8583 on " + body.listener + " · " + body.dialect +
+      (body.journal_ok ? "" : " · JOURNAL NOT OK");
     $("business-date").textContent = body.business_date;
   } catch (error) { $("health").textContent = "unreachable"; }
 }
 
+function refreshAll() {
+  refreshHealth();
+  refreshRefunds();
+  refreshRules();
+  refreshTerminals();
+}
+
 function start() {
-  $("pause").addEventListener("change", () => { state.paused = $("pause").checked; });
-  $("terminal-filter").addEventListener("input", applyFilter);
+  $("pause").addEventListener("click", togglePause);
+  $("terminal-filter").addEventListener("change", applyFilter);
   $("rule-form").addEventListener("submit", addRule);
   $("advance").addEventListener("click", advanceDate);
   $("token-save").addEventListener("click", () => {
     state.token = $("token").value.trim();
     sessionStorage.setItem("possim-token", state.token);
     $("token-box").hidden = true;
-    start_data();
+    refreshAll();
     stream();
   });
-  start_data();
+  countRows();
+  refreshAll();
   stream();
+  setInterval(refreshAll, 5000);
 }
 
-function start_data() {
-  refreshHealth();
-  refreshRefunds();
-  refreshRules();
-}
-
-setInterval(() => { refreshHealth(); refreshRefunds(); refreshRules(); }, 5000);
 document.addEventListener("DOMContentLoaded", start);
