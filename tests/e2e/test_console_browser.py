@@ -2,7 +2,8 @@
 
 Exchanges made before the page opened are in the live table when it opens (once each, also after the
 next live one); a sale made by ``possim txn`` appears in it within 2 seconds; a click shows its decoded
-message (masked); a decline rule added on the page declines the next sale; advancing the business date
+message (masked); a decline rule added on the page declines the next sale (held while the table is
+paused, shown on resume); advancing the business date
 on the page turns a batch refund's credit from pending to posted, a badge inside the window at
 1400x1000 that looks different in each state.
 
@@ -105,9 +106,12 @@ def test_the_console_shows_traffic_steers_rules_and_moves_the_date(browser_page:
                                 '"respond": "05"}')
         page.click("#rule-add")
         expect(page.locator("#rules tbody tr", has_text="decline sales")).to_be_visible()
+        page.get_by_role("button", name="Pause").click()  # held while paused, shown on resume
         declined = sale(host, terminal, "7.77")
         assert (declined["approved"], declined["response_code"]) == (False, "05")
+        page.get_by_role("button", name="Resume (1 new)").click()
         expect(page.locator("#traffic tbody tr", has_text="7.77").locator("td.declined")).to_have_text("05")
+        expect(page.get_by_label("Terminal")).to_have_value("")  # the filter is labelled, showing all terminals
 
         page.fill("#advance-days", "7")
         page.click("#advance")

@@ -16,6 +16,13 @@ function headers(extra) {
   return result;
 }
 
+const TOKEN_NEEDED = "this console needs its token (the host's --http-token-file)";
+
+function needToken() {
+  $("token-box").hidden = false;
+  $("health").textContent = "waiting for the token";
+}
+
 function showError(text) {
   $("error").textContent = text || "";
   $("error").hidden = !text;
@@ -25,7 +32,7 @@ async function api(path, options) {
   const init = Object.assign({}, options || {});
   init.headers = headers(init.headers);
   const response = await fetch(path, init);
-  if (response.status === 401) { $("token-box").hidden = false; throw new Error("the console needs its token"); }
+  if (response.status === 401) { needToken(); throw new Error(TOKEN_NEEDED); }
   const body = await response.json();
   if (!response.ok) throw new Error(body.error || response.statusText);
   return body;
@@ -153,7 +160,7 @@ async function stream() {
       const extra = { Accept: "text/event-stream" };
       if (state.lastEventId) extra["Last-Event-ID"] = state.lastEventId;
       const response = await fetch("/api/stream?recent=" + BACKFILL, { headers: headers(extra) });
-      if (response.status === 401) { $("token-box").hidden = false; state.streaming = false; streamState(""); return; }
+      if (response.status === 401) { needToken(); state.streaming = false; streamState("", "stream: needs the token"); return; }
       if (!response.ok) throw new Error(response.statusText);
       const reader = response.body.getReader();
       const decoder = new TextDecoder();
@@ -175,9 +182,9 @@ async function stream() {
   }
 }
 
-function streamState(live) {
+function streamState(live, text) {
   $("health").dataset.stream = live;
-  $("stream-state").textContent = live ? "stream: live" : "stream: reconnecting";
+  $("stream-state").textContent = text || (live ? "stream: live" : "stream: reconnecting");
   $("stream-state").classList.toggle("live", Boolean(live));
 }
 
@@ -223,7 +230,8 @@ function changed(name, data) {
 function badge(td, status) {
   const span = document.createElement("span");
   span.className = "badge " + (status || "none");
-  span.textContent = status || "none";
+  span.textContent = status || "—";
+  if (!status) span.title = "no credit: the refund was not approved";
   td.appendChild(span);
 }
 
@@ -303,9 +311,15 @@ async function refreshTerminals() {
       if (terminal.session_keys) {
         session.title = "PIN key KCV " + terminal.session_keys.pin_key_kcv + ", MAC key KCV " + terminal.session_keys.mac_key_kcv;
       }
-      cell(row, terminal.key_schemes.join(", "));
+      const schemes = cell(row, "");
+      for (const scheme of terminal.key_schemes) {
+        const span = document.createElement("span");
+        span.className = "scheme";
+        span.textContent = scheme;
+        schemes.appendChild(span);
+      }
       cell(row, utc(terminal.last_sign_on));
-      cell(row, Object.entries(terminal.counters).map(([kind, count]) => kind + " " + count).join(", "));
+      cell(row, Object.entries(terminal.counters).map(([kind, count]) => kind.replace("_", " ") + " " + count).join(", "));
       rows.push(row);
       knowTerminal(terminal.terminal_id);
     }
@@ -342,7 +356,7 @@ async function refreshHealth() {
     $("health").textContent = "ISO 8583 on " + body.listener + " · " + body.dialect +
       (body.journal_ok ? "" : " · JOURNAL NOT OK");
     $("business-date").textContent = body.business_date;
-  } catch (error) { $("health").textContent = "unreachable"; }
+  } catch (error) { if (error.message !== TOKEN_NEEDED) $("health").textContent = "host unreachable"; }
 }
 
 function refreshAll() {
@@ -357,10 +371,12 @@ function start() {
   $("terminal-filter").addEventListener("change", applyFilter);
   $("rule-form").addEventListener("submit", addRule);
   $("advance").addEventListener("click", advanceDate);
+  $("token").addEventListener("keydown", (key) => { if (key.key === "Enter") $("token-save").click(); });
   $("token-save").addEventListener("click", () => {
     state.token = $("token").value.trim();
     sessionStorage.setItem("possim-token", state.token);
     $("token-box").hidden = true;
+    showError("");
     refreshAll();
     stream();
   });
