@@ -29,6 +29,9 @@ from simulator.host.server import HostServer
 __all__ = ["Api", "ApiError", "MAX_CONCURRENT_READS"]
 
 MAX_CONCURRENT_READS = 2
+SESSIONS_PER_VISIT = 64
+"""Terminals whose session state one visit of the writer thread reads: a host of thousands of terminals gets
+its requests processed between the visits."""
 
 
 class ApiError(Exception):
@@ -132,8 +135,11 @@ class Api:
         listing = await self._read(self.reader.terminals)
         services = self.server.logic.services
         ids = [item["terminal_id"] for item in listing["terminals"]]
-        async with self._reads:
-            states = await self.server.committer.call(lambda: sessions.session_states(services, ids))
+        states: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), SESSIONS_PER_VISIT):
+            chunk = ids[start:start + SESSIONS_PER_VISIT]
+            async with self._reads:
+                states.update(await self.server.committer.call(lambda chunk=chunk: sessions.session_states(services, chunk)))
         for item in listing["terminals"]:
             item.update(states[item["terminal_id"]])
         return web.json_response(listing)
