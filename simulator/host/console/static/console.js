@@ -297,6 +297,16 @@ async function refreshRules() {
   } catch (error) { showError(error.message); }
 }
 
+// A cell listing items that wrap between items, never inside one.
+function listCell(row, items) {
+  const td = cell(row, "", "list");
+  for (const item of items) {
+    const span = document.createElement("span");
+    span.textContent = item;
+    td.appendChild(span);
+  }
+}
+
 async function refreshTerminals() {
   try {
     const body = await api("/api/terminals");
@@ -311,15 +321,9 @@ async function refreshTerminals() {
       if (terminal.session_keys) {
         session.title = "PIN key KCV " + terminal.session_keys.pin_key_kcv + ", MAC key KCV " + terminal.session_keys.mac_key_kcv;
       }
-      const schemes = cell(row, "");
-      for (const scheme of terminal.key_schemes) {
-        const span = document.createElement("span");
-        span.className = "scheme";
-        span.textContent = scheme;
-        schemes.appendChild(span);
-      }
+      listCell(row, terminal.key_schemes);
       cell(row, utc(terminal.last_sign_on));
-      cell(row, Object.entries(terminal.counters).map(([kind, count]) => kind.replace("_", " ") + " " + count).join(", "));
+      listCell(row, Object.entries(terminal.counters).map(([kind, count]) => kind.replace("_", " ") + " " + count));
       rows.push(row);
       knowTerminal(terminal.terminal_id);
     }
