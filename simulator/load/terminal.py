@@ -331,7 +331,7 @@ class LightTerminal:
         except CommunicationFailure as failure:
             self._report(operation, label, seconds, len(payload), length, None, str(failure))
             raise
-        code = str(response[39])
+        code = self.profile.response_code(response)
         self._report(operation, label, seconds, len(payload), length, code,
                      None if (accept or self.profile.is_approved)(code) else f"answered {code} {response_text(code)}")
         return response
