@@ -159,8 +159,9 @@ def terminal_config(terminal_id: str, *, merchant_id: str = MERCHANT_ID, dialect
 
 
 def _label(message: Message) -> str:
-    """``MTI/code``: DE 70 of a network message, else DE 3; for ``cup-pos`` messages without either, 60.3."""
-    code = message.get(70) if 70 in message.fields else message.get(3)
+    """``MTI/code``: DE 70 of a network message, else DE 3; without either, the ISO 8583:1993 function code
+    (DE 24: ``1804/801``), or 60.3 of a ``cup-pos`` message."""
+    code = message.get(70) if 70 in message.fields else message.get(3) if 3 in message.fields else message.get(24)
     if code is None:
         field60 = message.get(60)
         code = field60[8:11] if isinstance(field60, str) and len(field60) >= 11 else None

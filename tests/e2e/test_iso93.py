@@ -65,6 +65,7 @@ def _mtis(frames: list[bytes], dialect: str) -> list[str]:
     return [decode(frame, get_dialect(dialect)).mti for frame in frames]
 
 
+@pytest.mark.matrix("scheme")
 @pytest.mark.parametrize("dialect", DIALECTS, indirect=True)
 async def test_the_1993_life_of_a_batch(dialect: str, proxy: tuple[Host, FrameProxy],
                                         open_terminal: TerminalOpener) -> None:
