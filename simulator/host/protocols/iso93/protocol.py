@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from iso8583 import Message
+from protocols.iso87 import ResponseCode
 from protocols.iso93 import Mti93, action_code, meaning
 from protocols.iso93 import response_mti as iso93_response_mti
 from simulator.host.decision import HostDecision
@@ -87,6 +88,10 @@ class Iso93Host(Possim87Host):
 
     def answer(self, exchange: Exchange, code: str) -> Message:
         return translate.response_to(exchange.request, code)
+
+    def security_refusal(self, exchange: Exchange) -> Message:
+        """916 (MAC incorrect): the terminal signs on again."""
+        return self.answer(exchange, ResponseCode.SECURITY_VIOLATION)
 
     def error_answer(self, request: Message, now: datetime, code: str) -> HostDecision:
         """904 / 909 echoing DE 7, 11, 41, 42; MACed when the terminal's keys are known."""
