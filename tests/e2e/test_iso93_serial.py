@@ -3,7 +3,8 @@
 Both 1993 dialects, as a device on a serial port would be served (STX, length, data, ETX, LRC with
 ACK/NAK; tests/e2e/test_serial_link.py's virtual null-modem cable): sign-on, a sale, two partial
 refunds, the void of a refund, a sale whose answer and first reversal answer are lost (reversed with
-1420, repeated with 1421), settlement out of balance with its batch upload, and the status of a
+1420, repeated with 1421), a refund approved offline while the host is unreachable and advised (1220)
+once it answers, settlement out of balance with its batch upload, and the status of a
 batch-channel refund after the host's business date moved on.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,12 +68,22 @@ def serial_host(request: pytest.FixtureRequest, tmp_path: Path, cable: PtyRelay)
         host.wait(timeout=10)
 
 
+def closed_port() -> int:
+    """A loopback port nothing listens on: the host is unreachable there (an offline refund)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def test_iso93_transactions_over_a_serial_line(tmp_path: Path, serial_host: tuple[str, str],
                                                capsys: pytest.CaptureFixture[str]) -> None:
     url, dialect = serial_host
 
-    def txn(*args: str, timeout: str = "10") -> dict:
-        result = run_possim(capsys, "txn", *args, "--host", url, "--data", str(tmp_path / "terminal"),
+    (tmp_path / "terminal").mkdir()
+    (tmp_path / "terminal" / "terminal.toml").write_text("offline_refunds = true\n", encoding="utf-8")
+
+    def txn(*args: str, timeout: str = "10", host: str = url) -> dict:
+        result = run_possim(capsys, "txn", *args, "--host", host, "--data", str(tmp_path / "terminal"),
                             "--dialect", dialect, "--timeout", timeout, "--json")
         assert result.stdout, result.stderr
         return json.loads(result.stdout)
@@ -87,6 +99,10 @@ def test_iso93_transactions_over_a_serial_line(tmp_path: Path, serial_host: tupl
     lost = txn("sale", "--card", "visa_credit", "--amount", "7.77", "--pin", "1234", timeout=LOST_ANSWER_TIMEOUT)
     assert lost["approved"] is False and lost["reversal"]["status"] in ("acked", "pending")
     assert txn("echo")["response_code"] == "00"  # sends the reversal if it is still owed
+    offline = txn("refund", "--card", "visa_credit", "--amount", "5.00", "--invoice", str(sale["invoice"]),
+                  "--supervisor-password", "0000", host=f"tcp://127.0.0.1:{closed_port()}")
+    assert (offline["approved"], offline["offline"]) == (True, True)
+    assert txn("echo")["response_code"] == "00"  # the advice goes first
     amex = txn("sale", "--card", "amex", "--entry", "swipe", "--amount", "30.00")
     amex_refund = txn("refund", "--card", "amex", "--entry", "swipe", "--amount", "10.00", "--invoice",
                       str(amex["invoice"]), "--supervisor-password", "0000")
@@ -102,7 +118,8 @@ def test_iso93_transactions_over_a_serial_line(tmp_path: Path, serial_host: tupl
         assert in_mtis[:5] == ["1804", "1200", "1200", "1200", "1420"]
         assert "1421" in in_mtis and in_mtis[-1] == "1600"
         assert in_mtis.count("1520") == 2 and "1320" in in_mtis
-        assert sorted(e.amount for e in journal.ledger() if e.cause is Cause.REFUND) == [1000, 2000, 3000]
-        assert journal.net_debit("POSSIM01") == 10000 - 3000 + 3000 - 1000
+        assert "1220" in in_mtis and in_mtis.index("1220") < in_mtis.index("1520")
+        assert sorted(e.amount for e in journal.ledger() if e.cause is Cause.REFUND) == [500, 1000, 2000, 3000]
+        assert journal.net_debit("POSSIM01") == 10000 - 3000 - 500 + 3000 - 1000
     finally:
         journal.close()
