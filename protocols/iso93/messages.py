@@ -4,8 +4,8 @@ Sources (docs/protocol.md, "The iso93 profile", cites them): the ISO 8583:1993 M
 digit 1; class; function 0 request, 1 response, 2 advice, 3 advice response; origin 0 acquirer,
 1 acquirer repeat, 4 other, 5 other repeat), its DE 24 function codes (200 original financial request,
 400 full reversal, 401 partial reversal, 500 final reconciliation, 801 sign-on, 811 key change, 831
-echo test) and DE 25 message reason codes (1004 terminal processed, 4000 customer cancellation, 4021
-time-out waiting for response), and its DE 56 (original MTI n4, STAN n6, local date and time n12,
+echo test) and DE 25 message reason codes (1004 terminal processed, 4000 customer cancellation, 4020
+invalid response, 4021 time-out waiting for response), and its DE 56 (original MTI n4, STAN n6, local date and time n12,
 acquiring institution ID LLVAR n..11).
 """
 
@@ -76,8 +76,9 @@ class ReasonCode(StrEnum):
     """Advice: the terminal approved the transaction offline."""
     CUSTOMER_CANCELLATION = "4000"
     """Reversal: the merchant voids the transaction (the host treats it as a void)."""
-    SUSPECTED_MALFUNCTION = "4002"
-    """Reversal: the answer came but was unusable (garbled, MAC failed, not the request's)."""
+    INVALID_RESPONSE = "4020"
+    """Reversal: invalid response, no action taken (the answer came but was garbled, failed its MAC or was not
+    the request's)."""
     TIMEOUT = "4021"
     """Reversal: no answer (or unknown, after a restart)."""
 

@@ -112,9 +112,9 @@ class Iso93Profile(Possim87Profile):
         return messages.reversal_request(record, config, repeat=repeat, reason=reason, items=with_ksn(keys))
 
     def reversal_reason(self, failure: BaseException | None) -> str:
-        """DE 25: 4021 no answer (and after a restart), 4002 an answer refused (garbled, MAC, not the request's)."""
+        """DE 25: 4021 no answer (and after a restart), 4020 an answer refused (invalid response: garbled, MAC, not the request's)."""
         if isinstance(failure, CommunicationFailure) and failure.kind is not FailureKind.NO_RESPONSE:
-            return ReasonCode.SUSPECTED_MALFUNCTION.value
+            return ReasonCode.INVALID_RESPONSE.value
         return ReasonCode.TIMEOUT.value
 
     def read_answer(self, response: Message) -> HostAnswer:

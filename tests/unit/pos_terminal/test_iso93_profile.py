@@ -63,7 +63,7 @@ def test_a_reversal_names_the_request_it_reverses_and_why() -> None:
     first = ISO93.reversal_request(SALE, None, CONFIG, KEYS, repeat=False, reason=ISO93.reversal_reason(None))
     repeat = ISO93.reversal_request(SALE, None, CONFIG, KEYS, repeat=True,
                                     reason=ISO93.reversal_reason(CommunicationFailure("bad MAC", FailureKind.MAC_FAILED)))
-    assert (first.mti, first[24], first[25], repeat.mti, repeat[25]) == ("1420", "400", "4021", "1421", "4002")
+    assert (first.mti, first[24], first[25], repeat.mti, repeat[25]) == ("1420", "400", "4021", "1421", "4020")
     assert OriginalData.parse(str(first[56])).stan == SALE.stan
 
 

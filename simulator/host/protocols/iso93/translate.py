@@ -23,7 +23,7 @@ from iso8583 import Message
 from iso8583.message import FieldValue
 from protocols.iso87 import ProcessingCode, pos_entry_mode
 from protocols.iso87 import response_mti as possim_response_mti
-from protocols.iso93 import FunctionCode, Mti93, OriginalData, ReasonCode, action_code
+from protocols.iso93 import Mti93, OriginalData, ReasonCode, action_code
 from protocols.iso93 import response_mti as iso93_response_mti
 from protocols.iso93.messages import entry_mode_of
 from protocols.possim87.additional_data import AdditionalTag, additional_data, encode_additional_data
@@ -80,10 +80,8 @@ def original_data(request: Message) -> OriginalData | None:
 
 def find_original(journal: HostJournal, terminal_id: str, original: OriginalData) -> HostTransaction | None:
     """The transaction DE 56 names: same terminal, model MTI, STAN and moment (DE 7 from DE 12)."""
-    mti = _MODEL_MTI.get(original.mti) or ("0200" if original.mti.startswith("14") else None)  # type: ignore[call-overload]
-    if mti is None:
-        return None
-    return journal.find_by_request(terminal_id, mti, f"{original.stan:06d}", original.transmission_time())
+    return journal.find_by_request(terminal_id, model_mti(original), f"{original.stan:06d}",
+                                   original.transmission_time())
 
 
 def model_request(request: Message, journal: HostJournal, terminal_id: str) -> Message:
@@ -105,7 +103,7 @@ def model_request(request: Message, journal: HostJournal, terminal_id: str) -> M
     if mti in ("0400", "0401"):
         if original is None:
             raise FormatError("a reversal (1420) names its original in DE 56")
-        fields[90] = f"{find_mti(original)}{original.stan:06d}{original.transmission_time()}" + "0" * 22
+        fields[90] = f"{model_mti(original)}{original.stan:06d}{original.transmission_time()}" + "0" * 22
     elif is_void(request):
         if original is None:
             raise FormatError("a void (1420, DE 25 4000) names its original in DE 56")
@@ -121,8 +119,9 @@ def model_request(request: Message, journal: HostJournal, terminal_id: str) -> M
     return Message(mti, fields)
 
 
-def find_mti(original: OriginalData) -> str:
-    """The model's MTI of the original DE 56 names (a 1200 is a 0200)."""
+def model_mti(original: OriginalData) -> str:
+    """The model's MTI of the original DE 56 names (a 1200 is a 0200; an MTI the network lacks as it came,
+    which finds nothing)."""
     return _MODEL_MTI.get(original.mti, original.mti)  # type: ignore[call-overload]
 
 
@@ -140,5 +139,3 @@ def answer_of(request: Message, model_answer: Message) -> Message:
     extra = {n: model_answer.fields[n] for n in _FROM_MODEL if n in model_answer.fields}
     return response_to(request, str(model_answer[39]), extra)
 
-
-NETWORK_FUNCTIONS = frozenset({FunctionCode.SIGN_ON, FunctionCode.KEY_CHANGE, FunctionCode.ECHO_TEST})
