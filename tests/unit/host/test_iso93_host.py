@@ -20,6 +20,7 @@ from protocols.possim87.additional_data import additional_data, encode_additiona
 from protocols.security import sign_on_keys, sign_request
 from simulator.host import HostDecision, HostLogic
 from simulator.host.journal import Cause
+from simulator.host.protocols.registry import UnknownHostProtocol
 from tests.unit.host.conftest import NOW, PEER, MiniTerminal, card, make_host
 
 
@@ -173,3 +174,16 @@ def test_reconciliation_in_balance_500_and_out_of_balance_501(host: HostLogic, t
     out_of_balance, in_balance = send(host, wrong).response, send(host, good).response
     assert (out_of_balance.mti, out_of_balance[39], in_balance[39]) == ("1530", "501", "500")
     assert 64 in in_balance  # the answer has no field above 64: its MAC is DE 64
+
+
+def test_a_refund_with_another_card_than_the_sales_is_refused_111_by_the_anti_fraud_check(
+        host: HostLogic, terminal: Terminal93) -> None:
+    sale = terminal.financial("000000", 5000)
+    send(host, sale)
+    other_card = terminal.financial("200000", 1000, sale, _2=card("mastercard_credit").pan)
+    assert send(host, other_card).response[39] == "111"
+
+
+def test_the_2003_decoding_dialect_is_served_by_no_host_protocol(tmp_path: Path) -> None:
+    with pytest.raises(UnknownHostProtocol, match="no host protocol 'iso2003'"):
+        make_host(tmp_path / "2003", dialect="iso2003")

@@ -14,6 +14,7 @@ from iso8583.dialects import get_dialect
 from iso8583.message import Message
 from pos_terminal.common.failures import CommunicationFailure, FailureKind
 from pos_terminal.profiles import profile_for
+from pos_terminal.profiles.registry import UnknownProfile
 from pos_terminal.profiles.base import FinancialContext, NetworkKind
 from pos_terminal.profiles.iso93.profile import Iso93Profile
 from pos_terminal.state.config import TerminalConfig
@@ -79,3 +80,8 @@ def test_an_answer_to_a_1804_must_be_a_1814() -> None:
     ISO93.check_answer(request, Message("1814", {11: "000007", 39: "800", 41: CONFIG.terminal_id}))
     with pytest.raises(CommunicationFailure, match="MTI 1810, expected 1814"):
         ISO93.check_answer(request, Message("1810", {11: "000007", 39: "800", 41: CONFIG.terminal_id}))
+
+
+def test_the_2003_decoding_dialect_has_no_terminal_profile() -> None:
+    with pytest.raises(UnknownProfile, match="no terminal profile for protocol 'iso2003'"):
+        profile_for("iso2003")
