@@ -5,8 +5,8 @@ The 1993 edition kept the message format of 1987 (MTI, bitmaps, 128 data element
 elements: DE 12 became the local date and time (n 12, YYMMDDhhmmss), DE 22 the point of service data
 code (an 12), DE 24 the function code (n 3), DE 25 the message reason code (n 4), DE 39 the action code
 (n 3), DE 43 and DE 53 variable, DE 56 the original data elements (n..35), DE 90 a count. The table
-follows the published field list that the jPOS ISO93 packagers and the Wikipedia "ISO 8583" article
-reproduce (docs/dialects.md cites them).
+follows the field list the jPOS ``ISO93BPackager`` / ``ISO93APackager`` reproduce, which public 1993 host
+interfaces (PayEx's IFSF host-to-host description) agree with for the fields they use (docs/dialects.md).
 
 Departures, each to match what POS traffic carries (and the 1987 dialects):
 
