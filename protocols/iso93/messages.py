@@ -58,7 +58,8 @@ class FunctionCode(StrEnum):
     """DE 24 function codes the iso93 network uses."""
 
     ORIGINAL_FINANCIAL = "200"
-    FILE_ACTION_ADD = "300"
+    FILE_ACTION = "300"
+    """Batch upload: the first code of the file action range (3xx; docs/protocol.md says why)."""
     FULL_REVERSAL = "400"
     PARTIAL_REVERSAL = "401"
     FINAL_RECONCILIATION = "500"

@@ -109,7 +109,7 @@ def advice_request(record: TransactionRecord, original: TransactionRecord | None
 
 def batch_upload_request(record: TransactionRecord, config: TerminalConfig, items: dict[str, str]) -> Message:
     """1320 (DE 24 = 300): one approved sale or refund of the batch being settled."""
-    fields = _recorded_fields(record, config, FunctionCode.FILE_ACTION_ADD)
+    fields = _recorded_fields(record, config, FunctionCode.FILE_ACTION)
     if record.rrn:
         fields[37] = record.rrn
     if record.auth_code:
