@@ -141,3 +141,26 @@ def test_random_iso93binary_messages_match_pyiso8583(batch: list[Message]) -> No
 @given(batch=st.lists(messages(get_dialect("iso93ebcdic")), min_size=1, max_size=20))
 def test_random_iso93ebcdic_messages_match_pyiso8583(batch: list[Message]) -> None:
     assert_interoperable(get_dialect("iso93ebcdic"), batch)
+
+
+ECHO_TEST = Message("1804", {7: "1207114800", 11: "000001", 12: "261207114800", 24: "831", 41: "POSSIM01",
+                             42: "POSSIM000000001"})
+"""A 1804 echo test: bits 7, 11, 12, 24, 41 and 42, so the bitmap is 02 30 01 00 00 C0 00 00."""
+
+
+def test_a_1804_echo_test_is_byte_exact_in_iso93binary() -> None:
+    golden = bytes.fromhex(
+        "1804" "0230010000C00000" "1207114800" "000001" "261207114800" "0831"
+    ) + b"POSSIM01" + b"POSSIM000000001"
+    assert encode(ECHO_TEST, get_dialect("iso93binary")) == golden
+    assert decode(golden, get_dialect("iso93binary")) == ECHO_TEST
+
+
+def test_a_1804_echo_test_is_byte_exact_in_iso93ebcdic() -> None:
+    def ebcdic(text: str) -> bytes:
+        return text.encode("cp500")
+
+    golden = (ebcdic("1804") + bytes.fromhex("0230010000C00000") + ebcdic("1207114800000001261207114800831")
+              + ebcdic("POSSIM01POSSIM000000001"))
+    assert encode(ECHO_TEST, get_dialect("iso93ebcdic")) == golden
+    assert decode(golden, get_dialect("iso93ebcdic")) == ECHO_TEST
