@@ -5,7 +5,8 @@ ACK/NAK; tests/e2e/test_serial_link.py's virtual null-modem cable): sign-on, a s
 refunds, the void of a refund, a sale whose answer and first reversal answer are lost (reversed with
 1420, repeated with 1421), a refund approved offline while the host is unreachable and advised (1220)
 once it answers, settlement out of balance with its batch upload, and the status of a
-batch-channel refund after the host's business date moved on.
+batch-channel refund after the host's business date moved on. Every frame the host journaled (sealed,
+opened with its key ring) is then read by pyiso8583 with a 1993 spec as possim reads it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from pathlib import Path
 import pytest
 
 from simulator.cli import main
+from simulator.host import HostConfig, HostLogic
 from simulator.host.journal import Cause, HostJournal
+from tests.e2e.test_iso93 import assert_pyiso8583_reads_every_frame
 from tests.cli_runner import run_possim
 from tests.e2e.test_serial_link import POSSIM, PtyRelay, cable  # noqa: F401 - fixture
 
@@ -51,7 +54,7 @@ times = 1
 
 
 @pytest.fixture(params=["iso93binary", "iso93ebcdic"])
-def serial_host(request: pytest.FixtureRequest, tmp_path: Path, cable: PtyRelay) -> Iterator[tuple[str, str]]:  # noqa: F811
+def serial_host(request: pytest.FixtureRequest, tmp_path: Path, cable: PtyRelay) -> Iterator[tuple[str, str, subprocess.Popen[str]]]:  # noqa: F811
     rules = tmp_path / "rules.toml"
     rules.write_text(RULES, encoding="utf-8")
     host = subprocess.Popen(
@@ -62,10 +65,11 @@ def serial_host(request: pytest.FixtureRequest, tmp_path: Path, cable: PtyRelay)
     try:
         line = host.stdout.readline().strip()
         assert line.startswith("listening on "), line
-        yield f"serial://{cable.terminal_device}?baud=115200", request.param
+        yield f"serial://{cable.terminal_device}?baud=115200", request.param, host
     finally:
-        host.send_signal(signal.SIGTERM)
-        host.wait(timeout=10)
+        if host.poll() is None:
+            host.send_signal(signal.SIGTERM)
+            host.wait(timeout=10)
 
 
 def closed_port() -> int:
@@ -75,9 +79,9 @@ def closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_iso93_transactions_over_a_serial_line(tmp_path: Path, serial_host: tuple[str, str],
+def test_iso93_transactions_over_a_serial_line(tmp_path: Path, serial_host: tuple[str, str, subprocess.Popen[str]],
                                                capsys: pytest.CaptureFixture[str]) -> None:
-    url, dialect = serial_host
+    url, dialect, host_process = serial_host
 
     (tmp_path / "terminal").mkdir()
     (tmp_path / "terminal" / "terminal.toml").write_text("offline_refunds = true\n", encoding="utf-8")
@@ -111,6 +115,16 @@ def test_iso93_transactions_over_a_serial_line(tmp_path: Path, serial_host: tupl
     assert main(["host", "advance-date", "--data", str(tmp_path / "host"), "--days", "7"]) == 0
     status = txn("status", "--rrn", amex_refund["rrn"])
     assert status["credit"]["status"] == "posted" and status["host"]["response_code"] == "00"
+
+    host_process.send_signal(signal.SIGTERM)
+    host_process.wait(timeout=10)
+    logic = HostLogic(HostConfig(data_dir=tmp_path / "host", dialect=dialect))  # its key ring opens the frames
+    try:
+        frames = [logic.journal.sealer.open(row["frame"]) for row in logic.journal.messages() if row["frame"]]
+    finally:
+        logic.close()
+    assert len(frames) > 30
+    assert_pyiso8583_reads_every_frame(dialect, frames)
 
     journal = HostJournal(tmp_path / "host" / "host-journal.sqlite3")
     try:
