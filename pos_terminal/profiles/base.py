@@ -115,6 +115,12 @@ class ProtocolProfile(ABC):
 
     # ------------------------------------------------------------------ what the host's codes mean
 
+    def response_code(self, response: Message) -> str:
+        """The response code the terminal journals, shows and decides on, read from an answer's DE 39: the
+        code itself (ISO 8583:1987). A network whose DE 39 speaks otherwise gives its meaning in these codes
+        (iso93: the three-digit action codes of ISO 8583:1993, :func:`protocols.iso93.meaning`)."""
+        return str(response[39])
+
     def is_approved(self, response_code: str) -> bool:
         """Whether an answer with ``response_code`` approves the request (ISO 8583:1987: 00)."""
         return response_code == ResponseCode.APPROVED

@@ -93,7 +93,7 @@ class TerminalConfig:
     )
     dialect: str = field(default="terminal87", metadata=_doc(
         "ISO 8583 dialect spoken with the host: a built-in name (terminal87, terminal87-tpdu, iso87ascii, "
-        "iso87binary, cup-pos) or the path of a TOML dialect file, whose `protocol` names the network "
+        "iso87binary, cup-pos, iso93binary, iso93ebcdic) or the path of a TOML dialect file, whose `protocol` names the network "
         "(docs/dialects.md, docs/profiles.md)."))
     key_scheme: KeyScheme = field(
         default=KeyScheme.MKSK, metadata=_doc('Key management: "mksk", "dukpt-tdes" or "dukpt-aes".')

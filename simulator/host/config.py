@@ -202,7 +202,7 @@ class HostConfig:
         "default": "true unless host.toml names a key"})
     dialect: str = field(default=DEFAULT_DIALECT, metadata={
         "doc": "ISO 8583 dialect the host speaks: a built-in name (terminal87, terminal87-tpdu, iso87ascii, "
-               "iso87binary, cup-pos) or the path of a TOML dialect file, whose `protocol` names the network."})
+               "iso87binary, cup-pos, iso93binary, iso93ebcdic) or the path of a TOML dialect file, whose `protocol` names the network."})
     listen: str = field(default=DEFAULT_LISTEN, metadata={
         "doc": "Where the host listens: tcp://HOST:PORT (port 0: a free port) or a serial URL such as "
                "serial:///dev/ttyUSB0?baud=9600; possim host --listen overrides it."})

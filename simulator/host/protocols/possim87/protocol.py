@@ -66,6 +66,8 @@ class Possim87Host(HostProtocol):
     """The possim-87 steps (see the module docstring) over the host's shared services."""
 
     name = "possim-87"
+    network_mtis: frozenset[str] = frozenset({Mti.NETWORK})
+    """The network management MTIs: a request of these without keys yet is normal (not reported)."""
 
     def __init__(self, services: HostServices) -> None:
         super().__init__(services)
@@ -93,7 +95,7 @@ class Possim87Host(HostProtocol):
         except MalformedKsnError as exc:
             raise FormatError(str(exc)) from None
         except KeyResolutionError as exc:
-            if request.mti == Mti.NETWORK:
+            if request.mti in self.network_mtis:
                 log.debug("no keys for %s from %s: %s", request.mti, terminal.terminal_id, exc)
             else:
                 self.services.events.report("no keys", "no keys for %s from %s: %s", request.mti,
