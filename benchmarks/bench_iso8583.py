@@ -6,8 +6,12 @@ A typical refund request (0200, processing code 200000, fields 2, 3, 4, 7, 11,
 ``iso87ascii`` and with pyiso8583's ``default_ascii`` (byte-compatible specs:
 both sides produce the same bytes, checked first). pyiso8583 installs a
 package named ``iso8583`` like ours, so it runs in a child interpreter with
-its own sys.path and times itself there; start-up is not timed. Target:
-ratio ours/pyiso8583 >= 1.0.
+its own sys.path and times itself there; start-up is not timed. Both
+decode every field eagerly into a dict-like message; the spec is equivalent
+(same field layouts: the same bytes both ways, checked first).
+
+Goal: ours/pyiso8583 >= 2.5 in cycles per second (issue 24: 2.63x measured).
+A missed goal is printed, not an error; different encodings are (exit 1).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from iso8583.message import Message
 ORACLE_DIR = Path(__file__).resolve().parents[1] / ".venv" / "oracles" / "pyiso8583"
 ITERATIONS = 2000
 REPEATS = 7
-TARGET_RATIO = 1.0
+TARGET_RATIO = 2.5
 
 ICC_DATA = bytes.fromhex("".join([  # EMV tags of an online refund: cryptogram, CID, IAD, amounts, AID...
     "9F2608 8A1B2C3D4E5F6071", "9F2701 80", "9F1012 0110A00003220000000000000000000000FF", "9F3704 1A2B3C4D",
@@ -99,12 +103,12 @@ def pyiso8583_results(messages: dict[str, Message]) -> dict[str, dict[str, objec
 
 
 def main() -> int:
-    """Print ops/s of both codecs and the ratio; exit 1 if a ratio is under the target."""
+    """Print ops/s of both codecs and the ratio with its goal; exit 1 if the two encode differently."""
     messages = {"refund request 0200": REQUEST, "refund response 0210": RESPONSE}
     theirs = pyiso8583_results(messages)
     if theirs is None:
         print(f"pyiso8583 not installed in {ORACLE_DIR} (make bench installs it): ours only")
-    status = 0
+    missed = False
     print(f"{'message':<24}{'bytes':>7}{'ours ops/s':>14}{'pyiso8583 ops/s':>18}{'ratio':>8}")
     for name, message in messages.items():
         data = encode(message, get_dialect("iso87ascii"))
@@ -113,14 +117,16 @@ def main() -> int:
             print(f"{name:<24}{len(data):>7}{ours:>14,.0f}")
             continue
         if theirs["encoded"][name] != data.hex():  # type: ignore[index]
-            raise RuntimeError(f"{name}: pyiso8583 and possim encode differently; the comparison is void")
+            print(f"{name}: pyiso8583 and possim encode differently; the comparison is void")
+            return 1
         their_ops = float(theirs["ops"][name])  # type: ignore[index]
         ratio = ours / their_ops
-        status = status or (1 if ratio < TARGET_RATIO else 0)
-        print(f"{name:<24}{len(data):>7}{ours:>14,.0f}{their_ops:>18,.0f}{ratio:>8.2f}")
+        missed = missed or ratio < TARGET_RATIO
+        print(f"{name:<24}{len(data):>7}{ours:>14,.0f}{their_ops:>18,.0f}{ratio:>8.2f}  "
+              f"(ours {1e6 / ours:.1f} us, pyiso8583 {1e6 / their_ops:.1f} us per encode+decode)")
     if theirs is not None:
-        print(f"target: ratio ours/pyiso8583 >= {TARGET_RATIO}: {'met' if status == 0 else 'NOT MET'}")
-    return status
+        print(f"goal ours/pyiso8583 >= {TARGET_RATIO}: {'MISSED' if missed else 'met'}")
+    return 0
 
 
 if __name__ == "__main__":
