@@ -299,8 +299,10 @@ def has_odd_parity(key: bytes) -> bool:
     return all(bin(byte).count("1") % 2 == 1 for byte in key)
 
 
+_ODD_PARITY = bytes((byte & 0xFE) | (0 if bin(byte & 0xFE).count("1") % 2 else 1) for byte in range(256))
+"""Each byte value with its low bit set so that the byte has odd parity."""
+
+
 def adjust_odd_parity(key: bytes) -> bytes:
     """Set the low bit of each byte so that the byte has odd parity."""
-    return bytes(
-        (byte & 0xFE) | (0 if bin(byte & 0xFE).count("1") % 2 else 1) for byte in key
-    )
+    return bytes(key).translate(_ODD_PARITY)
