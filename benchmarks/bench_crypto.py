@@ -98,7 +98,7 @@ class RawPinBlock:
         self.ecb = Cipher(TripleDES(key + key[:8]), modes.ECB()).encryptor()
 
     def __call__(self, pin: str, pan: str) -> bytes:
-        clear = int(f"0{len(pin)}{pin}".ljust(16, "F"), 16) ^ int(pan[-13:-1], 16)
+        clear = int(f"0{len(pin):X}{pin}".ljust(16, "F"), 16) ^ int(pan[-13:-1], 16)
         return self.ecb.update(clear.to_bytes(8, "big"))
 
 

@@ -145,12 +145,14 @@ class Server:
         self.url = line.split()[-1]
 
     @classmethod
-    def host(cls, data_dir: Path, terminals: int, *, extra: list[str] | None = None) -> Server:
-        """``possim host`` on any free port, knowing LOAD0001 to LOAD<terminals> (``extra``: a wrapper argv)."""
+    def host(cls, data_dir: Path, terminals: int, *, extra: list[str] | None = None,
+             options: list[str] | None = None) -> Server:
+        """``possim host`` on any free port, knowing LOAD0001 to LOAD<terminals> (``extra``: a wrapper argv,
+        ``options``: more ``possim host`` options)."""
         data_dir.mkdir(parents=True, exist_ok=True)
         (data_dir / "host.toml").write_text(host_config_text(LoadPlan(terminals=terminals)), encoding="utf-8")
         return cls([*(extra or [sys.executable]), "-m", "simulator.cli", "host", "--listen", "tcp://127.0.0.1:0",
-                    "--data", str(data_dir)])
+                    "--data", str(data_dir), *(options or [])])
 
     @classmethod
     def echo(cls) -> Server:

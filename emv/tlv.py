@@ -30,10 +30,12 @@ _ONE_BYTE_TAGS = tuple(f"{byte:02X}" for byte in range(256))
 """The spelling of each one-byte tag, looked up rather than formatted while decoding."""
 
 
+@lru_cache(maxsize=1024)
 def normalize_tag(tag: str | int) -> str:
     """The canonical spelling of ``tag``: upper-case hex, e.g. ``0x9F02`` or "9f02" -> "9F02".
 
-    Raises :class:`TlvError` (offset 0) when the text is not a well-formed BER tag.
+    Raises :class:`TlvError` (offset 0) when the text is not a well-formed BER tag. (Memoised: the
+    same few dozen tags are normalised for every field 55.)
     """
     if isinstance(tag, int):
         if tag < 0:
@@ -123,8 +125,9 @@ class Tlv:
         return len(self.value)
 
 
+@lru_cache(maxsize=1024)
 def encode_tag(tag: str) -> bytes:
-    """The tag bytes of ``tag`` (given as hex text)."""
+    """The tag bytes of ``tag`` (given as hex text). (Memoised, as :func:`normalize_tag`.)"""
     return bytes.fromhex(normalize_tag(tag))
 
 

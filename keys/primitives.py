@@ -67,7 +67,7 @@ def _run(algorithm: CipherAlgorithm, mode: modes.Mode, data: bytes, encrypt: boo
     return worker.update(data) + worker.finalize()
 
 
-_CACHE_SIZE = 64
+_CACHE_SIZE = 1024
 
 
 class _ThreadCaches(threading.local):

@@ -34,6 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--rules", help="TOML file of scripted behaviour (docs/host-rules.md)")
     parser.add_argument("--dialect", help="ISO 8583 dialect: a built-in name or a TOML dialect file "
                                           "(default: host.toml, else terminal87)")
+    parser.add_argument("--event-loop", choices=("asyncio", "uvloop"), default="asyncio",
+                        help="the event loop: asyncio (default), or uvloop when installed (pip install "
+                             "'possim[fast]'): less CPU per request (docs/performance.md)")
     parser.set_defaults(handler=run)
     commands = parser.add_subparsers(dest="host_command", required=False)
     report = commands.add_parser("report", help="the host journal per terminal and batch: sold, refunded "
@@ -63,6 +66,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM; exit 0 on a clean shutdown."""
+    if getattr(args, "event_loop", "asyncio") == "uvloop":
+        try:
+            import uvloop
+        except ImportError:
+            raise InputError("--event-loop uvloop: uvloop is not installed (pip install 'possim[fast]')") from None
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            return runner.run(serve_until_signalled(args))
     return asyncio.run(serve_until_signalled(args))
 
 

@@ -39,7 +39,7 @@ from protocols.security import (
     pin_block_format_for,
     sign_on_keys,
     sign_request,
-    verify_response,
+    verify_response_frame,
 )
 from pos_terminal.output.batch_totals import batch_entries
 
@@ -229,7 +229,7 @@ class Possim87Profile(ProtocolProfile):
         return sign_request(message, dialect, keys)
 
     def verify_answer(self, response: Message, raw: bytes, dialect: Dialect, keys: MessageKeys) -> None:
-        verify_response(response, dialect, keys)
+        verify_response_frame(raw, response, dialect, keys)  # over the bytes as received, not encoded again
 
     def observe(
         self, direction: MessageDirection, message: Message, raw: bytes, dialect: Dialect, keys: MessageKeys | None
