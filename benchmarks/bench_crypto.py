@@ -6,8 +6,9 @@ of our validation, key checks or helpers, and as fast as we know how: the cipher
 key used again are kept (built once, outside the timing), as a host or a terminal keeps them:
 
 * ISO 9797-1 MAC algorithm 3 (ANSI X9.19 retail MAC), padding method 1, over a 200-byte message:
-  a kept DES-CBC encryptor (its chaining value cancelled on the first block, so each message starts
-  from the zero IV) and kept DES-ECB contexts for the output transformation
+  a kept DES-CBC encryptor for all blocks but the last (its chaining value cancelled on the first
+  block, so each message starts from the zero IV) and a kept TDES-ECB context (K1K2K1) for the
+  last block, which is the output transformation folded into it
 * AES-CMAC (NIST SP 800-38B) over the same message: a keyed CMAC kept and copied per message
 * ISO 9564-1 format 0 PIN block, enciphered with a double-length TDES key (kept ECB context; the
   clear block built in one integer XOR)
@@ -62,21 +63,22 @@ def _tdes_ecb(key: bytes, data: bytes) -> bytes:
 
 
 class RawRetailMac:
-    """ISO 9797-1 algorithm 3 under one key, contexts kept: DES CBC-MAC under K1, then D_K2 and E_K1."""
+    """ISO 9797-1 algorithm 3 under one key, contexts kept: DES CBC-MAC under K1 over all blocks but the
+    last, then the last block (XOR the chaining value) under TDES K1K2K1, which is E_K1(D_K2(E_K1(.)))."""
 
     def __init__(self, key: bytes) -> None:
-        k1, k2 = key[:8], key[8:16]
+        k1 = key[:8]
         self.cbc = Cipher(TripleDES(k1 * 3), modes.CBC(bytes(8))).encryptor()
         self.chain = 0  # the CBC context's last output block: XORed into the next first block, it cancels
-        self.decrypt_k2 = Cipher(TripleDES(k2 * 3), modes.ECB()).decryptor()
-        self.encrypt_k1 = Cipher(TripleDES(k1 * 3), modes.ECB()).encryptor()
+        self.last = Cipher(TripleDES(key + k1), modes.ECB()).encryptor()
 
     def __call__(self, data: bytes) -> bytes:
-        padded = data + bytes(-len(data) % 8)
-        first = (int.from_bytes(padded[:8], "big") ^ self.chain).to_bytes(8, "big")
-        chained = self.cbc.update(first + padded[8:])[-8:]
-        self.chain = int.from_bytes(chained, "big")
-        return self.encrypt_k1.update(self.decrypt_k2.update(chained))
+        padded = data + bytes(-len(data) % 8) if data else bytes(8)
+        before = 0
+        if len(padded) > 8:
+            first = (int.from_bytes(padded[:8], "big") ^ self.chain).to_bytes(8, "big")
+            before = self.chain = int.from_bytes(self.cbc.update(first + padded[8:-8])[-8:], "big")
+        return self.last.update((int.from_bytes(padded[-8:], "big") ^ before).to_bytes(8, "big"))
 
 
 class RawCmac:

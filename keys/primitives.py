@@ -179,27 +179,37 @@ def tdes_cbc_mac(key: bytes, data: bytes) -> bytes:
 
 
 class _RetailMac:
-    """The three kept contexts of ISO/IEC 9797-1 MAC algorithm 3 under one key K1||K2(||K3)."""
+    """The two kept contexts of ISO/IEC 9797-1 MAC algorithm 3 under one key K1||K2(||K3).
 
-    __slots__ = ("chaining", "decrypt_k2", "encrypt_k3")
+    Algorithm 3 is single-DES CBC under K1, then D_K2 and E_K3 of the last block H. The last block is
+    H = E_K1(P_n XOR C_(n-1)), so E_K3(D_K2(H)) is the TDES (EDE, key K1||K2||K3) encipherment of
+    P_n XOR C_(n-1): a DES-CBC context for the blocks before the last and a TDES-ECB one for the last
+    (two contexts to make for a key used once, such as an EMV session key, instead of three).
+    """
+
+    __slots__ = ("chaining", "last")
 
     def __init__(self, key: bytes) -> None:
         if len(key) not in TDES_KEY_LENGTHS:
             _check_key(key, TDES_KEY_LENGTHS, "ISO 9797-1 algorithm 3")
-        k1, k2 = key[:8], key[8:16]
+        k1 = key[:8]
         self.chaining = _CbcMac(_des_algorithm(k1), DES_BLOCK)
-        self.decrypt_k2 = _DES_D(k2)
-        self.encrypt_k3 = _DES_E(key[16:24] if len(key) == 24 else k1)
+        self.last = Cipher(TripleDES(key if len(key) == 24 else key + k1), modes.ECB()).encryptor()
+
+    def mac(self, padded: bytes) -> bytes:
+        before = self.chaining.last_block(padded[:-DES_BLOCK], DES_BLOCK) if len(padded) > DES_BLOCK else bytes(8)
+        last = int.from_bytes(padded[-DES_BLOCK:], "big") ^ int.from_bytes(before, "big")
+        return self.last.update(last.to_bytes(DES_BLOCK, "big"))
 
 
 def des_retail_mac(key: bytes, padded: bytes) -> bytes:
     """ISO/IEC 9797-1:2011 MAC algorithm 3 of padded data (whole blocks, at least one): single-DES CBC
     under K1 (zero IV), then output transformation 3, D_K2 and E_K3 (K3 = K1 for a 16-byte key), on
-    kept contexts of ``key``. The padding and the MAC's length are :mod:`keys.mac`'s business."""
+    kept contexts of ``key`` (:class:`_RetailMac`). The padding and the MAC's length are :mod:`keys.mac`'s."""
     if not padded or len(padded) % DES_BLOCK:
         raise DataLengthError(f"MAC data: {len(padded)} bytes is not a positive multiple of the {DES_BLOCK}-byte block")
     context = _local.contexts.get(("x9.19", key)) or keyed_context("x9.19", key, _RetailMac)
-    return context.encrypt_k3.update(context.decrypt_k2.update(context.chaining.last_block(padded, DES_BLOCK)))
+    return context.mac(padded)
 
 
 def _iv(iv: bytes | None, block: int) -> bytes:
