@@ -17,6 +17,7 @@ printed, not an error. A host answer that is not a valid 00 is (exit 1).
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import math
 import sys
 import tempfile
@@ -44,6 +45,38 @@ def _cell(run: FrameRun) -> str:
             f"cpu {cpu} us")
 
 
+def _uvloop_row(data: Path, asyncio_runs: tuple[FrameRun, FrameRun]) -> int:
+    """The 100-connection row again with ``possim host --event-loop uvloop``, when uvloop is installed."""
+    if importlib.util.find_spec("uvloop") is None:
+        print("uvloop: not installed (pip install 'possim[fast]'): the host on asyncio's own loop only")
+        return 0
+    connections = max(CONNECTIONS)
+    with Server.host(data, connections, options=["--event-loop", "uvloop"]) as host:
+        terminals = asyncio.run(sign_on(host.url, connections))
+        fleet = build_frames(terminals, math.ceil(FRAMES[connections] / connections))
+        run = asyncio.run(measure_frames(host.url, fleet, SECONDS, server_pid=host.process.pid, echo=False))
+    ours, theirs = asyncio_runs
+    ratio = run.throughput / theirs.throughput if theirs.throughput else 0.0
+    cpu = (f"{run.server_us / ours.server_us:.2f}x the asyncio host's CPU per request"
+           if run.server_us and ours.server_us else "")
+    print(f"{connections:>5}  {_cell(run):<45}{'(host --event-loop uvloop)':<45}{ratio:>9.3f}  {cpu}")
+    if run.errors:
+        print(f"  ERRORS: {len(run.errors)} host answers not a valid approval, e.g. {run.errors[0]}")
+        return 1
+    return 0
+
+
+def _rss_mib(pid: int) -> str:
+    """The resident memory of process ``pid`` (Linux ``/proc``), e.g. ``49 MiB``."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return f"{int(line.split()[1]) / 1024:.0f} MiB"
+    except OSError:
+        pass
+    return "n/a"
+
+
 def _verdict(met: bool) -> str:
     return "met" if met else "MISSED"
 
@@ -56,7 +89,8 @@ def main() -> int:
     status = 0
     results: dict[int, tuple[FrameRun, FrameRun]] = {}
     with tempfile.TemporaryDirectory(prefix="possim-bench-host-") as folder:
-        with Server.host(Path(folder) / "host", max(CONNECTIONS)) as host, Server.echo() as echo:
+        data = Path(folder) / "host"
+        with Server.host(data, max(CONNECTIONS)) as host, Server.echo() as echo:
             terminals = asyncio.run(sign_on(host.url, max(CONNECTIONS)))
             for connections in CONNECTIONS:
                 started = time.perf_counter()
@@ -72,6 +106,11 @@ def main() -> int:
                 if ours.errors:
                     print(f"  ERRORS: {len(ours.errors)} host answers not a valid approval, e.g. {ours.errors[0]}")
                     status = 1
+            answered = sum(ours.requests for ours, _ in results.values())
+            journal = sum(path.stat().st_size for path in data.glob("host-journal.sqlite3*"))
+            print(f"durability: journal {journal / max(answered, 1) / 1024:.1f} KB per request "
+                  f"(WAL included), host RSS {_rss_mib(host.process.pid)} after {answered} sales")
+        status = _uvloop_row(Path(folder) / "uvloop", results[max(CONNECTIONS)]) or status
     ours, theirs = results[max(CONNECTIONS)]
     ratio = ours.throughput / theirs.throughput if theirs.throughput else 0.0
     host_us = ours.server_us
