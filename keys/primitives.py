@@ -7,9 +7,11 @@ length, never its value.
 
 Speed: an ECB cipher context keeps no state between whole blocks, so the contexts of recently
 used keys are kept and reused (a host MACs and enciphers with the same session keys again and
-again), and so is a keyed CMAC, copied for each message. The caches are per thread (a context is
-not safe to share between threads), bounded, and hold keys only in process memory, where the
-callers already hold them.
+again), and so is a keyed CMAC, copied for each message. A CBC-MAC context is kept too: its only
+state is the last block it produced, which is cancelled on the next message's first block
+(:class:`_CbcMac`). The caches are per thread (a context is not safe to share between threads),
+bounded (1,024 entries: a hundred terminals' keys stay), and hold keys only in process memory,
+where the callers already hold them.
 """
 
 from __future__ import annotations
@@ -96,8 +98,6 @@ def keyed_context(kind: str, key: bytes, make: Callable[[bytes], Any]) -> Any:
     return entry
 
 
-_cached = keyed_context
-
 
 def _des_algorithm(key: bytes) -> TripleDES:
     return TripleDES(key * 3)
@@ -126,7 +126,7 @@ def _tdes_cmac_context(key: bytes) -> CMAC:
 
 def _ecb(kind: str, key: bytes, make: Any, data: bytes) -> bytes:
     """ECB over whole blocks with the cached context of ``key`` (no state carries from one call to the next)."""
-    return _cached(kind, key, make).update(data)
+    return keyed_context(kind, key, make).update(data)
 
 
 class _CbcMac:
@@ -166,7 +166,7 @@ def des_cbc_mac(key: bytes, data: bytes) -> bytes:
     _check_blocks(data, DES_BLOCK, "DES")
     if not data:
         return b""
-    return _cached("des-cbc-mac", key, _des_cbc_mac_context).last_block(data, DES_BLOCK)
+    return keyed_context("des-cbc-mac", key, _des_cbc_mac_context).last_block(data, DES_BLOCK)
 
 
 def tdes_cbc_mac(key: bytes, data: bytes) -> bytes:
@@ -175,7 +175,7 @@ def tdes_cbc_mac(key: bytes, data: bytes) -> bytes:
     _check_blocks(data, DES_BLOCK, "TDES")
     if not data:
         return b""
-    return _cached("tdes-cbc-mac", key, _tdes_cbc_mac_context).last_block(data, DES_BLOCK)
+    return keyed_context("tdes-cbc-mac", key, _tdes_cbc_mac_context).last_block(data, DES_BLOCK)
 
 
 class _RetailMac:
@@ -299,7 +299,7 @@ def aes_cmac(key: bytes, data: bytes) -> bytes:
 
 def tdes_cmac(key: bytes, data: bytes) -> bytes:
     """TDES-CMAC (NIST SP 800-38B with the 64-bit block), as TR-31 version B uses: 8-byte tag."""
-    mac = _cached("tdes-cmac", key, _tdes_cmac_context).copy()
+    mac = keyed_context("tdes-cmac", key, _tdes_cmac_context).copy()
     mac.update(data)
     return mac.finalize()
 
