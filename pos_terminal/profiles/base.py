@@ -23,6 +23,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+from iso8583.codec import encode
 from iso8583.dialect import Dialect
 from iso8583.message import Message
 from iso8583.tpdu import TPDU_LENGTH, Tpdu
@@ -264,6 +265,12 @@ class ProtocolProfile(ABC):
         if dialect.header_length and not message.header:
             message = replace(message, header=self.request_header(dialect))
         return self.sign(message, dialect, keys) if keys is not None else message
+
+    def outgoing_frame(self, message: Message, dialect: Dialect, keys: MessageKeys | None) -> tuple[Message, bytes]:
+        """:meth:`outgoing` and its wire bytes. A profile whose MAC covers its own encoding overrides this to
+        encode once (the load generator sends through here)."""
+        signed = self.outgoing(message, dialect, keys)
+        return signed, encode(signed, dialect)
 
     def request_header(self, dialect: Dialect) -> bytes:
         """The header before the MTI of a request, for a dialect that has one (docs/protocol.md, TPDU): a TPDU

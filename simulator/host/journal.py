@@ -102,6 +102,10 @@ class HostJournal:
         self._add_missing_columns()
         self._db.execute(
             "CREATE INDEX IF NOT EXISTS transactions_card ON transactions (card_fingerprint, time)")
+        self._db.execute(  # the refund velocity checks per terminal (antifraud.check_velocity)
+            "CREATE INDEX IF NOT EXISTS transactions_terminal_time ON transactions (terminal_id, time)")
+        self._db.execute(  # which transactions of a batch moved money (settlement), without scanning the ledger
+            "CREATE INDEX IF NOT EXISTS ledger_transaction ON ledger (transaction_id)")
         self._depth = 0
         self.effects = PendingEffects()
         """State outside SQLite waiting for the transaction's commit (:meth:`after_commit`)."""
@@ -378,6 +382,30 @@ class HostJournal:
         else:
             rows = self._db.execute("SELECT * FROM ledger WHERE terminal_id = ? ORDER BY id", (terminal_id,)).fetchall()
         return [_entry(row) for row in rows]
+
+    def batch_transactions(self, terminal_id: str, batch: int) -> list[HostTransaction]:
+        """The transactions of ``terminal_id`` whose DE 60 reads as batch number ``batch``, oldest first.
+
+        SQLite picks them out (the terminal's rows by index, DE 60 compared as a number), so a settlement
+        does not load the terminal's whole history; the caller keeps only DE 60 values of up to 6 digits.
+        """
+        rows = self._db.execute(
+            "SELECT * FROM transactions WHERE terminal_id = ? AND CAST(batch AS INTEGER) = ? ORDER BY id",
+            (terminal_id, batch),
+        ).fetchall()
+        return [r for r in map(_record, rows) if r is not None]
+
+    def moved_among(self, transaction_ids: list[int]) -> set[int]:
+        """Those of ``transaction_ids`` that moved money (own ledger entries), looked up by index."""
+        moved: set[int] = set()
+        for start in range(0, len(transaction_ids), 500):
+            chunk = transaction_ids[start:start + 500]
+            rows = self._db.execute(
+                f"SELECT DISTINCT transaction_id FROM ledger WHERE transaction_id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+            moved.update(int(row[0]) for row in rows)
+        return moved
 
     def moved_transactions(self, terminal_id: str | None = None) -> set[int]:
         """The ids of the transactions (of ``terminal_id``) that moved money (own ledger entries)."""

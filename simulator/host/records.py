@@ -7,6 +7,7 @@ on them) and the report (which shows them). PANs appear only masked, and as an H
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -153,7 +154,9 @@ REFUND_MTIS = ("0200", "0220")
 """The transaction MTIs a refund (processing code 200000) is journaled under: online, advice."""
 
 
+@lru_cache(maxsize=64)
 def iso_time(moment: datetime) -> str:
-    """UTC ISO 8601, the journal's time format."""
+    """UTC ISO 8601, the journal's time format. (Memoised: one request writes the same moment in
+    four or five rows.)"""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 

@@ -58,14 +58,15 @@ def totals_kind(record: HostTransaction) -> TotalsKind | None:
 
 def batch_transactions(journal: HostJournal, terminal_id: str, batch: int) -> list[HostTransaction]:
     """The transactions of ``terminal_id`` whose DE 60 names ``batch``, oldest first."""
-    return [t for t in journal.transactions(terminal_id) if batch_number(t.batch) == batch]
+    return [t for t in journal.batch_transactions(terminal_id, batch) if batch_number(t.batch) == batch]
 
 
 def counted_entries(journal: HostJournal, terminal_id: str, batch: int) -> list[tuple[TotalsKind, int]]:
     """The ``(kind, amount)`` entries of a batch by the counting rules (module docstring)."""
-    moved = journal.moved_transactions(terminal_id)
+    records = batch_transactions(journal, terminal_id, batch)
+    moved = journal.moved_among([record.id for record in records if record.id is not None])
     entries = []
-    for record in batch_transactions(journal, terminal_id, batch):
+    for record in records:
         kind = totals_kind(record)
         if kind is None or record.id not in moved:
             continue

@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 from emv.card import MAX_ATC
 from emv.cards import EntryMode
 from emv.terminal import TerminalData, TransactionType, build_field55
-from iso8583.codec import decode, encode
+from iso8583.codec import decode
 from iso8583.toml_dialect import resolve_dialect
 from iso8583.errors import Iso8583Error
 from iso8583.message import Message
@@ -319,8 +319,7 @@ class LightTerminal:
         reported as an error.
 
         ``verify`` False: the answer's MAC is not checked (a sign-on's 0810; TR-31 authenticates its keys)."""
-        signed = self.profile.outgoing(request, self.dialect, keys)
-        payload = encode(signed, self.dialect)
+        signed, payload = self.profile.outgoing_frame(request, self.dialect, keys)
         label = _label(request)
         started = time.perf_counter()
         incoming = yield Outgoing(operation, label, payload)

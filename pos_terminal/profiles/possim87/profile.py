@@ -9,6 +9,7 @@ settlement sends the totals in DE 74-77 / 86-89 and, on 95, uploads the batch an
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import datetime
 
 from iso8583.dialect import Dialect
@@ -37,9 +38,10 @@ from protocols.security import (
     KeyScheme,
     MessageKeys,
     pin_block_format_for,
+    sign_and_encode,
     sign_on_keys,
     sign_request,
-    verify_response,
+    verify_response_frame,
 )
 from pos_terminal.output.batch_totals import batch_entries
 
@@ -228,8 +230,17 @@ class Possim87Profile(ProtocolProfile):
     def sign(self, message: Message, dialect: Dialect, keys: MessageKeys) -> Message:
         return sign_request(message, dialect, keys)
 
+    def outgoing_frame(self, message: Message, dialect: Dialect, keys: MessageKeys | None) -> tuple[Message, bytes]:
+        """Signed and encoded in one encoding: the MAC field is last and fixed-length, so its bytes are written
+        over the placeholder's (:func:`protocols.security.sign_and_encode`)."""
+        if keys is None:
+            return super().outgoing_frame(message, dialect, keys)
+        if dialect.header_length and not message.header:
+            message = replace(message, header=self.request_header(dialect))
+        return sign_and_encode(message, dialect, keys, response=False)
+
     def verify_answer(self, response: Message, raw: bytes, dialect: Dialect, keys: MessageKeys) -> None:
-        verify_response(response, dialect, keys)
+        verify_response_frame(raw, response, dialect, keys)  # over the bytes as received, not encoded again
 
     def observe(
         self, direction: MessageDirection, message: Message, raw: bytes, dialect: Dialect, keys: MessageKeys | None

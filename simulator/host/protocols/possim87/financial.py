@@ -100,7 +100,7 @@ class Possim87Money:
         profile = exchange.terminal
         assert profile is not None
         amount, pan = request_amount(request), self._card_pan(exchange)
-        tags = additional_data(request)
+        tags = exchange.kind if isinstance(exchange.kind, dict) else additional_data(request)  # read by identify
         original_rrn, original_date = tags.get(AdditionalTag.ORIGINAL_RRN), tags.get(AdditionalTag.ORIGINAL_DATE)
         reason = tags.get(AdditionalTag.REASON)
         fingerprint = self.keyring.fingerprint(pan)

@@ -90,6 +90,7 @@ class Possim87Host(HostProtocol):
             tags = additional_data(request)
         except AdditionalDataError as exc:
             raise FormatError(str(exc)) from None
+        exchange.kind = tags  # DE 63 read once: a refund's handler takes it from here
         try:
             exchange.keys = self.services.keyring.request_keys(terminal, tags.get(AdditionalTag.KSN))
         except MalformedKsnError as exc:
