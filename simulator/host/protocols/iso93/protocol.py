@@ -83,8 +83,10 @@ class Iso93Host(Possim87Host):
         """The exchange of the request read into the host's transaction model (same terminal, keys, card)."""
         assert exchange.terminal is not None
         model = translate.model_request(exchange.request, self.services.journal, exchange.terminal.terminal_id)
+        # ``kind`` is what identify read of the 1993 request (its DE 63); the model request is another message
+        # (DE 63 gains the original's OR / OD), so the money handlers read it afresh.
         return Exchange(model, exchange.now, terminal=exchange.terminal, keys=exchange.keys, pan=exchange.pan,
-                        sign=exchange.sign, frame=exchange.frame, kind=exchange.kind)
+                        sign=exchange.sign, frame=exchange.frame, kind=None)
 
     def answer(self, exchange: Exchange, code: str) -> Message:
         return translate.response_to(exchange.request, code)
