@@ -98,7 +98,7 @@ def report_lines(report: dict[str, Any], currency: str, width: int = 32) -> list
         for refund in standing:
             date = refund["credit_date"]
             arrival = str(iso_date(date)) if date else "PENDING"
-            channel = {"RT": "RT", "BT": "BT"}.get(refund["credit_channel"] or "", "--")
+            channel = {"RT": "RT", "BT": "BT", "XB": "XB"}.get(refund["credit_channel"] or "", "--")
             lines += _fit(f"{refund['invoice']:06d} {channel} {arrival}", money(refund["amount"]), width)
     if voided:
         lines += ["", "VOIDED REFUNDS (NO FUNDS MOVE)"[:width]]

@@ -53,6 +53,8 @@ def funds_line(host_data: dict[str, object]) -> str | None:
         return f"FUNDS: REAL-TIME {_iso_date(date)}"
     if channel == "BT":
         return f"FUNDS EXPECTED BY {_iso_date(date)}"
+    if channel == "XB":
+        return f"CROSS-BORDER: FUNDS BY {_iso_date(date)}"
     return None
 
 

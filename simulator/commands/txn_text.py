@@ -32,7 +32,7 @@ def _credit_text(channel: object, expected: object, status: object = None, poste
     if not isinstance(expected, str) or not expected:
         return None if status is None else str(status)
     date = f"{expected[:4]}-{expected[4:6]}-{expected[6:]}" if len(expected) == 8 and expected.isdigit() else expected
-    how = {"RT": "real-time channel", "BT": "batch channel"}.get(str(channel), str(channel))
+    how = {"RT": "real-time channel", "BT": "batch channel", "XB": "cross-border channel"}.get(str(channel), str(channel))
     text = f"{how}, expected {date}"
     if status:
         text += f", {status}"
@@ -57,6 +57,13 @@ def _original_text(original: dict[str, Any], money: str) -> str:
     return text
 
 
+def dcc_text(dcc: dict[str, Any], merchant_currency: str) -> str:
+    """A conversion as one line: ``GBP 8.12 at 0.8124750 GBP per USD, markup 3.50 % (POSSIMFX)``."""
+    to, by = currency(str(dcc["currency"])).alpha, currency(merchant_currency).alpha
+    return (f"{format_amount(int(dcc['amount']), str(dcc['currency']))} at {dcc['rate']} {to} per {by}, "
+            f"markup {dcc['markup_percent']} % ({dcc['provider']})")
+
+
 def result_text(result: TxnResult) -> str:
     """One operation's answer: the verdict, then labelled lines, then any printed report."""
     if result.approved:
@@ -76,6 +83,10 @@ def result_text(result: TxnResult) -> str:
                          ("card", result.masked_pan)):
         if value:
             lines.append(_line(label, value))
+    if result.dcc:
+        lines.append(_line("cardholder paid", dcc_text(result.dcc, money)))
+    if result.cross_border:
+        lines.append(_line("cross-border", "card issued in another country"))
     if result.original:
         lines.append(_line("original", _original_text(result.original, money)))
     credit = _credit_text(result.host_data.get("credit_channel"), result.host_data.get("credit_date"),
@@ -107,6 +118,10 @@ def view_text(view: TransactionView, host: dict[str, Any] | None = None) -> str:
              _line("card", f"{record.masked_pan} ({record.card_brand})"),
              _line("response", _code(record.response_code)),
              _line("batch", f"{record.batch:06d}")]
+    if record.dcc is not None:
+        lines.append(_line("cardholder paid", dcc_text(record.dcc.to_json(), money)))
+    if record.host_data.get("cross_border") == "Y":
+        lines.append(_line("cross-border", "card issued in another country"))
     if view.refunded is not None:
         lines.append(_line("refunded", format_amount(view.refunded, money)))
         lines.append(_line("left to refund", format_amount(view.refundable_remaining or 0, money)))

@@ -17,6 +17,7 @@ from keys.errors import CryptoError
 from keys.kcv import kcv_tdes
 from keys.tr31 import unwrap
 from pos_terminal.profiles.possim87 import messages
+from pos_terminal.state.cards import PresentedCard
 from pos_terminal.state.config import TerminalConfig
 from pos_terminal.common.failures import CommunicationFailure, FailureKind, TerminalRefusal
 from pos_terminal.state.keyring import TerminalKeyring
@@ -30,6 +31,7 @@ from pos_terminal.profiles.base import (
     ProtocolProfile,
     Reconciliation,
 )
+from protocols.dcc import DccError, DccOffer, decode_rate
 from protocols.iso87 import BatchTotals, Mti, NetworkCode, ProcessingCode, ResponseCode, TotalsKind
 from protocols.possim87.additional_data import AdditionalDataError, AdditionalTag, additional_data
 from pos_terminal.state.records import MessageDirection, TransactionRecord, TxnType
@@ -51,6 +53,7 @@ _HOST_DATA_TAGS = (
     ("credit_date", AdditionalTag.CREDIT_DATE),
     ("credit_status", AdditionalTag.CREDIT_STATUS),
     ("credit_posted_date", AdditionalTag.POSTED_DATE),
+    ("cross_border", AdditionalTag.CROSS_BORDER),
 )
 """The DE 63 tags the host reports a transaction's fate with, and their names in ``host_data``."""
 OFFLINE_APPROVED = "Y3"
@@ -67,6 +70,20 @@ def host_status_data(items: dict[str, str]) -> dict[str, str]:
         if name in data:
             data[name] = data[name].lower()
     return data
+
+
+def dcc_of_answer(response: Message, items: dict[str, str]) -> DccOffer | None:
+    """The conversion an answer carries (DE 6, DE 10, DE 51, DE 63 DM/DP); None without all three, or with a
+    DE 10 that is no rate (the terminal then keeps the figures it journaled)."""
+    billing, rate, currency = (text_field(response, number) for number in (6, 10, 51))
+    if billing is None or rate is None or currency is None or not billing.isdigit():
+        return None
+    try:
+        decode_rate(rate)
+    except DccError:
+        return None
+    return DccOffer(currency, int(billing), rate, items.get(AdditionalTag.DCC_MARKUP, ""),
+                    items.get(AdditionalTag.DCC_PROVIDER, ""))
 
 
 def with_ksn(keys: MessageKeys, items: dict[str, str] | None = None) -> dict[str, str]:
@@ -92,6 +109,7 @@ class Possim87Profile(ProtocolProfile):
     name = NAME
     supports_offline_refunds = True
     supports_status_inquiry = True
+    supports_dcc = True
 
     # ------------------------------------------------------------------ keys
 
@@ -186,8 +204,9 @@ class Possim87Profile(ProtocolProfile):
         return messages.reversal_request(record, config, repeat=repeat, additional=with_ksn(keys))
 
     def read_answer(self, response: Message) -> HostAnswer:
+        items = additional_data(response)
         return HostAnswer(str(response[39]), text_field(response, 37), text_field(response, 38),
-                          host_status_data(additional_data(response)))
+                          host_status_data(items), dcc_of_answer(response, items))
 
     # ------------------------------------------------------------------ store-and-forward and status inquiry
 
@@ -215,6 +234,25 @@ class Possim87Profile(ProtocolProfile):
     ) -> Message:
         """0600 naming the transaction by its RRN (DE 37), KS for DUKPT (docs/protocol.md, Status inquiry)."""
         return messages.status_inquiry_request(stan, now, record.rrn or "", config, with_ksn(keys))
+
+    def rate_inquiry_request(
+        self, stan: int, now: datetime, card: PresentedCard, amount: int, currency: str, config: TerminalConfig,
+        keys: MessageKeys,
+    ) -> Message:
+        """0600 / 910000 with the PAN, the amount and its currency, KS for DUKPT (docs/protocol.md, DCC)."""
+        return messages.rate_inquiry_request(stan, now, card.pan, amount, currency, config, with_ksn(keys))
+
+    def read_rate_offer(self, response: Message) -> DccOffer:
+        """The offer of a 0610/00: DE 6, DE 10, DE 51 and DE 63 DM, DP, DD, DR."""
+        try:
+            items = additional_data(response)
+        except AdditionalDataError as error:
+            raise CommunicationFailure(f"rate offer: {error}", FailureKind.GARBLED) from None
+        offer = dcc_of_answer(response, items)
+        if offer is None:
+            raise CommunicationFailure("rate offer without DE 6, DE 10 and DE 51", FailureKind.GARBLED)
+        return DccOffer(offer.currency, offer.amount, offer.rate, offer.markup_percent, offer.provider,
+                        items.get(AdditionalTag.DCC_RATE_DATE, ""), items.get(AdditionalTag.DCC_REFERENCE_RATE, ""))
 
     def read_status(self, response: Message) -> dict[str, str]:
         """The DE 63 status tags of a 0610 (TS, CC, CD, CS, PD) as ``host_data``."""
