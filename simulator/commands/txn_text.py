@@ -205,4 +205,17 @@ def report_text(report: dict[str, Any]) -> str:
     arrival = report["days_to_arrival"]
     if arrival["min"] is not None:
         lines.append(f"  {'days to arrival':<24}min {arrival['min']}, median {arrival['median']}, max {arrival['max']}")
+    for billing, dcc in report.get("dcc_refunds", {}).items():
+        lines.append(f"  {'DCC refunds in ' + currency(billing).alpha:<24}{dcc['count']:>5}  "
+                     f"{format_amount(dcc['amount'], money):>16} = {format_amount(dcc['billing_amount'], billing)}")
+    by_currency = report.get("by_currency", {})
+    if len(by_currency) > 1:
+        for code, figures in by_currency.items():
+            lines.append(f"  {'in ' + currency(code).alpha + ': sales':<24}{figures['sales']['count']:>5}  "
+                         f"{format_amount(figures['sales']['amount'], code):>16}")
+            lines.append(f"  {'in ' + currency(code).alpha + ': refunds':<24}{figures['refunds']['count']:>5}  "
+                         f"{format_amount(figures['refunds']['amount'], code):>16}")
+    for side, label in (("domestic", "domestic refunds"), ("cross_border", "cross-border refunds")):
+        for code, bucket in report.get("cross_border", {}).get(side, {}).items():
+            lines.append(f"  {label:<24}{bucket['count']:>5}  {format_amount(bucket['amount'], code):>16}")
     return "\n".join(lines)

@@ -99,6 +99,15 @@ class DccConfig:
             return f"no rate from {currency(merchant).alpha} to {currency(billing).alpha}"
         return None
 
+    def exchange_difference(self, amount: int, merchant: str, billing_amount: int, billing: str) -> int | None:
+        """What a DCC refund costs the merchant at today's rate, in merchant minor units: the merchant currency
+        it takes to buy the refund's ``billing_amount`` at today's reference rate, less the refund's ``amount``
+        (positive: the merchant pays more than the refund's face value). None without a rate today."""
+        reference = self.reference_rate(billing, merchant)
+        if reference is None:
+            return None
+        return convert(billing_amount, billing, reference, merchant) - amount
+
     def quote(self, amount: int, merchant: str, billing: str) -> DccOffer:
         """The offer for ``amount`` minor units of ``merchant``; the pair must have a rate (:meth:`eligible`)."""
         reference = self.reference_rate(merchant, billing)

@@ -214,3 +214,46 @@ def test_a_terminal_killed_between_rate_inquiry_and_sale_leaves_nothing_half_don
 def _host_saw_rate_inquiry(server: PossimHost) -> bool:
     with server.journal() as journal:
         return any(message["mti"] == "0600" for message in journal.messages())
+
+
+def test_a_multi_currency_terminal_refunds_each_sale_in_its_currency_and_settles_per_currency(
+        host: PossimHost, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cli = Cli(host, tmp_path / "multi", capsys, currencies='["840", "978"]')
+    dollars = cli.sale("10.00", "visa_credit")
+    euros = cli.sale("20.00", "visa_credit", "--currency", "EUR")
+    assert (dollars["currency"], euros["currency"]) == ("840", "978")
+    code, refund = cli.refund("5.00", euros["invoice"], "visa_credit")
+    assert code == 0 and (refund["amount"], refund["currency"]) == (500, "978")
+    code, refused = cli.refund("1.00", euros["invoice"], "visa_credit", "--currency", "USD")
+    assert code == 1 and "its refunds are in EUR" in refused["error"]
+    code, answer = cli.run("sale", "--card", "visa_credit", "--amount", "1.00", "--pin", "1234", "--currency", "GBP")
+    assert code == 1 and "not one this terminal sells in" in answer["error"]
+    code, settled = cli.run("settle", "--supervisor-password", "0000")
+    assert code == 0 and settled["settlement"]["result"] == "CLOSED"
+    by_currency = settled["settlement"]["by_currency"]
+    assert by_currency["840"]["debit"] == {"count": 1, "amount": 1000}
+    assert by_currency["978"]["debit"] == {"count": 1, "amount": 2000}
+    assert by_currency["978"]["credit"] == {"count": 1, "amount": 500}
+    with host.journal() as journal:
+        assert [s.response_code for s in journal.settlements()] == ["00", "00"]
+
+
+def test_reports_break_refunds_down_by_currency_and_cross_border(cli: Cli, host: PossimHost) -> None:
+    dcc_sale = cli.sale("20.00", "visa_gbp", "--dcc", "accept")
+    domestic = cli.sale("10.00", "visa_credit")
+    cli.refund("5.00", dcc_sale["invoice"], "visa_gbp")
+    cli.refund("2.00", domestic["invoice"], "visa_credit")
+    code, report = cli.run("report", host=False)
+    assert code == 0
+    assert report["by_currency"]["840"]["refunds"]["amount"] == 700
+    assert report["cross_border"] == {"domestic": {"840": {"count": 1, "amount": 200}},
+                                      "cross_border": {"840": {"count": 1, "amount": 500}}}
+    assert report["dcc_refunds"] == {"826": {"count": 1, "amount": 500, "billing_amount": 406}}
+    capsys_main = main(["host", "report", "--data", str(host.data_dir), "--json"])
+    assert capsys_main == 0
+    hosted = json.loads(cli.capsys.readouterr().out)
+    breakdown = hosted["terminals"][0]["batches"][0]["refund_breakdown"]
+    assert breakdown["cross_border"] == {"840": {"count": 1, "amount": 500}}
+    # GBP 4.06 bought back at the reference rate 0.7850 costs USD 5.17: the merchant pays USD 0.17 more
+    assert breakdown["dcc"]["826"] == {"count": 1, "amount": 500, "billing_amount": 406, "currency": "840",
+                                       "exchange_difference": 17}

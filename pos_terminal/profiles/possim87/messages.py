@@ -141,15 +141,16 @@ def batch_upload_request(
 
 def settlement_request(
     stan: int, now: datetime, batch: int, totals: dict[int, str], config: TerminalConfig, *, after_upload: bool,
-    additional: dict[str, str] | None = None,
+    additional: dict[str, str] | None = None, currency: str | None = None,
 ) -> Message:
-    """0500 with the batch totals in DE 74-77 and 86-89; DE 3 = 960000 after a batch upload."""
+    """0500 with one currency's batch totals in DE 74-77 and 86-89 (DE 49 that currency; default the
+    terminal's); DE 3 = 960000 after a batch upload."""
     fields: dict[int, FieldValue] = {
         3: (ProcessingCode.SETTLEMENT_AFTER_UPLOAD if after_upload else ProcessingCode.SETTLEMENT).value,
         7: transmission_datetime(now),
         11: f"{stan:06d}",
         **_identity(config),
-        49: config.currency,
+        49: currency or config.currency,
         60: f"{batch:06d}",
         **totals,
     }

@@ -43,7 +43,7 @@ from protocols.security import (
     sign_request,
     verify_response,
 )
-from pos_terminal.output.batch_totals import batch_entries
+from pos_terminal.output.batch_totals import batch_entries, batch_totals_by_currency
 
 NAME = "possim-87"
 _NETWORK_CODES = {NetworkKind.SIGN_ON: NetworkCode.SIGN_ON, NetworkKind.ECHO: NetworkCode.ECHO}
@@ -277,22 +277,32 @@ class Possim87Profile(ProtocolProfile):
     # ------------------------------------------------------------------ settlement
 
     def reconcile(self, engine: EngineLink, batch: int, totals: BatchTotals) -> Step[Reconciliation]:
-        """0500 with the totals; on 95 every sale and refund of the batch is uploaded (0320) and the batch
-        settled again with 960000. Closed on 00."""
-        code = yield from _send_settlement(engine, batch, totals, after_upload=False)
-        uploaded = code == ResponseCode.RECONCILIATION_ERROR
+        """One 0500 per currency of the batch (DE 49, that currency's totals); on 95 every sale and refund of the
+        batch is uploaded (0320, each with its DE 49) and each currency that differed settled again with 960000.
+        Closed when every currency's answer is 00."""
+        by_currency = batch_totals_by_currency(engine.journal, batch) or {engine.config.currency: totals}
+        codes = {}
+        for currency, part in by_currency.items():
+            codes[currency] = yield from _send_settlement(engine, batch, part, currency, after_upload=False)
+        uploaded = ResponseCode.RECONCILIATION_ERROR in codes.values()
         if uploaded:
             yield from _upload_batch(engine, batch)
-            code = yield from _send_settlement(engine, batch, totals, after_upload=True)
-        return Reconciliation(code, self.is_approved(code), uploaded)
+            for currency, code in list(codes.items()):
+                if code == ResponseCode.RECONCILIATION_ERROR:
+                    codes[currency] = yield from _send_settlement(engine, batch, by_currency[currency], currency,
+                                                                  after_upload=True)
+        failed = [code for code in codes.values() if not self.is_approved(code)]
+        code = failed[0] if failed else ResponseCode.APPROVED
+        return Reconciliation(code, not failed, uploaded)
 
 
-def _send_settlement(engine: EngineLink, batch: int, totals: BatchTotals, *, after_upload: bool) -> Step[str]:
-    """0500 (after an upload: DE 3 960000) with the totals; the host's code."""
+def _send_settlement(engine: EngineLink, batch: int, totals: BatchTotals, currency: str, *,
+                     after_upload: bool) -> Step[str]:
+    """0500 (after an upload: DE 3 960000) with one currency's totals; the host's code."""
     keys = yield NeedKeys()
     request = messages.settlement_request(
         engine.journal.next_stan(), engine.now(), batch, totals.to_fields(), engine.config,
-        after_upload=after_upload, additional=with_ksn(keys),
+        after_upload=after_upload, additional=with_ksn(keys), currency=currency,
     )
     return str((yield Send(request, keys, None, "settlement"))[39])
 

@@ -16,7 +16,7 @@ docs/protocol.md, "Dynamic currency conversion":
 from __future__ import annotations
 
 from iso8583 import Message
-from protocols.dcc import DccError, DccOffer, convert, decode_rate, encode_rate, refund_billing
+from protocols.dcc import DccError, DccOffer, decode_rate, encode_rate, refund_billing
 from protocols.iso87 import ProcessingCode, ResponseCode
 from protocols.possim87.additional_data import AdditionalTag, encode_additional_data
 from simulator.host.cards import CardDirectory
@@ -137,18 +137,6 @@ def refund_conversion(config: DccConfig, policy: RefundRate, original: HostTrans
                              refunded_billing=refunded[1], rate=rate, merchant=original.currency,
                              billing=sale.currency)
     return DccOffer(sale.currency, billing, encode_rate(rate), sale.markup_percent, sale.provider)
-
-
-def exchange_difference(original: HostTransaction, refund: HostTransaction, config: DccConfig) -> int | None:
-    """What a DCC refund costs the merchant at today's rate, in merchant minor units: the merchant currency it
-    takes to buy the refund's billing amount at today's offered rate, less the refund's merchant amount
-    (positive: the merchant loses). None without DCC or without a rate today."""
-    if refund.dcc_amount is None or refund.dcc_currency is None or refund.amount is None or not original.currency:
-        return None
-    reference = config.reference_rate(refund.dcc_currency, original.currency)
-    if reference is None:
-        return None
-    return convert(refund.dcc_amount, refund.dcc_currency, reference, original.currency) - refund.amount
 
 
 def is_rate_inquiry(request: Message) -> bool:
