@@ -3,7 +3,7 @@
 What terminal and host agree on (docs/protocol.md, "Dynamic currency conversion"):
 
 * **DE 10, conversion rate (cardholder billing)**, n 8 (ISO 8583:1987): the first digit says how many of
-  the other seven are decimals, the seven digits are the rate. ``69972522`` is 0.972522, ``41555088`` is
+  the other seven are decimals, the seven digits are the rate. ``69972522`` is 9.972522, ``41555088`` is
   155.5088. The rate converts *major* units: JPY per one USD, not per one US cent, so the currencies'
   different exponents (ISO 4217: USD 2, JPY 0) never leak into it.
 * **DE 6, amount (cardholder billing)**, n 12: minor units of the billing currency (DE 51).
@@ -54,7 +54,7 @@ def encode_rate(rate: Decimal) -> str:
 
 
 def decode_rate(text: str) -> Decimal:
-    """DE 10 text to the rate: ``"69972522"`` -> ``Decimal("0.972522")``; a malformed or zero rate: DccError."""
+    """DE 10 text to the rate: ``"69972522"`` -> ``Decimal("9.972522")``; a malformed or zero rate: DccError."""
     if not (isinstance(text, str) and len(text) == 8 and text.isascii() and text.isdigit()):
         raise DccError(f"DE 10 conversion rate {text!r}: expected 8 digits")
     places, digits = int(text[0]), int(text[1:])
