@@ -257,3 +257,23 @@ def test_reports_break_refunds_down_by_currency_and_cross_border(cli: Cli, host:
     # GBP 4.06 bought back at the reference rate 0.7850 costs USD 5.17: the merchant pays USD 0.17 more
     assert breakdown["dcc"]["826"] == {"count": 1, "amount": 500, "billing_amount": 406, "currency": "840",
                                        "exchange_difference": 17}
+
+
+def test_cup_pos_refuses_dcc_with_the_reason_and_sends_nothing(host: PossimHost, tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["txn", "sale", "--card", "visa_gbp", "--amount", "20.00", "--pin", "1234", "--dcc", "accept",
+                 "--dialect", "cup-pos", "--data", str(tmp_path / "cup"), "--host", host.url, "--json"])
+    answer = json.loads(capsys.readouterr().out)
+    assert code == 1 and "cup-pos profile has no dynamic currency conversion" in answer["error"]
+    with host.journal() as journal:
+        assert journal.messages() == []
+
+
+def test_a_refund_of_a_dcc_sale_is_not_approved_offline(host: PossimHost, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    cli = Cli(host, tmp_path / "offline", capsys, offline_refunds="true")
+    sale = cli.sale("20.00", "visa_gbp", "--dcc", "accept")
+    code = main(["txn", "refund", "--card", "visa_gbp", "--amount", "5.00", "--invoice", str(sale["invoice"]),
+                 "--supervisor-password", "0000", "--data", str(cli.data), "--host", "tcp://127.0.0.1:9", "--json"])
+    answer = json.loads(capsys.readouterr().out)
+    assert code == 1 and "needs the host's conversion" in answer["error"]
