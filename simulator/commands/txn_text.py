@@ -164,7 +164,9 @@ def history_text(views: list[TransactionView]) -> str:
         record = view.record
         rows.append(f"{view.date:<10} {record.transmitted_at:%H:%M:%S} {view.type:<6} {record.invoice:06d}  "
                     f"{view.status:<16} {format_amount(record.amount, record.currency):>14} "
-                    f"{record.rrn or '-':<12} {record.masked_pan}")
+                    f"{record.rrn or '-':<12} {record.masked_pan}"
+                    + (f"  DCC {format_amount(record.dcc.amount, record.dcc.currency)}" if record.dcc else "")
+                    + ("  cross-border" if record.host_data.get("cross_border") == "Y" else ""))
     return "\n".join(rows)
 
 
