@@ -30,6 +30,13 @@ an HSM, never in a file)::
     # Always checked: the currency of a refund is its original's (13), the card is the original's (14),
     # refunds never exceed the original (13).
 
+    dcc_refund_rate = "original"          # refunds of DCC sales at the sale's rate ("current": today's)
+    [dcc]                                 # DCC rate inquiries (docs/host-rules.md); test rates by default
+    provider = "POSSIMFX"
+    markup_percent = "3.50"               # decimal strings: floats are refused
+    [dcc.rates.USD]                       # one USD in each billing currency, major units
+    GBP = "0.7850"
+
     [[terminals]]                         # replaces the default terminal table when present
     terminal_id = "POSSIM01"              # DE 41, 8 characters
     merchant_id = "POSSIM000000001"       # DE 42, 15 characters

@@ -277,3 +277,26 @@ def test_a_refund_of_a_dcc_sale_is_not_approved_offline(host: PossimHost, tmp_pa
                  "--supervisor-password", "0000", "--data", str(cli.data), "--host", "tcp://127.0.0.1:9", "--json"])
     answer = json.loads(capsys.readouterr().out)
     assert code == 1 and "needs the host's conversion" in answer["error"]
+
+
+def test_a_rate_inquiry_that_times_out_leaves_the_sale_in_the_merchant_currency(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    server = PossimHost.start(tmp_path / "host", rules=[{"mti": "0600", "processing_code": "910000", "drop": True}])
+    try:
+        cli = Cli(server, tmp_path / "terminal", capsys, response_timeout="0.5")
+        sale = cli.sale("20.00", "visa_gbp", "--dcc", "accept")
+        assert "dcc" not in sale and sale["dcc_offer"]["offered"] is False and "no offer" in sale["dcc_offer"]["reason"]
+        assert sale["reversal"] is None  # an inquiry moves nothing: nothing to reverse
+    finally:
+        server.stop()
+
+
+def test_a_jpy_terminal_offers_pounds_and_keeps_whole_yen(host: PossimHost, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    cli = Cli(host, tmp_path / "jpy", capsys, currency='"392"', country='"392"')
+    sale = cli.sale("1000", "visa_gbp", "--dcc", "accept")
+    assert (sale["amount"], sale["currency"]) == (1000, "392")  # JPY 1000: DE 4 has no minor unit
+    assert sale["dcc"]["currency"] == "826" and sale["dcc"]["rate"] == "0.0054075"  # 0.785 / 150.25 x 1.035, 7 decimals
+    assert sale["dcc"]["amount"] == 541  # JPY 1000 x 0.0054075 = GBP 5.4075 -> 5.41
+    refund = cli.refund("333", sale["invoice"], "visa_gbp")[1]
+    assert (refund["amount"], refund["dcc"]["amount"]) == (333, 180)  # JPY 333 -> GBP 1.80
