@@ -26,13 +26,13 @@ import math
 import os
 import re
 import tempfile
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from iso8583.channels import AddressError, parse_channel_url
+from iso8583.tomlfile import read_toml
 from protocols.defaults import ADMIN_PASSWORD, MERCHANT_ID, SUPERVISOR_PASSWORD, TERMINAL_ID
 from pos_terminal.state.passwords import DEFAULT_ITERATIONS, ConfigError, hash_password, parse_password_hash, verify_password
 from protocols.security import KeyScheme
@@ -411,17 +411,7 @@ def load_config(data_dir: Path, *, password_iterations: int = DEFAULT_ITERATIONS
     ``supervisor_password`` (or the default ``0000``) at load; lower it only in tests.
     """
     path = Path(data_dir) / CONFIG_FILE_NAME
-    try:
-        with path.open("rb") as handle:
-            values = tomllib.load(handle)
-    except FileNotFoundError:
-        values = {}
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    except RecursionError:
-        raise ConfigError(f"{path}: not valid TOML: tables or arrays nested too deeply") from None
+    values = read_toml(path, ConfigError, "the terminal configuration", missing={})
     for key, value in values.items():
         if isinstance(value, dict):
             raise ConfigError(f"{path}: [{key}]: tables are not used; write every key at the top level")

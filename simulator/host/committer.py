@@ -57,6 +57,8 @@ class GroupCommitter:
         self.batches = 0
         """How many commits the writer made (each covering one or more requests)."""
         self.requests = 0
+        self.on_group: Callable[[int], None] | None = None
+        """Told the size of each group once committed (on the writer thread): the commit group size metric."""
 
     def start(self) -> None:
         if self._thread is None:
@@ -117,6 +119,8 @@ class GroupCommitter:
             results = [self._failed(job, error) for job in batch]
         self.batches += 1
         self.requests += len(batch)
+        if self.on_group is not None:
+            self.on_group(len(batch))
         for job, value, error in results:
             job.loop.call_soon_threadsafe(_settle, job.future, value, error)
 

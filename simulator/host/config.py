@@ -10,6 +10,7 @@ an HSM, never in a file)::
     test_keys = true                      # terminals' keys left out take the public test keys (see below)
     dialect = "terminal87"                # iso8583 dialect name
     listen = "tcp://127.0.0.1:8583"       # channel URL (tcp://HOST:PORT or a serial URL)
+    http = "127.0.0.1:8080"               # the HTTP API and web console (docs/host-api.md); default: off
     sign_on_window_seconds = 600          # a master/session sign-on's DE 7 this close to the host's clock
     cup_sign_on = "hardened"              # cup-pos: new working keys current on first use ("standard": at once)
 
@@ -78,8 +79,9 @@ from typing import Any
 
 from iso8583.channels import LimitsError, ServerLimits
 from protocols.defaults import MERCHANT_ID, TERMINAL_ID, TEST_KEYS
+from iso8583.tomlfile import read_toml
 from simulator.host.dcc import DccConfig, DccConfigError, RefundRate, parse_dcc, parse_refund_rate
-from simulator.host.tomlfile import read_toml
+from simulator.host.httpaddress import ConsoleConfigError, parse_http_address
 
 CONFIG_FILE = "host.toml"
 DEFAULT_DIALECT = "terminal87"
@@ -225,6 +227,10 @@ class HostConfig:
     listen: str = field(default=DEFAULT_LISTEN, metadata={
         "doc": "Where the host listens: tcp://HOST:PORT (port 0: a free port) or a serial URL such as "
                "serial:///dev/ttyUSB0?baud=9600; possim host --listen overrides it."})
+    http: str | None = field(default=None, metadata={
+        "doc": "Serve the HTTP API, live traffic, /metrics and the web console on ADDR:PORT, e.g. "
+               "\"127.0.0.1:8080\" (port 0: a free port; docs/host-api.md); possim host --http overrides it. "
+               "A non-loopback address needs --http-token-file. Default: off.", "default": "off"})
     credit: CreditModel = field(default_factory=CreditModel, metadata={
         "doc": "When a refund's money reaches the cardholder (DE 63 CC and CD of the answer).",
         "toml": "refund_credit"})
@@ -283,7 +289,7 @@ def load_host_config(data_dir: Path | str) -> HostConfig:
         raise HostConfigError(f"{path}: {exc}") from None
 
 
-_TOP_LEVEL_KEYS = frozenset({"dialect", "listen", "sign_on_window_seconds", "cup_sign_on", "refund_credit", "refund_policy",
+_TOP_LEVEL_KEYS = frozenset({"dialect", "listen", "http", "sign_on_window_seconds", "cup_sign_on", "refund_credit", "refund_policy",
                              "terminals", "limits", "allow_unmatched_refunds", "test_keys", "dcc", "dcc_refund_rate"})
 _TERMINAL_KEYS = frozenset({"terminal_id", "merchant_id", "tmk", "tdes_bdk", "tdes_initial_ksn", "aes_bdk",
                             "aes_initial_key_id", "allow_unmatched_refunds", "country"})
@@ -331,6 +337,7 @@ def parse_host_config(document: dict[str, Any], data_dir: Path) -> HostConfig:
         test_keys=test_keys,
         dialect=_str(document, "dialect", DEFAULT_DIALECT, ""),
         listen=_str(document, "listen", DEFAULT_LISTEN, ""),
+        http=_http(document),
         credit=_credit(document.get("refund_credit", {})),
         terminals=terminals,
         refund_policy=_refund_policy(document.get("refund_policy", {})),
@@ -354,6 +361,18 @@ def _str(table: dict[str, Any], key: str, default: str, where: str) -> str:
     if not isinstance(value, str):
         raise HostConfigError(f"{where}{key}: expected a string")
     return value
+
+
+def _http(document: dict[str, Any]) -> str | None:
+    """``http = "ADDR:PORT"``, checked as ``--http`` is (the address parses, the port is 0..65535)."""
+    if "http" not in document:
+        return None
+    value = document["http"]
+    try:
+        parse_http_address(value, "http")
+    except ConsoleConfigError as error:
+        raise HostConfigError(str(error)) from None
+    return str(value)
 
 
 def _bool(table: dict[str, Any], key: str, default: bool, where: str) -> bool:

@@ -29,6 +29,8 @@ _KINDS: dict[tuple[str, str | None], str] = {
     (Mti.FINANCIAL_REQUEST, ProcessingCode.VOID_REFUND): "void of refund",
 }
 """The transactions a report lists, by (journaled MTI, DE 3)."""
+TRANSACTION_KINDS = _KINDS
+"""The same table for other readers of the journal (the host's HTTP API filters by it)."""
 
 
 def transaction_kind(record: HostTransaction) -> str | None:

@@ -9,12 +9,12 @@ command line can exit 2 with one line (docs/scenarios.md).
 from __future__ import annotations
 
 import re
-import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from emv.cards import EntryMode, load_test_cards
+from iso8583.tomlfile import read_toml
 from pos_terminal.state.config import ConfigError, TerminalConfig
 from pos_terminal.state.passwords import hash_password
 from pos_terminal.common.results import Outcome, ReversalOutcome, TxnResult
@@ -69,14 +69,7 @@ class ScenarioError(InputError):
 def load_scenario(path: Path | str) -> Scenario:
     """Read and validate a scenario file; :class:`ScenarioError` names the file."""
     path = Path(path)
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ScenarioError(f"{path}: cannot read the scenario: {error.strerror}") from None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ScenarioError(f"{path}: not valid TOML: {error}") from None
-    except RecursionError:
-        raise ScenarioError(f"{path}: not valid TOML: tables or arrays nested too deeply") from None
+    document = read_toml(path, ScenarioError, "the scenario")
     try:
         return parse_scenario(document, default_name=path.stem, path=path)
     except ScenarioError as error:

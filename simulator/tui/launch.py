@@ -11,6 +11,8 @@ from pos_terminal.state.config import load_config
 from pos_terminal.device import DeviceModel
 from pos_terminal.engine.terminal import TerminalEngine
 from simulator.host.config import load_host_config
+from simulator.host.console import HostConsole
+from simulator.host.httpaddress import HttpAddress
 from simulator.host.server import HostServer
 from simulator.tui.app import PossimApp
 
@@ -57,17 +59,23 @@ async def run_terminal(data_dir: Path, host_url: str | None) -> None:
         model.engine.close()
 
 
-async def run_embedded(data_dir: Path) -> str:
+async def run_embedded(data_dir: Path, console: tuple[HttpAddress, str | None] | None = None) -> str:
     """Run the host emulator (``DIR/host``) and the UI (``DIR/terminal``) in this event loop; return the host URL.
 
-    The host listens on a free port of 127.0.0.1 and is stopped when the UI exits.
+    The host listens on a free port of 127.0.0.1 and is stopped when the UI exits. With ``console`` (an
+    address and a token or None) the host's HTTP console serves there too (docs/host-api.md); its URL is
+    printed before the UI opens.
     """
     host_dir = data_dir / "host"
     host_dir.mkdir(parents=True, exist_ok=True)
     server = HostServer(load_host_config(host_dir), listen=EMBEDDED_LISTEN)
     url = await server.start()
     app: PossimApp | None = None
+    web: HostConsole | None = None
     try:
+        if console is not None:
+            web = HostConsole(server, console[0], token=console[1])
+            print(f"console on {await web.start()}", flush=True)
         model = open_device(data_dir / "terminal", url)
         try:
             app = PossimApp(model, host_server=server)
@@ -76,6 +84,8 @@ async def run_embedded(data_dir: Path) -> str:
         finally:
             model.engine.close()
     finally:
+        if web is not None:
+            await web.stop()
         if app is not None:
             await app.stop_host()
         else:
