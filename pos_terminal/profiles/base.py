@@ -34,6 +34,7 @@ from pos_terminal.state.keyring import TerminalKeyring
 from pos_terminal.common.observe import ExchangeRecord
 from pos_terminal.common.failures import CommunicationFailure, FailureKind, TerminalRefusal
 from pos_terminal.common.effects import Step
+from protocols.dcc import DccOffer
 from protocols.iso87 import BatchTotals, ResponseCode, response_mti
 from pos_terminal.state.records import MessageDirection, TransactionRecord, TxnType
 from protocols.security import KeyScheme, MessageKeys
@@ -75,6 +76,8 @@ class HostAnswer:
     rrn: str | None
     auth_code: str | None
     host_data: dict[str, Any] = field(default_factory=dict)
+    dcc: DccOffer | None = None
+    """The conversion the host applied (DE 6, DE 10, DE 51 of the answer), journaled as the host says it."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,8 @@ class ProtocolProfile(ABC):
     """Whether a refund may complete offline with an advice queued (store-and-forward)."""
     supports_status_inquiry: bool = False
     """Whether the host can be asked where a refund's money is (0600)."""
+    supports_dcc: bool = False
+    """Whether the protocol carries dynamic currency conversion (a rate inquiry, DE 6/10/51)."""
 
     # ------------------------------------------------------------------ what the host's codes mean
 
@@ -244,6 +249,18 @@ class ProtocolProfile(ABC):
         """What an approved status answer says of the transaction (the journal's ``host_data``); raises
         :class:`~pos_terminal.common.failures.CommunicationFailure` (GARBLED) for an unreadable one."""
         raise NotImplementedError(f"{self.name}: no status inquiry")
+
+    def rate_inquiry_request(
+        self, stan: int, now: datetime, card: PresentedCard, amount: int, currency: str, config: TerminalConfig,
+        keys: MessageKeys,
+    ) -> Message:
+        """The unsigned DCC rate inquiry for a sale of ``amount`` in ``currency``. Only profiles that
+        :attr:`supports_dcc` need it."""
+        raise NotImplementedError(f"{self.name}: no dynamic currency conversion")
+
+    def read_rate_offer(self, response: Message) -> DccOffer:
+        """The offer of an approved rate inquiry answer; CommunicationFailure (GARBLED) for an unreadable one."""
+        raise NotImplementedError(f"{self.name}: no dynamic currency conversion")
 
     def reversal_reason(self, failure: BaseException | None) -> str:
         """Why a reversal is sent, as the protocol codes it (``failure`` None: unknown, e.g. after a restart)."""

@@ -100,7 +100,7 @@ def run_report(args: argparse.Namespace) -> int:
         raise InputError(f"no host journal in {args.data} ({config.journal_path.name} not found)")
     journal = HostJournal(config.journal_path)
     try:
-        report = build_report(journal, terminal_id=args.terminal, batch=batch)
+        report = build_report(journal, terminal_id=args.terminal, batch=batch, dcc=config.dcc)
     finally:
         journal.close()
     emit(args, report_json(report), report_text(report))

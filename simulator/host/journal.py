@@ -348,12 +348,16 @@ class HostJournal:
         amount: int,
         currency: str | None,
         counter_of: int | None = None,
+        billing: tuple[int, str] | None = None,
     ) -> int:
-        """Record one movement of money; ``counter_of`` names the entry it undoes."""
+        """Record one movement of money; ``counter_of`` names the entry it undoes; ``billing``: a DCC movement's
+        amount and currency on the cardholder's side."""
+        billing_amount, billing_currency = billing if billing is not None else (None, None)
         cursor = self._db.execute(
-            "INSERT INTO ledger (time, transaction_id, terminal_id, direction, cause, amount, currency, counter_of)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (iso_time(time), transaction_id, terminal_id, direction.value, cause.value, amount, currency, counter_of),
+            "INSERT INTO ledger (time, transaction_id, terminal_id, direction, cause, amount, currency, counter_of,"
+            " billing_amount, billing_currency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (iso_time(time), transaction_id, terminal_id, direction.value, cause.value, amount, currency, counter_of,
+             billing_amount, billing_currency),
         )
         assert cursor.lastrowid is not None
         return cursor.lastrowid
@@ -555,6 +559,8 @@ def _record(row: sqlite3.Row | None) -> HostTransaction | None:
         return None
     values = {name: row[name] for name in _TXN_COLUMNS}
     values["status"] = Status(values["status"])
+    if values["cross_border"] is not None:
+        values["cross_border"] = bool(values["cross_border"])
     return HostTransaction(**values, id=row["id"])
 
 
@@ -562,7 +568,8 @@ def _entry(row: sqlite3.Row) -> LedgerEntry:
     return LedgerEntry(
         id=row["id"], time=row["time"], transaction_id=row["transaction_id"], terminal_id=row["terminal_id"],
         direction=Direction(row["direction"]), cause=Cause(row["cause"]), amount=row["amount"],
-        currency=row["currency"], counter_of=row["counter_of"],
+        currency=row["currency"], counter_of=row["counter_of"], billing_amount=row["billing_amount"],
+        billing_currency=row["billing_currency"],
     )
 
 

@@ -38,6 +38,7 @@ from simulator.host.journal import SettlementBasis, SettlementRecord, Status, is
 from simulator.host.keyring import KeyResolutionError, MalformedKsnError
 from simulator.host.protocols.base import Handling, HostProtocol, RepeatKey
 from simulator.host.protocols.possim87.financial import Possim87Money
+from simulator.host.protocols.possim87 import dcc
 from simulator.host.protocols.possim87.inquiry import answer_status_inquiry
 from simulator.host.protocols.possim87.messages import PROCESSED_MTIS, check_tpdu, response_message, swap_tpdu
 from simulator.host.protocols.possim87.network import network_answer
@@ -158,6 +159,11 @@ class Possim87Host(HostProtocol):
         request = exchange.request
         if request.mti == Mti.NETWORK:
             return network_answer(self.services, exchange, self.verify)
+        if request.mti == Mti.ADMINISTRATIVE and dcc.is_rate_inquiry(request):
+            answer, why = dcc.answer_rate_inquiry(self.services.config.dcc, self.services.cards, exchange)
+            if why is not None:
+                log.info("rate inquiry %s: no DCC offer: %s", field_text(request, 11), why)
+            return answer
         if request.mti == Mti.ADMINISTRATIVE:
             assert exchange.terminal is not None
             return answer_status_inquiry(self.services.journal, request, exchange.terminal.terminal_id,
