@@ -23,10 +23,12 @@ host's shared services. The steps:
   header: sign on again.
   Their answers carry DE 64 (declines too).
 * A repeat (same terminal, voucher DE 11, batch 60.2 and message class) gets the stored answer,
-  re-MACed, and no second movement: a refund whose answer was lost is credited once. The same
-  key with other content (DE 3, 4, 37, 49, 60, 61) -> 94; so is the same key with another card
-  (the PAN of DE 2 / DE 35, compared only when both requests carry one: a refund repeated after
-  the terminal restarted carries no card data), which two devices sharing one terminal ID would
+  re-MACed, and no second movement: a refund whose answer was lost is credited once. A repeat is
+  the same content: every field but the MAC (DE 64) and a reversal's reason (DE 39) must be the
+  same, card data included (DE 2, 14, 22, 23, 26, 35, 36, 52, 53, 55) whenever both requests carry
+  it (a refund repeated after the terminal restarted carries none). Anything else under a used key
+  is 94: another card or amount, and also another read of the same card (a chip card's DE 55 holds
+  a new ARQC and ATC for every transaction), which two devices sharing one terminal ID would
   otherwise turn into a phantom approval. A request whose reversal came first -> 94.
 * Rules (:mod:`simulator.host.rules`): ``respond`` answers instead of processing (journaled and
   stored, no money); delay, drop, disconnect and corrupt_mac apply after processing.
@@ -47,7 +49,6 @@ from protocols.cup.errors import CupFieldError
 from protocols.cup.mac import apply_mac, verify_frame_mac
 from protocols.cup.signon_keys import SignOnKeyScheme, WorkingKeys, wrap_working_keys
 from protocols.iso87 import ResponseCode, response_mti
-from simulator.host.cards import request_pan
 from simulator.host.config import CupSignOn
 from simulator.host.decision import Delivery, HostDecision
 from simulator.host.exchange import Exchange, FormatError, field_text, require_field
@@ -63,9 +64,11 @@ __all__ = ["CupHost"]
 
 log = logging.getLogger(__name__)
 
-_DIGEST_FIELDS = (3, 4, 37, 49, 60, 61)
-"""What a repeat must carry unchanged. Not the card data: a refund repeated after the terminal restarted
-has none (the terminal journals no card data), and not DE 39 (a reversal's reason)."""
+_CARD_FIELDS = frozenset({2, 14, 22, 23, 26, 35, 36, 52, 53, 55})
+"""The card read and the PIN: compared only when both requests carry them (a refund repeated after the
+terminal restarted has none: the terminal journals no card data)."""
+_NOT_COMPARED = frozenset({39, 64})
+"""A reversal's reason (DE 39) may change between its repeats; the MAC (DE 64) changes with the keys."""
 _CARD_SEPARATOR = "."
 """Between the content digest and the card digest of a stored cup-pos request (neither contains it)."""
 _FORMAT_ERROR_FIELDS = (11, 41, 42)
@@ -181,15 +184,17 @@ class CupHost(HostProtocol):
                          response_mti(request.mti))
 
     def digest(self, request: Message) -> str:
-        """``CONTENT.CARD``: keyed digests of the fields a repeat must carry unchanged, and of the card's PAN
-        (empty when the request carries no card data)."""
-        parts = [request.mti[:3]]
-        for number in _DIGEST_FIELDS:
-            value = request.get(number)
-            parts.append("" if value is None else value.hex() if isinstance(value, bytes) else value)
-        pan = request_pan(request)
-        card = "" if pan is None else self.services.keyring.keyed_digest("repeat card", pan)
-        return f"{self.services.keyring.keyed_digest(*parts)}{_CARD_SEPARATOR}{card}"
+        """``CONTENT.CARD``: keyed digests of every field a repeat must carry unchanged, and of the card read
+        (:data:`_CARD_FIELDS`; empty when the request carries no card data)."""
+        content, card = [request.mti[:3]], []
+        for number in sorted(request.fields):
+            if number in _NOT_COMPARED:
+                continue
+            value = request.fields[number]
+            text = f"{number}={value.hex() if isinstance(value, bytes) else value}"
+            (card if number in _CARD_FIELDS else content).append(text)
+        card_digest = self.services.keyring.keyed_digest("repeat card", *card) if card else ""
+        return f"{self.services.keyring.keyed_digest(*content)}{_CARD_SEPARATOR}{card_digest}"
 
     def same_request(self, stored_digest: str, digest: str) -> bool:
         """The same content, and the same card when both requests carry card data (docs/protocol.md, cup-pos)."""
