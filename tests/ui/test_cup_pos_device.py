@@ -61,3 +61,25 @@ async def test_the_message_log_keeps_a_cup_answer_inside_the_pane(make_app: Make
             assert any(line.startswith("  MTI     0210  0210") for line in rendered), rendered
     finally:
         await host.stop()
+
+
+async def test_possim_run_dialect_cup_pos_makes_the_device_and_its_embedded_host_speak_cup(tmp_path: Path) -> None:
+    """``possim run --dialect cup-pos`` on a fresh data folder: no TOML file edited, a CNY sale approved in cup-pos."""
+    from simulator.tui import PossimApp
+    from simulator.tui.launch import embedded_host, open_device
+
+    server = embedded_host(tmp_path, "cup-pos")
+    url = await server.start()
+    model = open_device(tmp_path / "terminal", url, "cup-pos")
+    try:
+        assert (model.engine.config.dialect, model.engine.config.currency) == ("cup-pos", "156")
+        assert server.config.dialect == "cup-pos"
+        app = PossimApp(model, host_server=server, poll_interval=0.05)
+        async with app.run_test(size=SIZE) as pilot:
+            await approved_sale(pilot, "2500")
+            assert lcd(app)[0].endswith("CNY 25.00"), lcd(app)
+            assert ">> SENT 0800" in message_log(app) and "<< RECEIVED 0210" in message_log(app)
+    finally:
+        model.engine.close()
+        await server.stop()
+    assert not (tmp_path / "terminal" / "terminal.toml").exists() and not (tmp_path / "host" / "host.toml").exists()
