@@ -390,7 +390,8 @@ currency (the USD amounts in brackets are the defaults read in the default curre
 `possim config show --data DIR` prints a terminal's effective configuration, each key with its
 value, where it comes from and what it means; `possim config show --data DIR --host` does the same
 for a host. With `possim run --data DIR` the terminal's folder is `DIR/terminal` and the host's
-`DIR/host` (`possim config show` finds them there too). `--json` prints one JSON object. Secrets
+`DIR/host` (`possim config show` finds them there too); `possim run --dialect NAME` sets the dialect of
+both for that run, over the two files. `--json` prints one JSON object. Secrets
 (passwords, keys) are shown as set or unset, never their values.
 """
 

@@ -53,6 +53,8 @@ CONFIG_FILE_NAME = "terminal.toml"
 DEFAULT_SUPERVISOR_PASSWORD = SUPERVISOR_PASSWORD  # "0000", shared with the host emulator
 DEFAULT_ADMIN_PASSWORD = ADMIN_PASSWORD  # "9999": unlocks the supervisor functions
 _DIALECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+CUP_SIGN_ON_KEYS = ("001", "003", "004")
+"""60.3 of a cup-pos sign-on: the key schemes of the CUP POS field description (protocols.cup.signon_keys)."""
 _CLEAR_PASSWORD_KEYS = {"supervisor_password": "supervisor_password_hash", "admin_password": "admin_password_hash"}
 
 
@@ -181,6 +183,11 @@ class TerminalConfig:
     keep_receipts: bool = field(
         default=True,
         metadata=_doc("Keep each completed transaction's customer receipt (text and JSON) in DATA/receipts."),
+    )
+    cup_sign_on_keys: str = field(
+        default="003",
+        metadata=_doc('cup-pos: the working keys the sign-on asks for (60.3): "001" single-length PIK and MAK (DES), '
+                      '"003" double-length (TDES), "004" double-length plus a track data key (TDK).'),
     )
 
     def __post_init__(self) -> None:
@@ -355,6 +362,9 @@ def _validate(config: TerminalConfig) -> None:
         _flag(config, key)
     for key in ("response_timeout", "connect_timeout"):
         _positive_seconds(config, key)
+    if config.cup_sign_on_keys not in CUP_SIGN_ON_KEYS:
+        raise ConfigError(f"cup_sign_on_keys: must be one of {', '.join(CUP_SIGN_ON_KEYS)}, "
+                          f"got {config.cup_sign_on_keys!r}")
     for key in DURATION_LIMITS:
         _bounded_duration(config, key)
 

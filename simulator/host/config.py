@@ -12,6 +12,7 @@ an HSM, never in a file)::
     listen = "tcp://127.0.0.1:8583"       # channel URL (tcp://HOST:PORT or a serial URL)
     sign_on_window_seconds = 600          # a master/session sign-on's DE 7 this close to the host's clock
     cup_sign_on = "hardened"              # cup-pos: new working keys current on first use ("standard": at once)
+    cup_sign_on_interval_seconds = 60     # cup-pos: at most one new set of working keys per terminal this often
 
     [refund_credit]                       # when a refund reaches the cardholder
     default_channel = "BT"                # RT (real-time) or BT (batch), for brands not listed
@@ -219,6 +220,11 @@ class HostConfig:
                "then every sign-on gets those same new keys again (a sign-on from a peer without the TMK changes "
                "nothing). standard: the new keys replace the current "
                "ones at once, as the CUP field description has it."})
+    cup_sign_on_interval_seconds: int = field(default=60, metadata={
+        "doc": "cup-pos: new working keys for a terminal at most once in this many seconds. A sign-on sooner gets "
+               "the keys last issued again (the same DE 62, nothing journaled), or 12 when it asks for another key "
+               "scheme (60.3), so a flood of sign-ons costs no key generation or key store write; 0: no limit; "
+               "at most 604800 (a week)."})
     sign_on_window_seconds: int = field(default=600, metadata={
         "doc": "A master/session sign-on's DE 7 must be within this many seconds of the host's clock (an old "
                "sign-on replayed later is refused, 63); 0: not checked; at most 604800 (a week)."})
@@ -256,6 +262,7 @@ def load_host_config(data_dir: Path | str) -> HostConfig:
 
 
 _TOP_LEVEL_KEYS = frozenset({"dialect", "listen", "sign_on_window_seconds", "cup_sign_on", "refund_credit", "refund_policy",
+                             "cup_sign_on_interval_seconds",
                              "terminals", "limits", "allow_unmatched_refunds", "test_keys"})
 _TERMINAL_KEYS = frozenset({"terminal_id", "merchant_id", "tmk", "tdes_bdk", "tdes_initial_ksn", "aes_bdk",
                             "aes_initial_key_id", "allow_unmatched_refunds"})
@@ -308,6 +315,7 @@ def parse_host_config(document: dict[str, Any], data_dir: Path) -> HostConfig:
         refund_policy=_refund_policy(document.get("refund_policy", {})),
         sign_on_window_seconds=_seconds(document, "sign_on_window_seconds", 600),
         cup_sign_on=_cup_sign_on(document.get("cup_sign_on", CupSignOn.HARDENED.value)),
+        cup_sign_on_interval_seconds=_seconds(document, "cup_sign_on_interval_seconds", 60),
         limits=_limits(document.get("limits", {})),
     )
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,3 +109,19 @@ def card(name: str = DEBIT_CARD, entry: EntryMode = EntryMode.CHIP) -> Presented
 
 def refund_of(rrn: str | None, amount: int, *, name: str = DEBIT_CARD, entry: EntryMode = EntryMode.SWIPE) -> RefundRequest:
     return RefundRequest(card=card(name, entry), amount=amount, supervisor_password=SUPERVISOR, original_rrn=rrn)
+
+
+@pytest.fixture
+def cup_host_process(tmp_path: Path) -> Iterator[str]:
+    """``possim host --dialect cup-pos`` on 127.0.0.1, as a user starts it; its URL."""
+    host = subprocess.Popen(
+        [sys.executable, "-m", "simulator.cli", "host", "--listen", "tcp://127.0.0.1:0", "--data", str(tmp_path / "host"), "--dialect", "cup-pos"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        line = (host.stdout.readline() if host.stdout else "").strip()
+        assert line.startswith("listening on "), line
+        yield line.removeprefix("listening on ")
+    finally:
+        host.send_signal(signal.SIGTERM)
+        host.wait(timeout=10)

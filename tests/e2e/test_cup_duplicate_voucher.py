@@ -12,32 +12,12 @@ sale that was approved is debited once.
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from simulator.host.journal import Direction, HostJournal
 from tests.cli_runner import run_possim
-from tests.e2e.test_serial_link import POSSIM
-
-
-@pytest.fixture
-def cup_host_process(tmp_path: Path) -> Iterator[str]:
-    """``possim host --dialect cup-pos`` on 127.0.0.1, as a user starts it; its URL."""
-    host = subprocess.Popen(
-        [*POSSIM, "host", "--listen", "tcp://127.0.0.1:0", "--data", str(tmp_path / "host"), "--dialect", "cup-pos"],
-        stdout=subprocess.PIPE, text=True,
-    )
-    try:
-        line = (host.stdout.readline() if host.stdout else "").strip()
-        assert line.startswith("listening on "), line
-        yield line.removeprefix("listening on ")
-    finally:
-        host.send_signal(signal.SIGTERM)
-        host.wait(timeout=10)
 
 
 def sale(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, url: str, folder: Path,

@@ -13,6 +13,8 @@
   STAN and content, until the host answers it.
 * Settlement: 0500 with the DE 48 totals; the 0510 says per card group whether they balance;
   the groups that do not are uploaded (0320), and the upload is always ended (0320, 202 or 207).
+  The 0500 and the 0320s carry DE 64 and their answers must too (docs/protocol.md: a hardening of
+  the CUP field description, which sends them unsigned).
 * The configuration: the currency left at the terminal's default (840) becomes CNY 156, and a
   DUKPT key scheme is refused (CUP terminals use master/session keys).
 """
@@ -34,15 +36,15 @@ from pos_terminal.profiles.cup import requests
 from pos_terminal.profiles.cup.batch import settlement_totals, upload_plan
 from pos_terminal.profiles.cup.requests import ReversalReason
 from protocols.cup.errors import CupFieldError
-from protocols.cup.fields import PinBlockMethod, PinEncryption, ReconciliationResult, SecurityControl, SettlementTotals
+from protocols.cup.fields import Field60, PinBlockMethod, PinEncryption, ReconciliationResult, SecurityControl, SettlementTotals
 from protocols.cup.mac import apply_mac, verify_frame_mac
 from protocols.cup.contract import CUP_CONTRACT
-from protocols.cup.signon_keys import SignOnKeys, unwrap_working_keys
+from protocols.cup.signon_keys import SignOnKeys, SignOnKeyScheme, unwrap_working_keys
 from protocols.cup.upload import CardGroup
 from pos_terminal.common.failures import CommunicationFailure, FailureKind, TerminalRefusal
 from pos_terminal.state.keyring import TerminalKeyring
 from pos_terminal.common.observe import ExchangeRecord
-from pos_terminal.common.effects import Send, Step
+from pos_terminal.common.effects import NeedKeys, Send, Step
 from pos_terminal.profiles.base import (
     EngineLink,
     FinancialContext,
@@ -60,6 +62,8 @@ log = logging.getLogger(__name__)
 NAME = "cup-pos"
 PIK_NAME = "cup-pik"
 MAK_NAME = "cup-mak"
+TDK_NAME = "cup-tdk"
+"""The track data key of a sign-on with 60.3 = 004."""
 RESIGN_ON_REQUEST = "3"
 """Processing request of the message header (处理要求) asking the terminal to sign on again."""
 _DEFAULT_CURRENCY = TerminalConfig.__dataclass_fields__["currency"].default
@@ -76,9 +80,19 @@ def _working(stored: bytes) -> bytes:
     return stored[:8] if stored[:8] == stored[8:] else stored
 
 
+def _asked_scheme(response: Message) -> SignOnKeyScheme:
+    """The key scheme the sign-on asked for: 60.3 of DE 60, which the 0810 echoes (CUP field description)."""
+    try:
+        code = Field60.decode(str(response.get(60))).network_management_code
+        return SignOnKeyScheme(code)
+    except (CupFieldError, ValueError):
+        raise ValueError(f"DE 60 of the sign-on answer names no key scheme (60.3 001, 003 or 004): "
+                         f"{response.get(60)!r}") from None
+
+
 def _drop_keys(keyring: TerminalKeyring) -> None:
     names = set(keyring.store.names())
-    for name in (PIK_NAME, MAK_NAME):
+    for name in (PIK_NAME, MAK_NAME, TDK_NAME):
         if name in names:
             keyring.store.delete(name)
 
@@ -131,11 +145,14 @@ class CupProfile(ProtocolProfile):
         field62 = response.get(62)
         if not isinstance(field62, bytes):
             raise KeyError("DE 62 (working keys) missing from the sign-on answer")
-        keys = unwrap_working_keys(keyring.terminal_master_key,
-                                   SignOnKeys.decode(field62, CUP_CONTRACT.sign_on_scheme))
+        keys = unwrap_working_keys(keyring.terminal_master_key, SignOnKeys.decode(field62, _asked_scheme(response)))
+        _drop_keys(keyring)
         keyring.store.put(PIK_NAME, _stored(keys.pik), "P0", "T", "E")
         keyring.store.put(MAK_NAME, _stored(keys.mak), "M1", "T", "C")
-        log.info("working keys loaded (PIK %d bytes, MAK %d bytes)", len(keys.pik), len(keys.mak))
+        if keys.tdk is not None:
+            keyring.store.put(TDK_NAME, keys.tdk, "D0", "T", "B")
+        log.info("working keys loaded (PIK %d bytes, MAK %d bytes%s)", len(keys.pik), len(keys.mak),
+                 ", TDK 16 bytes" if keys.tdk is not None else "")
 
     # ------------------------------------------------------------------ financial requests
 
@@ -256,8 +273,9 @@ class CupProfile(ProtocolProfile):
         """0500 with the DE 48 totals; the groups the 0510 finds unbalanced are uploaded; the upload is ended."""
         journal, config = engine.journal, engine.config
         records = journal.transactions(batch=batch)
+        keys = yield NeedKeys()
         request = requests.settlement_request(journal.next_stan(), config, batch, settlement_totals(records))
-        response = yield Send(request, None, None, "settlement")
+        response = yield Send(request, keys, None, "settlement")
         code = str(response[39])
         if not self.is_approved(code):
             return Reconciliation(code, False, False)
@@ -270,18 +288,18 @@ class CupProfile(ProtocolProfile):
             groups.append(CardGroup.FOREIGN)
         plan = upload_plan(records, groups)
         for sales in plan.sale_lists:
-            yield from _upload(requests.sales_upload_request(journal.next_stan(), config, batch, sales), None)
+            yield from _upload(requests.sales_upload_request(journal.next_stan(), config, batch, sales), keys, None)
         for refund in plan.refunds:
             original = journal.get(refund.original_id) if refund.original_id else None
-            yield from _upload(requests.refund_upload_request(refund, original, config), refund.id)
+            yield from _upload(requests.refund_upload_request(refund, original, config), keys, refund.id)
         yield from _upload(requests.upload_end_request(journal.next_stan(), config, batch, plan.count,
-                                                          balanced=not groups), None)
+                                                          balanced=not groups), keys, None)
         return Reconciliation(code, True, bool(groups))
 
 
-def _upload(request: Message, txn_id: int | None) -> Step[None]:
-    """One 0320, which must be answered 00."""
-    response = yield Send(request, None, txn_id, "upload")
+def _upload(request: Message, keys: MessageKeys, txn_id: int | None) -> Step[None]:
+    """One 0320, MACed, which must be answered 00."""
+    response = yield Send(request, keys, txn_id, "upload")
     if response[39] != "00":
         raise CommunicationFailure(f"batch upload ({request.get(60)}) refused: {response[39]}", FailureKind.NOT_APPLIED)
 

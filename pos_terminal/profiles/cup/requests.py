@@ -9,7 +9,7 @@ profile") lists them:
 =====================  ====  ======  =====  ===============================================
 message                MTI   DE 3    60.1   60.3 / what identifies it
 =====================  ====  ======  =====  ===============================================
-sign-on                0800          00     003 (double-length keys); DE 63 the operator
+sign-on                0800          00     001 / 003 / 004 (the keys asked for); DE 63
 sign-off / echo        0820          00     002 / 301
 sale                   0200  000000  22
 void of a sale         0200  200000  23     DE 61 original batch + voucher, DE 37, DE 38
@@ -35,6 +35,7 @@ from pos_terminal.state.cards import PresentedCard
 from pos_terminal.state.config import TerminalConfig
 from protocols.cup.fields import Field60, Field61, SecurityControl, SettlementTotals
 from protocols.cup.contract import CUP_CONTRACT, CupContract
+from protocols.cup.signon_keys import SignOnKeyScheme
 from protocols.cup.transactions import TRANSACTION_TYPES, TransactionType
 from protocols.cup.upload import UploadList, upload_count
 from pos_terminal.state.records import TransactionRecord, TxnType
@@ -115,10 +116,12 @@ def _recorded(record: TransactionRecord) -> dict[int, FieldValue]:
 
 
 def sign_on_request(stan: int, config: TerminalConfig, batch: int, profile: CupContract = CUP_CONTRACT) -> Message:
-    """0800 sign-on: 60.3 asks for the profile's key scheme (003: double-length PIK and MAK), DE 63 the operator."""
+    """0800 sign-on: 60.3 asks for the configured key scheme (``cup_sign_on_keys``: 001 single-length PIK and
+    MAK, 003 double-length, 004 double-length and a track data key), DE 63 the operator."""
+    scheme = SignOnKeyScheme(config.cup_sign_on_keys)
     return _message("0800", {
         11: f"{stan:06d}", **_identity(config),
-        60: Field60("00", _batch(batch), profile.sign_on_scheme.value).encode(), 63: profile.operator,
+        60: Field60("00", _batch(batch), scheme.value).encode(), 63: profile.operator,
     }, profile)
 
 

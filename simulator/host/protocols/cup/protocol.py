@@ -7,8 +7,11 @@ host's shared services. The steps:
 * The header: a TPDU ID other than 0x60 (or a header that does not parse) -> 30; no DE 42 -> 30.
 * The terminal (DE 41, DE 42 its merchant): unknown -> 03, unsigned.
 * The request's transaction (:mod:`simulator.host.protocols.cup.classify`): not in the CUP table -> 12.
-* Network management (0800, 0820) and settlement / batch upload (0500, 0320) carry no MAC.
-  A sign-on (60.3 = 003) gets new working keys: a PIK and a MAK, kept in the host key store
+* Network management (0800, 0820) carries no MAC. Settlement and batch upload (0500, 0320) must carry a
+  DE 64 that verifies, as a sale does (A0 otherwise, nothing journaled), and their answers are MACed: the
+  CUP field description sends them unsigned, but then any peer that knows a terminal ID could journal a
+  settlement of its batch (docs/protocol.md, "Settlement and batch upload").
+  A sign-on (60.3 = 001, 003 or 004) gets new working keys: a PIK and a MAK (and for 004 a TDK), kept in the host key store
   like the possim-87 session keys and journaled as a session (DE 62 as sent, check values),
   returned in DE 62 enciphered under the terminal's TMK with their check values. Since anyone
   can send a sign-on, the host (``cup_sign_on = "hardened"``, the default) keeps the terminal's
@@ -16,8 +19,7 @@ host's shared services. The steps:
   them (until then a sign-on gets the same new keys again): a sign-on from a peer without the TMK
   cannot lock the terminal out (docs/protocol.md).
   ``cup_sign_on = "standard"``: the new keys replace the current ones at once, as the CUP field
-  description has it. The emulator
-  answers the single-length (001) and track-key (004) sign-ons with 12.
+  description has it. At most one new set of keys per terminal per ``cup_sign_on_interval_seconds``.
 * Sales, voids, refunds and reversals need the working keys and a DE 64 that verifies (the CUP
   ECB MAC over the frame as received); otherwise A0, unsigned, with processing request 3 in the
   header: sign on again.
@@ -38,7 +40,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import simulator.host.protocols.cup.batch as batch
 from iso8583 import Message, encode
@@ -49,10 +51,12 @@ from protocols.cup.errors import CupFieldError
 from protocols.cup.mac import apply_mac, verify_frame_mac
 from protocols.cup.signon_keys import SignOnKeyScheme, WorkingKeys, wrap_working_keys
 from protocols.iso87 import ResponseCode, response_mti
+from protocols.security import MessageKeys
 from simulator.host.config import CupSignOn
 from simulator.host.decision import Delivery, HostDecision
 from simulator.host.exchange import Exchange, FormatError, field_text, require_field
 from simulator.host.journal import Status
+from simulator.host.keyring import NEXT
 from simulator.host.protocols.base import Handling, HostProtocol, RepeatKey
 from simulator.host.protocols.cup.answers import MAC_ERROR, answer, answer_header
 from simulator.host.protocols.cup.classify import CANONICAL_CODES, CupRequest, classify
@@ -72,6 +76,18 @@ _NOT_COMPARED = frozenset({39, 64})
 _CARD_SEPARATOR = "."
 """Between the content digest and the card digest of a stored cup-pos request (neither contains it)."""
 _FORMAT_ERROR_FIELDS = (11, 41, 42)
+
+
+def _working(stored: bytes) -> bytes:
+    """A working key as DE 62 carries it: 8 bytes for a single-length key the key ring keeps as K || K."""
+    return stored[:8] if stored[:8] == stored[8:] else stored
+
+
+def _scheme_of(keys: MessageKeys, track_key: bytes | None) -> SignOnKeyScheme:
+    """The 60.3 scheme ``keys`` (and ``track_key``) were issued for."""
+    if track_key is not None:
+        return SignOnKeyScheme.DOUBLE_LENGTH_WITH_TRACK_KEY
+    return SignOnKeyScheme.SINGLE_DES if len(_working(keys.pin_key)) == 8 else SignOnKeyScheme.DOUBLE_LENGTH
 
 
 def _kind(exchange: Exchange) -> CupRequest:
@@ -121,8 +137,10 @@ class CupHost(HostProtocol):
         kind = _kind(exchange)
         if kind.row is None:
             return Handling.REFUSE
-        if kind.is_network or kind.is_batch:
+        if kind.is_network:
             return Handling.OPEN
+        if kind.is_batch:
+            return Handling.VERIFIED  # MACed, so a peer cannot journal a settlement (docs/protocol.md, cup-pos)
         return Handling.STORED
 
     def verify(self, exchange: Exchange) -> bool:
@@ -213,9 +231,9 @@ class CupHost(HostProtocol):
             exchange.sign = False
             return self._network(exchange, kind)
         if kind.is_batch:
-            exchange.sign = False
             handler = batch.settle if kind.row.name == "settlement" else batch.upload
-            return handler(self.journal, exchange, kind)
+            with self.journal.atomic():
+                return handler(self.journal, exchange, kind)
         if kind.reversal:
             return self.money.reversal(exchange, kind)
         handlers = {"sale": self.money.sale, "void": self.money.void, "refund": self.money.refund}
@@ -227,20 +245,20 @@ class CupHost(HostProtocol):
     def _network(self, exchange: Exchange, kind: CupRequest) -> Message:
         request, terminal = exchange.request, exchange.terminal
         assert terminal is not None and kind.row is not None
-        if kind.row.name == "sign_on":
-            return self._sign_on(exchange)
         if kind.row.name.startswith("sign_on"):
-            log.info("terminal %s asks for sign-on keys %s: only %s is served", terminal.terminal_id,
-                     kind.row.network_code, SignOnKeyScheme.DOUBLE_LENGTH.value)
-            return answer(request, ResponseCode.INVALID_TRANSACTION, exchange.now)
+            assert kind.row.network_code is not None
+            return self._sign_on(exchange, SignOnKeyScheme(kind.row.network_code))
         return answer(request, ResponseCode.APPROVED, exchange.now)
 
-    def _sign_on(self, exchange: Exchange) -> Message:
-        """New working keys in DE 62 under the TMK (63 without a TMK).
+    def _sign_on(self, exchange: Exchange, scheme: SignOnKeyScheme) -> Message:
+        """Working keys of ``scheme`` (60.3: 001 single-length PIK and MAK, 003 double-length, 004 double-length
+        and a track data key) in DE 62 under the TMK (63 without a TMK).
 
-        Hardened (``cup_sign_on``): the keys are the terminal's next keys; while no request has used
-        them, every sign-on gets the same next keys again (the same DE 62), so a sign-on from a peer
-        without the TMK can neither replace the keys in force nor the ones a terminal just received.
+        Hardened (``cup_sign_on``): new keys are the terminal's next keys; while no request has used them,
+        every sign-on of the same scheme gets the same next keys again (the same DE 62), so a sign-on from a
+        peer without the TMK can neither replace the keys in force nor the ones a terminal just received.
+        Rate limit (``cup_sign_on_interval_seconds``): within the interval after keys were issued, a sign-on
+        gets the terminal's current keys again, or 12 when it asks for another scheme: no new keys.
         """
         request, terminal = exchange.request, exchange.terminal
         assert terminal is not None
@@ -248,18 +266,45 @@ class CupHost(HostProtocol):
             self.services.events.report("sign-on refused", "sign-on of %s refused: no terminal master key "
                                         "(tmk) in host.toml", terminal.terminal_id)
             return answer(request, ResponseCode.SECURITY_VIOLATION, exchange.now)
+        keyring, terminal_id = self.services.keyring, terminal.terminal_id
         hardened = self.services.config.cup_sign_on is CupSignOn.HARDENED
-        keys = self.services.keyring.next_keys(terminal.terminal_id) if hardened else None
-        if keys is None:
-            keys = self.services.keyring.new_session(terminal, until_first_use=hardened).keys
+        recent = self._recently_issued(terminal_id, exchange.now)
+        keys = keyring.next_keys(terminal_id) if hardened else None
+        track_key = keyring.track_key(terminal_id, NEXT) if keys is not None else None
+        if keys is None and recent:
+            keys, track_key = keyring.session_keys(terminal_id), keyring.track_key(terminal_id)
+        if keys is not None and _scheme_of(keys, track_key) is not scheme:
+            if recent:
+                interval = self.services.config.cup_sign_on_interval_seconds
+                self.services.events.report("sign-on refused", "sign-on of %s asking for keys %s refused: other "
+                                            "keys were issued less than %d s ago", terminal_id, scheme.value, interval)
+                return answer(request, ResponseCode.INVALID_TRANSACTION, exchange.now)
+            keys = None
+        issue = keys is None
+        if issue:
+            delivery = keyring.new_session(terminal, until_first_use=hardened,
+                                           single_length=scheme is SignOnKeyScheme.SINGLE_DES,
+                                           track_key=scheme is SignOnKeyScheme.DOUBLE_LENGTH_WITH_TRACK_KEY)
+            keys, track_key = delivery.keys, delivery.track_key
+        assert keys is not None
         exchange.keys = keys
-        wrapped = wrap_working_keys(terminal.tmk, WorkingKeys(keys.pin_key, keys.request_mac_key))
-        self.journal.record_session(
-            time=exchange.now, terminal_id=terminal.terminal_id, pin_key_block=wrapped.pik.hex().upper(),
-            pin_key_kcv=wrapped.pik_check_value.hex().upper(), mac_key_block=wrapped.mak.hex().upper(),
-            mac_key_kcv=wrapped.mak_check_value.hex().upper(),
-        )
+        wrapped = wrap_working_keys(terminal.tmk, WorkingKeys(_working(keys.pin_key), _working(keys.request_mac_key),
+                                                              track_key))
+        if issue:
+            self.journal.record_session(
+                time=exchange.now, terminal_id=terminal_id, pin_key_block=wrapped.pik.hex().upper(),
+                pin_key_kcv=wrapped.pik_check_value.hex().upper(), mac_key_block=wrapped.mak.hex().upper(),
+                mac_key_kcv=wrapped.mak_check_value.hex().upper(), request_stan=field_text(request, 11),
+            )
         return answer(request, ResponseCode.APPROVED, exchange.now, {62: wrapped.encode()})
+
+    def _recently_issued(self, terminal_id: str, now: datetime) -> bool:
+        """Whether the terminal's last keys were issued less than ``cup_sign_on_interval_seconds`` ago."""
+        interval = self.services.config.cup_sign_on_interval_seconds
+        last = self.journal.last_session(terminal_id) if interval else None
+        if last is None:
+            return False
+        return now - datetime.fromisoformat(last["time"]) < timedelta(seconds=interval)
 
     def answer(self, exchange: Exchange, code: str) -> Message:
         return answer(exchange.request, code, exchange.now)
