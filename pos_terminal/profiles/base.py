@@ -252,21 +252,23 @@ class ProtocolProfile(ABC):
     def sign(self, message: Message, dialect: Dialect, keys: MessageKeys) -> Message:
         """A copy of ``message`` with its MAC."""
 
-    def outgoing(self, message: Message, dialect: Dialect, keys: MessageKeys | None) -> Message:
-        """``message`` as it goes on the wire: with the header the dialect needs (when it has none yet) and,
-        when ``keys`` are given, its MAC. Both drivers (the engine and the light terminal) send through here."""
+    def outgoing(self, message: Message, dialect: Dialect, keys: MessageKeys | None,
+                 tpdu: str | None = None) -> Message:
+        """``message`` as it goes on the wire: with the header the dialect needs (when it has none yet; ``tpdu``
+        the configured TPDU, terminal.toml ``tpdu``) and, when ``keys`` are given, its MAC. Both drivers (the
+        engine and the light terminal) send through here."""
         if dialect.header_length and not message.header:
-            message = replace(message, header=self.request_header(dialect))
+            message = replace(message, header=self.request_header(dialect, tpdu))
         return self.sign(message, dialect, keys) if keys is not None else message
 
-    def request_header(self, dialect: Dialect) -> bytes:
-        """The header before the MTI of a request, for a dialect that has one (docs/protocol.md, TPDU): a TPDU
-        with ID 60, addressed to NII 001 from NII 000. A profile whose messages carry their own header (CUP)
-        sets it when it builds them."""
+    def request_header(self, dialect: Dialect, tpdu: str | None = None) -> bytes:
+        """The header before the MTI of a request, for a dialect that has one (docs/protocol.md, TPDU): the
+        TPDU ``tpdu`` (10 hex digits), by default ID 60, addressed to NII 001 from NII 000. A profile whose
+        messages carry their own header (CUP) sets it when it builds them."""
         if dialect.header_length != TPDU_LENGTH:
             raise TerminalRefusal(f"the {self.name} protocol has no {dialect.header_length}-byte header "
                                   f"(dialect {dialect.name})", ("DIALECT HEADER", "NOT SUPPORTED"))
-        return Tpdu(destination=0x0001, source=0x0000).build()
+        return (Tpdu.from_hex(tpdu) if tpdu else Tpdu(destination=0x0001, source=0x0000)).build()
 
     @abstractmethod
     def verify_answer(self, response: Message, raw: bytes, dialect: Dialect, keys: MessageKeys) -> None:

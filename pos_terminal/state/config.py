@@ -33,6 +33,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from iso8583.channels import AddressError, parse_channel_url
+from iso8583.tpdu import tpdu_problem
 from protocols.defaults import ADMIN_PASSWORD, MERCHANT_ID, SUPERVISOR_PASSWORD, TERMINAL_ID
 from pos_terminal.state.passwords import DEFAULT_ITERATIONS, ConfigError, hash_password, parse_password_hash, verify_password
 from protocols.security import KeyScheme
@@ -183,6 +184,11 @@ class TerminalConfig:
     keep_receipts: bool = field(
         default=True,
         metadata=_doc("Keep each completed transaction's customer receipt (text and JSON) in DATA/receipts."),
+    )
+    tpdu: str = field(
+        default="6000010000",
+        metadata=_doc("Dialects with a TPDU (cup-pos, terminal87-tpdu): the TPDU of every request, 10 hex digits "
+                      "60DDDDSSSS: ID 60, destination DDDD (the host's NII), source SSSS (this terminal's)."),
     )
     cup_sign_on_keys: str = field(
         default="003",
@@ -362,6 +368,10 @@ def _validate(config: TerminalConfig) -> None:
         _flag(config, key)
     for key in ("response_timeout", "connect_timeout"):
         _positive_seconds(config, key)
+    problem = tpdu_problem(config.tpdu)
+    if problem is not None:
+        raise ConfigError(f"tpdu: {problem}")
+    object.__setattr__(config, "tpdu", config.tpdu.upper())
     if config.cup_sign_on_keys not in CUP_SIGN_ON_KEYS:
         raise ConfigError(f"cup_sign_on_keys: must be one of {', '.join(CUP_SIGN_ON_KEYS)}, "
                           f"got {config.cup_sign_on_keys!r}")

@@ -13,6 +13,7 @@ an HSM, never in a file)::
     sign_on_window_seconds = 600          # a master/session sign-on's DE 7 this close to the host's clock
     cup_sign_on = "hardened"              # cup-pos: new working keys current on first use ("standard": at once)
     cup_sign_on_interval_seconds = 60     # cup-pos: at most one new set of working keys per terminal this often
+    tpdu = "6000010000"                   # TPDU dialects: requests must carry ID 60 and this destination (NII 1)
 
     [refund_credit]                       # when a refund reaches the cardholder
     default_channel = "BT"                # RT (real-time) or BT (batch), for brands not listed
@@ -69,6 +70,7 @@ from pathlib import Path
 from typing import Any
 
 from iso8583.channels import LimitsError, ServerLimits
+from iso8583.tpdu import tpdu_problem
 from protocols.defaults import MERCHANT_ID, TERMINAL_ID, TEST_KEYS
 from simulator.host.tomlfile import read_toml
 
@@ -225,6 +227,10 @@ class HostConfig:
                "the keys last issued again (the same DE 62, nothing journaled), or 12 when it asks for another key "
                "scheme (60.3), so a flood of sign-ons costs no key generation or key store write; 0: no limit; "
                "at most 604800 (a week)."})
+    tpdu: str | None = field(default=None, metadata={
+        "doc": "Dialects with a TPDU (cup-pos, terminal87-tpdu): the TPDU requests must carry, 10 hex digits "
+               "60DDDDSSSS: ID 60 and destination DDDD, the host's NII (a request to another NII is answered 30); "
+               "the source SSSS is the terminal's and not compared. Unset: any destination."})
     sign_on_window_seconds: int = field(default=600, metadata={
         "doc": "A master/session sign-on's DE 7 must be within this many seconds of the host's clock (an old "
                "sign-on replayed later is refused, 63); 0: not checked; at most 604800 (a week)."})
@@ -262,7 +268,7 @@ def load_host_config(data_dir: Path | str) -> HostConfig:
 
 
 _TOP_LEVEL_KEYS = frozenset({"dialect", "listen", "sign_on_window_seconds", "cup_sign_on", "refund_credit", "refund_policy",
-                             "cup_sign_on_interval_seconds",
+                             "cup_sign_on_interval_seconds", "tpdu",
                              "terminals", "limits", "allow_unmatched_refunds", "test_keys"})
 _TERMINAL_KEYS = frozenset({"terminal_id", "merchant_id", "tmk", "tdes_bdk", "tdes_initial_ksn", "aes_bdk",
                             "aes_initial_key_id", "allow_unmatched_refunds"})
@@ -316,8 +322,20 @@ def parse_host_config(document: dict[str, Any], data_dir: Path) -> HostConfig:
         sign_on_window_seconds=_seconds(document, "sign_on_window_seconds", 600),
         cup_sign_on=_cup_sign_on(document.get("cup_sign_on", CupSignOn.HARDENED.value)),
         cup_sign_on_interval_seconds=_seconds(document, "cup_sign_on_interval_seconds", 60),
+        tpdu=_tpdu(document),
         limits=_limits(document.get("limits", {})),
     )
+
+
+def _tpdu(document: dict[str, Any]) -> str | None:
+    """``tpdu``: 10 hex digits, ID 60 (the only TPDU ID served), upper-cased; None when not given."""
+    if "tpdu" not in document:
+        return None
+    value = document["tpdu"]
+    problem = tpdu_problem(value)
+    if problem is not None:
+        raise HostConfigError(f"tpdu: {problem}")
+    return str(value).upper()
 
 
 def _str(table: dict[str, Any], key: str, default: str, where: str) -> str:

@@ -315,7 +315,7 @@ class LightTerminal:
         reported as an error.
 
         ``verify`` False: the answer's MAC is not checked (a sign-on's 0810; TR-31 authenticates its keys)."""
-        signed = self.profile.outgoing(request, self.dialect, keys)
+        signed = self.profile.outgoing(request, self.dialect, keys, self.config.tpdu)
         payload = encode(signed, self.dialect)
         label = _label(request)
         started = time.perf_counter()

@@ -1,7 +1,7 @@
 """The terminal's CUP POS requests, built from journal records and the card read (pure functions).
 
 Each function returns an unsigned ``cup-pos`` :class:`~iso8583.message.Message` with the 11-byte
-header (:attr:`CupContract.request_header <protocols.cup.contract.CupContract.request_header>`);
+header (the terminal's ``tpdu``, then the contract's message header);
 the engine MACs the ones that carry DE 64 (:func:`protocols.cup.mac.apply_mac`). Which fields
 each message carries follows the CUP POS message descriptions as docs/protocol.md ("The cup-pos
 profile") lists them:
@@ -29,7 +29,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from iso8583.cup_header import CupHeader
 from iso8583.message import FieldValue, Message
+from iso8583.tpdu import Tpdu
 from emv.cards import EntryMode
 from pos_terminal.state.cards import PresentedCard
 from pos_terminal.state.config import TerminalConfig
@@ -81,8 +83,9 @@ def _batch(batch: int) -> str:
     return f"{batch:06d}"
 
 
-def _message(mti: str, fields: dict[int, FieldValue], profile: CupContract) -> Message:
-    return Message(mti, fields, profile.request_header)
+def _message(mti: str, fields: dict[int, FieldValue], profile: CupContract, config: TerminalConfig) -> Message:
+    """The request with its 11-byte header: the configured TPDU (terminal.toml ``tpdu``), the profile's message header."""
+    return Message(mti, fields, CupHeader(Tpdu.from_hex(config.tpdu), profile.message_header).build())
 
 
 def _card_fields(card: PresentedCard, *, with_pin: bool) -> dict[int, FieldValue]:
@@ -122,7 +125,7 @@ def sign_on_request(stan: int, config: TerminalConfig, batch: int, profile: CupC
     return _message("0800", {
         11: f"{stan:06d}", **_identity(config),
         60: Field60("00", _batch(batch), scheme.value).encode(), 63: profile.operator,
-    }, profile)
+    }, profile, config)
 
 
 def sign_off_request(stan: int, config: TerminalConfig, batch: int, profile: CupContract = CUP_CONTRACT) -> Message:
@@ -139,7 +142,7 @@ def _network_management(row: TransactionType, stan: int, config: TerminalConfig,
                         profile: CupContract) -> Message:
     return _message(row.mti, {
         11: f"{stan:06d}", **_identity(config), 60: Field60(row.type_code, _batch(batch), row.network_code).encode(),
-    }, profile)
+    }, profile, config)
 
 
 # ---------------------------------------------------------------------- financial
@@ -155,7 +158,7 @@ def sale_request(
               60: Field60(transaction_row(TxnType.SALE).type_code, _batch(record.batch)).encode()}
     if icc_data is not None:
         fields[55] = icc_data
-    return _message(record.mti, fields, profile)
+    return _message(record.mti, fields, profile, config)
 
 
 def void_request(
@@ -171,7 +174,7 @@ def void_request(
         fields[37] = original.rrn
     if original.auth_code:
         fields[38] = original.auth_code
-    return _message(record.mti, fields, profile)
+    return _message(record.mti, fields, profile, config)
 
 
 def refund_request(
@@ -202,7 +205,7 @@ def refund_request(
         fields[61] = Field61("0" * 6, "0" * 6, date or None).encode()
     if original_rrn:
         fields[37] = original_rrn
-    return _message(record.mti, fields, profile)
+    return _message(record.mti, fields, profile, config)
 
 
 def reversal_request(
@@ -217,7 +220,7 @@ def reversal_request(
         fields[38] = record.auth_code
     if record.txn_type is TxnType.VOID and original is not None:
         fields[61] = Field61(_batch(original.batch), f"{original.stan:06d}").encode()
-    return _message("0400", fields, profile)
+    return _message("0400", fields, profile, config)
 
 
 # ---------------------------------------------------------------------- settlement and batch upload
@@ -231,7 +234,7 @@ def settlement_request(
     return _message(row.mti, {
         11: f"{stan:06d}", **_identity(config), 48: totals.encode(), 49: config.currency,
         60: Field60(row.type_code, _batch(batch), row.network_code).encode(), 63: profile.operator,
-    }, profile)
+    }, profile, config)
 
 
 def sales_upload_request(
@@ -242,7 +245,7 @@ def sales_upload_request(
     return _message(row.mti, {
         11: f"{stan:06d}", **_identity(config), 48: sales.encode(),
         60: Field60(row.type_code, _batch(batch), row.network_code).encode(),
-    }, profile)
+    }, profile, config)
 
 
 def refund_upload_request(
@@ -261,7 +264,7 @@ def refund_upload_request(
                              original.transmitted_at.strftime("%m%d")).encode()
     elif record.original_date:
         fields[61] = Field61("0" * 6, "0" * 6, record.original_date).encode()
-    return _message(TRANSACTION_TYPES["refund_upload"].mti, fields, profile)
+    return _message(TRANSACTION_TYPES["refund_upload"].mti, fields, profile, config)
 
 
 def upload_end_request(
@@ -273,4 +276,4 @@ def upload_end_request(
     return _message(row.mti, {
         11: f"{stan:06d}", **_identity(config), 48: upload_count(count),
         60: Field60(row.type_code, _batch(batch), row.network_code).encode(),
-    }, profile)
+    }, profile, config)

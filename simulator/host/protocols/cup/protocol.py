@@ -4,7 +4,8 @@ The pipeline (:class:`simulator.host.pipeline.HostPipeline`) runs them; what is 
 message journal, decoding, rules bookkeeping, the card directory, the key ring, the ledger) is the
 host's shared services. The steps:
 
-* The header: a TPDU ID other than 0x60 (or a header that does not parse) -> 30; no DE 42 -> 30.
+* The header: a TPDU ID other than 0x60 (or a header that does not parse), or a TPDU addressed to another
+  NII than host.toml's ``tpdu`` -> 30; no DE 42 -> 30.
 * The terminal (DE 41, DE 42 its merchant): unknown -> 03, unsigned.
 * The request's transaction (:mod:`simulator.host.protocols.cup.classify`): not in the CUP table -> 12.
 * Network management (0800, 0820) carries no MAC. Settlement and batch upload (0500, 0320) must carry a
@@ -54,7 +55,7 @@ from protocols.iso87 import ResponseCode, response_mti
 from protocols.security import MessageKeys
 from simulator.host.config import CupSignOn
 from simulator.host.decision import Delivery, HostDecision
-from simulator.host.exchange import Exchange, FormatError, field_text, require_field
+from simulator.host.exchange import Exchange, FormatError, check_tpdu_destination, field_text, require_field
 from simulator.host.journal import Status
 from simulator.host.keyring import NEXT
 from simulator.host.protocols.base import Handling, HostProtocol, RepeatKey
@@ -122,9 +123,10 @@ class CupHost(HostProtocol):
         (TPDU ID other than 0x60) or no DE 42; False for an unknown terminal or merchant."""
         request = exchange.request
         try:
-            CupHeader.parse(request.header)
+            header = CupHeader.parse(request.header)
         except Iso8583Error as exc:
             raise FormatError(f"message header: {exc}") from None
+        check_tpdu_destination(header.tpdu, self.services.config.tpdu)
         merchant = require_field(request, 42)
         terminal = self.services.config.terminals.get(field_text(request, 41) or "")
         if terminal is None or merchant != terminal.merchant_id:
