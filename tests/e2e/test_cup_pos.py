@@ -369,3 +369,28 @@ async def test_sign_off_drops_the_keys_and_the_next_sale_signs_on_first(cup_host
     wire.clear()
     assert (await engine.sale(card(), 1000, pin=DEBIT_PIN)).approved
     assert wire.sent() == ["0800", "0200"]
+
+
+async def test_offline_refunds_are_stored_and_forwarded_as_their_0220_once_the_host_is_back(
+    cup_host: StartHost, cup_terminal: OpenTerminal
+) -> None:
+    """Store-and-forward on cup-pos: a matched refund completes offline (Y3) while the host is down; its 0220
+    (no card data) goes first when the host is back, in order and once; the settlement then balances."""
+    host = await cup_host()
+    engine = cup_terminal(host, offline_refunds=True, offline_amount_limit=5000)
+    sale = await engine.sale(card(), 9000, pin=DEBIT_PIN)
+    assert sale.approved
+    await host.server.stop()
+    offline = [await engine.refund(refund_of(sale.rrn, amount)) for amount in (1000, 2000)]
+    assert [(r.outcome, r.response_code, r.offline) for r in offline] == [(Outcome.COMPLETED, "Y3", True)] * 2
+    host = await cup_host()
+    engine.config = engine.config.with_overrides(host_url=host.url)
+    wire = Wire()
+    engine.observer = wire
+    settled = await engine.settle(SUPERVISOR)
+    assert settled.approved
+    assert wire.sent()[:3] == ["0220", "0220", "0500"]
+    advices = [r.message for r in wire.records if r.direction.value == "out" and r.message.mti == "0220"]
+    assert [a[11] for a in advices] == [f"{r.stan:06d}" for r in offline] and not any(2 in a or 35 in a for a in advices)
+    assert host.credits() == [1000, 2000]
+    assert engine.journal.pending_advices() == []

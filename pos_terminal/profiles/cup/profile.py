@@ -11,6 +11,8 @@
 * What a failure leads to (the "reversed" column of the CUP transaction table): a sale or void
   is reversed (0400, DE 39 the reason); a refund (0220) is never reversed: it is repeated, same
   STAN and content, until the host answers it.
+* Store-and-forward: with ``offline_refunds`` a matched refund completes offline (Y3) when the host is
+  unreachable; its 0220 goes once the host is reachable, before anything else, without card data.
 * Settlement: 0500 with the DE 48 totals; the 0510 says per card group whether they balance;
   the groups that do not are uploaded (0320), and the upload is always ended (0320, 202 or 207).
   The 0500 and the 0320s carry DE 64 and their answers must too (docs/protocol.md: a hardening of
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import secrets
 from datetime import datetime
 
 from iso8583.cup_header import CupHeader
@@ -66,6 +69,12 @@ TDK_NAME = "cup-tdk"
 """The track data key of a sign-on with 60.3 = 004."""
 RESIGN_ON_REQUEST = "3"
 """Processing request of the message header (处理要求) asking the terminal to sign on again."""
+OFFLINE_APPROVED = "Y3"
+"""The response code of a refund completed offline (EMV's Y3)."""
+ADVICE_RESENT_CODES = frozenset({"A0", "96"})
+"""Answers after which an offline refund's 0220 is sent again; any other decides it."""
+CREDIT_NOT_REPORTED = "not-reported"
+"""The credit status of a cup-pos refund: the host reports no credit and cannot be asked."""
 _DEFAULT_CURRENCY = TerminalConfig.__dataclass_fields__["currency"].default
 _PROCESSING_CODES = {TxnType.SALE: "000000", TxnType.REFUND: "200000", TxnType.VOID: "200000"}
 
@@ -101,6 +110,9 @@ class CupProfile(ProtocolProfile):
     """``cup-pos``: the CUP POS terminal profile (docs/protocol.md, "The cup-pos profile")."""
 
     name = NAME
+    supports_offline_refunds = True
+    """A CUP refund is already an advice-class message (0220, never reversed, sent again until answered): an
+    offline refund is that 0220 sent once the host is reachable again (docs/protocol.md, cup-pos)."""
 
     def configure(self, config: TerminalConfig) -> TerminalConfig:
         if config.key_scheme is not KeyScheme.MKSK:
@@ -196,6 +208,26 @@ class CupProfile(ProtocolProfile):
         """The refund again, as the journal knows it: same voucher (STAN), amount and original, no card data."""
         return requests.refund_request(record, config, None, original=original)
 
+    # ------------------------------------------------------------------ store-and-forward
+
+    def advice_final(self, response_code: str) -> bool:
+        """Any answer decides the refund's 0220, as for a repeated refund, except A0 (the MAC did not verify: the
+        terminal signs on again and sends it again) and 96 (the host could not process it)."""
+        return response_code not in ADVICE_RESENT_CODES
+
+    def offline_approval(self) -> tuple[str, str]:
+        """Y3 (EMV's "unable to go online, approved offline") and an approval code Y3nnnn, kept by the terminal:
+        the 0220 carries no approval code (DE 38 is the host's)."""
+        return OFFLINE_APPROVED, f"{OFFLINE_APPROVED}{secrets.randbelow(10_000):04d}"
+
+    def advice_request(
+        self, record: TransactionRecord, original: TransactionRecord | None, config: TerminalConfig,
+        keys: MessageKeys, *, repeat: bool,
+    ) -> Message:
+        """The offline refund's 0220, as the journal knows it (no card data; CUP has no 0221: a resend is the same
+        0220, which the host recognises as a repeat)."""
+        return requests.refund_request(record, config, None, original=original)
+
     def reversal_request(
         self, record: TransactionRecord, original: TransactionRecord | None, config: TerminalConfig,
         keys: MessageKeys, *, repeat: bool, reason: str,
@@ -214,7 +246,12 @@ class CupProfile(ProtocolProfile):
         return ReversalReason.OTHER
 
     def read_answer(self, response: Message) -> HostAnswer:
-        return HostAnswer(str(response[39]), _text(response, 37), _text(response, 38))
+        """The code, RRN and approval code. An approved refund (0230) says ``credit_status`` ``not-reported``: the
+        CUP POS messages carry no credit channel or date and have no status inquiry, so the terminal can never
+        learn when the money reaches the card, and does not show it as pending for ever (docs/protocol.md)."""
+        code = str(response[39])
+        data = {"credit_status": CREDIT_NOT_REPORTED} if response.mti == "0230" and self.is_approved(code) else {}
+        return HostAnswer(code, _text(response, 37), _text(response, 38), data)
 
     # ------------------------------------------------------------------ message security and checks
 
