@@ -103,6 +103,19 @@ class EngineLink(Protocol):
         """The engine's clock (UTC)."""
 
 
+class NetworkNotes(Protocol):
+    """What a profile's follow-up exchanges need of the terminal's state (:meth:`ProtocolProfile.follow_network_answer`)."""
+
+    def next_stan(self) -> int:
+        """The next STAN."""
+
+    def current_batch(self) -> int:
+        """The open batch number."""
+
+    def note_loaded(self, kind: str, detail: dict[str, object]) -> None:
+        """Journal data the host delivered and the terminal now holds."""
+
+
 class ProtocolProfile(ABC):
     """One terminal-to-host protocol. Stateless: one instance serves any number of engines."""
 
@@ -159,6 +172,14 @@ class ProtocolProfile(ABC):
     def supports_network(self, kind: NetworkKind) -> bool:
         """Whether the protocol has this network management exchange."""
         return kind is not NetworkKind.SIGN_OFF
+
+    def follow_network_answer(
+        self, kind: NetworkKind, response: Message, config: TerminalConfig, state: NetworkNotes,
+    ) -> Step[None]:
+        """Exchanges an approved network answer asks for before the terminal goes on (cup-pos: the IC key and
+        parameter download a sign-on's 0810 asks for). Default: none."""
+        return
+        yield  # a generator that yields nothing
 
     def network_protection(
         self, kind: NetworkKind, keyring: TerminalKeyring, scheme: KeyScheme, dialect: Dialect

@@ -185,6 +185,11 @@ class TerminalConfig:
         default=True,
         metadata=_doc("Keep each completed transaction's customer receipt (text and JSON) in DATA/receipts."),
     )
+    cup_ic_download: bool = field(
+        default=True,
+        metadata=_doc("cup-pos: download the IC CA public keys and AID parameters when the sign-on answer asks for "
+                      "them (60.3 = 370-382); what was loaded is journaled and shown by possim config show."),
+    )
     tpdu: str = field(
         default="6000010000",
         metadata=_doc("Dialects with a TPDU (cup-pos, terminal87-tpdu): the TPDU of every request, 10 hex digits "
@@ -364,7 +369,8 @@ def _validate(config: TerminalConfig) -> None:
         "offline_queue_limit",
     ):
         _positive_int(config, key)
-    for key in ("pin_on_refund", "allow_unmatched_refunds", "offline_refunds", "keep_receipts", "keep_connection"):
+    for key in ("pin_on_refund", "allow_unmatched_refunds", "offline_refunds", "keep_receipts", "keep_connection",
+                "cup_ic_download"):
         _flag(config, key)
     for key in ("response_timeout", "connect_timeout"):
         _positive_seconds(config, key)

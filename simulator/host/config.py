@@ -13,6 +13,7 @@ an HSM, never in a file)::
     sign_on_window_seconds = 600          # a master/session sign-on's DE 7 this close to the host's clock
     cup_sign_on = "hardened"              # cup-pos: new working keys current on first use ("standard": at once)
     cup_sign_on_interval_seconds = 60     # cup-pos: at most one new set of working keys per terminal this often
+    cup_ic_download = true                # cup-pos: sign-on answers ask for the IC key / parameter download when due
     tpdu = "6000010000"                   # TPDU dialects: requests must carry ID 60 and this destination (NII 1)
 
     [refund_credit]                       # when a refund reaches the cardholder
@@ -227,6 +228,10 @@ class HostConfig:
                "the keys last issued again (the same DE 62, nothing journaled), or 12 when it asks for another key "
                "scheme (60.3), so a flood of sign-ons costs no key generation or key store write; 0: no limit; "
                "at most 604800 (a week)."})
+    cup_ic_download: bool = field(default=True, metadata={
+        "doc": "cup-pos: the 0810 of a sign-on asks the terminal (message header processing request 4, then 5) to "
+               "download the IC CA public keys and AID parameters while the set it last finished downloading is "
+               "not the host's; false: never asked (the downloads are served either way)."})
     tpdu: str | None = field(default=None, metadata={
         "doc": "Dialects with a TPDU (cup-pos, terminal87-tpdu): the TPDU requests must carry, 10 hex digits "
                "60DDDDSSSS: ID 60 and destination DDDD, the host's NII (a request to another NII is answered 30); "
@@ -268,7 +273,7 @@ def load_host_config(data_dir: Path | str) -> HostConfig:
 
 
 _TOP_LEVEL_KEYS = frozenset({"dialect", "listen", "sign_on_window_seconds", "cup_sign_on", "refund_credit", "refund_policy",
-                             "cup_sign_on_interval_seconds", "tpdu",
+                             "cup_sign_on_interval_seconds", "tpdu", "cup_ic_download",
                              "terminals", "limits", "allow_unmatched_refunds", "test_keys"})
 _TERMINAL_KEYS = frozenset({"terminal_id", "merchant_id", "tmk", "tdes_bdk", "tdes_initial_ksn", "aes_bdk",
                             "aes_initial_key_id", "allow_unmatched_refunds"})
@@ -323,6 +328,7 @@ def parse_host_config(document: dict[str, Any], data_dir: Path) -> HostConfig:
         cup_sign_on=_cup_sign_on(document.get("cup_sign_on", CupSignOn.HARDENED.value)),
         cup_sign_on_interval_seconds=_seconds(document, "cup_sign_on_interval_seconds", 60),
         tpdu=_tpdu(document),
+        cup_ic_download=_bool(document, "cup_ic_download", True, ""),
         limits=_limits(document.get("limits", {})),
     )
 

@@ -155,7 +155,7 @@ def terminal_config(terminal_id: str, *, merchant_id: str = MERCHANT_ID, dialect
     (:class:`~pos_terminal.state.config.ConfigError` names the bad key, e.g. ``host_url``)."""
     return TerminalConfig(terminal_id=terminal_id, merchant_id=merchant_id, dialect=dialect,
                           key_scheme=KeyScheme(key_scheme), host_url=host_url,
-                          supervisor_password_hash=_password_hash())
+                          supervisor_password_hash=_password_hash(), cup_ic_download=False)
 
 
 def _label(message: Message) -> str:

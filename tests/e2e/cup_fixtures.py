@@ -87,13 +87,14 @@ async def cup_host(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
 
 @pytest.fixture
 def cup_terminal(tmp_path: Path) -> Iterator[Callable[..., TerminalEngine]]:
-    """A ``cup-pos`` terminal engine on ``tmp_path/terminal`` (reopened on the same folder when called again)."""
+    """A ``cup-pos`` terminal engine on ``tmp_path/terminal`` (reopened on the same folder when called again);
+    it leaves the IC download the host asks for at sign-on aside unless ``cup_ic_download=True``."""
     engines: list[TerminalEngine] = []
 
     def open_(host: CupHost, **overrides: Any) -> TerminalEngine:
         data_dir = tmp_path / "terminal"
         settings = {"host_url": host.url, "dialect": DIALECT, "response_timeout": 0.5, "connect_timeout": 1.0,
-                    **overrides}
+                    "cup_ic_download": False, **overrides}  # the IC download has its own tests (test_cup_ic_download)
         engine = TerminalEngine.open(data_dir, load_config(data_dir, password_iterations=1000).with_overrides(**settings))
         engines.append(engine)
         return engine

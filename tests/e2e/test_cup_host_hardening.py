@@ -83,7 +83,8 @@ async def test_a_second_device_with_the_same_terminal_id_gets_no_phantom_approva
     first = cup_terminal(host)
     sold = await first.sale(card("unionpay_debit"), 5000, pin=DEBIT_PIN)
     assert sold.approved
-    settings = {"host_url": host.url, "dialect": "cup-pos", "response_timeout": 0.5, "connect_timeout": 1.0}
+    settings = {"host_url": host.url, "dialect": "cup-pos", "response_timeout": 0.5, "connect_timeout": 1.0,
+                "cup_ic_download": False}
     folder = tmp_path / "second-device"
     second = TerminalEngine.open(folder, load_config(folder, password_iterations=1000).with_overrides(**settings))
     try:

@@ -48,7 +48,7 @@ async def test_the_message_log_keeps_a_cup_answer_inside_the_pane(make_app: Make
     host = HostServer(HostConfig(data_dir=data_dir, dialect="cup-pos", listen="tcp://127.0.0.1:0"))
     url = await host.start()
     try:
-        app = make_app(url, dialect="cup-pos")
+        app = make_app(url, dialect="cup-pos", cup_ic_download=False)  # STAN 2: no IC download first
         async with app.run_test(size=SIZE) as pilot:
             await approved_sale(pilot, "2500")
             await pilot.pause()

@@ -11,6 +11,9 @@
 * What a failure leads to (the "reversed" column of the CUP transaction table): a sale or void
   is reversed (0400, DE 39 the reason); a refund (0220) is never reversed: it is repeated, same
   STAN and content, until the host answers it.
+* IC data: when the 0810 of a sign-on asks for it (message header processing request 4 or 5), the CA public
+  keys or the AID parameters are downloaded (:mod:`protocols.cup.icdownload`) and journaled
+  (events ``cup_ic_ca-keys``, ``cup_ic_parameters``; ``possim config show``).
 * Store-and-forward: with ``offline_refunds`` a matched refund completes offline (Y3) when the host is
   unreachable; its 0220 goes once the host is reachable, before anything else, without card data.
 * Settlement: 0500 with the DE 48 totals; the 0510 says per card group whether they balance;
@@ -38,7 +41,9 @@ from pos_terminal.state.config import ConfigError, TerminalConfig
 from pos_terminal.profiles.cup import requests
 from pos_terminal.profiles.cup.batch import settlement_totals, upload_plan
 from pos_terminal.profiles.cup.requests import ReversalReason
+from protocols.cup import icdownload as ic
 from protocols.cup.errors import CupFieldError
+from protocols.cup.icdownload import IcDownload
 from protocols.cup.fields import Field60, PinBlockMethod, PinEncryption, ReconciliationResult, SecurityControl, SettlementTotals
 from protocols.cup.mac import apply_mac, verify_frame_mac
 from protocols.cup.contract import CUP_CONTRACT
@@ -53,6 +58,7 @@ from pos_terminal.profiles.base import (
     FinancialContext,
     HostAnswer,
     NetworkKind,
+    NetworkNotes,
     ProtocolProfile,
     Reconciliation,
 )
@@ -97,6 +103,69 @@ def _asked_scheme(response: Message) -> SignOnKeyScheme:
     except (CupFieldError, ValueError):
         raise ValueError(f"DE 60 of the sign-on answer names no key scheme (60.3 001, 003 or 004): "
                          f"{response.get(60)!r}") from None
+
+
+def _processing_request(response: Message) -> str | None:
+    try:
+        return CupHeader.parse(response.header).message.processing_request
+    except Iso8583Error:
+        return None
+
+
+_DOWNLOADS = {download.processing_request: download for download in IcDownload}
+
+
+def _ic_exchange(request: Message) -> Step[Message]:
+    """One unsigned download exchange, which must be answered 00."""
+    response = yield Send(request, None, None, "ic-download", verify=False)
+    if response[39] != "00":
+        raise CommunicationFailure(f"IC download ({request.get(60)}) refused: {response[39]}", FailureKind.NOT_APPLIED)
+    return response
+
+
+def _ic_download(download: IcDownload, config: TerminalConfig, state: NetworkNotes) -> Step[str | None]:
+    """Query the host's list, download each entry, end the download and journal what was loaded; returns the
+    processing request of the end's answer (the next download the host asks for)."""
+    kind, batch = download.value, state.current_batch()
+    listed: list = []
+    while True:
+        answer = yield from _ic_exchange(requests.ic_download_request(
+            kind, "query", state.next_stan(), config, batch, ic.query_request(len(listed))))
+        try:
+            status, entries = (ic.parse_key_list(answer.get(62)) if download is IcDownload.CA_KEYS
+                               else ic.parse_aid_list(answer.get(62)))
+        except CupFieldError as error:
+            raise CommunicationFailure(f"garbled IC list: {error}", FailureKind.GARBLED) from None
+        listed += entries
+        if status != ic.MORE or not entries:
+            break
+    loaded: list[dict[str, object]] = []
+    for entry in listed:
+        data = (ic.key_download_request(entry.rid, entry.index) if download is IcDownload.CA_KEYS
+                else ic.aid_download_request(entry))
+        answer = yield from _ic_exchange(requests.ic_download_request(kind, "download", state.next_stan(), config,
+                                                                       batch, data))
+        try:
+            if download is IcDownload.CA_KEYS:
+                key = ic.parse_key_answer(answer.get(62))
+                if key is not None:
+                    loaded.append({"rid": key.rid.hex().upper(), "index": f"{key.index:02X}", "expiry": key.expiry,
+                                   "modulus_bits": len(key.modulus) * 8, "exponent": key.exponent.hex().upper(),
+                                   "checksum": key.checksum.hex().upper()})
+            else:
+                aid = ic.parse_aid_answer(answer.get(62))
+                if aid is not None:
+                    loaded.append({"aid": aid.name, "version": aid.application_version.hex().upper(),
+                                   "floor_limit": aid.floor_limit, "tac_default": aid.tac_default.hex().upper(),
+                                   "tac_online": aid.tac_online.hex().upper(),
+                                   "tac_denial": aid.tac_denial.hex().upper(),
+                                   "ddol": aid.default_ddol.hex().upper()})
+        except CupFieldError as error:
+            raise CommunicationFailure(f"IC download refused: {error}", FailureKind.GARBLED) from None
+    end = yield from _ic_exchange(requests.ic_download_request(kind, "end", state.next_stan(), config, batch))
+    state.note_loaded(f"cup_ic_{kind}", {"loaded": loaded})
+    log.info("IC %s loaded: %d", kind, len(loaded))
+    return _processing_request(end)
 
 
 def _drop_keys(keyring: TerminalKeyring) -> None:
@@ -165,6 +234,20 @@ class CupProfile(ProtocolProfile):
             keyring.store.put(TDK_NAME, keys.tdk, "D0", "T", "B")
         log.info("working keys loaded (PIK %d bytes, MAK %d bytes%s)", len(keys.pik), len(keys.mak),
                  ", TDK 16 bytes" if keys.tdk is not None else "")
+
+    def follow_network_answer(
+        self, kind: NetworkKind, response: Message, config: TerminalConfig, state: NetworkNotes,
+    ) -> Step[None]:
+        """The IC download the answer's message header asks for (processing request 4: CA public keys, 5: AID
+        parameters; the end of one download may ask for the other), when ``cup_ic_download`` is on."""
+        if not config.cup_ic_download:
+            return
+        asked = _processing_request(response)
+        done: set[IcDownload] = set()
+        while asked in _DOWNLOADS and _DOWNLOADS[asked] not in done:
+            download = _DOWNLOADS[asked]
+            done.add(download)
+            asked = yield from _ic_download(download, config, state)
 
     # ------------------------------------------------------------------ financial requests
 

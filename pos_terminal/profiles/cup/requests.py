@@ -11,6 +11,8 @@ message                MTI   DE 3    60.1   60.3 / what identifies it
 =====================  ====  ======  =====  ===============================================
 sign-on                0800          00     001 / 003 / 004 (the keys asked for); DE 63
 sign-off / echo        0820          00     002 / 301
+IC key / param query   0820          00     372 / 382; DE 62 ``1NN``
+IC key / param load    0800          00     370 / 380 (DE 62 names it), 371 / 381 the end
 sale                   0200  000000  22
 void of a sale         0200  200000  23     DE 61 original batch + voucher, DE 37, DE 38
 refund                 0220  200000  25     DE 61 original batch, voucher, date; DE 37
@@ -139,10 +141,25 @@ def echo_request(stan: int, config: TerminalConfig, batch: int, profile: CupCont
 
 
 def _network_management(row: TransactionType, stan: int, config: TerminalConfig, batch: int,
-                        profile: CupContract) -> Message:
-    return _message(row.mti, {
+                        profile: CupContract, field62: bytes | None = None) -> Message:
+    fields: dict[int, FieldValue] = {
         11: f"{stan:06d}", **_identity(config), 60: Field60(row.type_code, _batch(batch), row.network_code).encode(),
-    }, profile, config)
+    }
+    if field62 is not None:
+        fields[62] = field62
+    return _message(row.mti, fields, profile, config)
+
+
+_IC_ROWS = {("ca-keys", "query"): "ic_key_query", ("ca-keys", "download"): "ic_key_download",
+            ("ca-keys", "end"): "ic_key_download_end", ("parameters", "query"): "ic_parameter_query",
+            ("parameters", "download"): "ic_parameter_download", ("parameters", "end"): "ic_parameter_download_end"}
+
+
+def ic_download_request(kind: str, step: str, stan: int, config: TerminalConfig, batch: int,
+                        field62: bytes | None = None, profile: CupContract = CUP_CONTRACT) -> Message:
+    """An IC download exchange (:mod:`protocols.cup.icdownload`): ``kind`` ``ca-keys`` or ``parameters``,
+    ``step`` ``query`` (0820, 372 / 382), ``download`` (0800, 370 / 380) or ``end`` (0800, 371 / 381)."""
+    return _network_management(TRANSACTION_TYPES[_IC_ROWS[(kind, step)]], stan, config, batch, profile, field62)
 
 
 # ---------------------------------------------------------------------- financial

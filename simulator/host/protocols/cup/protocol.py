@@ -44,6 +44,7 @@ import logging
 from datetime import datetime, timedelta
 
 import simulator.host.protocols.cup.batch as batch
+import simulator.host.protocols.cup.icdownload as icdownload
 from iso8583 import Message, encode
 from iso8583.cup_header import CupHeader
 from iso8583.errors import Iso8583Error
@@ -107,6 +108,8 @@ class CupHost(HostProtocol):
         self.journal = services.journal
         self.money = CupMoney(services)
         """The money-moving handlers (sale, void, refund, reversal)."""
+        self.ic_directory = icdownload.IcDirectory.shipped(services.cards)
+        """The CA public keys and AID parameters terminals download (60.3 = 370-382)."""
 
     # -- identify, route, verify ----------------------------------------------------------
 
@@ -250,6 +253,9 @@ class CupHost(HostProtocol):
         if kind.row.name.startswith("sign_on"):
             assert kind.row.network_code is not None
             return self._sign_on(exchange, SignOnKeyScheme(kind.row.network_code))
+        if kind.row.name in icdownload.ROW_NAMES:
+            return icdownload.serve(self.ic_directory, self.journal, exchange, kind.row.name,
+                                    ask=self.services.config.cup_ic_download)
         return answer(request, ResponseCode.APPROVED, exchange.now)
 
     def _sign_on(self, exchange: Exchange, scheme: SignOnKeyScheme) -> Message:
@@ -298,7 +304,10 @@ class CupHost(HostProtocol):
                 pin_key_kcv=wrapped.pik_check_value.hex().upper(), mac_key_block=wrapped.mak.hex().upper(),
                 mac_key_kcv=wrapped.mak_check_value.hex().upper(), request_stan=field_text(request, 11),
             )
-        return answer(request, ResponseCode.APPROVED, exchange.now, {62: wrapped.encode()})
+        pending = (self.ic_directory.pending(self.journal, terminal_id)
+                   if self.services.config.cup_ic_download else None)
+        return answer(request, ResponseCode.APPROVED, exchange.now, {62: wrapped.encode()},
+                      processing_request=pending.processing_request if pending else None)
 
     def _recently_issued(self, terminal_id: str, now: datetime) -> bool:
         """Whether the terminal's last keys were issued less than ``cup_sign_on_interval_seconds`` ago."""
