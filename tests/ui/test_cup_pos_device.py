@@ -83,3 +83,27 @@ async def test_possim_run_dialect_cup_pos_makes_the_device_and_its_embedded_host
         model.engine.close()
         await server.stop()
     assert not (tmp_path / "terminal" / "terminal.toml").exists() and not (tmp_path / "host" / "host.toml").exists()
+
+
+async def test_sign_off_from_the_more_menu_drops_the_keys_and_the_next_sale_signs_on_again(
+    make_app: MakeApp, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "cup-host"
+    data_dir.mkdir()
+    host = HostServer(HostConfig(data_dir=data_dir, dialect="cup-pos", listen="tcp://127.0.0.1:0"))
+    url = await host.start()
+    try:
+        app = make_app(url, dialect="cup-pos", cup_ic_download=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await approved_sale(pilot, "2500")
+            await type_keys(pilot, "enter", "m")
+            assert lcd(app)[3].endswith("4 SIGN-OFF")
+            await type_keys(pilot, "4")
+            assert lcd(app) == ["SIGN-OFF", "OK", "RC 00", ""]
+            assert ">> SENT 0820" in message_log(app) and "<< RECEIVED 0830" in message_log(app)
+            assert "cup-mak" not in app.model.engine.keyring.store.names()
+            await type_keys(pilot, "enter")
+            await approved_sale(pilot, "1000")  # signs on first
+            assert "cup-mak" in app.model.engine.keyring.store.names()
+    finally:
+        await host.stop()
