@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed-stamp
 ORACLE := $(VENV)/oracles/pyiso8583
 ORACLE_STAMP := $(ORACLE)/.installed-stamp
 
-.PHONY: run test check bench clean
+.PHONY: run test check bench clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,21 @@ run: $(STAMP)
 # `make test PYTEST_WORKERS=0` runs it in one process.
 PYTEST_WORKERS ?= 4
 
-test: $(STAMP) $(ORACLE_STAMP)
+test: $(STAMP) $(ORACLE_STAMP) browser
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)
+
+# The web console's browser test (tests/e2e/test_console_browser.py) drives the distribution's Chromium
+# through Playwright (no browser download). Installed here when missing: apt-get as root, else with sudo
+# when it needs no password; elsewhere the test says why it is skipped (and fails under CI=true).
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO=sudo; \
+	  else echo "make browser: chromium is missing and cannot be installed here (not root, no sudo)"; exit 0; fi; \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium \
+	      || echo "make browser: apt-get could not install chromium"; \
+	  else echo "make browser: no apt-get to install chromium with"; fi; }
 
 # Layering (import-linter contracts in pyproject.toml) and lint (ruff); CI runs it before the tests.
 check: $(STAMP)

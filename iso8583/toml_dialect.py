@@ -11,7 +11,6 @@ mistake (unknown key, bad value, impossible field) is a
 from __future__ import annotations
 
 import enum
-import tomllib
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +29,7 @@ from iso8583.dialect import (
 )
 from iso8583.dialects import get_dialect
 from iso8583.errors import DialectError
+from iso8583.tomlfile import read_toml
 
 _TOP_KEYS = frozenset({"name", "base", "description", "protocol", "masked_fields", "mti_encoding", "bitmap_encoding", "secondary_bitmap",
                        "header_length", "fields"})
@@ -44,15 +44,7 @@ E = TypeVar("E", bound=enum.Enum)
 def load_dialect_toml(path: str | Path) -> Dialect:
     """Read the dialect defined in the TOML file at ``path``."""
     path = Path(path)
-    try:
-        with path.open("rb") as stream:
-            document = tomllib.load(stream)
-    except OSError as error:
-        raise DialectError(f"{path}: cannot read: {error.strerror or error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise DialectError(f"{path}: not valid TOML: {error}") from None
-    except RecursionError:
-        raise DialectError(f"{path}: not valid TOML: tables or arrays nested too deeply") from None
+    document = read_toml(path, DialectError, "the dialect file")
     return dialect_from_mapping(document, source=str(path))
 
 

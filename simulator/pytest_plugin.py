@@ -5,7 +5,9 @@ Installed with possim (entry point ``pytest11``), it adds two fixtures and two m
 * ``possim_host``: the host emulator on a free 127.0.0.1 port, its data in a temporary folder,
   with the fault rules (docs/host-rules.md) of the ``possim_rules`` marker or of an indirect
   parameter; it runs on its own event loop in a background thread, so sync and async tests both
-  use it, and it stops at teardown.
+  use it, and it stops at teardown. ``possim_host.api_url`` is its HTTP API (docs/host-api.md) on
+  another free 127.0.0.1 port: a test adds rules and moves the business date over HTTP, as a
+  harness in another language would.
 * ``possim_terminal``: a :class:`~pos_terminal.engine.terminal.TerminalEngine` bound to that host, in its own
   temporary folder, configured by the ``possim_config`` marker (terminal.toml keys; ``dialect``
   applies to the host too), with async helpers ``sale``, ``refund``, ``void``, ``settle``,
@@ -64,6 +66,9 @@ class PossimHost:
     _loop: asyncio.AbstractEventLoop = field(repr=False)
     _thread: threading.Thread = field(repr=False)
     _server: Any = field(repr=False)
+    _console: Any = field(default=None, repr=False)
+    api_url: str = ""
+    """The host's HTTP API and console, ``http://127.0.0.1:PORT`` (``/api/...``, docs/host-api.md)."""
 
     @classmethod
     def start(cls, data_dir: Path, *, dialect: str = "terminal87", rules: list[dict[str, Any]] | None = None,
@@ -75,26 +80,42 @@ class PossimHost:
         thread = threading.Thread(target=loop.run_forever, name="possim-host", daemon=True)
         thread.start()
 
-        async def serve() -> tuple[Any, str]:  # built on the host's thread: its journal lives there
+        async def serve() -> tuple[Any, str, Any]:  # built on the host's thread: its journal lives there
             from simulator.host.config import HostConfig
+            from simulator.host.console import HostConsole, parse_http_address
             from simulator.host.rules import parse_rules
             from simulator.host.server import HostServer
 
             server = HostServer(HostConfig(data_dir=data_dir, dialect=dialect, **config), listen="tcp://127.0.0.1:0",
                                 rules=parse_rules({"rule": rules}))
-            return server, await server.start()
+            url = await server.start()
+            console = HostConsole(server, parse_http_address("127.0.0.1:0"))
+            try:
+                await console.start()
+            except BaseException:
+                await server.stop()
+                raise
+            return server, url, console
 
         try:
-            server, url = asyncio.run_coroutine_threadsafe(serve(), loop).result(_START_TIMEOUT)
+            server, url, console = asyncio.run_coroutine_threadsafe(serve(), loop).result(_START_TIMEOUT)
         except BaseException:
             _stop_loop(loop, thread)
             raise
-        return cls(url, data_dir, dialect, rules, loop, thread, server)
+        return cls(url, data_dir, dialect, rules, loop, thread, server, console, console.url)
 
     def stop(self) -> None:
         """Stop serving, close the host journal and end the thread."""
+
+        async def stop() -> None:
+            try:
+                if self._console is not None:
+                    await self._console.stop()
+            finally:
+                await self._server.stop()
+
         try:
-            asyncio.run_coroutine_threadsafe(self._server.stop(), self._loop).result(_START_TIMEOUT)
+            asyncio.run_coroutine_threadsafe(stop(), self._loop).result(_START_TIMEOUT)
         finally:
             _stop_loop(self._loop, self._thread)
 
@@ -202,21 +223,25 @@ class PossimTerminal:
 
         return await run_operation(self.engine, operation, TxnOptions(**options))
 
-    async def sale(self, card: str, amount: str, *, pin: str | None = None, entry: str = "chip") -> TxnResult:
-        """A purchase with ``card`` (a shipped test card) for ``amount`` (major units)."""
-        return await self._run("sale", card=card, amount=str(amount), pin=pin, entry=entry)
+    async def sale(self, card: str, amount: str, *, pin: str | None = None, entry: str = "chip",
+                   currency: str | None = None, dcc: str | None = None) -> TxnResult:
+        """A purchase with ``card`` (a shipped test card) for ``amount`` (major units of ``currency``, default the
+        terminal's); ``dcc="accept"`` pays in the card's currency when the host offers DCC (``dcc=True`` in
+        ``possim_config``), ``"decline"`` (or None) in the merchant's."""
+        return await self._run("sale", card=card, amount=str(amount), pin=pin, entry=entry, currency=currency, dcc=dcc)
 
     async def refund(
         self, card: str, amount: str, *, original: TxnResult | None = None, original_rrn: str | None = None,
         invoice: int | None = None, reason: str | None = None, pin: str | None = None, entry: str = "chip",
-        supervisor_password: str | None = None,
+        supervisor_password: str | None = None, currency: str | None = None,
     ) -> TxnResult:
-        """A refund of ``original`` (a sale's result), or of the sale with ``original_rrn`` or ``invoice``."""
+        """A refund of ``original`` (a sale's result), or of the sale with ``original_rrn`` or ``invoice``; a DCC
+        sale's refund goes back in the card's currency (``result.dcc``)."""
         if original is not None:
             original_rrn, invoice = original.rrn, None
         return await self._run(
             "refund", card=card, amount=str(amount), original_rrn=original_rrn, invoice=invoice, reason=reason,
-            pin=pin, entry=entry, supervisor_password=self._password(supervisor_password),
+            pin=pin, entry=entry, supervisor_password=self._password(supervisor_password), currency=currency,
         )
 
     async def void(self, invoice: int | TxnResult, *, supervisor_password: str | None = None) -> TxnResult:

@@ -38,7 +38,7 @@ class InquiryMixin(EngineCore):
             response = await self._exchange(request, keys, record.id)
         except CommunicationFailure as failure:
             return TxnResult("status", Outcome.COMMUNICATION_FAILED, error=str(failure), **base)
-        code = str(response[39])
+        code = self.profile.response_code(response)
         data: dict[str, str] = {}
         approved = self.profile.is_approved(code)
         if approved:

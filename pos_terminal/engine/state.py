@@ -69,7 +69,7 @@ class JournalState:
         completed = self.journal.complete_transaction(
             record.id, status=TxnStatus.APPROVED if approved else TxnStatus.DECLINED,
             response_code=answer.response_code, rrn=answer.rrn, auth_code=answer.auth_code,
-            host_data=answer.host_data, now=self._clock(),
+            host_data=answer.host_data, now=self._clock(), dcc=answer.dcc,
         )
         self._owed_requests.pop(record.id, None)
         return completed

@@ -62,7 +62,7 @@ def network(profile: ProtocolProfile, config: TerminalConfig, state: TerminalSta
         response = yield Send(request, protection, None, kind.value, verify=verify)
     except CommunicationFailure as failure:
         return NetworkEnd(stan, None, False, str(failure))
-    code = str(response[39])
+    code = profile.response_code(response)
     approved = profile.is_approved(code)
     if approved:
         try:

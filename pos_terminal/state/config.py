@@ -26,13 +26,13 @@ import math
 import os
 import re
 import tempfile
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from iso8583.channels import AddressError, parse_channel_url
+from iso8583.tomlfile import read_toml
 from iso8583.tpdu import tpdu_problem
 from protocols.defaults import ADMIN_PASSWORD, MERCHANT_ID, SUPERVISOR_PASSWORD, TERMINAL_ID
 from pos_terminal.state.passwords import DEFAULT_ITERATIONS, ConfigError, hash_password, parse_password_hash, verify_password
@@ -90,13 +90,20 @@ class TerminalConfig:
     merchant_city: str = field(default="TESTVILLE", metadata=_doc("Merchant city in DE 43, 1 to 13 characters."))
     currency: str = field(default="840", metadata=_doc("Transaction currency, ISO 4217 numeric (3 digits); 840 = USD."))
     country: str = field(default="840", metadata=_doc("Terminal country, ISO 3166 numeric (3 digits); 840 = USA."))
+    currencies: tuple[str, ...] = field(default=(), metadata=_doc(
+        "Multi-currency pricing: the currencies a sale may be in (ISO 4217 numeric), e.g. [\"840\", \"978\"]; "
+        "`possim txn sale --currency` picks one (default: currency). Empty: currency only. Each refund and void "
+        "is in its sale's currency; settlement totals are per currency (docs/protocol.md)."))
+    dcc: bool = field(default=False, metadata=_doc(
+        "Dynamic currency conversion: before a sale with a card billed in another currency, ask the host for a "
+        "rate and offer the cardholder to pay in the card's currency (docs/protocol.md)."))
     host_url: str = field(
         default="tcp://127.0.0.1:8583",
         metadata=_doc("Acquirer host: tcp://HOST:PORT or serial:///dev/ttyUSB0?baud=9600."),
     )
     dialect: str = field(default="terminal87", metadata=_doc(
         "ISO 8583 dialect spoken with the host: a built-in name (terminal87, terminal87-tpdu, iso87ascii, "
-        "iso87binary, cup-pos) or the path of a TOML dialect file, whose `protocol` names the network "
+        "iso87binary, cup-pos, iso93binary, iso93ebcdic) or the path of a TOML dialect file, whose `protocol` names the network "
         "(docs/dialects.md, docs/profiles.md)."))
     key_scheme: KeyScheme = field(
         default=KeyScheme.MKSK, metadata=_doc('Key management: "mksk", "dukpt-tdes" or "dukpt-aes".')
@@ -217,6 +224,13 @@ class TerminalConfig:
             return dataclasses.replace(self, **changes)
         except ConfigError as exc:
             raise ConfigError(f"override: {exc}") from None
+
+    @property
+    def sale_currencies(self) -> tuple[str, ...]:
+        """The currencies a sale may be in: ``currencies``, else ``currency`` alone (``currency`` first)."""
+        if not self.currencies:
+            return (self.currency,)
+        return (self.currency, *(code for code in self.currencies if code != self.currency))
 
     def verify_supervisor_password(self, password: str) -> bool:
         """True when ``password`` is the supervisor password (constant-time comparison).
@@ -339,6 +353,7 @@ def _validate(config: TerminalConfig) -> None:
     _text(config, "merchant_city", 1, 13)
     _digits(config, "currency", 3)
     _digits(config, "country", 3)
+    _currencies(config)
     _host_url(config)
     if not isinstance(config.dialect, str) or not (_DIALECT.fullmatch(config.dialect) or _is_toml_path(config.dialect)):
         raise ConfigError(f"dialect: must be a dialect name (letters, digits, '_', '-', '.') or the path of a "
@@ -370,7 +385,7 @@ def _validate(config: TerminalConfig) -> None:
     ):
         _positive_int(config, key)
     for key in ("pin_on_refund", "allow_unmatched_refunds", "offline_refunds", "keep_receipts", "keep_connection",
-                "cup_ic_download"):
+                "cup_ic_download", "dcc"):
         _flag(config, key)
     for key in ("response_timeout", "connect_timeout"):
         _positive_seconds(config, key)
@@ -383,6 +398,17 @@ def _validate(config: TerminalConfig) -> None:
                           f"got {config.cup_sign_on_keys!r}")
     for key in DURATION_LIMITS:
         _bounded_duration(config, key)
+
+
+def _currencies(config: TerminalConfig) -> None:
+    """``currencies``: a list of distinct 3-digit codes (stored as a tuple)."""
+    value = config.currencies
+    if not isinstance(value, (list, tuple)) or not all(
+            isinstance(code, str) and len(code) == 3 and code.isascii() and code.isdigit() for code in value):
+        raise ConfigError(f"currencies: must be a list of 3-digit ISO 4217 numeric codes, got {value!r}")
+    if len(set(value)) != len(value):
+        raise ConfigError(f"currencies: a currency is listed twice in {list(value)!r}")
+    object.__setattr__(config, "currencies", tuple(value))
 
 
 def _hash_clear_password(values: dict[str, Any], *, iterations: int) -> dict[str, Any]:
@@ -410,17 +436,7 @@ def load_config(data_dir: Path, *, password_iterations: int = DEFAULT_ITERATIONS
     ``supervisor_password`` (or the default ``0000``) at load; lower it only in tests.
     """
     path = Path(data_dir) / CONFIG_FILE_NAME
-    try:
-        with path.open("rb") as handle:
-            values = tomllib.load(handle)
-    except FileNotFoundError:
-        values = {}
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    except RecursionError:
-        raise ConfigError(f"{path}: not valid TOML: tables or arrays nested too deeply") from None
+    values = read_toml(path, ConfigError, "the terminal configuration", missing={})
     for key, value in values.items():
         if isinstance(value, dict):
             raise ConfigError(f"{path}: [{key}]: tables are not used; write every key at the top level")
@@ -445,6 +461,8 @@ def _toml_value(value: Any) -> str:
         return f"{value:_}"  # TOML allows 1_000_000
     if isinstance(value, float):
         return repr(value)
+    if isinstance(value, (list, tuple)):
+        return json.dumps([str(item) for item in value])
     return json.dumps(str(value))  # a JSON string is a valid TOML basic string
 
 

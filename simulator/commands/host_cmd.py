@@ -2,7 +2,9 @@
 
 ``possim host --listen URL --data DIR [--rules FILE] [--dialect NAME]`` prints exactly
 ``listening on URL`` (with the real port when the URL asks for port 0) as its first line on
-stdout, then serves until SIGINT or SIGTERM and exits 0.
+stdout, then serves until SIGINT or SIGTERM and exits 0. With ``--http ADDR:PORT`` (or ``http`` in
+host.toml) the next line is ``console on http://ADDR:PORT``: the HTTP API, live traffic, ``/metrics``
+and the web console (docs/host-api.md).
 
 ``possim host report --data DIR [--json] [--terminal TID] [--batch N]`` summarises the host
 journal per terminal and batch (docs/host-report.md): a readable table, or one JSON object
@@ -20,6 +22,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from simulator.commands.output import EXIT_OK, InputError, add_json_flag, data_folder, emit, listen_url
 
@@ -34,6 +37,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--rules", help="TOML file of scripted behaviour (docs/host-rules.md)")
     parser.add_argument("--dialect", help="ISO 8583 dialect: a built-in name or a TOML dialect file "
                                           "(default: host.toml, else terminal87)")
+    parser.add_argument("--http", metavar="ADDR:PORT", help="also serve the HTTP API, live traffic, /metrics and "
+                        "the web console, e.g. 127.0.0.1:8080 (port 0: a free port; docs/host-api.md); default: "
+                        "host.toml, else off")
+    parser.add_argument("--http-token-file", metavar="FILE", help="a file holding the token the console asks for "
+                        "(Authorization: Bearer TOKEN); required for a non-loopback --http address")
+    parser.add_argument("--event-loop", choices=("asyncio", "uvloop"), default="asyncio",
+                        help="the event loop: asyncio (default), or uvloop when installed (pip install "
+                             "'possim[fast]'): less CPU per request (docs/performance.md)")
     parser.set_defaults(handler=run)
     commands = parser.add_subparsers(dest="host_command", required=False)
     report = commands.add_parser("report", help="the host journal per terminal and batch: sold, refunded "
@@ -63,6 +74,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM; exit 0 on a clean shutdown."""
+    if getattr(args, "event_loop", "asyncio") == "uvloop":
+        try:
+            import uvloop
+        except ImportError:
+            raise InputError("--event-loop uvloop: uvloop is not installed (pip install 'possim[fast]')") from None
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            return runner.run(serve_until_signalled(args))
     return asyncio.run(serve_until_signalled(args))
 
 
@@ -82,7 +100,7 @@ def run_report(args: argparse.Namespace) -> int:
         raise InputError(f"no host journal in {args.data} ({config.journal_path.name} not found)")
     journal = HostJournal(config.journal_path)
     try:
-        report = build_report(journal, terminal_id=args.terminal, batch=batch)
+        report = build_report(journal, terminal_id=args.terminal, batch=batch, dcc=config.dcc)
     finally:
         journal.close()
     emit(args, report_json(report), report_text(report))
@@ -124,47 +142,63 @@ def run_advance_date(args: argparse.Namespace) -> int:
 
 
 def _new_offset(args: argparse.Namespace, now: datetime) -> Callable[[int], int]:
-    """The new business date offset from the current one, for ``--reset``, ``--to`` or ``--days`` (InputError)."""
-    from datetime import date, timedelta
+    """The new business date offset from the current one, for ``--reset``, ``--to`` or ``--days`` (InputError);
+    the rule itself is :func:`simulator.host.credits.advanced_offset`."""
+    from datetime import date
 
-    from simulator.host.credits import MAX_OFFSET_DAYS, check_offset
+    from simulator.host.credits import BusinessDateError, advanced_offset
 
-    calendar = now.date()
-    latest = calendar + timedelta(days=MAX_OFFSET_DAYS)
     if args.reset:
         return lambda current: 0
+    target = None
     if args.to_date is not None:
         try:
             target = date.fromisoformat(args.to_date)
         except ValueError:
             raise InputError(f"--to {args.to_date!r}: expected a date YYYY-MM-DD") from None
-        if target > latest:
-            raise InputError(f"--to {args.to_date}: the business date may run at most {MAX_OFFSET_DAYS} days ahead "
-                             f"of the calendar (latest {latest})")
 
-        def to_target(current: int) -> int:
-            check_offset(current)
-            if target < calendar + timedelta(days=current):
-                raise InputError(f"--to {args.to_date}: the business date is already "
-                                 f"{calendar + timedelta(days=current)}; it never goes back (--reset: to the calendar)")
-            return (target - calendar).days
+    def move(current: int) -> int:
+        try:
+            return advanced_offset(current, now.date(), days=args.days, to=target, names=("--days", "--to"))
+        except BusinessDateError as error:
+            hint = " (--reset: to the calendar)" if "never goes back" in str(error) else ""
+            raise InputError(f"{error}{hint}") from None
 
-        return to_target
-    days = args.days
-    if days < 1:
-        raise InputError(f"--days {days}: expected 1 or more")
-    if days > MAX_OFFSET_DAYS:
-        raise InputError(f"--days {days}: the business date may run at most {MAX_OFFSET_DAYS} days ahead of the "
-                         f"calendar (latest {latest})")
+    return move
 
-    def ahead(current: int) -> int:
-        check_offset(current)
-        if current + days > MAX_OFFSET_DAYS:
-            raise InputError(f"--days {days}: the business date may run at most {MAX_OFFSET_DAYS} days ahead of the "
-                             f"calendar ({MAX_OFFSET_DAYS - current} more, latest {latest})")
-        return current + days
 
-    return ahead
+def console_options(args: argparse.Namespace, config: Any) -> tuple[Any, str | None] | None:
+    """The console's address and token from ``--http`` / host.toml and ``--http-token-file`` (InputError);
+    None when the console is off."""
+    from simulator.host.httpaddress import ConsoleConfigError, parse_http_address, read_token
+
+    text = getattr(args, "http", None) or config.http
+    token_file = getattr(args, "http_token_file", None)
+    if text is None:
+        if token_file:
+            raise InputError("--http-token-file: needs --http ADDR:PORT (or http in host.toml)")
+        return None
+    try:
+        address = parse_http_address(text, "--http" if getattr(args, "http", None) else
+                                     f"{config.data_dir / 'host.toml'}: http")
+        token = read_token(token_file) if token_file else None
+    except ConsoleConfigError as error:
+        raise InputError(str(error)) from None
+    if not address.loopback and token is None:
+        raise InputError(f"--http {text}: a non-loopback address needs a token (--http-token-file FILE)")
+    return address, token
+
+
+async def _start_console(server: Any, address: Any, token: str | None) -> Any:
+    """Start the HTTP console beside ``server`` (InputError when its address cannot be bound)."""
+    from simulator.host.console import ConsoleConfigError, HostConsole
+
+    console = HostConsole(server, address, token=token)
+    try:
+        await console.start()
+    except ConsoleConfigError as error:
+        raise InputError(str(error)) from None
+    return console
 
 
 def _check_listen_address(listen: str, option: str = "--listen") -> None:
@@ -199,6 +233,7 @@ async def serve_until_signalled(args: argparse.Namespace, stop: asyncio.Event | 
     listen = args.listen or config.listen
     _check_listen_address(listen, "--listen" if args.listen else f"{config.data_dir / 'host.toml'}: listen")
     rules = load_rules(args.rules) if args.rules else None
+    console_wanted = console_options(args, config)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     installed = []
@@ -207,12 +242,19 @@ async def serve_until_signalled(args: argparse.Namespace, stop: asyncio.Event | 
             loop.add_signal_handler(signum, stop.set)
             installed.append(signum)
     server = HostServer(config, listen=listen, rules=rules)
+    console = None
     try:
         url = await server.start()
+        if console_wanted is not None:
+            console = await _start_console(server, *console_wanted)
         sys.stdout.write(f"listening on {url}\n")
+        if console is not None:
+            sys.stdout.write(f"console on {console.url}\n")
         sys.stdout.flush()
         await stop.wait()
     finally:
+        if console is not None:
+            await console.stop()
         await server.stop()
         for signum in installed:
             loop.remove_signal_handler(signum)

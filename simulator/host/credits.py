@@ -16,8 +16,8 @@ from enum import StrEnum
 
 from simulator.host.records import Status, HostTransaction
 
-__all__ = ["MAX_OFFSET_DAYS", "BusinessDateError", "CreditStatus", "CreditView", "business_date", "check_offset",
-           "credit_view"]
+__all__ = ["MAX_OFFSET_DAYS", "BusinessDateError", "CreditStatus", "CreditView", "advanced_offset", "business_date",
+           "check_offset", "credit_view"]
 
 MAX_OFFSET_DAYS = 3660
 """How far (days) the business date may run ahead of the UTC calendar: ten years and then some. Far enough
@@ -67,6 +67,33 @@ class CreditView:
 def business_date(now: datetime, offset_days: int) -> date:
     """The host's business date at ``now``: the UTC date plus ``offset_days`` (BusinessDateError out of range)."""
     return now.date() + timedelta(days=check_offset(offset_days))
+
+
+def advanced_offset(current: int, calendar: date, *, days: int | None = None, to: date | None = None,
+                    names: tuple[str, str] = ("days", "date")) -> int:
+    """The business date offset after moving it ``days`` ahead or to the date ``to`` (one of them), from
+    ``current`` on the UTC ``calendar`` date: forward only, at most :data:`MAX_OFFSET_DAYS` ahead.
+
+    The one rule of ``possim host advance-date`` and of the host's HTTP API; BusinessDateError names the
+    option (``names``: how the caller calls ``days`` and ``to``) and never writes anything.
+    """
+    check_offset(current)
+    latest = calendar + timedelta(days=MAX_OFFSET_DAYS)
+    days_name, to_name = names
+    if to is not None:
+        if to > latest:
+            raise BusinessDateError(f"{to_name} {to}: the business date may run at most {MAX_OFFSET_DAYS} days ahead "
+                                    f"of the calendar (latest {latest})")
+        today = calendar + timedelta(days=current)
+        if to < today:
+            raise BusinessDateError(f"{to_name} {to}: the business date is already {today}; it never goes back")
+        return (to - calendar).days
+    if days is None or isinstance(days, bool) or days < 1:
+        raise BusinessDateError(f"{days_name} {days}: expected 1 or more")
+    if current + days > MAX_OFFSET_DAYS:
+        raise BusinessDateError(f"{days_name} {days}: the business date may run at most {MAX_OFFSET_DAYS} days ahead "
+                                f"of the calendar ({MAX_OFFSET_DAYS - current} more, latest {latest})")
+    return current + days
 
 
 def credit_view(refund: HostTransaction, today: date) -> CreditView | None:

@@ -39,7 +39,8 @@ class Exchange:
     frame: bytes | None = field(default=None, repr=False)
     """The request's bytes as received (the MAC is checked over them), when it came off the wire."""
     kind: Any = field(default=None, repr=False)
-    """What the protocol made of the request (``cup-pos``: its row of the transaction table), or None."""
+    """What the protocol made of the request (``cup-pos``: its row of the transaction table; possim-87: its DE 63
+    tags), or None."""
 
 
 def auth_code() -> str:

@@ -176,11 +176,11 @@ class HostKeyring:
             cache = self._sessions if slot == CURRENT else self._next
             cache[terminal_id] = keys
             pin_name, mac_name = self._names(terminal_id, slot)
-            self._store.put(pin_name, tpk, "P0", "T", "E")
-            self._store.put(mac_name, tak, "M3", "T", "C")
+            entries = [(pin_name, tpk, "P0", "T", "E", "N"), (mac_name, tak, "M3", "T", "C", "N")]
             tdk_name = self._track_key_name(terminal_id, slot)
             if tdk is not None:
-                self._store.put(tdk_name, tdk, "D0", "T", "B")
+                entries.append((tdk_name, tdk, "D0", "T", "B", "N"))
+            self._store.put_many(entries)  # one fsync
             obsolete = [] if tdk is not None else [tdk_name]
             if slot == CURRENT:
                 self._next.pop(terminal_id, None)
@@ -298,4 +298,4 @@ class HostKeyring:
     def keyed_digest(self, *parts: str) -> str:
         """HMAC-SHA256 of ``parts`` (joined unambiguously) under the fingerprint key: safe to journal."""
         data = "\x1f".join(f"{len(part)}:{part}" for part in parts).encode("utf-8")
-        return hmac.new(self._fingerprint_key, data, hashlib.sha256).hexdigest()[:32]
+        return hmac.digest(self._fingerprint_key, data, "sha256").hex()[:32]  # one-shot: OpenSSL's HMAC, in C

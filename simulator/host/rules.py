@@ -6,17 +6,23 @@ processing the request (``respond``), or, after normal processing, delay the res
 drop it, disconnect, or corrupt its MAC. ``times = N`` limits a rule to its first N matches
 (of requests the journal kept: a match is taken back when its request is rolled back).
 The first matching rule with matches left wins.
+
+Each rule of a :class:`RuleSet` has an id (1, 2, ... in file order): the host's HTTP API
+(:mod:`simulator.host.console`) adds rules at run time, validated by :func:`parse_rule` like a
+``[[rule]]`` table, and removes them by id. The set is copied on change, never changed in place,
+so the writer thread matching a request always sees one consistent set.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from iso8583.message import Message
-from simulator.host.tomlfile import read_toml
+from iso8583.tomlfile import read_toml
 from simulator.host.effects import AfterCommit
 
 _MATCH_KEYS = ("mti", "processing_code", "terminal_id", "amount_min", "amount_max", "pan_suffix", "network_code")
@@ -24,7 +30,11 @@ _ACTION_KEYS = ("respond", "delay", "drop", "disconnect", "corrupt_mac")
 
 
 class RulesError(ValueError):
-    """The rules file is malformed; the message names the rule and the key."""
+    """The rules file is malformed; the message names the rule and the key (``field``: the key alone)."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class RuleAction(StrEnum):
@@ -82,27 +92,67 @@ def _in(allowed: frozenset[str] | None, value: object) -> bool:
 
 
 @dataclass
+class RuleCount:
+    """How many times one rule has fired: ``fired`` for committed requests, ``pending`` for requests whose
+    journal transaction has not committed yet (:mod:`simulator.host.effects`)."""
+
+    fired: int = 0
+    pending: int = 0
+
+
+@dataclass(frozen=True)
+class RuleEntry:
+    """One rule of a :class:`RuleSet` with its id and its count."""
+
+    id: int
+    rule: Rule
+    count: RuleCount = field(default_factory=RuleCount)
+
+    def remaining(self) -> int | None:
+        """How many more matches the rule may have (None: unlimited), pending ones counted."""
+        times = self.rule.times
+        return None if times is None else max(0, times - self.count.fired - self.count.pending)
+
+
 class RuleSet:
     """The rules of one host, with how many times each has fired (state of this instance only).
 
-    ``fired`` counts the matches of committed requests; ``pending`` those of requests whose
-    journal transaction has not committed yet (:mod:`simulator.host.effects`): a match counts at
-    once for the requests after it, but is taken back when its request or its group is rolled
-    back, so a ``times = 1`` rule is not used up by a request the journal never kept.
+    A match counts at once for the requests after it, but is taken back when its request or its
+    group is rolled back, so a ``times = 1`` rule is not used up by a request the journal never kept.
+    :meth:`add` and :meth:`remove` replace the tuple of entries whole (see the module docstring).
     """
 
-    rules: list[Rule] = field(default_factory=list)
-    fired: list[int] = field(default_factory=list)
-    pending: list[int] = field(default_factory=list)
+    def __init__(self, rules: Iterable[Rule] = ()) -> None:
+        self._entries: tuple[RuleEntry, ...] = tuple(RuleEntry(index + 1, rule) for index, rule in enumerate(rules))
+        self._next_id = len(self._entries) + 1
 
-    def __post_init__(self) -> None:
-        self.fired = [0] * len(self.rules)
-        self.pending = [0] * len(self.rules)
+    @property
+    def rules(self) -> list[Rule]:
+        """The rules, in matching order."""
+        return [entry.rule for entry in self._entries]
+
+    def entries(self) -> tuple[RuleEntry, ...]:
+        """The rules with their ids and counts, in matching order (a snapshot)."""
+        return self._entries
+
+    def add(self, rule: Rule) -> int:
+        """Append ``rule`` (matched after the others); return its id."""
+        rule_id = self._next_id
+        self._next_id += 1
+        self._entries = (*self._entries, RuleEntry(rule_id, rule))
+        return rule_id
+
+    def remove(self, rule_id: int) -> bool:
+        """Remove the rule with ``rule_id``; False when there is none. A match of it still pending keeps
+        counting on its own :class:`RuleCount`, which is no longer in the set."""
+        kept = tuple(entry for entry in self._entries if entry.id != rule_id)
+        removed = len(kept) != len(self._entries)
+        self._entries = kept
+        return removed
 
     def remaining(self, index: int) -> int | None:
-        """How many more matches rule ``index`` may have (None: unlimited), pending ones counted."""
-        times = self.rules[index].times
-        return None if times is None else max(0, times - self.fired[index] - self.pending[index])
+        """How many more matches rule ``index`` (matching order) may have (None: unlimited)."""
+        return self._entries[index].remaining()
 
     def match(self, request: Message, pan: str | None, *, after_commit: AfterCommit | None = None) -> Rule | None:
         """The first rule matching ``request`` with matches left; counts the match.
@@ -110,28 +160,30 @@ class RuleSet:
         With ``after_commit`` the count is pending until the request's transaction commits
         (dropped if it rolls back); without, it counts at once.
         """
-        for index, rule in enumerate(self.rules):
-            if self.remaining(index) == 0:
+        for entry in self._entries:
+            if entry.remaining() == 0:
                 continue
-            if rule.matches(request, pan):
-                self._count(index, after_commit)
-                return rule
+            if entry.rule.matches(request, pan):
+                _count(entry, after_commit)
+                return entry.rule
         return None
 
-    def _count(self, index: int, after_commit: AfterCommit | None) -> None:
-        if after_commit is None:
-            self.fired[index] += 1
-            return
-        self.pending[index] += 1
 
-        def apply() -> None:
-            self.pending[index] -= 1
-            self.fired[index] += 1
+def _count(entry: RuleEntry, after_commit: AfterCommit | None) -> None:
+    count = entry.count
+    if after_commit is None:
+        count.fired += 1
+        return
+    count.pending += 1
 
-        def discard() -> None:
-            self.pending[index] -= 1
+    def apply() -> None:
+        count.pending -= 1
+        count.fired += 1
 
-        after_commit(apply, discard, name=f"a match of rule {self.rules[index].name!r}")
+    def discard() -> None:
+        count.pending -= 1
+
+    after_commit(apply, discard, name=f"a match of rule {entry.rule.name!r}")
 
 
 def load_rules(path: Path | str) -> RuleSet:
@@ -155,66 +207,93 @@ def parse_rules(document: dict[str, Any]) -> RuleSet:
     return RuleSet([_rule(entry, index) for index, entry in enumerate(entries)])
 
 
-def _codes(value: object, where: str, digits: int | None = None) -> frozenset[str]:
+def _codes(value: object, where: str, key: str, digits: int | None = None) -> frozenset[str]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not items or not all(isinstance(v, str) for v in items):
-        raise RulesError(f"{where}: expected a string or a list of strings")
+        raise RulesError(f"{where}: {key}: expected a string or a list of strings", field=key)
     if digits is not None and not all(len(v) == digits and v.isdigit() for v in items):
-        raise RulesError(f"{where}: expected {digits} digits")
+        raise RulesError(f"{where}: {key}: expected {digits} digits", field=key)
     return frozenset(items)
 
 
-def _amount(value: object, where: str) -> int:
+def _amount(value: object, where: str, key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise RulesError(f"{where}: expected a non-negative integer (minor units)")
+        raise RulesError(f"{where}: {key}: expected a non-negative integer (minor units)", field=key)
     return value
 
 
 def _rule(entry: object, index: int) -> Rule:
-    where = f"rule {index + 1}"
+    return parse_rule(entry, f"rule {index + 1}")
+
+
+def parse_rule(entry: object, where: str = "rule") -> Rule:
+    """One ``[[rule]]`` table (or its JSON form) as a Rule; RulesError names ``where``, the key and what is
+    wrong (its ``field``: the key). A rule without a ``name`` is named ``where``."""
     if not isinstance(entry, dict):
         raise RulesError(f"{where}: expected a table")
     name = entry.get("name", where)
     if not isinstance(name, str):
-        raise RulesError(f"{where}: name must be a string")
-    unknown = set(entry) - set(_MATCH_KEYS) - set(_ACTION_KEYS) - {"times", "name"}
+        raise RulesError(f"{where}: name must be a string", field="name")
+    unknown = sorted(set(entry) - set(_MATCH_KEYS) - set(_ACTION_KEYS) - {"times", "name"})
     if unknown:
-        raise RulesError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+        raise RulesError(f"{where}: unknown key(s) {', '.join(unknown)}", field=unknown[0])
     actions = [key for key in _ACTION_KEYS if key in entry and entry[key] is not False]
     if len(actions) != 1:
-        raise RulesError(f"{where}: needs exactly one action of {', '.join(_ACTION_KEYS)}")
+        raise RulesError(f"{where}: needs exactly one action of {', '.join(_ACTION_KEYS)}",
+                         field=actions[1] if len(actions) > 1 else "action")
     action = RuleAction(actions[0])
     response_code = None
     delay = 0.0
     if action is RuleAction.RESPOND:
         response_code = entry["respond"]
         if not isinstance(response_code, str) or len(response_code) != 2 or not response_code.isalnum():
-            raise RulesError(f"{where}: respond must be a 2-character response code such as \"05\"")
+            raise RulesError(f"{where}: respond must be a 2-character response code such as \"05\"", field="respond")
     elif action is RuleAction.DELAY:
         delay = entry["delay"]
         if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= 3600:
-            raise RulesError(f"{where}: delay must be a number of seconds 0..3600")
+            raise RulesError(f"{where}: delay must be a number of seconds 0..3600", field="delay")
         delay = float(delay)
     elif entry[action.value] is not True:
-        raise RulesError(f"{where}: {action.value} must be true")
+        raise RulesError(f"{where}: {action.value} must be true", field=action.value)
     times = entry.get("times")
     if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
-        raise RulesError(f"{where}: times must be a positive integer")
+        raise RulesError(f"{where}: times must be a positive integer", field="times")
     pan_suffix = entry.get("pan_suffix")
     if pan_suffix is not None and (not isinstance(pan_suffix, str) or not pan_suffix.isdigit()):
-        raise RulesError(f"{where}: pan_suffix must be a string of digits")
+        raise RulesError(f"{where}: pan_suffix must be a string of digits", field="pan_suffix")
     return Rule(
         action=action,
         name=name,
-        mti=_codes(entry["mti"], f"{where}: mti", 4) if "mti" in entry else None,
-        processing_code=_codes(entry["processing_code"], f"{where}: processing_code", 6)
+        mti=_codes(entry["mti"], where, "mti", 4) if "mti" in entry else None,
+        processing_code=_codes(entry["processing_code"], where, "processing_code", 6)
         if "processing_code" in entry else None,
-        terminal_id=_codes(entry["terminal_id"], f"{where}: terminal_id") if "terminal_id" in entry else None,
-        amount_min=_amount(entry["amount_min"], f"{where}: amount_min") if "amount_min" in entry else None,
-        amount_max=_amount(entry["amount_max"], f"{where}: amount_max") if "amount_max" in entry else None,
+        terminal_id=_codes(entry["terminal_id"], where, "terminal_id") if "terminal_id" in entry else None,
+        amount_min=_amount(entry["amount_min"], where, "amount_min") if "amount_min" in entry else None,
+        amount_max=_amount(entry["amount_max"], where, "amount_max") if "amount_max" in entry else None,
         pan_suffix=pan_suffix,
-        network_code=_codes(entry["network_code"], f"{where}: network_code", 3) if "network_code" in entry else None,
+        network_code=_codes(entry["network_code"], where, "network_code", 3) if "network_code" in entry else None,
         response_code=response_code,
         delay=delay,
         times=times,
     )
+
+
+def rule_json(rule: Rule) -> dict[str, Any]:
+    """``rule`` as the JSON form of its ``[[rule]]`` table (the keys of docs/host-rules.md; what was left out
+    stays out): :func:`parse_rule` reads it back to an equal rule."""
+    table: dict[str, Any] = {"name": rule.name}
+    for key in ("mti", "processing_code", "terminal_id", "network_code"):
+        value = getattr(rule, key)
+        if value is not None:
+            table[key] = sorted(value)
+    for key in ("amount_min", "amount_max", "pan_suffix", "times"):
+        value = getattr(rule, key)
+        if value is not None:
+            table[key] = value
+    if rule.action is RuleAction.RESPOND:
+        table["respond"] = rule.response_code
+    elif rule.action is RuleAction.DELAY:
+        table["delay"] = rule.delay
+    else:
+        table[rule.action.value] = True
+    return table

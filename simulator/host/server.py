@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -35,7 +37,7 @@ from iso8583.dialect import BitmapEncoding, Encoding, prefix_width
 from iso8583.tpdu import TPDU_LENGTH
 from simulator.host.committer import GroupCommitter
 from simulator.host.config import HostConfig
-from simulator.host.decision import Delivery
+from simulator.host.decision import Delivery, HostDecision
 from simulator.host.logic import HostLogic
 from simulator.host.rules import RuleSet
 
@@ -87,6 +89,14 @@ class HostServer:
         self.cable_pulled = False
         """Fault switch of the embedded host (``possim run``): while True, requests still reach the host
         and are processed, but every answer is lost on the way back, the case that makes a terminal reverse."""
+        self.observer: Callable[[bytes, HostDecision, str, float], None] | None = None
+        """Told of every decided request (its bytes, the decision, the peer, seconds to the durable decision) on
+        the event loop: the HTTP console's metrics and live stream (:mod:`simulator.host.console`). Must not block."""
+
+    @property
+    def connection_count(self) -> int:
+        """Connections served right now (TCP; a serial port counts as one)."""
+        return int(getattr(self._server, "connection_count", 1 if self._server is not None else 0))
 
     async def start(self) -> str:
         """Start listening; return the real URL (port 0 becomes the bound port)."""
@@ -124,7 +134,10 @@ class HostServer:
             except ChannelError as exc:  # a broken frame: this connection has lost sync, the server carries on
                 await self._link_error(channel.peer, exc)
                 return
+            started = time.perf_counter()
             decision = await self.committer.handle(payload, now=datetime.now(UTC), peer=channel.peer)
+            if self.observer is not None:
+                self.observer(payload, decision, channel.peer, time.perf_counter() - started)
             if decision.outcome is Delivery.DISCONNECT:
                 log.info("rule %s: disconnecting %s", decision.rule, channel.peer)
                 return

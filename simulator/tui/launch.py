@@ -12,6 +12,8 @@ from pos_terminal.state.config import load_config
 from pos_terminal.device import DeviceModel
 from pos_terminal.engine.terminal import TerminalEngine
 from simulator.host.config import load_host_config
+from simulator.host.console import HostConsole
+from simulator.host.httpaddress import HttpAddress
 from simulator.host.server import HostServer
 from simulator.tui.app import PossimApp
 
@@ -71,16 +73,23 @@ def embedded_host(data_dir: Path, dialect: str | None = None) -> HostServer:
     return HostServer(config, listen=EMBEDDED_LISTEN)
 
 
-async def run_embedded(data_dir: Path, dialect: str | None = None) -> str:
+async def run_embedded(data_dir: Path, console: tuple[HttpAddress, str | None] | None = None,
+                       dialect: str | None = None) -> str:
     """Run the host emulator (``DIR/host``) and the UI (``DIR/terminal``) in this event loop; return the host URL.
 
-    The host listens on a free port of 127.0.0.1 and is stopped when the UI exits. ``dialect``
-    (``possim run --dialect``) is spoken by both, whatever terminal.toml and host.toml say.
+    The host listens on a free port of 127.0.0.1 and is stopped when the UI exits. With ``console`` (an
+    address and a token or None) the host's HTTP console serves there too (docs/host-api.md); its URL is
+    printed before the UI opens. ``dialect`` (``possim run --dialect``) is spoken by both, whatever
+    terminal.toml and host.toml say.
     """
     server = embedded_host(data_dir, dialect)
     url = await server.start()
     app: PossimApp | None = None
+    web: HostConsole | None = None
     try:
+        if console is not None:
+            web = HostConsole(server, console[0], token=console[1])
+            print(f"console on {await web.start()}", flush=True)
         model = open_device(data_dir / "terminal", url, dialect)
         try:
             app = PossimApp(model, host_server=server)
@@ -89,6 +98,8 @@ async def run_embedded(data_dir: Path, dialect: str | None = None) -> str:
         finally:
             model.engine.close()
     finally:
+        if web is not None:
+            await web.stop()
         if app is not None:
             await app.stop_host()
         else:

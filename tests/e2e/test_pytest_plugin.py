@@ -20,7 +20,7 @@ def test_the_documented_example_passes_in_a_fresh_pytest_run(pytester: pytest.Py
     example = re.search(r"```python\n(.*?)```", DOC.read_text(), re.S).group(1)
     pytester.makepyfile(test_refunds=example)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--strict-markers")
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=4)
 
 
 def test_the_plugin_is_loaded_by_its_entry_point(pytestconfig: pytest.Config) -> None:
@@ -100,3 +100,29 @@ def test_the_host_journal_is_a_read_only_view(possim_host, possim_terminal) -> N
             _ = journal.insert_transaction
     with possim_host.journal() as journal:
         assert journal.transactions()[0].status.value == "approved"
+
+
+def _http(method: str, url: str, body: object = None) -> dict:
+    import json
+    import urllib.request
+
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read())
+
+
+async def test_the_host_fixture_exposes_its_api_to_steer_it_over_http(possim_host, possim_terminal) -> None:
+    import asyncio
+
+    assert possim_host.api_url.startswith("http://127.0.0.1:")
+    health = await asyncio.to_thread(_http, "GET", possim_host.api_url + "/api/health")
+    assert health["listener"] == possim_host.url
+    added = await asyncio.to_thread(_http, "POST", possim_host.api_url + "/api/rules",
+                                    {"mti": "0200", "processing_code": "000000", "respond": "51", "times": 1})
+    declined = await possim_terminal.sale("visa_credit", "10.00", pin="1234")
+    assert (declined.approved, declined.response_code) == (False, "51")
+    rules = await asyncio.to_thread(_http, "GET", possim_host.api_url + "/api/rules")
+    assert [(r["id"], r["fired"], r["remaining"]) for r in rules["rules"]] == [(added["id"], 1, 0)]
+    moved = await asyncio.to_thread(_http, "POST", possim_host.api_url + "/api/business-date", {"days": 2})
+    assert moved["offset_days"] == 2

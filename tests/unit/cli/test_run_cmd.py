@@ -124,7 +124,7 @@ def test_run_hands_its_dialect_to_the_embedded_host_and_the_device(monkeypatch: 
 
     seen: list[tuple[Path, str | None]] = []
 
-    async def fake_run_embedded(data: Path, dialect: str | None = None) -> str:
+    async def fake_run_embedded(data: Path, console: object = None, dialect: str | None = None) -> str:
         seen.append((data, dialect))
         return "tcp://127.0.0.1:1"
 

@@ -39,6 +39,7 @@ from simulator.host.journal import SettlementBasis, SettlementRecord, Status, is
 from simulator.host.keyring import KeyResolutionError, MalformedKsnError
 from simulator.host.protocols.base import Handling, HostProtocol, RepeatKey
 from simulator.host.protocols.possim87.financial import Possim87Money
+from simulator.host.protocols.possim87 import dcc
 from simulator.host.protocols.possim87.inquiry import answer_status_inquiry
 from simulator.host.protocols.possim87.messages import PROCESSED_MTIS, check_tpdu, response_message, swap_tpdu
 from simulator.host.protocols.possim87.network import network_answer
@@ -67,6 +68,8 @@ class Possim87Host(HostProtocol):
     """The possim-87 steps (see the module docstring) over the host's shared services."""
 
     name = "possim-87"
+    network_mtis: frozenset[str] = frozenset({Mti.NETWORK})
+    """The network management MTIs: a request of these without keys yet is normal (not reported)."""
 
     def __init__(self, services: HostServices) -> None:
         super().__init__(services)
@@ -91,12 +94,13 @@ class Possim87Host(HostProtocol):
             tags = additional_data(request)
         except AdditionalDataError as exc:
             raise FormatError(str(exc)) from None
+        exchange.kind = tags  # DE 63 read once: a refund's handler takes it from here
         try:
             exchange.keys = self.services.keyring.request_keys(terminal, tags.get(AdditionalTag.KSN))
         except MalformedKsnError as exc:
             raise FormatError(str(exc)) from None
         except KeyResolutionError as exc:
-            if request.mti == Mti.NETWORK:
+            if request.mti in self.network_mtis:
                 log.debug("no keys for %s from %s: %s", request.mti, terminal.terminal_id, exc)
             else:
                 self.services.events.report("no keys", "no keys for %s from %s: %s", request.mti,
@@ -158,6 +162,11 @@ class Possim87Host(HostProtocol):
         request = exchange.request
         if request.mti == Mti.NETWORK:
             return network_answer(self.services, exchange, self.verify)
+        if request.mti == Mti.ADMINISTRATIVE and dcc.is_rate_inquiry(request):
+            answer, why = dcc.answer_rate_inquiry(self.services.config.dcc, self.services.cards, exchange)
+            if why is not None:
+                log.info("rate inquiry %s: no DCC offer: %s", field_text(request, 11), why)
+            return answer
         if request.mti == Mti.ADMINISTRATIVE:
             assert exchange.terminal is not None
             return answer_status_inquiry(self.services.journal, request, exchange.terminal.terminal_id,
