@@ -23,7 +23,7 @@ from simulator.errors import InputError
 
 __all__ = ["OPERATIONS", "TxnOptions", "parse_amount", "run_operation"]
 
-OPERATIONS = ("signon", "echo", "sale", "refund", "void", "settle")
+OPERATIONS = ("signon", "signoff", "echo", "sale", "refund", "void", "settle")
 """The operations that talk to the host (and that scenarios script)."""
 
 
@@ -65,6 +65,8 @@ async def run_operation(engine: TerminalEngine, operation: str, options: TxnOpti
     """Run one of ``OPERATIONS`` on ``engine``; bad options raise :class:`InputError`."""
     if operation == "signon":
         return await engine.sign_on()
+    if operation == "signoff":
+        return await engine.sign_off()
     if operation == "echo":
         return await engine.echo()
     if operation == "settle":

@@ -51,6 +51,9 @@ class JournalState:
     def note_network(self, kind: NetworkKind, response_code: str, stan: int) -> None:
         self.journal.record_event(kind.value, {"response_code": response_code, "stan": stan}, now=self._clock())
 
+    def note_loaded(self, kind: str, detail: dict[str, object]) -> None:
+        self.journal.record_event(kind, detail, now=self._clock())
+
     # ------------------------------------------------------------------ transactions
 
     def begin(self, new: NewTransaction, *, reversible: bool) -> TransactionRecord:

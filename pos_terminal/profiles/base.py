@@ -107,6 +107,19 @@ class EngineLink(Protocol):
         """The engine's clock (UTC)."""
 
 
+class NetworkNotes(Protocol):
+    """What a profile's follow-up exchanges need of the terminal's state (:meth:`ProtocolProfile.follow_network_answer`)."""
+
+    def next_stan(self) -> int:
+        """The next STAN."""
+
+    def current_batch(self) -> int:
+        """The open batch number."""
+
+    def note_loaded(self, kind: str, detail: dict[str, object]) -> None:
+        """Journal data the host delivered and the terminal now holds."""
+
+
 class ProtocolProfile(ABC):
     """One terminal-to-host protocol. Stateless: one instance serves any number of engines."""
 
@@ -171,6 +184,14 @@ class ProtocolProfile(ABC):
     def supports_network(self, kind: NetworkKind) -> bool:
         """Whether the protocol has this network management exchange."""
         return kind is not NetworkKind.SIGN_OFF
+
+    def follow_network_answer(
+        self, kind: NetworkKind, response: Message, config: TerminalConfig, state: NetworkNotes,
+    ) -> Step[None]:
+        """Exchanges an approved network answer asks for before the terminal goes on (cup-pos: the IC key and
+        parameter download a sign-on's 0810 asks for). Default: none."""
+        return
+        yield  # a generator that yields nothing
 
     def network_protection(
         self, kind: NetworkKind, keyring: TerminalKeyring, scheme: KeyScheme, dialect: Dialect
@@ -276,27 +297,30 @@ class ProtocolProfile(ABC):
     def sign(self, message: Message, dialect: Dialect, keys: MessageKeys) -> Message:
         """A copy of ``message`` with its MAC."""
 
-    def outgoing(self, message: Message, dialect: Dialect, keys: MessageKeys | None) -> Message:
-        """``message`` as it goes on the wire: with the header the dialect needs (when it has none yet) and,
-        when ``keys`` are given, its MAC. Both drivers (the engine and the light terminal) send through here."""
+    def outgoing(self, message: Message, dialect: Dialect, keys: MessageKeys | None,
+                 tpdu: str | None = None) -> Message:
+        """``message`` as it goes on the wire: with the header the dialect needs (when it has none yet; ``tpdu``
+        the configured TPDU, terminal.toml ``tpdu``) and, when ``keys`` are given, its MAC. Both drivers (the
+        engine and the light terminal) send through here."""
         if dialect.header_length and not message.header:
-            message = replace(message, header=self.request_header(dialect))
+            message = replace(message, header=self.request_header(dialect, tpdu))
         return self.sign(message, dialect, keys) if keys is not None else message
 
-    def outgoing_frame(self, message: Message, dialect: Dialect, keys: MessageKeys | None) -> tuple[Message, bytes]:
+    def outgoing_frame(self, message: Message, dialect: Dialect, keys: MessageKeys | None,
+                       tpdu: str | None = None) -> tuple[Message, bytes]:
         """:meth:`outgoing` and its wire bytes. A profile whose MAC covers its own encoding overrides this to
         encode once (the load generator sends through here)."""
-        signed = self.outgoing(message, dialect, keys)
+        signed = self.outgoing(message, dialect, keys, tpdu)
         return signed, encode(signed, dialect)
 
-    def request_header(self, dialect: Dialect) -> bytes:
-        """The header before the MTI of a request, for a dialect that has one (docs/protocol.md, TPDU): a TPDU
-        with ID 60, addressed to NII 001 from NII 000. A profile whose messages carry their own header (CUP)
-        sets it when it builds them."""
+    def request_header(self, dialect: Dialect, tpdu: str | None = None) -> bytes:
+        """The header before the MTI of a request, for a dialect that has one (docs/protocol.md, TPDU): the
+        TPDU ``tpdu`` (10 hex digits), by default ID 60, addressed to NII 001 from NII 000. A profile whose
+        messages carry their own header (CUP) sets it when it builds them."""
         if dialect.header_length != TPDU_LENGTH:
             raise TerminalRefusal(f"the {self.name} protocol has no {dialect.header_length}-byte header "
                                   f"(dialect {dialect.name})", ("DIALECT HEADER", "NOT SUPPORTED"))
-        return Tpdu(destination=0x0001, source=0x0000).build()
+        return (Tpdu.from_hex(tpdu) if tpdu else Tpdu(destination=0x0001, source=0x0000)).build()
 
     @abstractmethod
     def verify_answer(self, response: Message, raw: bytes, dialect: Dialect, keys: MessageKeys) -> None:

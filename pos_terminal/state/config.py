@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 from iso8583.channels import AddressError, parse_channel_url
 from iso8583.tomlfile import read_toml
+from iso8583.tpdu import tpdu_problem
 from protocols.defaults import ADMIN_PASSWORD, MERCHANT_ID, SUPERVISOR_PASSWORD, TERMINAL_ID
 from pos_terminal.state.passwords import DEFAULT_ITERATIONS, ConfigError, hash_password, parse_password_hash, verify_password
 from protocols.security import KeyScheme
@@ -53,6 +54,8 @@ CONFIG_FILE_NAME = "terminal.toml"
 DEFAULT_SUPERVISOR_PASSWORD = SUPERVISOR_PASSWORD  # "0000", shared with the host emulator
 DEFAULT_ADMIN_PASSWORD = ADMIN_PASSWORD  # "9999": unlocks the supervisor functions
 _DIALECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+CUP_SIGN_ON_KEYS = ("001", "003", "004")
+"""60.3 of a cup-pos sign-on: the key schemes of the CUP POS field description (protocols.cup.signon_keys)."""
 _CLEAR_PASSWORD_KEYS = {"supervisor_password": "supervisor_password_hash", "admin_password": "admin_password_hash"}
 
 
@@ -188,6 +191,21 @@ class TerminalConfig:
     keep_receipts: bool = field(
         default=True,
         metadata=_doc("Keep each completed transaction's customer receipt (text and JSON) in DATA/receipts."),
+    )
+    cup_ic_download: bool = field(
+        default=True,
+        metadata=_doc("cup-pos: download the IC CA public keys and AID parameters when the sign-on answer asks for "
+                      "them (60.3 = 370-382); what was loaded is journaled and shown by possim config show."),
+    )
+    tpdu: str = field(
+        default="6000010000",
+        metadata=_doc("Dialects with a TPDU (cup-pos, terminal87-tpdu): the TPDU of every request, 10 hex digits "
+                      "60DDDDSSSS: ID 60, destination DDDD (the host's NII), source SSSS (this terminal's)."),
+    )
+    cup_sign_on_keys: str = field(
+        default="003",
+        metadata=_doc('cup-pos: the working keys the sign-on asks for (60.3): "001" single-length PIK and MAK (DES), '
+                      '"003" double-length (TDES), "004" double-length plus a track data key (TDK).'),
     )
 
     def __post_init__(self) -> None:
@@ -367,10 +385,17 @@ def _validate(config: TerminalConfig) -> None:
     ):
         _positive_int(config, key)
     for key in ("pin_on_refund", "allow_unmatched_refunds", "offline_refunds", "keep_receipts", "keep_connection",
-                "dcc"):
+                "cup_ic_download", "dcc"):
         _flag(config, key)
     for key in ("response_timeout", "connect_timeout"):
         _positive_seconds(config, key)
+    problem = tpdu_problem(config.tpdu)
+    if problem is not None:
+        raise ConfigError(f"tpdu: {problem}")
+    object.__setattr__(config, "tpdu", config.tpdu.upper())
+    if config.cup_sign_on_keys not in CUP_SIGN_ON_KEYS:
+        raise ConfigError(f"cup_sign_on_keys: must be one of {', '.join(CUP_SIGN_ON_KEYS)}, "
+                          f"got {config.cup_sign_on_keys!r}")
     for key in DURATION_LIMITS:
         _bounded_duration(config, key)
 

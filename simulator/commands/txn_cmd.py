@@ -34,6 +34,7 @@ from simulator.txn_api import OPERATIONS, TxnOptions, run_operation
 
 _EXAMPLES = {
     "signon": "possim txn signon --host tcp://127.0.0.1:8583 --data ./term-data",
+    "signoff": "possim txn signoff --host tcp://127.0.0.1:8583 --data ./term-data --dialect cup-pos",
     "echo": "possim txn echo --host tcp://127.0.0.1:8583 --data ./term-data",
     "sale": "possim txn sale --data ./term-data --card visa_credit --entry chip --amount 20.00 --pin-stdin\n"
             "  possim txn sale --data ./term-data --card visa_gbp --amount 20.00 --pin-stdin --dcc accept",
@@ -44,6 +45,8 @@ _EXAMPLES = {
 }
 _HELP = {
     "signon": "0800 sign-on (master/session keys: loads new session keys)",
+    "signoff": "sign-off (cup-pos: 0820, 60.3 = 002): the working keys are dropped; refused (exit 1) by "
+               "protocols without one (possim-87)",
     "echo": "0800 echo test; sends any pending reversal afterwards",
     "sale": "a purchase with a test card",
     "refund": "a refund of an earlier sale (by its RRN and date, or its invoice), supervisor approved",
@@ -133,8 +136,8 @@ def _no_options(parser: argparse.ArgumentParser) -> None:
     del parser
 
 
-_OPTION_ADDERS = {"signon": _no_options, "echo": _no_options, "sale": _sale_options, "refund": _refund_options,
-                  "void": _void_options, "settle": _supervisor_options}
+_OPTION_ADDERS = {"signon": _no_options, "signoff": _no_options, "echo": _no_options, "sale": _sale_options,
+                  "refund": _refund_options, "void": _void_options, "settle": _supervisor_options}
 
 
 def _txn_options(args: argparse.Namespace) -> TxnOptions:

@@ -13,6 +13,9 @@ an HSM, never in a file)::
     http = "127.0.0.1:8080"               # the HTTP API and web console (docs/host-api.md); default: off
     sign_on_window_seconds = 600          # a master/session sign-on's DE 7 this close to the host's clock
     cup_sign_on = "hardened"              # cup-pos: new working keys current on first use ("standard": at once)
+    cup_sign_on_interval_seconds = 60     # cup-pos: at most one new set of working keys per terminal this often
+    cup_ic_download = true                # cup-pos: sign-on answers ask for the IC key / parameter download when due
+    tpdu = "6000010000"                   # TPDU dialects: requests must carry ID 60 and this destination (NII 1)
 
     [refund_credit]                       # when a refund reaches the cardholder
     default_channel = "BT"                # RT (real-time) or BT (batch), for brands not listed
@@ -78,6 +81,7 @@ from pathlib import Path
 from typing import Any
 
 from iso8583.channels import LimitsError, ServerLimits
+from iso8583.tpdu import tpdu_problem
 from protocols.defaults import MERCHANT_ID, TERMINAL_ID, TEST_KEYS
 from iso8583.tomlfile import read_toml
 from simulator.host.dcc import DccConfig, DccConfigError, RefundRate, parse_dcc, parse_refund_rate
@@ -246,6 +250,19 @@ class HostConfig:
                "then every sign-on gets those same new keys again (a sign-on from a peer without the TMK changes "
                "nothing). standard: the new keys replace the current "
                "ones at once, as the CUP field description has it."})
+    cup_sign_on_interval_seconds: int = field(default=60, metadata={
+        "doc": "cup-pos: new working keys for a terminal at most once in this many seconds. A sign-on sooner gets "
+               "the keys last issued again (the same DE 62, nothing journaled), or 12 when it asks for another key "
+               "scheme (60.3), so a flood of sign-ons costs no key generation or key store write; 0: no limit; "
+               "at most 604800 (a week)."})
+    cup_ic_download: bool = field(default=True, metadata={
+        "doc": "cup-pos: the 0810 of a sign-on asks the terminal (message header processing request 4, then 5) to "
+               "download the IC CA public keys and AID parameters while the set it last finished downloading is "
+               "not the host's; false: never asked (the downloads are served either way)."})
+    tpdu: str | None = field(default=None, metadata={
+        "doc": "Dialects with a TPDU (cup-pos, terminal87-tpdu): the TPDU requests must carry, 10 hex digits "
+               "60DDDDSSSS: ID 60 and destination DDDD, the host's NII (a request to another NII is answered 30); "
+               "the source SSSS is the terminal's and not compared. Unset: any destination."})
     sign_on_window_seconds: int = field(default=600, metadata={
         "doc": "A master/session sign-on's DE 7 must be within this many seconds of the host's clock (an old "
                "sign-on replayed later is refused, 63); 0: not checked; at most 604800 (a week)."})
@@ -290,6 +307,7 @@ def load_host_config(data_dir: Path | str) -> HostConfig:
 
 
 _TOP_LEVEL_KEYS = frozenset({"dialect", "listen", "http", "sign_on_window_seconds", "cup_sign_on", "refund_credit", "refund_policy",
+                             "cup_sign_on_interval_seconds", "tpdu", "cup_ic_download",
                              "terminals", "limits", "allow_unmatched_refunds", "test_keys", "dcc", "dcc_refund_rate"})
 _TERMINAL_KEYS = frozenset({"terminal_id", "merchant_id", "tmk", "tdes_bdk", "tdes_initial_ksn", "aes_bdk",
                             "aes_initial_key_id", "allow_unmatched_refunds", "country"})
@@ -343,9 +361,23 @@ def parse_host_config(document: dict[str, Any], data_dir: Path) -> HostConfig:
         refund_policy=_refund_policy(document.get("refund_policy", {})),
         sign_on_window_seconds=_seconds(document, "sign_on_window_seconds", 600),
         cup_sign_on=_cup_sign_on(document.get("cup_sign_on", CupSignOn.HARDENED.value)),
+        cup_sign_on_interval_seconds=_seconds(document, "cup_sign_on_interval_seconds", 60),
+        tpdu=_tpdu(document),
+        cup_ic_download=_bool(document, "cup_ic_download", True, ""),
         limits=_limits(document.get("limits", {})),
         **_dcc(document),
     )
+
+
+def _tpdu(document: dict[str, Any]) -> str | None:
+    """``tpdu``: 10 hex digits, ID 60 (the only TPDU ID served), upper-cased; None when not given."""
+    if "tpdu" not in document:
+        return None
+    value = document["tpdu"]
+    problem = tpdu_problem(value)
+    if problem is not None:
+        raise HostConfigError(f"tpdu: {problem}")
+    return str(value).upper()
 
 
 def _dcc(document: dict[str, Any]) -> dict[str, Any]:

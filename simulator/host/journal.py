@@ -546,6 +546,17 @@ class HostJournal:
                              " ON CONFLICT (name) DO UPDATE SET value = excluded.value", (BUSINESS_DATE_OFFSET, offset))
         return offset
 
+    def ic_download_version(self, terminal_id: str, kind: str) -> int | None:
+        """The version of the IC data ``kind`` (cup-pos CA keys or parameters) ``terminal_id`` last finished
+        downloading, None when it never did."""
+        row = self._db.execute("SELECT value FROM counters WHERE name = ?", (f"ic-download/{kind}/{terminal_id}",)).fetchone()
+        return None if row is None else int(row[0])
+
+    def record_ic_download(self, terminal_id: str, kind: str, version: int) -> None:
+        """``terminal_id`` finished downloading version ``version`` of the IC data ``kind`` (its end message)."""
+        self._db.execute("INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value ="
+                         " excluded.value", (f"ic-download/{kind}/{terminal_id}", version))
+
     def next_rrn(self) -> str:
         """A new retrieval reference number: 12 digits, never given before by this journal (one statement)."""
         value = int(self._db.execute(

@@ -158,7 +158,7 @@ def terminal_config(terminal_id: str, *, merchant_id: str = MERCHANT_ID, dialect
     (:class:`~pos_terminal.state.config.ConfigError` names the bad key, e.g. ``host_url``)."""
     return TerminalConfig(terminal_id=terminal_id, merchant_id=merchant_id, dialect=dialect,
                           key_scheme=KeyScheme(key_scheme), host_url=host_url,
-                          supervisor_password_hash=_password_hash())
+                          supervisor_password_hash=_password_hash(), cup_ic_download=False)
 
 
 def _label(message: Message) -> str:
@@ -319,7 +319,7 @@ class LightTerminal:
         reported as an error.
 
         ``verify`` False: the answer's MAC is not checked (a sign-on's 0810; TR-31 authenticates its keys)."""
-        signed, payload = self.profile.outgoing_frame(request, self.dialect, keys)
+        signed, payload = self.profile.outgoing_frame(request, self.dialect, keys, self.config.tpdu)
         label = _label(request)
         started = time.perf_counter()
         incoming = yield Outgoing(operation, label, payload)

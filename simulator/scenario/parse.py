@@ -39,6 +39,7 @@ REFERENCE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_.]*)\
 _TOP_KEYS = frozenset({"name", "description", "terminal", "host", "step"})
 _OPERATION_OPTIONS: dict[str, frozenset[str]] = {
     "signon": frozenset(),
+    "signoff": frozenset(),
     "echo": frozenset(),
     "settle": frozenset({"supervisor_password"}),
     "sale": frozenset({"card", "entry", "amount", "pin", "currency", "dcc"}),

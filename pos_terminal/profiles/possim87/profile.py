@@ -268,13 +268,14 @@ class Possim87Profile(ProtocolProfile):
     def sign(self, message: Message, dialect: Dialect, keys: MessageKeys) -> Message:
         return sign_request(message, dialect, keys)
 
-    def outgoing_frame(self, message: Message, dialect: Dialect, keys: MessageKeys | None) -> tuple[Message, bytes]:
+    def outgoing_frame(self, message: Message, dialect: Dialect, keys: MessageKeys | None,
+                       tpdu: str | None = None) -> tuple[Message, bytes]:
         """Signed and encoded in one encoding: the MAC field is last and fixed-length, so its bytes are written
         over the placeholder's (:func:`protocols.security.sign_and_encode`)."""
         if keys is None:
-            return super().outgoing_frame(message, dialect, keys)
+            return super().outgoing_frame(message, dialect, keys, tpdu)
         if dialect.header_length and not message.header:
-            message = replace(message, header=self.request_header(dialect))
+            message = replace(message, header=self.request_header(dialect, tpdu))
         return sign_and_encode(message, dialect, keys, response=False)
 
     def verify_answer(self, response: Message, raw: bytes, dialect: Dialect, keys: MessageKeys) -> None:

@@ -26,6 +26,7 @@ import logging
 from datetime import datetime
 
 from iso8583 import Message, encode
+from iso8583.tpdu import TPDU_LENGTH, Tpdu
 from keys.errors import MacVerificationError
 from protocols.iso87 import Mti, ResponseCode, response_mti
 from protocols.possim87.additional_data import AdditionalDataError, AdditionalTag, additional_data
@@ -33,7 +34,7 @@ from protocols.security import sign_and_encode, verify_request_received
 import simulator.host.protocols.possim87.batch as batch
 from simulator.host.settlement import batch_number
 from simulator.host.decision import Delivery, HostDecision
-from simulator.host.exchange import Exchange, FormatError, field_text, require_field
+from simulator.host.exchange import Exchange, FormatError, check_tpdu_destination, field_text, require_field
 from simulator.host.journal import SettlementBasis, SettlementRecord, Status, iso_time
 from simulator.host.keyring import KeyResolutionError, MalformedKsnError
 from simulator.host.protocols.base import Handling, HostProtocol, RepeatKey
@@ -81,6 +82,8 @@ class Possim87Host(HostProtocol):
         """The terminal and its keys; 03 for an unknown terminal (unsigned), 30 (FormatError) for a malformed KSN."""
         request = exchange.request
         check_tpdu(request.header)
+        if len(request.header) == TPDU_LENGTH:
+            check_tpdu_destination(Tpdu.parse(request.header), self.services.config.tpdu)
         merchant = require_field(request, 42)
         terminal = self.services.config.terminals.get(field_text(request, 41) or "")
         if terminal is None or merchant != terminal.merchant_id:
