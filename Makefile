@@ -14,7 +14,7 @@ ORACLE_STAMP := $(ORACLE)/.installed-stamp
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,load]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,load,fast]'
 	touch $(STAMP)
 
 $(ORACLE_STAMP): $(STAMP)

@@ -6,13 +6,19 @@ A typical refund request (0200, processing code 200000, fields 2, 3, 4, 7, 11,
 ``iso87ascii`` and with pyiso8583's ``default_ascii`` (byte-compatible specs:
 both sides produce the same bytes, checked first). pyiso8583 installs a
 package named ``iso8583`` like ours, so it runs in a child interpreter with
-its own sys.path and times itself there; start-up is not timed. Target:
-ratio ours/pyiso8583 >= 1.0.
+its own sys.path and times itself there; start-up is not timed. Both
+decode every field eagerly into a dict-like message; the spec is equivalent
+(same field layouts: the same bytes both ways, checked first).
+
+Goal: ours/pyiso8583 >= 2.5 in cycles per second (issue 24: 2.63x measured),
+medians of interleaved rounds.
+A missed goal is printed, not an error; different encodings are (exit 1).
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 import subprocess
 import sys
 import timeit
@@ -25,7 +31,7 @@ from iso8583.message import Message
 ORACLE_DIR = Path(__file__).resolve().parents[1] / ".venv" / "oracles" / "pyiso8583"
 ITERATIONS = 2000
 REPEATS = 7
-TARGET_RATIO = 1.0
+TARGET_RATIO = 2.5
 
 ICC_DATA = bytes.fromhex("".join([  # EMV tags of an online refund: cryptogram, CID, IAD, amounts, AID...
     "9F2608 8A1B2C3D4E5F6071", "9F2701 80", "9F1012 0110A00003220000000000000000000000FF", "9F3704 1A2B3C4D",
@@ -73,23 +79,23 @@ def to_pyiso8583(message: Message) -> dict[str, str]:
     return doc
 
 
-def ours_ops_per_second(message: Message) -> float:
-    """Encode+decode cycles per second of our codec (best of REPEATS runs)."""
+def ours_ops_per_second(message: Message, repeats: int = REPEATS) -> float:
+    """Encode+decode cycles per second of our codec (best of ``repeats`` runs)."""
     dialect = get_dialect("iso87ascii")
     encode(message, dialect)  # compile the dialect outside the timing
 
     def cycle() -> None:
         decode(encode(message, dialect), dialect)
 
-    return ITERATIONS / min(timeit.repeat(cycle, number=ITERATIONS, repeat=REPEATS))
+    return ITERATIONS / min(timeit.repeat(cycle, number=ITERATIONS, repeat=repeats))
 
 
-def pyiso8583_results(messages: dict[str, Message]) -> dict[str, dict[str, object]] | None:
+def pyiso8583_results(messages: dict[str, Message], repeats: int = REPEATS) -> dict[str, dict[str, object]] | None:
     """pyiso8583's encodings and cycles per second, timed inside its own interpreter; None when absent."""
     if not (ORACLE_DIR / "iso8583" / "__init__.py").is_file():
         return None
     request = {"messages": {name: to_pyiso8583(m) for name, m in messages.items()},
-               "iterations": ITERATIONS, "repeats": REPEATS}
+               "iterations": ITERATIONS, "repeats": repeats}
     completed = subprocess.run([sys.executable, "-I", "-c", _CHILD, str(ORACLE_DIR)], input=json.dumps(request),
                                capture_output=True, text=True, cwd=ORACLE_DIR, check=True)
     reply = json.loads(completed.stdout)
@@ -99,28 +105,41 @@ def pyiso8583_results(messages: dict[str, Message]) -> dict[str, dict[str, objec
 
 
 def main() -> int:
-    """Print ops/s of both codecs and the ratio; exit 1 if a ratio is under the target."""
+    """Print ops/s of both codecs and the ratio with its goal; exit 1 if the two encode differently.
+
+    REPEATS interleaved rounds (pyiso8583's child, then ours, each timing once), medians of each: a busy
+    moment of the machine hits both sides."""
     messages = {"refund request 0200": REQUEST, "refund response 0210": RESPONSE}
-    theirs = pyiso8583_results(messages)
+    rounds: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in messages}
+    theirs: dict[str, dict[str, object]] | None = None
+    for _ in range(REPEATS):
+        theirs = pyiso8583_results(messages, repeats=1)
+        for name, message in messages.items():
+            rounds[name][0].append(ours_ops_per_second(message, repeats=1))
+            if theirs is not None:
+                rounds[name][1].append(float(theirs["ops"][name]))  # type: ignore[index]
     if theirs is None:
         print(f"pyiso8583 not installed in {ORACLE_DIR} (make bench installs it): ours only")
-    status = 0
+    missed = False
     print(f"{'message':<24}{'bytes':>7}{'ours ops/s':>14}{'pyiso8583 ops/s':>18}{'ratio':>8}")
     for name, message in messages.items():
         data = encode(message, get_dialect("iso87ascii"))
-        ours = ours_ops_per_second(message)
+        ours = statistics.median(rounds[name][0])
         if theirs is None:
             print(f"{name:<24}{len(data):>7}{ours:>14,.0f}")
             continue
         if theirs["encoded"][name] != data.hex():  # type: ignore[index]
-            raise RuntimeError(f"{name}: pyiso8583 and possim encode differently; the comparison is void")
-        their_ops = float(theirs["ops"][name])  # type: ignore[index]
+            print(f"{name}: pyiso8583 and possim encode differently; the comparison is void")
+            return 1
+        their_ops = statistics.median(rounds[name][1])
         ratio = ours / their_ops
-        status = status or (1 if ratio < TARGET_RATIO else 0)
-        print(f"{name:<24}{len(data):>7}{ours:>14,.0f}{their_ops:>18,.0f}{ratio:>8.2f}")
+        missed = missed or ratio < TARGET_RATIO
+        print(f"{name:<24}{len(data):>7}{ours:>14,.0f}{their_ops:>18,.0f}{ratio:>8.2f}  "
+              f"(ours {1e6 / ours:.1f} us, pyiso8583 {1e6 / their_ops:.1f} us per encode+decode)")
     if theirs is not None:
-        print(f"target: ratio ours/pyiso8583 >= {TARGET_RATIO}: {'met' if status == 0 else 'NOT MET'}")
-    return status
+        print(f"goal ours/pyiso8583 >= {TARGET_RATIO}: {'MISSED' if missed else 'met'} "
+              f"(medians of {REPEATS} interleaved rounds)")
+    return 0
 
 
 if __name__ == "__main__":

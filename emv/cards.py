@@ -65,6 +65,15 @@ class TestCard:
     issuer_master_key: bytes | None = None
     aid: bytes | None = None
     always_fail: bool = False
+    country: str = "840"
+    """Issuer country, ISO 3166-1 numeric (the chip's Issuer Country Code, tag '5F28')."""
+    billing_currency: str = "840"
+    """The cardholder's billing currency, ISO 4217 numeric (the chip's Application Currency Code, tag '9F42')."""
+
+    @property
+    def chip_country_data(self) -> dict[str, bytes]:
+        """Tags '5F28' and '9F42' as the chip's records carry them (n 3, BCD in two bytes, EMV 4.4 Book 3 annex A)."""
+        return {"5F28": bytes.fromhex(self.country.zfill(4)), "9F42": bytes.fromhex(self.billing_currency.zfill(4))}
 
     def __repr__(self) -> str:
         modes = ",".join(sorted(mode.value for mode in self.entry_modes))
@@ -139,6 +148,14 @@ def _text(name: str, entry: dict[str, Any], key: str, default: str | None = None
     return value
 
 
+def _code(name: str, entry: dict[str, Any], key: str) -> str:
+    """An ISO numeric code (country: ISO 3166-1, currency: ISO 4217), 3 digits; 840 (United States, USD) by default."""
+    value = _text(name, entry, key, "840")
+    if not (len(value) == 3 and value.isascii() and value.isdigit()):
+        raise TestCardError(f"test card {name!r}: {key} must be a 3-digit ISO numeric code, got {value!r}")
+    return value
+
+
 def _parse_card(name: str, entry: Any) -> TestCard:
     if not isinstance(entry, dict):
         raise TestCardError(f"test card {name!r}: expected a table")
@@ -168,6 +185,8 @@ def _parse_card(name: str, entry: Any) -> TestCard:
         issuer_master_key=imk,
         aid=aid,
         always_fail=bool(entry.get("always_fail", False)),
+        country=_code(name, entry, "country"),
+        billing_currency=_code(name, entry, "billing_currency"),
     )
     if chip:
         try:

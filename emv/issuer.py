@@ -78,11 +78,20 @@ def verify_cryptogram(field55: bytes, imk: bytes, pan: str, psn: str, *,
     """
     if len(imk) != 16:
         raise CryptogramError(f"issuer master key: {len(imk)} bytes, expected 16")
-    icc_mk = icc_master_key or derive_icc_master_key(imk, pan, psn)
     try:
         values = tlv.flatten(tlv.decode(field55))
     except TlvError as error:
         return CryptogramCheck(False, reason=f"malformed TLV: {error}")
+    return verify_cryptogram_values(values, imk, pan, psn, icc_master_key=icc_master_key)
+
+
+def verify_cryptogram_values(values: dict[str, bytes], imk: bytes, pan: str, psn: str, *,
+                             icc_master_key: bytes | None = None) -> CryptogramCheck:
+    """:func:`verify_cryptogram` of field 55 already decoded and flattened (:func:`emv.tlv.flatten`), for a
+    host that reads field 55 once for both the check and the ARPC."""
+    if len(imk) != 16:
+        raise CryptogramError(f"issuer master key: {len(imk)} bytes, expected 16")
+    icc_mk = icc_master_key or derive_icc_master_key(imk, pan, psn)
     kind: CryptogramType | None = None
     cvn: CryptogramVersion | None = None
     atc_value: int | None = None
@@ -142,7 +151,13 @@ def issuer_authentication_data(field55: bytes, imk: bytes, pan: str, psn: str, a
     Method 1: ARPC (8) || ARC (2). Method 2: ARPC (4) || CSU (4). Raises
     :class:`CryptogramError` when field 55 lacks what is needed.
     """
-    values = tlv.flatten(tlv.decode(field55))
+    return issuer_authentication_data_values(tlv.flatten(tlv.decode(field55)), imk, pan, psn, approved,
+                                             icc_master_key=icc_master_key)
+
+
+def issuer_authentication_data_values(values: dict[str, bytes], imk: bytes, pan: str, psn: str, approved: bool, *,
+                                      icc_master_key: bytes | None = None) -> bytes:
+    """:func:`issuer_authentication_data` of field 55 already decoded and flattened."""
     arqc = _required(values, "9F26", 8)
     atc = _required(values, "9F36", 2)
     cvn = CryptogramVersion.from_number(_iad(values).cvn)

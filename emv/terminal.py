@@ -53,4 +53,10 @@ def field55_bytes(card: SimulatedCard, data: TerminalData, response: CardRespons
         "84": card.aid,
         "5F34": card.psn_bcd,
     }
-    return tlv.encode(tlv.Tlv.primitive(tag, values[tag]) for tag in FIELD55_TAGS)
+    return b"".join(tag + tlv.encode_length(len(value)) + value
+                    for tag, value in zip(_FIELD55_TAG_BYTES, (bytes(values[name]) for name in FIELD55_TAGS),
+                                          strict=True))
+
+
+_FIELD55_TAG_BYTES = tuple(tlv.encode_tag(tag) for tag in FIELD55_TAGS)
+"""The tag bytes of :data:`FIELD55_TAGS` (all primitive), encoded once: field 55 is built for every chip request."""

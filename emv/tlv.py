@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from emv.errors import TlvError
 
@@ -25,12 +26,16 @@ _MORE_TAG_BYTES = 0x80
 _CONSTRUCTED = 0x20
 _MAX_LENGTH = 0xFFFF
 _PADDING = 0x00
+_ONE_BYTE_TAGS = tuple(f"{byte:02X}" for byte in range(256))
+"""The spelling of each one-byte tag, looked up rather than formatted while decoding."""
 
 
+@lru_cache(maxsize=1024)
 def normalize_tag(tag: str | int) -> str:
     """The canonical spelling of ``tag``: upper-case hex, e.g. ``0x9F02`` or "9f02" -> "9F02".
 
-    Raises :class:`TlvError` (offset 0) when the text is not a well-formed BER tag.
+    Raises :class:`TlvError` (offset 0) when the text is not a well-formed BER tag. (Memoised: the
+    same few dozen tags are normalised for every field 55.)
     """
     if isinstance(tag, int):
         if tag < 0:
@@ -62,9 +67,11 @@ def _check_tag_bytes(raw: bytes, text: str) -> None:
             raise TlvError(f"tag {text}: byte {index + 1} has a wrong continuation bit", 0)
 
 
+@lru_cache(maxsize=1024)
 def is_constructed(tag: str) -> bool:
-    """True when b6 of the tag's first byte is set (Book 3 Annex B1): the value is TLV data."""
-    return bool(bytes.fromhex(tag)[0] & _CONSTRUCTED)
+    """True when b6 of the tag's first byte is set (Book 3 Annex B1): the value is TLV data.
+    (Memoised: the same few dozen tags are asked about for every field 55.)"""
+    return bool(int(tag[:2], 16) & _CONSTRUCTED)
 
 
 @dataclass(frozen=True)
@@ -118,8 +125,9 @@ class Tlv:
         return len(self.value)
 
 
+@lru_cache(maxsize=1024)
 def encode_tag(tag: str) -> bytes:
-    """The tag bytes of ``tag`` (given as hex text)."""
+    """The tag bytes of ``tag`` (given as hex text). (Memoised, as :func:`normalize_tag`.)"""
     return bytes.fromhex(normalize_tag(tag))
 
 
@@ -170,7 +178,7 @@ def _decode(data: bytes, start: int, end: int) -> list[Tlv]:
                 tag,
             )
         value = data[value_start:value_end]
-        children = tuple(_decode(data, value_start, value_end)) if is_constructed(tag) else ()
+        children = tuple(_decode(data, value_start, value_end)) if data[offset] & _CONSTRUCTED else ()
         items.append(Tlv(tag, value, children))
         offset = value_end
     return items
@@ -178,15 +186,16 @@ def _decode(data: bytes, start: int, end: int) -> list[Tlv]:
 
 def _read_tag(data: bytes, offset: int, end: int) -> tuple[str, int]:
     position = offset + 1
-    if data[offset] & _MULTI_BYTE_TAG == _MULTI_BYTE_TAG:
-        while True:
-            if position >= end:
-                partial = data[offset:position].hex().upper()
-                raise TlvError(f"tag truncated after {partial}", offset)
-            more = data[position] & _MORE_TAG_BYTES
-            position += 1
-            if not more:
-                break
+    if data[offset] & _MULTI_BYTE_TAG != _MULTI_BYTE_TAG:
+        return _ONE_BYTE_TAGS[data[offset]], position
+    while True:
+        if position >= end:
+            partial = data[offset:position].hex().upper()
+            raise TlvError(f"tag truncated after {partial}", offset)
+        more = data[position] & _MORE_TAG_BYTES
+        position += 1
+        if not more:
+            break
     return data[offset:position].hex().upper(), position
 
 
@@ -231,7 +240,13 @@ def flatten(items: Sequence[Tlv]) -> dict[str, bytes]:
     most once in a record or template (Book 3 section 5.3).
     """
     flat: dict[str, bytes] = {}
-    for item in walk(items):
-        if not item.constructed:
-            flat.setdefault(item.tag, item.value)
+    _flatten_into(items, flat)
     return flat
+
+
+def _flatten_into(items: Sequence[Tlv], flat: dict[str, bytes]) -> None:
+    for item in items:
+        if item.children or is_constructed(item.tag):
+            _flatten_into(item.children, flat)
+        elif item.tag not in flat:
+            flat[item.tag] = item.value

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from iso8583.errors import DecodeError, EncodeError
 
-__all__ = ["TPDU_LENGTH", "TRANSACTION_ID", "Tpdu"]
+__all__ = ["TPDU_LENGTH", "TRANSACTION_ID", "Tpdu", "tpdu_problem"]
 
 TPDU_LENGTH = 5
 TRANSACTION_ID = 0x60
@@ -71,3 +71,21 @@ class Tpdu:
 
     def __str__(self) -> str:
         return self.build().hex().upper()
+
+
+def tpdu_problem(value: object) -> str | None:
+    """What is wrong with ``value`` as a configured TPDU (``tpdu`` in terminal.toml and host.toml), or None.
+
+    10 hex digits ``60DDDDSSSS``: the ID must be 60 (transaction), the only TPDU ID hosts serve.
+    """
+    if not isinstance(value, str):
+        return f"expected a string of 10 hex digits (e.g. \"6000010000\"), got {type(value).__name__}"
+    try:
+        tpdu = Tpdu.from_hex(value) if len(value) == 2 * TPDU_LENGTH and value.isascii() else None
+    except DecodeError:
+        tpdu = None
+    if tpdu is None:
+        return f"expected 10 hex digits 60DDDDSSSS (ID, destination, source), got {value[:20]!r}"
+    if tpdu.id != TRANSACTION_ID:
+        return f"TPDU ID {tpdu.id:02X}: only 60 (transaction) is served"
+    return None

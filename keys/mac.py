@@ -28,9 +28,9 @@ from keys.primitives import (
     AES_BLOCK,
     DES_BLOCK,
     aes_cmac,
-    des_decrypt_block,
-    des_encrypt_block,
-    tdes_encrypt_cbc,
+    des_cbc_mac,
+    des_retail_mac,
+    tdes_cbc_mac,
 )
 
 MIN_MAC_LENGTH = 4
@@ -47,6 +47,11 @@ class MacAlgorithm(str, Enum):
     ISO9797_1_ALG3 = "iso9797-1-alg3"
     AES_CMAC = "aes-cmac"
     CUP_ECB = "cup-ecb"
+
+
+_ALG1, _ALG3 = MacAlgorithm.ISO9797_1_ALG1, MacAlgorithm.ISO9797_1_ALG3
+_CMAC = MacAlgorithm.AES_CMAC
+"""The members as module constants: looking a member up on its Enum class costs more than the MAC's bookkeeping."""
 
 
 def mac_block_size(algorithm: MacAlgorithm | str) -> int:
@@ -72,7 +77,8 @@ def pad_method_1(data: bytes, block: int) -> bytes:
 
     Data already a whole number of blocks is left as it is; empty data becomes one zero block.
     """
-    _check_block(block)
+    if block <= 0:
+        _check_block(block)
     if not data:
         return bytes(block)
     return data + bytes(-len(data) % block)
@@ -86,7 +92,7 @@ def pad_method_2(data: bytes, block: int) -> bytes:
 
 def _pad(data: bytes, block: int, padding: int) -> bytes:
     if padding == 1:
-        return pad_method_1(data, block)
+        return data + bytes(-len(data) % block) if data else bytes(block)
     if padding == 2:
         return pad_method_2(data, block)
     raise CryptoError(f"padding method must be 1 or 2, got {padding!r}")
@@ -99,8 +105,8 @@ def _check_key(key: bytes, lengths: tuple[int, ...], what: str) -> None:
 
 
 def _cbc_mac_des(key: bytes, padded: bytes) -> bytes:
-    """Last block of single-DES CBC under an 8-byte key (TDES with K1 = K2 = K3 is DES)."""
-    return tdes_encrypt_cbc(key * 3, padded)[-DES_BLOCK:]
+    """Last block of single-DES CBC (zero IV) under an 8-byte key, on a kept cipher context."""
+    return des_cbc_mac(key, padded)
 
 
 def mac_iso9797_alg1(key: bytes, data: bytes, padding: int = 1) -> bytes:
@@ -113,7 +119,7 @@ def mac_iso9797_alg1(key: bytes, data: bytes, padding: int = 1) -> bytes:
     padded = _pad(data, DES_BLOCK, padding)
     if len(key) == DES_BLOCK:
         return _cbc_mac_des(key, padded)
-    return tdes_encrypt_cbc(key, padded)[-DES_BLOCK:]
+    return tdes_cbc_mac(key, padded)
 
 
 def mac_iso9797_alg3(key: bytes, data: bytes, padding: int = 1) -> bytes:
@@ -122,11 +128,9 @@ def mac_iso9797_alg3(key: bytes, data: bytes, padding: int = 1) -> bytes:
     Single-DES CBC under K1 (the first 8 key bytes) over all blocks gives H; the output
     transformation is E_K1(D_K2(H)) for a 16-byte key, E_K3(D_K2(H)) for a 24-byte key.
     """
-    _check_key(key, _ALG3_KEY_LENGTHS, "ISO 9797-1 algorithm 3")
-    k1, k2 = key[:8], key[8:16]
-    k3 = key[16:24] if len(key) == 24 else k1
-    chained = _cbc_mac_des(k1, _pad(data, DES_BLOCK, padding))
-    return des_encrypt_block(k3, des_decrypt_block(k2, chained))
+    if len(key) != 16:
+        _check_key(key, _ALG3_KEY_LENGTHS, "ISO 9797-1 algorithm 3")
+    return des_retail_mac(key, _pad(data, DES_BLOCK, padding))
 
 
 def mac_aes_cmac(key: bytes, data: bytes) -> bytes:
@@ -135,13 +139,13 @@ def mac_aes_cmac(key: bytes, data: bytes) -> bytes:
 
 
 def _full_mac(algorithm: MacAlgorithm, key: bytes, data: bytes, padding: int) -> bytes:
-    if algorithm is MacAlgorithm.ISO9797_1_ALG1:
-        return mac_iso9797_alg1(key, data, padding)
-    if algorithm is MacAlgorithm.ISO9797_1_ALG3:
+    if algorithm is _ALG3:
         return mac_iso9797_alg3(key, data, padding)
-    if algorithm is MacAlgorithm.CUP_ECB:
-        return cup_ecb_mac(key, data)
-    return mac_aes_cmac(key, data)
+    if algorithm is _CMAC:
+        return aes_cmac(key, data)
+    if algorithm is _ALG1:
+        return mac_iso9797_alg1(key, data, padding)
+    return cup_ecb_mac(key, data)
 
 
 def generate_mac(
@@ -157,11 +161,11 @@ def generate_mac(
     full MAC. ``padding`` (1 or 2) applies to the ISO 9797-1 algorithms, not to CMAC or
     CUP ECB. A CUP ECB MAC is its 8 ASCII hex characters (the bytes of DE 64).
     """
-    chosen = _algorithm(algorithm)
-    block = mac_block_size(chosen)
+    chosen = algorithm if algorithm.__class__ is MacAlgorithm else _algorithm(algorithm)
+    block = AES_BLOCK if chosen is _CMAC else DES_BLOCK
     if length is not None and not MIN_MAC_LENGTH <= length <= block:
         raise DataLengthError(f"{chosen.value} MAC length must be {MIN_MAC_LENGTH} to {block} bytes, got {length}")
-    full = _full_mac(chosen, key, data, padding)
+    full = aes_cmac(key, data) if chosen is _CMAC else _full_mac(chosen, key, data, padding)
     return full if length is None else full[:length]
 
 
@@ -178,8 +182,8 @@ def verify_mac(
     computed MAC, in constant time. A wrong MAC, or one of an impossible length, raises
     :class:`MacVerificationError`; bad keys or arguments raise the usual errors.
     """
-    chosen = _algorithm(algorithm)
-    block = mac_block_size(chosen)
+    chosen = algorithm if algorithm.__class__ is MacAlgorithm else _algorithm(algorithm)
+    block = AES_BLOCK if chosen is _CMAC else DES_BLOCK
     if not MIN_MAC_LENGTH <= len(mac) <= block:
         raise MacVerificationError(
             f"{chosen.value} MAC is {len(mac)} bytes, expected {MIN_MAC_LENGTH} to {block}"

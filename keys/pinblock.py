@@ -62,12 +62,18 @@ class PinBlockFormat(IntEnum):
     ISO_4 = 4
 
 
+_ISO_0 = PinBlockFormat.ISO_0
+"""Format 0 as a module constant, for the fast path (an Enum member lookup costs more than its checks)."""
+
+
 def block_size(fmt: PinBlockFormat | int) -> int:
     """Length in bytes of a clear or enciphered PIN block of ``fmt``: 8, or 16 for format 4."""
     return _BLOCK_128 if _format(fmt) is PinBlockFormat.ISO_4 else _BLOCK_64
 
 
 def _format(fmt: PinBlockFormat | int) -> PinBlockFormat:
+    if fmt.__class__ is PinBlockFormat:  # the usual case, without IntEnum's slower lookup
+        return fmt  # type: ignore[return-value]
     try:
         return PinBlockFormat(fmt)
     except ValueError:
@@ -147,6 +153,19 @@ def _fill_a_to_f(count: int, random_bytes: RandomBytes) -> str:
     return "".join(fill)
 
 
+def _plain_digits(text: object, shortest: int, longest: int) -> bool:
+    """True for a str of ``shortest`` to ``longest`` ASCII digits: the fast path's test (the full checks
+    name what is wrong when it fails)."""
+    return text.__class__ is str and shortest <= len(text) <= longest and text.isascii() and text.isdigit()  # type: ignore[attr-defined]
+
+
+def _iso0_clear_block(pin: str, pan: str) -> bytes:
+    """Format 0's clear block from a checked PIN and PAN (9.3.2): PIN field ``0 N P..P F..F`` XOR
+    ``0000`` + the 12 PAN digits before the check digit, each read as 16 nibbles in one integer."""
+    pin_field = int(f"0{len(pin):X}{pin}".ljust(_FIELD_NIBBLES, "F"), 16)
+    return (pin_field ^ int(pan[-13:-1], 16)).to_bytes(_BLOCK_64, "big")
+
+
 def _pin_field_64(fmt: PinBlockFormat, pin: str, random_bytes: RandomBytes) -> bytes:
     fill_count = 14 - len(pin)
     if fmt is PinBlockFormat.ISO_0:
@@ -183,6 +202,9 @@ def encode_pin_block(
     tests inject a deterministic one.
     """
     fmt = _format(fmt)
+    if fmt is PinBlockFormat.ISO_0 and _plain_digits(pin, PIN_MIN_DIGITS, PIN_MAX_DIGITS) \
+            and _plain_digits(pan, 13, PAN_MAX_DIGITS):
+        return _iso0_clear_block(pin, pan)  # type: ignore[arg-type]
     _check_pin(pin)
     if fmt is PinBlockFormat.ISO_4:
         return pin_field_iso4(pin, random_bytes=random_bytes)
@@ -253,6 +275,11 @@ def encrypt_pin_block(
     Format 4 (ISO 9564-1:2017 9.4.2, PIN block encipherment): with an AES key K, A = E_K(PIN field),
     B = A XOR PAN field, result E_K(B); the PAN (12 to 19 digits) is required.
     """
+    if fmt is _ISO_0 and pin.__class__ is str and pan.__class__ is str \
+            and PIN_MIN_DIGITS <= len(pin) <= PIN_MAX_DIGITS and 13 <= len(pan) <= PAN_MAX_DIGITS and pin.isascii() and pin.isdigit() \
+            and pan.isascii() and pan.isdigit():  # the usual case: checked here, the clear block in one XOR
+        clear = int(f"0{len(pin):X}{pin}".ljust(_FIELD_NIBBLES, "F"), 16) ^ int(pan[-13:-1], 16)  # type: ignore[index]
+        return tdes_encrypt_ecb(key, clear.to_bytes(_BLOCK_64, "big"))
     fmt = _format(fmt)
     if fmt is not PinBlockFormat.ISO_4:
         return tdes_encrypt_ecb(key, encode_pin_block(fmt, pin, pan, random_bytes=random_bytes))

@@ -7,15 +7,17 @@ length, never its value.
 
 Speed: an ECB cipher context keeps no state between whole blocks, so the contexts of recently
 used keys are kept and reused (a host MACs and enciphers with the same session keys again and
-again), and so is a keyed CMAC, copied for each message. The caches are per thread (a context is
-not safe to share between threads), bounded, and hold keys only in process memory, where the
-callers already hold them.
+again), and so is a keyed CMAC, copied for each message. A CBC-MAC context is kept too: its only
+state is the last block it produced, which is cancelled on the next message's first block
+(:class:`_CbcMac`). The caches are per thread (a context is not safe to share between threads),
+bounded (1,024 entries: a hundred terminals' keys stay), and hold keys only in process memory,
+where the callers already hold them.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
@@ -67,34 +69,147 @@ def _run(algorithm: CipherAlgorithm, mode: modes.Mode, data: bytes, encrypt: boo
     return worker.update(data) + worker.finalize()
 
 
-_CACHE_SIZE = 64
-_local = threading.local()
+_CACHE_SIZE = 1024
 
 
-def _cached(kind: str, key: bytes, make: Any) -> Any:
-    """The per-thread cached object for (``kind``, ``key``), made by ``make()`` when missing (LRU, bounded)."""
-    cache: OrderedDict[tuple[str, bytes], Any] | None = getattr(_local, "cache", None)
-    if cache is None:
-        cache = _local.cache = OrderedDict()
-    entry = cache.get((kind, key))
+class _ThreadCaches(threading.local):
+    """The cached contexts of one thread: ``contexts[(kind, key)]``, oldest first."""
+
+    def __init__(self) -> None:
+        self.contexts: dict[tuple[str, bytes], Any] = {}
+
+
+_local = _ThreadCaches()
+
+
+def keyed_context(kind: str, key: bytes, make: Callable[[bytes], Any]) -> Any:
+    """This thread's kept object for (``kind``, ``key``) (a cipher context, a keyed MAC), made by
+    ``make(key)`` when missing; ``make`` validates the key, so a bad key is never kept.
+
+    Bounded: past :data:`_CACHE_SIZE` entries the oldest made is dropped (a key still in use is made
+    again on its next call; cheaper per call than keeping a least-recently-used order).
+    """
+    contexts = _local.contexts
+    entry = contexts.get((kind, key))
     if entry is None:
-        entry = cache[(kind, key)] = make()
-        if len(cache) > _CACHE_SIZE:
-            cache.popitem(last=False)
-    else:
-        cache.move_to_end((kind, key))
+        if len(contexts) >= _CACHE_SIZE:
+            del contexts[next(iter(contexts))]
+        entry = contexts[(kind, key)] = make(key)
     return entry
 
 
-def _ecb(kind: str, key: bytes, algorithm: Any, data: bytes, encrypt: bool) -> bytes:
+
+def _des_algorithm(key: bytes) -> TripleDES:
+    return TripleDES(key * 3)
+
+
+def _ecb_encryptor(algorithm: Any) -> Any:
+    return lambda key: Cipher(algorithm(key), modes.ECB()).encryptor()
+
+
+def _ecb_decryptor(algorithm: Any) -> Any:
+    return lambda key: Cipher(algorithm(key), modes.ECB()).decryptor()
+
+
+_DES_E, _DES_D = _ecb_encryptor(_des_algorithm), _ecb_decryptor(_des_algorithm)
+_TDES_E, _TDES_D = _ecb_encryptor(_tdes), _ecb_decryptor(_tdes)
+_AES_E, _AES_D = _ecb_encryptor(_aes), _ecb_decryptor(_aes)
+
+
+def _aes_cmac_context(key: bytes) -> CMAC:
+    return CMAC(_aes(key))
+
+
+def _tdes_cmac_context(key: bytes) -> CMAC:
+    return CMAC(_tdes(key))
+
+
+def _ecb(kind: str, key: bytes, make: Any, data: bytes) -> bytes:
     """ECB over whole blocks with the cached context of ``key`` (no state carries from one call to the next)."""
-    name = f"{kind}-{'e' if encrypt else 'd'}"
+    return keyed_context(kind, key, make).update(data)
 
-    def make() -> Any:
-        cipher = Cipher(algorithm(), modes.ECB())
-        return cipher.encryptor() if encrypt else cipher.decryptor()
 
-    return _cached(name, key, make).update(data)
+class _CbcMac:
+    """A kept CBC encryptor (zero IV) and the last ciphertext block it chained on (its running IV).
+
+    CBC enciphers block i as E(P_i XOR C_(i-1)); to start a new message on the same context as if
+    from the zero IV, the first block is XORed with the context's last output block C first, so the
+    context computes E(P_1 XOR C XOR C) = E(P_1). The result is bit for bit the CBC of a fresh context.
+    """
+
+    __slots__ = ("encryptor", "chain")
+
+    def __init__(self, algorithm: CipherAlgorithm, block: int) -> None:
+        self.encryptor = Cipher(algorithm, modes.CBC(bytes(block))).encryptor()
+        self.chain = 0
+
+    def last_block(self, data: bytes, block: int) -> bytes:
+        first = int.from_bytes(data[:block], "big") ^ self.chain
+        out = self.encryptor.update(first.to_bytes(block, "big") + data[block:])
+        last = out[-block:]
+        self.chain = int.from_bytes(last, "big")
+        return last
+
+
+def _des_cbc_mac_context(key: bytes) -> _CbcMac:
+    return _CbcMac(_des_algorithm(key), DES_BLOCK)
+
+
+def _tdes_cbc_mac_context(key: bytes) -> _CbcMac:
+    return _CbcMac(_tdes(key), DES_BLOCK)
+
+
+def des_cbc_mac(key: bytes, data: bytes) -> bytes:
+    """The last block of single-DES CBC (zero IV) of ``data`` (whole blocks): ISO/IEC 9797-1 MAC
+    algorithm 1 and 3's chaining step, on a kept context of ``key`` (see :class:`_CbcMac`)."""
+    _check_key(key, (8,), "DES")
+    _check_blocks(data, DES_BLOCK, "DES")
+    if not data:
+        return b""
+    return keyed_context("des-cbc-mac", key, _des_cbc_mac_context).last_block(data, DES_BLOCK)
+
+
+def tdes_cbc_mac(key: bytes, data: bytes) -> bytes:
+    """The last block of TDES CBC (zero IV) of ``data`` (whole blocks), on a kept context (ISO/IEC 9797-1
+    MAC algorithm 1 with a double- or triple-length key)."""
+    _check_blocks(data, DES_BLOCK, "TDES")
+    if not data:
+        return b""
+    return keyed_context("tdes-cbc-mac", key, _tdes_cbc_mac_context).last_block(data, DES_BLOCK)
+
+
+class _RetailMac:
+    """The two kept contexts of ISO/IEC 9797-1 MAC algorithm 3 under one key K1||K2(||K3).
+
+    Algorithm 3 is single-DES CBC under K1, then D_K2 and E_K3 of the last block H. The last block is
+    H = E_K1(P_n XOR C_(n-1)), so E_K3(D_K2(H)) is the TDES (EDE, key K1||K2||K3) encipherment of
+    P_n XOR C_(n-1): a DES-CBC context for the blocks before the last and a TDES-ECB one for the last
+    (two contexts to make for a key used once, such as an EMV session key, instead of three).
+    """
+
+    __slots__ = ("chaining", "last")
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) not in TDES_KEY_LENGTHS:
+            _check_key(key, TDES_KEY_LENGTHS, "ISO 9797-1 algorithm 3")
+        k1 = key[:8]
+        self.chaining = _CbcMac(_des_algorithm(k1), DES_BLOCK)
+        self.last = Cipher(TripleDES(key if len(key) == 24 else key + k1), modes.ECB()).encryptor()
+
+    def mac(self, padded: bytes) -> bytes:
+        before = self.chaining.last_block(padded[:-DES_BLOCK], DES_BLOCK) if len(padded) > DES_BLOCK else bytes(8)
+        last = int.from_bytes(padded[-DES_BLOCK:], "big") ^ int.from_bytes(before, "big")
+        return self.last.update(last.to_bytes(DES_BLOCK, "big"))
+
+
+def des_retail_mac(key: bytes, padded: bytes) -> bytes:
+    """ISO/IEC 9797-1:2011 MAC algorithm 3 of padded data (whole blocks, at least one): single-DES CBC
+    under K1 (zero IV), then output transformation 3, D_K2 and E_K3 (K3 = K1 for a 16-byte key), on
+    kept contexts of ``key`` (:class:`_RetailMac`). The padding and the MAC's length are :mod:`keys.mac`'s."""
+    if not padded or len(padded) % DES_BLOCK:
+        raise DataLengthError(f"MAC data: {len(padded)} bytes is not a positive multiple of the {DES_BLOCK}-byte block")
+    context = _local.contexts.get(("x9.19", key)) or keyed_context("x9.19", key, _RetailMac)
+    return context.mac(padded)
 
 
 def _iv(iv: bytes | None, block: int) -> bytes:
@@ -112,26 +227,30 @@ def des_encrypt_block(key: bytes, block: bytes) -> bytes:
     """
     _check_key(key, (8,), "DES")
     _check_blocks(block, DES_BLOCK, "DES")
-    return _ecb("des", key, lambda: TripleDES(key * 3), block, True)
+    return _ecb("des-e", key, _DES_E, block)
 
 
 def des_decrypt_block(key: bytes, block: bytes) -> bytes:
     """Inverse of :func:`des_encrypt_block`."""
     _check_key(key, (8,), "DES")
     _check_blocks(block, DES_BLOCK, "DES")
-    return _ecb("des", key, lambda: TripleDES(key * 3), block, False)
+    return _ecb("des-d", key, _DES_D, block)
 
 
 def tdes_encrypt_ecb(key: bytes, data: bytes) -> bytes:
     """TDES (ANSI X9.52 / NIST SP 800-67) ECB encryption with a double- or triple-length key."""
-    _check_blocks(data, DES_BLOCK, "TDES")
-    return _ecb("tdes", key, lambda: _tdes(key), data, True)
+    if len(data) % DES_BLOCK:
+        _check_blocks(data, DES_BLOCK, "TDES")
+    context = _local.contexts.get(("tdes-e", key))
+    return (context or keyed_context("tdes-e", key, _TDES_E)).update(data)
 
 
 def tdes_decrypt_ecb(key: bytes, data: bytes) -> bytes:
     """TDES ECB decryption."""
-    _check_blocks(data, DES_BLOCK, "TDES")
-    return _ecb("tdes", key, lambda: _tdes(key), data, False)
+    if len(data) % DES_BLOCK:
+        _check_blocks(data, DES_BLOCK, "TDES")
+    context = _local.contexts.get(("tdes-d", key))
+    return (context or keyed_context("tdes-d", key, _TDES_D)).update(data)
 
 
 def tdes_encrypt_cbc(key: bytes, data: bytes, iv: bytes | None = None) -> bytes:
@@ -149,13 +268,13 @@ def tdes_decrypt_cbc(key: bytes, data: bytes, iv: bytes | None = None) -> bytes:
 def aes_encrypt_ecb(key: bytes, data: bytes) -> bytes:
     """AES (FIPS 197) ECB encryption with a 128-, 192- or 256-bit key."""
     _check_blocks(data, AES_BLOCK, "AES")
-    return _ecb("aes", key, lambda: _aes(key), data, True)
+    return _ecb("aes-e", key, _AES_E, data)
 
 
 def aes_decrypt_ecb(key: bytes, data: bytes) -> bytes:
     """AES ECB decryption."""
     _check_blocks(data, AES_BLOCK, "AES")
-    return _ecb("aes", key, lambda: _aes(key), data, False)
+    return _ecb("aes-d", key, _AES_D, data)
 
 
 def aes_encrypt_cbc(key: bytes, data: bytes, iv: bytes | None = None) -> bytes:
@@ -172,14 +291,15 @@ def aes_decrypt_cbc(key: bytes, data: bytes, iv: bytes | None = None) -> bytes:
 
 def aes_cmac(key: bytes, data: bytes) -> bytes:
     """AES-CMAC (NIST SP 800-38B, RFC 4493): the full 16-byte tag."""
-    mac = _cached("aes-cmac", key, lambda: CMAC(_aes(key))).copy()
+    keyed = _local.contexts.get(("aes-cmac", key)) or keyed_context("aes-cmac", key, _aes_cmac_context)
+    mac = keyed.copy()
     mac.update(data)
     return mac.finalize()
 
 
 def tdes_cmac(key: bytes, data: bytes) -> bytes:
     """TDES-CMAC (NIST SP 800-38B with the 64-bit block), as TR-31 version B uses: 8-byte tag."""
-    mac = _cached("tdes-cmac", key, lambda: CMAC(_tdes(key))).copy()
+    mac = keyed_context("tdes-cmac", key, _tdes_cmac_context).copy()
     mac.update(data)
     return mac.finalize()
 
@@ -189,8 +309,10 @@ def has_odd_parity(key: bytes) -> bool:
     return all(bin(byte).count("1") % 2 == 1 for byte in key)
 
 
+_ODD_PARITY = bytes((byte & 0xFE) | (0 if bin(byte & 0xFE).count("1") % 2 else 1) for byte in range(256))
+"""Each byte value with its low bit set so that the byte has odd parity."""
+
+
 def adjust_odd_parity(key: bytes) -> bytes:
     """Set the low bit of each byte so that the byte has odd parity."""
-    return bytes(
-        (byte & 0xFE) | (0 if bin(byte & 0xFE).count("1") % 2 else 1) for byte in key
-    )
+    return bytes(key).translate(_ODD_PARITY)

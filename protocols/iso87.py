@@ -55,6 +55,8 @@ class ProcessingCode(StrEnum):
     SETTLEMENT_AFTER_UPLOAD = "960000"
     STATUS_INQUIRY = "900000"
     """0600: where is this refund's money? (private-use transaction type 90, docs/protocol.md)."""
+    DCC_RATE_INQUIRY = "910000"
+    """0600: what would this sale be in the card's billing currency? (private-use type 91, docs/protocol.md)."""
 
 
 class NetworkCode(StrEnum):

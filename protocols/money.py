@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal, DecimalException
 from functools import cache
 
-__all__ = ["AmountError", "Currency", "MAX_MINOR_UNITS", "currency", "format_amount", "known_currency", "parse_amount"]
+__all__ = ["AmountError", "Currency", "MAX_MINOR_UNITS", "currency", "currency_by_code", "format_amount",
+           "known_currency", "parse_amount"]
 
 MAX_MINOR_UNITS = 999_999_999_999
 """DE 4 is n 12."""
@@ -44,6 +45,14 @@ def _table() -> dict[str, Currency]:
             continue
         table[f"{entry.number:03d}"] = Currency(f"{entry.number:03d}", entry.code, exponent)
     return table
+
+
+def currency_by_code(code: str) -> Currency | None:
+    """The currency with ISO 4217 alphabetic (``GBP``) or numeric (``826``) code ``code``; None when unknown."""
+    table = _table()
+    if code in table:
+        return table[code]
+    return next((entry for entry in table.values() if entry.alpha == code.upper()), None)
 
 
 def known_currency(numeric: str) -> bool:

@@ -195,6 +195,23 @@ def verify_request_frame(frame: bytes, message: Message, dialect: Dialect, keys:
         raise MacVerificationError(f"{what}: MAC in DE {number} does not verify") from None
 
 
+def verify_response_frame(frame: bytes, message: Message, dialect: Dialect, keys: MessageKeys) -> None:
+    """Verify the response MAC over the bytes as received (``frame``, decoded as ``message``), not re-encoded:
+    the MAC covers ``frame`` from the MTI to just before the MAC field, its last field (as
+    :func:`verify_request_frame`)."""
+    number = mac_field(message)
+    received = message.get(number)
+    what = f"{message.mti} response"
+    if not isinstance(received, bytes):
+        raise MacVerificationError(f"{what}: no MAC in DE {number}")
+    width = dialect.fields[number].max_encoded_length()
+    try:
+        verify_mac(keys.mac_algorithm, keys.response_mac_key, bytes(frame[len(message.header):-width]), received,
+                   padding=1)
+    except MacVerificationError:
+        raise MacVerificationError(f"{what}: MAC in DE {number} does not verify") from None
+
+
 def verify_request_received(message: Message, frame: bytes | None, dialect: Dialect, keys: MessageKeys) -> None:
     """The request MAC over ``frame`` as received when there is one, else over ``message`` encoded again
     (a request built in memory, as tests do)."""

@@ -92,6 +92,8 @@ class EffectiveConfig:
     entries: tuple[ConfigEntry, ...]
     currency: str = "840"
     """The currency money keys are in (the terminal's; the host's amounts are in the same minor units)."""
+    loaded: Mapping[str, Any] | None = None
+    """A terminal's IC data downloaded from its host (cup-pos: ``ca-keys``, ``parameters``), from its journal."""
 
 
 # --------------------------------------------------------------------------- the keys
@@ -198,7 +200,32 @@ def terminal_config(data: Path) -> EffectiveConfig:
         if spec.secret:
             value = "set" if in_file else "unset"
         entries.append(ConfigEntry(spec, value, in_file, ""))
-    return EffectiveConfig("terminal", path, path.exists(), tuple(entries), config.currency)
+    return EffectiveConfig("terminal", path, path.exists(), tuple(entries), config.currency, ic_loaded(folder))
+
+
+IC_EVENTS = {"ca-keys": "cup_ic_ca-keys", "parameters": "cup_ic_parameters"}
+"""The journal events of a cup-pos terminal's IC download, by what was loaded."""
+
+
+def ic_loaded(folder: Path) -> dict[str, Any]:
+    """What the terminal of ``folder`` last loaded of each IC data kind, with when (read-only; empty without a
+    journal or a download)."""
+    from pos_terminal.journal import Journal  # late: only a folder with a journal needs it
+
+    path = folder / "journal.sqlite3"
+    if not path.exists():
+        return {}
+    journal = Journal.open(path, read_only=True)
+    try:
+        loaded = {}
+        for kind, event in IC_EVENTS.items():
+            events = journal.events(event)
+            if events:
+                last = events[-1]
+                loaded[kind] = {"at": last.at.strftime("%Y-%m-%dT%H:%M:%SZ"), "items": last.detail.get("loaded", [])}
+        return loaded
+    finally:
+        journal.close()
 
 
 def host_config(data: Path, currency: str = "840") -> EffectiveConfig:
@@ -329,7 +356,24 @@ def show_text(config: EffectiveConfig, width: int = 100) -> str:
             lines += ["", header]
         lines.append(f"{line.ljust(column)}{origin}" if len(line) < column else f"{line}  {origin}")
         lines += textwrap.wrap(doc, width, initial_indent="    ", subsequent_indent="    ")
+    lines += _loaded_text(config.loaded or {})
     return "\n".join(lines)
+
+
+def _loaded_text(loaded: Mapping[str, Any]) -> list[str]:
+    """The IC data a cup-pos terminal downloaded, one line per CA key and per AID."""
+    lines: list[str] = []
+    if "ca-keys" in loaded:
+        keys = loaded["ca-keys"]
+        lines += ["", f"IC CA public keys loaded from the host ({len(keys['items'])}, {keys['at']}):"]
+        lines += [f"    {k['rid']}/{k['index']}  {k['modulus_bits']} bits  expires {k['expiry']}  "
+                  f"checksum {k['checksum']}" for k in keys["items"]]
+    if "parameters" in loaded:
+        aids = loaded["parameters"]
+        lines += ["", f"IC AID parameters loaded from the host ({len(aids['items'])}, {aids['at']}):"]
+        lines += [f"    {a['aid']}  version {a['version']}  floor limit {a['floor_limit']}  TAC default "
+                  f"{a['tac_default']} online {a['tac_online']} denial {a['tac_denial']}" for a in aids["items"]]
+    return lines
 
 
 def show_json(config: EffectiveConfig) -> dict[str, Any]:
@@ -350,6 +394,7 @@ def show_json(config: EffectiveConfig) -> dict[str, Any]:
             }
             for entry in config.entries
         ],
+        **({"ic_loaded": dict(config.loaded)} if config.kind == "terminal" else {}),
     }
 
 
@@ -390,7 +435,8 @@ currency (the USD amounts in brackets are the defaults read in the default curre
 `possim config show --data DIR` prints a terminal's effective configuration, each key with its
 value, where it comes from and what it means; `possim config show --data DIR --host` does the same
 for a host. With `possim run --data DIR` the terminal's folder is `DIR/terminal` and the host's
-`DIR/host` (`possim config show` finds them there too). `--json` prints one JSON object. Secrets
+`DIR/host` (`possim config show` finds them there too); `possim run --dialect NAME` sets the dialect of
+both for that run, over the two files. `--json` prints one JSON object. Secrets
 (passwords, keys) are shown as set or unset, never their values.
 """
 

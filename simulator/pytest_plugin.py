@@ -223,21 +223,25 @@ class PossimTerminal:
 
         return await run_operation(self.engine, operation, TxnOptions(**options))
 
-    async def sale(self, card: str, amount: str, *, pin: str | None = None, entry: str = "chip") -> TxnResult:
-        """A purchase with ``card`` (a shipped test card) for ``amount`` (major units)."""
-        return await self._run("sale", card=card, amount=str(amount), pin=pin, entry=entry)
+    async def sale(self, card: str, amount: str, *, pin: str | None = None, entry: str = "chip",
+                   currency: str | None = None, dcc: str | None = None) -> TxnResult:
+        """A purchase with ``card`` (a shipped test card) for ``amount`` (major units of ``currency``, default the
+        terminal's); ``dcc="accept"`` pays in the card's currency when the host offers DCC (``dcc=True`` in
+        ``possim_config``), ``"decline"`` (or None) in the merchant's."""
+        return await self._run("sale", card=card, amount=str(amount), pin=pin, entry=entry, currency=currency, dcc=dcc)
 
     async def refund(
         self, card: str, amount: str, *, original: TxnResult | None = None, original_rrn: str | None = None,
         invoice: int | None = None, reason: str | None = None, pin: str | None = None, entry: str = "chip",
-        supervisor_password: str | None = None,
+        supervisor_password: str | None = None, currency: str | None = None,
     ) -> TxnResult:
-        """A refund of ``original`` (a sale's result), or of the sale with ``original_rrn`` or ``invoice``."""
+        """A refund of ``original`` (a sale's result), or of the sale with ``original_rrn`` or ``invoice``; a DCC
+        sale's refund goes back in the card's currency (``result.dcc``)."""
         if original is not None:
             original_rrn, invoice = original.rrn, None
         return await self._run(
             "refund", card=card, amount=str(amount), original_rrn=original_rrn, invoice=invoice, reason=reason,
-            pin=pin, entry=entry, supervisor_password=self._password(supervisor_password),
+            pin=pin, entry=entry, supervisor_password=self._password(supervisor_password), currency=currency,
         )
 
     async def void(self, invoice: int | TxnResult, *, supervisor_password: str | None = None) -> TxnResult:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from functools import cache
 
 from iso8583.dialect import Dialect
-from iso8583.dialects import cup_pos, iso87ascii, iso87binary, terminal87
+from iso8583.dialects import cup_pos, iso87ascii, iso87binary, iso93, terminal87
 from iso8583.errors import DialectError
 
 _BUILDERS: Mapping[str, Callable[[], Dialect]] = types.MappingProxyType({
@@ -22,6 +22,9 @@ _BUILDERS: Mapping[str, Callable[[], Dialect]] = types.MappingProxyType({
     terminal87.NAME: terminal87.build,
     terminal87.TPDU_NAME: terminal87.build_with_tpdu,
     cup_pos.NAME: cup_pos.build,
+    iso93.BINARY_NAME: iso93.build_binary,
+    iso93.EBCDIC_NAME: iso93.build_ebcdic,
+    iso93.ISO2003_NAME: iso93.build_2003,
 })
 
 

@@ -76,6 +76,13 @@ class TxnResult:
     """The e-mail message written to DATA/outbox, when an e-receipt was asked for."""
     screen: tuple[str, ...] = ()
     """A refusal as the device's display says it (two short lines); not part of the JSON."""
+    dcc: dict[str, Any] | None = None
+    """Dynamic currency conversion: ``currency``, ``amount`` (minor units of it), ``rate``, ``markup_percent``,
+    ``provider`` (README, JSON contract); ``amount`` and ``currency`` above stay the merchant's."""
+    dcc_offer: dict[str, Any] | None = None
+    """A sale where DCC applied: the rate inquiry's outcome (``offered``, ``reason``, ``offer``, ``choice``)."""
+    cross_border: bool | None = None
+    """A sale, refund or void: whether the host found the card issued in another country (None: not known)."""
     host_approved: bool | None = None
     """Whether the host's ``response_code`` approves, as the protocol profile reads it (set by the engine);
     None for a result built without a profile, read as ISO 8583:1987 (00 approves)."""
@@ -115,4 +122,7 @@ class TxnResult:
             **({"original": self.original} if self.original is not None else {}),
             **({"receipt_file": self.receipt_file} if self.receipt_file else {}),
             **({"ereceipt_file": self.ereceipt_file} if self.ereceipt_file else {}),
+            **({"dcc": self.dcc} if self.dcc is not None else {}),
+            **({"dcc_offer": self.dcc_offer} if self.dcc_offer is not None else {}),
+            **({"cross_border": self.cross_border} if self.cross_border is not None else {}),
         }

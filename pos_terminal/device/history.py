@@ -74,7 +74,7 @@ def detail_pages(view: TransactionView) -> list[list[str]]:
                       if view.original_remaining is not None else ""])
     credit = view.credit
     if credit is not None:
-        channel = {"RT": "REAL-TIME", "BT": "BATCH"}.get(credit.channel or "", "OFFLINE")
+        channel = {"RT": "REAL-TIME", "BT": "BATCH", "XB": "CROSS-BORDER"}.get(credit.channel or "", "OFFLINE")
         pages.append([pair("FUNDS", channel), pair("EXPECTED", credit.expected_date or "-"),
                       pair("CREDIT", credit.status.upper()), "F1 ASK THE HOST"])
     return pages

@@ -1,4 +1,4 @@
-"""The MORE menu: settlement, sign-on, echo, reprint, the journal browser, settings and the admin unlock.
+"""The MORE menu: settlement, sign-on, sign-off, echo, reprint, the journal browser, settings and the admin unlock.
 
 Settlement is a supervisor function: F1 asks the supervisor password first (wrong ones count
 toward the lockout like a refund's or a void's), and settles with the supervisor's grant.
@@ -30,7 +30,7 @@ __all__ = ["MoreFlow", "MoreStep"]
 HISTORY_LIMIT = 200
 """How many of the newest transactions the reprint looks at."""
 
-MENU_ROWS = ["F1 SETTLE  F2 SIGN-ON", "F3 ECHO    F4 REPRINT", "1 HISTORY  2 SETTINGS", "3 UNLOCK  CANCEL:BACK"]
+MENU_ROWS = ["F1 SETTLE  F2 SIGN-ON", "F3 ECHO    F4 REPRINT", "1 HISTORY  2 SETTINGS", "3 UNLOCK  4 SIGN-OFF"]
 PRINTABLE = (TxnStatus.APPROVED, TxnStatus.DECLINED, TxnStatus.OFFLINE)
 
 
@@ -93,7 +93,7 @@ class MoreFlow(Flow):
             return PasswordPrompt.hint
         if self._step is MoreStep.SETTINGS:
             return "ENTER NEXT  CLEAR PREVIOUS  MENU BACK"
-        return "F1-F4 OR 1-3: CHOOSE\nMENU OR CANCEL: BACK"
+        return "F1-F4 OR 1-4: CHOOSE\nMENU OR CANCEL: BACK"
 
     def _settings_pages(self) -> list[list[str]]:
         config = self.device.config
@@ -154,6 +154,8 @@ class MoreFlow(Flow):
             self._step, self.page = MoreStep.SETTINGS, 0
         elif key is Key.D3:
             self._step = MoreStep.UNLOCK
+        elif key is Key.D4:
+            self._network_result("SIGN-OFF", await device.online("SIGN-OFF", engine.sign_off, connecting=True))
         elif key is Key.MENU:
             device.go_idle()
         else:

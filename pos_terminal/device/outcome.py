@@ -18,6 +18,8 @@ def result_rows(title: str, result: TxnResult, *, offline: bool = False) -> list
         code = result.response_code or "--"
         if result.approved:
             verdict = "APPROVED OFFLINE" if offline else "APPROVED"
+            if result.dcc:  # the cardholder's side of a DCC transaction, where the invoice would be
+                invoice = pair("CARD", format_amount(int(result.dcc["amount"]), str(result.dcc["currency"])))
             return [head, verdict, pair(f"RC {code}", f"AUTH {result.auth_code}" if result.auth_code else ""), invoice]
         return [head, *_declined_rows(code, invoice)]
     if result.outcome is Outcome.REFUSED:

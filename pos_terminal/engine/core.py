@@ -247,7 +247,7 @@ class EngineCore:
         such as the card's ATC) is committed before a byte leaves; with ``defer_answer`` the answer's row
         rides with the caller's next commit (the one that records the answer), one fsync fewer.
         """
-        signed = self.profile.outgoing(request, self.dialect, keys)
+        signed = self.profile.outgoing(request, self.dialect, keys, self.config.tpdu)
         channel = channel or await self._open()
         self._record(MessageDirection.OUT, signed, txn_id, defer=True)
         self.journal.flush()  # the request, and what it depends on (its ATC), durable before it leaves

@@ -26,7 +26,8 @@ class InquiryMixin(EngineCore):
         base = {"amount": record.amount, "currency": record.currency, "invoice": record.invoice, "rrn": record.rrn}
         if not self.profile.supports_status_inquiry:
             return TxnResult("status", Outcome.REFUSED, error=f"the {self.profile.name} profile has no status "
-                             "inquiry: the host cannot be asked about a transaction", **base)
+                             "inquiry: the host cannot be asked about a transaction (a refund's credit is "
+                             "not reported)", **base)
         if not record.rrn:
             return TxnResult("status", Outcome.REFUSED, error=f"invoice {record.invoice:06d} has no RRN: "
                              "the host never answered it, so it cannot be asked about it", **base)
@@ -37,7 +38,7 @@ class InquiryMixin(EngineCore):
             response = await self._exchange(request, keys, record.id)
         except CommunicationFailure as failure:
             return TxnResult("status", Outcome.COMMUNICATION_FAILED, error=str(failure), **base)
-        code = str(response[39])
+        code = self.profile.response_code(response)
         data: dict[str, str] = {}
         approved = self.profile.is_approved(code)
         if approved:

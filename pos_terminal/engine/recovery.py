@@ -63,6 +63,8 @@ class RecoveryMixin(EngineCore):
             return f"the {self.profile.name} profile has no store-and-forward refunds"
         if new.txn_type is not TxnType.REFUND or new.original_id is None:
             return "only a matched refund can complete offline"
+        if new.dcc is not None:  # its amount in the card's currency is the host's to convert (docs/protocol.md)
+            return "a refund of a DCC sale needs the host's conversion: it cannot complete offline"
         if new.amount > self.config.offline_amount_limit:
             return (f"offline limit: {format_amount(new.amount, new.currency)} exceeds the offline refund limit "
                     f"{format_amount(self.config.offline_amount_limit, new.currency)}")

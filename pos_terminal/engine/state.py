@@ -51,6 +51,9 @@ class JournalState:
     def note_network(self, kind: NetworkKind, response_code: str, stan: int) -> None:
         self.journal.record_event(kind.value, {"response_code": response_code, "stan": stan}, now=self._clock())
 
+    def note_loaded(self, kind: str, detail: dict[str, object]) -> None:
+        self.journal.record_event(kind, detail, now=self._clock())
+
     # ------------------------------------------------------------------ transactions
 
     def begin(self, new: NewTransaction, *, reversible: bool) -> TransactionRecord:
@@ -66,7 +69,7 @@ class JournalState:
         completed = self.journal.complete_transaction(
             record.id, status=TxnStatus.APPROVED if approved else TxnStatus.DECLINED,
             response_code=answer.response_code, rrn=answer.rrn, auth_code=answer.auth_code,
-            host_data=answer.host_data, now=self._clock(),
+            host_data=answer.host_data, now=self._clock(), dcc=answer.dcc,
         )
         self._owed_requests.pop(record.id, None)
         return completed

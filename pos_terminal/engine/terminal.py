@@ -31,6 +31,7 @@ from pos_terminal.journal.errors import journal_reason
 from pos_terminal.journal import JournalError, MoneyRule, card_fingerprint
 from pos_terminal.profiles import FinancialContext, NetworkKind
 from pos_terminal.state.records import NewTransaction, TransactionRecord, TxnType
+from pos_terminal.engine.dcc import DccMixin
 from pos_terminal.engine.inquiry import InquiryMixin
 from pos_terminal.rules.policy import check_refund, check_void_original, find_refund_original
 from pos_terminal.engine.recovery import RecoveryMixin
@@ -39,7 +40,9 @@ from pos_terminal.output.views import transaction_view
 from pos_terminal.common.results import Outcome, TxnResult
 from pos_terminal.flows import financial, owed
 from pos_terminal.flows.financial import NOT_SENT
+from protocols.dcc import DccOffer
 from protocols.security import MessageKeys, pin_block
+from pos_terminal.rules.currency import refund_currency
 
 __all__ = ["Clock", "CommunicationFailure", "HostUnreachable", "RefundRequest", "TerminalEngine", "TerminalRefusal"]
 
@@ -61,9 +64,11 @@ class RefundRequest:
     pin: str | None = field(default=None, repr=False)
     grant: Grant | None = field(default=None, repr=False)
     """The supervisor's approval already given on the device (then no password is checked again)."""
+    currency: str | None = None
+    """The currency the cashier asked for (ISO 4217 numeric); None: the original sale's (else the terminal's)."""
 
 
-class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
+class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin, DccMixin):
     """One terminal: sign-on and echo, sale, refund and void, reversals, advices and settlement."""
 
     # ------------------------------------------------------------------ network management
@@ -104,12 +109,14 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
 
     def _new_transaction(
         self, kind: TxnType, amount: int, card: PresentedCard | None, processing_code: str,
-        *, original: TransactionRecord | None = None, reason: str | None = None,
+        *, original: TransactionRecord | None = None, reason: str | None = None, currency: str | None = None,
+        dcc: DccOffer | None = None,
     ) -> NewTransaction:
         return NewTransaction(
             txn_type=kind,
             amount=amount,
-            currency=self.config.currency,
+            currency=currency or self.config.currency,
+            dcc=dcc,
             masked_pan=card.masked_pan if card else original.masked_pan if original else "",
             card_fingerprint=self._fingerprint(card) if card else original.card_fingerprint if original else "",
             card_brand=card.brand if card else original.card_brand if original else "",
@@ -120,7 +127,8 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
             mti=self.profile.request_mti(kind),
         )
 
-    def _icc_data(self, card: PresentedCard, amount: int, kind: TransactionType, moment: datetime) -> bytes | None:
+    def _icc_data(self, card: PresentedCard, amount: int, kind: TransactionType, moment: datetime,
+                  currency: str | None = None) -> bytes | None:
         """Field 55 from the chip (GENERATE AC); the card's ATC survives between runs in the journal."""
         if card.chip is None:
             return None
@@ -128,16 +136,32 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
         card.chip.atc = self.journal.get_counter(counter, 0)
         self.journal.defer_counter(counter, card.chip.atc + 1)  # durable before the request leaves (_exchange)
         data = TerminalData(
-            amount_authorised=amount, currency=self.config.currency, terminal_country=self.config.country,
+            amount_authorised=amount, currency=currency or self.config.currency, terminal_country=self.config.country,
             transaction_date=date(moment.year, moment.month, moment.day), transaction_type=kind,
         )
         return build_field55(card.chip, data, kind)
 
-    async def sale(self, card: PresentedCard, amount: int, pin: str | None = None) -> TxnResult:
-        """A purchase, online, with an ARQC from the chip and the PIN when one is given."""
+    async def sale(self, card: PresentedCard, amount: int, pin: str | None = None, *, currency: str | None = None,
+                   dcc: DccOffer | None = None) -> TxnResult:
+        """A purchase, online, with an ARQC from the chip and the PIN when one is given.
+
+        ``currency``: one of the terminal's sale currencies (default: its currency). ``dcc``: the rate offer
+        the cardholder accepted (:meth:`rate_inquiry`): the sale carries it (DE 6, DE 10, DE 51).
+        """
+        currency = currency or self.config.currency
+        if currency not in self.config.sale_currencies:
+            allowed = ", ".join(self.config.sale_currencies)
+            return TxnResult("sale", Outcome.REFUSED, amount=amount, currency=currency, masked_pan=card.masked_pan,
+                             error=f"currency {currency} is not one this terminal sells in ({allowed}: terminal.toml "
+                                   "currencies)", screen=("CURRENCY NOT", "ACCEPTED HERE"))
+        if dcc is not None and (not self.profile.supports_dcc or dcc.currency != card.billing_currency):
+            why = self.dcc_applies(card, currency) or f"the offer is in {dcc.currency}, the card is billed in " \
+                f"{card.billing_currency}"
+            return TxnResult("sale", Outcome.REFUSED, amount=amount, currency=currency, masked_pan=card.masked_pan,
+                             error=f"no DCC: {why}", screen=("NO DCC", "FOR THIS CARD"))
         code = self.profile.processing_code(TxnType.SALE, None)
         return await self._financial(
-            "sale", self._new_transaction(TxnType.SALE, amount, card, code), card,
+            "sale", self._new_transaction(TxnType.SALE, amount, card, code, currency=currency, dcc=dcc), card,
             pin=pin, icc_kind=TransactionType.PURCHASE,
         )
 
@@ -151,11 +175,15 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
             check_refund(self.journal, self.config, amount=request.amount, card_fingerprint=self._fingerprint(card),
                          matches=lambda sale: self.matches_original(card, sale), original=original,
                          has_pin=bool(request.pin), now=self._clock())
+            currency, dcc = refund_currency(self.journal, self.config.currency, original, request.amount,
+                                            request.currency)
         except TerminalRefusal as refusal:
-            return TxnResult("refund", Outcome.REFUSED, amount=request.amount, currency=self.config.currency,
-                             masked_pan=card.masked_pan, error=str(refusal), screen=refusal.screen)
+            return TxnResult("refund", Outcome.REFUSED, amount=request.amount,
+                             currency=request.currency or self.config.currency, masked_pan=card.masked_pan,
+                             error=str(refusal), screen=refusal.screen)
         new = self._new_transaction(TxnType.REFUND, request.amount, card,
-                                    self.profile.processing_code(TxnType.REFUND, original), reason=request.reason)
+                                    self.profile.processing_code(TxnType.REFUND, original), reason=request.reason,
+                                    currency=currency, dcc=dcc)
         if original is not None:
             new = replace(new, original_id=original.id)
         elif request.original_rrn:
@@ -172,7 +200,8 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
             code = self.profile.processing_code(TxnType.VOID, original)
         except TerminalRefusal as refusal:
             return TxnResult("void", Outcome.REFUSED, invoice=invoice, error=str(refusal), screen=refusal.screen)
-        new = self._new_transaction(TxnType.VOID, original.amount, None, code, original=original)
+        new = self._new_transaction(TxnType.VOID, original.amount, None, code, original=original,
+                                    currency=original.currency, dcc=original.dcc)
         return await self._financial("void", new, None, original=original)
 
     async def unlock(self, admin_password: str) -> TxnResult:
@@ -209,7 +238,7 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
             return TxnResult(operation, Outcome.REFUSED, error=journal_reason(refusal), **base)
 
         def build(record: TransactionRecord, keys: MessageKeys) -> Message:
-            icc = self._icc_data(card, new.amount, icc_kind, record.transmitted_at) \
+            icc = self._icc_data(card, new.amount, icc_kind, record.transmitted_at, new.currency) \
                 if card and icc_kind is not None else None
             return self.profile.financial_request(FinancialContext(
                 record, self.config, card, keys, block, icc, original, original_rrn, original_date, reason))
@@ -238,7 +267,9 @@ class TerminalEngine(RecoveryMixin, SettlementMixin, InquiryMixin):
         return self._file_receipt(TxnResult(
             operation, Outcome.COMPLETED, response_code=answer.response_code, stan=completed.stan, rrn=completed.rrn,
             invoice=completed.invoice, transaction_id=completed.id, auth_code=completed.auth_code,
-            host_data=answer.host_data, original=view.original_json(), host_approved=end.approved, **base))
+            host_data=answer.host_data, original=view.original_json(), host_approved=end.approved,
+            dcc=completed.dcc.to_json() if completed.dcc is not None else None,
+            cross_border=completed.host_data.get("cross_border") == "Y", **base))
 
 
 _JOURNAL_SCREENS: dict[MoneyRule, tuple[str, ...]] = {

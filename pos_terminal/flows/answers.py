@@ -44,7 +44,7 @@ def accept_answer(
             _session_suspect(keyring, scheme, terminal_id)
             raise CommunicationFailure(f"response rejected: {error}{_resign_hint(scheme, terminal_id)}",
                                        FailureKind.MAC_FAILED) from None
-    if keys is not None and profile.asks_new_sign_on(str(response[39])):
+    if keys is not None and profile.asks_new_sign_on(profile.response_code(response)):
         _session_suspect(keyring, scheme, terminal_id)
 
 

@@ -67,6 +67,9 @@ class MemoryState:
     def note_network(self, kind: NetworkKind, response_code: str, stan: int) -> None:
         """Nothing to note: the load report counts exchanges, not events."""
 
+    def note_loaded(self, kind: str, detail: dict[str, object]) -> None:
+        """Nothing to keep: a light terminal does not download IC data."""
+
     @property
     def owed_reversals(self) -> int:
         """Reversals not yet cleared by the host (including one of a request in flight)."""

@@ -10,6 +10,7 @@ terminal (docs/protocol.md, Sign-on).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from iso8583.dialect import Dialect
@@ -23,6 +24,8 @@ from pos_terminal.state.keyring import TerminalKeyring
 from protocols.security import KeyScheme, MessageKeys
 
 __all__ = ["KeyContext", "NetworkEnd", "message_keys", "network"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ def network(profile: ProtocolProfile, config: TerminalConfig, state: TerminalSta
         response = yield Send(request, protection, None, kind.value, verify=verify)
     except CommunicationFailure as failure:
         return NetworkEnd(stan, None, False, str(failure))
-    code = str(response[39])
+    code = profile.response_code(response)
     approved = profile.is_approved(code)
     if approved:
         try:
@@ -67,6 +70,11 @@ def network(profile: ProtocolProfile, config: TerminalConfig, state: TerminalSta
         except (CryptoError, ValueError, KeyError) as error:
             return NetworkEnd(stan, code, False, f"session keys refused: {error}")
     state.note_network(kind, code, stan)
+    if approved:
+        try:  # what the answer asks for next (cup-pos: an IC key or parameter download); the exchange stands
+            yield from profile.follow_network_answer(kind, response, config, state)
+        except CommunicationFailure as failure:
+            log.info("%s: what the host asked for after it did not complete: %s", kind.value, failure)
     return NetworkEnd(stan, code, approved)
 
 

@@ -63,7 +63,7 @@ def reverse(profile: ProtocolProfile, config: TerminalConfig, state: TerminalSta
         except CommunicationFailure as undelivered:
             log.info("reversal of STAN %06d not delivered: %s", record.stan, undelivered)
             continue
-        code = str(response[39])
+        code = profile.response_code(response)
         if profile.reversal_refused(code):
             log.warning("reversal of STAN %06d refused (%s): the host says the original stands", record.stan, code)
             state.refuse_reversal(record, code)
@@ -137,7 +137,7 @@ def flush_advices(profile: ProtocolProfile, config: TerminalConfig, state: Termi
         connection = yield Connect()
         state.note_advice_attempt(advice)  # from here on, bytes may reach the host
         response = yield Send(request, keys, record.id, "advice", accept=profile.advice_final, connection=connection)
-        code = str(response[39])
+        code = profile.response_code(response)
         if not profile.advice_final(code):
             raise CommunicationFailure(f"advice of invoice {record.invoice:06d} answered {code}: "
                                        "not applied, it will be repeated", FailureKind.NOT_APPLIED)

@@ -31,6 +31,9 @@ class TerminalState(Protocol):
     def current_batch(self) -> int:
         """The open batch's number."""
 
+    def note_loaded(self, kind: str, detail: dict[str, object]) -> None:
+        """Journal data the host delivered and the terminal now holds (cup-pos: IC CA keys, AID parameters)."""
+
     def note_network(self, kind: NetworkKind, response_code: str, stan: int) -> None:
         """The host answered a network exchange (an audit event for the journal)."""
 

@@ -143,6 +143,18 @@ class LookupsMixin(JournalStore):
             ).fetchone()
         return int(row[0])
 
+    def refunded_billing(self, original_id: int) -> tuple[int, int]:
+        """A DCC sale's refunds in force or pending: (merchant amount, billing amount) summed, so that a new refund's
+        conversion leaves room for them (docs/protocol.md, refunds of DCC sales)."""
+        with self._read() as db:
+            row = db.execute(
+                """SELECT coalesce(sum(amount), 0), coalesce(sum(dcc_amount), 0) FROM transactions
+                   WHERE original_id = ? AND txn_type = 'refund' AND status IN ('approved', 'offline', 'pending')
+                     AND voided_by IS NULL""",
+                (original_id,),
+            ).fetchone()
+        return int(row[0]), int(row[1])
+
     def refundable_remaining(self, original_id: int) -> int:
         """Original amount minus :meth:`refunded_amount`; 0 unless the original is an approved, non-voided sale.
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from protocols.dcc import DccOffer
 from pos_terminal.state.records import (
     AdviceRecord,
     EventRecord,
@@ -76,7 +77,15 @@ def transaction_row(row: sqlite3.Row) -> TransactionRecord:
         host_data=json.loads(row["host_data"]),
         original_rrn=row["original_rrn"],
         original_date=row["original_date"],
+        dcc=_dcc(row),
     )
+
+
+def _dcc(row: sqlite3.Row) -> DccOffer | None:
+    if row["dcc_currency"] is None or row["dcc_amount"] is None or row["dcc_rate"] is None:
+        return None
+    return DccOffer(row["dcc_currency"], row["dcc_amount"], row["dcc_rate"], row["dcc_markup"] or "",
+                    row["dcc_provider"] or "")
 
 
 def reversal_row(row: sqlite3.Row) -> ReversalRecord:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = (
     "CREATE TABLE schema_version (version INTEGER NOT NULL)",
@@ -90,6 +90,14 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE transactions ADD COLUMN original_rrn TEXT",
         "ALTER TABLE transactions ADD COLUMN original_date TEXT",
         "CREATE INDEX events_kind ON events (kind, id)",
+    ),
+    2: (
+        # Dynamic currency conversion (docs/protocol.md): the cardholder's side of a DCC sale, refund or void.
+        "ALTER TABLE transactions ADD COLUMN dcc_currency TEXT CHECK (dcc_currency IS NULL OR length(dcc_currency) = 3)",
+        "ALTER TABLE transactions ADD COLUMN dcc_amount INTEGER CHECK (dcc_amount IS NULL OR dcc_amount >= 0)",
+        "ALTER TABLE transactions ADD COLUMN dcc_rate TEXT",
+        "ALTER TABLE transactions ADD COLUMN dcc_markup TEXT",
+        "ALTER TABLE transactions ADD COLUMN dcc_provider TEXT",
     ),
 }
 """Statements that take a journal from version N to N + 1. A new journal is created at version 1

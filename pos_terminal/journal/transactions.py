@@ -17,6 +17,7 @@ from pos_terminal.journal.errors import JournalError, MoneyRule
 from pos_terminal.journal.rows import check_text, json_text, time_text
 from pos_terminal.journal.reversals import ReversalsMixin
 from pos_terminal.state.records import NewTransaction, TransactionRecord, TxnStatus, TxnType
+from protocols.dcc import DccOffer
 
 _COMPLETION_STATUSES = (TxnStatus.APPROVED, TxnStatus.DECLINED)
 
@@ -48,8 +49,8 @@ class TransactionsMixin(ReversalsMixin):
                 """INSERT INTO transactions (invoice, stan, batch, txn_type, status, amount, currency,
                        masked_pan, card_fingerprint, card_brand, entry_mode, processing_code, mti,
                        original_id, reason_code, transmitted_at, created_at, updated_at, host_data,
-                       original_rrn, original_date)
-                   VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?)""",
+                       original_rrn, original_date, dcc_currency, dcc_amount, dcc_rate, dcc_markup, dcc_provider)
+                   VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     invoice,
                     stan,
@@ -70,6 +71,7 @@ class TransactionsMixin(ReversalsMixin):
                     stamp,
                     new.original_rrn,
                     new.original_date,
+                    *_dcc_columns(new.dcc),
                 ),
             )
             txn_id = int(cursor.lastrowid)  # type: ignore[arg-type]
@@ -113,6 +115,11 @@ class TransactionsMixin(ReversalsMixin):
         if new.currency != original.currency:
             raise JournalError(f"{label}: currency {new.currency} differs from the original's {original.currency}",
                                MoneyRule.CURRENCY)
+        original_dcc = original.dcc.currency if original.dcc else None
+        if (new.dcc.currency if new.dcc else None) != original_dcc:
+            raise JournalError(f"{label}: the original was paid in {original_dcc} by DCC; its {new.txn_type} goes "
+                               f"back in {original_dcc} at the original's rate, never in {new.currency}"
+                               if original_dcc else f"{label}: the original was not a DCC sale", MoneyRule.CURRENCY)
         refunds = db.execute(
             """SELECT coalesce(sum(CASE WHEN status = 'approved' AND voided_by IS NULL THEN amount END), 0),
                       coalesce(sum(CASE WHEN status IN ('pending', 'offline') THEN amount END), 0)
@@ -154,6 +161,7 @@ class TransactionsMixin(ReversalsMixin):
         auth_code: str | None,
         host_data: Mapping[str, Any] | None = None,
         now: datetime,
+        dcc: DccOffer | None = None,
     ) -> TransactionRecord:
         """Record the host's response (APPROVED or DECLINED) and clear the pending reversal, in one commit.
 
@@ -190,6 +198,9 @@ class TransactionsMixin(ReversalsMixin):
             )
             if reversal is not None:
                 db.execute("DELETE FROM reversals WHERE id = ?", (reversal["id"],))
+            if dcc is not None and status is TxnStatus.APPROVED:  # the host's figures of the conversion
+                db.execute("""UPDATE transactions SET dcc_currency = ?, dcc_amount = ?, dcc_rate = ?, dcc_markup = ?,
+                                  dcc_provider = ? WHERE id = ?""", (*_dcc_columns(dcc), txn_id))
             if status is TxnStatus.APPROVED and txn.txn_type is TxnType.VOID:
                 updated = db.execute(
                     """UPDATE transactions SET voided_by = ?, updated_at = ?
@@ -212,3 +223,10 @@ class TransactionsMixin(ReversalsMixin):
             data = json_text({**record.host_data, **dict(updates)}, "host_data")
             db.execute("UPDATE transactions SET host_data = ?, updated_at = ? WHERE id = ?", (data, stamp, txn_id))
             return self._find_row(db, txn_id)
+
+
+def _dcc_columns(dcc: DccOffer | None) -> tuple[object, ...]:
+    """dcc_currency, dcc_amount, dcc_rate, dcc_markup, dcc_provider."""
+    if dcc is None:
+        return (None, None, None, None, None)
+    return (dcc.currency, dcc.amount, dcc.rate, dcc.markup_percent, dcc.provider)

@@ -41,6 +41,14 @@ def batch_totals(journal: Journal, batch: int) -> BatchTotals:
     return BatchTotals.of((kind, record.amount) for record, kind in batch_entries(journal, batch))
 
 
+def batch_totals_by_currency(journal: Journal, batch: int) -> dict[str, BatchTotals]:
+    """The totals of ``batch`` per transaction currency (DE 49), each settled by its own 0500 (docs/protocol.md)."""
+    per_currency: dict[str, list[tuple[TotalsKind, int]]] = defaultdict(list)
+    for record, kind in batch_entries(journal, batch):
+        per_currency[record.currency].append((kind, record.amount))
+    return {code: BatchTotals.of(entries) for code, entries in sorted(per_currency.items())}
+
+
 def settlement_report(journal: Journal, batch: int, totals: BatchTotals, *, result: str, uploaded: bool) -> dict[str, Any]:
     """The report for the printer and ``possim txn settle --json``: totals per type and per card brand,
     and every refund with the host's expected arrival of the funds. Masked PANs only."""
@@ -63,6 +71,7 @@ def settlement_report(journal: Journal, batch: int, totals: BatchTotals, *, resu
         "result": result,
         "batch_uploaded": uploaded,
         "totals": totals.to_json(),
+        "by_currency": {code: part.to_json() for code, part in batch_totals_by_currency(journal, batch).items()},
         "per_brand": {brand: dict(kinds) for brand, kinds in sorted(per_brand.items())},
         "refunds": refunds,
     }
@@ -87,6 +96,14 @@ def report_lines(report: dict[str, Any], currency: str, width: int = 32) -> list
     for kind, label in labels.items():
         total = report["totals"][kind]
         lines += row(label, total["count"], total["amount"])
+    by_currency = report.get("by_currency", {})
+    if len(by_currency) > 1:  # one settlement per currency: each one's totals in its own money
+        for code, totals in by_currency.items():
+            lines.append(f"== {format_amount(0, code).split()[0]}"[:width])
+            for kind, label in labels.items():
+                if totals[kind]["count"]:
+                    lines += _fit(f"  {label}", f"{totals[kind]['count']:>4} "
+                                  f"{format_amount(totals[kind]['amount'], code, with_code=False):>12}", width)
     for brand, kinds in report["per_brand"].items():
         lines.append(f"-- {brand.upper()}"[:width])
         for kind, total in kinds.items():
@@ -98,7 +115,7 @@ def report_lines(report: dict[str, Any], currency: str, width: int = 32) -> list
         for refund in standing:
             date = refund["credit_date"]
             arrival = str(iso_date(date)) if date else "PENDING"
-            channel = {"RT": "RT", "BT": "BT"}.get(refund["credit_channel"] or "", "--")
+            channel = {"RT": "RT", "BT": "BT", "XB": "XB"}.get(refund["credit_channel"] or "", "--")
             lines += _fit(f"{refund['invoice']:06d} {channel} {arrival}", money(refund["amount"]), width)
     if voided:
         lines += ["", "VOIDED REFUNDS (NO FUNDS MOVE)"[:width]]

@@ -10,10 +10,12 @@ display, so both show them identically.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable
 
 from pos_terminal.state.config import TerminalConfig
 from protocols.money import Currency, currency, format_amount
+from protocols.dcc import rate_text
 from protocols.iso87 import ProcessingCode, response_text
 from protocols.possim87.additional_data import REFUND_REASONS
 from pos_terminal.state.records import TransactionRecord, TxnStatus, TxnType
@@ -53,6 +55,8 @@ def funds_line(host_data: dict[str, object]) -> str | None:
         return f"FUNDS: REAL-TIME {_iso_date(date)}"
     if channel == "BT":
         return f"FUNDS EXPECTED BY {_iso_date(date)}"
+    if channel == "XB":
+        return f"FUNDS ABROAD BY {_iso_date(date)}"
     return None
 
 
@@ -109,6 +113,31 @@ def _original_lines(out: _Lines, view: TransactionView, money: str) -> None:
         out.pair("LEFT TO REFUND", format_amount(view.original_remaining, money))
 
 
+def dcc_disclosure(record: TransactionRecord) -> str:
+    """The cardholder's DCC disclosure: what was chosen, at what rate and markup, by whom (the text card schemes
+    require on a DCC receipt: both amounts, the rate, the markup, the choice)."""
+    assert record.dcc is not None
+    alpha = currency(record.dcc.currency).alpha
+    if record.txn_type is TxnType.SALE:
+        return (f"I WAS OFFERED A CHOICE OF CURRENCIES AND CHOSE TO PAY IN {alpha}. THE RATE INCLUDES A "
+                f"{record.dcc.markup_percent}% MARKUP OVER THE REFERENCE RATE. CONVERSION BY {record.dcc.provider}.")
+    return f"REFUNDED IN {alpha}, THE CURRENCY THE CARDHOLDER PAID IN. CONVERSION BY {record.dcc.provider}."
+
+
+def _dcc_lines(out: _Lines, record: TransactionRecord) -> None:
+    """The conversion: the cardholder's amount, the rate (per 1 unit of the merchant's currency), the markup,
+    the provider and the disclosure text."""
+    dcc = record.dcc
+    assert dcc is not None
+    label = "CARDHOLDER PAYS" if record.txn_type is TxnType.SALE else "CARDHOLDER GETS"
+    out.pair(label, format_amount(dcc.amount, dcc.currency))
+    out.pair("RATE", f"1 {currency(record.currency).alpha} = {rate_text(dcc.rate)} {currency(dcc.currency).alpha}")
+    out.pair("MARKUP", f"{dcc.markup_percent}%")
+    out.pair("DCC PROVIDER", dcc.provider)
+    for line in textwrap.wrap(dcc_disclosure(record), out.width):
+        out.text(line)
+
+
 def _title(record: TransactionRecord) -> str:
     return {TxnType.SALE: "SALE", TxnType.REFUND: "REFUND", TxnType.VOID: "VOID"}[record.txn_type]
 
@@ -150,6 +179,10 @@ def render_receipt(record: TransactionRecord, config: TerminalConfig, copy: str,
             out.pair("ORIGINAL INVOICE", f"{view.original.invoice:06d}")
     out.blank()
     out.pair("AMOUNT", format_amount(record.amount, record.currency))
+    if record.dcc is not None:
+        _dcc_lines(out, record)
+    elif record.host_data.get("cross_border") == "Y":
+        out.text("CARD ISSUED ABROAD")
     if record.txn_type is TxnType.REFUND:
         out.blank()
         out.pair("REFUND REF", record.rrn)

@@ -116,6 +116,8 @@ class TransactionView:
             "card_brand": record.card_brand,
             "response_code": record.response_code,
             "auth_code": record.auth_code,
+            "cross_border": record.host_data.get("cross_border") == "Y",
+            "dcc": record.dcc.to_json() if record.dcc is not None else None,
         }
         if record.txn_type is TxnType.SALE:
             payload["refunded"] = self.refunded

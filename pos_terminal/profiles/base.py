@@ -23,6 +23,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+from iso8583.codec import encode
 from iso8583.dialect import Dialect
 from iso8583.message import Message
 from iso8583.tpdu import TPDU_LENGTH, Tpdu
@@ -33,6 +34,7 @@ from pos_terminal.state.keyring import TerminalKeyring
 from pos_terminal.common.observe import ExchangeRecord
 from pos_terminal.common.failures import CommunicationFailure, FailureKind, TerminalRefusal
 from pos_terminal.common.effects import Step
+from protocols.dcc import DccOffer
 from protocols.iso87 import BatchTotals, ResponseCode, response_mti
 from pos_terminal.state.records import MessageDirection, TransactionRecord, TxnType
 from protocols.security import KeyScheme, MessageKeys
@@ -74,6 +76,8 @@ class HostAnswer:
     rrn: str | None
     auth_code: str | None
     host_data: dict[str, Any] = field(default_factory=dict)
+    dcc: DccOffer | None = None
+    """The conversion the host applied (DE 6, DE 10, DE 51 of the answer), journaled as the host says it."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,19 @@ class EngineLink(Protocol):
         """The engine's clock (UTC)."""
 
 
+class NetworkNotes(Protocol):
+    """What a profile's follow-up exchanges need of the terminal's state (:meth:`ProtocolProfile.follow_network_answer`)."""
+
+    def next_stan(self) -> int:
+        """The next STAN."""
+
+    def current_batch(self) -> int:
+        """The open batch number."""
+
+    def note_loaded(self, kind: str, detail: dict[str, object]) -> None:
+        """Journal data the host delivered and the terminal now holds."""
+
+
 class ProtocolProfile(ABC):
     """One terminal-to-host protocol. Stateless: one instance serves any number of engines."""
 
@@ -112,8 +129,16 @@ class ProtocolProfile(ABC):
     """Whether a refund may complete offline with an advice queued (store-and-forward)."""
     supports_status_inquiry: bool = False
     """Whether the host can be asked where a refund's money is (0600)."""
+    supports_dcc: bool = False
+    """Whether the protocol carries dynamic currency conversion (a rate inquiry, DE 6/10/51)."""
 
     # ------------------------------------------------------------------ what the host's codes mean
+
+    def response_code(self, response: Message) -> str:
+        """The response code the terminal journals, shows and decides on, read from an answer's DE 39: the
+        code itself (ISO 8583:1987). A network whose DE 39 speaks otherwise gives its meaning in these codes
+        (iso93: the three-digit action codes of ISO 8583:1993, :func:`protocols.iso93.meaning`)."""
+        return str(response[39])
 
     def is_approved(self, response_code: str) -> bool:
         """Whether an answer with ``response_code`` approves the request (ISO 8583:1987: 00)."""
@@ -159,6 +184,14 @@ class ProtocolProfile(ABC):
     def supports_network(self, kind: NetworkKind) -> bool:
         """Whether the protocol has this network management exchange."""
         return kind is not NetworkKind.SIGN_OFF
+
+    def follow_network_answer(
+        self, kind: NetworkKind, response: Message, config: TerminalConfig, state: NetworkNotes,
+    ) -> Step[None]:
+        """Exchanges an approved network answer asks for before the terminal goes on (cup-pos: the IC key and
+        parameter download a sign-on's 0810 asks for). Default: none."""
+        return
+        yield  # a generator that yields nothing
 
     def network_protection(
         self, kind: NetworkKind, keyring: TerminalKeyring, scheme: KeyScheme, dialect: Dialect
@@ -238,6 +271,18 @@ class ProtocolProfile(ABC):
         :class:`~pos_terminal.common.failures.CommunicationFailure` (GARBLED) for an unreadable one."""
         raise NotImplementedError(f"{self.name}: no status inquiry")
 
+    def rate_inquiry_request(
+        self, stan: int, now: datetime, card: PresentedCard, amount: int, currency: str, config: TerminalConfig,
+        keys: MessageKeys,
+    ) -> Message:
+        """The unsigned DCC rate inquiry for a sale of ``amount`` in ``currency``. Only profiles that
+        :attr:`supports_dcc` need it."""
+        raise NotImplementedError(f"{self.name}: no dynamic currency conversion")
+
+    def read_rate_offer(self, response: Message) -> DccOffer:
+        """The offer of an approved rate inquiry answer; CommunicationFailure (GARBLED) for an unreadable one."""
+        raise NotImplementedError(f"{self.name}: no dynamic currency conversion")
+
     def reversal_reason(self, failure: BaseException | None) -> str:
         """Why a reversal is sent, as the protocol codes it (``failure`` None: unknown, e.g. after a restart)."""
         return ""
@@ -252,21 +297,30 @@ class ProtocolProfile(ABC):
     def sign(self, message: Message, dialect: Dialect, keys: MessageKeys) -> Message:
         """A copy of ``message`` with its MAC."""
 
-    def outgoing(self, message: Message, dialect: Dialect, keys: MessageKeys | None) -> Message:
-        """``message`` as it goes on the wire: with the header the dialect needs (when it has none yet) and,
-        when ``keys`` are given, its MAC. Both drivers (the engine and the light terminal) send through here."""
+    def outgoing(self, message: Message, dialect: Dialect, keys: MessageKeys | None,
+                 tpdu: str | None = None) -> Message:
+        """``message`` as it goes on the wire: with the header the dialect needs (when it has none yet; ``tpdu``
+        the configured TPDU, terminal.toml ``tpdu``) and, when ``keys`` are given, its MAC. Both drivers (the
+        engine and the light terminal) send through here."""
         if dialect.header_length and not message.header:
-            message = replace(message, header=self.request_header(dialect))
+            message = replace(message, header=self.request_header(dialect, tpdu))
         return self.sign(message, dialect, keys) if keys is not None else message
 
-    def request_header(self, dialect: Dialect) -> bytes:
-        """The header before the MTI of a request, for a dialect that has one (docs/protocol.md, TPDU): a TPDU
-        with ID 60, addressed to NII 001 from NII 000. A profile whose messages carry their own header (CUP)
-        sets it when it builds them."""
+    def outgoing_frame(self, message: Message, dialect: Dialect, keys: MessageKeys | None,
+                       tpdu: str | None = None) -> tuple[Message, bytes]:
+        """:meth:`outgoing` and its wire bytes. A profile whose MAC covers its own encoding overrides this to
+        encode once (the load generator sends through here)."""
+        signed = self.outgoing(message, dialect, keys, tpdu)
+        return signed, encode(signed, dialect)
+
+    def request_header(self, dialect: Dialect, tpdu: str | None = None) -> bytes:
+        """The header before the MTI of a request, for a dialect that has one (docs/protocol.md, TPDU): the
+        TPDU ``tpdu`` (10 hex digits), by default ID 60, addressed to NII 001 from NII 000. A profile whose
+        messages carry their own header (CUP) sets it when it builds them."""
         if dialect.header_length != TPDU_LENGTH:
             raise TerminalRefusal(f"the {self.name} protocol has no {dialect.header_length}-byte header "
                                   f"(dialect {dialect.name})", ("DIALECT HEADER", "NOT SUPPORTED"))
-        return Tpdu(destination=0x0001, source=0x0000).build()
+        return (Tpdu.from_hex(tpdu) if tpdu else Tpdu(destination=0x0001, source=0x0000)).build()
 
     @abstractmethod
     def verify_answer(self, response: Message, raw: bytes, dialect: Dialect, keys: MessageKeys) -> None:

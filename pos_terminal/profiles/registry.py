@@ -24,6 +24,8 @@ from iso8583.toml_dialect import resolve_dialect
 from pos_terminal.profiles.base import ProtocolProfile
 from pos_terminal.profiles.cup.profile import NAME as CUP_POS
 from pos_terminal.profiles.cup.profile import CupProfile
+from pos_terminal.profiles.iso93.profile import NAME as ISO93
+from pos_terminal.profiles.iso93.profile import Iso93Profile
 from pos_terminal.profiles.possim87.profile import NAME as POSSIM_87
 from pos_terminal.profiles.possim87.profile import Possim87Profile
 
@@ -79,8 +81,8 @@ class ProfileRegistry:
         return self.profile(dialect.protocol)
 
 
-BUILT_IN = ProfileRegistry({POSSIM_87: Possim87Profile, CUP_POS: CupProfile})
-"""The profiles that ship with possim: ``possim-87`` (docs/protocol.md) and ``cup-pos``."""
+BUILT_IN = ProfileRegistry({POSSIM_87: Possim87Profile, CUP_POS: CupProfile, ISO93: Iso93Profile})
+"""The profiles that ship with possim: ``possim-87`` (docs/protocol.md), ``cup-pos`` and ``iso93`` (ISO 8583:1993)."""
 
 
 @cache

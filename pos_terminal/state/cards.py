@@ -31,6 +31,10 @@ class PresentedCard:
     service_code: str
     entry: EntryMode
     chip: SimulatedCard | None = field(default=None, repr=False, compare=False)
+    country: str = "840"
+    """Issuer country, ISO 3166-1 numeric: the chip's tag '5F28', else the card's BIN range."""
+    billing_currency: str = "840"
+    """Cardholder billing currency, ISO 4217 numeric: the chip's tag '9F42', else the card's BIN range."""
 
     @property
     def masked_pan(self) -> str:
@@ -61,12 +65,15 @@ def present_test_card(name: str, entry: EntryMode, atc: int = 0) -> PresentedCar
 def present(card: TestCard, entry: EntryMode, atc: int = 0) -> PresentedCard:
     """A :class:`PresentedCard` from a personalisation record."""
     chip = None
+    country, billing_currency = card.country, card.billing_currency
     if entry in (EntryMode.CHIP, EntryMode.CONTACTLESS):
         chip = card.to_card()
         chip.atc = atc
+        records = card.chip_country_data  # what READ RECORD gives: n 3 in two BCD bytes
+        country, billing_currency = records["5F28"].hex()[1:], records["9F42"].hex()[1:]
     return PresentedCard(
         name=card.name, brand=card.brand.value, pan=card.pan, expiry=card.expiry, psn=card.psn,
-        service_code=card.service_code, entry=entry, chip=chip,
+        service_code=card.service_code, entry=entry, chip=chip, country=country, billing_currency=billing_currency,
     )
 
 

@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 from iso8583.channels import AddressError, parse_channel_url
 from iso8583.tomlfile import read_toml
+from iso8583.tpdu import tpdu_problem
 from protocols.defaults import ADMIN_PASSWORD, MERCHANT_ID, SUPERVISOR_PASSWORD, TERMINAL_ID
 from pos_terminal.state.passwords import DEFAULT_ITERATIONS, ConfigError, hash_password, parse_password_hash, verify_password
 from protocols.security import KeyScheme
@@ -53,6 +54,8 @@ CONFIG_FILE_NAME = "terminal.toml"
 DEFAULT_SUPERVISOR_PASSWORD = SUPERVISOR_PASSWORD  # "0000", shared with the host emulator
 DEFAULT_ADMIN_PASSWORD = ADMIN_PASSWORD  # "9999": unlocks the supervisor functions
 _DIALECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+CUP_SIGN_ON_KEYS = ("001", "003", "004")
+"""60.3 of a cup-pos sign-on: the key schemes of the CUP POS field description (protocols.cup.signon_keys)."""
 _CLEAR_PASSWORD_KEYS = {"supervisor_password": "supervisor_password_hash", "admin_password": "admin_password_hash"}
 
 
@@ -87,13 +90,20 @@ class TerminalConfig:
     merchant_city: str = field(default="TESTVILLE", metadata=_doc("Merchant city in DE 43, 1 to 13 characters."))
     currency: str = field(default="840", metadata=_doc("Transaction currency, ISO 4217 numeric (3 digits); 840 = USD."))
     country: str = field(default="840", metadata=_doc("Terminal country, ISO 3166 numeric (3 digits); 840 = USA."))
+    currencies: tuple[str, ...] = field(default=(), metadata=_doc(
+        "Multi-currency pricing: the currencies a sale may be in (ISO 4217 numeric), e.g. [\"840\", \"978\"]; "
+        "`possim txn sale --currency` picks one (default: currency). Empty: currency only. Each refund and void "
+        "is in its sale's currency; settlement totals are per currency (docs/protocol.md)."))
+    dcc: bool = field(default=False, metadata=_doc(
+        "Dynamic currency conversion: before a sale with a card billed in another currency, ask the host for a "
+        "rate and offer the cardholder to pay in the card's currency (docs/protocol.md)."))
     host_url: str = field(
         default="tcp://127.0.0.1:8583",
         metadata=_doc("Acquirer host: tcp://HOST:PORT or serial:///dev/ttyUSB0?baud=9600."),
     )
     dialect: str = field(default="terminal87", metadata=_doc(
         "ISO 8583 dialect spoken with the host: a built-in name (terminal87, terminal87-tpdu, iso87ascii, "
-        "iso87binary, cup-pos) or the path of a TOML dialect file, whose `protocol` names the network "
+        "iso87binary, cup-pos, iso93binary, iso93ebcdic) or the path of a TOML dialect file, whose `protocol` names the network "
         "(docs/dialects.md, docs/profiles.md)."))
     key_scheme: KeyScheme = field(
         default=KeyScheme.MKSK, metadata=_doc('Key management: "mksk", "dukpt-tdes" or "dukpt-aes".')
@@ -182,6 +192,21 @@ class TerminalConfig:
         default=True,
         metadata=_doc("Keep each completed transaction's customer receipt (text and JSON) in DATA/receipts."),
     )
+    cup_ic_download: bool = field(
+        default=True,
+        metadata=_doc("cup-pos: download the IC CA public keys and AID parameters when the sign-on answer asks for "
+                      "them (60.3 = 370-382); what was loaded is journaled and shown by possim config show."),
+    )
+    tpdu: str = field(
+        default="6000010000",
+        metadata=_doc("Dialects with a TPDU (cup-pos, terminal87-tpdu): the TPDU of every request, 10 hex digits "
+                      "60DDDDSSSS: ID 60, destination DDDD (the host's NII), source SSSS (this terminal's)."),
+    )
+    cup_sign_on_keys: str = field(
+        default="003",
+        metadata=_doc('cup-pos: the working keys the sign-on asks for (60.3): "001" single-length PIK and MAK (DES), '
+                      '"003" double-length (TDES), "004" double-length plus a track data key (TDK).'),
+    )
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -199,6 +224,13 @@ class TerminalConfig:
             return dataclasses.replace(self, **changes)
         except ConfigError as exc:
             raise ConfigError(f"override: {exc}") from None
+
+    @property
+    def sale_currencies(self) -> tuple[str, ...]:
+        """The currencies a sale may be in: ``currencies``, else ``currency`` alone (``currency`` first)."""
+        if not self.currencies:
+            return (self.currency,)
+        return (self.currency, *(code for code in self.currencies if code != self.currency))
 
     def verify_supervisor_password(self, password: str) -> bool:
         """True when ``password`` is the supervisor password (constant-time comparison).
@@ -321,6 +353,7 @@ def _validate(config: TerminalConfig) -> None:
     _text(config, "merchant_city", 1, 13)
     _digits(config, "currency", 3)
     _digits(config, "country", 3)
+    _currencies(config)
     _host_url(config)
     if not isinstance(config.dialect, str) or not (_DIALECT.fullmatch(config.dialect) or _is_toml_path(config.dialect)):
         raise ConfigError(f"dialect: must be a dialect name (letters, digits, '_', '-', '.') or the path of a "
@@ -351,12 +384,31 @@ def _validate(config: TerminalConfig) -> None:
         "offline_queue_limit",
     ):
         _positive_int(config, key)
-    for key in ("pin_on_refund", "allow_unmatched_refunds", "offline_refunds", "keep_receipts", "keep_connection"):
+    for key in ("pin_on_refund", "allow_unmatched_refunds", "offline_refunds", "keep_receipts", "keep_connection",
+                "cup_ic_download", "dcc"):
         _flag(config, key)
     for key in ("response_timeout", "connect_timeout"):
         _positive_seconds(config, key)
+    problem = tpdu_problem(config.tpdu)
+    if problem is not None:
+        raise ConfigError(f"tpdu: {problem}")
+    object.__setattr__(config, "tpdu", config.tpdu.upper())
+    if config.cup_sign_on_keys not in CUP_SIGN_ON_KEYS:
+        raise ConfigError(f"cup_sign_on_keys: must be one of {', '.join(CUP_SIGN_ON_KEYS)}, "
+                          f"got {config.cup_sign_on_keys!r}")
     for key in DURATION_LIMITS:
         _bounded_duration(config, key)
+
+
+def _currencies(config: TerminalConfig) -> None:
+    """``currencies``: a list of distinct 3-digit codes (stored as a tuple)."""
+    value = config.currencies
+    if not isinstance(value, (list, tuple)) or not all(
+            isinstance(code, str) and len(code) == 3 and code.isascii() and code.isdigit() for code in value):
+        raise ConfigError(f"currencies: must be a list of 3-digit ISO 4217 numeric codes, got {value!r}")
+    if len(set(value)) != len(value):
+        raise ConfigError(f"currencies: a currency is listed twice in {list(value)!r}")
+    object.__setattr__(config, "currencies", tuple(value))
 
 
 def _hash_clear_password(values: dict[str, Any], *, iterations: int) -> dict[str, Any]:
@@ -409,6 +461,8 @@ def _toml_value(value: Any) -> str:
         return f"{value:_}"  # TOML allows 1_000_000
     if isinstance(value, float):
         return repr(value)
+    if isinstance(value, (list, tuple)):
+        return json.dumps([str(item) for item in value])
     return json.dumps(str(value))  # a JSON string is a valid TOML basic string
 
 

@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from keys.masking import mask_pan
+from protocols.dcc import DccOffer
 
 __all__ = [
     "EventRecord",
@@ -146,6 +147,9 @@ class NewTransaction:
     """An unmatched refund's original RRN as the cashier typed it (a matched one has ``original_id``)."""
     original_date: str | None = None
     """An unmatched refund's original date MMDD as the cashier typed it."""
+    dcc: DccOffer | None = None
+    """Dynamic currency conversion: the cardholder's currency, amount and rate (a sale's accepted offer; a
+    refund's or void's conversion as the terminal expects it, replaced by the host's figures when it answers)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "txn_type", TxnType(self.txn_type))
@@ -215,6 +219,8 @@ class TransactionRecord:
     """An unmatched refund's original RRN as the cashier typed it (a matched one has ``original_id``)."""
     original_date: str | None = None
     """An unmatched refund's original date MMDD as the cashier typed it."""
+    dcc: DccOffer | None = None
+    """Dynamic currency conversion (None: the cardholder paid in the transaction's own currency)."""
 
     @property
     def is_voided(self) -> bool:

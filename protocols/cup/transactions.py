@@ -6,8 +6,9 @@ rows are the table of the CUP POS terminal field description (中国银联 POS �
 2002, section 1, "确定交易类型的要素列表", published at m.31ppt.com/p-2398641.html and
 www.renrendoc.com/p-13821646.html), including its "是否引发冲正" column (``reversible``: a
 failed or unanswered request is reversed with a 0400 carrying the same 60.1). The network
-management rows (sign-on, sign-off, echo, settlement, batch upload) carry no DE 3 or DE 25;
-their 60.3 codes are those of the CUP POS specification as the direct-connect terminals use them.
+management rows (sign-on, sign-off, echo, IC key and parameter download, settlement, batch upload) carry no
+DE 3 or DE 25; their 60.3 codes are those of the CUP POS specification as the direct-connect terminals use
+them (:mod:`protocols.cup.icdownload` for the 370-382 download exchanges).
 The batch upload sends sales as lists in DE 48 (60.3 = 201), each refund alone (0320 with the
 refund's DE 3 and 60.1 = 25), and ends with 60.3 = 202 after totals that did not balance, 207
 after totals that did (the terminal uploads nothing then but still ends the upload).
@@ -68,6 +69,16 @@ _ROWS = (
                     None, None, "00", "004"),
     TransactionType("sign_off", "签退 sign-off", "0820", "0830", None, None, "00", "002"),
     TransactionType("echo_test", "回响测试 echo test", "0820", "0830", None, None, "00", "301"),
+    TransactionType("ic_key_query", "IC卡公钥查询 CA public key status query", "0820", "0830", None, None, "00", "372"),
+    TransactionType("ic_key_download", "IC卡公钥下载 CA public key download", "0800", "0810", None, None, "00", "370"),
+    TransactionType("ic_key_download_end", "IC卡公钥下载结束 end of CA key download", "0800", "0810", None, None,
+                    "00", "371"),
+    TransactionType("ic_parameter_query", "IC卡参数查询 IC parameter status query", "0820", "0830", None, None, "00",
+                    "382"),
+    TransactionType("ic_parameter_download", "IC卡参数下载 IC parameter download", "0800", "0810", None, None, "00",
+                    "380"),
+    TransactionType("ic_parameter_download_end", "IC卡参数下载结束 end of IC parameter download", "0800", "0810", None,
+                    None, "00", "381"),
     TransactionType("settlement", "批结算 settlement", "0500", "0510", None, None, "00", "201"),
     TransactionType("batch_upload", "批上送 batch upload", "0320", "0330", None, None, "00", "201"),
     TransactionType("batch_upload_end", "批上送结束 end of batch upload", "0320", "0330", None, None, "00", "202"),

@@ -41,6 +41,16 @@ class AdditionalTag(StrEnum):
     TRANSACTION_STATUS = "TS"
     OFFLINE_APPROVAL = "OF"
     VOIDED = "VO"
+    CROSS_BORDER = "XB"
+    """Sale / refund / 0610 answers: ``Y`` when the card's issuer country is not the terminal's (absent: domestic)."""
+    DCC_MARKUP = "DM"
+    """Rate inquiry answer, DCC answers: the markup over the reference rate, percent (``3.50``)."""
+    DCC_PROVIDER = "DP"
+    """Rate inquiry answer, DCC answers: the DCC provider's ID."""
+    DCC_RATE_DATE = "DD"
+    """Rate inquiry answer: the date of the reference rate, YYYYMMDD."""
+    DCC_REFERENCE_RATE = "DR"
+    """Rate inquiry answer: the reference rate before the markup, in DE 10's format."""
 
 
 class AdditionalDataError(ValueError):

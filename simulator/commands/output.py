@@ -13,6 +13,7 @@ from simulator.errors import InputError
 
 __all__ = [
     "EXIT_BAD_INPUT", "EXIT_COMMUNICATION", "EXIT_OK", "EXIT_REFUSED", "InputError", "add_json_flag", "data_folder",
+    "dialect_name",
     "emit", "host_url", "listen_url",
 ]
 
@@ -48,6 +49,17 @@ def listen_url(text: str) -> str:
     try:
         parse_channel_url(text)
     except AddressError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
+def dialect_name(text: str) -> str:
+    """argparse type of ``--dialect`` (``possim run``, ``possim terminal``): a built-in dialect or a TOML dialect file."""
+    from iso8583 import DialectError, resolve_dialect
+
+    try:
+        resolve_dialect(text)
+    except DialectError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
     return text
 

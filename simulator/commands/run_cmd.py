@@ -3,7 +3,8 @@
 ``possim run [--data DIR]`` starts the acquirer host emulator in this process on a free port
 of 127.0.0.1 (host data in ``DIR/host``, terminal data in ``DIR/terminal``; default
 ``./possim-data``), with the test keys and cards, and opens the device UI against it. The
-host stops when the UI exits. ``--http ADDR:PORT`` opens the host's web console beside it.
+host stops when the UI exits. ``--http ADDR:PORT`` opens the host's web console beside it;
+``--dialect NAME`` makes both speak ``NAME`` (cup-pos...).
 
 ``possim tour`` (:mod:`simulator.commands.tour`) is a guided tour on published test data: each
 step shows the command a user would type and its answer (keys, cards, decode, emv).
@@ -15,7 +16,7 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from simulator.commands.output import InputError, data_folder
+from simulator.commands.output import InputError, data_folder, dialect_name
 from simulator.commands.tour import run_tour
 
 DEFAULT_DATA = Path("possim-data")
@@ -28,6 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--data", type=data_folder, default=DEFAULT_DATA,
                         help=f"data folder: DATA/host for the host, DATA/terminal for the terminal "
                              f"(default: ./{DEFAULT_DATA})")
+    parser.add_argument("--dialect", type=dialect_name,
+                        help="the dialect both the device and the embedded host speak: terminal87, iso87ascii, "
+                             "iso87binary, cup-pos or a TOML dialect (default: each data folder's TOML file)")
     parser.add_argument("--http", metavar="ADDR:PORT", help="also serve the host's HTTP API and web console, e.g. "
                         "127.0.0.1:8080 (docs/host-api.md); default: DATA/host/host.toml, else off")
     parser.add_argument("--http-token-file", metavar="FILE", help="the console's token (required for a "
@@ -46,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
     console = console_options(args, load_host_config(args.data / "host"))
     try:
-        url = asyncio.run(run_embedded(args.data, console))
+        url = asyncio.run(run_embedded(args.data, console, getattr(args, "dialect", None)))
     except ConsoleConfigError as error:  # the console's address cannot be bound
         raise InputError(str(error)) from None
     print(f"possim: the embedded host on {url} stopped; data kept in {args.data}")

@@ -20,6 +20,7 @@ from dataclasses import fields, replace
 from emv.cards import EntryMode, load_test_cards
 from pos_terminal.output.ereceipt import EReceiptError, check_outbox, recipient_address
 from pos_terminal.common.results import Outcome, TxnResult
+from protocols.money import currency
 from simulator.commands import txn_lookup, txn_text
 from simulator.commands.output import InputError, add_json_flag, emit
 from simulator.commands.txn_options import (
@@ -33,8 +34,10 @@ from simulator.txn_api import OPERATIONS, TxnOptions, run_operation
 
 _EXAMPLES = {
     "signon": "possim txn signon --host tcp://127.0.0.1:8583 --data ./term-data",
+    "signoff": "possim txn signoff --host tcp://127.0.0.1:8583 --data ./term-data --dialect cup-pos",
     "echo": "possim txn echo --host tcp://127.0.0.1:8583 --data ./term-data",
-    "sale": "possim txn sale --data ./term-data --card visa_credit --entry chip --amount 20.00 --pin-stdin",
+    "sale": "possim txn sale --data ./term-data --card visa_credit --entry chip --amount 20.00 --pin-stdin\n"
+            "  possim txn sale --data ./term-data --card visa_gbp --amount 20.00 --pin-stdin --dcc accept",
     "refund": "possim txn refund --data ./term-data --card visa_credit --amount 5.00 --original-rrn 000000000001 \\\n"
               "      --original-date 1202 --supervisor-password-stdin --reason 01 --email jane@example.com",
     "void": "possim txn void --data ./term-data --invoice 2 --supervisor-password-stdin",
@@ -42,6 +45,8 @@ _EXAMPLES = {
 }
 _HELP = {
     "signon": "0800 sign-on (master/session keys: loads new session keys)",
+    "signoff": "sign-off (cup-pos: 0820, 60.3 = 002): the working keys are dropped; refused (exit 1) by "
+               "protocols without one (possim-87)",
     "echo": "0800 echo test; sends any pending reversal afterwards",
     "sale": "a purchase with a test card",
     "refund": "a refund of an earlier sale (by its RRN and date, or its invoice), supervisor approved",
@@ -100,6 +105,12 @@ def _ereceipt_options(parser: argparse.ArgumentParser) -> None:
 
 def _sale_options(parser: argparse.ArgumentParser) -> None:
     _card_options(parser)
+    parser.add_argument("--currency", help="the sale's currency, ISO 4217 (EUR or 978): one of terminal.toml's "
+                                           "currencies (default: its currency)")
+    parser.add_argument("--dcc", choices=("accept", "decline"),
+                        help="the cardholder's choice when the terminal (dcc = true) gets a DCC offer for a card "
+                             "billed in another currency: accept (pay in the card's currency) or decline "
+                             "(the merchant's; the default)")
 
 
 def _refund_options(parser: argparse.ArgumentParser) -> None:
@@ -110,6 +121,8 @@ def _refund_options(parser: argparse.ArgumentParser) -> None:
                                                               "(instead of --original-rrn)")
     parser.add_argument("--reason", help="refund reason code: 01 goods returned, 02 service cancelled, "
                                          "03 damaged goods, 04 price adjustment, 05 duplicate charge, 99 other")
+    parser.add_argument("--currency", help="the refund's currency, ISO 4217 (default: its sale's; another is "
+                                           "refused, and a DCC sale's refund goes back in the card's currency)")
     _supervisor_options(parser)
 
 
@@ -123,8 +136,8 @@ def _no_options(parser: argparse.ArgumentParser) -> None:
     del parser
 
 
-_OPTION_ADDERS = {"signon": _no_options, "echo": _no_options, "sale": _sale_options, "refund": _refund_options,
-                  "void": _void_options, "settle": _supervisor_options}
+_OPTION_ADDERS = {"signon": _no_options, "signoff": _no_options, "echo": _no_options, "sale": _sale_options,
+                  "refund": _refund_options, "void": _void_options, "settle": _supervisor_options}
 
 
 def _txn_options(args: argparse.Namespace) -> TxnOptions:
@@ -176,12 +189,13 @@ def run_cards(args: argparse.Namespace) -> int:
     rows = [
         {"name": name, "brand": card.brand.value, "pan": card.masked_pan,
          "entry_modes": sorted(mode.value for mode in card.entry_modes), "pin": card.pin,
-         "description": card.description}
+         "description": card.description, "country": card.country, "billing_currency": card.billing_currency}
         for name, card in cards.items()
     ]
-    header = f"{'NAME':<22} {'BRAND':<11} {'PAN':<20} {'PIN':<7} ENTRY MODES"
+    header = f"{'NAME':<22} {'BRAND':<11} {'PAN':<20} {'PIN':<7} {'COUNTRY':<8} {'BILLING':<8} ENTRY MODES"
     text = "\n".join([header] + [
-        f"{row['name']:<22} {row['brand']:<11} {row['pan']:<20} {row['pin'] or '-':<7} {','.join(row['entry_modes'])}"
+        f"{row['name']:<22} {row['brand']:<11} {row['pan']:<20} {row['pin'] or '-':<7} {row['country']:<8} "
+        f"{currency(row['billing_currency']).alpha:<8} {','.join(row['entry_modes'])}"
         for row in rows])
     emit(args, {"cards": rows}, text)
     return 0

@@ -22,8 +22,8 @@ def host_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", type=host_url, help="host URL, e.g. tcp://127.0.0.1:8583 or serial:///dev/ttyUSB0?baud=9600 "
                                        "(default: host_url of terminal.toml)")
     parser.add_argument("--timeout", type=float, help="seconds to wait for the host's response (default 10)")
-    parser.add_argument("--dialect", help="ISO 8583 dialect: terminal87, iso87ascii, iso87binary, cup-pos or a TOML "
-                                          "dialect (default: terminal.toml)")
+    parser.add_argument("--dialect", help="ISO 8583 dialect: terminal87, iso87ascii, iso87binary, cup-pos, iso93binary, "
+                                          "iso93ebcdic or a TOML dialect (default: terminal.toml)")
     parser.add_argument("--key-scheme", choices=[scheme.value for scheme in KeyScheme],
                         help="key management (default: terminal.toml, else mksk)")
 

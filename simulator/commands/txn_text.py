@@ -32,7 +32,7 @@ def _credit_text(channel: object, expected: object, status: object = None, poste
     if not isinstance(expected, str) or not expected:
         return None if status is None else str(status)
     date = f"{expected[:4]}-{expected[4:6]}-{expected[6:]}" if len(expected) == 8 and expected.isdigit() else expected
-    how = {"RT": "real-time channel", "BT": "batch channel"}.get(str(channel), str(channel))
+    how = {"RT": "real-time channel", "BT": "batch channel", "XB": "cross-border channel"}.get(str(channel), str(channel))
     text = f"{how}, expected {date}"
     if status:
         text += f", {status}"
@@ -57,6 +57,13 @@ def _original_text(original: dict[str, Any], money: str) -> str:
     return text
 
 
+def dcc_text(dcc: dict[str, Any], merchant_currency: str) -> str:
+    """A conversion as one line: ``GBP 8.12 at 0.8124750 GBP per USD, markup 3.50 % (POSSIMFX)``."""
+    to, by = currency(str(dcc["currency"])).alpha, currency(merchant_currency).alpha
+    return (f"{format_amount(int(dcc['amount']), str(dcc['currency']))} at {dcc['rate']} {to} per {by}, "
+            f"markup {dcc['markup_percent']} % ({dcc['provider']})")
+
+
 def result_text(result: TxnResult) -> str:
     """One operation's answer: the verdict, then labelled lines, then any printed report."""
     if result.approved:
@@ -76,6 +83,10 @@ def result_text(result: TxnResult) -> str:
                          ("card", result.masked_pan)):
         if value:
             lines.append(_line(label, value))
+    if result.dcc:
+        lines.append(_line("cardholder paid", dcc_text(result.dcc, money)))
+    if result.cross_border:
+        lines.append(_line("cross-border", "card issued in another country"))
     if result.original:
         lines.append(_line("original", _original_text(result.original, money)))
     credit = _credit_text(result.host_data.get("credit_channel"), result.host_data.get("credit_date"),
@@ -107,6 +118,10 @@ def view_text(view: TransactionView, host: dict[str, Any] | None = None) -> str:
              _line("card", f"{record.masked_pan} ({record.card_brand})"),
              _line("response", _code(record.response_code)),
              _line("batch", f"{record.batch:06d}")]
+    if record.dcc is not None:
+        lines.append(_line("cardholder paid", dcc_text(record.dcc.to_json(), money)))
+    if record.host_data.get("cross_border") == "Y":
+        lines.append(_line("cross-border", "card issued in another country"))
     if view.refunded is not None:
         lines.append(_line("refunded", format_amount(view.refunded, money)))
         lines.append(_line("left to refund", format_amount(view.refundable_remaining or 0, money)))
@@ -149,7 +164,9 @@ def history_text(views: list[TransactionView]) -> str:
         record = view.record
         rows.append(f"{view.date:<10} {record.transmitted_at:%H:%M:%S} {view.type:<6} {record.invoice:06d}  "
                     f"{view.status:<16} {format_amount(record.amount, record.currency):>14} "
-                    f"{record.rrn or '-':<12} {record.masked_pan}")
+                    f"{record.rrn or '-':<12} {record.masked_pan}"
+                    + (f"  DCC {format_amount(record.dcc.amount, record.dcc.currency)}" if record.dcc else "")
+                    + ("  cross-border" if record.host_data.get("cross_border") == "Y" else ""))
     return "\n".join(rows)
 
 
@@ -190,4 +207,17 @@ def report_text(report: dict[str, Any]) -> str:
     arrival = report["days_to_arrival"]
     if arrival["min"] is not None:
         lines.append(f"  {'days to arrival':<24}min {arrival['min']}, median {arrival['median']}, max {arrival['max']}")
+    for billing, dcc in report.get("dcc_refunds", {}).items():
+        lines.append(f"  {'DCC refunds in ' + currency(billing).alpha:<24}{dcc['count']:>5}  "
+                     f"{format_amount(dcc['amount'], money):>16} = {format_amount(dcc['billing_amount'], billing)}")
+    by_currency = report.get("by_currency", {})
+    if len(by_currency) > 1:
+        for code, figures in by_currency.items():
+            lines.append(f"  {'in ' + currency(code).alpha + ': sales':<24}{figures['sales']['count']:>5}  "
+                         f"{format_amount(figures['sales']['amount'], code):>16}")
+            lines.append(f"  {'in ' + currency(code).alpha + ': refunds':<24}{figures['refunds']['count']:>5}  "
+                         f"{format_amount(figures['refunds']['amount'], code):>16}")
+    for side, label in (("domestic", "domestic refunds"), ("cross_border", "cross-border refunds")):
+        for code, bucket in report.get("cross_border", {}).get(side, {}).items():
+            lines.append(f"  {label:<24}{bucket['count']:>5}  {format_amount(bucket['amount'], code):>16}")
     return "\n".join(lines)

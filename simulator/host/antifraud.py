@@ -34,11 +34,18 @@ class Refusal:
 
 
 def check_against_original(
-    original: HostTransaction, *, currency: str | None, fingerprint: str | None, policy: RefundPolicy, today: date
+    original: HostTransaction, *, currency: str | None, fingerprint: str | None, policy: RefundPolicy, today: date,
+    dcc_currency: str | None = None,
 ) -> Refusal | None:
-    """Currency, card and age of a matched refund's original sale."""
+    """Currency, DCC indicator (DE 51), card and age of a matched refund's original sale."""
     if currency != original.currency:
         return Refusal(ResponseCode.INVALID_AMOUNT, f"currency {currency} differs from the original's {original.currency}")
+    if dcc_currency != original.dcc_currency:
+        if original.dcc_currency is None:
+            return Refusal(ResponseCode.INVALID_AMOUNT, "the original was not a DCC sale: its refund carries no DE 51")
+        return Refusal(ResponseCode.INVALID_AMOUNT,
+                       f"the original was paid in {original.dcc_currency} by DCC: its refunds go back in that currency "
+                       f"(DE 51 {original.dcc_currency}), not {'the merchant currency' if dcc_currency is None else dcc_currency}")
     if original.card_fingerprint != fingerprint:
         return Refusal(ResponseCode.INVALID_CARD, "card differs from the original sale's card")
     if policy.max_original_age_days:

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from emv import tlv
 from emv.cards import TestCard
 from emv.cryptogram import CryptogramType
-from emv.errors import EmvError
-from emv.issuer import issuer_authentication_data, verify_cryptogram
+from emv.errors import EmvError, TlvError
+from emv.issuer import issuer_authentication_data_values, verify_cryptogram_values
 from emv.masking import mask_pan
 from iso8583 import Message
 from keys.errors import CryptoError
@@ -31,6 +31,8 @@ class CardCheck:
     arqc_field55: bytes | None = None
     card: TestCard | None = None
     icc_master_key: bytes | None = field(default=None, repr=False)
+    arqc_values: dict[str, bytes] | None = field(default=None, repr=False)
+    """Field 55 of the ARQC as read once (its tags flattened), for the ARPC."""
 
 
 def card_checks(cards: CardDirectory, exchange: Exchange, pan: str) -> CardCheck:
@@ -41,32 +43,37 @@ def card_checks(cards: CardDirectory, exchange: Exchange, pan: str) -> CardCheck
     if (block is not None or field55 is not None) and card is None:
         log.info("card %s is not a card of this issuer", mask_pan(pan))
         return CardCheck(ResponseCode.INVALID_CARD)
-    arqc, icc_key = None, None
+    arqc, icc_key, arqc_values = None, None, None
     if isinstance(field55, bytes):
         assert card is not None
         if card.issuer_master_key is None:
             return CardCheck(ResponseCode.CRYPTOGRAM_FAILED, card=card)
         psn = request_psn(request, card)
         try:
-            check = verify_cryptogram(field55, card.issuer_master_key, pan, psn,
-                                      icc_master_key=cards.icc_master_key(card, pan, psn))
+            values = tlv.flatten(tlv.decode(field55))
+        except TlvError as exc:
+            log.info("cryptogram of %s failed: malformed TLV: %s", mask_pan(pan), exc)
+            return CardCheck(ResponseCode.CRYPTOGRAM_FAILED, card=card)
+        try:
+            icc_key = cards.icc_master_key(card, pan, psn)
+            check = verify_cryptogram_values(values, card.issuer_master_key, pan, psn, icc_master_key=icc_key)
         except EmvError as exc:
             log.info("cryptogram of %s not checkable: %s", mask_pan(pan), exc)
             return CardCheck(ResponseCode.CRYPTOGRAM_FAILED, card=card)
         if not check.ok:
             log.info("cryptogram of %s failed: %s", mask_pan(pan), check.reason)
             return CardCheck(ResponseCode.CRYPTOGRAM_FAILED, card=card)
-        arqc = field55 if check.cryptogram_type is CryptogramType.ARQC else None
-        icc_key = cards.icc_master_key(card, pan, psn)
+        if check.cryptogram_type is CryptogramType.ARQC:
+            arqc, arqc_values = field55, values
     if isinstance(block, bytes):
         assert card is not None and exchange.keys is not None
         try:
             pin = recover_pin(exchange.keys, block, pan)
         except CryptoError:
-            return CardCheck(ResponseCode.INCORRECT_PIN, arqc, card, icc_key)
+            return CardCheck(ResponseCode.INCORRECT_PIN, arqc, card, icc_key, arqc_values)
         if not hmac.compare_digest(pin.encode(), card.pin.encode()):
-            return CardCheck(ResponseCode.INCORRECT_PIN, arqc, card, icc_key)
-    return CardCheck(None, arqc, card, icc_key)
+            return CardCheck(ResponseCode.INCORRECT_PIN, arqc, card, icc_key, arqc_values)
+    return CardCheck(None, arqc, card, icc_key, arqc_values)
 
 
 def arpc(check: CardCheck, pan: str, request: Message, approved: bool) -> dict[int, bytes]:
@@ -74,9 +81,10 @@ def arpc(check: CardCheck, pan: str, request: Message, approved: bool) -> dict[i
     if check.arqc_field55 is None or check.card is None or check.card.issuer_master_key is None:
         return {}
     try:
-        data = issuer_authentication_data(check.arqc_field55, check.card.issuer_master_key, pan,
-                                          request_psn(request, check.card), approved,
-                                          icc_master_key=check.icc_master_key)
+        values = check.arqc_values if check.arqc_values is not None else tlv.flatten(tlv.decode(check.arqc_field55))
+        data = issuer_authentication_data_values(values, check.card.issuer_master_key, pan,
+                                                 request_psn(request, check.card), approved,
+                                                 icc_master_key=check.icc_master_key)
     except EmvError as exc:
         log.info("no ARPC for %s: %s", mask_pan(pan), exc)
         return {}

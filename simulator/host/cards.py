@@ -79,6 +79,14 @@ class CardDirectory:
         """The card with ``pan``, None when the host does not issue it."""
         return self.by_pan.get(pan)
 
+    def cross_border(self, pan: str | None, terminal_country: str) -> bool:
+        """True when the card was issued in another country than ``terminal_country`` (ISO 3166-1 numeric).
+
+        A PAN the host does not issue has no known country: domestic (the acquirer cannot tell otherwise).
+        """
+        card = self.by_pan.get(pan or "")
+        return card is not None and card.country != terminal_country
+
     def brand(self, pan: str) -> str | None:
         """The card's brand, or the one its prefix suggests."""
         card = self.by_pan.get(pan)

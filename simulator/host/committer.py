@@ -121,9 +121,13 @@ class GroupCommitter:
         self.requests += len(batch)
         if self.on_group is not None:
             self.on_group(len(batch))
+        # One wake-up of each event loop for the whole group (each call_soon_threadsafe writes to the
+        # loop's self-pipe): the answers are handed back together, as they became durable together.
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any, BaseException | None]]] = {}
         for job, value, error in results:
-            job.loop.call_soon_threadsafe(_settle, job.future, value, error)
-
+            by_loop.setdefault(job.loop, []).append((job.future, value, error))
+        for loop, settled in by_loop.items():
+            loop.call_soon_threadsafe(_settle_all, settled)
 
     @staticmethod
     def _failed(job: _Job, error: BaseException) -> tuple[_Job, Any, BaseException | None]:
@@ -134,6 +138,11 @@ class GroupCommitter:
             return job, job.on_failure(), None
         except Exception as failure:
             return job, None, failure
+
+
+def _settle_all(settled: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+    for future, value, error in settled:
+        _settle(future, value, error)
 
 
 def _settle(future: asyncio.Future[Any], value: Any, error: BaseException | None) -> None:

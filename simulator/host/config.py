@@ -13,10 +13,14 @@ an HSM, never in a file)::
     http = "127.0.0.1:8080"               # the HTTP API and web console (docs/host-api.md); default: off
     sign_on_window_seconds = 600          # a master/session sign-on's DE 7 this close to the host's clock
     cup_sign_on = "hardened"              # cup-pos: new working keys current on first use ("standard": at once)
+    cup_sign_on_interval_seconds = 60     # cup-pos: at most one new set of working keys per terminal this often
+    cup_ic_download = true                # cup-pos: sign-on answers ask for the IC key / parameter download when due
+    tpdu = "6000010000"                   # TPDU dialects: requests must carry ID 60 and this destination (NII 1)
 
     [refund_credit]                       # when a refund reaches the cardholder
     default_channel = "BT"                # RT (real-time) or BT (batch), for brands not listed
     batch_days = 2                        # BT: credit on T+N business days (Mon-Fri)
+    cross_border_days = 10                # XB (card issued abroad, any brand): T+N business days
     holidays = ["2025-12-25"]             # dates that are not business days
     [refund_credit.channels]              # per card brand (visa, mastercard, amex, discover, unionpay, jcb)
     visa = "RT"
@@ -30,6 +34,13 @@ an HSM, never in a file)::
     # Always checked: the currency of a refund is its original's (13), the card is the original's (14),
     # refunds never exceed the original (13).
 
+    dcc_refund_rate = "original"          # refunds of DCC sales at the sale's rate ("current": today's)
+    [dcc]                                 # DCC rate inquiries (docs/host-rules.md); test rates by default
+    provider = "POSSIMFX"
+    markup_percent = "3.50"               # decimal strings: floats are refused
+    [dcc.rates.USD]                       # one USD in each billing currency, major units
+    GBP = "0.7850"
+
     [[terminals]]                         # replaces the default terminal table when present
     terminal_id = "POSSIM01"              # DE 41, 8 characters
     merchant_id = "POSSIM000000001"       # DE 42, 15 characters
@@ -39,6 +50,7 @@ an HSM, never in a file)::
     aes_bdk = "FEDCBA9876543210F1F1F1F1F1F1F1F1"        # DUKPT AES base derivation key
     aes_initial_key_id = "1234567890123456"             # the AES KSNs' initial key ID
     allow_unmatched_refunds = false       # refunds without an original reference (DE 63 OR)
+    country = "840"                       # ISO 3166-1: a card issued elsewhere is cross-border
 
     [limits]                              # what one peer may cost the host (docs/host-limits.md); 0: no limit
     max_connections = 256                 # connections served at once (TCP)
@@ -69,14 +81,18 @@ from pathlib import Path
 from typing import Any
 
 from iso8583.channels import LimitsError, ServerLimits
+from iso8583.tpdu import tpdu_problem
 from protocols.defaults import MERCHANT_ID, TERMINAL_ID, TEST_KEYS
 from iso8583.tomlfile import read_toml
+from simulator.host.dcc import DccConfig, DccConfigError, RefundRate, parse_dcc, parse_refund_rate
 from simulator.host.httpaddress import ConsoleConfigError, parse_http_address
 
 CONFIG_FILE = "host.toml"
 DEFAULT_DIALECT = "terminal87"
 DEFAULT_LISTEN = "tcp://127.0.0.1:8583"
 DEFAULT_BATCH_DAYS = 2
+DEFAULT_CROSS_BORDER_DAYS = 10
+"""Business days (two calendar weeks): banks quote up to 15 days for a refund to a card issued abroad."""
 
 
 class HostConfigError(ValueError):
@@ -97,6 +113,8 @@ class CreditChannel(StrEnum):
 
     REAL_TIME = "RT"
     BATCH = "BT"
+    CROSS_BORDER = "XB"
+    """A cross-border refund (the card's issuer country is not the terminal's): T+``cross_border_days``."""
 
 
 @dataclass(frozen=True)
@@ -116,21 +134,25 @@ class CreditModel:
                "approval, 0 to 60."})
     holidays: frozenset[date] = field(default=frozenset(), metadata={
         "doc": "Dates that are not business days for the batch channel, e.g. [\"2025-12-25\"]."})
+    cross_border_days: int = field(default=DEFAULT_CROSS_BORDER_DAYS, metadata={
+        "doc": "Cross-border channel (XB, a card issued in another country than the terminal's, whatever its "
+               "brand): the refund reaches the cardholder N business days after approval, 0 to 60."})
 
-    def channel_for(self, brand: str | None) -> CreditChannel:
+    def channel_for(self, brand: str | None) -> CreditChannel:  # RT or BT: XB is for cross-border refunds only
         """The channel of ``brand`` (lower-case scheme name), else the default."""
         return self.channels.get((brand or "").lower(), self.default_channel)
 
-    def credit_for(self, brand: str | None, today: date) -> tuple[CreditChannel, date]:
+    def credit_for(self, brand: str | None, today: date, *, cross_border: bool = False) -> tuple[CreditChannel, date]:
         """The channel of ``brand`` and the expected credit date of a refund approved ``today``.
 
         Real-time: the same day. Batch: ``batch_days`` business days later (Saturdays, Sundays
-        and ``holidays`` do not count).
+        and ``holidays`` do not count). A ``cross_border`` refund takes the cross-border channel:
+        ``cross_border_days`` business days, whatever the brand.
         """
-        channel = self.channel_for(brand)
+        channel = CreditChannel.CROSS_BORDER if cross_border else self.channel_for(brand)
         if channel is CreditChannel.REAL_TIME:
             return channel, today
-        day, remaining = today, self.batch_days
+        day, remaining = today, self.cross_border_days if cross_border else self.batch_days
         while remaining:
             day += timedelta(days=1)
             if day.weekday() < 5 and day not in self.holidays:
@@ -182,6 +204,9 @@ class TerminalEntry:
         "doc": "Accept this terminal's refunds that name no original sale (no DE 63 OR). The terminal needs "
                "allow_unmatched_refunds = true in its terminal.toml too. At the top level of host.toml: the "
                "default for every terminal, the built-in POSSIM01 included."})
+    country: str = field(default="840", metadata={
+        "doc": "The terminal's country, ISO 3166-1 numeric (840 United States, as terminal.toml's country): a card "
+               "issued elsewhere is cross-border (its refunds take the XB credit channel)."})
 
 
 def default_terminals() -> dict[str, TerminalEntry]:
@@ -202,7 +227,7 @@ class HostConfig:
         "default": "true unless host.toml names a key"})
     dialect: str = field(default=DEFAULT_DIALECT, metadata={
         "doc": "ISO 8583 dialect the host speaks: a built-in name (terminal87, terminal87-tpdu, iso87ascii, "
-               "iso87binary, cup-pos) or the path of a TOML dialect file, whose `protocol` names the network."})
+               "iso87binary, cup-pos, iso93binary, iso93ebcdic) or the path of a TOML dialect file, whose `protocol` names the network."})
     listen: str = field(default=DEFAULT_LISTEN, metadata={
         "doc": "Where the host listens: tcp://HOST:PORT (port 0: a free port) or a serial URL such as "
                "serial:///dev/ttyUSB0?baud=9600; possim host --listen overrides it."})
@@ -225,12 +250,32 @@ class HostConfig:
                "then every sign-on gets those same new keys again (a sign-on from a peer without the TMK changes "
                "nothing). standard: the new keys replace the current "
                "ones at once, as the CUP field description has it."})
+    cup_sign_on_interval_seconds: int = field(default=60, metadata={
+        "doc": "cup-pos: new working keys for a terminal at most once in this many seconds. A sign-on sooner gets "
+               "the keys last issued again (the same DE 62, nothing journaled), or 12 when it asks for another key "
+               "scheme (60.3), so a flood of sign-ons costs no key generation or key store write; 0: no limit; "
+               "at most 604800 (a week)."})
+    cup_ic_download: bool = field(default=True, metadata={
+        "doc": "cup-pos: the 0810 of a sign-on asks the terminal (message header processing request 4, then 5) to "
+               "download the IC CA public keys and AID parameters while the set it last finished downloading is "
+               "not the host's; false: never asked (the downloads are served either way)."})
+    tpdu: str | None = field(default=None, metadata={
+        "doc": "Dialects with a TPDU (cup-pos, terminal87-tpdu): the TPDU requests must carry, 10 hex digits "
+               "60DDDDSSSS: ID 60 and destination DDDD, the host's NII (a request to another NII is answered 30); "
+               "the source SSSS is the terminal's and not compared. Unset: any destination."})
     sign_on_window_seconds: int = field(default=600, metadata={
         "doc": "A master/session sign-on's DE 7 must be within this many seconds of the host's clock (an old "
                "sign-on replayed later is refused, 63); 0: not checked; at most 604800 (a week)."})
     limits: ServerLimits = field(default_factory=ServerLimits, metadata={
         "doc": "What one peer may cost the host: connections, timeouts, frame rate, bytes in flight "
                "(docs/host-limits.md); 0 turns a limit off.", "toml": "limits"})
+    dcc_refund_rate: RefundRate = field(default=RefundRate.ORIGINAL, metadata={
+        "doc": "The rate a DCC sale's refunds are converted at: \"original\" (the sale's: the cardholder gets back "
+               "what was paid for that part) or \"current\" (today's offered rate: the cardholder bears the "
+               "rate's movement; the report shows the merchant's exchange difference either way)."})
+    dcc: DccConfig = field(default_factory=DccConfig, metadata={
+        "doc": "Dynamic currency conversion: the rate table, markup and provider of rate inquiries "
+               "(docs/host-rules.md). The test defaults cover every test card's currency."})
 
     @property
     def journal_path(self) -> Path:
@@ -262,13 +307,14 @@ def load_host_config(data_dir: Path | str) -> HostConfig:
 
 
 _TOP_LEVEL_KEYS = frozenset({"dialect", "listen", "http", "sign_on_window_seconds", "cup_sign_on", "refund_credit", "refund_policy",
-                             "terminals", "limits", "allow_unmatched_refunds", "test_keys"})
+                             "cup_sign_on_interval_seconds", "tpdu", "cup_ic_download",
+                             "terminals", "limits", "allow_unmatched_refunds", "test_keys", "dcc", "dcc_refund_rate"})
 _TERMINAL_KEYS = frozenset({"terminal_id", "merchant_id", "tmk", "tdes_bdk", "tdes_initial_ksn", "aes_bdk",
-                            "aes_initial_key_id", "allow_unmatched_refunds"})
+                            "aes_initial_key_id", "allow_unmatched_refunds", "country"})
 _SECRET_KEYS = ("tmk", "tdes_bdk", "aes_bdk")
 CARD_BRANDS = ("visa", "mastercard", "amex", "discover", "unionpay", "jcb")
 """The card brands a credit channel may be set for (the brands of :class:`emv.cards.Brand`)."""
-_CREDIT_KEYS = frozenset({"channels", "default_channel", "batch_days", "holidays"})
+_CREDIT_KEYS = frozenset({"channels", "default_channel", "batch_days", "holidays", "cross_border_days"})
 
 
 def refuse_unknown(table: dict[str, Any], known: frozenset[str], where: str) -> None:
@@ -315,8 +361,31 @@ def parse_host_config(document: dict[str, Any], data_dir: Path) -> HostConfig:
         refund_policy=_refund_policy(document.get("refund_policy", {})),
         sign_on_window_seconds=_seconds(document, "sign_on_window_seconds", 600),
         cup_sign_on=_cup_sign_on(document.get("cup_sign_on", CupSignOn.HARDENED.value)),
+        cup_sign_on_interval_seconds=_seconds(document, "cup_sign_on_interval_seconds", 60),
+        tpdu=_tpdu(document),
+        cup_ic_download=_bool(document, "cup_ic_download", True, ""),
         limits=_limits(document.get("limits", {})),
+        **_dcc(document),
     )
+
+
+def _tpdu(document: dict[str, Any]) -> str | None:
+    """``tpdu``: 10 hex digits, ID 60 (the only TPDU ID served), upper-cased; None when not given."""
+    if "tpdu" not in document:
+        return None
+    value = document["tpdu"]
+    problem = tpdu_problem(value)
+    if problem is not None:
+        raise HostConfigError(f"tpdu: {problem}")
+    return str(value).upper()
+
+
+def _dcc(document: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return {"dcc": parse_dcc(document.get("dcc", {})),
+                "dcc_refund_rate": parse_refund_rate(document.get("dcc_refund_rate", RefundRate.ORIGINAL.value))}
+    except DccConfigError as error:
+        raise HostConfigError(str(error)) from None
 
 
 def _str(table: dict[str, Any], key: str, default: str, where: str) -> str:
@@ -383,6 +452,9 @@ def _credit(table: object) -> CreditModel:
     days = table.get("batch_days", DEFAULT_BATCH_DAYS)
     if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 60:
         raise HostConfigError("refund_credit.batch_days: expected an integer 0..60")
+    cross_border_days = table.get("cross_border_days", DEFAULT_CROSS_BORDER_DAYS)
+    if isinstance(cross_border_days, bool) or not isinstance(cross_border_days, int) or not 0 <= cross_border_days <= 60:
+        raise HostConfigError("refund_credit.cross_border_days: expected an integer 0..60")
     holidays = table.get("holidays", [])
     try:
         parsed = frozenset(h if isinstance(h, date) else date.fromisoformat(h) for h in holidays)
@@ -390,7 +462,11 @@ def _credit(table: object) -> CreditModel:
         raise HostConfigError("refund_credit.holidays: expected dates YYYY-MM-DD") from None
     default = _channel(table["default_channel"], "refund_credit.default_channel") if "default_channel" in table \
         else model.default_channel
-    return CreditModel(channels=channels, default_channel=default, batch_days=days, holidays=parsed)
+    if default is CreditChannel.CROSS_BORDER or CreditChannel.CROSS_BORDER in channels.values():
+        raise HostConfigError("refund_credit: XB is the cross-border channel, chosen by the card's country, not by "
+                              "brand (set cross_border_days)")
+    return CreditModel(channels=channels, default_channel=default, batch_days=days, holidays=parsed,
+                       cross_border_days=cross_border_days)
 
 
 def _cup_sign_on(value: object) -> CupSignOn:
@@ -456,7 +532,15 @@ def _terminal(entry: object, where: str, default_unmatched: bool, test_keys: boo
         aes_initial_key_id=_hex(entry, "aes_initial_key_id", TEST_KEYS.aes_initial_key_id, (8,), prefix)
         or TEST_KEYS.aes_initial_key_id,
         allow_unmatched_refunds=_bool(entry, "allow_unmatched_refunds", default_unmatched, prefix),
+        country=_country(entry, prefix),
     )
+
+
+def _country(entry: dict[str, Any], prefix: str) -> str:
+    value = _str(entry, "country", "840", prefix)
+    if not (len(value) == 3 and value.isascii() and value.isdigit()):
+        raise HostConfigError(f"{prefix}country: expected 3 digits (ISO 3166-1 numeric), got {value!r}")
+    return value
 
 
 _LIMIT_KEYS = ("max_connections", "idle_timeout", "partial_frame_timeout", "max_frames_per_second",

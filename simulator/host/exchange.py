@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from iso8583 import Message
+from iso8583.tpdu import Tpdu
 from protocols.security import MessageKeys
 from simulator.host.config import TerminalEntry
 
@@ -38,7 +39,8 @@ class Exchange:
     frame: bytes | None = field(default=None, repr=False)
     """The request's bytes as received (the MAC is checked over them), when it came off the wire."""
     kind: Any = field(default=None, repr=False)
-    """What the protocol made of the request (``cup-pos``: its row of the transaction table), or None."""
+    """What the protocol made of the request (``cup-pos``: its row of the transaction table; possim-87: its DE 63
+    tags), or None."""
 
 
 def auth_code() -> str:
@@ -55,6 +57,16 @@ def request_amount(request: Message) -> int:
     if value is None or not value.isdigit():
         raise FormatError("DE 4 (amount) missing or not numeric")
     return int(value)
+
+
+def check_tpdu_destination(tpdu: Tpdu, expected: str | None) -> None:
+    """FormatError (30) when host.toml's ``tpdu`` is set and the request's TPDU is addressed to another NII."""
+    if expected is None:
+        return
+    wanted = Tpdu.from_hex(expected)
+    if tpdu.destination != wanted.destination:
+        raise FormatError(f"TPDU destination {tpdu.destination:04X}: this host is NII {wanted.destination:04X} "
+                          f"(host.toml tpdu)")
 
 
 def require_field(request: Message, number: int) -> str:

@@ -102,6 +102,10 @@ class HostJournal:
         self._add_missing_columns()
         self._db.execute(
             "CREATE INDEX IF NOT EXISTS transactions_card ON transactions (card_fingerprint, time)")
+        self._db.execute(  # the refund velocity checks per terminal (antifraud.check_velocity)
+            "CREATE INDEX IF NOT EXISTS transactions_terminal_time ON transactions (terminal_id, time)")
+        self._db.execute(  # which transactions of a batch moved money (settlement), without scanning the ledger
+            "CREATE INDEX IF NOT EXISTS ledger_transaction ON ledger (transaction_id)")
         self._depth = 0
         self.effects = PendingEffects()
         """State outside SQLite waiting for the transaction's commit (:meth:`after_commit`)."""
@@ -344,12 +348,16 @@ class HostJournal:
         amount: int,
         currency: str | None,
         counter_of: int | None = None,
+        billing: tuple[int, str] | None = None,
     ) -> int:
-        """Record one movement of money; ``counter_of`` names the entry it undoes."""
+        """Record one movement of money; ``counter_of`` names the entry it undoes; ``billing``: a DCC movement's
+        amount and currency on the cardholder's side."""
+        billing_amount, billing_currency = billing if billing is not None else (None, None)
         cursor = self._db.execute(
-            "INSERT INTO ledger (time, transaction_id, terminal_id, direction, cause, amount, currency, counter_of)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (iso_time(time), transaction_id, terminal_id, direction.value, cause.value, amount, currency, counter_of),
+            "INSERT INTO ledger (time, transaction_id, terminal_id, direction, cause, amount, currency, counter_of,"
+            " billing_amount, billing_currency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (iso_time(time), transaction_id, terminal_id, direction.value, cause.value, amount, currency, counter_of,
+             billing_amount, billing_currency),
         )
         assert cursor.lastrowid is not None
         return cursor.lastrowid
@@ -378,6 +386,30 @@ class HostJournal:
         else:
             rows = self._db.execute("SELECT * FROM ledger WHERE terminal_id = ? ORDER BY id", (terminal_id,)).fetchall()
         return [_entry(row) for row in rows]
+
+    def batch_transactions(self, terminal_id: str, batch: int) -> list[HostTransaction]:
+        """The transactions of ``terminal_id`` whose DE 60 reads as batch number ``batch``, oldest first.
+
+        SQLite picks them out (the terminal's rows by index, DE 60 compared as a number), so a settlement
+        does not load the terminal's whole history; the caller keeps only DE 60 values of up to 6 digits.
+        """
+        rows = self._db.execute(
+            "SELECT * FROM transactions WHERE terminal_id = ? AND CAST(batch AS INTEGER) = ? ORDER BY id",
+            (terminal_id, batch),
+        ).fetchall()
+        return [r for r in map(_record, rows) if r is not None]
+
+    def moved_among(self, transaction_ids: list[int]) -> set[int]:
+        """Those of ``transaction_ids`` that moved money (own ledger entries), looked up by index."""
+        moved: set[int] = set()
+        for start in range(0, len(transaction_ids), 500):
+            chunk = transaction_ids[start:start + 500]
+            rows = self._db.execute(
+                f"SELECT DISTINCT transaction_id FROM ledger WHERE transaction_id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+            moved.update(int(row[0]) for row in rows)
+        return moved
 
     def moved_transactions(self, terminal_id: str | None = None) -> set[int]:
         """The ids of the transactions (of ``terminal_id``) that moved money (own ledger entries)."""
@@ -514,6 +546,17 @@ class HostJournal:
                              " ON CONFLICT (name) DO UPDATE SET value = excluded.value", (BUSINESS_DATE_OFFSET, offset))
         return offset
 
+    def ic_download_version(self, terminal_id: str, kind: str) -> int | None:
+        """The version of the IC data ``kind`` (cup-pos CA keys or parameters) ``terminal_id`` last finished
+        downloading, None when it never did."""
+        row = self._db.execute("SELECT value FROM counters WHERE name = ?", (f"ic-download/{kind}/{terminal_id}",)).fetchone()
+        return None if row is None else int(row[0])
+
+    def record_ic_download(self, terminal_id: str, kind: str, version: int) -> None:
+        """``terminal_id`` finished downloading version ``version`` of the IC data ``kind`` (its end message)."""
+        self._db.execute("INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value ="
+                         " excluded.value", (f"ic-download/{kind}/{terminal_id}", version))
+
     def next_rrn(self) -> str:
         """A new retrieval reference number: 12 digits, never given before by this journal (one statement)."""
         value = int(self._db.execute(
@@ -527,6 +570,8 @@ def _record(row: sqlite3.Row | None) -> HostTransaction | None:
         return None
     values = {name: row[name] for name in _TXN_COLUMNS}
     values["status"] = Status(values["status"])
+    if values["cross_border"] is not None:
+        values["cross_border"] = bool(values["cross_border"])
     return HostTransaction(**values, id=row["id"])
 
 
@@ -534,7 +579,8 @@ def _entry(row: sqlite3.Row) -> LedgerEntry:
     return LedgerEntry(
         id=row["id"], time=row["time"], transaction_id=row["transaction_id"], terminal_id=row["terminal_id"],
         direction=Direction(row["direction"]), cause=Cause(row["cause"]), amount=row["amount"],
-        currency=row["currency"], counter_of=row["counter_of"],
+        currency=row["currency"], counter_of=row["counter_of"], billing_amount=row["billing_amount"],
+        billing_currency=row["billing_currency"],
     )
 
 

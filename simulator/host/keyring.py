@@ -69,6 +69,8 @@ class SessionDelivery:
     pin_key_kcv: str
     mac_key_block: str
     mac_key_kcv: str
+    track_key: bytes | None = field(default=None, repr=False)
+    """cup-pos sign-on 60.3 = 004: the track data key (TDK) issued with the PIK and MAK."""
 
 
 CURRENT = "current"
@@ -82,10 +84,17 @@ class _PendingSession:
     terminal_id: str
     keys: MessageKeys = field(repr=False)
     slot: str = CURRENT
+    track_key: bytes | None = field(default=None, repr=False)
 
 
 def _fresh_tdes_key() -> bytes:
     return adjust_odd_parity(secrets.token_bytes(SESSION_KEY_LENGTH))
+
+
+def _fresh_single_length_key() -> bytes:
+    """A DES key kept as K || K: two-key TDES under it enciphers exactly as single DES (cup-pos 60.3 = 001)."""
+    key = adjust_odd_parity(secrets.token_bytes(8))
+    return key + key
 
 
 class HostKeyring:
@@ -115,7 +124,12 @@ class HostKeyring:
         prefix = "" if slot == CURRENT else "next-"
         return f"session/{terminal_id}/{prefix}pin", f"session/{terminal_id}/{prefix}mac"
 
-    def new_session(self, profile: TerminalEntry, *, until_first_use: bool = False) -> SessionDelivery:
+    @staticmethod
+    def _track_key_name(terminal_id: str, slot: str = CURRENT) -> str:
+        return f"session/{terminal_id}/{'' if slot == CURRENT else 'next-'}tdk"
+
+    def new_session(self, profile: TerminalEntry, *, until_first_use: bool = False, single_length: bool = False,
+                    track_key: bool = False) -> SessionDelivery:
         """Generate a TPK and a TAK, keep them under the host KEK, and wrap them under the TMK.
 
         The keys are the terminal's current ones at once for this host (a request later in the same
@@ -125,14 +139,18 @@ class HostKeyring:
         ``until_first_use`` (the cup-pos sign-on hardening): the keys are the terminal's *next*
         keys instead; the current ones stay in force until a request verifies under the next ones
         (:meth:`promote`), so a sign-on from a peer that cannot decipher them changes nothing.
+        ``single_length`` (cup-pos 60.3 = 001): DES keys, kept as K || K; ``track_key`` (60.3 = 004):
+        a double-length track data key too, kept with them (:meth:`track_key`).
         """
         if profile.tmk is None:
             raise SchemeNotConfiguredError(f"terminal {profile.terminal_id} has no terminal master key (tmk)")
-        tpk, tak = _fresh_tdes_key(), _fresh_tdes_key()
+        fresh = _fresh_single_length_key if single_length else _fresh_tdes_key
+        tpk, tak = fresh(), fresh()
+        tdk = _fresh_tdes_key() if track_key else None
         pin_header = tr31.KeyBlockHeader(version_id="B", key_usage="P0", algorithm="T", mode_of_use="E")
         mac_header = tr31.KeyBlockHeader(version_id="B", key_usage="M3", algorithm="T", mode_of_use="C")
         keys = mksk_keys(tpk, tak)
-        self._keep_session(profile.terminal_id, tpk, tak, keys, NEXT if until_first_use else CURRENT)
+        self._keep_session(profile.terminal_id, tpk, tak, keys, NEXT if until_first_use else CURRENT, tdk)
         log.info("new session keys for terminal %s (PIN key KCV %s, MAC key KCV %s)", profile.terminal_id,
                  to_hex(kcv_tdes(tpk)), to_hex(kcv_tdes(tak)))
         return SessionDelivery(
@@ -141,14 +159,16 @@ class HostKeyring:
             pin_key_kcv=to_hex(kcv_tdes(tpk)),
             mac_key_block=tr31.wrap(profile.tmk, mac_header, tak),
             mac_key_kcv=to_hex(kcv_tdes(tak)),
+            track_key=tdk,
         )
 
-    def _keep_session(self, terminal_id: str, tpk: bytes, tak: bytes, keys: MessageKeys, slot: str = CURRENT) -> None:
+    def _keep_session(self, terminal_id: str, tpk: bytes, tak: bytes, keys: MessageKeys, slot: str = CURRENT,
+                      tdk: bytes | None = None) -> None:
         """New keys of ``slot``, pending until the journal commits (stored then, forgotten on a rollback).
 
         Keys made current drop the terminal's next keys (an older sign-on's keys must not come back).
         """
-        pending = _PendingSession(terminal_id, keys, slot)
+        pending = _PendingSession(terminal_id, keys, slot, tdk)
         self._pending.append(pending)
 
         def apply() -> None:
@@ -156,14 +176,19 @@ class HostKeyring:
             cache = self._sessions if slot == CURRENT else self._next
             cache[terminal_id] = keys
             pin_name, mac_name = self._names(terminal_id, slot)
-            self._store.put(pin_name, tpk, "P0", "T", "E")
-            self._store.put(mac_name, tak, "M3", "T", "C")
+            entries = [(pin_name, tpk, "P0", "T", "E", "N"), (mac_name, tak, "M3", "T", "C", "N")]
+            tdk_name = self._track_key_name(terminal_id, slot)
+            if tdk is not None:
+                entries.append((tdk_name, tdk, "D0", "T", "B", "N"))
+            self._store.put_many(entries)  # one fsync
+            obsolete = [] if tdk is not None else [tdk_name]
             if slot == CURRENT:
                 self._next.pop(terminal_id, None)
-                names = self._store.names()
-                for name in self._names(terminal_id, NEXT):
-                    if name in names:
-                        self._store.delete(name)
+                obsolete += [*self._names(terminal_id, NEXT), self._track_key_name(terminal_id, NEXT)]
+            names = self._store.names()
+            for name in obsolete:
+                if name in names:
+                    self._store.delete(name)
 
         self._after_commit(apply, lambda: self._forget(pending), name=f"{slot} session keys of {terminal_id}")
 
@@ -173,8 +198,20 @@ class HostKeyring:
 
     def promote(self, terminal_id: str, keys: MessageKeys) -> None:
         """A request verified under the next keys ``keys``: they become current once the journal commits."""
-        self._keep_session(terminal_id, keys.pin_key, keys.request_mac_key, keys, CURRENT)
+        self._keep_session(terminal_id, keys.pin_key, keys.request_mac_key, keys, CURRENT,
+                           self.track_key(terminal_id, NEXT))
         log.info("terminal %s uses the keys of its last sign-on: they are now its current keys", terminal_id)
+
+    def track_key(self, terminal_id: str, slot: str = CURRENT) -> bytes | None:
+        """The track data key issued with the keys of ``slot`` (cup-pos sign-on 004), None when none was."""
+        for pending in reversed(self._pending):
+            if pending.terminal_id == terminal_id:
+                if pending.slot == slot:
+                    return pending.track_key
+                if slot == NEXT:  # keys made current since: the next ones are gone with them
+                    return None
+        name = self._track_key_name(terminal_id, slot)
+        return self._store.get(name) if name in self._store.names() else None
 
     def _forget(self, pending: _PendingSession) -> None:
         self._pending[:] = [entry for entry in self._pending if entry is not pending]
@@ -261,4 +298,4 @@ class HostKeyring:
     def keyed_digest(self, *parts: str) -> str:
         """HMAC-SHA256 of ``parts`` (joined unambiguously) under the fingerprint key: safe to journal."""
         data = "\x1f".join(f"{len(part)}:{part}" for part in parts).encode("utf-8")
-        return hmac.new(self._fingerprint_key, data, hashlib.sha256).hexdigest()[:32]
+        return hmac.digest(self._fingerprint_key, data, "sha256").hex()[:32]  # one-shot: OpenSSL's HMAC, in C

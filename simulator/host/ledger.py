@@ -20,12 +20,14 @@ class Ledger:
     def __init__(self, journal: HostJournal) -> None:
         self.journal = journal
 
-    def move(self, exchange: Exchange, transaction_id: int, direction: Direction, cause: Cause, amount: int) -> None:
-        """One movement of ``amount`` (in the request's currency, DE 49) booked to ``transaction_id``."""
+    def move(self, exchange: Exchange, transaction_id: int, direction: Direction, cause: Cause, amount: int,
+             billing: tuple[int, str] | None = None) -> None:
+        """One movement of ``amount`` (in the request's currency, DE 49) booked to ``transaction_id``; a DCC
+        movement also names its ``billing`` amount and currency (the cardholder's side of the same money)."""
         assert exchange.terminal is not None
         self.journal.add_ledger_entry(time=exchange.now, transaction_id=transaction_id,
                                       terminal_id=exchange.terminal.terminal_id, direction=direction, cause=cause,
-                                      amount=amount, currency=field_text(exchange.request, 49))
+                                      amount=amount, currency=field_text(exchange.request, 49), billing=billing)
 
     def undo(self, exchange: Exchange, original_id: int, transaction_id: int, cause: Cause) -> None:
         """Counter every movement of ``original_id`` still in force, booked to ``transaction_id``."""
@@ -34,5 +36,6 @@ class Ledger:
             self.journal.add_ledger_entry(
                 time=exchange.now, transaction_id=transaction_id, terminal_id=exchange.terminal.terminal_id,
                 direction=entry.direction.opposite, cause=cause, amount=entry.amount, currency=entry.currency,
-                counter_of=entry.id,
+                counter_of=entry.id, billing=(entry.billing_amount, entry.billing_currency)
+                if entry.billing_amount is not None and entry.billing_currency is not None else None,
             )

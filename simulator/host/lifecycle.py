@@ -1,7 +1,8 @@
 """A transaction's life on the host, in one place: every change of state checked against the money rule.
 
 The rule (docs/protocol.md, "Money rules"): for every sale, **refunds + voids never exceed the sale, and
-nothing is refunded on a voided or reversed sale**. A sale is approved, then possibly refunded in part or
+nothing is refunded on a voided or reversed sale**; for a DCC sale, in **both** currencies: the refunds'
+cardholder billing amounts never exceed the sale's billing amount either. A sale is approved, then possibly refunded in part or
 in full, voided, or reversed; a refund is approved, then possibly voided or reversed; a void is approved,
 then possibly reversed, which puts what it cancelled back in force. Each of those changes is a function
 here that either returns a :class:`Plan` (the states to set and the transactions whose movements to
@@ -45,6 +46,7 @@ class Breach(StrEnum):
     ORIGINAL_NOT_A_SALE = "the original is not a sale"
     ORIGINAL_NOT_APPROVED = "the original is voided or reversed"
     OVER_REFUND = "refunds would exceed the sale"
+    OVER_REFUND_BILLING = "refunds would exceed the DCC sale in the cardholder's billing currency"
     SALE_HAS_REFUNDS = "the sale has refunds in force: void or reverse them first"
     NOT_VOIDABLE = "only an approved sale or refund can be voided"
     REINSTATED_OVER_SALE = "undoing the void would bring back a refund past the sale"
@@ -61,6 +63,8 @@ class Entry:
     life: Life
     original_id: int | None = None
     """A refund's sale; a void's sale or refund."""
+    billing_amount: int | None = None
+    """A DCC sale's or refund's amount in the cardholder's billing currency (None: no conversion)."""
 
 
 class Book(Protocol):
@@ -88,20 +92,30 @@ def refunded(book: Book, sale_id: int) -> int:
     return sum(refund.amount for refund in book.refunds_of(sale_id) if refund.life is Life.APPROVED)
 
 
+def refunded_billing(book: Book, sale_id: int) -> int:
+    """The sum of the billing-currency amounts of the sale's refunds in force (DCC)."""
+    return sum(refund.billing_amount or 0 for refund in book.refunds_of(sale_id) if refund.life is Life.APPROVED)
+
+
 def rule_holds(book: Book, sale: Entry) -> bool:
-    """The money rule for one sale: refunds in force fit in it, and none stands on a voided or reversed sale."""
+    """The money rule for one sale: refunds in force fit in it (in both currencies for DCC), and none stands on
+    a voided or reversed sale."""
     total = refunded(book, sale.id)
-    return total <= sale.amount and (sale.life is Life.APPROVED or total == 0)
+    billing_fits = sale.billing_amount is None or refunded_billing(book, sale.id) <= sale.billing_amount
+    return total <= sale.amount and billing_fits and (sale.life is Life.APPROVED or total == 0)
 
 
-def refund(book: Book, sale: Entry, amount: int) -> Breach | None:
-    """A matched refund of ``amount`` against ``sale``: None when it may be approved."""
+def refund(book: Book, sale: Entry, amount: int, billing_amount: int | None = None) -> Breach | None:
+    """A matched refund of ``amount`` (``billing_amount`` in the card's currency for DCC) against ``sale``: None
+    when it may be approved."""
     if sale.kind is not Kind.SALE:
         return Breach.ORIGINAL_NOT_A_SALE
     if sale.life is not Life.APPROVED:
         return Breach.ORIGINAL_NOT_APPROVED
     if amount > sale.amount - refunded(book, sale.id):
         return Breach.OVER_REFUND
+    if sale.billing_amount is not None and (billing_amount or 0) > sale.billing_amount - refunded_billing(book, sale.id):
+        return Breach.OVER_REFUND_BILLING
     return None
 
 
@@ -146,5 +160,8 @@ def _reinstatement(book: Book, target: Entry) -> Breach | None:
     if sale.life is not Life.APPROVED:
         return Breach.REINSTATED_ON_CLOSED_SALE
     if refunded(book, sale.id) + target.amount > sale.amount:
+        return Breach.REINSTATED_OVER_SALE
+    if sale.billing_amount is not None and \
+            refunded_billing(book, sale.id) + (target.billing_amount or 0) > sale.billing_amount:
         return Breach.REINSTATED_OVER_SALE
     return None

@@ -126,7 +126,11 @@ class HostPipeline:
     # -- the skeleton ---------------------------------------------------------------------
 
     def decide(self, request: Message, now: datetime, frame: bytes | None = None) -> HostDecision:
-        """Rules, then the protocol's steps; raises FormatError (30) or anything else (96)."""
+        """Rules, then the protocol's steps; raises FormatError (30) or anything else (96).
+
+        Runs inside a journal unit of its own (:meth:`_handle_journaled`'s savepoint): what the steps
+        write (the transaction, its money, the stored answer) is undone together when one of them raises.
+        """
         exchange = self.protocol.exchange(request, now, frame)
         rule = self.services.rules.match(request, exchange.pan, after_commit=self.services.after_commit)
         if rule is not None:
@@ -149,8 +153,7 @@ class HostPipeline:
         if handling is Handling.REFUSE:
             return protocol.sign(exchange, protocol.answer(exchange, ResponseCode.INVALID_TRANSACTION))
         if handling is Handling.OPEN:
-            with self.journal.atomic():
-                return protocol.sign(exchange, protocol.dispatch(exchange))
+            return protocol.sign(exchange, protocol.dispatch(exchange))
         if not protocol.verify(exchange):
             return protocol.sign(exchange, protocol.security_refusal(exchange))
         if handling is Handling.VERIFIED:
@@ -176,9 +179,10 @@ class HostPipeline:
             # so the first answer's MAC would not verify; with unchanged keys the bytes are identical.
             previous = decode(stored.response, self.dialect)
             return replace(protocol.sign(exchange, protocol.unsigned(previous)), retransmission=True)
-        with self.journal.atomic():
-            decision = protocol.sign(exchange, protocol.dispatch(exchange))
-            protocol.store(key, digest, decision, exchange.now)
+        # No savepoint of its own: decide() runs inside the request's own (_handle_journaled), which a
+        # failure of dispatch, sign or store rolls back whole (one level less per request).
+        decision = protocol.sign(exchange, protocol.dispatch(exchange))
+        protocol.store(key, digest, decision, exchange.now)
         return decision
 
     def _apply_rule(self, rule: Rule, decision: HostDecision) -> HostDecision:

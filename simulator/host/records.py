@@ -7,6 +7,7 @@ on them) and the report (which shows them). PANs appear only masked, and as an H
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -70,7 +71,24 @@ class HostTransaction:
     batch: str | None = None
     note: str | None = None
     """Why the host declined it, when a rule of its own did (e.g. an anti-fraud rule's name)."""
+    cross_border: bool | None = None
+    """The card's issuer country is not the terminal's (None: not known, e.g. a journal of an older possim)."""
+    dcc_currency: str | None = None
+    """Dynamic currency conversion: the cardholder billing currency (DE 51), ISO 4217 numeric."""
+    dcc_amount: int | None = None
+    """The cardholder billing amount (DE 6), minor units of ``dcc_currency``."""
+    dcc_rate: str | None = None
+    """The conversion rate as DE 10 carries it (n 8: decimal places, then 7 digits; docs/protocol.md)."""
+    dcc_markup: str | None = None
+    """The markup over the reference rate, percent (``"3.50"``)."""
+    dcc_provider: str | None = None
+    """Who quoted the rate (the ``[dcc]`` provider ID)."""
     id: int | None = None
+
+    @property
+    def is_dcc(self) -> bool:
+        """True when the cardholder paid (or was refunded) in the billing currency by DCC."""
+        return self.dcc_currency is not None and self.dcc_amount is not None
 
 
 @dataclass(frozen=True)
@@ -86,6 +104,9 @@ class LedgerEntry:
     amount: int
     currency: str | None
     counter_of: int | None
+    billing_amount: int | None = None
+    """A DCC movement's amount in the cardholder's billing currency (the same money, both currencies)."""
+    billing_currency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -153,7 +174,9 @@ REFUND_MTIS = ("0200", "0220")
 """The transaction MTIs a refund (processing code 200000) is journaled under: online, advice."""
 
 
+@lru_cache(maxsize=64)
 def iso_time(moment: datetime) -> str:
-    """UTC ISO 8601, the journal's time format."""
+    """UTC ISO 8601, the journal's time format. (Memoised: one request writes the same moment in
+    four or five rows.)"""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 

@@ -18,6 +18,7 @@ from typing import Any
 from protocols import money
 from protocols.iso87 import BatchTotals, Mti, ProcessingCode, TotalsKind
 from simulator.host import credits, settlement
+from simulator.host.dcc import DccConfig
 from simulator.host.journal import HostJournal, SettlementRecord, Status, HostTransaction
 
 _KINDS: dict[tuple[str, str | None], str] = {
@@ -50,6 +51,8 @@ class BatchReport:
     moved: frozenset[int]
     business_date: date | None = None
     """The host's business date when the report was made: where each refund's money is on it."""
+    dcc: DccConfig | None = None
+    """The host's rate table, for the exchange difference of DCC refunds (None: the test defaults)."""
 
     def credit(self, record: HostTransaction) -> credits.CreditView | None:
         """The credit of a refund on the report's business date."""
@@ -103,7 +106,7 @@ class HostReport:
 
 
 def build_report(journal: HostJournal, *, terminal_id: str | None = None, batch: int | None = None,
-                 now: datetime | None = None) -> HostReport:
+                 now: datetime | None = None, dcc: DccConfig | None = None) -> HostReport:
     """Read the journal into per-terminal, per-batch reports (filtered by terminal and batch when given).
 
     ``now`` (default: the current time) with the journal's business-date offset decides where each
@@ -129,7 +132,7 @@ def build_report(journal: HostJournal, *, terminal_id: str | None = None, batch:
             terminal_id=tid, batch=number, transactions=tuple(records),
             totals=settlement.journal_totals(journal, tid, number) if number is not None else BatchTotals.of([]),
             uploaded=(len(uploads), settlement.upload_totals(uploads)) if uploads else None,
-            settlements=tuple(settlements.get((tid, number), [])), moved=moved, business_date=today,
+            settlements=tuple(settlements.get((tid, number), [])), moved=moved, business_date=today, dcc=dcc,
         ))
     return HostReport(tuple(batches), today)
 
@@ -164,6 +167,11 @@ def _transaction_json(record: HostTransaction, report: BatchReport) -> dict[str,
         item["posted_date"] = view.posted_date.isoformat() if view and view.posted_date else None
     if record.reason is not None:
         item["reason"] = record.reason
+    if record.cross_border is not None:
+        item["cross_border"] = record.cross_border
+    if record.dcc_currency is not None:
+        item["dcc"] = {"currency": record.dcc_currency, "amount": record.dcc_amount, "rate": record.dcc_rate,
+                       "markup_percent": record.dcc_markup, "provider": record.dcc_provider}
     if record.status is Status.DECLINED and record.note:
         item["declined_by"] = record.note
     return item
@@ -202,6 +210,39 @@ def _credits_json(report: BatchReport) -> dict[str, Any]:
     return {"by_status": by_status, "by_arrival": dict(sorted(by_arrival.items()))}
 
 
+def refund_breakdown(report: BatchReport, dcc: DccConfig | None = None) -> dict[str, Any]:
+    """The batch's standing refunds by currency, domestic / cross-border (per currency), and those of DCC sales
+    per billing currency with the merchant's exchange difference at today's reference rate (docs/host-report.md).
+    Amounts of different currencies are never added."""
+    dcc = dcc or report.dcc or DccConfig()
+    by_currency: dict[str, dict[str, int]] = {}
+    sides: dict[str, dict[str, dict[str, int]]] = {"domestic": {}, "cross_border": {}}
+    by_billing: dict[str, dict[str, Any]] = {}
+    for record in report.refunds:
+        if record.status is not Status.APPROVED or record.amount is None:
+            continue
+        code = record.currency or "?"
+        _count(by_currency.setdefault(code, {"count": 0, "amount": 0}), record.amount)
+        side = sides["cross_border" if record.cross_border else "domestic"]
+        _count(side.setdefault(code, {"count": 0, "amount": 0}), record.amount)
+        if record.dcc_currency is not None and record.dcc_amount is not None:
+            slot = by_billing.setdefault(record.dcc_currency, {"count": 0, "amount": 0, "billing_amount": 0,
+                                                               "currency": code, "exchange_difference": 0})
+            _count(slot, record.amount)
+            slot["billing_amount"] += record.dcc_amount
+            difference = dcc.exchange_difference(record.amount, code, record.dcc_amount, record.dcc_currency)
+            slot["exchange_difference"] = None if difference is None or slot["exchange_difference"] is None \
+                else slot["exchange_difference"] + difference
+    return {"by_currency": dict(sorted(by_currency.items())),
+            **{side: dict(sorted(buckets.items())) for side, buckets in sides.items()},
+            "dcc": dict(sorted(by_billing.items()))}
+
+
+def _count(bucket: dict[str, Any], amount: int) -> None:
+    bucket["count"] += 1
+    bucket["amount"] += amount
+
+
 def batch_json(report: BatchReport) -> dict[str, Any]:
     """One batch as a JSON-ready dict."""
     settled = report.settled
@@ -216,6 +257,7 @@ def batch_json(report: BatchReport) -> dict[str, Any]:
         "uploaded": None if report.uploaded is None else {
             "transactions": report.uploaded[0], "totals": report.uploaded[1].to_json()},
         "refund_credits": _credits_json(report),
+        "refund_breakdown": refund_breakdown(report),
         "settled": settled is not None,
         "settled_at": settled.time if settled else None,
         "settlements": [_settlement_json(s) for s in report.settlements],
@@ -288,6 +330,7 @@ def batch_text(report: BatchReport) -> list[str]:
         lines.append("  Refund credits: " + ", ".join(
             f"{status} {slot['count']} / {format_amount(slot['amount'], report.currency)}"
             for status, slot in summary.items()))
+        lines += _breakdown_text(refund_breakdown(report))
     lines += _section("Voided", [*base, "kind", "voided RRN", "status"],
                       [_row(t, transaction_kind(t) or "-", t.original_rrn or "-", t.status.value)
                        for t in report.voids])
@@ -309,6 +352,28 @@ def batch_text(report: BatchReport) -> list[str]:
         lines.append(f"      terminal: {_totals_text(attempt.terminal_totals, currency)}")
         lines.append(f"      host:     {_totals_text(attempt.host_totals, currency)}")
     return lines
+
+
+def _breakdown_text(breakdown: dict[str, Any]) -> list[str]:
+    """The refunds by currency, domestic / cross-border, and DCC with the exchange difference."""
+    def money(slots: dict[str, dict[str, Any]]) -> str:
+        return ", ".join(f"{slot['count']} / {format_amount(slot['amount'], code)}" for code, slot in slots.items())
+
+    lines = []
+    for key, label in (("domestic", "domestic"), ("cross_border", "cross-border")):
+        if breakdown[key]:
+            lines.append(f"  Refunds {label}: {money(breakdown[key])}")
+    for billing, slot in breakdown["dcc"].items():
+        difference = slot["exchange_difference"]
+        lines.append(f"  DCC refunds in {money_alpha(billing)}: {slot['count']} / "
+                     f"{format_amount(slot['amount'], slot['currency'])} = {format_amount(slot['billing_amount'], billing)}"
+                     + ("" if difference is None else
+                        f"; exchange difference at today's rate {format_amount(difference, slot['currency'])}"))
+    return lines
+
+
+def money_alpha(code: str) -> str:
+    return money.currency(code).alpha
 
 
 def _funds(report: BatchReport, record: HostTransaction) -> str:

@@ -45,7 +45,13 @@ CREATE TABLE IF NOT EXISTS transactions (
     credit_date TEXT,
     invoice TEXT,
     batch TEXT,
-    note TEXT
+    note TEXT,
+    cross_border INTEGER,
+    dcc_currency TEXT,
+    dcc_amount INTEGER,
+    dcc_rate TEXT,
+    dcc_markup TEXT,
+    dcc_provider TEXT
 );
 CREATE INDEX IF NOT EXISTS transactions_request
     ON transactions (terminal_id, stan, transmission_time, mti);
@@ -60,7 +66,9 @@ CREATE TABLE IF NOT EXISTS ledger (
     cause TEXT NOT NULL,
     amount INTEGER NOT NULL CHECK (amount >= 0),
     currency TEXT,
-    counter_of INTEGER UNIQUE REFERENCES ledger(id)
+    counter_of INTEGER UNIQUE REFERENCES ledger(id),
+    billing_amount INTEGER CHECK (billing_amount >= 0),
+    billing_currency TEXT
 );
 CREATE TABLE IF NOT EXISTS responses (
     terminal_id TEXT NOT NULL,
@@ -120,7 +128,9 @@ CREATE TABLE IF NOT EXISTS counters (
 """
 
 ADDED_COLUMNS = {
-    "transactions": (("note", "TEXT"),),
+    "transactions": (("note", "TEXT"), ("cross_border", "INTEGER"), ("dcc_currency", "TEXT"),
+                     ("dcc_amount", "INTEGER"), ("dcc_rate", "TEXT"), ("dcc_markup", "TEXT"), ("dcc_provider", "TEXT")),
+    "ledger": (("billing_amount", "INTEGER"), ("billing_currency", "TEXT")),
     "messages": (("frame", "BLOB"),),
     "sessions": (("request_stan", "TEXT"), ("request_time", "TEXT")),
 }

@@ -58,16 +58,19 @@ def totals_kind(record: HostTransaction) -> TotalsKind | None:
 
 def batch_transactions(journal: HostJournal, terminal_id: str, batch: int) -> list[HostTransaction]:
     """The transactions of ``terminal_id`` whose DE 60 names ``batch``, oldest first."""
-    return [t for t in journal.transactions(terminal_id) if batch_number(t.batch) == batch]
+    return [t for t in journal.batch_transactions(terminal_id, batch) if batch_number(t.batch) == batch]
 
 
-def counted_entries(journal: HostJournal, terminal_id: str, batch: int) -> list[tuple[TotalsKind, int]]:
-    """The ``(kind, amount)`` entries of a batch by the counting rules (module docstring)."""
-    moved = journal.moved_transactions(terminal_id)
+def counted_entries(journal: HostJournal, terminal_id: str, batch: int,
+                    currency: str | None = None) -> list[tuple[TotalsKind, int]]:
+    """The ``(kind, amount)`` entries of a batch by the counting rules (module docstring); ``currency``: only the
+    transactions in that currency (DE 49), which a multi-currency terminal settles one 0500 each."""
+    records = batch_transactions(journal, terminal_id, batch)
+    moved = journal.moved_among([record.id for record in records if record.id is not None])
     entries = []
-    for record in batch_transactions(journal, terminal_id, batch):
+    for record in records:
         kind = totals_kind(record)
-        if kind is None or record.id not in moved:
+        if kind is None or record.id not in moved or (currency is not None and record.currency != currency):
             continue
         amount = record.amount
         if kind in (TotalsKind.DEBIT_REVERSAL, TotalsKind.CREDIT_REVERSAL) and record.original_id is not None:
@@ -77,15 +80,17 @@ def counted_entries(journal: HostJournal, terminal_id: str, batch: int) -> list[
     return entries
 
 
-def journal_totals(journal: HostJournal, terminal_id: str, batch: int) -> BatchTotals:
-    """The host's own totals of a terminal's batch."""
-    return BatchTotals.of(counted_entries(journal, terminal_id, batch))
+def journal_totals(journal: HostJournal, terminal_id: str, batch: int, currency: str | None = None) -> BatchTotals:
+    """The host's own totals of a terminal's batch (in ``currency`` only, when given)."""
+    return BatchTotals.of(counted_entries(journal, terminal_id, batch, currency))
 
 
-def upload_totals(uploads: Iterable[UploadRecord]) -> BatchTotals:
-    """The totals of an uploaded set."""
+def upload_totals(uploads: Iterable[UploadRecord], currency: str | None = None) -> BatchTotals:
+    """The totals of an uploaded set (of its transactions in ``currency`` only, when given)."""
     entries: list[tuple[TotalsKind, int]] = []
     for upload in uploads:
+        if currency is not None and upload.currency is not None and upload.currency != currency:
+            continue
         debit = upload.processing_code == ProcessingCode.PURCHASE
         entries.append((TotalsKind.DEBIT if debit else TotalsKind.CREDIT, upload.amount))
         if upload.voided:

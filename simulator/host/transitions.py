@@ -33,7 +33,8 @@ def entry_of(txn: HostTransaction | None) -> Entry | None:
     kind = _KINDS.get(txn.processing_code or "")
     if kind is None or (kind is Kind.SALE and txn.mti != "0200"):
         return None
-    return Entry(txn.id, kind, txn.amount or 0, _LIVES[txn.status], txn.original_id)
+    return Entry(txn.id, kind, txn.amount or 0, _LIVES[txn.status], txn.original_id,
+                 billing_amount=txn.dcc_amount if txn.dcc_currency is not None else None)
 
 
 class JournalBook:
@@ -58,12 +59,18 @@ class Transitions:
         self.ledger = ledger
         self.book = JournalBook(journal)
 
-    def refund(self, original: HostTransaction, amount: int) -> Breach | None:
-        """None when a refund of ``amount`` against ``original`` keeps the rule."""
+    def refund(self, original: HostTransaction, amount: int, billing_amount: int | None = None) -> Breach | None:
+        """None when a refund of ``amount`` (``billing_amount`` in the card's currency for DCC) against
+        ``original`` keeps the rule."""
         entry = entry_of(original)
         if entry is None:
             return Breach.ORIGINAL_NOT_APPROVED if original.status is not Status.APPROVED else Breach.ORIGINAL_NOT_A_SALE
-        return lifecycle.refund(self.book, entry, amount)
+        return lifecycle.refund(self.book, entry, amount, billing_amount)
+
+    def refunded(self, original: HostTransaction) -> tuple[int, int]:
+        """What ``original``'s refunds in force add up to: merchant amount, billing amount (0 without DCC)."""
+        assert original.id is not None
+        return lifecycle.refunded(self.book, original.id), lifecycle.refunded_billing(self.book, original.id)
 
     def void(self, target: HostTransaction) -> Plan | Breach:
         """What voiding ``target`` does, or why it may not be voided."""

@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 from emv.card import MAX_ATC
 from emv.cards import EntryMode
 from emv.terminal import TerminalData, TransactionType, build_field55
-from iso8583.codec import decode, encode
+from iso8583.codec import decode
 from iso8583.toml_dialect import resolve_dialect
 from iso8583.errors import Iso8583Error
 from iso8583.message import Message
@@ -113,6 +113,9 @@ class SaleRef:
     invoice: int
     stan: int | None = None
     auth_code: str | None = None
+    transmitted_at: datetime | None = None
+    """When the sale was sent (a light terminal's): a network that names an original by its date and time
+    (iso93's DE 56) needs the moment itself, not only the day."""
 
 
 @dataclass(frozen=True)
@@ -155,12 +158,13 @@ def terminal_config(terminal_id: str, *, merchant_id: str = MERCHANT_ID, dialect
     (:class:`~pos_terminal.state.config.ConfigError` names the bad key, e.g. ``host_url``)."""
     return TerminalConfig(terminal_id=terminal_id, merchant_id=merchant_id, dialect=dialect,
                           key_scheme=KeyScheme(key_scheme), host_url=host_url,
-                          supervisor_password_hash=_password_hash())
+                          supervisor_password_hash=_password_hash(), cup_ic_download=False)
 
 
 def _label(message: Message) -> str:
-    """``MTI/code``: DE 70 of a network message, else DE 3; for ``cup-pos`` messages without either, 60.3."""
-    code = message.get(70) if 70 in message.fields else message.get(3)
+    """``MTI/code``: DE 70 of a network message, else DE 3; without either, the ISO 8583:1993 function code
+    (DE 24: ``1804/801``), or 60.3 of a ``cup-pos`` message."""
+    code = message.get(70) if 70 in message.fields else message.get(3) if 3 in message.fields else message.get(24)
     if code is None:
         field60 = message.get(60)
         code = field60[8:11] if isinstance(field60, str) and len(field60) >= 11 else None
@@ -315,8 +319,7 @@ class LightTerminal:
         reported as an error.
 
         ``verify`` False: the answer's MAC is not checked (a sign-on's 0810; TR-31 authenticates its keys)."""
-        signed = self.profile.outgoing(request, self.dialect, keys)
-        payload = encode(signed, self.dialect)
+        signed, payload = self.profile.outgoing_frame(request, self.dialect, keys, self.config.tpdu)
         label = _label(request)
         started = time.perf_counter()
         incoming = yield Outgoing(operation, label, payload)
@@ -331,7 +334,7 @@ class LightTerminal:
         except CommunicationFailure as failure:
             self._report(operation, label, seconds, len(payload), length, None, str(failure))
             raise
-        code = str(response[39])
+        code = self.profile.response_code(response)
         self._report(operation, label, seconds, len(payload), length, code,
                      None if (accept or self.profile.is_approved)(code) else f"answered {code} {response_text(code)}")
         return response
@@ -362,11 +365,13 @@ class LightTerminal:
         return (yield from self._drive(network.message_keys(self.profile, self.config, self.state, self.key_context)))
 
     def _sale_record(self, sale: SaleRef) -> TransactionRecord:
-        """The in-memory record of an earlier approved sale, as a refund or void names it (its date MMDD is
-        the sale's DE 13, in a leap year so that 0229 exists)."""
+        """The in-memory record of an earlier approved sale, as a refund or void names it: sent when the sale
+        was (a light terminal's sale), else on its date MMDD (DE 13, in a leap year so that 0229 exists)."""
         now = self._clock()
         moment = now
-        if len(sale.local_date) == 4 and sale.local_date.isdigit():
+        if sale.transmitted_at is not None:
+            moment = sale.transmitted_at
+        elif len(sale.local_date) == 4 and sale.local_date.isdigit():
             moment = now.replace(year=2000, month=int(sale.local_date[:2]), day=int(sale.local_date[2:]))
         return TransactionRecord(
             id=sale.invoice, invoice=sale.invoice, stan=sale.stan or 0, batch=self.batch, txn_type=TxnType.SALE,
@@ -440,6 +445,6 @@ class LightTerminal:
             return OpOutcome(operation, Result.DECLINED, f"answered {code} {response_text(code)}", code)
         rrn, auth = end.response.get(37), end.response.get(38)
         sale_ref = SaleRef(rrn, amount, local_date(record.transmitted_at), record.invoice, record.stan,
-                           auth if isinstance(auth, str) else None) \
+                           auth if isinstance(auth, str) else None, record.transmitted_at) \
             if kind is TxnType.SALE and isinstance(rrn, str) and rrn.strip() else None
         return OpOutcome(operation, Result.APPROVED, response_code=code, sale=sale_ref)

@@ -25,6 +25,7 @@ from simulator.scenario.model import FieldExpectation, MacExpectation, MessageEx
 MAIN_REQUEST = {
     "sale": Mti.FINANCIAL_REQUEST, "refund": Mti.FINANCIAL_REQUEST, "void": Mti.FINANCIAL_REQUEST,
     "signon": Mti.NETWORK, "echo": Mti.NETWORK, "settle": Mti.SETTLEMENT,
+    "signoff": "0820",  # cup-pos, the protocol with a sign-off
 }
 """The request an ``expect.request`` / ``expect.response`` without ``mti`` reads, per operation."""
 

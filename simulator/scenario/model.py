@@ -78,6 +78,8 @@ class Step:
     """The MTIs of the responses it must receive, in order."""
     host_down: bool = False
     """The host is unreachable during this step (the terminal's connection is refused)."""
+    advance_days: int = 0
+    """Days the embedded host's business date moves ahead before the step (``possim host advance-date``)."""
 
     def __repr__(self) -> str:  # options may hold a PIN or a supervisor password
         return f"Step(name={self.name!r}, operation={self.operation!r})"

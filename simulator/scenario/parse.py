@@ -20,6 +20,9 @@ from pos_terminal.state.passwords import hash_password
 from pos_terminal.common.results import Outcome, ReversalOutcome, TxnResult
 from simulator.errors import InputError
 from simulator.txn_api import OPERATIONS, TxnOptions, parse_amount
+
+STATUS = "status"
+"""A scenario-only operation: ask the host about an earlier transaction (``possim txn status --host``)."""
 from simulator.host.rules import RulesError, parse_rules
 from simulator.scenario.model import (
     FieldExpectation,
@@ -36,25 +39,28 @@ REFERENCE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_.]*)\
 _TOP_KEYS = frozenset({"name", "description", "terminal", "host", "step"})
 _OPERATION_OPTIONS: dict[str, frozenset[str]] = {
     "signon": frozenset(),
+    "signoff": frozenset(),
     "echo": frozenset(),
     "settle": frozenset({"supervisor_password"}),
-    "sale": frozenset({"card", "entry", "amount", "pin"}),
+    "sale": frozenset({"card", "entry", "amount", "pin", "currency", "dcc"}),
     "refund": frozenset({"card", "entry", "amount", "pin", "original_rrn", "original_date", "invoice",
-                         "supervisor_password", "reason"}),
+                         "supervisor_password", "reason", "currency"}),
     "void": frozenset({"invoice", "supervisor_password"}),
+    STATUS: frozenset({"original_rrn", "invoice"}),
 }
 _REQUIRED_OPTIONS = {"sale": ("card", "amount"), "refund": ("card", "amount"), "void": ("invoice",)}
-_STEP_KEYS = TxnOptions.names() | {"name", "operation", "expect", "host_down"}
+_STEP_KEYS = TxnOptions.names() | {"name", "operation", "expect", "host_down", "advance_days"}
 _MESSAGE_KEYS = frozenset({"mti", "index", "fields", "present", "absent", "mac", "reveal"})
 _RUNNER_OWNED_TERMINAL_KEYS = frozenset({"host_url"})
 _RESULT_KEYS = frozenset(TxnResult(
     "operation", Outcome.COMPLETED, host_data={"-": "-"}, offline=True, settlement={}, receipt=("-",),
+    dcc={}, dcc_offer={}, cross_border=True, original={},
 ).to_json())
 """The top-level names of a ``possim txn --json`` result, which ``expect`` may name."""
 _REVERSAL_KEYS = frozenset(ReversalOutcome("acked", 0).to_json())
 
 assert set().union(*_OPERATION_OPTIONS.values()) <= TxnOptions.names()
-assert set(_OPERATION_OPTIONS) == set(OPERATIONS)
+assert set(_OPERATION_OPTIONS) == {*OPERATIONS, STATUS}
 
 
 class ScenarioError(InputError):
@@ -145,18 +151,23 @@ def _parse_step(entry: Any, index: int, earlier: set[str]) -> Step:
     if name in earlier:
         raise ScenarioError(f"{where}: the name is already used by an earlier step")
     operation = entry.get("operation")
-    if operation not in OPERATIONS:
-        raise ScenarioError(f"{where}: operation {operation!r}, expected one of {', '.join(OPERATIONS)}")
+    if operation not in _OPERATION_OPTIONS:
+        raise ScenarioError(f"{where}: operation {operation!r}, expected one of {', '.join(_OPERATION_OPTIONS)}")
     options = {key: entry[key] for key in TxnOptions.names() & set(entry)}
     _check_options(operation, options, where, earlier)
     host_down = entry.get("host_down", False)
     if not isinstance(host_down, bool):
         raise ScenarioError(f"{where}: host_down must be true or false")
+    advance_days = entry.get("advance_days", 0)
+    if isinstance(advance_days, bool) or not isinstance(advance_days, int) or not 0 <= advance_days <= 3660:
+        raise ScenarioError(f"{where}: advance_days must be a whole number of days, 0..3660")
+    if operation == STATUS and not ({"original_rrn", "invoice"} & set(options)):
+        raise ScenarioError(f"{where}: status needs 'original_rrn' (the transaction's RRN) or 'invoice'")
     expect = entry.get("expect", {})
     if not isinstance(expect, dict):
         raise ScenarioError(f"{where}: expect must be a table")
     results, messages, sent, received = _parse_expect(expect, f"{where}: expect")
-    return Step(name, operation, options, results, messages, sent, received, host_down)
+    return Step(name, operation, options, results, messages, sent, received, host_down, advance_days)
 
 
 def _check_options(operation: str, options: dict[str, Any], where: str, earlier: set[str]) -> None:

@@ -24,10 +24,11 @@ from pos_terminal.state.config import TerminalConfig, load_config
 from pos_terminal.engine.terminal import TerminalEngine
 from pos_terminal.common.observe import ExchangeRecord
 from pos_terminal.state.passwords import hash_password
+from pos_terminal.common.results import TxnResult
 from simulator.txn_api import TxnOptions, run_operation
 from simulator.scenario.expect import Check, check_step
 from simulator.scenario.model import Scenario, Step
-from simulator.scenario.parse import REFERENCE, ScenarioError
+from simulator.scenario.parse import REFERENCE, STATUS, ScenarioError
 
 SCENARIO_PASSWORD_ITERATIONS = 1_000
 """PBKDF2 cost of the supervisor password hash of a scenario's terminal. The hash lives in memory
@@ -141,13 +142,15 @@ async def run_scenario(
     settings = scenario.terminal if dialect is None else {"dialect": dialect, **scenario.terminal}
     config = scenario_terminal_config(terminal_dir, settings)
     host = None
+    embedded_dir = None
     if host_url is None:
-        host, host_url = await _start_host(scenario, config, host_dir or terminal_dir.parent / "host")
+        embedded_dir = host_dir or terminal_dir.parent / "host"
+        host, host_url = await _start_host(scenario, config, embedded_dir)
     engine = None
     try:
         engine = TerminalEngine.open(terminal_dir, config.with_overrides(host_url=host_url))
         results: dict[str, dict[str, Any]] = {}
-        steps = [await _run_step(engine, step, results) for step in scenario.steps]
+        steps = [await _run_step(engine, step, results, embedded_dir) for step in scenario.steps]
     finally:
         if engine is not None:
             engine.close()
@@ -178,15 +181,21 @@ async def _start_host(scenario: Scenario, config: TerminalConfig, host_dir: Path
     return host, await host.start()
 
 
-async def _run_step(engine: TerminalEngine, step: Step, results: dict[str, dict[str, Any]]) -> StepReport:
+async def _run_step(engine: TerminalEngine, step: Step, results: dict[str, dict[str, Any]],
+                    host_dir: Path | None = None) -> StepReport:
     records: list[ExchangeRecord] = []
     engine.observer = records.append
     clock = perf_counter()
     report = StepReport(step.name, step.operation, StepStatus.PASSED)
     try:
         options = resolve_options(step, results)
+        if step.advance_days:
+            _advance_business_date(host_dir, step.advance_days)
         with _host_down(engine, step.host_down):
-            result = (await run_operation(engine, step.operation, options)).to_json()
+            if step.operation == STATUS:
+                result = (await _status(engine, options)).to_json()
+            else:
+                result = (await run_operation(engine, step.operation, options)).to_json()
     except Exception as error:  # the runner reports any failure to run a step and goes on with the next
         report.status, report.error, report.error_type = StepStatus.ERROR, str(error), type(error).__name__
     else:
@@ -202,6 +211,31 @@ async def _run_step(engine: TerminalEngine, step: Step, results: dict[str, dict[
                         "mac": None if record.mac_verified is None else ("valid" if record.mac_verified else "invalid")}
                        for record in records]
     return report
+
+
+def _advance_business_date(host_dir: Path | None, days: int) -> None:
+    """Move the embedded host's business date ``days`` ahead (as ``possim host advance-date --days``)."""
+    from simulator.host.journal import HostJournal
+
+    if host_dir is None:
+        raise ScenarioError("advance_days moves the embedded host's business date: run without --host")
+    journal = HostJournal(host_dir / "host-journal.sqlite3")
+    try:
+        journal.move_business_date(lambda offset: offset + days)
+    finally:
+        journal.close()
+
+
+async def _status(engine: TerminalEngine, options: TxnOptions) -> TxnResult:
+    """The scenario's ``status`` step: the host asked about a journaled transaction (by RRN or invoice)."""
+    if options.original_rrn:
+        record = engine.journal.find_by_rrn(options.original_rrn)
+    else:
+        assert options.invoice is not None
+        record = engine.journal.find_by_invoice(options.invoice)
+    if record is None:
+        raise ScenarioError(f"status: no transaction {options.original_rrn or options.invoice} in the journal")
+    return await engine.inquire_status(record)
 
 
 @contextmanager

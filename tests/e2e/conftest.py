@@ -16,9 +16,9 @@ from simulator.host.config import HostConfig
 from simulator.host.journal import HostJournal
 from simulator.host.rules import parse_rules
 from simulator.host.server import HostServer
-from tests.e2e.cup_fixtures import cup_host, cup_terminal
+from tests.e2e.cup_fixtures import cup_host, cup_host_process, cup_terminal
 
-__all__ = ["cup_host", "cup_terminal"]  # the CUP POS fixtures, shared by the e2e tests
+__all__ = ["cup_host", "cup_host_process", "cup_terminal"]  # the CUP POS fixtures, shared by the e2e tests
 
 SUPERVISOR = "0000"
 LOST_ANSWER_TIMEOUT = 0.4

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,13 +87,14 @@ async def cup_host(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
 
 @pytest.fixture
 def cup_terminal(tmp_path: Path) -> Iterator[Callable[..., TerminalEngine]]:
-    """A ``cup-pos`` terminal engine on ``tmp_path/terminal`` (reopened on the same folder when called again)."""
+    """A ``cup-pos`` terminal engine on ``tmp_path/terminal`` (reopened on the same folder when called again);
+    it leaves the IC download the host asks for at sign-on aside unless ``cup_ic_download=True``."""
     engines: list[TerminalEngine] = []
 
     def open_(host: CupHost, **overrides: Any) -> TerminalEngine:
         data_dir = tmp_path / "terminal"
         settings = {"host_url": host.url, "dialect": DIALECT, "response_timeout": 0.5, "connect_timeout": 1.0,
-                    **overrides}
+                    "cup_ic_download": False, **overrides}  # the IC download has its own tests (test_cup_ic_download)
         engine = TerminalEngine.open(data_dir, load_config(data_dir, password_iterations=1000).with_overrides(**settings))
         engines.append(engine)
         return engine
@@ -106,3 +110,19 @@ def card(name: str = DEBIT_CARD, entry: EntryMode = EntryMode.CHIP) -> Presented
 
 def refund_of(rrn: str | None, amount: int, *, name: str = DEBIT_CARD, entry: EntryMode = EntryMode.SWIPE) -> RefundRequest:
     return RefundRequest(card=card(name, entry), amount=amount, supervisor_password=SUPERVISOR, original_rrn=rrn)
+
+
+@pytest.fixture
+def cup_host_process(tmp_path: Path) -> Iterator[str]:
+    """``possim host --dialect cup-pos`` on 127.0.0.1, as a user starts it; its URL."""
+    host = subprocess.Popen(
+        [sys.executable, "-m", "simulator.cli", "host", "--listen", "tcp://127.0.0.1:0", "--data", str(tmp_path / "host"), "--dialect", "cup-pos"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        line = (host.stdout.readline() if host.stdout else "").strip()
+        assert line.startswith("listening on "), line
+        yield line.removeprefix("listening on ")
+    finally:
+        host.send_signal(signal.SIGTERM)
+        host.wait(timeout=10)

@@ -336,3 +336,61 @@ async def test_possim_load_runs_cup_pos_terminals_against_the_embedded_cup_host(
         assert {"cup-pos 0200 60.1=22", "cup-pos 0220 60.1=25", "cup-pos 0200 60.1=23"} <= notes
     finally:
         journal.close()
+
+
+@pytest.mark.parametrize(("scheme", "field62", "stored"), [
+    ("001", 24, {"cup-pik", "cup-mak"}), ("003", 40, {"cup-pik", "cup-mak"}),
+    ("004", 60, {"cup-pik", "cup-mak", "cup-tdk"}),
+])
+async def test_each_sign_on_key_scheme_signs_on_and_a_sale_is_approved_under_its_keys(
+    cup_host: StartHost, cup_terminal: OpenTerminal, scheme: str, field62: int, stored: set[str]
+) -> None:
+    host = await cup_host()
+    engine = cup_terminal(host, cup_sign_on_keys=scheme)
+    wire = Wire()
+    engine.observer = wire
+    assert (await engine.sign_on()).approved
+    assert Field60.decode(wire.records[0].message[60]).network_management_code == scheme
+    assert len(wire.records[1].message[62]) == field62
+    assert stored <= set(engine.keyring.store.names()) and ("cup-tdk" in engine.keyring.store.names()) == (scheme == "004")
+    sale = await engine.sale(card(), 1000, pin=DEBIT_PIN)
+    assert sale.approved
+    sent = wire.records[2].message
+    assert SecurityControl.decode(sent[53]).encryption.value == ("0" if scheme == "001" else "6")
+
+
+async def test_sign_off_drops_the_keys_and_the_next_sale_signs_on_first(cup_host: StartHost,
+                                                                       cup_terminal: OpenTerminal) -> None:
+    _, engine, wire = await signed_on(cup_host, cup_terminal, cup_sign_on_keys="004")
+    result = await engine.sign_off()
+    assert (result.outcome, result.response_code, wire.sent()) == (Outcome.COMPLETED, "00", ["0820"])
+    assert Field60.decode(wire.records[0].message[60]).network_management_code == "002"
+    assert not {"cup-pik", "cup-mak", "cup-tdk"} & set(engine.keyring.store.names())
+    wire.clear()
+    assert (await engine.sale(card(), 1000, pin=DEBIT_PIN)).approved
+    assert wire.sent() == ["0800", "0200"]
+
+
+async def test_offline_refunds_are_stored_and_forwarded_as_their_0220_once_the_host_is_back(
+    cup_host: StartHost, cup_terminal: OpenTerminal
+) -> None:
+    """Store-and-forward on cup-pos: a matched refund completes offline (Y3) while the host is down; its 0220
+    (no card data) goes first when the host is back, in order and once; the settlement then balances."""
+    host = await cup_host()
+    engine = cup_terminal(host, offline_refunds=True, offline_amount_limit=5000)
+    sale = await engine.sale(card(), 9000, pin=DEBIT_PIN)
+    assert sale.approved
+    await host.server.stop()
+    offline = [await engine.refund(refund_of(sale.rrn, amount)) for amount in (1000, 2000)]
+    assert [(r.outcome, r.response_code, r.offline) for r in offline] == [(Outcome.COMPLETED, "Y3", True)] * 2
+    host = await cup_host()
+    engine.config = engine.config.with_overrides(host_url=host.url)
+    wire = Wire()
+    engine.observer = wire
+    settled = await engine.settle(SUPERVISOR)
+    assert settled.approved
+    assert wire.sent()[:3] == ["0220", "0220", "0500"]
+    advices = [r.message for r in wire.records if r.direction.value == "out" and r.message.mti == "0220"]
+    assert [a[11] for a in advices] == [f"{r.stan:06d}" for r in offline] and not any(2 in a or 35 in a for a in advices)
+    assert host.credits() == [1000, 2000]
+    assert engine.journal.pending_advices() == []

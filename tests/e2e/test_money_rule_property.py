@@ -354,6 +354,64 @@ class Possim87Machine(MoneyRuleMachine):
             self.reopen(self.url)
 
 
+def billing_in_force(journal: HostJournal) -> dict[int, int]:
+    """Each transaction's DCC billing amount while its movement is in force, from the ledger alone."""
+    entries = journal.ledger()
+    counter_of = {entry.counter_of: entry for entry in entries if entry.counter_of is not None}
+    force: dict[int, int] = defaultdict(int)
+    for entry in entries:
+        if entry.counter_of is not None or entry.billing_amount is None:
+            continue
+        tail = entry
+        while tail.id in counter_of:
+            tail = counter_of[tail.id]
+        if tail.direction is entry.direction:
+            force[entry.transaction_id] += entry.billing_amount
+    return force
+
+
+class DccMachine(Possim87Machine):
+    """possim-87 with a UK card paying in pounds by DCC: the rule must hold in both currencies."""
+
+    CARD = "visa_gbp"
+    PIN = CARDS["visa_gbp"].pin
+    SETTINGS: ClassVar[dict[str, Any]] = {"key_scheme": KeyScheme.MKSK, "offline_refunds": True, "dcc": True}
+
+    def dcc_sale(self, amount: int) -> None:
+        card = self.card()
+        offer = self.run(self.engine.rate_inquiry(card, amount)).offer
+        self.run(self.engine.sale(card, amount, self.PIN, dcc=offer))
+
+    @initialize(amounts=st.lists(AMOUNTS, min_size=1, max_size=3))
+    def sign_on_and_sell(self, amounts: list[int]) -> None:
+        self.run(self.engine.sign_on())
+        for amount in amounts:
+            self.dcc_sale(amount)
+
+    @rule(amount=AMOUNTS, lose=LOSE, lose_reversal=st.booleans())
+    def sale(self, amount: int, lose: bool, lose_reversal: bool) -> None:
+        self.arm(lose, lose and lose_reversal)
+        self.dcc_sale(amount)
+
+    @invariant()
+    def dcc_refunds_never_exceed_the_sale_in_the_billing_currency(self) -> None:
+        """From the ledger: the billing amounts of a sale's refunds in force fit in the sale's, and a sale refunded
+        in full in the merchant currency is refunded in full in the billing currency (the last refund takes the
+        exact remainder; a crafted late reversal of a void, which brings an earlier refund back, is exempt)."""
+        journal = self.server.logic.journal
+        merchant, billing = in_force_by_ledger(journal), billing_in_force(journal)
+        refunded: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        for txn in journal.transactions():
+            if txn.processing_code == "200000" and txn.original_id is not None and merchant[txn.id]:
+                refunded[txn.original_id][0] += merchant[txn.id]
+                refunded[txn.original_id][1] += billing[txn.id]
+        for sale_id, (amount, billed) in refunded.items():
+            sale = journal.transaction(sale_id)
+            assert sale is not None and sale.dcc_amount is not None and billed <= sale.dcc_amount, (sale_id, billed)
+            if amount == sale.amount and not self.tampered:  # a crafted late reversal may bring back a refund
+                assert billed == sale.dcc_amount, f"sale {sale_id} refunded in full but not in the billing currency"
+
+
 class CupPosMachine(MoneyRuleMachine):
     DIALECT = "cup-pos"
     CARD = "unionpay_debit"
@@ -374,3 +432,7 @@ def test_the_money_rule_holds_for_random_sequences_on_cup_pos() -> None:
     before = RUNS["cup-pos"]
     run_state_machine_as_test(CupPosMachine, settings=_BOUNDS)
     print(f"cup-pos: {RUNS['cup-pos'] - before} sequences")
+
+
+def test_the_money_rule_holds_in_both_currencies_for_random_dcc_sequences() -> None:
+    run_state_machine_as_test(DccMachine, settings=settings(_BOUNDS, max_examples=max(1, EXAMPLES // 2)))

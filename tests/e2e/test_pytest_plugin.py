@@ -20,7 +20,7 @@ def test_the_documented_example_passes_in_a_fresh_pytest_run(pytester: pytest.Py
     example = re.search(r"```python\n(.*?)```", DOC.read_text(), re.S).group(1)
     pytester.makepyfile(test_refunds=example)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--strict-markers")
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=4)
 
 
 def test_the_plugin_is_loaded_by_its_entry_point(pytestconfig: pytest.Config) -> None:

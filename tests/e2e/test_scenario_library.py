@@ -21,7 +21,7 @@ DOCS = Path(__file__).parents[2] / "docs" / "scenarios.md"
 BROKEN_REFUNDS = '''
 [[host.rule]]
 name = "deliberately broken: every refund declined"
-mti = "0200"
+mti = ["0200", "1200"]
 processing_code = "200000"
 respond = "05"
 '''

@@ -12,7 +12,7 @@ async def test_settlement_closes_the_batch_and_prints_the_report(make_app: MakeA
         await approved_sale(pilot)
         assert "BATCH 000001" in status_bar(app)
         await type_keys(pilot, "enter", "f4")
-        assert lcd(app) == ["F1 SETTLE  F2 SIGN-ON", "F3 ECHO    F4 REPRINT", "1 HISTORY  2 SETTINGS", "3 UNLOCK  CANCEL:BACK"]
+        assert lcd(app) == ["F1 SETTLE  F2 SIGN-ON", "F3 ECHO    F4 REPRINT", "1 HISTORY  2 SETTINGS", "3 UNLOCK  4 SIGN-OFF"]
         receipts_before = len(app.model.printer)
         await type_keys(pilot, "f1")
         assert lcd(app)[:2] == ["SETTLEMENT", "SUPERVISOR PASSWORD"]

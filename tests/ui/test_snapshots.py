@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Select
 
 from pos_terminal.device import DeviceModel
 from simulator.host.protocols.possim87 import financial as host_financial
@@ -90,3 +91,27 @@ def test_printed_refund_receipt(snap_compare: SnapCompare, snapshot_app: PossimA
 
 def test_message_log_of_an_echo_test(snap_compare: SnapCompare, snapshot_app: PossimApp) -> None:
     assert snap_compare(snapshot_app, terminal_size=SIZE, run_before=flow(*REFUND_DONE, "enter", "f4", "f3"))
+
+
+@pytest.fixture
+def dcc_snapshot_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[PossimApp]:
+    """As :func:`snapshot_app`, with ``dcc = true`` in the terminal's configuration."""
+    monkeypatch.setattr(host_financial, "auth_code", lambda: "123456")
+    monkeypatch.setattr(host_server_module, "datetime", _FixedDatetime)
+    server = host_server(tmp_path, listen=f"tcp://127.0.0.1:{free_port()}")
+    engine = open_engine(tmp_path, server.listen, clock=lambda: FIXED_NOW, dcc=True)
+    app = PossimApp(DeviceModel(engine, clock=lambda: FIXED_NOW), host_server=server, poll_interval=0.05)
+    yield app
+    engine.close()
+
+
+def test_dcc_offer_screen(snap_compare: SnapCompare, dcc_snapshot_app: PossimApp) -> None:
+    """A UK card at a USD terminal: the cardholder's choice of currency, the rate under it, the markup and
+    the provider in the hint."""
+    async def offer(pilot: Pilot[None]) -> None:
+        pilot.app.query_one("#card-select", Select).value = "visa_gbp"
+        await pilot.pause()
+        await type_keys(pilot, "f1", "2000", "enter", "i")
+        await settled(pilot)
+
+    assert snap_compare(dcc_snapshot_app, terminal_size=SIZE, run_before=offer)

@@ -11,8 +11,15 @@
 * What a failure leads to (the "reversed" column of the CUP transaction table): a sale or void
   is reversed (0400, DE 39 the reason); a refund (0220) is never reversed: it is repeated, same
   STAN and content, until the host answers it.
+* IC data: when the 0810 of a sign-on asks for it (message header processing request 4 or 5), the CA public
+  keys or the AID parameters are downloaded (:mod:`protocols.cup.icdownload`) and journaled
+  (events ``cup_ic_ca-keys``, ``cup_ic_parameters``; ``possim config show``).
+* Store-and-forward: with ``offline_refunds`` a matched refund completes offline (Y3) when the host is
+  unreachable; its 0220 goes once the host is reachable, before anything else, without card data.
 * Settlement: 0500 with the DE 48 totals; the 0510 says per card group whether they balance;
   the groups that do not are uploaded (0320), and the upload is always ended (0320, 202 or 207).
+  The 0500 and the 0320s carry DE 64 and their answers must too (docs/protocol.md: a hardening of
+  the CUP field description, which sends them unsigned).
 * The configuration: the currency left at the terminal's default (840) becomes CNY 156, and a
   DUKPT key scheme is refused (CUP terminals use master/session keys).
 """
@@ -21,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import secrets
 from datetime import datetime
 
 from iso8583.cup_header import CupHeader
@@ -33,21 +41,24 @@ from pos_terminal.state.config import ConfigError, TerminalConfig
 from pos_terminal.profiles.cup import requests
 from pos_terminal.profiles.cup.batch import settlement_totals, upload_plan
 from pos_terminal.profiles.cup.requests import ReversalReason
+from protocols.cup import icdownload as ic
 from protocols.cup.errors import CupFieldError
-from protocols.cup.fields import PinBlockMethod, PinEncryption, ReconciliationResult, SecurityControl, SettlementTotals
+from protocols.cup.icdownload import IcDownload
+from protocols.cup.fields import Field60, PinBlockMethod, PinEncryption, ReconciliationResult, SecurityControl, SettlementTotals
 from protocols.cup.mac import apply_mac, verify_frame_mac
 from protocols.cup.contract import CUP_CONTRACT
-from protocols.cup.signon_keys import SignOnKeys, unwrap_working_keys
+from protocols.cup.signon_keys import SignOnKeys, SignOnKeyScheme, unwrap_working_keys
 from protocols.cup.upload import CardGroup
 from pos_terminal.common.failures import CommunicationFailure, FailureKind, TerminalRefusal
 from pos_terminal.state.keyring import TerminalKeyring
 from pos_terminal.common.observe import ExchangeRecord
-from pos_terminal.common.effects import Send, Step
+from pos_terminal.common.effects import NeedKeys, Send, Step
 from pos_terminal.profiles.base import (
     EngineLink,
     FinancialContext,
     HostAnswer,
     NetworkKind,
+    NetworkNotes,
     ProtocolProfile,
     Reconciliation,
 )
@@ -60,8 +71,16 @@ log = logging.getLogger(__name__)
 NAME = "cup-pos"
 PIK_NAME = "cup-pik"
 MAK_NAME = "cup-mak"
+TDK_NAME = "cup-tdk"
+"""The track data key of a sign-on with 60.3 = 004."""
 RESIGN_ON_REQUEST = "3"
 """Processing request of the message header (处理要求) asking the terminal to sign on again."""
+OFFLINE_APPROVED = "Y3"
+"""The response code of a refund completed offline (EMV's Y3)."""
+ADVICE_RESENT_CODES = frozenset({"A0", "96"})
+"""Answers after which an offline refund's 0220 is sent again; any other decides it."""
+CREDIT_NOT_REPORTED = "not-reported"
+"""The credit status of a cup-pos refund: the host reports no credit and cannot be asked."""
 _DEFAULT_CURRENCY = TerminalConfig.__dataclass_fields__["currency"].default
 _PROCESSING_CODES = {TxnType.SALE: "000000", TxnType.REFUND: "200000", TxnType.VOID: "200000"}
 
@@ -76,9 +95,82 @@ def _working(stored: bytes) -> bytes:
     return stored[:8] if stored[:8] == stored[8:] else stored
 
 
+def _asked_scheme(response: Message) -> SignOnKeyScheme:
+    """The key scheme the sign-on asked for: 60.3 of DE 60, which the 0810 echoes (CUP field description)."""
+    try:
+        code = Field60.decode(str(response.get(60))).network_management_code
+        return SignOnKeyScheme(code)
+    except (CupFieldError, ValueError):
+        raise ValueError(f"DE 60 of the sign-on answer names no key scheme (60.3 001, 003 or 004): "
+                         f"{response.get(60)!r}") from None
+
+
+def _processing_request(response: Message) -> str | None:
+    try:
+        return CupHeader.parse(response.header).message.processing_request
+    except Iso8583Error:
+        return None
+
+
+_DOWNLOADS = {download.processing_request: download for download in IcDownload}
+
+
+def _ic_exchange(request: Message) -> Step[Message]:
+    """One unsigned download exchange, which must be answered 00."""
+    response = yield Send(request, None, None, "ic-download", verify=False)
+    if response[39] != "00":
+        raise CommunicationFailure(f"IC download ({request.get(60)}) refused: {response[39]}", FailureKind.NOT_APPLIED)
+    return response
+
+
+def _ic_download(download: IcDownload, config: TerminalConfig, state: NetworkNotes) -> Step[str | None]:
+    """Query the host's list, download each entry, end the download and journal what was loaded; returns the
+    processing request of the end's answer (the next download the host asks for)."""
+    kind, batch = download.value, state.current_batch()
+    listed: list = []
+    while True:
+        answer = yield from _ic_exchange(requests.ic_download_request(
+            kind, "query", state.next_stan(), config, batch, ic.query_request(len(listed))))
+        try:
+            status, entries = (ic.parse_key_list(answer.get(62)) if download is IcDownload.CA_KEYS
+                               else ic.parse_aid_list(answer.get(62)))
+        except CupFieldError as error:
+            raise CommunicationFailure(f"garbled IC list: {error}", FailureKind.GARBLED) from None
+        listed += entries
+        if status != ic.MORE or not entries:
+            break
+    loaded: list[dict[str, object]] = []
+    for entry in listed:
+        data = (ic.key_download_request(entry.rid, entry.index) if download is IcDownload.CA_KEYS
+                else ic.aid_download_request(entry))
+        answer = yield from _ic_exchange(requests.ic_download_request(kind, "download", state.next_stan(), config,
+                                                                       batch, data))
+        try:
+            if download is IcDownload.CA_KEYS:
+                key = ic.parse_key_answer(answer.get(62))
+                if key is not None:
+                    loaded.append({"rid": key.rid.hex().upper(), "index": f"{key.index:02X}", "expiry": key.expiry,
+                                   "modulus_bits": len(key.modulus) * 8, "exponent": key.exponent.hex().upper(),
+                                   "checksum": key.checksum.hex().upper()})
+            else:
+                aid = ic.parse_aid_answer(answer.get(62))
+                if aid is not None:
+                    loaded.append({"aid": aid.name, "version": aid.application_version.hex().upper(),
+                                   "floor_limit": aid.floor_limit, "tac_default": aid.tac_default.hex().upper(),
+                                   "tac_online": aid.tac_online.hex().upper(),
+                                   "tac_denial": aid.tac_denial.hex().upper(),
+                                   "ddol": aid.default_ddol.hex().upper()})
+        except CupFieldError as error:
+            raise CommunicationFailure(f"IC download refused: {error}", FailureKind.GARBLED) from None
+    end = yield from _ic_exchange(requests.ic_download_request(kind, "end", state.next_stan(), config, batch))
+    state.note_loaded(f"cup_ic_{kind}", {"loaded": loaded})
+    log.info("IC %s loaded: %d", kind, len(loaded))
+    return _processing_request(end)
+
+
 def _drop_keys(keyring: TerminalKeyring) -> None:
     names = set(keyring.store.names())
-    for name in (PIK_NAME, MAK_NAME):
+    for name in (PIK_NAME, MAK_NAME, TDK_NAME):
         if name in names:
             keyring.store.delete(name)
 
@@ -87,6 +179,9 @@ class CupProfile(ProtocolProfile):
     """``cup-pos``: the CUP POS terminal profile (docs/protocol.md, "The cup-pos profile")."""
 
     name = NAME
+    supports_offline_refunds = True
+    """A CUP refund is already an advice-class message (0220, never reversed, sent again until answered): an
+    offline refund is that 0220 sent once the host is reachable again (docs/protocol.md, cup-pos)."""
 
     def configure(self, config: TerminalConfig) -> TerminalConfig:
         if config.key_scheme is not KeyScheme.MKSK:
@@ -131,11 +226,28 @@ class CupProfile(ProtocolProfile):
         field62 = response.get(62)
         if not isinstance(field62, bytes):
             raise KeyError("DE 62 (working keys) missing from the sign-on answer")
-        keys = unwrap_working_keys(keyring.terminal_master_key,
-                                   SignOnKeys.decode(field62, CUP_CONTRACT.sign_on_scheme))
+        keys = unwrap_working_keys(keyring.terminal_master_key, SignOnKeys.decode(field62, _asked_scheme(response)))
+        _drop_keys(keyring)
         keyring.store.put(PIK_NAME, _stored(keys.pik), "P0", "T", "E")
         keyring.store.put(MAK_NAME, _stored(keys.mak), "M1", "T", "C")
-        log.info("working keys loaded (PIK %d bytes, MAK %d bytes)", len(keys.pik), len(keys.mak))
+        if keys.tdk is not None:
+            keyring.store.put(TDK_NAME, keys.tdk, "D0", "T", "B")
+        log.info("working keys loaded (PIK %d bytes, MAK %d bytes%s)", len(keys.pik), len(keys.mak),
+                 ", TDK 16 bytes" if keys.tdk is not None else "")
+
+    def follow_network_answer(
+        self, kind: NetworkKind, response: Message, config: TerminalConfig, state: NetworkNotes,
+    ) -> Step[None]:
+        """The IC download the answer's message header asks for (processing request 4: CA public keys, 5: AID
+        parameters; the end of one download may ask for the other), when ``cup_ic_download`` is on."""
+        if not config.cup_ic_download:
+            return
+        asked = _processing_request(response)
+        done: set[IcDownload] = set()
+        while asked in _DOWNLOADS and _DOWNLOADS[asked] not in done:
+            download = _DOWNLOADS[asked]
+            done.add(download)
+            asked = yield from _ic_download(download, config, state)
 
     # ------------------------------------------------------------------ financial requests
 
@@ -179,6 +291,26 @@ class CupProfile(ProtocolProfile):
         """The refund again, as the journal knows it: same voucher (STAN), amount and original, no card data."""
         return requests.refund_request(record, config, None, original=original)
 
+    # ------------------------------------------------------------------ store-and-forward
+
+    def advice_final(self, response_code: str) -> bool:
+        """Any answer decides the refund's 0220, as for a repeated refund, except A0 (the MAC did not verify: the
+        terminal signs on again and sends it again) and 96 (the host could not process it)."""
+        return response_code not in ADVICE_RESENT_CODES
+
+    def offline_approval(self) -> tuple[str, str]:
+        """Y3 (EMV's "unable to go online, approved offline") and an approval code Y3nnnn, kept by the terminal:
+        the 0220 carries no approval code (DE 38 is the host's)."""
+        return OFFLINE_APPROVED, f"{OFFLINE_APPROVED}{secrets.randbelow(10_000):04d}"
+
+    def advice_request(
+        self, record: TransactionRecord, original: TransactionRecord | None, config: TerminalConfig,
+        keys: MessageKeys, *, repeat: bool,
+    ) -> Message:
+        """The offline refund's 0220, as the journal knows it (no card data; CUP has no 0221: a resend is the same
+        0220, which the host recognises as a repeat)."""
+        return requests.refund_request(record, config, None, original=original)
+
     def reversal_request(
         self, record: TransactionRecord, original: TransactionRecord | None, config: TerminalConfig,
         keys: MessageKeys, *, repeat: bool, reason: str,
@@ -197,7 +329,12 @@ class CupProfile(ProtocolProfile):
         return ReversalReason.OTHER
 
     def read_answer(self, response: Message) -> HostAnswer:
-        return HostAnswer(str(response[39]), _text(response, 37), _text(response, 38))
+        """The code, RRN and approval code. An approved refund (0230) says ``credit_status`` ``not-reported``: the
+        CUP POS messages carry no credit channel or date and have no status inquiry, so the terminal can never
+        learn when the money reaches the card, and does not show it as pending for ever (docs/protocol.md)."""
+        code = str(response[39])
+        data = {"credit_status": CREDIT_NOT_REPORTED} if response.mti == "0230" and self.is_approved(code) else {}
+        return HostAnswer(code, _text(response, 37), _text(response, 38), data)
 
     # ------------------------------------------------------------------ message security and checks
 
@@ -256,8 +393,9 @@ class CupProfile(ProtocolProfile):
         """0500 with the DE 48 totals; the groups the 0510 finds unbalanced are uploaded; the upload is ended."""
         journal, config = engine.journal, engine.config
         records = journal.transactions(batch=batch)
+        keys = yield NeedKeys()
         request = requests.settlement_request(journal.next_stan(), config, batch, settlement_totals(records))
-        response = yield Send(request, None, None, "settlement")
+        response = yield Send(request, keys, None, "settlement")
         code = str(response[39])
         if not self.is_approved(code):
             return Reconciliation(code, False, False)
@@ -270,18 +408,18 @@ class CupProfile(ProtocolProfile):
             groups.append(CardGroup.FOREIGN)
         plan = upload_plan(records, groups)
         for sales in plan.sale_lists:
-            yield from _upload(requests.sales_upload_request(journal.next_stan(), config, batch, sales), None)
+            yield from _upload(requests.sales_upload_request(journal.next_stan(), config, batch, sales), keys, None)
         for refund in plan.refunds:
             original = journal.get(refund.original_id) if refund.original_id else None
-            yield from _upload(requests.refund_upload_request(refund, original, config), refund.id)
+            yield from _upload(requests.refund_upload_request(refund, original, config), keys, refund.id)
         yield from _upload(requests.upload_end_request(journal.next_stan(), config, batch, plan.count,
-                                                          balanced=not groups), None)
+                                                          balanced=not groups), keys, None)
         return Reconciliation(code, True, bool(groups))
 
 
-def _upload(request: Message, txn_id: int | None) -> Step[None]:
-    """One 0320, which must be answered 00."""
-    response = yield Send(request, None, txn_id, "upload")
+def _upload(request: Message, keys: MessageKeys, txn_id: int | None) -> Step[None]:
+    """One 0320, MACed, which must be answered 00."""
+    response = yield Send(request, keys, txn_id, "upload")
     if response[39] != "00":
         raise CommunicationFailure(f"batch upload ({request.get(60)}) refused: {response[39]}", FailureKind.NOT_APPLIED)
 

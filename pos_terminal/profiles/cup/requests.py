@@ -1,7 +1,7 @@
 """The terminal's CUP POS requests, built from journal records and the card read (pure functions).
 
 Each function returns an unsigned ``cup-pos`` :class:`~iso8583.message.Message` with the 11-byte
-header (:attr:`CupContract.request_header <protocols.cup.contract.CupContract.request_header>`);
+header (the terminal's ``tpdu``, then the contract's message header);
 the engine MACs the ones that carry DE 64 (:func:`protocols.cup.mac.apply_mac`). Which fields
 each message carries follows the CUP POS message descriptions as docs/protocol.md ("The cup-pos
 profile") lists them:
@@ -9,8 +9,10 @@ profile") lists them:
 =====================  ====  ======  =====  ===============================================
 message                MTI   DE 3    60.1   60.3 / what identifies it
 =====================  ====  ======  =====  ===============================================
-sign-on                0800          00     003 (double-length keys); DE 63 the operator
+sign-on                0800          00     001 / 003 / 004 (the keys asked for); DE 63
 sign-off / echo        0820          00     002 / 301
+IC key / param query   0820          00     372 / 382; DE 62 ``1NN``
+IC key / param load    0800          00     370 / 380 (DE 62 names it), 371 / 381 the end
 sale                   0200  000000  22
 void of a sale         0200  200000  23     DE 61 original batch + voucher, DE 37, DE 38
 refund                 0220  200000  25     DE 61 original batch, voucher, date; DE 37
@@ -29,12 +31,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from iso8583.cup_header import CupHeader
 from iso8583.message import FieldValue, Message
+from iso8583.tpdu import Tpdu
 from emv.cards import EntryMode
 from pos_terminal.state.cards import PresentedCard
 from pos_terminal.state.config import TerminalConfig
 from protocols.cup.fields import Field60, Field61, SecurityControl, SettlementTotals
 from protocols.cup.contract import CUP_CONTRACT, CupContract
+from protocols.cup.signon_keys import SignOnKeyScheme
 from protocols.cup.transactions import TRANSACTION_TYPES, TransactionType
 from protocols.cup.upload import UploadList, upload_count
 from pos_terminal.state.records import TransactionRecord, TxnType
@@ -80,8 +85,9 @@ def _batch(batch: int) -> str:
     return f"{batch:06d}"
 
 
-def _message(mti: str, fields: dict[int, FieldValue], profile: CupContract) -> Message:
-    return Message(mti, fields, profile.request_header)
+def _message(mti: str, fields: dict[int, FieldValue], profile: CupContract, config: TerminalConfig) -> Message:
+    """The request with its 11-byte header: the configured TPDU (terminal.toml ``tpdu``), the profile's message header."""
+    return Message(mti, fields, CupHeader(Tpdu.from_hex(config.tpdu), profile.message_header).build())
 
 
 def _card_fields(card: PresentedCard, *, with_pin: bool) -> dict[int, FieldValue]:
@@ -115,11 +121,13 @@ def _recorded(record: TransactionRecord) -> dict[int, FieldValue]:
 
 
 def sign_on_request(stan: int, config: TerminalConfig, batch: int, profile: CupContract = CUP_CONTRACT) -> Message:
-    """0800 sign-on: 60.3 asks for the profile's key scheme (003: double-length PIK and MAK), DE 63 the operator."""
+    """0800 sign-on: 60.3 asks for the configured key scheme (``cup_sign_on_keys``: 001 single-length PIK and
+    MAK, 003 double-length, 004 double-length and a track data key), DE 63 the operator."""
+    scheme = SignOnKeyScheme(config.cup_sign_on_keys)
     return _message("0800", {
         11: f"{stan:06d}", **_identity(config),
-        60: Field60("00", _batch(batch), profile.sign_on_scheme.value).encode(), 63: profile.operator,
-    }, profile)
+        60: Field60("00", _batch(batch), scheme.value).encode(), 63: profile.operator,
+    }, profile, config)
 
 
 def sign_off_request(stan: int, config: TerminalConfig, batch: int, profile: CupContract = CUP_CONTRACT) -> Message:
@@ -133,10 +141,25 @@ def echo_request(stan: int, config: TerminalConfig, batch: int, profile: CupCont
 
 
 def _network_management(row: TransactionType, stan: int, config: TerminalConfig, batch: int,
-                        profile: CupContract) -> Message:
-    return _message(row.mti, {
+                        profile: CupContract, field62: bytes | None = None) -> Message:
+    fields: dict[int, FieldValue] = {
         11: f"{stan:06d}", **_identity(config), 60: Field60(row.type_code, _batch(batch), row.network_code).encode(),
-    }, profile)
+    }
+    if field62 is not None:
+        fields[62] = field62
+    return _message(row.mti, fields, profile, config)
+
+
+_IC_ROWS = {("ca-keys", "query"): "ic_key_query", ("ca-keys", "download"): "ic_key_download",
+            ("ca-keys", "end"): "ic_key_download_end", ("parameters", "query"): "ic_parameter_query",
+            ("parameters", "download"): "ic_parameter_download", ("parameters", "end"): "ic_parameter_download_end"}
+
+
+def ic_download_request(kind: str, step: str, stan: int, config: TerminalConfig, batch: int,
+                        field62: bytes | None = None, profile: CupContract = CUP_CONTRACT) -> Message:
+    """An IC download exchange (:mod:`protocols.cup.icdownload`): ``kind`` ``ca-keys`` or ``parameters``,
+    ``step`` ``query`` (0820, 372 / 382), ``download`` (0800, 370 / 380) or ``end`` (0800, 371 / 381)."""
+    return _network_management(TRANSACTION_TYPES[_IC_ROWS[(kind, step)]], stan, config, batch, profile, field62)
 
 
 # ---------------------------------------------------------------------- financial
@@ -152,7 +175,7 @@ def sale_request(
               60: Field60(transaction_row(TxnType.SALE).type_code, _batch(record.batch)).encode()}
     if icc_data is not None:
         fields[55] = icc_data
-    return _message(record.mti, fields, profile)
+    return _message(record.mti, fields, profile, config)
 
 
 def void_request(
@@ -168,7 +191,7 @@ def void_request(
         fields[37] = original.rrn
     if original.auth_code:
         fields[38] = original.auth_code
-    return _message(record.mti, fields, profile)
+    return _message(record.mti, fields, profile, config)
 
 
 def refund_request(
@@ -199,7 +222,7 @@ def refund_request(
         fields[61] = Field61("0" * 6, "0" * 6, date or None).encode()
     if original_rrn:
         fields[37] = original_rrn
-    return _message(record.mti, fields, profile)
+    return _message(record.mti, fields, profile, config)
 
 
 def reversal_request(
@@ -214,7 +237,7 @@ def reversal_request(
         fields[38] = record.auth_code
     if record.txn_type is TxnType.VOID and original is not None:
         fields[61] = Field61(_batch(original.batch), f"{original.stan:06d}").encode()
-    return _message("0400", fields, profile)
+    return _message("0400", fields, profile, config)
 
 
 # ---------------------------------------------------------------------- settlement and batch upload
@@ -228,7 +251,7 @@ def settlement_request(
     return _message(row.mti, {
         11: f"{stan:06d}", **_identity(config), 48: totals.encode(), 49: config.currency,
         60: Field60(row.type_code, _batch(batch), row.network_code).encode(), 63: profile.operator,
-    }, profile)
+    }, profile, config)
 
 
 def sales_upload_request(
@@ -239,7 +262,7 @@ def sales_upload_request(
     return _message(row.mti, {
         11: f"{stan:06d}", **_identity(config), 48: sales.encode(),
         60: Field60(row.type_code, _batch(batch), row.network_code).encode(),
-    }, profile)
+    }, profile, config)
 
 
 def refund_upload_request(
@@ -258,7 +281,7 @@ def refund_upload_request(
                              original.transmitted_at.strftime("%m%d")).encode()
     elif record.original_date:
         fields[61] = Field61("0" * 6, "0" * 6, record.original_date).encode()
-    return _message(TRANSACTION_TYPES["refund_upload"].mti, fields, profile)
+    return _message(TRANSACTION_TYPES["refund_upload"].mti, fields, profile, config)
 
 
 def upload_end_request(
@@ -270,4 +293,4 @@ def upload_end_request(
     return _message(row.mti, {
         11: f"{stan:06d}", **_identity(config), 48: upload_count(count),
         60: Field60(row.type_code, _batch(batch), row.network_code).encode(),
-    }, profile)
+    }, profile, config)

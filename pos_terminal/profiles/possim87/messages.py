@@ -23,7 +23,7 @@ from protocols.iso87 import (
     transmission_datetime,
 )
 from protocols.possim87.additional_data import encode_additional_data
-from pos_terminal.state.records import TransactionRecord
+from pos_terminal.state.records import TransactionRecord, TxnType
 
 
 def _identity(config: TerminalConfig) -> dict[int, FieldValue]:
@@ -105,7 +105,18 @@ def _recorded_fields(record: TransactionRecord, config: TerminalConfig) -> dict[
         49: record.currency,
         60: f"{record.batch:06d}",
         62: f"{record.invoice:06d}",
+        **dcc_fields(record),
     }
+
+
+def dcc_fields(record: TransactionRecord) -> dict[int, FieldValue]:
+    """DCC (docs/protocol.md): a sale carries the accepted offer, DE 6 billing amount, DE 10 rate, DE 51 billing
+    currency; a refund or void of a DCC sale carries DE 51 (the host converts it and answers DE 6 and DE 10)."""
+    if record.dcc is None:
+        return {}
+    if record.txn_type is TxnType.SALE:
+        return {6: f"{record.dcc.amount:012d}", 10: record.dcc.rate, 51: record.dcc.currency}
+    return {51: record.dcc.currency}
 
 
 def advice_request(
@@ -130,15 +141,16 @@ def batch_upload_request(
 
 def settlement_request(
     stan: int, now: datetime, batch: int, totals: dict[int, str], config: TerminalConfig, *, after_upload: bool,
-    additional: dict[str, str] | None = None,
+    additional: dict[str, str] | None = None, currency: str | None = None,
 ) -> Message:
-    """0500 with the batch totals in DE 74-77 and 86-89; DE 3 = 960000 after a batch upload."""
+    """0500 with one currency's batch totals in DE 74-77 and 86-89 (DE 49 that currency; default the
+    terminal's); DE 3 = 960000 after a batch upload."""
     fields: dict[int, FieldValue] = {
         3: (ProcessingCode.SETTLEMENT_AFTER_UPLOAD if after_upload else ProcessingCode.SETTLEMENT).value,
         7: transmission_datetime(now),
         11: f"{stan:06d}",
         **_identity(config),
-        49: config.currency,
+        49: currency or config.currency,
         60: f"{batch:06d}",
         **totals,
     }
@@ -157,6 +169,25 @@ def status_inquiry_request(
         11: f"{stan:06d}",
         37: rrn,
         **_identity(config),
+    }
+    if additional:
+        fields[63] = encode_additional_data(additional)
+    return Message(Mti.ADMINISTRATIVE.value, fields)
+
+
+def rate_inquiry_request(
+    stan: int, now: datetime, pan: str, amount: int, currency: str, config: TerminalConfig,
+    additional: dict[str, str] | None = None,
+) -> Message:
+    """0600 DCC rate inquiry: DE 3 = 910000, DE 2 the PAN, DE 4 and DE 49 the sale's amount (docs/protocol.md)."""
+    fields: dict[int, FieldValue] = {
+        2: pan,
+        3: ProcessingCode.DCC_RATE_INQUIRY.value,
+        4: f"{amount:012d}",
+        7: transmission_datetime(now),
+        11: f"{stan:06d}",
+        **_identity(config),
+        49: currency,
     }
     if additional:
         fields[63] = encode_additional_data(additional)

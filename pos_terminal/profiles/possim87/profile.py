@@ -9,6 +9,7 @@ settlement sends the totals in DE 74-77 / 86-89 and, on 95, uploads the batch an
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import datetime
 
 from iso8583.dialect import Dialect
@@ -17,6 +18,7 @@ from keys.errors import CryptoError
 from keys.kcv import kcv_tdes
 from keys.tr31 import unwrap
 from pos_terminal.profiles.possim87 import messages
+from pos_terminal.state.cards import PresentedCard
 from pos_terminal.state.config import TerminalConfig
 from pos_terminal.common.failures import CommunicationFailure, FailureKind, TerminalRefusal
 from pos_terminal.state.keyring import TerminalKeyring
@@ -30,6 +32,7 @@ from pos_terminal.profiles.base import (
     ProtocolProfile,
     Reconciliation,
 )
+from protocols.dcc import DccError, DccOffer, decode_rate
 from protocols.iso87 import BatchTotals, Mti, NetworkCode, ProcessingCode, ResponseCode, TotalsKind
 from protocols.possim87.additional_data import AdditionalDataError, AdditionalTag, additional_data
 from pos_terminal.state.records import MessageDirection, TransactionRecord, TxnType
@@ -37,11 +40,12 @@ from protocols.security import (
     KeyScheme,
     MessageKeys,
     pin_block_format_for,
+    sign_and_encode,
     sign_on_keys,
     sign_request,
-    verify_response,
+    verify_response_frame,
 )
-from pos_terminal.output.batch_totals import batch_entries
+from pos_terminal.output.batch_totals import batch_entries, batch_totals_by_currency
 
 NAME = "possim-87"
 _NETWORK_CODES = {NetworkKind.SIGN_ON: NetworkCode.SIGN_ON, NetworkKind.ECHO: NetworkCode.ECHO}
@@ -51,6 +55,7 @@ _HOST_DATA_TAGS = (
     ("credit_date", AdditionalTag.CREDIT_DATE),
     ("credit_status", AdditionalTag.CREDIT_STATUS),
     ("credit_posted_date", AdditionalTag.POSTED_DATE),
+    ("cross_border", AdditionalTag.CROSS_BORDER),
 )
 """The DE 63 tags the host reports a transaction's fate with, and their names in ``host_data``."""
 OFFLINE_APPROVED = "Y3"
@@ -67,6 +72,20 @@ def host_status_data(items: dict[str, str]) -> dict[str, str]:
         if name in data:
             data[name] = data[name].lower()
     return data
+
+
+def dcc_of_answer(response: Message, items: dict[str, str]) -> DccOffer | None:
+    """The conversion an answer carries (DE 6, DE 10, DE 51, DE 63 DM/DP); None without all three, or with a
+    DE 10 that is no rate (the terminal then keeps the figures it journaled)."""
+    billing, rate, currency = (text_field(response, number) for number in (6, 10, 51))
+    if billing is None or rate is None or currency is None or not billing.isdigit():
+        return None
+    try:
+        decode_rate(rate)
+    except DccError:
+        return None
+    return DccOffer(currency, int(billing), rate, items.get(AdditionalTag.DCC_MARKUP, ""),
+                    items.get(AdditionalTag.DCC_PROVIDER, ""))
 
 
 def with_ksn(keys: MessageKeys, items: dict[str, str] | None = None) -> dict[str, str]:
@@ -92,6 +111,7 @@ class Possim87Profile(ProtocolProfile):
     name = NAME
     supports_offline_refunds = True
     supports_status_inquiry = True
+    supports_dcc = True
 
     # ------------------------------------------------------------------ keys
 
@@ -186,8 +206,9 @@ class Possim87Profile(ProtocolProfile):
         return messages.reversal_request(record, config, repeat=repeat, additional=with_ksn(keys))
 
     def read_answer(self, response: Message) -> HostAnswer:
+        items = additional_data(response)
         return HostAnswer(str(response[39]), text_field(response, 37), text_field(response, 38),
-                          host_status_data(additional_data(response)))
+                          host_status_data(items), dcc_of_answer(response, items))
 
     # ------------------------------------------------------------------ store-and-forward and status inquiry
 
@@ -216,6 +237,25 @@ class Possim87Profile(ProtocolProfile):
         """0600 naming the transaction by its RRN (DE 37), KS for DUKPT (docs/protocol.md, Status inquiry)."""
         return messages.status_inquiry_request(stan, now, record.rrn or "", config, with_ksn(keys))
 
+    def rate_inquiry_request(
+        self, stan: int, now: datetime, card: PresentedCard, amount: int, currency: str, config: TerminalConfig,
+        keys: MessageKeys,
+    ) -> Message:
+        """0600 / 910000 with the PAN, the amount and its currency, KS for DUKPT (docs/protocol.md, DCC)."""
+        return messages.rate_inquiry_request(stan, now, card.pan, amount, currency, config, with_ksn(keys))
+
+    def read_rate_offer(self, response: Message) -> DccOffer:
+        """The offer of a 0610/00: DE 6, DE 10, DE 51 and DE 63 DM, DP, DD, DR."""
+        try:
+            items = additional_data(response)
+        except AdditionalDataError as error:
+            raise CommunicationFailure(f"rate offer: {error}", FailureKind.GARBLED) from None
+        offer = dcc_of_answer(response, items)
+        if offer is None:
+            raise CommunicationFailure("rate offer without DE 6, DE 10 and DE 51", FailureKind.GARBLED)
+        return DccOffer(offer.currency, offer.amount, offer.rate, offer.markup_percent, offer.provider,
+                        items.get(AdditionalTag.DCC_RATE_DATE, ""), items.get(AdditionalTag.DCC_REFERENCE_RATE, ""))
+
     def read_status(self, response: Message) -> dict[str, str]:
         """The DE 63 status tags of a 0610 (TS, CC, CD, CS, PD) as ``host_data``."""
         try:
@@ -228,8 +268,18 @@ class Possim87Profile(ProtocolProfile):
     def sign(self, message: Message, dialect: Dialect, keys: MessageKeys) -> Message:
         return sign_request(message, dialect, keys)
 
+    def outgoing_frame(self, message: Message, dialect: Dialect, keys: MessageKeys | None,
+                       tpdu: str | None = None) -> tuple[Message, bytes]:
+        """Signed and encoded in one encoding: the MAC field is last and fixed-length, so its bytes are written
+        over the placeholder's (:func:`protocols.security.sign_and_encode`)."""
+        if keys is None:
+            return super().outgoing_frame(message, dialect, keys, tpdu)
+        if dialect.header_length and not message.header:
+            message = replace(message, header=self.request_header(dialect, tpdu))
+        return sign_and_encode(message, dialect, keys, response=False)
+
     def verify_answer(self, response: Message, raw: bytes, dialect: Dialect, keys: MessageKeys) -> None:
-        verify_response(response, dialect, keys)
+        verify_response_frame(raw, response, dialect, keys)  # over the bytes as received, not encoded again
 
     def observe(
         self, direction: MessageDirection, message: Message, raw: bytes, dialect: Dialect, keys: MessageKeys | None
@@ -239,22 +289,32 @@ class Possim87Profile(ProtocolProfile):
     # ------------------------------------------------------------------ settlement
 
     def reconcile(self, engine: EngineLink, batch: int, totals: BatchTotals) -> Step[Reconciliation]:
-        """0500 with the totals; on 95 every sale and refund of the batch is uploaded (0320) and the batch
-        settled again with 960000. Closed on 00."""
-        code = yield from _send_settlement(engine, batch, totals, after_upload=False)
-        uploaded = code == ResponseCode.RECONCILIATION_ERROR
+        """One 0500 per currency of the batch (DE 49, that currency's totals); on 95 every sale and refund of the
+        batch is uploaded (0320, each with its DE 49) and each currency that differed settled again with 960000.
+        Closed when every currency's answer is 00."""
+        by_currency = batch_totals_by_currency(engine.journal, batch) or {engine.config.currency: totals}
+        codes = {}
+        for currency, part in by_currency.items():
+            codes[currency] = yield from _send_settlement(engine, batch, part, currency, after_upload=False)
+        uploaded = ResponseCode.RECONCILIATION_ERROR in codes.values()
         if uploaded:
             yield from _upload_batch(engine, batch)
-            code = yield from _send_settlement(engine, batch, totals, after_upload=True)
-        return Reconciliation(code, self.is_approved(code), uploaded)
+            for currency, code in list(codes.items()):
+                if code == ResponseCode.RECONCILIATION_ERROR:
+                    codes[currency] = yield from _send_settlement(engine, batch, by_currency[currency], currency,
+                                                                  after_upload=True)
+        failed = [code for code in codes.values() if not self.is_approved(code)]
+        code = failed[0] if failed else ResponseCode.APPROVED
+        return Reconciliation(code, not failed, uploaded)
 
 
-def _send_settlement(engine: EngineLink, batch: int, totals: BatchTotals, *, after_upload: bool) -> Step[str]:
-    """0500 (after an upload: DE 3 960000) with the totals; the host's code."""
+def _send_settlement(engine: EngineLink, batch: int, totals: BatchTotals, currency: str, *,
+                     after_upload: bool) -> Step[str]:
+    """0500 (after an upload: DE 3 960000) with one currency's totals; the host's code."""
     keys = yield NeedKeys()
     request = messages.settlement_request(
         engine.journal.next_stan(), engine.now(), batch, totals.to_fields(), engine.config,
-        after_upload=after_upload, additional=with_ksn(keys),
+        after_upload=after_upload, additional=with_ksn(keys), currency=currency,
     )
     return str((yield Send(request, keys, None, "settlement"))[39])
 

@@ -3,7 +3,7 @@
 A :class:`HostProtocolRegistry` is an immutable mapping from protocol name to factory (a callable
 taking the host's :class:`~simulator.host.services.HostServices`); :meth:`HostProtocolRegistry.with_protocol`
 returns a new registry, so a test or a plug-in adds a network without global state.
-:func:`default_host_protocols` knows ``possim-87`` and ``cup-pos`` and whatever installed packages
+:func:`default_host_protocols` knows ``possim-87``, ``cup-pos`` and ``iso93`` and whatever installed packages
 publish as entry points in the group ``possim.host_protocols`` (the entry point's name is the
 protocol name, its object the factory, usually the protocol class).
 """
@@ -17,6 +17,7 @@ from types import MappingProxyType
 
 from simulator.host.protocols.base import HostProtocol
 from simulator.host.protocols.cup.protocol import CupHost
+from simulator.host.protocols.iso93.protocol import Iso93Host
 from simulator.host.protocols.possim87.protocol import Possim87Host
 from simulator.host.services import HostServices
 
@@ -70,8 +71,9 @@ class HostProtocolRegistry:
 
 
 def default_host_protocols() -> HostProtocolRegistry:
-    """``possim-87``, ``cup-pos`` and the entry points of the group ``possim.host_protocols``."""
-    registry = HostProtocolRegistry({Possim87Host.name: Possim87Host, CupHost.name: CupHost})
+    """``possim-87``, ``cup-pos``, ``iso93`` and the entry points of the group ``possim.host_protocols``."""
+    registry = HostProtocolRegistry({Possim87Host.name: Possim87Host, CupHost.name: CupHost,
+                                     Iso93Host.name: Iso93Host})
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         try:
             registry = registry.with_protocol(entry.name, entry.load())

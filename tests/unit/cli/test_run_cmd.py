@@ -102,3 +102,45 @@ def test_a_reader_that_leaves_early_causes_no_traceback() -> None:
     stderr = process.stderr.read()
     assert process.wait(timeout=60) == 0
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr
+
+
+def test_run_and_terminal_take_a_dialect_for_the_device_and_the_embedded_host() -> None:
+    assert build_parser().parse_args(["run", "--dialect", "cup-pos"]).dialect == "cup-pos"
+    assert build_parser().parse_args(["terminal", "--data", "t", "--dialect", "cup-pos"]).dialect == "cup-pos"
+
+
+@pytest.mark.parametrize("command", [["run"], ["terminal", "--data", "t"]])
+def test_an_unknown_dialect_is_refused_naming_the_option_before_anything_starts(
+    capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    result = run_possim(capsys, *command, "--dialect", "cup")
+    assert result.returncode == 2
+    assert "argument --dialect: unknown dialect 'cup'" in result.stderr and "cup-pos" in result.stderr
+
+
+def test_run_hands_its_dialect_to_the_embedded_host_and_the_device(monkeypatch: pytest.MonkeyPatch,
+                                                                   tmp_path: Path) -> None:
+    import simulator.tui.launch as launch
+
+    seen: list[tuple[Path, str | None]] = []
+
+    async def fake_run_embedded(data: Path, console: object = None, dialect: str | None = None) -> str:
+        seen.append((data, dialect))
+        return "tcp://127.0.0.1:1"
+
+    monkeypatch.setattr(launch, "run_embedded", fake_run_embedded)
+    assert main(["run", "--data", str(tmp_path), "--dialect", "cup-pos"]) == 0
+    assert seen == [(tmp_path, "cup-pos")]
+
+
+def test_terminal_hands_its_dialect_to_the_device(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import simulator.tui.launch as launch
+
+    seen: list[tuple[Path, str | None, str | None]] = []
+
+    async def fake_run_terminal(data: Path, host: str | None, dialect: str | None = None) -> None:
+        seen.append((data, host, dialect))
+
+    monkeypatch.setattr(launch, "run_terminal", fake_run_terminal)
+    assert main(["terminal", "--data", str(tmp_path), "--host", "tcp://127.0.0.1:8583", "--dialect", "cup-pos"]) == 0
+    assert seen == [(tmp_path, "tcp://127.0.0.1:8583", "cup-pos")]

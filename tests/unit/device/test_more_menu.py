@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 
 from pos_terminal.device import Beep, ConnectionState, DeviceModel, MoreStep
 from pos_terminal.state.records import TxnStatus
@@ -13,7 +15,7 @@ from tests.unit.device.conftest import SUPERVISOR, approved_sale, enter_refund_b
 async def test_more_menu_lists_its_functions(device: DeviceModel) -> None:
     await press(device, "F4")
     assert shown(device) == ["F1 SETTLE  F2 SIGN-ON", "F3 ECHO    F4 REPRINT", "1 HISTORY  2 SETTINGS",
-                             "3 UNLOCK  CANCEL:BACK"]
+                             "3 UNLOCK  4 SIGN-OFF"]
 
 
 async def test_menu_key_opens_the_more_menu(device: DeviceModel) -> None:
@@ -116,3 +118,28 @@ async def test_a_wrong_password_does_not_settle_and_is_counted(device: DeviceMod
     await press(device, "F4", "F1", "1111", "ENTER")
     assert shown(device)[3] == "WRONG, 2 TRIES LEFT" and settled == []
     assert device.supervisor.failures == 1
+
+
+async def test_sign_off_is_not_allowed_by_the_possim_87_protocol(online_device: DeviceModel) -> None:
+    await press(online_device, "F4", "4")
+    assert shown(online_device)[:2] == ["SIGN-OFF", "NOT ALLOWED"]
+
+
+async def test_sign_off_against_a_cup_host_drops_the_working_keys(make_device: Callable[..., DeviceModel],
+                                                                 tmp_path: Path) -> None:
+    from protocols.security import KeyScheme
+    from simulator.host.config import HostConfig
+    from simulator.host.server import HostServer
+
+    (tmp_path / "cup-host").mkdir()
+    server = HostServer(HostConfig(data_dir=tmp_path / "cup-host", dialect="cup-pos", listen="tcp://127.0.0.1:0"))
+    url = await server.start()
+    try:
+        device = make_device(url, dialect="cup-pos")
+        await press(device, "F4", "F2")
+        assert device.engine.profile.signed_on(device.engine.keyring, KeyScheme.MKSK)
+        await press(device, "CANCEL", "F4", "4")
+        assert shown(device) == ["SIGN-OFF", "OK", "RC 00", ""]
+        assert not device.engine.profile.signed_on(device.engine.keyring, KeyScheme.MKSK)
+    finally:
+        await server.stop()

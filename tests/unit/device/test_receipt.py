@@ -10,6 +10,7 @@ import pytest
 from pos_terminal.state.config import TerminalConfig
 from pos_terminal.output.receipt import CUSTOMER_COPY, MERCHANT_COPY, format_amount, render_receipt
 from pos_terminal.state.records import TransactionRecord, TxnStatus, TxnType
+from protocols.dcc import DccOffer
 
 AT = datetime(2024, 5, 6, 9, 30, 15, tzinfo=UTC)
 CONFIG = TerminalConfig(supervisor_password_hash="pbkdf2_sha256$1000$00$" + "00" * 32)
@@ -135,3 +136,30 @@ def test_other_widths_are_refused() -> None:
 ])
 def test_format_amount(amount: int, currency: str, text: str) -> None:
     assert format_amount(amount, currency) == text
+
+
+DCC_SALE = replace(SALE, dcc=DccOffer("392", 1919, "41555088", "3.50", "POSSIMFX"), currency="840", amount=1234,
+                   host_data={"cross_border": "Y"})
+
+
+def test_a_dcc_sale_receipt_shows_both_amounts_the_rate_the_markup_and_the_disclosure() -> None:
+    lines = render_receipt(DCC_SALE, CONFIG, CUSTOMER_COPY)
+    start = lines.index("AMOUNT                 USD 12.34")
+    assert lines[start:start + 10] == [
+        "AMOUNT                 USD 12.34",
+        "CARDHOLDER PAYS         JPY 1919",
+        "RATE        1 USD = 155.5088 JPY",
+        "MARKUP                     3.50%",
+        "DCC PROVIDER            POSSIMFX",
+        "I WAS OFFERED A CHOICE OF",
+        "CURRENCIES AND CHOSE TO PAY IN",
+        "JPY. THE RATE INCLUDES A 3.50%",
+        "MARKUP OVER THE REFERENCE RATE.",
+        "CONVERSION BY POSSIMFX.",
+    ]
+
+
+def test_a_cross_border_refund_without_dcc_says_the_card_is_foreign_and_when_funds_arrive() -> None:
+    refund = replace(REFUND, host_data={"credit_channel": "XB", "credit_date": "20240520", "cross_border": "Y"})
+    lines = render_receipt(refund, CONFIG, CUSTOMER_COPY)
+    assert "CARD ISSUED ABROAD" in lines and "FUNDS ABROAD BY 2024-05-20" in lines

@@ -113,8 +113,9 @@ class MiniTerminal:
         rrn: str | None = None,
         stan: int | None = None,
         mti: str = "0200",
+        extra: dict[int, str] | None = None,
     ) -> Message:
-        """A signed 0200 (sale, refund, void) as the terminal would send it."""
+        """A signed 0200 (sale, refund, void) as the terminal would send it; ``extra``: more fields (DCC)."""
         keys, key_tags = self.keys()
         message = self.base(mti, stan)
         message.fields.update({3: processing_code, 4: f"{amount:012d}", 12: "100000", 13: "0314", 25: "00",
@@ -134,6 +135,7 @@ class MiniTerminal:
                 message.fields[52] = pin_block(keys, pin, test_card.pan)
         if rrn is not None:
             message.fields[37] = rrn
+        message.fields.update(extra or {})
         all_tags = {**(tags or {}), **key_tags}
         if all_tags:
             message.fields[63] = encode_additional_data(all_tags)
@@ -150,8 +152,9 @@ class MiniTerminal:
         tags = {"OR": original_rrn, "OD": original_date} if original_rrn is not None else {}
         return self.send(self.financial("200000", amount, tags=tags, **options))  # type: ignore[arg-type]
 
-    def void(self, rrn: str, amount: int = 10000, processing_code: str = "020000") -> HostDecision:
-        return self.send(self.financial(processing_code, amount, rrn=rrn, card_name=None))
+    def void(self, rrn: str, amount: int = 10000, processing_code: str = "020000",
+             extra: dict[int, str] | None = None) -> HostDecision:
+        return self.send(self.financial(processing_code, amount, rrn=rrn, card_name=None, extra=extra))
 
     def advice(self, amount: int, original_rrn: str | None, *, original_date: str | None = "0314",
                offline_code: str = "OFF001", mti: str = "0220", stan: int | None = None,

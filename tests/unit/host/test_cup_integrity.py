@@ -1,10 +1,11 @@
-"""cup-pos: what the host must not be fooled into (issue 20, items 4, 5 and 8).
+"""cup-pos: what the host must not be fooled into (issue 20, items 4, 5 and 8; issue 23: the sign-on rate limit).
 
 * Item 8: two devices with one terminal ID send the same voucher (DE 11) in the same batch: the
   second is not a repeat of the first when it carries another card; it is 94, never the first's
   stored approval with no money moved.
-* Item 4: the batch upload (0320) carries no MAC; an end of upload closes a batch only after the
-  terminal asked for its settlement (an unbalanced 0500 of that batch) and uploaded: otherwise 12.
+* Item 4: an end of upload closes a batch only after the terminal asked for its settlement (an
+  unbalanced 0500 of that batch) and uploaded: otherwise 12. Issue 23: the 0500 and 0320 must carry
+  a MAC that verifies (a peer's unsigned 0500 is A0 and journals no settlement).
 * Item 5: a sign-on carries no MAC; by default (``cup_sign_on = "hardened"``) the terminal's current
   working keys stay in force until a request first verifies under the new ones.
 """
@@ -12,22 +13,24 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from emv.cards import EntryMode
+from iso8583.codec import encode
 from pos_terminal.profiles.cup import requests
 from pos_terminal.state.cards import present_test_card
 from pos_terminal.state.records import TxnType
-from protocols.cup import CardTotals, SettlementTotals
+from protocols.cup import CardTotals, SettlementTotals, verify_frame_mac
 from protocols.cup.upload import CardGroup, UploadEntry, UploadList
 from protocols.defaults import TERMINAL_ID
 from simulator.host import load_host_config
 from simulator.host.config import CupSignOn, HostConfig, HostConfigError
 from simulator.host.journal import HostJournal
 from simulator.host.logic import HostLogic
-from tests.unit.host.test_cup_logic import CONFIG, CupTerminal, host, terminal  # noqa: F401 - fixtures
+from tests.unit.host.test_cup_logic import CONFIG, DIALECT, NOW, CupTerminal, host, terminal  # noqa: F401 - fixtures
 
 __all__ = ["host", "terminal"]
 
@@ -95,7 +98,7 @@ def test_an_end_of_upload_with_no_settlement_before_it_is_refused_12_and_closes_
     terminal.sign_on()
     sale_with(terminal, "unionpay_debit", stan=1)
     end = requests.upload_end_request(terminal.next_stan(), CONFIG, 1, 0, balanced=False)
-    assert terminal.send(end, sign=False).response_code == "12"
+    assert terminal.send(end).response_code == "12"
     assert settled_batches(terminal) == []
 
 
@@ -103,20 +106,20 @@ def test_an_upload_with_no_settlement_before_it_is_refused_12(terminal: CupTermi
     terminal.sign_on()
     sale, _ = terminal.sale()
     upload = requests.sales_upload_request(terminal.next_stan(), CONFIG, 1, uploaded((sale.stan, sale.amount)))
-    assert terminal.send(upload, sign=False).response_code == "12"
+    assert terminal.send(upload).response_code == "12"
 
 
 def test_an_unbalanced_settlement_then_its_upload_closes_the_batch(terminal: CupTerminal) -> None:
     terminal.sign_on()
     sale, _ = terminal.sale(5000)
     claimed = SettlementTotals(CardTotals(4000, 1), None)
-    assert terminal.send(requests.settlement_request(terminal.next_stan(), CONFIG, 1, claimed),
-                         sign=False).response_code == "00"
-    assert terminal.send(requests.sales_upload_request(terminal.next_stan(), CONFIG, 1, uploaded((sale.stan, sale.amount))),
-                         sign=False).response_code == "00"
+    assert terminal.send(requests.settlement_request(terminal.next_stan(), CONFIG, 1, claimed)
+                         ).response_code == "00"
+    assert terminal.send(requests.sales_upload_request(terminal.next_stan(), CONFIG, 1, uploaded((sale.stan, sale.amount)))
+                         ).response_code == "00"
     end = requests.upload_end_request(terminal.next_stan(), CONFIG, 1, 1, balanced=False)
-    assert terminal.send(end, sign=False).response_code == "00"
-    assert terminal.send(end, sign=False).response_code == "00"  # the same end again: a repeat, nothing new
+    assert terminal.send(end).response_code == "00"
+    assert terminal.send(end).response_code == "00"  # the same end again: a repeat, nothing new
     assert settled_batches(terminal) == [(1, "journal", "95"), (1, "upload", "00")]
 
 
@@ -124,10 +127,10 @@ def test_a_second_end_of_upload_after_the_batch_closed_is_refused(terminal: CupT
     terminal.sign_on()
     terminal.sale(5000)
     claimed = SettlementTotals(CardTotals(4000, 1), None)
-    terminal.send(requests.settlement_request(terminal.next_stan(), CONFIG, 1, claimed), sign=False)
-    terminal.send(requests.upload_end_request(terminal.next_stan(), CONFIG, 1, 0, balanced=False), sign=False)
+    terminal.send(requests.settlement_request(terminal.next_stan(), CONFIG, 1, claimed))
+    terminal.send(requests.upload_end_request(terminal.next_stan(), CONFIG, 1, 0, balanced=False))
     other = requests.upload_end_request(terminal.next_stan(), CONFIG, 1, 0, balanced=False)
-    assert terminal.send(other, sign=False).response_code == "12"
+    assert terminal.send(other).response_code == "12"
     assert len(settled_batches(terminal)) == 2
 
 
@@ -168,7 +171,8 @@ def test_a_request_under_the_old_keys_after_a_sign_on_still_verifies(terminal: C
 
 
 def test_the_standard_sign_on_replaces_the_keys_at_once(tmp_path: Path) -> None:
-    logic = HostLogic(HostConfig(data_dir=tmp_path / "host", dialect="cup-pos", cup_sign_on=CupSignOn.STANDARD))
+    logic = HostLogic(HostConfig(data_dir=tmp_path / "host", dialect="cup-pos", cup_sign_on=CupSignOn.STANDARD,
+                                 cup_sign_on_interval_seconds=0))
     try:
         terminal = CupTerminal(logic)
         terminal.sign_on()
@@ -202,3 +206,68 @@ def test_after_the_new_keys_were_used_a_sign_on_issues_fresh_ones(terminal: CupT
     assert terminal.sale()[1].response_code == "00"
     terminal.sign_on()
     assert terminal.mak != first
+
+
+# -- sign-ons are rate-limited: at most one new set of keys per terminal per interval ----------
+
+def limited_terminal(tmp_path: Path, **config: object) -> tuple[HostLogic, CupTerminal]:
+    logic = HostLogic(HostConfig(data_dir=tmp_path / "host", dialect="cup-pos", cup_sign_on_interval_seconds=60,
+                                 **config))  # type: ignore[arg-type]
+    return logic, CupTerminal(logic)
+
+
+@pytest.mark.parametrize("mode", [CupSignOn.HARDENED, CupSignOn.STANDARD])
+def test_sign_ons_within_the_interval_get_the_same_keys_and_journal_one_session(tmp_path: Path,
+                                                                                mode: CupSignOn) -> None:
+    logic, terminal = limited_terminal(tmp_path, cup_sign_on=mode)
+    try:
+        first = terminal.sign_on().response[62]
+        assert terminal.sale()[1].response_code == "00"  # the keys are in use (current)
+        flood = [terminal.send(requests.sign_on_request(100 + n, CONFIG, 1), sign=False) for n in range(20)]
+        assert {decision.response[62] for decision in flood} == {first}
+        assert terminal.sale()[1].response_code == "00"
+        assert len(HostJournal(logic.config.journal_path).sessions(TERMINAL_ID)) == 1
+    finally:
+        logic.close()
+
+
+def test_a_sign_on_for_another_key_scheme_within_the_interval_is_12(tmp_path: Path) -> None:
+    logic, terminal = limited_terminal(tmp_path)
+    try:
+        terminal.sign_on()
+        single = replace(CONFIG, cup_sign_on_keys="001")
+        assert terminal.send(requests.sign_on_request(9, single, 1), sign=False).response_code == "12"
+        assert terminal.sale()[1].response_code == "00"
+    finally:
+        logic.close()
+
+
+def test_after_the_interval_a_sign_on_issues_new_keys(tmp_path: Path) -> None:
+    logic, terminal = limited_terminal(tmp_path)
+    try:
+        first = terminal.sign_on().response[62]
+        assert terminal.sale()[1].response_code == "00"
+        later = requests.sign_on_request(9, CONFIG, 1)
+        decision = logic.handle_bytes(encode(later, DIALECT), now=NOW + timedelta(seconds=61), peer="test")
+        assert decision.response_code == "00" and decision.response[62] != first
+        assert len(HostJournal(logic.config.journal_path).sessions(TERMINAL_ID)) == 2
+    finally:
+        logic.close()
+
+
+def test_a_settlement_without_a_mac_is_a0_and_journals_no_settlement(terminal: CupTerminal) -> None:
+    terminal.sign_on()
+    terminal.sale(5000)
+    spoofed = requests.settlement_request(90, CONFIG, 1, SettlementTotals(CardTotals(5000, 1), None))
+    decision = terminal.send(spoofed, sign=False)
+    assert (decision.response_code, 64 in decision.response) == ("A0", False)
+    assert settled_batches(terminal) == []
+
+
+def test_a_settlement_answer_is_maced(terminal: CupTerminal) -> None:
+    terminal.sign_on()
+    terminal.sale(5000)
+    decision = terminal.send(requests.settlement_request(90, CONFIG, 1, SettlementTotals(CardTotals(5000, 1), None)))
+    assert decision.response_code == "00"
+    verify_frame_mac(decision.response_bytes, terminal.mak)
+    assert settled_batches(terminal) == [(1, "journal", "00")]

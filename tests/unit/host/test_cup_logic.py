@@ -45,7 +45,9 @@ CONFIG = TerminalConfig(dialect="cup-pos", currency="156", supervisor_password_h
 
 @pytest.fixture
 def host(tmp_path: Path) -> Iterator[HostLogic]:
-    logic = HostLogic(HostConfig(data_dir=tmp_path / "host", dialect="cup-pos"))
+    """A cup-pos host without the sign-on rate limit (every request here is at ``NOW``: the tests of the
+    limit, tests/unit/host/test_cup_integrity.py, set it)."""
+    logic = HostLogic(HostConfig(data_dir=tmp_path / "host", dialect="cup-pos", cup_sign_on_interval_seconds=0))
     yield logic
     logic.close()
 
@@ -137,10 +139,28 @@ def test_a_financial_request_before_any_sign_on_gets_a0(terminal: CupTerminal) -
     assert terminal.sale()[1].response_code == "A0"
 
 
-def test_only_double_length_keys_are_served(terminal: CupTerminal) -> None:
-    request = requests.sign_on_request(1, CONFIG, 1)
-    single = replace(request, fields={**request.fields, 60: "00000001001"})
-    assert terminal.send(single, sign=False).response_code == "12"
+@pytest.mark.parametrize(("scheme", "length", "key_lengths"), [
+    ("001", 24, (8, 8, None)), ("003", 40, (16, 16, None)), ("004", 60, (16, 16, 16)),
+])
+def test_each_sign_on_key_scheme_of_the_field_description_is_served(
+    terminal: CupTerminal, scheme: str, length: int, key_lengths: tuple[int, int, int | None]
+) -> None:
+    """60.3 = 001: single-length PIK and MAK; 003: double-length; 004: double-length and a track data key."""
+    config = replace(CONFIG, cup_sign_on_keys=scheme)
+    answer = terminal.send(requests.sign_on_request(terminal.next_stan(), config, 1), sign=False).response
+    assert (answer[39], answer[60][-3:], len(answer[62])) == ("00", scheme, length)
+    keys = unwrap_working_keys(TEST_KEYS.terminal_master_key, SignOnKeys.decode(answer[62]))
+    assert (len(keys.pik), len(keys.mak), keys.tdk and len(keys.tdk)) == key_lengths
+    terminal.mak = keys.mak
+    assert terminal.sale()[1].response_code == "00"  # MACed under the MAK the scheme delivered (DES for 001)
+
+
+def test_a_sign_on_of_another_scheme_gets_new_keys_of_that_scheme(terminal: CupTerminal) -> None:
+    double = terminal.send(requests.sign_on_request(1, CONFIG, 1), sign=False).response[62]
+    single = terminal.send(requests.sign_on_request(2, replace(CONFIG, cup_sign_on_keys="001"), 1), sign=False)
+    assert len(double) == 40 and len(single.response[62]) == 24
+    again = terminal.send(requests.sign_on_request(3, replace(CONFIG, cup_sign_on_keys="001"), 1), sign=False)
+    assert again.response[62] == single.response[62]  # hardened: the same next keys until a request uses them
 
 
 def test_a_repeat_with_other_content_is_a_duplicate(terminal: CupTerminal) -> None:
@@ -203,7 +223,7 @@ def test_the_settlement_answer_sets_a_result_per_card_group(terminal: CupTermina
     terminal.sign_on()
     terminal.sale(5000)
     claimed = SettlementTotals(CardTotals(5000, 1), CardTotals(100, 1))
-    answer = terminal.send(requests.settlement_request(terminal.next_stan(), CONFIG, 1, claimed), sign=False).response
+    answer = terminal.send(requests.settlement_request(terminal.next_stan(), CONFIG, 1, claimed)).response
     answered = SettlementTotals.decode(answer[48])
     assert (answer[39], answered.domestic.result.value, answered.foreign.result.value) == ("00", "1", "2")
     settlement = HostJournal(terminal.host.config.journal_path).settlements(TERMINAL_ID)[-1]
@@ -232,3 +252,14 @@ def test_a_sign_on_whose_commit_fails_leaves_the_working_keys_and_key_store_unch
         terminal.send(requests.sign_on_request(terminal.next_stan(), CONFIG, 1), sign=False)
     assert host.keyring.next_keys(TERMINAL_ID).request_mac_key == terminal.mak
     assert host.config.keystore_path.read_bytes() == before
+
+
+def test_a_track_key_sign_on_repeated_before_first_use_gets_the_same_keys_and_tdk(terminal: CupTerminal) -> None:
+    config = replace(CONFIG, cup_sign_on_keys="004")
+    first = terminal.send(requests.sign_on_request(1, config, 1), sign=False).response[62]
+    again = terminal.send(requests.sign_on_request(2, config, 1), sign=False).response[62]
+    assert first == again and len(first) == 60
+    keys = unwrap_working_keys(TEST_KEYS.terminal_master_key, SignOnKeys.decode(first))
+    terminal.mak = keys.mak
+    assert terminal.sale()[1].response_code == "00"
+    assert terminal.host.keyring.track_key(TERMINAL_ID) == keys.tdk  # current with the keys it came with

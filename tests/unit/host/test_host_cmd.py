@@ -112,3 +112,51 @@ def test_a_listen_address_naming_no_device_is_bad_input(tmp_path: Path, capsys: 
 
     assert main(["host", "--listen", "nope", "--data", str(tmp_path)]) == 2
     assert "no serial device nope" in capsys.readouterr().err
+
+
+def test_event_loop_defaults_to_asyncio_and_accepts_uvloop(tmp_path: Path) -> None:
+    assert _parser().parse_args(["host", "--data", str(tmp_path)]).event_loop == "asyncio"
+    assert _parser().parse_args(["host", "--data", str(tmp_path), "--event-loop", "uvloop"]).event_loop == "uvloop"
+
+
+def test_uvloop_without_uvloop_installed_is_bad_input_saying_how_to_install_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # import uvloop raises ImportError
+    args = _parser().parse_args(["host", "--listen", "tcp://127.0.0.1:0", "--data", str(tmp_path),
+                                 "--event-loop", "uvloop"])
+    with pytest.raises(InputError, match=r"pip install 'possim\[fast\]'"):
+        args.handler(args)
+
+
+def test_the_host_serves_on_uvloop(tmp_path: Path) -> None:
+    """``--event-loop uvloop``: the same listening line, an 0800 echo answered, exit 0 on SIGTERM."""
+    pytest.importorskip("uvloop")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "simulator.cli", "host", "--listen", "tcp://127.0.0.1:0", "--data",
+         str(tmp_path / "data"), "--event-loop", "uvloop"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert first.startswith("listening on tcp://127.0.0.1:")
+
+        async def echo_test() -> str:
+            channel = await connect(first.split()[-1])
+            try:
+                dialect = get_dialect("terminal87")
+                from iso8583 import Message
+
+                await channel.send(encode(Message("0800", {7: "0314100000", 11: "000001", 41: "POSSIM01",
+                                                          42: "POSSIM000000001", 70: "301"}), dialect))
+                return str(decode(await channel.receive(timeout=10), dialect)[39])
+            finally:
+                await channel.close()
+
+        assert asyncio.run(echo_test()) == "00"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

@@ -9,11 +9,13 @@ a ledger of movements kept apart from the lives the rules set.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from protocols.dcc import refund_billing
 from simulator.host import lifecycle
 from simulator.host.lifecycle import Breach, Entry, Kind, Life, Plan
 
@@ -43,8 +45,8 @@ class MemoryBook:
     def refunds_of(self, sale_id: int) -> list[Entry]:
         return [e for e in self.entries.values() if e.kind is Kind.REFUND and e.original_id == sale_id]
 
-    def add(self, kind: Kind, amount: int, original_id: int | None = None) -> Entry:
-        entry = Entry(len(self.entries) + 1, kind, amount, Life.APPROVED, original_id)
+    def add(self, kind: Kind, amount: int, original_id: int | None = None, billing: int | None = None) -> Entry:
+        entry = Entry(len(self.entries) + 1, kind, amount, Life.APPROVED, original_id, billing_amount=billing)
         self.entries[entry.id] = entry
         if kind is not Kind.VOID:
             self._move(entry.id, amount if kind is Kind.SALE else -amount)
@@ -161,6 +163,30 @@ def test_a_void_is_not_voided_and_a_voided_refund_not_again() -> None:
     assert lifecycle.void(book, book.entries[r1.id]) is Breach.NOT_VOIDABLE
 
 
+_RATES = (Decimal("0.0068885"), Decimal("1"), Decimal("155.5088"), Decimal("160.1234"))
+"""Conversion rates USD -> JPY and back, the sale's and "today's" (dcc_refund_rate = current)."""
+
+
+def test_a_dcc_refund_past_the_sale_in_the_billing_currency_is_refused() -> None:
+    book = MemoryBook()
+    sale = book.add(Kind.SALE, 2000, billing=1625)
+    book.add(Kind.REFUND, 1000, sale.id, billing=1000)
+    assert lifecycle.refund(book, sale, 500, billing_amount=626) is Breach.OVER_REFUND_BILLING
+    assert lifecycle.refund(book, sale, 500, billing_amount=625) is None
+
+
+def test_partial_dcc_refunds_end_on_the_exact_remainder_in_both_currencies() -> None:
+    book = MemoryBook()
+    sale = book.add(Kind.SALE, 2000, billing=1625)
+    for amount in (500, 733, 767):
+        billing = refund_billing(amount, sale_amount=2000, sale_billing=1625, refunded=lifecycle.refunded(book, sale.id),
+                                 refunded_billing=lifecycle.refunded_billing(book, sale.id),
+                                 rate=Decimal("0.8124750"), merchant="840", billing="826")
+        assert lifecycle.refund(book, sale, amount, billing) is None
+        book.add(Kind.REFUND, amount, sale.id, billing)
+    assert (lifecycle.refunded(book, sale.id), lifecycle.refunded_billing(book, sale.id)) == (2000, 1625)
+
+
 class HostLife(RuleBasedStateMachine):
     """Random orders of sales, refunds, voids and reversals (also late and repeated) against the rules."""
 
@@ -172,10 +198,11 @@ class HostLife(RuleBasedStateMachine):
         candidates = [e for e in self.book.entries.values() if e.kind in kinds]
         return data.draw(st.sampled_from(candidates)) if candidates else None
 
-    @rule(amount=st.integers(1, 6))
-    def sale(self, amount: int) -> None:
-        """Small amounts: refunds meet the sale's amount often, where the rule bites."""
-        self.book.add(Kind.SALE, amount)
+    @rule(amount=st.integers(1, 6), billing=st.none() | st.integers(0, 900))
+    def sale(self, amount: int, billing: int | None) -> None:
+        """Small amounts: refunds meet the sale's amount often, where the rule bites. ``billing``: a DCC sale's
+        amount in the cardholder's currency (yen-sized numbers too)."""
+        self.book.add(Kind.SALE, amount, billing=billing)
 
     @precondition(lambda self: self.book.entries)
     @rule(data=st.data())
@@ -185,8 +212,17 @@ class HostLife(RuleBasedStateMachine):
         if original is None:
             return
         amount = data.draw(st.integers(1, max(original.amount, 1)), label="amount")
-        if lifecycle.refund(self.book, original, amount) is None:
-            self.book.add(Kind.REFUND, amount, original.id)
+        billing = None
+        if original.billing_amount is not None:  # DCC: converted at the sale's rate or today's, remainder last
+            rate = data.draw(st.sampled_from(_RATES), label="rate")
+            billing = refund_billing(amount, sale_amount=original.amount, sale_billing=original.billing_amount,
+                                     refunded=lifecycle.refunded(self.book, original.id),
+                                     refunded_billing=lifecycle.refunded_billing(self.book, original.id),
+                                     rate=rate, merchant="840", billing="392")
+            if data.draw(st.booleans(), label="crafted billing"):  # a crafted request: any billing amount
+                billing = data.draw(st.integers(0, 1000), label="billing")
+        if lifecycle.refund(self.book, original, amount, billing) is None:
+            self.book.add(Kind.REFUND, amount, original.id, billing)
 
     @precondition(lambda self: self.book.entries)
     @rule(data=st.data())
@@ -212,6 +248,12 @@ class HostLife(RuleBasedStateMachine):
         for sale in (e for e in self.book.entries.values() if e.kind is Kind.SALE):
             refunded_on_ledger = -sum(self.book.net(r.id) for r in self.book.refunds_of(sale.id))
             assert 0 <= refunded_on_ledger <= self.book.net(sale.id), (sale, refunded_on_ledger)
+
+    @invariant()
+    def dcc_refunds_never_exceed_the_sale_in_the_billing_currency(self) -> None:
+        for sale in (e for e in self.book.entries.values() if e.kind is Kind.SALE and e.billing_amount is not None):
+            assert sale.billing_amount is not None
+            assert lifecycle.refunded_billing(self.book, sale.id) <= sale.billing_amount, sale
 
     @invariant()
     def the_rule_holds_for_every_sale(self) -> None:

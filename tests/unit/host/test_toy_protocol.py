@@ -152,7 +152,7 @@ def test_rules_apply_to_a_toy_host(tmp_path: Path) -> None:
 def test_an_unknown_protocol_is_refused_naming_it_and_the_known_ones(tmp_path: Path) -> None:
     dialect = tmp_path / "toy.toml"
     dialect.write_text(TOY_DIALECT)
-    with pytest.raises(UnknownHostProtocol, match=r"'toy'.*cup-pos, possim-87"):
+    with pytest.raises(UnknownHostProtocol, match=r"'toy'.*cup-pos, iso93, possim-87"):
         HostLogic(HostConfig(data_dir=tmp_path / "data", dialect=str(dialect)))
 
 

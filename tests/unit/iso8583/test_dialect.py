@@ -96,7 +96,8 @@ def test_dialect_fields_are_read_only_and_sorted() -> None:
 
 
 def test_registry_lists_the_built_in_dialects() -> None:
-    assert dialect_names() == ("cup-pos", "iso87ascii", "iso87binary", "terminal87", "terminal87-tpdu")
+    assert dialect_names() == ("cup-pos", "iso2003", "iso87ascii", "iso87binary", "iso93binary", "iso93ebcdic",
+                               "terminal87", "terminal87-tpdu")
 
 
 def test_registry_returns_the_same_dialect_object_so_its_compiled_codec_is_reused() -> None:
@@ -105,8 +106,8 @@ def test_registry_returns_the_same_dialect_object_so_its_compiled_codec_is_reuse
 
 
 def test_unknown_dialect_name_lists_the_known_ones() -> None:
-    with pytest.raises(DialectError, match="unknown dialect 'iso93' \\(built-in: cup-pos, iso87ascii, iso87binary"):
-        get_dialect("iso93")
+    with pytest.raises(DialectError, match="unknown dialect 'iso99' \\(built-in: cup-pos, iso2003, iso87ascii, iso87binary"):
+        get_dialect("iso99")
 
 
 def test_terminal87_tpdu_differs_from_terminal87_only_by_its_header() -> None:

@@ -307,3 +307,22 @@ def test_kek_from_file_opens_the_store_it_created(tmp_path: Path) -> None:
     KeyStore.open(store_path, load_or_create_kek(kek_path)).put("tmk", TDES_KEY, "K0", "T", "B")
     assert KeyStore.open(store_path, load_or_create_kek(kek_path)).get("tmk") == TDES_KEY
 
+
+
+def test_put_many_stores_several_keys_in_one_rewrite(store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = KeyStore.open(store_path, KEK)
+    writes: list[int] = []
+    original = store._save
+    monkeypatch.setattr(store, "_save", lambda entries: (writes.append(len(entries)), original(entries))[1])
+    store.put_many([("session/T1/pin", bytes(range(16)), "P0", "T", "E", "N"),
+                    ("session/T1/mac", bytes(range(16, 32)), "M3", "T", "C", "N")])
+    assert writes == [2]
+    reopened = KeyStore.open(store_path, KEK)
+    assert reopened.get("session/T1/pin") == bytes(range(16)) and reopened.get("session/T1/mac") == bytes(range(16, 32))
+
+
+def test_put_many_stores_nothing_when_one_key_is_refused(store_path: Path) -> None:
+    store = KeyStore.open(store_path, KEK)
+    with pytest.raises(KeyStoreError, match="algorithm"):
+        store.put_many([("a", bytes(16), "P0", "T", "E", "N"), ("b", bytes(16), "M3", "X", "C", "N")])
+    assert KeyStore.open(store_path, KEK).names() == []

@@ -483,3 +483,16 @@ def test_default_random_fill_differs_between_calls() -> None:
     first = encode_pin_block(4, "1234")
     second = encode_pin_block(4, "1234")
     assert first[:8] == second[:8] and first[8:] != second[8:]
+
+
+@given(pin=st.text("0123456789", min_size=4, max_size=12), pan=st.text("0123456789", min_size=13, max_size=19))
+def test_format_0_fast_path_is_the_pin_field_xor_the_pan_field(pin: str, pan: str) -> None:
+    """ISO 9564-1:2017 9.3.2: the one-integer construction of the usual case equals the field-by-field one."""
+    from keys.pinblock import _pin_field_64, pan_field_iso0
+
+    expected = bytes(a ^ b for a, b in zip(_pin_field_64(PinBlockFormat.ISO_0, pin, bytes), pan_field_iso0(pan),
+                                            strict=True))
+    assert encode_pin_block(PinBlockFormat.ISO_0, pin, pan) == expected
+    key = bytes.fromhex("0123456789ABCDEFFEDCBA9876543210")
+    assert decrypt_pin_block(PinBlockFormat.ISO_0, key, encrypt_pin_block(PinBlockFormat.ISO_0, key, pin, pan),
+                             pan) == pin

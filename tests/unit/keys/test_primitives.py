@@ -76,3 +76,31 @@ def test_adjust_odd_parity_sets_each_byte_to_odd_parity() -> None:
 def test_xor_refuses_unequal_lengths() -> None:
     with pytest.raises(DataLengthError):
         xor_bytes(b"ab", b"abc")
+
+
+def test_kept_cbc_mac_contexts_start_each_message_from_the_zero_iv() -> None:
+    """The kept CBC context (its chaining value cancelled on the first block) gives, message after message
+    and key after key, the last block of a fresh TDES-CBC with a zero IV (NIST SP 800-38A 6.2)."""
+    from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+    from cryptography.hazmat.primitives.ciphers import Cipher, modes
+
+    from keys.primitives import des_cbc_mac, tdes_cbc_mac
+
+    def fresh(key: bytes, data: bytes) -> bytes:
+        encryptor = Cipher(TripleDES(key * 3 if len(key) == 8 else key + key[:8]), modes.CBC(bytes(8))).encryptor()
+        return encryptor.update(data)[-8:]
+
+    keys = (bytes.fromhex("0123456789ABCDEF"), bytes.fromhex("FEDCBA9876543210"))
+    for round_ in range(3):
+        for key in keys:
+            for length in (8, 16, 200):
+                data = bytes((round_ * 7 + index) % 256 for index in range(length))
+                assert des_cbc_mac(key, data) == fresh(key, data)
+                assert tdes_cbc_mac(key + key[::-1], data) == fresh(key + key[::-1], data)
+
+
+def test_cbc_mac_refuses_a_partial_block() -> None:
+    from keys.primitives import des_cbc_mac
+
+    with pytest.raises(DataLengthError, match="7 bytes"):
+        des_cbc_mac(bytes(8), bytes(7))

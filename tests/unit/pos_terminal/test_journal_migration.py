@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from pos_terminal.journal import SCHEMA_VERSION, Journal
-from pos_terminal.journal.schema import SCHEMA
+from pos_terminal.journal.schema import MIGRATIONS, SCHEMA
 
 
 def _version_1_journal(path: Path) -> None:
@@ -46,3 +46,17 @@ def test_a_new_journal_has_the_same_schema_as_a_migrated_one(tmp_path: Path) -> 
             return sorted(db.execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL"))
 
     assert schema("old.sqlite3") == schema("new.sqlite3")
+
+
+def test_a_journal_of_schema_2_gains_the_dcc_columns_and_its_sales_read_without_conversion(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    _version_1_journal(path)
+    with sqlite3.connect(path) as db:  # what possim wrote before DCC: version 2
+        for statement in MIGRATIONS[1]:
+            db.execute(statement)
+        db.execute("UPDATE schema_version SET version = 2")
+    with Journal.open(path) as journal:
+        assert journal.get(1).dcc is None
+    with sqlite3.connect(path) as db:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(transactions)")}
+    assert {"dcc_currency", "dcc_amount", "dcc_rate", "dcc_markup", "dcc_provider"} <= columns

@@ -120,3 +120,27 @@ def test_pin_block_round_trips_through_the_scheme_pin_key(keys: MessageKeys) -> 
 
 def test_keys_are_not_in_the_repr(keys: MessageKeys) -> None:
     assert keys.request_mac_key.hex().upper() not in repr(keys).upper()
+
+
+def test_a_response_mac_is_checked_over_the_bytes_as_received(keys: MessageKeys, dialect_name: str) -> None:
+    dialect = get_dialect(dialect_name)
+    from protocols.security import sign_and_encode, verify_response_frame
+
+    signed, frame = sign_and_encode(Message("0210", {**refund_request().fields, 39: "00"}), dialect, keys,
+                                    response=True)
+    verify_response_frame(frame, signed, dialect, keys)
+    tampered = frame.replace(b"000000001500", b"000000009999") if b"000000001500" in frame else frame[:-9] + \
+        bytes([frame[-9] ^ 1]) + frame[-8:]
+    with pytest.raises(MacVerificationError, match="0210 response: MAC in DE 64 does not verify"):
+        verify_response_frame(tampered, signed, dialect, keys)
+
+
+def test_the_possim87_profile_signs_and_encodes_in_one_encoding(keys: MessageKeys, dialect_name: str) -> None:
+    """outgoing_frame gives the bytes encoding outgoing() gives: the MAC written over the placeholder's bytes."""
+    from pos_terminal.profiles import default_profiles
+
+    dialect = get_dialect(dialect_name)
+    profile = default_profiles().profile_for(dialect)
+    signed, frame = profile.outgoing_frame(refund_request(), dialect, keys)
+    assert signed == profile.outgoing(refund_request(), dialect, keys)
+    assert frame == encode(signed, dialect)

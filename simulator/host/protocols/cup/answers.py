@@ -26,8 +26,9 @@ MAC_ERROR = "A0"
 """CUP response code: the MAC did not verify (MAC 校验错), sign on again."""
 
 
-def answer_header(request_header: bytes, *, sign_on_again: bool = False) -> bytes:
-    """The answer's 11 header bytes: TPDU addresses swapped; processing request 3 when asked.
+def answer_header(request_header: bytes, *, sign_on_again: bool = False, processing_request: str | None = None) -> bytes:
+    """The answer's 11 header bytes: TPDU addresses swapped; processing request 3 when asked (or another
+    ``processing_request``: 4 update the CA keys, 5 download the IC parameters).
 
     A header that does not parse still gets its TPDU addresses swapped byte for byte (a format
     error must reach the terminal that sent it).
@@ -38,17 +39,19 @@ def answer_header(request_header: bytes, *, sign_on_again: bool = False) -> byte
         if len(request_header) < 5:
             return request_header
         return request_header[:1] + request_header[3:5] + request_header[1:3] + request_header[5:]
-    if sign_on_again:
-        header = replace(header, message=replace(header.message, processing_request=SIGN_ON_AGAIN))
+    request = SIGN_ON_AGAIN if sign_on_again else processing_request
+    if request is not None:
+        header = replace(header, message=replace(header.message, processing_request=request))
     return header.build()
 
 
 def answer(request: Message, code: str, now: datetime, extra: dict[int, FieldValue] | None = None, *,
-           sign_on_again: bool = False) -> Message:
+           sign_on_again: bool = False, processing_request: str | None = None) -> Message:
     """The answer to ``request`` with DE 39 = ``code``: the echoed fields, DE 12/13, then ``extra``."""
     fields: dict[int, FieldValue] = {n: request.fields[n] for n in ECHOED_FIELDS if n in request.fields}
     fields[12] = now.strftime("%H%M%S")
     fields[13] = now.strftime("%m%d")
     fields[39] = str(code)
     fields.update(extra or {})
-    return Message(response_mti(request.mti), fields, answer_header(request.header, sign_on_again=sign_on_again))
+    return Message(response_mti(request.mti), fields, answer_header(request.header, sign_on_again=sign_on_again,
+                                                                    processing_request=processing_request))

@@ -76,6 +76,8 @@ def refusal(advice: Advice, original: HostTransaction | None) -> str | None:
         return ResponseCode.INVALID_TRANSACTION
     if advice.currency != original.currency:
         return ResponseCode.INVALID_AMOUNT  # not an amount of that sale (docs/protocol.md)
+    if original.dcc_currency is not None:
+        return ResponseCode.INVALID_AMOUNT  # a DCC sale's refund is converted online, never offline
     return None
 
 

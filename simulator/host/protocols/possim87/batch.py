@@ -38,6 +38,8 @@ class SettlementRequest:
     totals: BatchTotals
     stan: str
     transmission_time: str
+    currency: str | None = None
+    """DE 49: the currency whose transactions these totals count (None: all, a terminal of one currency)."""
 
     @property
     def basis(self) -> SettlementBasis:
@@ -60,7 +62,7 @@ def parse_settlement(request: Message, terminal_id: str) -> SettlementRequest:
     except ValueError as exc:
         raise MalformedRequest(str(exc)) from None
     return SettlementRequest(terminal_id, batch, ProcessingCode(code), totals, _text(request, 11),
-                             _text(request, 7))
+                             _text(request, 7), _optional(request, 49))
 
 
 def settle(journal: HostJournal, request: SettlementRequest, now: datetime) -> SettlementRecord:
@@ -69,10 +71,10 @@ def settle(journal: HostJournal, request: SettlementRequest, now: datetime) -> S
     A 920000 also discards an earlier upload of the batch: a new reconciliation starts.
     """
     if request.basis is SettlementBasis.UPLOAD:
-        host = upload_totals(journal.uploads(request.terminal_id, request.batch))
+        host = upload_totals(journal.uploads(request.terminal_id, request.batch), request.currency)
     else:
         journal.clear_uploads(request.terminal_id, request.batch)
-        host = journal_totals(journal, request.terminal_id, request.batch)
+        host = journal_totals(journal, request.terminal_id, request.batch, request.currency)
     code = "00" if same_totals(request.totals, host) else "95"
     record = SettlementRecord(
         time=iso_time(now), terminal_id=request.terminal_id, batch=request.batch, stan=request.stan,

@@ -17,6 +17,7 @@ import simulator.host.protocols.possim87.batch as batch
 from emv.masking import mask_pan
 from iso8583 import Message
 from protocols.iso87 import Mti, ProcessingCode, ResponseCode, parse_original_data_elements, response_mti
+from protocols.dcc import DccOffer
 from protocols.possim87.additional_data import AdditionalTag, additional_data, encode_additional_data
 from simulator.host import antifraud, credits
 from simulator.host.cardcheck import arpc, card_checks
@@ -38,6 +39,8 @@ from simulator.host.protocols.possim87.messages import (
     journal_mti,
     response_message,
 )
+from simulator.host.protocols.possim87 import dcc
+from simulator.host.protocols.possim87.dcc import journal_fields
 from simulator.host.services import HostServices
 
 log = logging.getLogger(__name__)
@@ -89,23 +92,35 @@ class Possim87Money:
         if check.code is not None:
             self.record(exchange, check.code, Status.DECLINED, amount=amount)
             return response_message(request, check.code, arpc(check, pan, request, approved=False))
+        assert exchange.terminal is not None
+        try:
+            conversion = dcc.sale_conversion(self.config.dcc, self.cards, exchange, pan)
+        except dcc.DccRefusal as refusal:
+            self.record(exchange, refusal.code, Status.DECLINED, amount=amount, note=refusal.note)
+            return response_message(request, refusal.code, arpc(check, pan, request, approved=False))
         rrn, auth = self.journal.next_rrn(), auth_code()
-        txn = self.record(exchange, ResponseCode.APPROVED, Status.APPROVED, amount=amount, rrn=rrn, auth=auth)
-        self.ledger.move(exchange, txn, Direction.DEBIT, Cause.SALE, amount)
-        return response_message(request, ResponseCode.APPROVED,
-                              {37: rrn, 38: auth, **arpc(check, pan, request, approved=True)})
+        cross_border = self.cards.cross_border(pan, exchange.terminal.country)
+        txn = self.record(exchange, ResponseCode.APPROVED, Status.APPROVED, amount=amount, rrn=rrn, auth=auth,
+                          cross_border=cross_border, dcc=conversion)
+        self.ledger.move(exchange, txn, Direction.DEBIT, Cause.SALE, amount, _billing(conversion))
+        fields, tags = _dcc_answer(conversion, cross_border)
+        if tags:
+            fields[63] = encode_additional_data(tags)
+        return response_message(request, ResponseCode.APPROVED, {
+            37: rrn, 38: auth, **arpc(check, pan, request, approved=True), **fields})
 
     def refund(self, exchange: Exchange) -> Message:
         request = exchange.request
         profile = exchange.terminal
         assert profile is not None
         amount, pan = request_amount(request), self._card_pan(exchange)
-        tags = additional_data(request)
+        tags = exchange.kind if isinstance(exchange.kind, dict) else additional_data(request)  # read by identify
         original_rrn, original_date = tags.get(AdditionalTag.ORIGINAL_RRN), tags.get(AdditionalTag.ORIGINAL_DATE)
         reason = tags.get(AdditionalTag.REASON)
         fingerprint = self.keyring.fingerprint(pan)
         today = self.services.business_date(exchange.now)
         original: HostTransaction | None = None
+        conversion = None
 
         def decline(code: str, note: str | None = None) -> Message:
             if note is not None:
@@ -125,13 +140,18 @@ class Possim87Money:
                 return decline(ResponseCode.INVALID_TRANSACTION)
             refusal = antifraud.check_against_original(
                 original, currency=field_text(request, 49), fingerprint=fingerprint,
-                policy=self.config.refund_policy, today=today)
+                policy=self.config.refund_policy, today=today, dcc_currency=field_text(request, 51))
             if refusal is not None:
                 return decline(refusal.code, refusal.rule)
             assert original.id is not None and original.amount is not None
-            breach = self.services.transitions.refund(original, amount)
+            conversion = dcc.refund_conversion(self.config.dcc, self.config.dcc_refund_rate, original, amount,
+                                               self.services.transitions.refunded(original))
+            breach = self.services.transitions.refund(original, amount,
+                                                      conversion.amount if conversion is not None else None)
             if breach is not None:
                 return decline(ResponseCode.INVALID_AMOUNT, breach.value)
+        elif field_text(request, 51):
+            return decline(ResponseCode.INVALID_AMOUNT, "DCC: an unmatched refund has no DCC sale to convert at")
         elif not profile.allow_unmatched_refunds:
             return decline(ResponseCode.NOT_PERMITTED, "unmatched refunds are not allowed for this terminal")
         refusal = antifraud.check_velocity(self.journal, terminal_id=profile.terminal_id, fingerprint=fingerprint,
@@ -141,14 +161,17 @@ class Possim87Money:
         check = card_checks(self.cards, exchange, pan)
         if check.code is not None:
             return decline(check.code)
-        channel, credit_date = self.config.credit.credit_for(self.cards.brand(pan), today)
+        cross_border = self.cards.cross_border(pan, profile.country)
+        channel, credit_date = self.config.credit.credit_for(self.cards.brand(pan), today, cross_border=cross_border)
         rrn, auth = self.journal.next_rrn(), auth_code()
         txn = self.record(exchange, ResponseCode.APPROVED, Status.APPROVED, amount=amount, rrn=rrn, auth=auth,
                            original=original, original_rrn=original_rrn, reason=reason,
-                           credit_channel=channel.value, credit_date=credit_date.strftime("%Y%m%d"))
-        self.ledger.move(exchange, txn, Direction.CREDIT, Cause.REFUND, amount)
-        return response_message(request, ResponseCode.APPROVED, {37: rrn, 38: auth, 63: encode_additional_data(
-            self._credit_tags(self.journal.transaction(txn), today))})
+                           credit_channel=channel.value, credit_date=credit_date.strftime("%Y%m%d"),
+                           cross_border=cross_border, dcc=conversion)
+        self.ledger.move(exchange, txn, Direction.CREDIT, Cause.REFUND, amount, _billing(conversion))
+        fields, tags = _dcc_answer(conversion, cross_border)
+        return response_message(request, ResponseCode.APPROVED, {**fields, 37: rrn, 38: auth, 63: encode_additional_data(
+            {**self._credit_tags(self.journal.transaction(txn), today), **tags})})
 
     @staticmethod
     def _credit_tags(refund: HostTransaction | None, today: date) -> dict[str, str]:
@@ -187,11 +210,15 @@ class Possim87Money:
         if isinstance(plan, Breach):
             log.info("void of %s refused: %s", rrn, plan.value)
             return decline(ResponseCode.INVALID_TRANSACTION, plan.value)
+        if field_text(request, 51) != original.dcc_currency:
+            return decline(ResponseCode.INVALID_AMOUNT, "DCC: a void carries the DE 51 of the transaction it voids")
         auth = auth_code()
+        conversion = dcc.offer_of(original)
         txn = self.record(exchange, ResponseCode.APPROVED, Status.APPROVED, amount=amount, auth=auth,
-                           original=original, original_rrn=rrn)
+                           original=original, original_rrn=rrn, cross_border=original.cross_border, dcc=conversion)
         self.services.transitions.apply(exchange, plan, txn, Cause.VOID)
-        return response_message(request, ResponseCode.APPROVED, {38: auth})
+        return response_message(request, ResponseCode.APPROVED,
+                                {38: auth, **(dcc.dcc_fields(conversion) if conversion is not None else {})})
 
     def advice(self, exchange: Exchange) -> Message:
         """An offline refund: credited once when it holds, else journaled declined; answered 0230 either way."""
@@ -220,11 +247,13 @@ class Possim87Money:
             return response_message(request, code)
         assert original is not None
         brand = advices.original_card_brand(original, self.cards, self.keyring.fingerprint)
-        channel, credit_date = self.config.credit.credit_for(brand, self.services.business_date(exchange.now))
+        cross_border = bool(original.cross_border)
+        channel, credit_date = self.config.credit.credit_for(brand, self.services.business_date(exchange.now),
+                                                             cross_border=cross_border)
         txn = self.record(exchange, ResponseCode.APPROVED, Status.APPROVED, amount=advice.amount,
                            rrn=self.journal.next_rrn(), auth=advice.offline_code, original=original,
                            original_rrn=advice.original_rrn, reason=advice.reason, credit_channel=channel.value,
-                           credit_date=credit_date.strftime("%Y%m%d"), card_of=original)
+                           credit_date=credit_date.strftime("%Y%m%d"), card_of=original, cross_border=cross_border)
         self.ledger.move(exchange, txn, Direction.CREDIT, Cause.REFUND, advice.amount)
         record = self.journal.transaction(txn)
         assert record is not None
@@ -317,6 +346,8 @@ class Possim87Money:
         credit_date: str | None = None,
         card_of: HostTransaction | None = None,
         note: str | None = None,
+        cross_border: bool | None = None,
+        dcc: DccOffer | None = None,
     ) -> int:
         """Journal the request's transaction; ``card_of``: take the card from that record (advices)."""
         request = exchange.request
@@ -352,4 +383,20 @@ class Possim87Money:
             invoice=field_text(request, 62),
             batch=field_text(request, 60),
             note=note,
+            cross_border=cross_border,
+            **(journal_fields(dcc) if dcc is not None else {}),
         ))
+
+
+def _billing(conversion: DccOffer | None) -> tuple[int, str] | None:
+    """A DCC movement's billing side for the ledger."""
+    return (conversion.amount, conversion.currency) if conversion is not None else None
+
+
+def _dcc_answer(conversion: DccOffer | None, cross_border: bool) -> tuple[dict[int, str], dict[str, str]]:
+    """What a sale's or refund's 0210 says of its currency: DE 6/10/51 for DCC, and DE 63 XB = Y for a card
+    issued abroad (absent: domestic), DM, DP for DCC."""
+    tags = {AdditionalTag.CROSS_BORDER: "Y"} if cross_border else {}
+    if conversion is None:
+        return {}, tags
+    return dcc.dcc_fields(conversion), {**tags, **dcc.dcc_tags(conversion)}

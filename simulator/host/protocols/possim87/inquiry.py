@@ -16,6 +16,7 @@ from protocols.iso87 import ProcessingCode, ResponseCode
 from protocols.possim87.additional_data import AdditionalTag, encode_additional_data
 from simulator.host import credits
 from simulator.host.exchange import field_text
+from simulator.host.protocols.possim87.dcc import dcc_fields, dcc_tags, offer_of
 from simulator.host.protocols.possim87.messages import response_message
 from simulator.host.journal import HostJournal
 
@@ -31,6 +32,11 @@ def answer_status_inquiry(journal: HostJournal, request: Message, terminal_id: s
     if record is None:
         return response_message(request, ResponseCode.ORIGINAL_NOT_FOUND)
     tags = {AdditionalTag.TRANSACTION_STATUS: record.status.value.upper()}
+    if record.cross_border:
+        tags[AdditionalTag.CROSS_BORDER] = "Y"
+    conversion = offer_of(record)
+    if conversion is not None:
+        tags.update(dcc_tags(conversion))
     view = credits.credit_view(record, today)
     if view is not None:
         tags[AdditionalTag.CREDIT_CHANNEL] = view.channel
@@ -43,4 +49,6 @@ def answer_status_inquiry(journal: HostJournal, request: Message, terminal_id: s
         extra[4] = f"{record.amount:012d}"
     if record.currency:
         extra[49] = record.currency
+    if conversion is not None:
+        extra.update(dcc_fields(conversion))
     return response_message(request, ResponseCode.APPROVED, extra)

@@ -26,6 +26,7 @@ import logging
 from datetime import datetime
 
 from iso8583 import Message, encode
+from iso8583.tpdu import TPDU_LENGTH, Tpdu
 from keys.errors import MacVerificationError
 from protocols.iso87 import Mti, ResponseCode, response_mti
 from protocols.possim87.additional_data import AdditionalDataError, AdditionalTag, additional_data
@@ -33,11 +34,12 @@ from protocols.security import sign_and_encode, verify_request_received
 import simulator.host.protocols.possim87.batch as batch
 from simulator.host.settlement import batch_number
 from simulator.host.decision import Delivery, HostDecision
-from simulator.host.exchange import Exchange, FormatError, field_text, require_field
+from simulator.host.exchange import Exchange, FormatError, check_tpdu_destination, field_text, require_field
 from simulator.host.journal import SettlementBasis, SettlementRecord, Status, iso_time
 from simulator.host.keyring import KeyResolutionError, MalformedKsnError
 from simulator.host.protocols.base import Handling, HostProtocol, RepeatKey
 from simulator.host.protocols.possim87.financial import Possim87Money
+from simulator.host.protocols.possim87 import dcc
 from simulator.host.protocols.possim87.inquiry import answer_status_inquiry
 from simulator.host.protocols.possim87.messages import PROCESSED_MTIS, check_tpdu, response_message, swap_tpdu
 from simulator.host.protocols.possim87.network import network_answer
@@ -66,6 +68,8 @@ class Possim87Host(HostProtocol):
     """The possim-87 steps (see the module docstring) over the host's shared services."""
 
     name = "possim-87"
+    network_mtis: frozenset[str] = frozenset({Mti.NETWORK})
+    """The network management MTIs: a request of these without keys yet is normal (not reported)."""
 
     def __init__(self, services: HostServices) -> None:
         super().__init__(services)
@@ -78,6 +82,8 @@ class Possim87Host(HostProtocol):
         """The terminal and its keys; 03 for an unknown terminal (unsigned), 30 (FormatError) for a malformed KSN."""
         request = exchange.request
         check_tpdu(request.header)
+        if len(request.header) == TPDU_LENGTH:
+            check_tpdu_destination(Tpdu.parse(request.header), self.services.config.tpdu)
         merchant = require_field(request, 42)
         terminal = self.services.config.terminals.get(field_text(request, 41) or "")
         if terminal is None or merchant != terminal.merchant_id:
@@ -88,12 +94,13 @@ class Possim87Host(HostProtocol):
             tags = additional_data(request)
         except AdditionalDataError as exc:
             raise FormatError(str(exc)) from None
+        exchange.kind = tags  # DE 63 read once: a refund's handler takes it from here
         try:
             exchange.keys = self.services.keyring.request_keys(terminal, tags.get(AdditionalTag.KSN))
         except MalformedKsnError as exc:
             raise FormatError(str(exc)) from None
         except KeyResolutionError as exc:
-            if request.mti == Mti.NETWORK:
+            if request.mti in self.network_mtis:
                 log.debug("no keys for %s from %s: %s", request.mti, terminal.terminal_id, exc)
             else:
                 self.services.events.report("no keys", "no keys for %s from %s: %s", request.mti,
@@ -155,6 +162,11 @@ class Possim87Host(HostProtocol):
         request = exchange.request
         if request.mti == Mti.NETWORK:
             return network_answer(self.services, exchange, self.verify)
+        if request.mti == Mti.ADMINISTRATIVE and dcc.is_rate_inquiry(request):
+            answer, why = dcc.answer_rate_inquiry(self.services.config.dcc, self.services.cards, exchange)
+            if why is not None:
+                log.info("rate inquiry %s: no DCC offer: %s", field_text(request, 11), why)
+            return answer
         if request.mti == Mti.ADMINISTRATIVE:
             assert exchange.terminal is not None
             return answer_status_inquiry(self.services.journal, request, exchange.terminal.terminal_id,

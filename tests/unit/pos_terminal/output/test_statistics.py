@@ -5,9 +5,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
-import pytest
 
-from pos_terminal.output.statistics import MixedCurrencies, merchant_report
+from pos_terminal.output.statistics import merchant_report
 from pos_terminal.state.records import TxnStatus, TxnType
 from tests.unit.pos_terminal.journal_fake import NOW, FakeJournal, txn
 
@@ -86,6 +85,8 @@ def test_a_period_without_transactions_is_in_the_terminals_currency() -> None:
     assert report()["currency"] == "840"
 
 
-def test_a_period_in_several_currencies_is_refused_not_summed() -> None:
-    with pytest.raises(MixedCurrencies, match="156, 840"):
-        report(txn(1), dataclasses.replace(txn(2), currency="156"))
+def test_a_period_in_several_currencies_is_reported_per_currency_not_summed() -> None:
+    result = report(txn(1, amount=1000), dataclasses.replace(txn(2, amount=700), currency="156"))
+    assert result["currency"] == "840" and result["sales"]["amount"] == 1000
+    assert result["by_currency"]["840"]["sales"] == {"count": 1, "amount": 1000}
+    assert result["by_currency"]["156"]["sales"] == {"count": 1, "amount": 700}
