@@ -207,6 +207,13 @@ class TerminalConfig:
         metadata=_doc('cup-pos: the working keys the sign-on asks for (60.3): "001" single-length PIK and MAK (DES), '
                       '"003" double-length (TDES), "004" double-length plus a track data key (TDK).'),
     )
+    cup_batch_mac: bool = field(
+        default=False,
+        metadata=_doc("cup-pos: MAC the settlement (0500) and batch upload (0320) in DE 64 and require MACed answers. "
+                      "false: sent without DE 64, as the CUP field description has them (what a real CUP host "
+                      "expects); true: a hardening for a host that requires it (host.toml cup_batch_mac = "
+                      "\"require\"; docs/protocol.md)."),
+    )
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -385,7 +392,7 @@ def _validate(config: TerminalConfig) -> None:
     ):
         _positive_int(config, key)
     for key in ("pin_on_refund", "allow_unmatched_refunds", "offline_refunds", "keep_receipts", "keep_connection",
-                "cup_ic_download", "dcc"):
+                "cup_ic_download", "dcc", "cup_batch_mac"):
         _flag(config, key)
     for key in ("response_timeout", "connect_timeout"):
         _positive_seconds(config, key)

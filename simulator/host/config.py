@@ -15,6 +15,7 @@ an HSM, never in a file)::
     cup_sign_on = "hardened"              # cup-pos: new working keys current on first use ("standard": at once)
     cup_sign_on_interval_seconds = 60     # cup-pos: at most one new set of working keys per terminal this often
     cup_ic_download = true                # cup-pos: sign-on answers ask for the IC key / parameter download when due
+    cup_batch_mac = "accept"              # cup-pos: 0500/0320 unsigned as the spec sends them, a DE 64 verified ("require": A0 without)
     tpdu = "6000010000"                   # TPDU dialects: requests must carry ID 60 and this destination (NII 1)
 
     [refund_credit]                       # when a refund reaches the cardholder
@@ -97,6 +98,15 @@ DEFAULT_CROSS_BORDER_DAYS = 10
 
 class HostConfigError(ValueError):
     """``host.toml`` is malformed; the message names the key (never a key's value)."""
+
+
+class CupBatchMac(StrEnum):
+    """Whether a cup-pos settlement (0500) or batch upload (0320) must carry a MAC (DE 64)."""
+
+    ACCEPT = "accept"
+    """Unsigned as the CUP field description sends them; a DE 64 that is present must verify (A0 otherwise)."""
+    REQUIRE = "require"
+    """DE 64 required and verified (A0 without it): a peer that knows a terminal ID cannot settle its batch."""
 
 
 class CupSignOn(StrEnum):
@@ -255,6 +265,13 @@ class HostConfig:
                "the keys last issued again (the same DE 62, nothing journaled), or 12 when it asks for another key "
                "scheme (60.3), so a flood of sign-ons costs no key generation or key store write; 0: no limit; "
                "at most 604800 (a week)."})
+    cup_batch_mac: CupBatchMac = field(default=CupBatchMac.ACCEPT, metadata={
+        "doc": "cup-pos settlement (0500) and batch upload (0320): the CUP field description sends them without a "
+               "MAC (DE 64). accept: taken unsigned, as a real CUP terminal sends them; one that carries DE 64 must "
+               "verify under the terminal's MAK (A0 otherwise, nothing journaled) and is answered MACed, an "
+               "unsigned one unsigned. require: DE 64 required (A0 without it, nothing journaled), so a peer that "
+               "knows a terminal ID cannot journal a settlement of its batch; the terminals need cup_batch_mac = "
+               "true in terminal.toml (docs/protocol.md, \"Settlement and batch upload\")."})
     cup_ic_download: bool = field(default=True, metadata={
         "doc": "cup-pos: the 0810 of a sign-on asks the terminal (message header processing request 4, then 5) to "
                "download the IC CA public keys and AID parameters while the set it last finished downloading is "
@@ -307,7 +324,7 @@ def load_host_config(data_dir: Path | str) -> HostConfig:
 
 
 _TOP_LEVEL_KEYS = frozenset({"dialect", "listen", "http", "sign_on_window_seconds", "cup_sign_on", "refund_credit", "refund_policy",
-                             "cup_sign_on_interval_seconds", "tpdu", "cup_ic_download",
+                             "cup_sign_on_interval_seconds", "tpdu", "cup_ic_download", "cup_batch_mac",
                              "terminals", "limits", "allow_unmatched_refunds", "test_keys", "dcc", "dcc_refund_rate"})
 _TERMINAL_KEYS = frozenset({"terminal_id", "merchant_id", "tmk", "tdes_bdk", "tdes_initial_ksn", "aes_bdk",
                             "aes_initial_key_id", "allow_unmatched_refunds", "country"})
@@ -364,6 +381,7 @@ def parse_host_config(document: dict[str, Any], data_dir: Path) -> HostConfig:
         cup_sign_on_interval_seconds=_seconds(document, "cup_sign_on_interval_seconds", 60),
         tpdu=_tpdu(document),
         cup_ic_download=_bool(document, "cup_ic_download", True, ""),
+        cup_batch_mac=_cup_batch_mac(document.get("cup_batch_mac", CupBatchMac.ACCEPT.value)),
         limits=_limits(document.get("limits", {})),
         **_dcc(document),
     )
@@ -474,6 +492,13 @@ def _cup_sign_on(value: object) -> CupSignOn:
         return CupSignOn(value)
     except ValueError:
         raise HostConfigError("cup_sign_on: expected \"hardened\" or \"standard\"") from None
+
+
+def _cup_batch_mac(value: object) -> CupBatchMac:
+    try:
+        return CupBatchMac(value)
+    except ValueError:
+        raise HostConfigError(f"cup_batch_mac: expected \"accept\" or \"require\", got {value!r}") from None
 
 
 MAX_SIGN_ON_WINDOW_SECONDS = 7 * 86_400

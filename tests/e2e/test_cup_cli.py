@@ -59,3 +59,16 @@ def test_a_cup_refunds_credit_is_not_reported_rather_than_pending_for_ever(
     assert "cup-pos profile has no status inquiry" in json.loads(asked.stdout)["host"]["error"]
     text = run_possim(capsys, "txn", "status", "--data", str(folder), "--invoice", str(answer["invoice"])).stdout
     assert "funds           not-reported" in text
+
+
+@pytest.mark.parametrize(("file", "text", "flags", "message"), [
+    ("host.toml", 'cup_batch_mac = "always"\n', ("--host",),
+     "cup_batch_mac: expected \"accept\" or \"require\", got 'always'"),
+    ("terminal.toml", 'cup_batch_mac = "yes"\n', (), "cup_batch_mac: must be true or false, got 'yes'"),
+])
+def test_a_cup_batch_mac_value_out_of_range_is_refused_exit_2_naming_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, file: str, text: str, flags: tuple[str, ...], message: str,
+) -> None:
+    (tmp_path / file).write_text(text)
+    result = run_possim(capsys, "config", "show", "--data", str(tmp_path), *flags)
+    assert result.returncode == 2 and f"{file}: {message}" in result.stderr

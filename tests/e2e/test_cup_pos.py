@@ -22,10 +22,11 @@ from pos_terminal.engine.terminal import TerminalEngine
 from pos_terminal.state.records import NewTransaction, TxnStatus, TxnType
 from pos_terminal.common.results import Outcome
 from protocols.security import KeyScheme
-from simulator.host.config import TerminalEntry
+from simulator.host.config import CupBatchMac, TerminalEntry
 from simulator.host.journal import HostJournal, Status
 from simulator.load import LoadPlan, Mix, Result, run_load
 from tests.e2e.cup_fixtures import DEBIT_PIN, SUPERVISOR, CupHost, Wire, card, refund_of
+from tests.unit.pos_terminal.cup.test_requests import de64_announced
 
 StartHost = Callable[..., Any]
 OpenTerminal = Callable[..., TerminalEngine]
@@ -270,6 +271,7 @@ async def test_settlement_with_balanced_totals_closes_the_batch_without_upload(c
     assert (result.response_code, result.settlement["result"], result.settlement["batch_uploaded"]) == (
         "00", "CLOSED", False)
     assert wire.sent() == ["0500", "0320"]
+    assert not any(64 in r.message or de64_announced(r.raw) for r in wire.records)  # as the field description
     totals = wire.records[0].message[48]
     assert totals == "000000010000001000000002500001" "0" "000000003000001000000000000000" "0"
     end = wire.records[2].message
@@ -277,11 +279,21 @@ async def test_settlement_with_balanced_totals_closes_the_batch_without_upload(c
     assert engine.journal.current_batch() == 2
 
 
-async def test_settlement_out_of_balance_uploads_the_batch_and_closes_it(cup_host: StartHost,
-                                                                         cup_terminal: OpenTerminal) -> None:
+@pytest.mark.parametrize(("terminal_mac", "host_mac"), [
+    (False, CupBatchMac.ACCEPT),  # the defaults: the CUP field description, no DE 64 on the batch messages
+    (True, CupBatchMac.ACCEPT),  # a MACed batch is verified and answered MACed
+    (True, CupBatchMac.REQUIRE),  # the hardened pair
+])
+async def test_settlement_out_of_balance_uploads_the_batch_and_closes_it(
+    cup_host: StartHost, cup_terminal: OpenTerminal, terminal_mac: bool, host_mac: CupBatchMac
+) -> None:
     approved_without_money = {"name": "approve without processing", "mti": "0200", "processing_code": "000000",
                               "amount_min": 777, "amount_max": 777, "respond": "00"}
-    host, engine, wire = await signed_on(cup_host, cup_terminal, [approved_without_money])
+    host = await cup_host([approved_without_money], cup_batch_mac=host_mac)
+    engine = cup_terminal(host, cup_batch_mac=terminal_mac)
+    assert (await engine.sign_on()).approved
+    wire = Wire()
+    engine.observer = wire
     sale = await engine.sale(card(), 10000, pin=DEBIT_PIN)
     await engine.sale(card(), 777, pin=DEBIT_PIN)
     await engine.refund(refund_of(sale.rrn, 2500))
@@ -290,6 +302,8 @@ async def test_settlement_out_of_balance_uploads_the_batch_and_closes_it(cup_hos
     assert (result.response_code, result.settlement["result"], result.settlement["batch_uploaded"]) == (
         "00", "CLOSED", True)
     assert wire.sent() == ["0500", "0320", "0320", "0320"]
+    assert {64 in r.message for r in wire.records} == {terminal_mac}  # requests and answers alike
+    assert {de64_announced(r.raw) for r in wire.records} == {terminal_mac}  # bitmap bit 64 of the bytes on the wire
     answered = wire.records[1].message[48]
     assert answered[30] == "2" and answered[61] == "1"  # domestic not balanced, foreign balanced
     sales, refund, end = (r.message for r in wire.records[2::2])

@@ -18,8 +18,9 @@
   unreachable; its 0220 goes once the host is reachable, before anything else, without card data.
 * Settlement: 0500 with the DE 48 totals; the 0510 says per card group whether they balance;
   the groups that do not are uploaded (0320), and the upload is always ended (0320, 202 or 207).
-  The 0500 and the 0320s carry DE 64 and their answers must too (docs/protocol.md: a hardening of
-  the CUP field description, which sends them unsigned).
+  As the CUP field description has them, the 0500 and the 0320s carry no DE 64 (terminal.toml
+  ``cup_batch_mac = false``, the default); ``cup_batch_mac = true`` MACs them and requires MACed
+  approvals, a hardening for a host that requires it (docs/protocol.md, "Settlement and batch upload").
 * The configuration: the currency left at the terminal's default (840) becomes CNY 156, and a
   DUKPT key scheme is refused (CUP terminals use master/session keys).
 """
@@ -390,10 +391,14 @@ class CupProfile(ProtocolProfile):
     # ------------------------------------------------------------------ settlement
 
     def reconcile(self, engine: EngineLink, batch: int, totals: BatchTotals) -> Step[Reconciliation]:
-        """0500 with the DE 48 totals; the groups the 0510 finds unbalanced are uploaded; the upload is ended."""
+        """0500 with the DE 48 totals; the groups the 0510 finds unbalanced are uploaded; the upload is ended.
+
+        Unsigned, as the CUP field description sends them; MACed (DE 64, answers verified) with
+        ``cup_batch_mac = true``.
+        """
         journal, config = engine.journal, engine.config
         records = journal.transactions(batch=batch)
-        keys = yield NeedKeys()
+        keys = (yield NeedKeys()) if config.cup_batch_mac else None
         request = requests.settlement_request(journal.next_stan(), config, batch, settlement_totals(records))
         response = yield Send(request, keys, None, "settlement")
         code = str(response[39])
@@ -417,8 +422,8 @@ class CupProfile(ProtocolProfile):
         return Reconciliation(code, True, bool(groups))
 
 
-def _upload(request: Message, keys: MessageKeys, txn_id: int | None) -> Step[None]:
-    """One 0320, MACed, which must be answered 00."""
+def _upload(request: Message, keys: MessageKeys | None, txn_id: int | None) -> Step[None]:
+    """One 0320 (MACed under ``keys``, unsigned without), which must be answered 00."""
     response = yield Send(request, keys, txn_id, "upload")
     if response[39] != "00":
         raise CommunicationFailure(f"batch upload ({request.get(60)}) refused: {response[39]}", FailureKind.NOT_APPLIED)

@@ -4,14 +4,17 @@
   second is not a repeat of the first when it carries another card; it is 94, never the first's
   stored approval with no money moved.
 * Item 4: an end of upload closes a batch only after the terminal asked for its settlement (an
-  unbalanced 0500 of that batch) and uploaded: otherwise 12. Issue 23: the 0500 and 0320 must carry
-  a MAC that verifies (a peer's unsigned 0500 is A0 and journals no settlement).
+  unbalanced 0500 of that batch) and uploaded: otherwise 12. Issue 23: the 0500 and 0320 travel
+  unsigned, as the CUP field description sends them (host.toml ``cup_batch_mac = "accept"``, the
+  default), and a DE 64 they carry must verify (a wrong one is A0, nothing journaled);
+  ``"require"`` refuses an unsigned one with A0 and journals no settlement.
 * Item 5: a sign-on carries no MAC; by default (``cup_sign_on = "hardened"``) the terminal's current
   working keys stay in force until a request first verifies under the new ones.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -23,11 +26,11 @@ from iso8583.codec import encode
 from pos_terminal.profiles.cup import requests
 from pos_terminal.state.cards import present_test_card
 from pos_terminal.state.records import TxnType
-from protocols.cup import CardTotals, SettlementTotals, verify_frame_mac
+from protocols.cup import CardTotals, SettlementTotals, apply_mac, verify_frame_mac
 from protocols.cup.upload import CardGroup, UploadEntry, UploadList
 from protocols.defaults import TERMINAL_ID
 from simulator.host import load_host_config
-from simulator.host.config import CupSignOn, HostConfig, HostConfigError
+from simulator.host.config import CupBatchMac, CupSignOn, HostConfig, HostConfigError
 from simulator.host.journal import HostJournal
 from simulator.host.logic import HostLogic
 from tests.unit.host.test_cup_logic import CONFIG, DIALECT, NOW, CupTerminal, host, terminal  # noqa: F401 - fixtures
@@ -98,7 +101,7 @@ def test_an_end_of_upload_with_no_settlement_before_it_is_refused_12_and_closes_
     terminal.sign_on()
     sale_with(terminal, "unionpay_debit", stan=1)
     end = requests.upload_end_request(terminal.next_stan(), CONFIG, 1, 0, balanced=False)
-    assert terminal.send(end).response_code == "12"
+    assert terminal.send(end, sign=False).response_code == "12"
     assert settled_batches(terminal) == []
 
 
@@ -106,20 +109,20 @@ def test_an_upload_with_no_settlement_before_it_is_refused_12(terminal: CupTermi
     terminal.sign_on()
     sale, _ = terminal.sale()
     upload = requests.sales_upload_request(terminal.next_stan(), CONFIG, 1, uploaded((sale.stan, sale.amount)))
-    assert terminal.send(upload).response_code == "12"
+    assert terminal.send(upload, sign=False).response_code == "12"
 
 
 def test_an_unbalanced_settlement_then_its_upload_closes_the_batch(terminal: CupTerminal) -> None:
     terminal.sign_on()
     sale, _ = terminal.sale(5000)
     claimed = SettlementTotals(CardTotals(4000, 1), None)
-    assert terminal.send(requests.settlement_request(terminal.next_stan(), CONFIG, 1, claimed)
-                         ).response_code == "00"
-    assert terminal.send(requests.sales_upload_request(terminal.next_stan(), CONFIG, 1, uploaded((sale.stan, sale.amount)))
-                         ).response_code == "00"
+    assert terminal.send(requests.settlement_request(terminal.next_stan(), CONFIG, 1, claimed),
+                         sign=False).response_code == "00"
+    assert terminal.send(requests.sales_upload_request(terminal.next_stan(), CONFIG, 1, uploaded((sale.stan, sale.amount))),
+                         sign=False).response_code == "00"
     end = requests.upload_end_request(terminal.next_stan(), CONFIG, 1, 1, balanced=False)
-    assert terminal.send(end).response_code == "00"
-    assert terminal.send(end).response_code == "00"  # the same end again: a repeat, nothing new
+    assert terminal.send(end, sign=False).response_code == "00"
+    assert terminal.send(end, sign=False).response_code == "00"  # the same end again: a repeat, nothing new
     assert settled_batches(terminal) == [(1, "journal", "95"), (1, "upload", "00")]
 
 
@@ -127,10 +130,10 @@ def test_a_second_end_of_upload_after_the_batch_closed_is_refused(terminal: CupT
     terminal.sign_on()
     terminal.sale(5000)
     claimed = SettlementTotals(CardTotals(4000, 1), None)
-    terminal.send(requests.settlement_request(terminal.next_stan(), CONFIG, 1, claimed))
-    terminal.send(requests.upload_end_request(terminal.next_stan(), CONFIG, 1, 0, balanced=False))
+    terminal.send(requests.settlement_request(terminal.next_stan(), CONFIG, 1, claimed), sign=False)
+    terminal.send(requests.upload_end_request(terminal.next_stan(), CONFIG, 1, 0, balanced=False), sign=False)
     other = requests.upload_end_request(terminal.next_stan(), CONFIG, 1, 0, balanced=False)
-    assert terminal.send(other).response_code == "12"
+    assert terminal.send(other, sign=False).response_code == "12"
     assert len(settled_batches(terminal)) == 2
 
 
@@ -255,19 +258,82 @@ def test_after_the_interval_a_sign_on_issues_new_keys(tmp_path: Path) -> None:
         logic.close()
 
 
-def test_a_settlement_without_a_mac_is_a0_and_journals_no_settlement(terminal: CupTerminal) -> None:
+# -- issue 23: host.toml cup_batch_mac ---------------------------------------------------------
+
+SPOOFED_TOTALS = SettlementTotals(CardTotals(5000, 1), None)
+
+
+@pytest.fixture
+def requiring(tmp_path: Path) -> Iterator[CupTerminal]:
+    """A terminal of a host with ``cup_batch_mac = "require"``."""
+    logic = HostLogic(HostConfig(data_dir=tmp_path / "host", dialect="cup-pos", cup_sign_on_interval_seconds=0,
+                                 cup_batch_mac=CupBatchMac.REQUIRE))
+    yield CupTerminal(logic)
+    logic.close()
+
+
+def test_by_default_an_unsigned_settlement_is_taken_and_answered_unsigned(terminal: CupTerminal) -> None:
     terminal.sign_on()
     terminal.sale(5000)
-    spoofed = requests.settlement_request(90, CONFIG, 1, SettlementTotals(CardTotals(5000, 1), None))
-    decision = terminal.send(spoofed, sign=False)
+    decision = terminal.send(requests.settlement_request(90, CONFIG, 1, SPOOFED_TOTALS), sign=False)
+    assert (decision.response_code, 64 in decision.response) == ("00", False)
+    assert settled_batches(terminal) == [(1, "journal", "00")]
+
+
+def test_by_default_a_settlement_with_a_wrong_mac_is_a0_and_journals_no_settlement(terminal: CupTerminal) -> None:
+    terminal.sign_on()
+    terminal.sale(5000)
+    forged = apply_mac(requests.settlement_request(90, CONFIG, 1, SPOOFED_TOTALS), bytes(range(16)), DIALECT)
+    decision = terminal.send(forged, sign=False)
     assert (decision.response_code, 64 in decision.response) == ("A0", False)
     assert settled_batches(terminal) == []
 
 
-def test_a_settlement_answer_is_maced(terminal: CupTerminal) -> None:
+def test_by_default_a_signed_settlement_gets_a_maced_answer(terminal: CupTerminal) -> None:
     terminal.sign_on()
     terminal.sale(5000)
-    decision = terminal.send(requests.settlement_request(90, CONFIG, 1, SettlementTotals(CardTotals(5000, 1), None)))
+    decision = terminal.send(requests.settlement_request(90, CONFIG, 1, SPOOFED_TOTALS))
     assert decision.response_code == "00"
     verify_frame_mac(decision.response_bytes, terminal.mak)
     assert settled_batches(terminal) == [(1, "journal", "00")]
+
+
+def test_under_require_a_settlement_without_a_mac_is_a0_and_journals_no_settlement(requiring: CupTerminal) -> None:
+    requiring.sign_on()
+    requiring.sale(5000)
+    decision = requiring.send(requests.settlement_request(90, CONFIG, 1, SPOOFED_TOTALS), sign=False)
+    assert (decision.response_code, 64 in decision.response) == ("A0", False)
+    assert settled_batches(requiring) == []
+
+
+def test_under_require_an_end_of_upload_without_a_mac_is_a0(requiring: CupTerminal) -> None:
+    requiring.sign_on()
+    requiring.sale(5000)
+    end = requests.upload_end_request(90, CONFIG, 1, 0, balanced=True)
+    assert requiring.send(end, sign=False).response_code == "A0"
+    assert settled_batches(requiring) == []
+
+
+def test_under_require_a_settlement_answer_is_maced(requiring: CupTerminal) -> None:
+    requiring.sign_on()
+    requiring.sale(5000)
+    decision = requiring.send(requests.settlement_request(90, CONFIG, 1, SPOOFED_TOTALS))
+    assert decision.response_code == "00"
+    verify_frame_mac(decision.response_bytes, requiring.mak)
+    assert settled_batches(requiring) == [(1, "journal", "00")]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("", CupBatchMac.ACCEPT), ('cup_batch_mac = "accept"\n', CupBatchMac.ACCEPT),
+    ('cup_batch_mac = "require"\n', CupBatchMac.REQUIRE),
+])
+def test_host_toml_cup_batch_mac_defaults_to_accept(tmp_path: Path, text: str, expected: CupBatchMac) -> None:
+    (tmp_path / "host.toml").write_text(text)
+    assert load_host_config(tmp_path).cup_batch_mac is expected
+
+
+@pytest.mark.parametrize("value", ['"required"', "true", '""'])
+def test_host_toml_cup_batch_mac_refuses_other_values_naming_them(tmp_path: Path, value: str) -> None:
+    (tmp_path / "host.toml").write_text(f"cup_batch_mac = {value}\n")
+    with pytest.raises(HostConfigError, match=r'cup_batch_mac: expected "accept" or "require", got'):
+        load_host_config(tmp_path)

@@ -14,7 +14,8 @@ groups, and a new reconciliation discards an earlier upload of the batch.
 journaled as a settlement on the uploaded set: 00 when as many transactions arrived as the end
 announces, else 95.
 
-The batch messages carry no MAC (as in the CUP specification), so the host accepts them only in
+The batch messages carry no MAC in the CUP specification (host.toml ``cup_batch_mac = "accept"``, the
+default, takes them so; ``"require"`` wants a DE 64 that verifies), so the host accepts them only in
 the order of a settlement the terminal asked for (docs/protocol.md, "Settlement and batch upload"):
 an upload (201, a refund) and its end (202) only while the batch's last reconciliation is an
 unbalanced 0500 not yet closed by an upload; an end that balanced (207) only after a 0500 of that

@@ -8,10 +8,12 @@ host's shared services. The steps:
   NII than host.toml's ``tpdu`` -> 30; no DE 42 -> 30.
 * The terminal (DE 41, DE 42 its merchant): unknown -> 03, unsigned.
 * The request's transaction (:mod:`simulator.host.protocols.cup.classify`): not in the CUP table -> 12.
-* Network management (0800, 0820) carries no MAC. Settlement and batch upload (0500, 0320) must carry a
-  DE 64 that verifies, as a sale does (A0 otherwise, nothing journaled), and their answers are MACed: the
-  CUP field description sends them unsigned, but then any peer that knows a terminal ID could journal a
-  settlement of its batch (docs/protocol.md, "Settlement and batch upload").
+* Network management (0800, 0820) carries no MAC. Settlement and batch upload (0500, 0320) carry none
+  either in the CUP field description; ``cup_batch_mac`` (host.toml): "accept" (the default) takes them
+  unsigned, but one that carries DE 64 must verify, as a sale's does (A0 otherwise, nothing journaled),
+  and is answered MACed; "require" refuses an unsigned one with A0, so a peer that knows a terminal ID
+  cannot journal a settlement of its batch (docs/protocol.md, "Settlement and batch upload"). Either
+  way an upload is taken only inside a settlement the terminal asked for (:mod:`.batch`).
   A sign-on (60.3 = 001, 003 or 004) gets new working keys: a PIK and a MAK (and for 004 a TDK), kept in the host key store
   like the possim-87 session keys and journaled as a session (DE 62 as sent, check values),
   returned in DE 62 enciphered under the terminal's TMK with their check values. Since anyone
@@ -54,7 +56,7 @@ from protocols.cup.mac import apply_mac, verify_frame_mac
 from protocols.cup.signon_keys import SignOnKeyScheme, WorkingKeys, wrap_working_keys
 from protocols.iso87 import ResponseCode, response_mti
 from protocols.security import MessageKeys
-from simulator.host.config import CupSignOn
+from simulator.host.config import CupBatchMac, CupSignOn
 from simulator.host.decision import Delivery, HostDecision
 from simulator.host.exchange import Exchange, FormatError, check_tpdu_destination, field_text, require_field
 from simulator.host.journal import Status
@@ -145,8 +147,14 @@ class CupHost(HostProtocol):
         if kind.is_network:
             return Handling.OPEN
         if kind.is_batch:
-            return Handling.VERIFIED  # MACed, so a peer cannot journal a settlement (docs/protocol.md, cup-pos)
+            return Handling.VERIFIED if self._batch_mac_checked(exchange) else Handling.OPEN
         return Handling.STORED
+
+    def _batch_mac_checked(self, exchange: Exchange) -> bool:
+        """Whether a 0500 / 0320 goes through the MAC check: always under ``cup_batch_mac = "require"``; under
+        "accept" (the CUP field description sends them unsigned) only when it carries DE 64, which must verify."""
+        required = self.services.config.cup_batch_mac is CupBatchMac.REQUIRE
+        return required or 64 in exchange.request
 
     def verify(self, exchange: Exchange) -> bool:
         """DE 64 present and the CUP ECB MAC of the request's MTI..DE 63, over the bytes as received, under the MAK.
@@ -342,7 +350,6 @@ class CupHost(HostProtocol):
             exchange.sign = False
             return self.sign(exchange, answer(request, code, exchange.now))
         if kind.is_batch:
-            exchange.sign = False
             with self.journal.atomic():
                 response = batch.scripted_settlement(self.journal, exchange, kind, code) \
                     if kind.row.name == "settlement" else answer(request, code, exchange.now)

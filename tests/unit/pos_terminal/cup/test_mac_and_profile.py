@@ -18,6 +18,7 @@ from keys.mac import MacAlgorithm
 from protocols.cup.errors import CupFieldError
 from protocols.cup.mac import apply_mac, mac_block, verify_frame_mac
 from protocols.cup.contract import CUP_CONTRACT
+from pos_terminal.state.config import ConfigError, TerminalConfig
 
 CNBLOGS_FRAME = bytes.fromhex((
     "60:00:03:00:00:60:32:10:32:00:72:02:00:30:20:04:80:00:c0:80:15:00:00:00:00:00:00:00:12:34:"
@@ -84,3 +85,13 @@ def test_profile_defaults_are_cny_cup_ecb_and_double_length_keys() -> None:
     assert CUP_CONTRACT.sign_on_scheme.value == "003"
     assert CUP_CONTRACT.security_control.encode() == "2600000000000000"
     assert CUP_CONTRACT.message_header.build() == bytes.fromhex("603100000000")
+
+
+def test_the_terminal_sends_the_batch_messages_unsigned_by_default_as_the_field_description() -> None:
+    assert TerminalConfig().cup_batch_mac is False
+
+
+@pytest.mark.parametrize("value", ["yes", 1, None])
+def test_cup_batch_mac_must_be_true_or_false_naming_the_key(value: object) -> None:
+    with pytest.raises(ConfigError, match=r"cup_batch_mac: must be true or false, got"):
+        TerminalConfig(cup_batch_mac=value)  # type: ignore[arg-type]

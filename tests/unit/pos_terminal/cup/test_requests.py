@@ -23,7 +23,7 @@ from protocols.cup.fields import PinEncryption, SecurityControl
 from protocols.cup.upload import CardGroup, UploadEntry, UploadList, parse_upload_count
 from pos_terminal.state.passwords import hash_password
 from pos_terminal.state.records import TransactionRecord, TxnStatus, TxnType
-from tests.unit.iso8583.test_cup_pos_golden import MID, SETTLEMENT_BYTES, SIGN_ON_BYTES, TID
+from tests.unit.iso8583.test_cup_pos_golden import MID, SETTLEMENT_BYTES, SIGN_ON_BYTES, TID, frame
 
 DIALECT = get_dialect("cup-pos")
 MOMENT = datetime(2024, 9, 15, 10, 30, 15, tzinfo=UTC)
@@ -51,6 +51,33 @@ def test_the_sign_on_is_the_golden_0800_byte_for_byte() -> None:
 def test_the_settlement_is_the_golden_0500_byte_for_byte() -> None:
     totals = SettlementTotals(CardTotals(12345, 1, 5000, 1), CardTotals())
     assert encode(requests.settlement_request(5, CONFIG, 1, totals), DIALECT) == SETTLEMENT_BYTES
+
+
+# The end of a batch upload (0320, 60.3 = 202) as the CUP field description lays it out, typed by hand from
+# the dialect's rules (tests/unit/iso8583/test_cup_pos_golden.py): no DE 64, as the description sends it.
+UPLOAD_END_BYTES = frame("""
+    6000010000 603100000000             # offset 0: header
+    0320                                # offset 11: MTI
+    00 20 00 00 00 C1 00 10             # offset 13: 20 = 11 | C1 = 41, 42, 48 | 10 = 60; bit 64 (01) clear
+    000009                              # offset 21: 11
+    3130303030303031                    # offset 24: 41
+    383938313130303438313630303031      # offset 32: 42
+    0004 0003                           # offset 47: 48, LLL 0004 digits: 3 transactions uploaded
+    0011 00 000001 202 0                # offset 51: 60: 00, batch 000001, 60.3 202, trailing pad 0; 59 bytes
+""")
+
+
+def de64_announced(frame_bytes: bytes) -> bool:
+    """Bit 64 of a cup-pos frame's bitmap: the last bit of its 8th byte (header 11 bytes, MTI 2)."""
+    return bool(frame_bytes[11 + 2 + 7] & 0x01)
+
+
+def test_the_end_of_upload_is_the_golden_0320_byte_for_byte() -> None:
+    assert encode(requests.upload_end_request(9, CONFIG, 1, 3, balanced=False), DIALECT) == UPLOAD_END_BYTES
+
+
+def test_the_settlement_and_end_of_upload_announce_no_de64_as_in_the_field_description() -> None:
+    assert not de64_announced(SETTLEMENT_BYTES) and not de64_announced(UPLOAD_END_BYTES)
 
 
 def test_echo_and_sign_off_are_0820_with_their_network_codes() -> None:
