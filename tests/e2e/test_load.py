@@ -201,8 +201,10 @@ async def test_an_operation_still_in_flight_after_the_grace_period_is_cancelled(
     config.data_dir.mkdir()
     rules = parse_rules({"rule": [{"mti": mti, "drop": True} for mti in ("0200", "0400", "0401")]})
     async with HostServer(config, rules=rules) as host:
-        plan = LoadPlan(terminals=1, transactions=3, key_scheme=KeyScheme.DUKPT_AES, response_timeout=0.4,
-                        duration_limit=0.1)
+        # The limit leaves the sign-on time to finish on a busy machine (the sale must have started), and the
+        # sale plus its reversal attempts (0.5 s each) outlast the limit and its 1 s grace by far.
+        plan = LoadPlan(terminals=1, transactions=3, key_scheme=KeyScheme.DUKPT_AES, response_timeout=0.5,
+                        duration_limit=0.3)
         report = await run_load(plan, host_url=host.url, data_dir=tmp_path)
 
     assert report.counts["signon"]["approved"] == 1

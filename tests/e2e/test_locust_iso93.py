@@ -33,7 +33,7 @@ def test_locust_loads_an_iso93_host_with_1993_messages(tmp_path: Path, capsys: p
         url = host.stdout.readline().split()[-1]
         ran = subprocess.run(
             [sys.executable, "-m", "locust", "-f", str(locustfile_path()), "--headless", "-u", str(USERS), "-r",
-             str(USERS), "-t", "3s", "--host", url, "--possim-dialect", "iso93binary", "--possim-mix",
+             str(USERS), "-t", "5s", "--host", url, "--possim-dialect", "iso93binary", "--possim-mix",
              "sale=2,refund=1,void=1", "--json", "--only-summary"],
             capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "POSSIM_TIMEOUT": "5"}, timeout=120)
     finally:
