@@ -12,59 +12,22 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from iso8583 import Message
-from protocols.iso87 import ResponseCode, mac_field
+from protocols.iso87 import NetworkCode
 from protocols.iso93 import FunctionCode
-from protocols.possim87.additional_data import AdditionalTag, additional_data, encode_additional_data
 from simulator.host.exchange import Exchange, field_text
 from simulator.host.protocols.iso93.translate import response_to
-from simulator.host.protocols.possim87.signon import check_sign_on
+from simulator.host.protocols.possim87 import network as possim87_network
 from simulator.host.services import HostServices
 
 __all__ = ["network_answer"]
 
-_BLOCK_TAGS = (AdditionalTag.PIN_KEY_BLOCK, AdditionalTag.PIN_KEY_KCV, AdditionalTag.MAC_KEY_BLOCK,
-               AdditionalTag.MAC_KEY_KCV)
+# DE 24 function code of a 1804 -> the possim-87 network code (DE 70) whose handling it shares.
+_AS_NETWORK_CODE = {FunctionCode.SIGN_ON: NetworkCode.SIGN_ON, FunctionCode.KEY_CHANGE: NetworkCode.KEY_CHANGE,
+                    FunctionCode.ECHO_TEST: NetworkCode.ECHO}
 
 
 def network_answer(services: HostServices, exchange: Exchange, verify: Callable[[Exchange], bool]) -> Message:
-    """The unsigned 1814 to an identified 1804."""
-    request = exchange.request
-    function = field_text(request, 24)
-    if function in (FunctionCode.SIGN_ON, FunctionCode.KEY_CHANGE):
-        if AdditionalTag.KSN in additional_data(request):
-            return response_to(request, _checked_mac(exchange, verify))
-        return _sign_on(services, exchange)
-    if function == FunctionCode.ECHO_TEST:
-        return response_to(request, _checked_mac(exchange, verify))
-    return response_to(request, ResponseCode.INVALID_TRANSACTION)
-
-
-def _checked_mac(exchange: Exchange, verify: Callable[[Exchange], bool]) -> str:
-    if mac_field(exchange.request) in exchange.request and (exchange.keys is None or not verify(exchange)):
-        return ResponseCode.SECURITY_VIOLATION
-    return ResponseCode.APPROVED
-
-
-def _sign_on(services: HostServices, exchange: Exchange) -> Message:
-    request, terminal = exchange.request, exchange.terminal
-    assert terminal is not None
-    exchange.sign = False  # the requester may hold no session keys; TR-31 authenticates the blocks
-    verdict = check_sign_on(request, exchange.frame, services.dialect, terminal, services.journal, exchange.now,
-                            services.config.sign_on_window_seconds)
-    if verdict.reason is not None:
-        services.events.report("sign-on refused", "sign-on of %s refused: %s", terminal.terminal_id, verdict.reason)
-        return response_to(request, ResponseCode.SECURITY_VIOLATION)
-    if verdict.repeat:
-        last = services.journal.last_session(terminal.terminal_id)
-        assert last is not None
-        blocks = (last["pin_key_block"], last["pin_key_kcv"], last["mac_key_block"], last["mac_key_kcv"])
-    else:
-        delivery = services.keyring.new_session(terminal)
-        blocks = (delivery.pin_key_block, delivery.pin_key_kcv, delivery.mac_key_block, delivery.mac_key_kcv)
-        services.journal.record_session(
-            time=exchange.now, terminal_id=terminal.terminal_id, pin_key_block=blocks[0], pin_key_kcv=blocks[1],
-            mac_key_block=blocks[2], mac_key_kcv=blocks[3], request_stan=field_text(request, 11),
-            request_time=field_text(request, 7),
-        )
-    return response_to(request, ResponseCode.APPROVED,
-                       {63: encode_additional_data(dict(zip(_BLOCK_TAGS, blocks, strict=True)))})
+    """The unsigned 1814 to an identified 1804: possim-87's sign-on, key change and echo handling, read from
+    DE 24 and answered with 1993 action codes; any other function code is 12's action code."""
+    code = _AS_NETWORK_CODE.get(field_text(exchange.request, 24) or "", "")
+    return possim87_network.network_answer(services, exchange, verify, code=code, answer=response_to)

@@ -28,17 +28,24 @@ _BLOCK_TAGS = (AdditionalTag.PIN_KEY_BLOCK, AdditionalTag.PIN_KEY_KCV, Additiona
                AdditionalTag.MAC_KEY_KCV)
 
 
-def network_answer(services: HostServices, exchange: Exchange, verify: Callable[[Exchange], bool]) -> Message:
-    """The unsigned 0810 to an identified 0800 (``verify``: the request MAC check under ``exchange.keys``)."""
+Answer = Callable[[Message, str, "dict[int, str | bytes] | None"], Message]
+"""Builds the answer to a request from a two-digit meaning and extra fields (possim-87's 0810, iso93's 1814)."""
+
+
+def network_answer(services: HostServices, exchange: Exchange, verify: Callable[[Exchange], bool], *,
+                   code: str | None = None, answer: Answer = response_message) -> Message:
+    """The unsigned answer to an identified network request (``verify``: the request MAC check under
+    ``exchange.keys``). ``code``: the request's network management code as DE 70 names it (default: its
+    DE 70; iso93 maps its DE 24 function code here); ``answer``: the network's answer builder."""
     request = exchange.request
-    code = field_text(request, 70)
+    code = field_text(request, 70) if code is None else code
     if code in (NetworkCode.SIGN_ON, NetworkCode.KEY_CHANGE):
         if AdditionalTag.KSN in additional_data(request):  # DUKPT: no keys to issue; a MAC sent must verify
-            return response_message(request, _checked_mac(exchange, verify))
-        return _sign_on(services, exchange)
+            return answer(request, _checked_mac(exchange, verify), None)
+        return _sign_on(services, exchange, answer)
     if code == NetworkCode.ECHO:
-        return response_message(request, _checked_mac(exchange, verify))
-    return response_message(request, ResponseCode.INVALID_TRANSACTION)
+        return answer(request, _checked_mac(exchange, verify), None)
+    return answer(request, ResponseCode.INVALID_TRANSACTION, None)
 
 
 def _checked_mac(exchange: Exchange, verify: Callable[[Exchange], bool]) -> str:
@@ -48,7 +55,7 @@ def _checked_mac(exchange: Exchange, verify: Callable[[Exchange], bool]) -> str:
     return ResponseCode.APPROVED
 
 
-def _sign_on(services: HostServices, exchange: Exchange) -> Message:
+def _sign_on(services: HostServices, exchange: Exchange, answer: Answer) -> Message:
     """A master/session sign-on: new keys (or the same ones again for the same sign-on), or 63."""
     request, terminal = exchange.request, exchange.terminal
     assert terminal is not None
@@ -57,7 +64,7 @@ def _sign_on(services: HostServices, exchange: Exchange) -> Message:
                             services.config.sign_on_window_seconds)
     if verdict.reason is not None:
         services.events.report("sign-on refused", "sign-on of %s refused: %s", terminal.terminal_id, verdict.reason)
-        return response_message(request, ResponseCode.SECURITY_VIOLATION)
+        return answer(request, ResponseCode.SECURITY_VIOLATION, None)
     if verdict.repeat:
         last = services.journal.last_session(terminal.terminal_id)
         assert last is not None
@@ -70,5 +77,5 @@ def _sign_on(services: HostServices, exchange: Exchange) -> Message:
             mac_key_block=blocks[2], mac_key_kcv=blocks[3], request_stan=field_text(request, 11),
             request_time=field_text(request, 7),
         )
-    return response_message(request, ResponseCode.APPROVED,
-                            {63: encode_additional_data(dict(zip(_BLOCK_TAGS, blocks, strict=True)))})
+    return answer(request, ResponseCode.APPROVED,
+                  {63: encode_additional_data(dict(zip(_BLOCK_TAGS, blocks, strict=True)))})
