@@ -95,6 +95,8 @@ class SimulatedCard:
     approve_offline: bool = False
     issuer_authentication_failed: bool = field(default=False, init=False)
     _pending: _PendingArqc | None = field(default=None, init=False)
+    _derived: tuple[tuple[bytes, str, str], bytes] | None = field(default=None, init=False, compare=False)
+    """The ICC master key and the (IMK, PAN, PSN) it was derived from: derived again only when they change."""
 
     def __post_init__(self) -> None:
         if not (self.pan.isdigit() and 12 <= len(self.pan) <= 19 and luhn_valid(self.pan)):
@@ -138,7 +140,13 @@ class SimulatedCard:
         return bytes.fromhex(self.psn)
 
     def _icc_master_key(self) -> bytes:
-        return derive_icc_master_key(self.issuer_master_key, self.pan, self.psn)
+        source = (self.issuer_master_key, self.pan, self.psn)
+        derived = self._derived
+        if derived is not None and derived[0] == source:
+            return derived[1]
+        key = derive_icc_master_key(*source)
+        self._derived = (source, key)
+        return key
 
     def _decide(self, requested: CryptogramType) -> CryptogramType:
         if requested is CryptogramType.AAC or self.blocked:

@@ -79,7 +79,7 @@ def verify_cryptogram(field55: bytes, imk: bytes, pan: str, psn: str, *,
     if len(imk) != 16:
         raise CryptogramError(f"issuer master key: {len(imk)} bytes, expected 16")
     try:
-        values = tlv.flatten(tlv.decode(field55))
+        values = tlv.decode_flat(field55)
     except TlvError as error:
         return CryptogramCheck(False, reason=f"malformed TLV: {error}")
     return verify_cryptogram_values(values, imk, pan, psn, icc_master_key=icc_master_key)
@@ -151,7 +151,7 @@ def issuer_authentication_data(field55: bytes, imk: bytes, pan: str, psn: str, a
     Method 1: ARPC (8) || ARC (2). Method 2: ARPC (4) || CSU (4). Raises
     :class:`CryptogramError` when field 55 lacks what is needed.
     """
-    return issuer_authentication_data_values(tlv.flatten(tlv.decode(field55)), imk, pan, psn, approved,
+    return issuer_authentication_data_values(tlv.decode_flat(field55), imk, pan, psn, approved,
                                              icc_master_key=icc_master_key)
 
 

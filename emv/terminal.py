@@ -39,7 +39,7 @@ def build_field55(
     ``transaction_type`` overrides the type in ``terminal_data`` (tag '9C').
     """
     kind = TransactionType(transaction_type)
-    data = replace(terminal_data, transaction_type=kind)
+    data = terminal_data if terminal_data.transaction_type is kind else replace(terminal_data, transaction_type=kind)
     response = card.generate_ac(requested_cryptogram(kind), data)
     return field55_bytes(card, data, response)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import secrets
 from dataclasses import dataclass, field
+from functools import cached_property
 from enum import IntEnum
 
 from emv.errors import TerminalDataError
@@ -81,14 +82,21 @@ class TerminalData:
         TransactionType(self.transaction_type)
 
     def tag_values(self) -> dict[str, bytes]:
-        """Tag -> value bytes of every element this terminal data provides."""
+        """Tag -> value bytes of every element this terminal data provides (a new dict each call)."""
+        return dict(self._tag_values)
+
+    @cached_property
+    def _tag_values(self) -> dict[str, bytes]:
+        """The values, encoded once (the card's GENERATE AC and field 55 both read them). The fields were
+        checked by ``__post_init__``: the amounts fit n 12, the codes are 3 digits, the type 2 digits."""
+        day = self.transaction_date
         return {
-            "9F02": bcd(str(self.amount_authorised), 6),
-            "9F03": bcd(str(self.amount_other), 6),
-            "9F1A": bcd(self.terminal_country, 2),
+            "9F02": bytes.fromhex(f"{self.amount_authorised:012d}"),
+            "9F03": bytes.fromhex(f"{self.amount_other:012d}"),
+            "9F1A": bytes.fromhex(f"0{self.terminal_country}"),
             "95": self.tvr,
-            "5F2A": bcd(self.currency, 2),
-            "9A": bytes.fromhex(self.transaction_date.strftime("%y%m%d")),
+            "5F2A": bytes.fromhex(f"0{self.currency}"),
+            "9A": bytes.fromhex(f"{day.year % 100:02d}{day.month:02d}{day.day:02d}"),
             "9C": bytes([self.transaction_type]),
             "9F37": self.unpredictable_number,
             "9F33": self.terminal_capabilities,

@@ -184,6 +184,44 @@ def _decode(data: bytes, start: int, end: int) -> list[Tlv]:
     return items
 
 
+def decode_flat(data: bytes) -> dict[str, bytes]:
+    """``flatten(decode(data))`` in one pass, without building the objects: what a host or a terminal
+    reading field 55 needs. The same checks and the same :class:`TlvError` as :func:`decode`."""
+    flat: dict[str, bytes] = {}
+    raw = bytes(data)
+    _decode_flat_into(raw, 0, len(raw), flat)
+    return flat
+
+
+def _decode_flat_into(data: bytes, offset: int, end: int, flat: dict[str, bytes]) -> None:
+    one_byte_tags = _ONE_BYTE_TAGS
+    while offset < end:
+        first = data[offset]
+        if first == _PADDING:
+            offset += 1
+            continue
+        if first & _MULTI_BYTE_TAG != _MULTI_BYTE_TAG:
+            tag, position = one_byte_tags[first], offset + 1
+        else:
+            tag, position = _read_tag(data, offset, end)
+        if position < end and data[position] < 0x80:
+            length, value_start = data[position], position + 1
+        else:
+            length, value_start = _read_length(data, position, end, tag)
+        value_end = value_start + length
+        if value_end > end:
+            raise TlvError(
+                f"length {length} runs past the end of the data ({end - value_start} bytes left)",
+                offset,
+                tag,
+            )
+        if first & _CONSTRUCTED:
+            _decode_flat_into(data, value_start, value_end, flat)
+        elif tag not in flat:
+            flat[tag] = data[value_start:value_end]
+        offset = value_end
+
+
 def _read_tag(data: bytes, offset: int, end: int) -> tuple[str, int]:
     position = offset + 1
     if data[offset] & _MULTI_BYTE_TAG != _MULTI_BYTE_TAG:

@@ -130,17 +130,20 @@ def pos_entry_mode(entry: EntryMode) -> str:
 
 def transmission_datetime(moment: datetime) -> str:
     """DE 7: MMDDhhmmss in UTC."""
-    return moment.astimezone(UTC).strftime("%m%d%H%M%S")
+    utc = moment.astimezone(UTC)
+    return f"{utc.month:02d}{utc.day:02d}{utc.hour:02d}{utc.minute:02d}{utc.second:02d}"
 
 
 def local_time(moment: datetime) -> str:
     """DE 12: hhmmss (the terminal's clock is UTC: one time base for journal and messages)."""
-    return moment.astimezone(UTC).strftime("%H%M%S")
+    utc = moment.astimezone(UTC)
+    return f"{utc.hour:02d}{utc.minute:02d}{utc.second:02d}"
 
 
 def local_date(moment: datetime) -> str:
     """DE 13: MMDD."""
-    return moment.astimezone(UTC).strftime("%m%d")
+    utc = moment.astimezone(UTC)
+    return f"{utc.month:02d}{utc.day:02d}"
 
 
 def original_data_elements(mti: str, stan: int, moment: datetime) -> str:
@@ -157,7 +160,10 @@ def parse_original_data_elements(value: str) -> tuple[str, int, str]:
 
 def mac_field(message: Message) -> int:
     """DE 64 when the message has no field above 64, else DE 128 (ISO 8583:1987 section 4.3)."""
-    return 128 if any(number > 64 for number in message.fields if number not in (64, 128)) else 64
+    for number in message.fields:
+        if number > 64 and number != 128:
+            return 128
+    return 64
 
 
 class TotalsKind(StrEnum):

@@ -82,7 +82,7 @@ def pass_issuer_authentication(card: PresentedCard | None, icc_data: object) -> 
     as an EMV terminal does after an online ARQC (EMV 4.4 Book 3 section 10.9)."""
     if card is None or card.chip is None or not isinstance(icc_data, bytes):
         return
-    issuer_data = tlv.flatten(tlv.decode(icc_data)).get("91")
+    issuer_data = tlv.decode_flat(icc_data).get("91")
     if issuer_data:
         split = 8 if len(issuer_data) == 10 else 4  # method 1: ARPC 8 + ARC 2; method 2: ARPC 4 + CSU 4
         card.chip.external_authenticate(issuer_data[:split], issuer_data[split:])

@@ -50,7 +50,7 @@ def card_checks(cards: CardDirectory, exchange: Exchange, pan: str) -> CardCheck
             return CardCheck(ResponseCode.CRYPTOGRAM_FAILED, card=card)
         psn = request_psn(request, card)
         try:
-            values = tlv.flatten(tlv.decode(field55))
+            values = tlv.decode_flat(field55)
         except TlvError as exc:
             log.info("cryptogram of %s failed: malformed TLV: %s", mask_pan(pan), exc)
             return CardCheck(ResponseCode.CRYPTOGRAM_FAILED, card=card)
@@ -81,7 +81,7 @@ def arpc(check: CardCheck, pan: str, request: Message, approved: bool) -> dict[i
     if check.arqc_field55 is None or check.card is None or check.card.issuer_master_key is None:
         return {}
     try:
-        values = check.arqc_values if check.arqc_values is not None else tlv.flatten(tlv.decode(check.arqc_field55))
+        values = check.arqc_values if check.arqc_values is not None else tlv.decode_flat(check.arqc_field55)
         data = issuer_authentication_data_values(values, check.card.issuer_master_key, pan,
                                                  request_psn(request, check.card), approved,
                                                  icc_master_key=check.icc_master_key)

@@ -215,3 +215,21 @@ def test_decode_of_random_bytes_either_parses_or_raises_tlv_error(data: bytes) -
         tlv.decode(data)
     except TlvError as error:
         assert 0 <= error.offset <= len(data)
+
+
+def _flat_or_error(read: object, data: bytes) -> object:
+    try:
+        return read(data)  # type: ignore[operator]
+    except TlvError as error:
+        return ("TlvError", str(error), error.offset)
+
+
+@given(_tree(2))
+def test_decode_flat_is_flatten_of_decode_on_well_formed_data(tree: dict[str, object]) -> None:
+    data = pyemv_tlv.encode(tree)
+    assert tlv.decode_flat(data) == tlv.flatten(tlv.decode(data))
+
+
+@given(st.binary(max_size=64))
+def test_decode_flat_gives_the_same_values_or_the_same_error_as_decode_on_any_bytes(data: bytes) -> None:
+    assert _flat_or_error(tlv.decode_flat, data) == _flat_or_error(lambda raw: tlv.flatten(tlv.decode(raw)), data)

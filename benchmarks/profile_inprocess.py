@@ -1,0 +1,139 @@
+"""CPU per signed chip sale of the host logic and of the light terminal, in one process, no sockets:
+``python -m benchmarks.profile_inprocess``.
+
+Not part of ``make bench``. ``--terminals`` light terminals (LOAD0001...) sign on with a
+:class:`~simulator.host.logic.HostLogic` over a fresh journal; then, round after round, each
+terminal builds its next chip sale with PIN (:meth:`LightTerminal.sale`: PIN block, ARQC, MAC), the
+host handles the round's requests in commit groups of 64 (one journal transaction each, as the
+group committer does: ``synchronous=FULL``, one fsync per group), and each terminal takes its
+answer (decoded, MAC and ARPC checked). The CPU of the two sides is timed apart
+(``time.process_time``), so the host's row is the logic's CPU per sale without the event loop, and
+the terminal's is what ``possim load`` spends per sale without its sockets.
+
+``--profile host|terminal`` runs that side under cProfile and prints the functions with the most
+time of their own and the most cumulative time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from simulator.host.config import load_host_config
+from simulator.host.logic import HostLogic
+from simulator.load.plan import LoadPlan
+from simulator.load.run import host_config_text
+from simulator.load.terminal import LightTerminal, Operation, OpOutcome
+
+GROUP = 64
+TOP = 30
+
+
+def _finish(operation: Operation, answer: bytes) -> OpOutcome:
+    try:
+        operation.send(answer)
+    except StopIteration as finished:
+        return finished.value
+    raise RuntimeError("a sale sent a second request")
+
+
+def run(terminals: int, rounds: int, profile: str | None) -> tuple[float, float, int, cProfile.Profile | None]:
+    """(host CPU seconds, terminal CPU seconds, sales, the profile of the side asked for)."""
+    profiler = cProfile.Profile() if profile else None
+    with tempfile.TemporaryDirectory(prefix="possim-profile-inprocess-") as folder:
+        data = Path(folder) / "host"
+        data.mkdir()
+        (data / "host.toml").write_text(host_config_text(LoadPlan(terminals=terminals)), encoding="utf-8")
+        logic = HostLogic(load_host_config(data))
+        try:
+            fleet = [LightTerminal(f"LOAD{n:04d}") for n in range(1, terminals + 1)]
+            for terminal in fleet:
+                operation = terminal.sign_on()
+                outgoing = next(operation)
+                with logic.journal.atomic():
+                    decision = logic.handle_bytes(outgoing.payload, now=datetime.now(UTC), peer="profile")
+                assert decision.response_bytes is not None
+                outcome = _finish(operation, decision.response_bytes)
+                if outcome.error:
+                    raise RuntimeError(outcome.error)
+            host_cpu = terminal_cpu = 0.0
+            sales = 0
+            for round_number in range(rounds):
+                clock = time.process_time()
+                if profile == "terminal":
+                    profiler.enable()  # type: ignore[union-attr]
+                operations = [terminal.sale(1000 + round_number) for terminal in fleet]
+                payloads = [next(operation).payload for operation in operations]
+                if profile == "terminal":
+                    profiler.disable()  # type: ignore[union-attr]
+                terminal_cpu += time.process_time() - clock
+                clock = time.process_time()
+                if profile == "host":
+                    profiler.enable()  # type: ignore[union-attr]
+                answers: list[bytes] = []
+                now = datetime.now(UTC)
+                for start in range(0, len(payloads), GROUP):
+                    with logic.journal.atomic():
+                        for payload in payloads[start:start + GROUP]:
+                            answer = logic.handle_bytes(payload, now=now, peer="profile").response_bytes
+                            assert answer is not None
+                            answers.append(answer)
+                if profile == "host":
+                    profiler.disable()  # type: ignore[union-attr]
+                host_cpu += time.process_time() - clock
+                clock = time.process_time()
+                if profile == "terminal":
+                    profiler.enable()  # type: ignore[union-attr]
+                outcomes = [_finish(operation, answer) for operation, answer in zip(operations, answers, strict=True)]
+                if profile == "terminal":
+                    profiler.disable()  # type: ignore[union-attr]
+                terminal_cpu += time.process_time() - clock
+                failed = [outcome.error for outcome in outcomes if outcome.error]
+                if failed:
+                    raise RuntimeError(f"a sale was not approved: {failed[0]}")
+                sales += len(outcomes)
+        finally:
+            logic.close()
+    return host_cpu, terminal_cpu, sales, profiler
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.profile_inprocess", description=__doc__.split("\n")[0])
+    parser.add_argument("--terminals", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--profile", choices=("host", "terminal"))
+    parser.add_argument("--repeat", type=int, default=1, help="runs (medians printed)")
+    parser.add_argument("--save", type=Path, help="write the profile there (pstats)")
+    args = parser.parse_args(argv)
+    host_us: list[float] = []
+    terminal_us: list[float] = []
+    for _ in range(args.repeat):
+        host_cpu, terminal_cpu, sales, profiler = run(args.terminals, args.rounds, args.profile)
+        host_us.append(1e6 * host_cpu / sales)
+        terminal_us.append(1e6 * terminal_cpu / sales)
+        print(f"{sales} sales: host logic {host_us[-1]:.0f} us CPU per sale, light terminal {terminal_us[-1]:.0f} us "
+              f"({1e6 / terminal_us[-1]:,.0f} sales per terminal CPU-second)")
+    if args.repeat > 1:
+        host_us.sort()
+        terminal_us.sort()
+        print(f"median: host {host_us[len(host_us) // 2]:.0f} us, terminal {terminal_us[len(terminal_us) // 2]:.0f} us")
+    if profiler is not None and args.save:
+        profiler.dump_stats(str(args.save))
+    if profiler is not None:
+        for order in ("tottime", "cumulative"):
+            text = io.StringIO()
+            pstats.Stats(profiler, stream=text).sort_stats(order).print_stats(TOP)
+            print(f"-- {args.profile}, by {order}")
+            print(text.getvalue().split("\n", 6)[-1].rstrip())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
