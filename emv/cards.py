@@ -11,6 +11,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -113,7 +114,14 @@ class TestCard:
 
 
 def load_test_cards() -> dict[str, TestCard]:
-    """Every shipped test card by name, read from the package data file."""
+    """Every shipped test card by name, read from the package data file (a new dict each call)."""
+    return dict(_shipped_test_cards())
+
+
+@cache
+def _shipped_test_cards() -> dict[str, TestCard]:
+    """The package data file, read and checked once per process: the file ships with the code and the cards
+    are frozen, while ``possim load`` asks for a card for each of its hundreds of terminals."""
     try:
         text = resources.files(DATA_PACKAGE).joinpath(DATA_FILE).read_text(encoding="utf-8")
     except (FileNotFoundError, ModuleNotFoundError) as error:

@@ -53,10 +53,15 @@ def field55_bytes(card: SimulatedCard, data: TerminalData, response: CardRespons
         "84": card.aid,
         "5F34": card.psn_bcd,
     }
-    return b"".join(tag + tlv.encode_length(len(value)) + value
-                    for tag, value in zip(_FIELD55_TAG_BYTES, (bytes(values[name]) for name in FIELD55_TAGS),
-                                          strict=True))
+    parts = []
+    for tag, name in _FIELD55_TAG_BYTES_AND_NAMES:
+        value = bytes(values[name])
+        parts.append(tag + (_SHORT_LENGTHS[len(value)] if len(value) < 0x80 else tlv.encode_length(len(value))) + value)
+    return b"".join(parts)
 
 
 _FIELD55_TAG_BYTES = tuple(tlv.encode_tag(tag) for tag in FIELD55_TAGS)
 """The tag bytes of :data:`FIELD55_TAGS` (all primitive), encoded once: field 55 is built for every chip request."""
+_FIELD55_TAG_BYTES_AND_NAMES = tuple(zip(_FIELD55_TAG_BYTES, FIELD55_TAGS, strict=True))
+_SHORT_LENGTHS = tuple(bytes([length]) for length in range(0x80))
+"""BER short-form lengths (Book 3 Annex B2), looked up rather than built for each object."""

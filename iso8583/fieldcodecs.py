@@ -272,6 +272,35 @@ def _truncated(number: int, data: bytes, offset: int, needed: int) -> DecodeErro
     return DecodeError(number, offset, f"needs {needed} bytes, only {left} left")
 
 
+def _is_ascii_text(spec: FieldSpec) -> bool:
+    """A field of ASCII characters (n, an, ans, z as text): one byte per character, the value the bytes' text."""
+    return (spec.content is not ContentClass.B and spec.content is not ContentClass.XN
+            and spec.data_encoding is Encoding.ASCII)
+
+
+def _ascii_text_fixed(spec: FieldSpec, size: int, encode_checked: FieldEncoder,
+                      decode_checked: FieldDecoder) -> tuple[FieldEncoder, FieldDecoder]:
+    """The fixed-length ASCII text field's encoder and decoder in one step each for a valid value (the usual
+    case: most fields of every message); anything else goes to the general ones, which name the fault."""
+    allowed = ALLOWED[spec.content]
+
+    def encode(value: object) -> bytes:
+        if value.__class__ is str and value.isascii():  # type: ignore[attr-defined]
+            data = value.encode("ascii")  # type: ignore[attr-defined]
+            if len(data) == size and not data.translate(None, allowed):
+                return data
+        return encode_checked(value)
+
+    def decode(data: bytes, offset: int) -> tuple[FieldValue, int]:
+        end = offset + size
+        raw = data[offset:end]
+        if len(raw) == size and not raw.translate(None, allowed):
+            return raw.decode("ascii"), end
+        return decode_checked(data, offset)
+
+    return encode, decode
+
+
 def build_field_codec(spec: FieldSpec, tables: PrefixTables) -> FieldCodec:
     """Compile ``spec`` into its encoder and decoder.
 
@@ -299,6 +328,8 @@ def build_field_codec(spec: FieldSpec, tables: PrefixTables) -> FieldCodec:
                 raise _truncated(number, data, offset, size)
             return from_wire(raw, length, offset), end
 
+        if _is_ascii_text(spec) and size == length:
+            return FieldCodec(spec, *_ascii_text_fixed(spec, size, encode_fixed, decode_fixed))
         return FieldCodec(spec, encode_fixed, decode_fixed)
 
     max_units = spec.max_length
