@@ -35,6 +35,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
+from operator import attrgetter
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,9 @@ __all__ = [
 
 RRN_DIGITS = 12
 _TXN_COLUMNS = tuple(f.name for f in fields(HostTransaction) if f.name != "id")
+_INSERT_TXN = f"INSERT INTO transactions ({', '.join(_TXN_COLUMNS)}) VALUES ({', '.join('?' * len(_TXN_COLUMNS))})"
+_txn_values = attrgetter(*_TXN_COLUMNS)
+"""A transaction's column values in :data:`_TXN_COLUMNS` order (one call per sale: the statement text is built once)."""
 BUSINESS_DATE_OFFSET = "business_date_offset"
 """Counter: how many days the host's business date runs ahead of the UTC calendar (``possim host advance-date``)."""
 _UPLOAD_COLUMNS = tuple(f.name for f in fields(UploadRecord))
@@ -248,11 +252,7 @@ class HostJournal:
 
     def insert_transaction(self, record: HostTransaction) -> int:
         """Insert ``record`` and return its id."""
-        values = [getattr(record, name) for name in _TXN_COLUMNS]
-        cursor = self._db.execute(
-            f"INSERT INTO transactions ({', '.join(_TXN_COLUMNS)}) VALUES ({', '.join('?' * len(values))})",
-            values,
-        )
+        cursor = self._db.execute(_INSERT_TXN, _txn_values(record))
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
