@@ -365,4 +365,33 @@ def build_field_codec(spec: FieldSpec, tables: PrefixTables) -> FieldCodec:
             raise _truncated(number, data, start, size)
         return from_wire(raw, count, start), end
 
+    if _is_ascii_text(spec) and (mul, add, shift) == (1, 0, 0):
+        return FieldCodec(spec, *_ascii_text_variable(spec, max_count, table, read_count, width,
+                                                      encode_variable, decode_variable))
     return FieldCodec(spec, encode_variable, decode_variable)
+
+
+def _ascii_text_variable(spec: FieldSpec, max_count: int, table: tuple[bytes, ...], read_count: Callable[[bytes, int], int],
+                         width: int, encode_checked: FieldEncoder,
+                         decode_checked: FieldDecoder) -> tuple[FieldEncoder, FieldDecoder]:
+    """The variable-length ASCII text field's encoder and decoder in one step each for a valid value (one byte per
+    character, the prefix counting both); anything else goes to the general ones, which name the fault."""
+    allowed = ALLOWED[spec.content]
+
+    def encode(value: object) -> bytes:
+        if value.__class__ is str and value.isascii():  # type: ignore[attr-defined]
+            data = value.encode("ascii")  # type: ignore[attr-defined]
+            if len(data) <= max_count and not data.translate(None, allowed):
+                return table[len(data)] + data
+        return encode_checked(value)
+
+    def decode(data: bytes, offset: int) -> tuple[FieldValue, int]:
+        count = read_count(data, offset)
+        start = offset + width
+        end = start + count
+        raw = data[start:end]
+        if len(raw) == count and not raw.translate(None, allowed):
+            return raw.decode("ascii"), end
+        return decode_checked(data, offset)
+
+    return encode, decode

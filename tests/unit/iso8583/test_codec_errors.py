@@ -5,6 +5,8 @@ from __future__ import annotations
 import pickle
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from iso8583.codec import decode, encode
 from iso8583.dialects import get_dialect
@@ -259,3 +261,17 @@ def test_decode_refuses_text_with_a_type_error() -> None:
 def test_zero_length_variable_field_round_trips() -> None:
     message = Message("0200", {2: "", 48: ""})
     assert decode(encode(message, TERMINAL), TERMINAL) == message
+
+
+# -- text fields: a valid value takes the one-step path, any other the checked one ------------------------
+
+@pytest.mark.parametrize("number", [11, 37, 41, 44])
+@given(value=st.text(max_size=30))
+def test_any_text_in_an_ascii_field_round_trips_or_is_refused_naming_the_field(number: int, value: str) -> None:
+    message = Message("0200", {number: value})
+    try:
+        data = encode(message, ASCII)
+    except EncodeError as error:
+        assert error.field == number
+        return
+    assert decode(data, ASCII).fields[number] == value
