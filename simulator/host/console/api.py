@@ -22,7 +22,7 @@ from aiohttp import web
 
 from simulator.host import credits
 from simulator.host.console import sessions
-from simulator.host.console.queries import JournalReader, QueryError, TransactionFilter
+from simulator.host.console.queries import JournalReader, QueryError, RefundFilter, TransactionFilter
 from simulator.host.rules import RuleSet, RulesError, parse_rule, rule_json
 from simulator.host.server import HostServer
 
@@ -127,7 +127,11 @@ class Api:
         return web.json_response({"messages": items})
 
     async def refunds(self, request: web.Request) -> web.Response:
-        return await self._answer(self.reader.refunds, request.query.get("terminal"))
+        try:
+            wanted = RefundFilter.from_query(dict(request.query))
+        except QueryError as error:
+            raise ApiError(422, str(error), error.field) from None
+        return await self._answer(self.reader.refunds, wanted)
 
     async def terminals(self, request: web.Request) -> web.Response:
         """The journal's view of each terminal, with its session state as the host's key ring holds it (read on

@@ -23,6 +23,10 @@ def _ok(description: str, schema: dict[str, Any] | None = None, media: str = "ap
     return {"description": description, "content": {media: {"schema": schema or {"type": "object"}}}}
 
 
+_CURRENCY = _query("currency", "ISO 4217 code of DE 49, the merchant's currency: alphabetic (USD) or numeric (840)")
+_CROSS_BORDER = _query("cross_border", "true: cards issued in another country than the terminal's; false: domestic "
+                                       "(a transaction whose side is not known matches neither)",
+                       {"type": "string", "enum": ["true", "false"]})
 _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
 _RULE_KEYS = {
     "name": {"type": "string"},
@@ -38,6 +42,25 @@ _RULE_KEYS = {
 }
 
 
+_DCC = {"type": "object", "required": ["currency", "amount", "rate", "markup_percent", "provider"],
+        "description": "Dynamic currency conversion, as the terminal answers it: the cardholder's billing currency "
+                       "(ISO 4217 numeric), the amount in its minor units, the rate (decimal), the markup over the "
+                       "reference rate (percent) and the provider; the transaction's amount and currency stay the "
+                       "merchant's",
+        "properties": {"currency": {"type": "string"}, "amount": {"type": "integer"}, "rate": {"type": "string"},
+                       "markup_percent": {"type": "string"}, "provider": {"type": "string"}}}
+_CONVERSION = {"type": "object", "properties": {
+    "amount": {"type": ["integer", "null"], "description": "Minor units of currency (the merchant's)"},
+    "currency": {"type": ["string", "null"]},
+    "cross_border": {"type": ["boolean", "null"], "description": "The card's issuer country is not the terminal's "
+                                                                  "(null: not known)"},
+    "dcc": {"$ref": "#/components/schemas/Dcc"}}}
+_REFUNDS = {"type": "object", "properties": {
+    "business_date": {"type": "string", "format": "date"}, "refunds": {"type": "array", "items": _CONVERSION},
+    "currencies": {"type": "object", "description": "The alphabetic code and minor-unit exponent of each "
+                                                    "currency the refunds are in, by numeric code"}}}
+
+
 def openapi_document() -> dict[str, Any]:
     """The API description (a new dict each time)."""
     return {
@@ -51,6 +74,7 @@ def openapi_document() -> dict[str, Any]:
             "schemas": {
                 "Error": {"type": "object", "required": ["error", "field"], "properties": {
                     "error": {"type": "string"}, "field": {"type": ["string", "null"]}}},
+                "Dcc": _DCC,
                 "Rule": {"type": "object", "additionalProperties": False, "properties": _RULE_KEYS,
                          "description": "The JSON form of a [[rule]] table (docs/host-rules.md): match keys and "
                                         "exactly one action of respond, delay, drop, disconnect, corrupt_mac."},
@@ -71,20 +95,25 @@ def openapi_document() -> dict[str, Any]:
                     _query("from", "From this date (YYYY-MM-DD) or UTC time"),
                     _query("to", "Up to this date (the whole day) or UTC time"),
                     _query("limit", "At most this many (1..500, default 50)", {"type": "integer"}),
-                    _query("cursor", "next_cursor of the previous page", {"type": "integer"})],
-                "responses": {"200": _ok("A page: transactions and next_cursor"), "422": _ERROR}}},
+                    _query("cursor", "next_cursor of the previous page", {"type": "integer"}),
+                    _CURRENCY, _CROSS_BORDER],
+                "responses": {"200": _ok("A page: transactions and next_cursor", {
+                    "type": "object", "properties": {"transactions": {"type": "array", "items": _CONVERSION},
+                                                     "next_cursor": {"type": ["integer", "null"]}}}),
+                              "422": _ERROR}}},
             "/api/transactions/{id}": {"get": {"summary": "One transaction with its messages as masked dumps",
                                                "parameters": [_ID],
-                                               "responses": {"200": _ok("Transaction"), "404": _ERROR}}},
+                                               "responses": {"200": _ok("Transaction", _CONVERSION),
+                                                             "404": _ERROR}}},
             "/api/messages": {"get": {
                 "summary": "The journaled messages of one exchange as masked dumps (as possim decode shows them)",
                 "parameters": [_query("terminal", "Terminal ID"), _query("stan", "DE 11"),
                                _query("mti", "The request's MTI")],
                 "responses": {"200": _ok("Messages"), "422": _ERROR}}},
             "/api/refunds": {"get": {"summary": "Refunds with their original, amounts, credit channel, expected "
-                                                "date and credit status",
-                                     "parameters": [_query("terminal", "Terminal ID")],
-                                     "responses": {"200": _ok("Refunds")}}},
+                                                "date and credit status, cross-border or not, DCC conversion",
+                                     "parameters": [_query("terminal", "Terminal ID"), _CURRENCY, _CROSS_BORDER],
+                                     "responses": {"200": _ok("Refunds", _REFUNDS), "422": _ERROR}}},
             "/api/terminals": {"get": {"summary": "Known terminals: key schemes, session state as the host's key "
                                                   "ring holds it (with the keys' check values), last sign-on, "
                                                   "counters",
@@ -109,7 +138,8 @@ def openapi_document() -> dict[str, Any]:
                                  {"type": "object", "required": ["date"], "additionalProperties": False,
                                   "properties": {"date": {"type": "string", "format": "date"}}}]}}}},
                          "responses": {"200": _ok("The new business date"), "422": _ERROR}}},
-            "/api/report": {"get": {"summary": "possim host report as JSON",
+            "/api/report": {"get": {"summary": "possim host report as JSON (each batch with its refund_breakdown: by "
+                                               "currency, domestic / cross-border, DCC billing currencies)",
                                     "parameters": [_query("terminal", "Terminal ID"),
                                                    _query("batch", "Batch number", {"type": "integer"})],
                                     "responses": {"200": _ok("Report"), "422": _ERROR}}},

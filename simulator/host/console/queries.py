@@ -15,10 +15,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from iso8583 import Dialect
+from protocols.dcc import DccOffer
 from protocols.iso87 import response_mti
+from protocols.money import currency_by_code
 from simulator.host import credits
 from simulator.host.config import HostConfig
 from simulator.host.console.sessions import key_schemes
@@ -26,7 +28,7 @@ from simulator.host.journal import HostJournal, HostTransaction, Status
 from simulator.host.report import TRANSACTION_KINDS, build_report, report_json, transaction_kind
 from simulator.host.sealing import FrameSealer
 
-__all__ = ["MAX_LIMIT", "JournalReader", "QueryError", "TransactionFilter", "TYPES"]
+__all__ = ["MAX_LIMIT", "JournalReader", "QueryError", "RefundFilter", "TransactionFilter", "TYPES"]
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
@@ -57,13 +59,16 @@ class TransactionFilter:
     until: str | None = None
     limit: int = DEFAULT_LIMIT
     cursor: int | None = None
+    currency: str | None = None
+    """ISO 4217 numeric code of DE 49 (the merchant's currency)."""
+    cross_border: bool | None = None
+    PARAMETERS: ClassVar[frozenset[str]] = frozenset({"terminal", "type", "status", "rrn", "from", "to", "limit",
+                                                      "cursor", "currency", "cross_border"})
 
     @classmethod
     def from_query(cls, query: dict[str, str]) -> TransactionFilter:
         """The filter from a query string; QueryError names the parameter that is wrong."""
-        unknown = sorted(set(query) - {"terminal", "type", "status", "rrn", "from", "to", "limit", "cursor"})
-        if unknown:
-            raise QueryError(f"{unknown[0]}: unknown parameter", unknown[0])
+        _refuse_unknown(query, cls.PARAMETERS)
         kind = query.get("type")
         if kind is not None and kind not in TYPES and kind != "reversal":
             raise QueryError(f"type: expected one of {', '.join([*TYPES, 'reversal'])}", "type")
@@ -73,7 +78,60 @@ class TransactionFilter:
         return cls(terminal=query.get("terminal"), type=kind, status=status, rrn=query.get("rrn"),
                    since=_time_bound(query.get("from"), "from"), until=_time_bound(query.get("to"), "to", end=True),
                    limit=_integer(query.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
-                   cursor=_integer(query.get("cursor"), "cursor", None, 1, 2**63 - 1))
+                   cursor=_integer(query.get("cursor"), "cursor", None, 1, 2**63 - 1),
+                   currency=_currency(query.get("currency")), cross_border=_boolean(query.get("cross_border"),
+                                                                                    "cross_border"))
+
+
+@dataclass(frozen=True)
+class RefundFilter:
+    """The query parameters of ``GET /api/refunds``."""
+
+    terminal: str | None = None
+    currency: str | None = None
+    cross_border: bool | None = None
+    PARAMETERS: ClassVar[frozenset[str]] = frozenset({"terminal", "currency", "cross_border"})
+
+    @classmethod
+    def from_query(cls, query: dict[str, str]) -> RefundFilter:
+        """The filter from a query string; QueryError names the parameter that is wrong."""
+        _refuse_unknown(query, cls.PARAMETERS)
+        return cls(terminal=query.get("terminal"), currency=_currency(query.get("currency")),
+                   cross_border=_boolean(query.get("cross_border"), "cross_border"))
+
+    def clauses(self) -> tuple[list[str], list[Any]]:
+        """SQL conditions on the transactions table, and their parameters."""
+        return _clauses(terminal_id=self.terminal, currency=self.currency, cross_border=self.cross_border)
+
+
+def _clauses(**equal: Any) -> tuple[list[str], list[Any]]:
+    """``column = ?`` for each column given a value (a bool as SQLite's 0/1: a NULL, unknown, matches neither)."""
+    given = {column: value for column, value in equal.items() if value is not None}
+    return [f"{column} = ?" for column in given], [int(v) if isinstance(v, bool) else v for v in given.values()]
+
+
+def _refuse_unknown(query: dict[str, str], known: frozenset[str]) -> None:
+    unknown = sorted(set(query) - known)
+    if unknown:
+        raise QueryError(f"{unknown[0]}: unknown parameter", unknown[0])
+
+
+def _currency(text: str | None) -> str | None:
+    """An ISO 4217 code, alphabetic (``GBP``) or numeric (``826``), as the journal keeps it: numeric."""
+    if text is None:
+        return None
+    found = currency_by_code(text) if text.isascii() and len(text) == 3 else None
+    if found is None:
+        raise QueryError(f"currency: expected an ISO 4217 code (GBP or 826), got {text[:20]!r}", "currency")
+    return found.numeric
+
+
+def _boolean(text: str | None, name: str) -> bool | None:
+    if text is None:
+        return None
+    if text not in ("true", "false"):
+        raise QueryError(f"{name}: expected true or false", name)
+    return text == "true"
 
 
 def _integer(text: str | None, name: str, default: int | None, low: int, high: int) -> int | None:
@@ -128,12 +186,29 @@ def transaction_json(record: HostTransaction, today: date) -> dict[str, Any]:
         "invoice": record.invoice, "batch": record.batch, "masked_pan": record.masked_pan, "amount": record.amount,
         "currency": record.currency, "response_code": record.response_code, "status": record.status.value,
         "approval_code": record.auth_code, "original_id": record.original_id, "original_rrn": record.original_rrn,
-        "reason": record.reason, "declined_by": record.note,
+        "reason": record.reason, "declined_by": record.note, **conversion_json(record),
     }
     view = credits.credit_view(record, today)
     if view is not None:
         item["credit"] = view.to_json()
     return item
+
+
+def conversion_json(record: HostTransaction) -> dict[str, Any]:
+    """``cross_border`` (true, false; null when not known) and, where DCC applied, ``dcc`` as the terminal
+    answers it (README, JSON contract: ``amount`` in minor units of ``dcc.currency``, ``rate`` in decimal)."""
+    item: dict[str, Any] = {"cross_border": record.cross_border}
+    if record.is_dcc and record.dcc_rate:
+        item["dcc"] = DccOffer(record.dcc_currency or "", record.dcc_amount or 0, record.dcc_rate,
+                               record.dcc_markup or "", record.dcc_provider or "").to_json()
+    return item
+
+
+def currencies_json(codes: set[str | None]) -> dict[str, dict[str, Any]]:
+    """``{"826": {"alpha": "GBP", "exponent": 2}}`` for the known ISO 4217 codes among ``codes``, so a page can
+    show minor units as the currency's units."""
+    found = (currency_by_code(code) for code in sorted(c for c in codes if c))
+    return {entry.numeric: {"alpha": entry.alpha, "exponent": entry.exponent} for entry in found if entry}
 
 
 class JournalReader:
@@ -170,11 +245,9 @@ class JournalReader:
 
     def transactions(self, wanted: TransactionFilter) -> dict[str, Any]:
         """Newest first, ``limit`` at a time; ``next_cursor`` continues after the last one."""
-        clauses, parameters = ["1 = 1"], []
-        for column, value in (("terminal_id", wanted.terminal), ("status", wanted.status), ("rrn", wanted.rrn)):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                parameters.append(value)
+        clauses, parameters = _clauses(terminal_id=wanted.terminal, status=wanted.status, rrn=wanted.rrn,
+                                       currency=wanted.currency, cross_border=wanted.cross_border)
+        clauses.insert(0, "1 = 1")
         if wanted.since is not None:
             clauses.append("time >= ?")
             parameters.append(wanted.since)
@@ -233,14 +306,14 @@ class JournalReader:
                  "dump": row["dump"] or journal._render(row["frame"], self.dialect)}  # noqa: SLF001
                 for row in reversed(rows)]
 
-    def refunds(self, terminal: str | None = None, limit: int = 200) -> dict[str, Any]:
-        """The refunds (online and advices), newest first, each with its original and its credit."""
+    def refunds(self, wanted: RefundFilter | None = None, limit: int = 200) -> dict[str, Any]:
+        """The refunds (online and advices), newest first, each with its original and its credit, and the
+        ``currencies`` they are in (:func:`currencies_json`)."""
         refund_pairs = TYPES["refund"] + TYPES.get("advice", [])
-        clauses = "(" + " OR ".join("(mti = ? AND processing_code IS ?)" for _ in refund_pairs) + ")"
-        parameters: list[Any] = [value for pair in refund_pairs for value in pair]
-        if terminal is not None:
-            clauses += " AND terminal_id = ?"
-            parameters.append(terminal)
+        kinds = "(" + " OR ".join("(mti = ? AND processing_code IS ?)" for _ in refund_pairs) + ")"
+        more, more_parameters = (wanted or RefundFilter()).clauses()
+        clauses = " AND ".join([kinds, *more])
+        parameters: list[Any] = [*(value for pair in refund_pairs for value in pair), *more_parameters]
         with self._journal() as journal:
             today = credits.business_date(datetime.now(UTC), journal.business_date_offset())
             rows = self._db(journal).execute(
@@ -265,8 +338,10 @@ class JournalReader:
                     "expected_date": _iso_date(record.credit_date),
                     "credit_status": view.status.value if view else None,
                     "posted_date": view.posted_date.isoformat() if view and view.posted_date else None,
+                    **conversion_json(record),
                 })
-        return {"business_date": today.isoformat(), "refunds": items}
+        codes = {r.currency for r in records if r} | {r.dcc_currency for r in records if r}
+        return {"business_date": today.isoformat(), "refunds": items, "currencies": currencies_json(codes)}
 
     def credits_by_status(self) -> dict[str, int]:
         """How many refunds' credits are pending, posted, cancelled on today's business date (for /metrics)."""
@@ -284,7 +359,8 @@ class JournalReader:
 
     def terminals(self) -> dict[str, Any]:
         """The terminals of host.toml and any other the journal has seen: last key delivery, last message,
-        counters (the session state is the key ring's: :mod:`simulator.host.console.sessions`)."""
+        counters, the currency most of its transactions are in (the session state is the key ring's:
+        :mod:`simulator.host.console.sessions`); and the ``currencies`` of the journal (:func:`currencies_json`)."""
         with self._journal() as journal:
             db = self._db(journal)
             seen = {row[0] for row in db.execute("SELECT DISTINCT terminal_id FROM messages "
@@ -300,17 +376,22 @@ class JournalReader:
                                                    "WHERE terminal_id = ? GROUP BY 1, 2", (terminal_id,)):
                     kind = _kind(mti, code)
                     counters[kind] = counters.get(kind, 0) + count
+                usual = db.execute("SELECT currency FROM transactions WHERE terminal_id = ? AND currency IS NOT NULL "
+                                   "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1", (terminal_id,)).fetchone()
                 items.append({
                     "terminal_id": terminal_id, "known": entry is not None,
+                    "currency": usual[0] if usual else None,
                     "merchant_id": entry.merchant_id if entry else None,
                     "key_schemes": key_schemes(entry),
                     "last_sign_on": delivery["time"] if delivery is not None else None,
                     "last_seen": last,
                     "counters": counters,
                 })
-        return {"terminals": items}
+            codes = {row[0] for row in db.execute("SELECT currency FROM transactions UNION "
+                                                  "SELECT dcc_currency FROM transactions")}
+        return {"terminals": items, "currencies": currencies_json(codes)}
 
     def report(self, terminal: str | None = None, batch: int | None = None) -> dict[str, Any]:
         """``possim host report --json``."""
         with self._journal() as journal:
-            return report_json(build_report(journal, terminal_id=terminal, batch=batch))
+            return report_json(build_report(journal, terminal_id=terminal, batch=batch, dcc=self.config.dcc))
