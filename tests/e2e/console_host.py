@@ -112,8 +112,9 @@ def txn(host: ConsoleHost, terminal: Path, *argv: str) -> dict[str, Any]:
     return answer
 
 
-def sale(host: ConsoleHost, terminal: Path, amount: str, card: str = "visa_credit") -> dict[str, Any]:
-    return txn(host, terminal, "sale", "--card", card, "--amount", amount, "--pin", load_test_cards()[card].pin)
+def sale(host: ConsoleHost, terminal: Path, amount: str, card: str = "visa_credit", *extra: str) -> dict[str, Any]:
+    return txn(host, terminal, "sale", "--card", card, "--amount", amount, "--pin", load_test_cards()[card].pin,
+               *extra)
 
 
 def refund(host: ConsoleHost, terminal: Path, amount: str, invoice: int, card: str = "visa_credit") -> dict[str, Any]:

@@ -5,7 +5,9 @@ next live one); a sale made by ``possim txn`` appears in it within 2 seconds; a 
 message (masked); a decline rule added on the page declines the next sale (held while the table is
 paused, shown on resume); advancing the business date
 on the page turns a batch refund's credit from pending to posted, a badge inside the window at
-1400x1000 that looks different in each state.
+1400x1000 that looks different in each state. A DCC refund shows the amount in the card's currency at the
+rate and a cross-border marker; the live table shows a currency's code only when it is not the terminal's
+usual one.
 
 ``make test`` and CI install the ``chromium`` package when it is missing (``make browser``); the test is
 skipped, saying why, only where no Chromium is installed, and fails instead under CI (CI=true), which
@@ -79,13 +81,25 @@ def test_the_console_shows_traffic_steers_rules_and_moves_the_date(browser_page:
     page: Page = browser_page  # type: ignore[assignment]
     host = ConsoleHost.start(tmp_path / "host")
     terminal = tmp_path / "terminal"
+    terminal.mkdir()
+    (terminal / "terminal.toml").write_text('dcc = true\ncurrencies = ["840", "978"]\n', encoding="utf-8")
     try:
         amex = sale(host, terminal, "30.00", card="amex")  # before the page opens: the table is backfilled
         rrn = refund(host, terminal, "10.00", amex["invoice"], card="amex")["rrn"]
+        gbp = sale(host, terminal, "20.00", "visa_gbp", "--dcc", "accept")  # a UK card paying in GBP by DCC
+        dcc_rrn = refund(host, terminal, "5.00", gbp["invoice"], card="visa_gbp")["rrn"]
+        sale(host, terminal, "9.99", "visa_credit", "--currency", "EUR")
         page.goto(host.console + "/")
         expect(page.locator("#health")).to_have_attribute("data-stream", "live")
         expect(page.locator("#traffic tbody tr", has_text="30.00")).to_have_count(1)
         expect(page.locator("#traffic tbody tr", has_text="374245*****0126")).to_have_count(2)  # sale and refund
+        # the terminal's usual currency (USD) without its code, another with it
+        expect(page.locator("#traffic tbody tr", has_text="EUR 9.99")).to_have_count(2)  # rate inquiry and sale
+        expect(page.locator("#traffic tbody tr", has_text="USD")).to_have_count(0)
+        dcc_refund = page.locator("#refunds tbody tr", has_text=dcc_rrn)
+        expect(dcc_refund.locator("td .dcc")).to_have_text("GBP 4.06 @ 0.8124750")  # 5.00 x 0.8124750
+        expect(dcc_refund.locator(".abroad")).to_be_visible()
+        expect(page.locator("#refunds tbody tr", has_text=rrn).locator(".abroad, .dcc")).to_have_count(0)
 
         sale(host, terminal, "12.34")
         row = page.locator("#traffic tbody tr", has_text="12.34")

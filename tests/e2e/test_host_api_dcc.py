@@ -9,23 +9,13 @@ import contextlib
 import io
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from emv.cards import load_test_cards
 from simulator.cli import main
-from tests.e2e.console_host import ConsoleHost, txn
-
-
-def _sale(host: ConsoleHost, terminal: Path, amount: str, card: str, *extra: str) -> dict[str, Any]:
-    return txn(host, terminal, "sale", "--card", card, "--amount", amount, "--pin", load_test_cards()[card].pin, *extra)
-
-
-def _refund(host: ConsoleHost, terminal: Path, amount: str, invoice: int, card: str) -> dict[str, Any]:
-    return txn(host, terminal, "refund", "--card", card, "--amount", amount, "--invoice", str(invoice),
-               "--supervisor-password", "0000", "--reason", "01")
+from tests.e2e.console_host import ConsoleHost, refund, sale
 
 
 @pytest.fixture(scope="module")
@@ -41,11 +31,12 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         terminal = root / "terminal"
         terminal.mkdir()
         (terminal / "terminal.toml").write_text('dcc = true\ndialect = "terminal87"\n', encoding="utf-8")
-        dcc_sale = _sale(host, terminal, "20.00", "visa_gbp", "--dcc", "accept")
-        dcc_refund = _refund(host, terminal, "5.00", dcc_sale["invoice"], "visa_gbp")
-        sale = _sale(host, terminal, "12.34", "visa_credit")
-        refund = _refund(host, terminal, "2.00", sale["invoice"], "visa_credit")
-        yield {"host": host, "dcc_sale": dcc_sale, "dcc_refund": dcc_refund, "sale": sale, "refund": refund}
+        dcc_sale = sale(host, terminal, "20.00", "visa_gbp", "--dcc", "accept")
+        dcc_refund = refund(host, terminal, "5.00", dcc_sale["invoice"], "visa_gbp")
+        domestic = sale(host, terminal, "12.34", "visa_credit")
+        domestic_refund = refund(host, terminal, "2.00", domestic["invoice"], "visa_credit")
+        yield {"host": host, "dcc_sale": dcc_sale, "dcc_refund": dcc_refund, "sale": domestic,
+               "refund": domestic_refund}
     finally:
         host.stop()
 

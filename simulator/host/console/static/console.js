@@ -6,6 +6,7 @@ const BACKFILL = 50; // exchanges of this host run shown when the page opens (GE
 const state = {
   paused: false, held: [], terminal: "", terminals: new Set(), lastEventId: "", streaming: false,
   credits: new Map(), token: sessionStorage.getItem("possim-token") || "",
+  currencies: {}, usual: new Map(), // ISO 4217 numeric -> {alpha, exponent}; terminal -> its usual currency
 };
 
 function $(id) { return document.getElementById(id); }
@@ -46,10 +47,23 @@ function cell(row, text, className) {
   return td;
 }
 
-function money(amount) {
+// Minor units in the currency's units (its ISO 4217 exponent, from the API's "currencies"), with its
+// alphabetic code in front when `withCode`: money(406, "826", true) -> "GBP 4.06".
+function money(amount, currency, withCode) {
   if (amount === null || amount === undefined) return "";
-  return (amount / 100).toFixed(2);
+  const known = state.currencies[currency];
+  const exponent = known ? known.exponent : 2;
+  const text = (amount / Math.pow(10, exponent)).toFixed(exponent);
+  return withCode && currency ? (known ? known.alpha : currency) + " " + text : text;
 }
+
+// An amount with its currency's code when that is not the terminal's usual one.
+function terminalMoney(amount, currency, terminalId) {
+  const usual = state.usual.get(terminalId);
+  return money(amount, currency, Boolean(currency) && usual !== undefined && currency !== usual);
+}
+
+function learnCurrencies(currencies) { Object.assign(state.currencies, currencies || {}); }
 
 function utc(time, length) { return (time || "").slice(0, length || 19).replace("T", " "); }
 
@@ -82,7 +96,10 @@ function addExchange(event) {
   cell(row, event.terminal_id);
   cell(row, event.mti);
   cell(row, event.processing_code);
-  cell(row, money(event.amount), "number");
+  row.dataset.amount = event.amount === null || event.amount === undefined ? "" : String(event.amount);
+  row.dataset.currency = event.currency || "";
+  cell(row, "", "number amount");
+  showAmount(row);
   cell(row, event.masked_pan);
   const declined = event.response_code ? event.response_code !== "00" : event.outcome !== "respond";
   cell(row, event.response_code || event.outcome, declined ? "declined" : "");
@@ -94,6 +111,11 @@ function addExchange(event) {
   while (body.rows.length > MAX_ROWS) body.deleteRow(body.rows.length - 1);
   knowTerminal(event.terminal_id);
   countRows();
+}
+
+function showAmount(row) {
+  const amount = row.dataset.amount === "" ? null : Number(row.dataset.amount);
+  row.querySelector("td.amount").textContent = terminalMoney(amount, row.dataset.currency, row.dataset.terminal);
 }
 
 function countRows() {
@@ -239,7 +261,8 @@ async function refreshRefunds() {
   try {
     const body = await api("/api/refunds");
     $("business-date").textContent = body.business_date;
-    if (!changed("refunds", body.refunds)) return;
+    learnCurrencies(body.currencies);
+    if (!changed("refunds", [body.refunds, Array.from(state.usual)])) return;
     const tbody = $("refunds").tBodies[0];
     const rows = [];
     for (const refund of body.refunds) {
@@ -250,9 +273,33 @@ async function refreshRefunds() {
       cell(row, refund.terminal_id);
       cell(row, refund.rrn);
       const original = refund.original;
-      cell(row, original ? original.rrn + " (" + original.date + ", " + money(original.amount) + ")" : "");
-      cell(row, money(refund.amount), "number");
-      cell(row, refund.masked_pan);
+      const sale = cell(row, "", "wraps");
+      if (original) { // wraps between the RRN and the rest, never inside one
+        for (const text of [original.rrn, "(" + original.date + ", " +
+          terminalMoney(original.amount, original.currency, refund.terminal_id) + ")"]) {
+          const span = document.createElement("span");
+          span.textContent = text;
+          sale.append(span, " ");
+        }
+      }
+      const amount = cell(row, terminalMoney(refund.amount, refund.currency, refund.terminal_id), "number");
+      const dcc = refund.dcc;
+      if (dcc) { // the cardholder's side, under the merchant's amount: e.g. "GBP 4.06 @ 0.8124750"
+        const converted = document.createElement("span");
+        converted.className = "dcc";
+        converted.textContent = money(dcc.amount, dcc.currency, true) + " @ " + dcc.rate;
+        converted.title = "DCC: in the card's billing currency at the rate, markup " + dcc.markup_percent +
+          " % over the reference rate, by " + dcc.provider;
+        amount.appendChild(converted);
+      }
+      const card = cell(row, refund.masked_pan, "wraps");
+      if (refund.cross_border) {
+        const marker = document.createElement("span");
+        marker.className = "abroad";
+        marker.textContent = "abroad";
+        marker.title = "cross-border: the card was issued in another country than the terminal's";
+        card.append(" ", marker);
+      }
       cell(row, refund.status + (refund.response_code && refund.response_code !== "00" ? " " + refund.response_code : ""),
         refund.status === "declined" ? "declined" : "");
       cell(row, refund.credit_channel);
@@ -310,6 +357,18 @@ function listCell(row, items) {
 async function refreshTerminals() {
   try {
     const body = await api("/api/terminals");
+    learnCurrencies(body.currencies);
+    let usualChanged = false;
+    for (const terminal of body.terminals) {
+      if (terminal.currency && state.usual.get(terminal.terminal_id) !== terminal.currency) {
+        state.usual.set(terminal.terminal_id, terminal.currency);
+        usualChanged = true;
+      }
+    }
+    if (usualChanged) {
+      for (const row of $("traffic").tBodies[0].rows) showAmount(row);
+      refreshRefunds();
+    }
     if (!changed("terminals", body.terminals)) return;
     const rows = [];
     for (const terminal of body.terminals) {
