@@ -52,8 +52,8 @@ class Channel(Protocol):
         """Send one message. ChannelClosed if the channel is closed, ChannelTimeout if stuck."""
         ...
 
-    async def receive(self, timeout: float) -> bytes:
-        """The next message; ChannelTimeout if none is complete within ``timeout`` seconds."""
+    async def receive(self, timeout: float | None) -> bytes:
+        """The next message; ChannelTimeout if none is complete within ``timeout`` seconds (None: no limit)."""
         ...
 
     async def close(self) -> None:
@@ -278,8 +278,12 @@ class BaseChannel(ABC):
         self._reader_error = error
         self._inbox.put_nowait(error)
 
-    async def receive(self, timeout: float) -> bytes:
-        await asyncio.sleep(0)  # one request at a time: let the other connections have their turn first
+    async def receive(self, timeout: float | None) -> bytes:
+        """The next message; ChannelTimeout after ``timeout`` seconds without one (None: wait without limit)."""
+        if not self._inbox.empty():
+            # One request at a time: let the other connections have their turn first. (With nothing
+            # queued, waiting for the next message below lets them run anyway.)
+            await asyncio.sleep(0)
         if self._closed:
             raise ChannelClosed(f"channel to {self.peer} is closed")
         if self._ended is not None and self._inbox.empty():
@@ -287,10 +291,13 @@ class BaseChannel(ABC):
         if self.guard is not None:
             self.guard.receivers += 1
         try:
-            async with asyncio.timeout(timeout):  # not wait_for: on 3.11 it can swallow a cancel
+            if timeout is None:
                 item = await self._inbox.get()
+            else:
+                async with asyncio.timeout(timeout):  # not wait_for: on 3.11 it can swallow a cancel
+                    item = await self._inbox.get()
         except TimeoutError:
-            raise ChannelTimeout(f"receive from {self.peer}", timeout) from None
+            raise ChannelTimeout(f"receive from {self.peer}", timeout or 0.0) from None
         finally:
             if self.guard is not None:
                 self.guard.receivers -= 1

@@ -16,9 +16,10 @@ The server accepts connections itself (``loop.sock_accept``) rather than through
   line per interval, keeps serving the established connections and tries again with a backoff,
   instead of asyncio's traceback per attempt.
 
-Connections are read with ``loop.sock_recv`` on the raw socket: no stream buffer of its own,
-so what a peer has sent and the server has not taken stays in the kernel (TCP flow control
-slows the peer) and a connection holds at most its bytes-in-flight allowance in the process.
+Connections are read through a transport into a small bounded buffer (:mod:`.accepted`): what a
+peer has sent beyond it and the server has not taken stays in the kernel (TCP flow control slows
+the peer), so a connection holds at most its bytes-in-flight allowance (and one read's buffer) in
+the process.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ import socket
 from dataclasses import dataclass
 from types import TracebackType
 
+from iso8583.channels.accepted import AcceptedStream
 from iso8583.channels.channel import BaseChannel
-from iso8583.channels.errors import ChannelClosed, ChannelError, ChannelTimeout, LimitExceeded
+from iso8583.channels.errors import ChannelError, LimitExceeded
 from iso8583.channels.events import EventLog
 from iso8583.channels.factory import make_channel
 from iso8583.channels.framing import Framer, TwoByteLengthFramer
@@ -45,9 +47,6 @@ from iso8583.channels.tcp import Handler, tcp_url
 log = logging.getLogger(__name__)
 
 BACKLOG = 128
-READ_CHUNK = 4096
-"""Bytes read at a time: a whole request in the usual case, and little memory per connection when
-hundreds of peers send at once (a large frame takes a few reads; its size is checked on the first)."""
 FD_RESERVE = 64
 """File descriptors kept for the process itself (journal, logs, key files) below the connection cap."""
 OUT_OF_RESOURCES = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
@@ -77,50 +76,6 @@ def _someone_waiting(listener: socket.socket) -> bool:
         return bool(poller.poll(0))
     readable, _, _ = select.select([listener], [], [], 0)
     return bool(readable)
-
-
-class SocketStream:
-    """A ``ByteStream`` over an accepted socket, read and written with the event loop's ``sock_*`` calls."""
-
-    def __init__(self, sock: socket.socket) -> None:
-        sock.setblocking(False)
-        self._sock = sock
-        self._closed = False
-        try:
-            peername = sock.getpeername()
-            self.peer = tcp_url(peername[0], peername[1])
-        except OSError:  # the peer is already gone
-            self.peer = "tcp://?"
-
-    async def read_some(self, timeout: float | None, max_bytes: int | None = None) -> bytes:
-        if self._closed:
-            raise ChannelClosed(f"connection to {self.peer} is closed")
-        try:
-            async with asyncio.timeout(timeout):
-                data = await asyncio.get_running_loop().sock_recv(self._sock, min(READ_CHUNK, max_bytes or READ_CHUNK))
-        except TimeoutError:
-            return b""
-        except OSError as exc:
-            raise ChannelClosed(f"connection to {self.peer} failed: {exc}") from exc
-        if not data:
-            raise ChannelClosed(f"{self.peer} closed the connection")
-        return data
-
-    async def write(self, data: bytes, timeout: float) -> None:
-        if self._closed:
-            raise ChannelClosed(f"connection to {self.peer} is closed")
-        try:
-            async with asyncio.timeout(timeout):
-                await asyncio.get_running_loop().sock_sendall(self._sock, data)
-        except TimeoutError:
-            raise ChannelTimeout(f"send to {self.peer}", timeout) from None
-        except OSError as exc:
-            raise ChannelClosed(f"connection to {self.peer} failed: {exc}") from exc
-
-    async def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._sock.close()
 
 
 @dataclass
@@ -283,8 +238,9 @@ class TcpServer:
         task = asyncio.current_task()
         assert task is not None
         channel: BaseChannel | None = None
+        stream: AcceptedStream | None = None
         try:
-            stream = SocketStream(sock)
+            stream = await AcceptedStream.accept(sock)
             guard = InboundGuard(self.limits, self.events)
             channel = make_channel(stream, self._framer.fresh(), link_policy=self._link_policy,
                                    write_timeout=self._write_timeout, guard=guard)
@@ -307,6 +263,8 @@ class TcpServer:
             try:
                 if channel is not None:
                     await channel.close()
+                elif stream is not None:
+                    await stream.close()
                 else:
                     sock.close()
             finally:

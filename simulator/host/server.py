@@ -27,7 +27,6 @@ from iso8583.channels import (
     BaseChannel,
     ChannelClosed,
     ChannelError,
-    ChannelTimeout,
     EventLog,
     Server,
     ServerLimits,
@@ -42,9 +41,6 @@ from simulator.host.logic import HostLogic
 from simulator.host.rules import RuleSet
 
 log = logging.getLogger(__name__)
-
-IDLE_RECEIVE = 3600.0
-"""How long one receive waits before checking again (the idle timeout is the channels' server's)."""
 
 
 def max_message_length(dialect: Dialect) -> int:
@@ -126,9 +122,7 @@ class HostServer:
         """Answer the requests of one connection, in order, until it closes or a rule hangs up."""
         while True:
             try:
-                payload = await channel.receive(IDLE_RECEIVE)
-            except ChannelTimeout:
-                continue
+                payload = await channel.receive(None)  # no timeout of its own: the server's idle timeout ends it
             except ChannelClosed:  # the peer left, or a limit closed it (LimitExceeded, already logged)
                 return
             except ChannelError as exc:  # a broken frame: this connection has lost sync, the server carries on
