@@ -63,8 +63,9 @@ async def test_a_read_returns_nothing_at_its_own_deadline_not_at_an_earlier_read
     assert await stream.read_some(0.5) == b""  # the timer fires at 0.2 s and is moved to this read's deadline
     assert time.monotonic() - started >= 0.45
     started = time.monotonic()
-    assert await stream.read_some(0.1) == b""  # an earlier deadline than the timer's: the timer moves earlier
-    assert time.monotonic() - started < 0.4
+    async with asyncio.timeout(5):  # a timer left at a later deadline (or none) would wait past this
+        assert await stream.read_some(0.1) == b""  # an earlier deadline than the timer's: the timer moves earlier
+    assert time.monotonic() - started < 2  # 0.1 s, with room for a busy 2-core machine
 
 
 async def test_the_peer_hanging_up_ends_reading_after_what_it_sent(
