@@ -74,10 +74,12 @@ class PossimApp(App[None]):
         *,
         host_server: HostServer | None = None,
         poll_interval: float = 0.1,
+        console_url: str | None = None,
     ) -> None:
         super().__init__()
         self.model = model
         self.host_server = host_server
+        self.console_url = console_url  # the host's web console (possim run --http), shown under the log
         self.poll_interval = poll_interval
         self.pump = EventPump(model)
         self.host_switch = HostSwitch(model.engine)
@@ -106,6 +108,8 @@ class PossimApp(App[None]):
     async def on_mount(self) -> None:
         self.query_one("#printer", Printer).border_title = "PRINTER"
         self.query_one("#message-log", MessageLog).border_title = "MESSAGE LOG"
+        if self.console_url is not None:  # printed before the UI took the screen: keep it in sight
+            self.query_one("#message-log", MessageLog).border_subtitle = f"host console {self.console_url}"
         self.query_one("#card-reader", CardReader).border_title = "CARD READER"
         if self.host_server is not None and self.host_server.url is None:
             await self.host_server.start()

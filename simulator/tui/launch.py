@@ -79,20 +79,22 @@ async def run_embedded(data_dir: Path, console: tuple[HttpAddress, str | None] |
 
     The host listens on a free port of 127.0.0.1 and is stopped when the UI exits. With ``console`` (an
     address and a token or None) the host's HTTP console serves there too (docs/host-api.md); its URL is
-    printed before the UI opens. ``dialect`` (``possim run --dialect``) is spoken by both, whatever
-    terminal.toml and host.toml say.
+    printed before the UI opens and shown under the message log. ``dialect`` (``possim run --dialect``) is
+    spoken by both, whatever terminal.toml and host.toml say.
     """
     server = embedded_host(data_dir, dialect)
     url = await server.start()
     app: PossimApp | None = None
     web: HostConsole | None = None
+    console_url: str | None = None
     try:
         if console is not None:
             web = HostConsole(server, console[0], token=console[1])
-            print(f"console on {await web.start()}", flush=True)
+            console_url = await web.start()
+            print(f"console on {console_url}", flush=True)
         model = open_device(data_dir / "terminal", url, dialect)
         try:
-            app = PossimApp(model, host_server=server)
+            app = PossimApp(model, host_server=server, console_url=console_url)
             with quiet_logging():
                 await app.run_async()
         finally:
