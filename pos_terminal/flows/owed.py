@@ -91,13 +91,16 @@ def flush_reversals(profile: ProtocolProfile, config: TerminalConfig,
 def repeat(profile: ProtocolProfile, config: TerminalConfig, state: TerminalState,
            record: TransactionRecord) -> Step[Message | None]:
     """Send ``record``'s request again (same STAN and content) up to ``reversal_attempts_per_run`` times; its
-    answer, or None. The request is the one first built while it is remembered (card data included), else
+    answer, or None. The request is the one first built while it is remembered (card data included; the
+    profile's :meth:`~pos_terminal.profiles.base.ProtocolProfile.resend_request` may mark it a repeat), else
     rebuilt from the record (no card data)."""
     original = state.original_of(record)
     for _ in range(config.reversal_attempts_per_run):
         try:
             keys = yield NeedKeys()
-            request = state.owed_request(record) or profile.repeat_request(record, original, config, keys)
+            sent = state.owed_request(record)
+            request = (profile.resend_request(sent, record, original, config, keys) if sent is not None
+                       else profile.repeat_request(record, original, config, keys))
             return (yield Send(request, keys, record.id, record.txn_type.value))
         except CommunicationFailure as failure:
             log.info("%s of STAN %06d not answered: %s; it will be repeated", record.txn_type, record.stan, failure)

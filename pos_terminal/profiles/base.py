@@ -239,6 +239,15 @@ class ProtocolProfile(ABC):
         the journal keeps none). Only profiles whose :meth:`reverses` says False for some kind need it."""
         raise NotImplementedError(f"{self.name}: nothing is repeated instead of reversed")
 
+    def resend_request(
+        self, sent: Message, record: TransactionRecord, original: TransactionRecord | None, config: TerminalConfig,
+        keys: MessageKeys,
+    ) -> Message:
+        """The request of ``record`` sent again within the run after ``sent`` got no answer (a kind
+        :meth:`reverses` says False for). By default ``sent`` itself, card data included; a profile whose
+        protocol marks a repeat (ISO 8583:1993's 1421) rebuilds it."""
+        return sent
+
     @abstractmethod
     def reversal_request(
         self, record: TransactionRecord, original: TransactionRecord | None, config: TerminalConfig,

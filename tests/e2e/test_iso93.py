@@ -122,6 +122,30 @@ async def test_the_1993_life_of_a_batch(dialect: str, proxy: tuple[Host, FramePr
     assert_pyiso8583_reads_every_frame(dialect, relay.requests + relay.responses)
 
 
+LOST_VOID = 4_321
+
+
+@pytest.mark.matrix("scheme")
+@pytest.mark.parametrize("dialect", ["iso93binary"], indirect=True)
+async def test_a_void_whose_answer_is_lost_is_sent_again_as_a_1421_and_moves_money_once(
+        dialect: str, start_host: HostStarter, open_terminal: TerminalOpener) -> None:
+    host = await start_host([{"mti": "1420", "amount_min": LOST_VOID, "amount_max": LOST_VOID, "drop": True,
+                              "times": 1}])
+    terminal = open_terminal(host)
+    await terminal.sign_on()
+    sale = await terminal.sale(chip(), LOST_VOID, pin="1234")
+    terminal.config = terminal.config.with_overrides(response_timeout=LOST_ANSWER_TIMEOUT)
+
+    void = await terminal.void(sale.invoice, SUPERVISOR)
+
+    assert void.response_code == "00"
+    journal = host.journal()
+    received = [row for row in journal.messages() if row["direction"] == "in" and row["stan"] == f"{void.stan:06d}"]
+    assert [row["mti"] for row in received] == ["1420", "1421"]
+    assert [(e.cause, e.amount) for e in journal.ledger()] == [(Cause.SALE, LOST_VOID), (Cause.VOID, LOST_VOID)]
+    assert journal.net_debit() == 0
+
+
 def assert_pyiso8583_reads_every_frame(dialect: str, frames: list[bytes]) -> None:
     answers = run_oracle(SPECS[dialect](), "decode", [frame.hex() for frame in frames])
     for frame, answer in zip(frames, answers, strict=True):

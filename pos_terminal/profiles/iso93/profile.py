@@ -5,7 +5,7 @@ The keys, MACs and possim's DE 63 items are possim-87's (the profile extends
 DE 24 function codes, DE 25 reason codes, DE 56 naming an original, DE 12 and DE 22 in their 1993 forms,
 and DE 39 action codes, read through :func:`protocols.iso93.meaning` so the journal, the display and the
 scenario library see one set of meanings. A void is a 1420 (DE 25 4000): as a reversal is never itself
-reversed, a void that gets no answer is repeated (1421 after a restart) until answered.
+reversed, a void that gets no answer is repeated as a 1421 (within the run and after a restart) until answered.
 """
 
 from __future__ import annotations
@@ -105,6 +105,15 @@ class Iso93Profile(Possim87Profile):
         if original is None:
             raise TerminalRefusal("the void's original is not in the journal", ("NO ORIGINAL",))
         return messages.void_request(record, original, config, repeat=True, items=with_ksn(keys))
+
+    def resend_request(self, sent: Message, record: TransactionRecord, original: TransactionRecord | None,
+                       config: TerminalConfig, keys: MessageKeys) -> Message:
+        """A void sent again within the run is a 1421 (ISO 8583:1993: a repeated advice sets the origin's repeat
+        bit), as after a restart: same STAN, DE 7 / DE 12 (the record's clock reading), DE 56; the MAC is
+        computed over the 1421 as sent. Anything else goes out as ``sent``."""
+        if record.txn_type is not TxnType.VOID:
+            return sent
+        return self.repeat_request(record, original, config, keys)
 
     def reversal_request(self, record: TransactionRecord, original: TransactionRecord | None, config: TerminalConfig,
                          keys: MessageKeys, *, repeat: bool, reason: str) -> Message:

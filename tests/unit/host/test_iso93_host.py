@@ -107,6 +107,25 @@ def test_a_1420_with_reason_4000_voids_the_sale_answered_400(host: HostLogic, te
     assert [e.cause for e in host.journal.ledger()] == [Cause.SALE, Cause.VOID]
 
 
+def test_a_1421_repeating_a_void_already_applied_gets_the_stored_answer_and_moves_no_money(
+        host: HostLogic, terminal: Terminal93) -> None:
+    sale = terminal.financial("000000", 5000)
+    send(host, sale)
+    first = send(host, terminal.cancel(sale))
+    repeat = send(host, terminal.cancel(sale, mti="1421", stan=terminal.stan))  # a new DUKPT KSN, so a new MAC
+    assert (repeat.response.mti, repeat.response[39], repeat.retransmission) == ("1430", "400", True)
+    assert repeat.response[37] == first.response[37]
+    assert [e.cause for e in host.journal.ledger()] == [Cause.SALE, Cause.VOID]
+
+
+def test_a_1421_void_whose_1420_never_arrived_voids_the_sale(host: HostLogic, terminal: Terminal93) -> None:
+    sale = terminal.financial("000000", 5000)
+    send(host, sale)
+    decision = send(host, terminal.cancel(sale, mti="1421"))
+    assert (decision.response.mti, decision.response[39], decision.retransmission) == ("1430", "400", False)
+    assert [e.cause for e in host.journal.ledger()] == [Cause.SALE, Cause.VOID] and host.journal.net_debit() == 0
+
+
 def test_a_reversal_that_overtakes_its_sale_makes_the_sale_a_913_duplicate(host: HostLogic,
                                                                            terminal: Terminal93) -> None:
     sale = terminal.financial("000000", 5000)

@@ -85,3 +85,18 @@ def test_an_answer_to_a_1804_must_be_a_1814() -> None:
 def test_the_2003_decoding_dialect_has_no_terminal_profile() -> None:
     with pytest.raises(UnknownProfile, match="no terminal profile for protocol 'iso2003'"):
         profile_for("iso2003")
+
+
+def test_a_void_sent_again_within_the_run_is_a_1421_with_the_same_stan_time_and_original() -> None:
+    void = replace(record(TxnType.VOID, stan=4, code="020000", mti="1420"), currency="840")
+    sent = ISO93.financial_request(FinancialContext(void, CONFIG, None, KEYS, original=SALE))
+    again = ISO93.resend_request(sent, void, SALE, CONFIG, KEYS)
+    assert again.mti == "1421"
+    assert dict(again.fields) == dict(sent.fields)  # only the MTI's repeat bit changes
+    encode(again, get_dialect("iso93binary"))
+
+
+def test_a_request_other_than_a_void_is_sent_again_as_it_was() -> None:
+    refund = replace(record(TxnType.REFUND, stan=3, code="200000", mti="1200"), currency="840")
+    sent = ISO93.financial_request(FinancialContext(refund, CONFIG, None, KEYS, original=SALE))
+    assert ISO93.resend_request(sent, refund, SALE, CONFIG, KEYS) is sent
