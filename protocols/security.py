@@ -182,32 +182,27 @@ def verify_request_frame(frame: bytes, message: Message, dialect: Dialect, keys:
     The MAC field is the last field of the frame (DE 64, or DE 128 when any field above 64 is
     present), so the MAC covers ``frame`` from the MTI to just before it.
     """
-    number = mac_field(message)
-    received = message.get(number)
-    what = f"{message.mti} request"
-    if not isinstance(received, bytes):
-        raise MacVerificationError(f"{what}: no MAC in DE {number}")
-    width = dialect.fields[number].max_encoded_length()
-    try:
-        verify_mac(keys.mac_algorithm, keys.request_mac_key, bytes(frame[len(message.header):-width]), received,
-                   padding=1)
-    except MacVerificationError:
-        raise MacVerificationError(f"{what}: MAC in DE {number} does not verify") from None
+    _verify_frame(frame, message, dialect, keys.mac_algorithm, keys.request_mac_key, "request")
 
 
 def verify_response_frame(frame: bytes, message: Message, dialect: Dialect, keys: MessageKeys) -> None:
     """Verify the response MAC over the bytes as received (``frame``, decoded as ``message``), not re-encoded:
     the MAC covers ``frame`` from the MTI to just before the MAC field, its last field (as
     :func:`verify_request_frame`)."""
+    _verify_frame(frame, message, dialect, keys.mac_algorithm, keys.response_mac_key, "response")
+
+
+def _verify_frame(frame: bytes, message: Message, dialect: Dialect, algorithm: MacAlgorithm, key: bytes,
+                  direction: str) -> None:
+    """The MAC of ``message``'s last field over ``frame`` from the MTI to just before that field."""
     number = mac_field(message)
     received = message.get(number)
-    what = f"{message.mti} response"
+    what = f"{message.mti} {direction}"
     if not isinstance(received, bytes):
         raise MacVerificationError(f"{what}: no MAC in DE {number}")
     width = dialect.fields[number].max_encoded_length()
     try:
-        verify_mac(keys.mac_algorithm, keys.response_mac_key, bytes(frame[len(message.header):-width]), received,
-                   padding=1)
+        verify_mac(algorithm, key, bytes(frame[len(message.header):-width]), received, padding=1)
     except MacVerificationError:
         raise MacVerificationError(f"{what}: MAC in DE {number} does not verify") from None
 

@@ -339,7 +339,7 @@ class ProtocolProfile(ABC):
         """Raise CommunicationFailure unless ``response`` answers ``request``: the response class of the
         request's MTI, the same STAN (DE 11) and terminal (DE 41), and a response code (DE 39). A profile
         with more to check (CUP: the TPDU addresses swapped) checks this first."""
-        expected = response_mti(request.mti)
+        expected = self.answer_mti(request.mti)
         if response.mti != expected:
             raise CommunicationFailure(f"response rejected: MTI {response.mti}, expected {expected}",
                                        FailureKind.WRONG_ANSWER)
@@ -348,7 +348,15 @@ class ProtocolProfile(ABC):
                 raise CommunicationFailure(f"response rejected: DE {number} does not match the request",
                                            FailureKind.WRONG_ANSWER)
         if not isinstance(response.get(39), str):
-            raise CommunicationFailure("response rejected: no response code (DE 39)", FailureKind.WRONG_ANSWER)
+            raise CommunicationFailure(f"response rejected: no {self.answer_code_name} (DE 39)",
+                                       FailureKind.WRONG_ANSWER)
+
+    answer_code_name = "response code"
+    """What DE 39 is called in this network's answers (ISO 8583:1993 calls it the action code)."""
+
+    def answer_mti(self, request_mti: str) -> str:
+        """The MTI that answers ``request_mti`` (ISO 8583:1987: 0200 -> 0210, 0420/0421 -> 0430)."""
+        return response_mti(request_mti)
 
     def note_answer(self, response: Message, keyring: TerminalKeyring) -> None:
         """See what an answer asks of the terminal beyond its fields (before its MAC is checked)."""
