@@ -24,7 +24,7 @@ from protocols.iso93 import response_mti as iso93_response_mti
 from simulator.host.decision import HostDecision
 from simulator.host.exchange import Exchange, FormatError, field_text, require_field
 from simulator.host.journal import Status
-from simulator.host.protocols.base import Handling, RepeatKey
+from simulator.host.protocols.base import RepeatKey
 from simulator.host.protocols.iso93 import translate
 from simulator.host.protocols.iso93.network import network_answer
 from simulator.host.protocols.possim87.inquiry import answer_status_inquiry
@@ -45,14 +45,8 @@ class Iso93Host(Possim87Host):
 
     name = "iso93"
     network_mtis = frozenset({Mti93.NETWORK_REQUEST})
-
-    def handling(self, exchange: Exchange) -> Handling:
-        mti = exchange.request.mti
-        if mti == Mti93.NETWORK_REQUEST:
-            return Handling.OPEN
-        if mti == Mti93.ADMINISTRATIVE_REQUEST:
-            return Handling.VERIFIED
-        return Handling.STORED if mti in _STORED else Handling.REFUSE
+    verified_mtis = frozenset({Mti93.ADMINISTRATIVE_REQUEST})
+    stored_mtis = _STORED
 
     def repeat_key(self, exchange: Exchange) -> RepeatKey:
         assert exchange.terminal is not None

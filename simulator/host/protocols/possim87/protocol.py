@@ -69,7 +69,12 @@ class Possim87Host(HostProtocol):
 
     name = "possim-87"
     network_mtis: frozenset[str] = frozenset({Mti.NETWORK})
-    """The network management MTIs: a request of these without keys yet is normal (not reported)."""
+    """The network management MTIs: open (no stored answer), and a request of these without keys yet is
+    normal (not reported)."""
+    verified_mtis: frozenset[str] = frozenset({Mti.ADMINISTRATIVE})
+    """MTIs MAC-checked but not stored (the status inquiry)."""
+    stored_mtis: frozenset[str] = PROCESSED_MTIS
+    """MTIs whose answer is stored and replayed to a retransmission; any other MTI is refused."""
 
     def __init__(self, services: HostServices) -> None:
         super().__init__(services)
@@ -109,11 +114,11 @@ class Possim87Host(HostProtocol):
 
     def handling(self, exchange: Exchange) -> Handling:
         mti = exchange.request.mti
-        if mti == Mti.NETWORK:
+        if mti in self.network_mtis:
             return Handling.OPEN
-        if mti == Mti.ADMINISTRATIVE:
+        if mti in self.verified_mtis:
             return Handling.VERIFIED
-        return Handling.STORED if mti in PROCESSED_MTIS else Handling.REFUSE
+        return Handling.STORED if mti in self.stored_mtis else Handling.REFUSE
 
     def verify(self, exchange: Exchange) -> bool:
         """The request MAC, over the bytes as received (re-encoded only for a request built in memory).
