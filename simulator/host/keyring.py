@@ -204,14 +204,23 @@ class HostKeyring:
 
     def track_key(self, terminal_id: str, slot: str = CURRENT) -> bytes | None:
         """The track data key issued with the keys of ``slot`` (cup-pos sign-on 004), None when none was."""
+        decided, pending = self._pending_slot(terminal_id, slot)
+        if decided:
+            return pending.track_key if pending is not None else None
+        name = self._track_key_name(terminal_id, slot)
+        return self._store.get(name) if name in self._store.names() else None
+
+    def _pending_slot(self, terminal_id: str, slot: str) -> tuple[bool, _PendingSession | None]:
+        """What the not yet committed sessions say of ``terminal_id``'s ``slot``: ``(True, pending)`` when the
+        latest one fills it, ``(True, None)`` when it emptied it (next keys made current since), ``(False,
+        None)`` when they say nothing and the store decides."""
         for pending in reversed(self._pending):
             if pending.terminal_id == terminal_id:
                 if pending.slot == slot:
-                    return pending.track_key
+                    return True, pending
                 if slot == NEXT:  # keys made current since: the next ones are gone with them
-                    return None
-        name = self._track_key_name(terminal_id, slot)
-        return self._store.get(name) if name in self._store.names() else None
+                    return True, None
+        return False, None
 
     def _forget(self, pending: _PendingSession) -> None:
         self._pending[:] = [entry for entry in self._pending if entry is not pending]
@@ -228,12 +237,9 @@ class HostKeyring:
         profile = self._config.terminals.get(terminal_id)
         if profile is not None and profile.tmk is None:
             return None
-        for pending in reversed(self._pending):
-            if pending.terminal_id == terminal_id:
-                if pending.slot == slot:
-                    return pending.keys
-                if slot == NEXT:  # keys made current since: the next ones are gone with them
-                    return None
+        decided, pending = self._pending_slot(terminal_id, slot)
+        if decided:
+            return pending.keys if pending is not None else None
         cached = cache.get(terminal_id)
         if cached is not None:
             return cached
