@@ -67,6 +67,8 @@ class CardResponse:
 class _PendingArqc:
     arqc: bytes
     atc: bytes
+    key: bytes
+    """The AC key the ARQC was made under (the ARPC's key too, Book 2 8.2): derived once per transaction."""
 
 
 @dataclass(repr=False)
@@ -97,6 +99,10 @@ class SimulatedCard:
     _pending: _PendingArqc | None = field(default=None, init=False)
     _derived: tuple[tuple[bytes, str, str], bytes] | None = field(default=None, init=False, compare=False)
     """The ICC master key and the (IMK, PAN, PSN) it was derived from: derived again only when they change."""
+    _iads: dict[tuple[CryptogramVersion, CryptogramType, int], bytes] = field(default_factory=dict, init=False,
+                                                                             compare=False)
+    """The Issuer Application Data of a first GENERATE AC by (CVN, cryptogram type, DKI): the same few values for
+    every transaction, so each is built once."""
 
     def __post_init__(self) -> None:
         if not (self.pan.isdigit() and 12 <= len(self.pan) <= 19 and luhn_valid(self.pan)):
@@ -163,14 +169,21 @@ class SimulatedCard:
         self.atc += 1
         atc = self.atc.to_bytes(2, "big")
         kind = self._decide(requested)
-        iad = build_iad(self.cvn, Cvr(first_ac=kind), self.dki)
-        values = {**cdol1_data.tag_values(), "82": self.aip, "9F36": atc, "9F10": iad}
-        key = ac_key(self.cvn, self._icc_master_key(), atc)
-        cryptogram = compute_ac(key, ac_input(self.cvn, values), self.cvn.padding)
+        cvn = self.cvn
+        iad = self._iads.get((cvn, kind, self.dki)) or self._first_ac_iad(kind)
+        values = cdol1_data.tag_values()
+        values["82"], values["9F36"], values["9F10"] = self.aip, atc, iad
+        key = ac_key(cvn, self._icc_master_key(), atc)
+        cryptogram = compute_ac(key, ac_input(cvn, values), cvn.padding)
         if self.always_fail:
             cryptogram = bytes(byte ^ 0xFF for byte in cryptogram)
-        self._pending = _PendingArqc(cryptogram, atc) if kind is CryptogramType.ARQC else None
+        self._pending = _PendingArqc(cryptogram, atc, key) if kind is CryptogramType.ARQC else None
         return CardResponse(kind, cryptogram, atc, iad)
+
+    def _first_ac_iad(self, kind: CryptogramType) -> bytes:
+        """The IAD (format 0/1/3, :func:`~emv.iad.build_iad`) of a first GENERATE AC answered with ``kind``, kept."""
+        iad = self._iads[(self.cvn, kind, self.dki)] = build_iad(self.cvn, Cvr(first_ac=kind), self.dki)
+        return iad
 
     def external_authenticate(self, arpc: bytes, arc: bytes, proprietary: bytes = b"") -> bool:
         """Verify the issuer's ARPC for the last ARQC (Book 3 section 6.5.4, Book 2 8.2).
@@ -184,7 +197,7 @@ class SimulatedCard:
         if pending is None:
             raise CardError("no ARQC pending: EXTERNAL AUTHENTICATE needs a preceding GENERATE AC returning ARQC")
         self._pending = None
-        key = ac_key(self.cvn, self._icc_master_key(), pending.atc)
+        key = pending.key
         if self.cvn is CryptogramVersion.CVN10:
             expected = arpc_method_1(key, pending.arqc, arc)
         else:

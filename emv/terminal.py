@@ -45,19 +45,22 @@ def build_field55(
 
 
 def field55_bytes(card: SimulatedCard, data: TerminalData, response: CardResponse) -> bytes:
-    """Field 55 from a card answer and the terminal data it was computed over."""
-    values = {
-        **data.tag_values(),
-        **{item.tag: item.value for item in response.tlvs()},
-        "82": card.aip,
-        "84": card.aid,
-        "5F34": card.psn_bcd,
-    }
-    parts = []
-    for tag, name in _FIELD55_TAG_BYTES_AND_NAMES:
-        value = bytes(values[name])
-        parts.append(tag + (_SHORT_LENGTHS[len(value)] if len(value) < 0x80 else tlv.encode_length(len(value))) + value)
-    return b"".join(parts)
+    """Field 55 from a card answer and the terminal data it was computed over.
+
+    The card's answer gives '9F27', '9F36', '9F26' and '9F10' (its template '77' objects,
+    :meth:`CardResponse.tlvs`), the card '82', '84' and '5F34', the terminal data the rest; each
+    object is written tag, BER length (Book 3 Annex B2), value, in the order of :data:`FIELD55_TAGS`.
+    """
+    values = data.tag_values()
+    values["9F27"], values["9F36"] = response.cid, response.atc
+    values["9F26"], values["9F10"] = response.cryptogram, response.issuer_application_data
+    values["82"], values["84"], values["5F34"] = card.aip, card.aid, card.psn_bcd
+    short = _SHORT_LENGTHS
+    return b"".join([
+        tag + (short[len(value)] if len(value) < 0x80 else tlv.encode_length(len(value))) + value
+        for tag, name in _FIELD55_TAG_BYTES_AND_NAMES
+        for value in (bytes(values[name]),)
+    ])
 
 
 _FIELD55_TAG_BYTES = tuple(tlv.encode_tag(tag) for tag in FIELD55_TAGS)

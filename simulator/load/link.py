@@ -6,8 +6,8 @@ to a request that timed out is never taken for the answer of the next request: t
 it would arrive on is gone. After a failed connect the next attempt waits a little longer each
 time (up to :data:`MAX_BACKOFF`), so terminals facing a dead host do not spin.
 
-Over TCP the link reads and writes the connection itself (:class:`_TcpLine`: the address's framer
-on an asyncio stream, one awaited read per answer), not through a general
+Over TCP the link reads and writes the connection itself (:class:`_TcpLine`: an asyncio protocol
+feeding the address's framer, one future and one timer per answer), not through a general
 :class:`~iso8583.channels.BaseChannel`, whose reading task, inbox queue, write lock and three
 timeouts per exchange suit a terminal or a server but cost a load terminal, which has one request
 in flight and nothing else to read, about a sixth of its CPU per sale (docs/performance.md).
@@ -17,7 +17,6 @@ Serial addresses go through the channel.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import deque
 
 from iso8583.channels import BaseChannel, ChannelError, connect
@@ -28,65 +27,119 @@ from simulator.load.terminal import Incoming, Lost, OpOutcome, Operation, Outgoi
 
 FIRST_BACKOFF = 0.05
 MAX_BACKOFF = 1.0
-READ_CHUNK = 65536
 
 
-class _TcpLine:
+class _TcpLine(asyncio.Protocol):
     """A TCP connection framed by its address's framer, for one exchange at a time: write the framed request,
-    read until the framer gives a message. Frames that come unasked wait for the next exchange, as in a channel's
-    inbox (the terminal then refuses them: not the answer to its request)."""
+    wait for the next message the framer completes. Frames that come unasked wait for the next exchange, as in a
+    channel's inbox (the terminal then refuses them: not the answer to its request).
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, framer: Framer, peer: str) -> None:
-        self._reader, self._writer, self._framer, self.peer = reader, writer, framer, peer
+    An asyncio protocol, not a stream: the loop hands the received bytes to :meth:`data_received`, which feeds the
+    framer and completes the waiting exchange's future at once, so an answer costs one wake-up of the terminal's
+    task and one timer (the response timeout), instead of a stream reader's waiter, a timeout context and a drain.
+    With one request in flight per connection the transport's write buffer never holds more than a frame, so there
+    is nothing to drain: a request not yet written out times out like one not answered.
+    """
+
+    def __init__(self, framer: Framer, peer: str) -> None:
+        self._framer, self.peer = framer, peer
         self._frames: deque[bytes] = deque()
-        self._broken = False
+        self._transport: asyncio.Transport | None = None
+        self._waiter: asyncio.Future[None] | None = None
+        self._failure: ChannelError | None = None
+        """Why the connection is broken (the next exchange raises it), None while it works."""
 
     @classmethod
     async def open(cls, address: ChannelAddress, connect_timeout: float) -> _TcpLine:
         """Connect; ChannelTimeout or ChannelError (the channel's own errors and texts) when that fails."""
         peer = f"tcp://{address.host}:{address.port}"
+        loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(connect_timeout):
-                reader, writer = await asyncio.open_connection(address.host, address.port)
+                _, line = await loop.create_connection(lambda: cls(address.framer(), peer), address.host, address.port)
         except TimeoutError:
             raise ChannelTimeout(f"connect to {peer}", connect_timeout) from None
         except OSError as exc:
             raise ChannelError(f"cannot connect to {peer}: {exc}") from exc
-        return cls(reader, writer, address.framer(), peer)
+        return line
+
+    # ------------------------------------------------------------------ asyncio.Protocol
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            frames = self._framer.feed(data)
+        except ChannelError as error:  # a malformed frame: this connection is done
+            self._fail(error)
+            return
+        if frames:
+            self._frames.extend(frames)
+            waiter = self._waiter
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+
+    def eof_received(self) -> bool:
+        self._fail(ChannelClosed(f"{self.peer} closed the connection"))
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._fail(ChannelClosed(f"connection to {self.peer} failed: {exc}") if exc is not None
+                   else ChannelClosed(f"{self.peer} closed the connection"))
+
+    # ------------------------------------------------------------------ the link's side
+
+    def _fail(self, error: ChannelError) -> None:
+        """Mark the connection broken (the first reason stays), wake a waiting exchange with it, close."""
+        if self._failure is None:
+            self._failure = error
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(self._failure)
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.close()
+
+    def _time_out(self, timeout: float) -> None:
+        self._fail(ChannelTimeout(f"receive from {self.peer}", timeout))
 
     @property
     def closed(self) -> bool:
-        return self._broken or self._writer.is_closing()
+        return self._failure is not None or self._transport is None or self._transport.is_closing()
 
     async def exchange(self, payload: bytes, timeout: float) -> bytes:
         """Send ``payload`` and return the next message received; ChannelError (the connection is then broken)
         when it is not answered within ``timeout`` seconds, the peer hangs up, or the frame is malformed."""
+        if self._failure is not None:
+            raise self._failure
+        transport = self._transport
+        assert transport is not None
+        frames = self._frames
         try:
-            self._writer.write(self._framer.encode(payload))
-            async with asyncio.timeout(timeout):
-                await self._writer.drain()
-                while not self._frames:
-                    data = await self._reader.read(READ_CHUNK)
-                    if not data:
-                        raise ChannelClosed(f"{self.peer} closed the connection")
-                    self._frames.extend(self._framer.feed(data))
-        except TimeoutError:
-            self._broken = True
-            raise ChannelTimeout(f"receive from {self.peer}", timeout) from None
-        except OSError as exc:
-            self._broken = True
-            raise ChannelClosed(f"connection to {self.peer} failed: {exc}") from exc
-        except ChannelError:
-            self._broken = True
-            raise
-        return self._frames.popleft()
+            transport.write(self._framer.encode(payload))
+        except (OSError, RuntimeError) as exc:
+            self._fail(ChannelClosed(f"connection to {self.peer} failed: {exc}"))
+            raise self._failure from exc  # type: ignore[misc]
+        if not frames:
+            loop = asyncio.get_running_loop()
+            waiter = self._waiter = loop.create_future()
+            timer = loop.call_later(timeout, self._time_out, timeout)
+            try:
+                await waiter
+            except asyncio.CancelledError:  # the answer may still come: never take it for the next request's
+                self._fail(ChannelClosed(f"exchange with {self.peer} cancelled"))
+                raise
+            finally:
+                timer.cancel()
+                self._waiter = None
+        return frames.popleft()
 
     async def close(self) -> None:
-        self._broken = True
-        self._writer.close()
-        with contextlib.suppress(OSError, TimeoutError):
-            async with asyncio.timeout(1.0):
-                await self._writer.wait_closed()
+        if self._failure is None:
+            self._failure = ChannelClosed(f"connection to {self.peer} closed")
+        transport = self._transport
+        if transport is not None and not transport.is_closing():
+            transport.close()
 
 
 class AsyncLink:
