@@ -13,7 +13,6 @@ terminals, or a worker failed; 2 bad input.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Callable
 from importlib.resources import files
@@ -34,6 +33,7 @@ from simulator.commands.output import (
 )
 from typing import TYPE_CHECKING
 
+from simulator.load.loops import EventLoopChoice, EventLoopUnavailable, resolve, run_on
 from simulator.load.plan import (
     MAX_DURATION,
     MAX_TERMINALS,
@@ -96,6 +96,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--duration-limit", type=_seconds, default=None,
                         help=f"stop starting operations after this many seconds (default {DEFAULT_DURATION_LIMIT:g}, "
                              "or the --duration)")
+    parser.add_argument("--event-loop", choices=[choice.value for choice in EventLoopChoice], default="auto",
+                        help="the terminals' event loop: auto (default: uvloop when installed), asyncio, or uvloop "
+                             "(pip install 'possim[fast]'); workers use the same")
     parser.add_argument("--workload", choices=[workload.value for workload in Workload], default="financial",
                         help="financial: sign-on, sales, refunds, voids (default); echo: 0800 echo tests only")
     parser.add_argument("--data", type=data_folder, default=Path("possim-load"),
@@ -204,9 +207,13 @@ def run(args: argparse.Namespace) -> int:
     if args.print_host_terminals:
         sys.stdout.write(host_terminals_text(plan))
         return EXIT_OK
+    try:
+        event_loop = resolve(getattr(args, "event_loop", EventLoopChoice.AUTO))
+    except EventLoopUnavailable as error:
+        raise InputError(f"--event-loop uvloop: {error}") from None
     line = ProgressLine(sys.stderr) if not args.json and sys.stderr.isatty() else None
     try:
-        report = asyncio.run(run_load(plan, host_url=args.host, data_dir=args.data, progress=line))
+        report = run_on(event_loop, run_load(plan, host_url=args.host, data_dir=args.data, progress=line))
     except LoadWorkerError as error:
         sys.stderr.write(f"possim load: {error}\n")
         return EXIT_COMMUNICATION

@@ -2,7 +2,8 @@
 
 Each worker is a fresh interpreter (multiprocessing "spawn": no event loop or open socket is
 inherited) that builds its terminals, says it is ready, waits until every worker is, then runs
-its share in its own event loop (:func:`simulator.load.runner.run_share`). Workers send a
+its share in its own event loop, of the parent's kind (:mod:`simulator.load.loops`;
+:func:`simulator.load.runner.run_share`). Workers send a
 progress snapshot every half second and their :class:`~simulator.load.tally.Tally` at the end
 over one queue; the parent merges them. A worker that fails or dies ends the run with
 :class:`LoadWorkerError` and the other workers are stopped.
@@ -18,6 +19,7 @@ from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
+from simulator.load.loops import EventLoopChoice, run_on, running_loop_choice
 from simulator.load.plan import LoadPlan
 from simulator.load.runner import ProgressSink, Share, run_share
 from simulator.load.tally import Progress, Tally
@@ -42,8 +44,10 @@ def split(plan: LoadPlan, host_url: str, data_dir: Path) -> list[Share]:
     return shares
 
 
-def _worker_main(number: int, share: Share, channel: Any, go: Event) -> None:
-    """A worker process: run ``share``, reporting on ``channel``; never raises (the parent hears why)."""
+def _worker_main(number: int, share: Share, channel: Any, go: Event,
+                 event_loop: EventLoopChoice = EventLoopChoice.ASYNCIO) -> None:
+    """A worker process: run ``share`` on ``event_loop``, reporting on ``channel``; never raises (the parent
+    hears why)."""
     async def wait_for_go() -> None:
         channel.put(("ready", number, None))
         await asyncio.to_thread(go.wait)
@@ -52,7 +56,7 @@ def _worker_main(number: int, share: Share, channel: Any, go: Event) -> None:
         channel.put(("progress", number, snapshot))
 
     try:
-        tally = asyncio.run(run_share(share, progress=progress, ready=wait_for_go))
+        tally = run_on(event_loop, run_share(share, progress=progress, ready=wait_for_go))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which ends the run
         channel.put(("error", number, f"{type(exc).__name__}: {exc}"))
         return
@@ -65,7 +69,8 @@ async def run_workers(plan: LoadPlan, host_url: str, data_dir: Path, progress: P
     channel = context.Queue()
     go = context.Event()
     shares = split(plan, host_url, data_dir)
-    processes = [context.Process(target=_worker_main, args=(number, share, channel, go),
+    event_loop = running_loop_choice()  # the workers run on the parent's kind of loop
+    processes = [context.Process(target=_worker_main, args=(number, share, channel, go, event_loop),
                                  name=f"possim-load-worker-{number + 1}", daemon=True)
                  for number, share in enumerate(shares)]
     for process in processes:

@@ -266,3 +266,27 @@ async def test_when_no_terminal_can_sign_on_the_run_stops_before_any_sale_and_ex
     assert "possim load: no terminal could sign on (2 tried;" in captured.err
     assert set(report["by_operation"]) == {"signon"}  # no sale, so no reversal either
     assert report["stopped_early"] is True
+
+
+@pytest.mark.parametrize("event_loop", ["asyncio", "uvloop"])
+def test_the_run_is_the_same_on_either_event_loop(
+    event_loop: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("uvloop")
+    code = possim(["--event-loop", event_loop, "--terminals", "2", "--transactions", "3", "--refund-ratio", "0.5",
+                   "--data", str(tmp_path), "--json"])
+    report = json.loads(capsys.readouterr().out)
+
+    assert code == 0, report["errors"]
+    assert report["outcomes"]["approved"] == report["operations"] == 2 * (1 + 3 + 1)
+
+
+def test_uvloop_asked_for_but_not_installed_is_bad_input_saying_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from simulator.commands.output import InputError
+
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # import uvloop raises ImportError
+    with pytest.raises(InputError, match=r"^--event-loop uvloop: uvloop is not installed \(pip install 'possim\[fast\]'\)"):
+        possim(["--event-loop", "uvloop", "--data", str(tmp_path)])
+    assert not (tmp_path / "host").exists()
