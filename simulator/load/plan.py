@@ -119,16 +119,21 @@ class Mix:
         offset lets terminals start at different points of the cycle.
         """
         active = [(name, weight) for name, weight in self.weights if weight]
+        names, weights = [name for name, _ in active], [weight for _, weight in active]
         current = [0] * len(active)
-        step = 0
+        total = self.total
+        skip = offset % total
         while True:
-            for index, (_, weight) in enumerate(active):
-                current[index] += weight
-            chosen = max(range(len(active)), key=lambda i: current[i])
-            current[chosen] -= self.total
-            if step >= offset % self.total:
-                yield active[chosen][0]
-            step += 1
+            chosen, highest = 0, None
+            for index, weight in enumerate(weights):  # the first of the highest, as max() would choose
+                value = current[index] = current[index] + weight
+                if highest is None or value > highest:
+                    chosen, highest = index, value
+            current[chosen] -= total
+            if skip:
+                skip -= 1
+            else:
+                yield names[chosen]
 
     def text(self) -> str:
         return ",".join(f"{name}={weight}" for name, weight in self.weights)

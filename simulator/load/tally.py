@@ -145,11 +145,15 @@ class Tally:
     def record(self, operation: str, result: Result, seconds: float, error: str | None,
                started: float, ended: float) -> None:
         """One operation: its outcome, its latency (seconds), its error text, its wall-clock start and end."""
-        by_result = self.counts.setdefault(operation, {r.value: 0 for r in Result})
-        by_result[result.value] += 1
-        self.seconds.setdefault(operation, array("d")).append(seconds)
+        by_result = self.counts.get(operation)
+        if by_result is None:
+            by_result = self.counts[operation] = {r.value: 0 for r in Result}
+            self.seconds[operation] = array("d")
+        by_result[result] += 1  # a StrEnum member finds its value's key
+        self.seconds[operation].append(seconds)
         self.histogram[_bucket(seconds)] += 1
-        self._note_error(f"{operation}: {error}" if error else None)
+        if error:
+            self._note_error(f"{operation}: {error}")
         self.first_start = started if self.first_start is None else min(self.first_start, started)
         self.last_end = ended if self.last_end is None else max(self.last_end, ended)
 

@@ -193,6 +193,7 @@ class LightTerminal:
         self.terminal_id = terminal_id
         self.scheme = KeyScheme(key_scheme)
         self.keyring = MemoryKeyring.injected_with()
+        self._key_context = KeyContext(self.keyring, self.scheme, self.dialect)
         self.card: PresentedCard = present_test_card(LOAD_CARD, EntryMode.CHIP)
         self.listener = listener
         self.state = MemoryState(clock, first_stan=first_stan)
@@ -357,8 +358,9 @@ class LightTerminal:
 
     @property
     def key_context(self) -> KeyContext:
-        """The terminal's keyring, key scheme and dialect, as the network flows use them."""
-        return KeyContext(self.keyring, self.scheme, self.dialect)
+        """The terminal's keyring, key scheme and dialect, as the network flows use them (made once: the three
+        never change; the keyring's keys do, inside it)."""
+        return self._key_context
 
     def _keys(self) -> Generator[Outgoing, Incoming, MessageKeys]:
         """Keys for the next request; master/session keys sign on first when none are loaded."""
