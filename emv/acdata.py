@@ -37,14 +37,14 @@ def ac_input(cvn: CryptogramVersion, values: Mapping[str, bytes]) -> bytes:
 
     Raises :class:`CryptogramError` "missing tag XXXX" or "tag XXXX: n bytes, expected m".
     """
-    out = bytearray()
-    for tag, length in AC_DATA_TAGS:
-        value = values.get(tag)
-        if value is None:
-            raise CryptogramError(f"missing tag {tag}")
-        if len(value) != length:
-            raise CryptogramError(f"tag {tag}: {len(value)} bytes, expected {length}")
-        out += value
+    parts = [values.get(tag) for tag in _TAGS]
+    try:
+        well_formed = [len(value) for value in parts] == _LENGTHS  # type: ignore[arg-type]
+    except TypeError:  # a tag missing (None)
+        well_formed = False
+    if not well_formed:
+        _refuse(values)
+    out = b"".join(parts)  # type: ignore[arg-type]
     iad_raw = values.get("9F10")
     if iad_raw is None:
         raise CryptogramError("missing tag 9F10")
@@ -55,4 +55,18 @@ def ac_input(cvn: CryptogramVersion, values: Mapping[str, bytes]) -> bytes:
         out += iad.cvr
     else:
         out += iad.raw
-    return bytes(out)
+    return out
+
+
+_TAGS = tuple(tag for tag, _ in AC_DATA_TAGS)
+_LENGTHS = [length for _, length in AC_DATA_TAGS]
+
+
+def _refuse(values: Mapping[str, bytes]) -> None:
+    """Raise the CryptogramError naming the first tag of the set that is missing or has the wrong length."""
+    for tag, length in AC_DATA_TAGS:
+        value = values.get(tag)
+        if value is None:
+            raise CryptogramError(f"missing tag {tag}")
+        if len(value) != length:
+            raise CryptogramError(f"tag {tag}: {len(value)} bytes, expected {length}")

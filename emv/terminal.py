@@ -55,16 +55,16 @@ def field55_bytes(card: SimulatedCard, data: TerminalData, response: CardRespons
     values["9F27"], values["9F36"] = response.cid, response.atc
     values["9F26"], values["9F10"] = response.cryptogram, response.issuer_application_data
     values["82"], values["84"], values["5F34"] = card.aip, card.aid, card.psn_bcd
-    short = _SHORT_LENGTHS
-    return b"".join([
-        tag + (short[len(value)] if len(value) < 0x80 else tlv.encode_length(len(value))) + value
-        for tag, name in _FIELD55_TAG_BYTES_AND_NAMES
-        for value in (bytes(values[name]),)
-    ])
+    parts = []
+    for name, headers in _FIELD55_HEADERS:
+        value = values[name]
+        length = len(value)
+        parts.append((headers[length] if length < 0x80 else headers[0][:-1] + tlv.encode_length(length)) + value)
+    return b"".join(parts)
 
 
-_FIELD55_TAG_BYTES = tuple(tlv.encode_tag(tag) for tag in FIELD55_TAGS)
-"""The tag bytes of :data:`FIELD55_TAGS` (all primitive), encoded once: field 55 is built for every chip request."""
-_FIELD55_TAG_BYTES_AND_NAMES = tuple(zip(_FIELD55_TAG_BYTES, FIELD55_TAGS, strict=True))
-_SHORT_LENGTHS = tuple(bytes([length]) for length in range(0x80))
-"""BER short-form lengths (Book 3 Annex B2), looked up rather than built for each object."""
+_FIELD55_HEADERS: tuple[tuple[str, tuple[bytes, ...]], ...] = tuple(
+    (tag, tuple(tlv.encode_tag(tag) + bytes([length]) for length in range(0x80))) for tag in FIELD55_TAGS
+)
+"""Per tag of :data:`FIELD55_TAGS` (all primitive), its tag bytes followed by each BER short-form length
+(Book 3 Annex B2: 0 to 127), made once: field 55 is written for every chip request."""
