@@ -7,6 +7,7 @@ message) and tells it what to do with a request: answer, stay silent, or hang up
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -109,3 +110,37 @@ async def test_a_frame_that_came_unasked_is_the_next_exchange_s_answer_as_on_a_c
         finally:
             await link.close()
     assert (first, second[-1:]) == (b"0200abc", b"Y")
+
+
+async def answer_a_frame_too_short_for_its_tpdu(message: bytes, writer: asyncio.StreamWriter) -> None:
+    writer.write(b"\x00\x01X")  # one byte: a TPDU-framed message starts with its 5-byte TPDU
+    await writer.drain()
+
+
+async def answer_late(message: bytes, writer: asyncio.StreamWriter) -> None:
+    await asyncio.sleep(0.3)
+    await answer_reversed(message, writer)
+
+
+async def test_a_malformed_frame_is_lost_after_sending_and_the_next_exchange_reconnects() -> None:
+    async with server(answer_a_frame_too_short_for_its_tpdu) as url:
+        link = AsyncLink(f"{url}?framing=tpdu&tpdu=6000010000", response_timeout=5.0)
+        try:
+            lost = await link.exchange(request(b"0200abc"))
+            await link.exchange(request(b"0200def"))
+        finally:
+            await link.close()
+    assert isinstance(lost, Lost) and lost.sent and "below the minimum" in lost.reason
+    assert link.connects == 2
+
+
+async def test_after_a_cancelled_exchange_its_late_answer_is_never_taken_for_the_next_request() -> None:
+    async with server(answer_late) as url:
+        link = AsyncLink(url, response_timeout=5.0)
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(link.exchange(request(b"0200abc")), timeout=0.05)
+            answer = await link.exchange(request(b"0200def"))
+        finally:
+            await link.close()
+    assert (answer, link.connects) == (b"fed0020", 2)
