@@ -101,7 +101,9 @@ class _TcpLine(asyncio.Protocol):
             self._transport.close()
 
     def _time_out(self, timeout: float) -> None:
-        self._fail(ChannelTimeout(f"receive from {self.peer}", timeout))
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():  # not when the answer came in the same turn of the loop
+            self._fail(ChannelTimeout(f"receive from {self.peer}", timeout))
 
     @property
     def closed(self) -> bool:

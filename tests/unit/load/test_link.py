@@ -144,3 +144,31 @@ async def test_after_a_cancelled_exchange_its_late_answer_is_never_taken_for_the
         finally:
             await link.close()
     assert (answer, link.connects) == (b"fed0020", 2)
+
+
+async def test_an_answer_and_its_timeout_in_the_same_turn_of_the_loop_keep_the_connection() -> None:
+    """The answer completed the exchange first: the timer that fires before the exchange resumes changes nothing."""
+    from iso8583.channels.framing.binary_length import TwoByteLengthFramer
+    from simulator.load.link import _TcpLine
+
+    class Transport:
+        closed = False
+
+        def write(self, data: bytes) -> None:
+            pass
+
+        def is_closing(self) -> bool:
+            return self.closed
+
+        def close(self) -> None:
+            self.closed = True
+
+    line = _TcpLine(TwoByteLengthFramer(), "tcp://127.0.0.1:1")
+    transport = Transport()
+    line.connection_made(transport)  # type: ignore[arg-type]
+    exchange = asyncio.ensure_future(line.exchange(b"0200abc", timeout=5.0))
+    await asyncio.sleep(0)  # the request is written; the exchange waits
+    line.data_received(b"\x00\x040210")
+    line._time_out(5.0)
+    assert await exchange == b"0210"
+    assert not line.closed and not transport.closed
