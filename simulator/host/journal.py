@@ -32,7 +32,7 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from operator import attrgetter
@@ -52,6 +52,7 @@ from simulator.host.records import (
     Cause,
     Direction,
     HostTransaction,
+    JournalMessage,
     LedgerEntry,
     SettlementBasis,
     SettlementRecord,
@@ -67,6 +68,7 @@ __all__ = [
     "Direction",
     "HostJournal",
     "HostTransaction",
+    "JournalMessage",
     "LedgerEntry",
     "SettlementBasis",
     "SettlementRecord",
@@ -81,6 +83,8 @@ _TXN_COLUMNS = tuple(f.name for f in fields(HostTransaction) if f.name != "id")
 _INSERT_TXN = f"INSERT INTO transactions ({', '.join(_TXN_COLUMNS)}) VALUES ({', '.join('?' * len(_TXN_COLUMNS))})"
 _txn_values = attrgetter(*_TXN_COLUMNS)
 """A transaction's column values in :data:`_TXN_COLUMNS` order (one call per sale: the statement text is built once)."""
+_INSERT_MESSAGE = ("INSERT INTO messages (time, peer, direction, terminal_id, stan, mti, frame, note)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 BUSINESS_DATE_OFFSET = "business_date_offset"
 """Counter: how many days the host's business date runs ahead of the UTC calendar (``possim host advance-date``)."""
 _UPLOAD_COLUMNS = tuple(f.name for f in fields(UploadRecord))
@@ -227,11 +231,16 @@ class HostJournal:
         Without a sealer (a journal opened only to read) no frame is stored: never a clear one.
         """
         sealed = self.sealer.seal(frame) if frame is not None and self.sealer is not None else None
-        self._db.execute(
-            "INSERT INTO messages (time, peer, direction, terminal_id, stan, mti, frame, note)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (iso_time(time), peer, direction, terminal_id, stan, mti, sealed, note),
-        )
+        self._db.execute(_INSERT_MESSAGE, (iso_time(time), peer, direction, terminal_id, stan, mti, sealed, note))
+
+    def record_messages(self, messages: Iterable[JournalMessage]) -> None:
+        """Journal several messages (a request and its answer) in one statement, in order: as
+        :meth:`record_message` each, with one call into SQLite instead of one per row."""
+        sealer = self.sealer
+        self._db.executemany(_INSERT_MESSAGE, [
+            (iso_time(m.time), m.peer, m.direction, m.terminal_id, m.stan, m.mti,
+             sealer.seal(m.frame) if m.frame is not None and sealer is not None else None, m.note)
+            for m in messages])
 
     def messages(self, dialect: Dialect | None = None) -> list[dict[str, Any]]:
         """Every journaled message, oldest first, with a masked ``dump`` rendered from its frame when
