@@ -23,7 +23,8 @@ Tables:
   transaction (by its RRN; a new upload of the same transaction replaces the old one).
 * ``settlements``: every settlement (0500) the host answered: terminal, batch, time, result,
   what the host compared with (its journal, the uploaded set, or a rule) and both sets of totals.
-* ``counters``: the RRN counter.
+* ``counters``: named integers: the RRN counter (the highest RRN reserved), the business date offset, the
+  IC data versions a terminal downloaded.
 """
 
 from __future__ import annotations
@@ -79,6 +80,8 @@ __all__ = [
 ]
 
 RRN_DIGITS = 12
+RRN_BLOCK = 256
+"""RRNs reserved from the journal's counter at a time (:meth:`HostJournal.next_rrn`)."""
 _TXN_COLUMNS = tuple(f.name for f in fields(HostTransaction) if f.name != "id")
 _INSERT_TXN = f"INSERT INTO transactions ({', '.join(_TXN_COLUMNS)}) VALUES ({', '.join('?' * len(_TXN_COLUMNS))})"
 _txn_values = attrgetter(*_TXN_COLUMNS)
@@ -117,6 +120,7 @@ class HostJournal:
         self._depth = 0
         self.effects = PendingEffects()
         """State outside SQLite waiting for the transaction's commit (:meth:`after_commit`)."""
+        self._rrn_next, self._rrn_last = 1, 0  # the RRNs in hand (none yet): next_rrn reserves a block
 
     @classmethod
     def read_only(cls, path: Path | str) -> HostJournal:
@@ -132,6 +136,7 @@ class HostJournal:
         journal._db.row_factory = sqlite3.Row
         journal._depth = 0
         journal.effects = PendingEffects()
+        journal._rrn_next, journal._rrn_last = 1, 0
         return journal
 
     def _add_missing_columns(self) -> None:
@@ -567,11 +572,31 @@ class HostJournal:
                          " excluded.value", (f"ic-download/{kind}/{terminal_id}", version))
 
     def next_rrn(self) -> str:
-        """A new retrieval reference number: 12 digits, never given before by this journal (one statement)."""
-        value = int(self._db.execute(
-            "INSERT INTO counters (name, value) VALUES ('rrn', 1)"
-            " ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value").fetchone()[0])
+        """A new retrieval reference number: 12 digits, never given before by this journal.
+
+        Taken from a block of :data:`RRN_BLOCK` numbers reserved with one statement (the ``rrn`` counter holds the
+        highest number reserved), not one statement per RRN. The reservation is written in the caller's
+        transaction: when that is rolled back the block is forgotten with it (an effect's discard), and what a
+        crash leaves unused of a block is never given: RRNs are unique and increasing, not contiguous.
+        """
+        if self._rrn_next > self._rrn_last:
+            last = int(self._db.execute(
+                "INSERT INTO counters (name, value) VALUES ('rrn', ?)"
+                " ON CONFLICT (name) DO UPDATE SET value = value + excluded.value RETURNING value",
+                (RRN_BLOCK,)).fetchone()[0])
+            self._rrn_next, self._rrn_last = last - RRN_BLOCK + 1, last
+            self.after_commit(_keep, self._forget_rrns, name="RRN block")
+        value = self._rrn_next
+        self._rrn_next = value + 1
         return f"{value % 10**RRN_DIGITS:0{RRN_DIGITS}d}"
+
+    def _forget_rrns(self) -> None:
+        """The reservation of the block in hand was rolled back: reserve a new one for the next RRN."""
+        self._rrn_next, self._rrn_last = 1, 0
+
+
+def _keep() -> None:
+    """A committed RRN block needs nothing more: its reservation is on disk."""
 
 
 def _record(row: sqlite3.Row | None) -> HostTransaction | None:
