@@ -10,6 +10,9 @@ answer (decoded, MAC and ARPC checked). The CPU of the two sides is timed apart
 (``time.process_time``), so the host's row is the logic's CPU per sale without the event loop, and
 the terminal's is what ``possim load`` spends per sale without its sockets.
 
+Then the durable journal floor (:mod:`benchmarks.journalfloor`): the same sales' rows written again into a
+fresh journal with plain ``sqlite3``, same schema, same commit groups, its CPU per sale.
+
 ``--profile host|terminal`` runs that side under cProfile and prints the functions with the most
 time of their own and the most cumulative time.
 """
@@ -26,6 +29,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks.journalfloor import FloorRun, replay
 from simulator.host.config import load_host_config
 from simulator.host.logic import HostLogic
 from simulator.load.plan import LoadPlan
@@ -44,8 +48,9 @@ def _finish(operation: Operation, answer: bytes) -> OpOutcome:
     raise RuntimeError("a sale sent a second request")
 
 
-def run(terminals: int, rounds: int, profile: str | None) -> tuple[float, float, int, cProfile.Profile | None]:
-    """(host CPU seconds, terminal CPU seconds, sales, the profile of the side asked for)."""
+def run(terminals: int, rounds: int, profile: str | None
+        ) -> tuple[float, float, int, cProfile.Profile | None, FloorRun]:
+    """(host CPU seconds, terminal CPU seconds, sales, the profile of the side asked for, the journal floor)."""
     profiler = cProfile.Profile(time.process_time) if profile else None  # CPU time: a commit's fsync wait is not work
     with tempfile.TemporaryDirectory(prefix="possim-profile-inprocess-") as folder:
         data = Path(folder) / "host"
@@ -101,7 +106,8 @@ def run(terminals: int, rounds: int, profile: str | None) -> tuple[float, float,
                 sales += len(outcomes)
         finally:
             logic.close()
-    return host_cpu, terminal_cpu, sales, profiler
+        floor = replay(logic.journal.path, Path(folder) / "floor.sqlite3")
+    return host_cpu, terminal_cpu, sales, profiler, floor
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,16 +120,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     host_us: list[float] = []
     terminal_us: list[float] = []
+    floor_us: list[float] = []
     for _ in range(args.repeat):
-        host_cpu, terminal_cpu, sales, profiler = run(args.terminals, args.rounds, args.profile)
+        host_cpu, terminal_cpu, sales, profiler, floor = run(args.terminals, args.rounds, args.profile)
         host_us.append(1e6 * host_cpu / sales)
         terminal_us.append(1e6 * terminal_cpu / sales)
+        floor_us.append(floor.us_per_sale)
         print(f"{sales} sales: host logic {host_us[-1]:.0f} us CPU per sale, light terminal {terminal_us[-1]:.0f} us "
-              f"({1e6 / terminal_us[-1]:,.0f} sales per terminal CPU-second)")
+              f"({1e6 / terminal_us[-1]:,.0f} sales per terminal CPU-second); durable journal floor (the same rows, "
+              f"plain sqlite3) {floor_us[-1]:.0f} us")
     if args.repeat > 1:
         host_us.sort()
         terminal_us.sort()
-        print(f"median: host {host_us[len(host_us) // 2]:.0f} us, terminal {terminal_us[len(terminal_us) // 2]:.0f} us")
+        floor_us.sort()
+        print(f"median: host {host_us[len(host_us) // 2]:.0f} us, terminal {terminal_us[len(terminal_us) // 2]:.0f} us, "
+              f"journal floor {floor_us[len(floor_us) // 2]:.0f} us")
     if profiler is not None and args.save:
         profiler.dump_stats(str(args.save))
     if profiler is not None:

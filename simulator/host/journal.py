@@ -46,7 +46,7 @@ from iso8583.errors import Iso8583Error
 from protocols.iso87 import BatchTotals, TotalsKind
 from simulator.host.credits import check_offset
 from simulator.host.effects import Effect, PendingEffects
-from simulator.host.schema import ADDED_COLUMNS, SCHEMA
+from simulator.host.schema import ADDED_COLUMNS, PARTIAL_INDEXES, RETIRED_INDEXES, SCHEMA
 from simulator.host.sealing import FrameSealer, SealError
 from simulator.host.records import (
     REFUND_MTIS,
@@ -111,6 +111,7 @@ class HostJournal:
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(SCHEMA)
         self._add_missing_columns()
+        self._update_indexes()
         self._db.execute(
             "CREATE INDEX IF NOT EXISTS transactions_card ON transactions (card_fingerprint, time)")
         self._db.execute(  # the refund velocity checks per terminal (antifraud.check_velocity)
@@ -146,6 +147,30 @@ class HostJournal:
             for name, kind in added:
                 if name not in present:
                     self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+
+    def _update_indexes(self) -> None:
+        """Bring an older journal's indexes up to date (:data:`RETIRED_INDEXES`, :data:`PARTIAL_INDEXES`), in one
+        transaction."""
+        full = [name for name in PARTIAL_INDEXES
+                if "WHERE" not in (self._index_sql(name) or "WHERE").upper()]
+        retired = [name for name in RETIRED_INDEXES if self._index_sql(name) is not None]
+        if not full and not retired:
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            for name in (*retired, *full):
+                self._db.execute(f"DROP INDEX {name}")
+            for name in full:
+                self._db.execute(PARTIAL_INDEXES[name])
+            self._db.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            raise
+
+    def _index_sql(self, name: str) -> str | None:
+        row = self._db.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
 
     def close(self) -> None:
         """Close the database."""
