@@ -4,8 +4,8 @@ Every request takes the same path (docs/protocol.md, "Repeats, retransmissions a
 overtake", "Response codes"); the network's own steps
 are a :class:`~simulator.host.protocols.base.HostProtocol` (possim-87, cup-pos, or a plug-in):
 
-1. journal the message in (its frame sealed); a frame that does not decode gets 30 when its MTI
-   and STAN can be salvaged, else nothing;
+1. decode it; a frame that does not decode gets 30 when its MTI and STAN can be salvaged, else
+   nothing;
 2. match the scripted rules (:mod:`simulator.host.rules`); a ``respond`` rule gets the
    protocol's scripted answer instead of processing;
 3. otherwise: the MTI must be a request's and DE 11 present (else 30); **identify** (refusal:
@@ -17,11 +17,12 @@ are a :class:`~simulator.host.protocols.base.HostProtocol` (possim-87, cup-pos, 
 4. apply delay / drop / disconnect / corrupt_mac rules to the processed answer (money has moved:
    the terminal must reverse);
 5. a :class:`~simulator.host.exchange.FormatError` is answered 30, any other fault of the host 96
-   (it keeps serving); journal the message out.
+   (it keeps serving); journal the message in and the message out (frames sealed), together.
 
 Everything one request writes is one journal unit (a savepoint inside the server's group commit,
 :mod:`simulator.host.committer`); state outside SQLite follows the unit
-(:mod:`simulator.host.effects`).
+(:mod:`simulator.host.effects`). A request whose processing failed is journaled in a unit of its own
+with its 30 or 96, after the failed unit was rolled back whole.
 """
 
 from __future__ import annotations
