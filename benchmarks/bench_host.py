@@ -7,6 +7,10 @@ build their signed chip sales (PIN block, ARQC, MAC) BEFORE the clock starts; th
 writes a frame and reads the answer. The same frames drive the echo server (cycled until the time
 is up) and the host (each once; every answer checked afterwards: 0210, same STAN, 00, MAC).
 
+After the rows, the durable journal floor (:mod:`benchmarks.journalfloor`): the rows of the host's approved
+sales written again into a fresh journal with plain ``sqlite3``, same schema and indexes, same durability, in
+commit groups: its CPU per sale is what SQLite alone takes of the host's budget.
+
 For each row: round trips per second, p50 and p99 latency (ms), and the CPU each process spent per
 round trip (``/proc``): the server's (the host's CPU per request) and the client's, which must stay
 well below the host's for the ratio to mean anything. Goals at 100 connections (issue 24): host/echo
@@ -25,6 +29,8 @@ import time
 from pathlib import Path
 
 from benchmarks.hostclient import FrameRun, Server, build_frames, measure_frames, sign_on
+from benchmarks.journalfloor import GROUP as JOURNAL_GROUP
+from benchmarks.journalfloor import replay
 
 CONNECTIONS = (1, 10, 100)
 SECONDS = 3.0
@@ -110,6 +116,13 @@ def main() -> int:
             journal = sum(path.stat().st_size for path in data.glob("host-journal.sqlite3*"))
             print(f"durability: journal {journal / max(answered, 1) / 1024:.1f} KB per request "
                   f"(WAL included), host RSS {_rss_mib(host.process.pid)} after {answered} sales")
+            floor = replay(data / "host-journal.sqlite3", Path(folder) / "floor.sqlite3")
+            host_us = results[max(CONNECTIONS)][0].server_us
+            share = f" = {floor.us_per_sale / GOAL_HOST_US:.0%} of the {GOAL_HOST_US:g} us budget" + (
+                f" ({floor.us_per_sale / host_us:.0%} of the host's {host_us:.0f} us)" if host_us else "")
+            print(f"durable journal floor: the {floor.sales} approved sales' rows written again with plain sqlite3 "
+                  f"(same schema and indexes, WAL, synchronous=FULL, {JOURNAL_GROUP} per commit): "
+                  f"{floor.us_per_sale:.0f} us CPU per sale{share}")
         status = _uvloop_row(Path(folder) / "uvloop", results[max(CONNECTIONS)]) or status
     ours, theirs = results[max(CONNECTIONS)]
     ratio = ours.throughput / theirs.throughput if theirs.throughput else 0.0

@@ -15,7 +15,7 @@ same card often may pass its ICC master key (``icc_master_key``, derived once by
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from emv import tlv
 from emv.acdata import ac_input
@@ -50,6 +50,9 @@ class CryptogramCheck:
     cvn: CryptogramVersion | None = None
     atc: int | None = None
     reason: str | None = None
+    ac_session_key: bytes | None = field(default=None, repr=False)
+    """The key the cryptogram was checked with (ICC MK for CVN 10, AC session key for CVN 18), when it
+    verified: the same key answers an ARQC's ARPC (:func:`issuer_authentication_data_values`'s ``key``)."""
 
 
 def _required(values: dict[str, bytes], tag: str, length: int) -> bytes:
@@ -109,12 +112,13 @@ def verify_cryptogram_values(values: dict[str, bytes], imk: bytes, pan: str, psn
         if recorded is not kind:
             recorded_name = "RFU" if recorded is None else recorded.name
             raise CryptogramError(f"9F27 announces {kind.name} but the CVR records {recorded_name}")
-        expected = compute_ac(ac_key(cvn, icc_mk, atc), ac_input(cvn, values), cvn.padding)
+        key = ac_key(cvn, icc_mk, atc)
+        expected = compute_ac(key, ac_input(cvn, values), cvn.padding)
     except EmvError as error:
         return CryptogramCheck(False, kind, cvn, atc_value, str(error))
     if not hmac.compare_digest(expected, cryptogram):
         return CryptogramCheck(False, kind, cvn, atc_value, "cryptogram mismatch")
-    return CryptogramCheck(True, kind, cvn, atc_value)
+    return CryptogramCheck(True, kind, cvn, atc_value, ac_session_key=key)
 
 
 def generate_arpc(
@@ -156,12 +160,18 @@ def issuer_authentication_data(field55: bytes, imk: bytes, pan: str, psn: str, a
 
 
 def issuer_authentication_data_values(values: dict[str, bytes], imk: bytes, pan: str, psn: str, approved: bool, *,
-                                      icc_master_key: bytes | None = None) -> bytes:
-    """:func:`issuer_authentication_data` of field 55 already decoded and flattened."""
+                                      icc_master_key: bytes | None = None, key: bytes | None = None) -> bytes:
+    """:func:`issuer_authentication_data` of field 55 already decoded and flattened.
+
+    ``key``: the ARPC key when the caller has it already: the :attr:`CryptogramCheck.ac_session_key` of the
+    check of this same field 55 (the card checks the ARPC with the key it made the ARQC with), so it is not
+    derived a second time.
+    """
     arqc = _required(values, "9F26", 8)
     atc = _required(values, "9F36", 2)
     cvn = CryptogramVersion.from_number(_iad(values).cvn)
-    key = arpc_key(imk, pan, psn, cvn, atc, icc_master_key=icc_master_key)
+    if key is None:
+        key = arpc_key(imk, pan, psn, cvn, atc, icc_master_key=icc_master_key)
     if cvn.arpc_method is ArpcMethod.METHOD_1:
         arc = APPROVED_ARC if approved else DECLINED_ARC
         return arpc_method_1(key, arqc, arc) + arc

@@ -33,6 +33,8 @@ class CardCheck:
     icc_master_key: bytes | None = field(default=None, repr=False)
     arqc_values: dict[str, bytes] | None = field(default=None, repr=False)
     """Field 55 of the ARQC as read once (its tags flattened), for the ARPC."""
+    arpc_key: bytes | None = field(default=None, repr=False)
+    """The key the ARQC verified under, which answers it (derived once for both)."""
 
 
 def card_checks(cards: CardDirectory, exchange: Exchange, pan: str) -> CardCheck:
@@ -43,7 +45,7 @@ def card_checks(cards: CardDirectory, exchange: Exchange, pan: str) -> CardCheck
     if (block is not None or field55 is not None) and card is None:
         log.info("card %s is not a card of this issuer", mask_pan(pan))
         return CardCheck(ResponseCode.INVALID_CARD)
-    arqc, icc_key, arqc_values = None, None, None
+    arqc, icc_key, arqc_values, key = None, None, None, None
     if isinstance(field55, bytes):
         assert card is not None
         if card.issuer_master_key is None:
@@ -64,16 +66,16 @@ def card_checks(cards: CardDirectory, exchange: Exchange, pan: str) -> CardCheck
             log.info("cryptogram of %s failed: %s", mask_pan(pan), check.reason)
             return CardCheck(ResponseCode.CRYPTOGRAM_FAILED, card=card)
         if check.cryptogram_type is CryptogramType.ARQC:
-            arqc, arqc_values = field55, values
+            arqc, arqc_values, key = field55, values, check.ac_session_key
     if isinstance(block, bytes):
         assert card is not None and exchange.keys is not None
         try:
             pin = recover_pin(exchange.keys, block, pan)
         except CryptoError:
-            return CardCheck(ResponseCode.INCORRECT_PIN, arqc, card, icc_key, arqc_values)
+            return CardCheck(ResponseCode.INCORRECT_PIN, arqc, card, icc_key, arqc_values, key)
         if not hmac.compare_digest(pin.encode(), card.pin.encode()):
-            return CardCheck(ResponseCode.INCORRECT_PIN, arqc, card, icc_key, arqc_values)
-    return CardCheck(None, arqc, card, icc_key, arqc_values)
+            return CardCheck(ResponseCode.INCORRECT_PIN, arqc, card, icc_key, arqc_values, key)
+    return CardCheck(None, arqc, card, icc_key, arqc_values, key)
 
 
 def arpc(check: CardCheck, pan: str, request: Message, approved: bool) -> dict[int, bytes]:
@@ -84,7 +86,7 @@ def arpc(check: CardCheck, pan: str, request: Message, approved: bool) -> dict[i
         values = check.arqc_values if check.arqc_values is not None else tlv.decode_flat(check.arqc_field55)
         data = issuer_authentication_data_values(values, check.card.issuer_master_key, pan,
                                                  request_psn(request, check.card), approved,
-                                                 icc_master_key=check.icc_master_key)
+                                                 icc_master_key=check.icc_master_key, key=check.arpc_key)
     except EmvError as exc:
         log.info("no ARPC for %s: %s", mask_pan(pan), exc)
         return {}

@@ -23,7 +23,8 @@ Tables:
   transaction (by its RRN; a new upload of the same transaction replaces the old one).
 * ``settlements``: every settlement (0500) the host answered: terminal, batch, time, result,
   what the host compared with (its journal, the uploaded set, or a rule) and both sets of totals.
-* ``counters``: the RRN counter.
+* ``counters``: named integers: the RRN counter (the highest RRN reserved), the business date offset, the
+  IC data versions a terminal downloaded.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from operator import attrgetter
@@ -45,13 +46,14 @@ from iso8583.errors import Iso8583Error
 from protocols.iso87 import BatchTotals, TotalsKind
 from simulator.host.credits import check_offset
 from simulator.host.effects import Effect, PendingEffects
-from simulator.host.schema import ADDED_COLUMNS, SCHEMA
+from simulator.host.schema import ADDED_COLUMNS, PARTIAL_INDEXES, RETIRED_INDEXES, SCHEMA
 from simulator.host.sealing import FrameSealer, SealError
 from simulator.host.records import (
     REFUND_MTIS,
     Cause,
     Direction,
     HostTransaction,
+    JournalMessage,
     LedgerEntry,
     SettlementBasis,
     SettlementRecord,
@@ -67,6 +69,7 @@ __all__ = [
     "Direction",
     "HostJournal",
     "HostTransaction",
+    "JournalMessage",
     "LedgerEntry",
     "SettlementBasis",
     "SettlementRecord",
@@ -77,10 +80,14 @@ __all__ = [
 ]
 
 RRN_DIGITS = 12
+RRN_BLOCK = 256
+"""RRNs reserved from the journal's counter at a time (:meth:`HostJournal.next_rrn`)."""
 _TXN_COLUMNS = tuple(f.name for f in fields(HostTransaction) if f.name != "id")
 _INSERT_TXN = f"INSERT INTO transactions ({', '.join(_TXN_COLUMNS)}) VALUES ({', '.join('?' * len(_TXN_COLUMNS))})"
 _txn_values = attrgetter(*_TXN_COLUMNS)
 """A transaction's column values in :data:`_TXN_COLUMNS` order (one call per sale: the statement text is built once)."""
+_INSERT_MESSAGE = ("INSERT INTO messages (time, peer, direction, terminal_id, stan, mti, frame, note)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 BUSINESS_DATE_OFFSET = "business_date_offset"
 """Counter: how many days the host's business date runs ahead of the UTC calendar (``possim host advance-date``)."""
 _UPLOAD_COLUMNS = tuple(f.name for f in fields(UploadRecord))
@@ -104,6 +111,7 @@ class HostJournal:
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(SCHEMA)
         self._add_missing_columns()
+        self._update_indexes()
         self._db.execute(
             "CREATE INDEX IF NOT EXISTS transactions_card ON transactions (card_fingerprint, time)")
         self._db.execute(  # the refund velocity checks per terminal (antifraud.check_velocity)
@@ -113,6 +121,7 @@ class HostJournal:
         self._depth = 0
         self.effects = PendingEffects()
         """State outside SQLite waiting for the transaction's commit (:meth:`after_commit`)."""
+        self._rrn_next, self._rrn_last = 1, 0  # the RRNs in hand (none yet): next_rrn reserves a block
 
     @classmethod
     def read_only(cls, path: Path | str) -> HostJournal:
@@ -128,6 +137,7 @@ class HostJournal:
         journal._db.row_factory = sqlite3.Row
         journal._depth = 0
         journal.effects = PendingEffects()
+        journal._rrn_next, journal._rrn_last = 1, 0
         return journal
 
     def _add_missing_columns(self) -> None:
@@ -137,6 +147,30 @@ class HostJournal:
             for name, kind in added:
                 if name not in present:
                     self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+
+    def _update_indexes(self) -> None:
+        """Bring an older journal's indexes up to date (:data:`RETIRED_INDEXES`, :data:`PARTIAL_INDEXES`), in one
+        transaction."""
+        full = [name for name in PARTIAL_INDEXES
+                if "WHERE" not in (self._index_sql(name) or "WHERE").upper()]
+        retired = [name for name in RETIRED_INDEXES if self._index_sql(name) is not None]
+        if not full and not retired:
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            for name in (*retired, *full):
+                self._db.execute(f"DROP INDEX {name}")
+            for name in full:
+                self._db.execute(PARTIAL_INDEXES[name])
+            self._db.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            raise
+
+    def _index_sql(self, name: str) -> str | None:
+        row = self._db.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
 
     def close(self) -> None:
         """Close the database."""
@@ -227,11 +261,16 @@ class HostJournal:
         Without a sealer (a journal opened only to read) no frame is stored: never a clear one.
         """
         sealed = self.sealer.seal(frame) if frame is not None and self.sealer is not None else None
-        self._db.execute(
-            "INSERT INTO messages (time, peer, direction, terminal_id, stan, mti, frame, note)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (iso_time(time), peer, direction, terminal_id, stan, mti, sealed, note),
-        )
+        self._db.execute(_INSERT_MESSAGE, (iso_time(time), peer, direction, terminal_id, stan, mti, sealed, note))
+
+    def record_messages(self, messages: Iterable[JournalMessage]) -> None:
+        """Journal several messages (a request and its answer) in one statement, in order: as
+        :meth:`record_message` each, with one call into SQLite instead of one per row."""
+        sealer = self.sealer
+        self._db.executemany(_INSERT_MESSAGE, [
+            (iso_time(m.time), m.peer, m.direction, m.terminal_id, m.stan, m.mti,
+             sealer.seal(m.frame) if m.frame is not None and sealer is not None else None, m.note)
+            for m in messages])
 
     def messages(self, dialect: Dialect | None = None) -> list[dict[str, Any]]:
         """Every journaled message, oldest first, with a masked ``dump`` rendered from its frame when
@@ -558,11 +597,31 @@ class HostJournal:
                          " excluded.value", (f"ic-download/{kind}/{terminal_id}", version))
 
     def next_rrn(self) -> str:
-        """A new retrieval reference number: 12 digits, never given before by this journal (one statement)."""
-        value = int(self._db.execute(
-            "INSERT INTO counters (name, value) VALUES ('rrn', 1)"
-            " ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value").fetchone()[0])
+        """A new retrieval reference number: 12 digits, never given before by this journal.
+
+        Taken from a block of :data:`RRN_BLOCK` numbers reserved with one statement (the ``rrn`` counter holds the
+        highest number reserved), not one statement per RRN. The reservation is written in the caller's
+        transaction: when that is rolled back the block is forgotten with it (an effect's discard), and what a
+        crash leaves unused of a block is never given: RRNs are unique and increasing, not contiguous.
+        """
+        if self._rrn_next > self._rrn_last:
+            last = int(self._db.execute(
+                "INSERT INTO counters (name, value) VALUES ('rrn', ?)"
+                " ON CONFLICT (name) DO UPDATE SET value = value + excluded.value RETURNING value",
+                (RRN_BLOCK,)).fetchone()[0])
+            self._rrn_next, self._rrn_last = last - RRN_BLOCK + 1, last
+            self.after_commit(_keep, self._forget_rrns, name="RRN block")
+        value = self._rrn_next
+        self._rrn_next = value + 1
         return f"{value % 10**RRN_DIGITS:0{RRN_DIGITS}d}"
+
+    def _forget_rrns(self) -> None:
+        """The reservation of the block in hand was rolled back: reserve a new one for the next RRN."""
+        self._rrn_next, self._rrn_last = 1, 0
+
+
+def _keep() -> None:
+    """A committed RRN block needs nothing more: its reservation is on disk."""
 
 
 def _record(row: sqlite3.Row | None) -> HostTransaction | None:

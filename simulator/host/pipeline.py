@@ -4,8 +4,8 @@ Every request takes the same path (docs/protocol.md, "Repeats, retransmissions a
 overtake", "Response codes"); the network's own steps
 are a :class:`~simulator.host.protocols.base.HostProtocol` (possim-87, cup-pos, or a plug-in):
 
-1. journal the message in (its frame sealed); a frame that does not decode gets 30 when its MTI
-   and STAN can be salvaged, else nothing;
+1. decode it; a frame that does not decode gets 30 when its MTI and STAN can be salvaged, else
+   nothing;
 2. match the scripted rules (:mod:`simulator.host.rules`); a ``respond`` rule gets the
    protocol's scripted answer instead of processing;
 3. otherwise: the MTI must be a request's and DE 11 present (else 30); **identify** (refusal:
@@ -17,11 +17,12 @@ are a :class:`~simulator.host.protocols.base.HostProtocol` (possim-87, cup-pos, 
 4. apply delay / drop / disconnect / corrupt_mac rules to the processed answer (money has moved:
    the terminal must reverse);
 5. a :class:`~simulator.host.exchange.FormatError` is answered 30, any other fault of the host 96
-   (it keeps serving); journal the message out.
+   (it keeps serving); journal the message in and the message out (frames sealed), together.
 
 Everything one request writes is one journal unit (a savepoint inside the server's group commit,
 :mod:`simulator.host.committer`); state outside SQLite follows the unit
-(:mod:`simulator.host.effects`).
+(:mod:`simulator.host.effects`). A request whose processing failed is journaled in a unit of its own
+with its 30 or 96, after the failed unit was rolled back whole.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from iso8583.dump import masked_frame_hex
 from iso8583.errors import Iso8583Error
 from protocols.iso87 import ResponseCode, mac_field
 from simulator.host.decision import Delivery, HostDecision
+from simulator.host.journal import JournalMessage
 from simulator.host.exchange import REVERSED_BEFORE_ARRIVAL, Exchange, FormatError, field_text, require_field
 from simulator.host.protocols.base import Handling, HostProtocol
 from simulator.host.rules import Rule, RuleAction
@@ -69,18 +71,17 @@ class HostPipeline:
         stored response) is one unit in the journal: inside an enclosing :meth:`HostJournal.atomic`
         (the server's group commit) a savepoint, else one commit of its own.
         """
-        with self.journal.atomic():
-            try:
-                request = decode(data, self.dialect)
-            except Exception as exc:  # DecodeError, or anything a malformed frame provokes
+        try:
+            request = decode(data, self.dialect)
+        except Exception as exc:  # DecodeError, or anything a malformed frame provokes
+            with self.journal.atomic():
                 return self._undecodable(data, f"{type(exc).__name__}: {exc}", now, peer)
-            return self._handle_journaled(request, now, peer, bytes(data))
+        return self._handle_journaled(request, now, peer, bytes(data))
 
     def handle(self, request: Message, *, now: datetime, peer: str, frame: bytes | None = None) -> HostDecision:
         """The decision for one decoded request (``frame``: its bytes as received). Never raises:
         a malformed request answers 30, a fault of the host's own (its disk full, a bug) 96."""
-        with self.journal.atomic():
-            return self._handle_journaled(request, now, peer, frame if frame is not None else self._encoded(request))
+        return self._handle_journaled(request, now, peer, frame if frame is not None else self._encoded(request))
 
     def answer_system_malfunction(self, data: bytes, now: datetime) -> HostDecision:
         """96 for a request whose processing could not be made durable (the journal refused the commit).
@@ -108,19 +109,36 @@ class HostPipeline:
             return None
 
     def _handle_journaled(self, request: Message, now: datetime, peer: str, frame: bytes | None) -> HostDecision:
-        """Journal the request, decide, journal the answer (inside the caller's journal unit)."""
-        self._journal_message("in", request, now, peer, frame=frame)
+        """Decide, then journal the request and its answer: one journal unit (one savepoint level per request).
+
+        When deciding fails, the unit is rolled back whole (what the steps wrote, with their
+        :meth:`~HostJournal.after_commit` effects) and a new unit journals the request with its error
+        answer (30 or 96): the request is journaled either way, its failed work never. A failure of the
+        journal itself (writing the messages, the commit) propagates, as the committer expects.
+        """
+        failure: Exception | None = None
         try:
-            with self.journal.atomic():  # the request's own work: undone alone when it fails
-                decision = self.decide(request, now, frame)
-        except FormatError as exc:
-            self.services.events.report("format error", "format error in %s from %s: %s", request.mti, peer, exc)
-            decision = self.error_answer(request, now, str(exc), ResponseCode.FORMAT_ERROR)
-        except Exception as exc:  # a fault of the host must not take it down: 96, keep serving
-            log.exception("handling %s from %s failed", request.mti, peer)
-            decision = self.error_answer(request, now, f"host fault: {type(exc).__name__}",
-                                         ResponseCode.SYSTEM_MALFUNCTION)
-        self._journal_decision(decision, now, peer)
+            with self.journal.atomic():
+                try:
+                    decision = self.decide(request, now, frame)
+                except Exception as exc:
+                    failure = exc
+                    raise
+                self._journal_exchange(request, frame, decision, now, peer)
+            return decision
+        except Exception as exc:
+            if exc is not failure:
+                raise
+        with self.journal.atomic():
+            if isinstance(failure, FormatError):
+                self.services.events.report("format error", "format error in %s from %s: %s", request.mti, peer,
+                                            failure)
+                decision = self.error_answer(request, now, str(failure), ResponseCode.FORMAT_ERROR)
+            else:  # a fault of the host must not take it down: 96, keep serving
+                log.error("handling %s from %s failed", request.mti, peer, exc_info=failure)
+                decision = self.error_answer(request, now, f"host fault: {type(failure).__name__}",
+                                             ResponseCode.SYSTEM_MALFUNCTION)
+            self._journal_exchange(request, frame, decision, now, peer)
         return decision
 
     # -- the skeleton ---------------------------------------------------------------------
@@ -128,7 +146,7 @@ class HostPipeline:
     def decide(self, request: Message, now: datetime, frame: bytes | None = None) -> HostDecision:
         """Rules, then the protocol's steps; raises FormatError (30) or anything else (96).
 
-        Runs inside a journal unit of its own (:meth:`_handle_journaled`'s savepoint): what the steps
+        Runs inside the request's journal unit (:meth:`_handle_journaled`'s savepoint): what the steps
         write (the transaction, its money, the stored answer) is undone together when one of them raises.
         """
         exchange = self.protocol.exchange(request, now, frame)
@@ -224,23 +242,27 @@ class HostPipeline:
 
     def _undecodable(self, data: bytes, reason: str, now: datetime, peer: str) -> HostDecision:
         partial = salvage(data, self.dialect)
-        self.journal.record_message(
-            time=now, peer=peer, direction="in", terminal_id=field_text(partial, 41) if partial else None,
-            stan=field_text(partial, 11) if partial else None, mti=partial.mti if partial else None,
-            frame=bytes(data), note=f"undecodable ({len(data)} bytes): {reason}",
-        )
+        received = JournalMessage(
+            now, peer, "in", field_text(partial, 41) if partial else None, field_text(partial, 11) if partial else None,
+            partial.mti if partial else None, bytes(data), f"undecodable ({len(data)} bytes): {reason}")
         self.services.events.report("undecodable", "undecodable message from %s (%d bytes): %s", peer, len(data),
                                     reason)
         decision = (self.error_answer(partial, now, reason, ResponseCode.FORMAT_ERROR) if partial is not None
                     else HostDecision(Delivery.DROP))
-        self._journal_decision(decision, now, peer)
+        self.journal.record_messages((received, self._answer_row(decision, now, peer)))
         return decision
 
     # -- message journal ------------------------------------------------------------------
 
-    def _journal_message(self, direction: str, message: Message, now: datetime, peer: str, note: str | None = None,
-                         *, frame: bytes | None = None) -> None:
-        """Journal a message as its identifying fields and its (sealed) frame; the dump is rendered when read."""
+    def _journal_exchange(self, request: Message, frame: bytes | None, decision: HostDecision, now: datetime,
+                          peer: str) -> None:
+        """Journal the request and what became of it (its answer, or why none was sent), in one statement."""
+        self.journal.record_messages((self._message_row("in", request, now, peer, None, frame),
+                                      self._answer_row(decision, now, peer)))
+
+    def _message_row(self, direction: str, message: Message, now: datetime, peer: str, note: str | None,
+                     frame: bytes | None) -> JournalMessage:
+        """A message as its identifying fields and its frame (sealed when written); the dump is rendered when read."""
         if log.isEnabledFor(logging.DEBUG):
             try:
                 log.debug("%s %s\n%s\n  hex (masked, decodes with possim decode): %s",
@@ -248,10 +270,12 @@ class HostPipeline:
                           masked_frame_hex(message, self.dialect))
             except Iso8583Error:
                 pass
-        self.journal.record_message(time=now, peer=peer, direction=direction, terminal_id=field_text(message, 41),
-                                    stan=field_text(message, 11), mti=message.mti, frame=frame, note=note)
+        fields = message.fields
+        terminal_id, stan = fields.get(41), fields.get(11)
+        return JournalMessage(now, peer, direction, terminal_id if isinstance(terminal_id, str) else None,
+                              stan if isinstance(stan, str) else None, message.mti, frame, note)
 
-    def _journal_decision(self, decision: HostDecision, now: datetime, peer: str) -> None:
+    def _answer_row(self, decision: HostDecision, now: datetime, peer: str) -> JournalMessage:
         notes = []
         if decision.retransmission:
             notes.append("retransmission: stored response")
@@ -261,11 +285,9 @@ class HostPipeline:
             notes.append(f"delayed {decision.delay:g} s")
         note = "; ".join(notes) or None
         if decision.response is None:
-            self.journal.record_message(time=now, peer=peer, direction="out",
-                                        note="no response" + (f"; {note}" if note else ""))
-        elif decision.outcome is Delivery.RESPOND:
-            self._journal_message("out", decision.response, now, peer, note, frame=decision.response_bytes)
-        else:
-            self._journal_message("out", decision.response, now, peer,
-                                  f"not sent ({decision.outcome.value}){'; ' + note if note else ''}",
-                                  frame=decision.response_bytes)
+            return JournalMessage(now, peer, "out", note="no response" + (f"; {note}" if note else ""))
+        if decision.outcome is Delivery.RESPOND:
+            return self._message_row("out", decision.response, now, peer, note, decision.response_bytes)
+        return self._message_row("out", decision.response, now, peer,
+                                 f"not sent ({decision.outcome.value}){'; ' + note if note else ''}",
+                                 decision.response_bytes)

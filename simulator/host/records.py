@@ -1,4 +1,4 @@
-"""The host journal's record types: transactions, ledger movements, uploads, settlements.
+"""The host journal's record types: messages, transactions, ledger movements, uploads, settlements.
 
 Plain immutable values shared by the journal (which stores them), the host logic (which decides
 on them) and the report (which shows them). PANs appear only masked, and as an HMAC fingerprint.
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from protocols.iso87 import BatchTotals
 
@@ -159,6 +160,19 @@ class SettlementRecord:
     def settled(self) -> bool:
         """True when the host agreed (the batch is closed)."""
         return self.response_code == "00"
+
+
+class JournalMessage(NamedTuple):
+    """One message in or out as the journal's ``messages`` table keeps it (its frame is sealed when written)."""
+
+    time: datetime
+    peer: str
+    direction: str
+    terminal_id: str | None = None
+    stan: str | None = None
+    mti: str | None = None
+    frame: bytes | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)

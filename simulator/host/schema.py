@@ -1,12 +1,13 @@
 """The host journal's SQLite schema (the tables :mod:`simulator.host.journal` describes).
 
 ``SCHEMA`` creates what is missing; ``ADDED_COLUMNS`` lists the columns added since the first
-version, which :class:`~simulator.host.journal.HostJournal` adds to an older journal when it opens it.
+version, which :class:`~simulator.host.journal.HostJournal` adds to an older journal when it opens it;
+``RETIRED_INDEXES`` and ``PARTIAL_INDEXES`` say how the indexes of an older journal are brought up to date.
 """
 
 from __future__ import annotations
 
-__all__ = ["ADDED_COLUMNS", "SCHEMA"]
+__all__ = ["ADDED_COLUMNS", "PARTIAL_INDEXES", "RETIRED_INDEXES", "SCHEMA"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
@@ -55,8 +56,6 @@ CREATE TABLE IF NOT EXISTS transactions (
 );
 CREATE INDEX IF NOT EXISTS transactions_request
     ON transactions (terminal_id, stan, transmission_time, mti);
-CREATE INDEX IF NOT EXISTS transactions_original ON transactions (original_id);
-CREATE INDEX IF NOT EXISTS transactions_rrn ON transactions (terminal_id, rrn);
 CREATE TABLE IF NOT EXISTS ledger (
     id INTEGER PRIMARY KEY,
     time TEXT NOT NULL,
@@ -135,3 +134,17 @@ ADDED_COLUMNS = {
     "sessions": (("request_stan", "TEXT"), ("request_time", "TEXT")),
 }
 """Columns that journals of earlier versions lack, per table: (name, type)."""
+
+RETIRED_INDEXES = ("transactions_rrn",)
+"""Indexes of earlier versions, dropped when a journal is opened. ``transactions_rrn`` (terminal_id, rrn) did the
+work of the UNIQUE index on ``rrn`` (one row at most per RRN) and cost every sale one more B-tree insert."""
+
+PARTIAL_INDEXES = {
+    "transactions_original":
+        "CREATE INDEX IF NOT EXISTS transactions_original ON transactions (original_id) WHERE original_id IS NOT NULL",
+}
+"""Indexes now partial (``WHERE ... IS NOT NULL``, as ``SCHEMA`` writes them): an older journal's full one is
+dropped and created again. ``transactions_original``: only refunds, voids and reversals name an original, so a
+sale adds nothing to it; ``original_id = ?`` implies the index's condition and SQLite uses it for those lookups."""
+
+SCHEMA += "".join(f"{statement};\n" for statement in PARTIAL_INDEXES.values())

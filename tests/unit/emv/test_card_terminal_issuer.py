@@ -16,7 +16,7 @@ from emv import tlv
 from emv.card import SimulatedCard
 from emv.cryptogram import CryptogramType, CryptogramVersion
 from emv.errors import CardError, TerminalDataError
-from emv.issuer import generate_arpc, issuer_authentication_data, verify_cryptogram
+from emv.issuer import generate_arpc, issuer_authentication_data, issuer_authentication_data_values, verify_cryptogram
 from emv.terminal import FIELD55_TAGS, TerminalData, TransactionType, build_field55
 from tests.unit.emv import vectors as v
 
@@ -148,6 +148,25 @@ def test_external_authenticate_accepts_the_issuer_arpc_cvn10() -> None:
     field55 = build_field55(card, _terminal(), TransactionType.PURCHASE)
     data91 = issuer_authentication_data(field55, v.IMK, PAN, "01", approved=True)
     assert card.external_authenticate(data91[:8], data91[8:]) is True
+
+
+@pytest.mark.parametrize("cvn", [CryptogramVersion.CVN10, CryptogramVersion.CVN18])
+def test_the_key_an_arqc_verified_under_answers_it_and_the_card_accepts_the_arpc(cvn: CryptogramVersion) -> None:
+    """The host derives the key once: the check's key gives the same tag 91 as deriving it again."""
+    card = _card(cvn=cvn)
+    field55 = build_field55(card, _terminal(), TransactionType.PURCHASE)
+    check = verify_cryptogram(field55, v.IMK, PAN, "01")
+    values = tlv.decode_flat(field55)
+    data91 = issuer_authentication_data_values(values, v.IMK, PAN, "01", True, key=check.ac_session_key)
+    assert check.ac_session_key is not None
+    assert data91 == issuer_authentication_data(field55, v.IMK, PAN, "01", approved=True)
+    split = 8 if cvn is CryptogramVersion.CVN10 else 4
+    assert card.external_authenticate(data91[:split], data91[split:]) is True
+
+
+def test_a_cryptogram_that_fails_gives_no_key() -> None:
+    field55 = build_field55(_card(), _terminal(), TransactionType.PURCHASE)
+    assert verify_cryptogram(field55, bytes(16), PAN, "01").ac_session_key is None
 
 
 def test_external_authenticate_rejects_a_wrong_arpc_and_records_it() -> None:

@@ -10,7 +10,7 @@ import pytest
 from protocols.defaults import MERCHANT_ID, TERMINAL_ID, TEST_KEYS
 from simulator.host import CreditChannel, HostJournal, load_host_config
 from simulator.host.config import CreditModel, HostConfigError
-from simulator.host.journal import Cause, Direction, Status, HostTransaction
+from simulator.host.journal import RRN_BLOCK, Cause, Direction, Status, HostTransaction
 
 
 def test_defaults_without_host_toml(tmp_path: Path) -> None:
@@ -65,6 +65,31 @@ def test_rrns_are_12_digits_and_unique_across_reopening(tmp_path: Path) -> None:
     b = second.next_rrn()
     second.close()
     assert len(a) == len(b) == 12 and a != b
+
+
+def test_an_rrn_block_whose_reservation_is_rolled_back_is_never_used(tmp_path: Path) -> None:
+    """RRNs come from blocks reserved in the caller's transaction: a rolled-back reservation is forgotten, so
+    the RRNs given after it are reserved on disk and a reopened journal continues beyond them."""
+    path = tmp_path / "j.sqlite3"
+    journal = HostJournal(path)
+    with pytest.raises(RuntimeError), journal.atomic():
+        journal.next_rrn()
+        raise RuntimeError("the request fails")
+    with journal.atomic():
+        given = [journal.next_rrn() for _ in range(3)]
+    journal.close()
+    reopened = HostJournal(path)
+    later = [reopened.next_rrn() for _ in range(3)]
+    reopened.close()
+    assert given == sorted(given) and min(later) > max(given)
+
+
+def test_rrns_keep_increasing_past_a_block(tmp_path: Path) -> None:
+    journal = HostJournal(tmp_path / "j.sqlite3")
+    with journal.atomic():
+        rrns = [journal.next_rrn() for _ in range(2 * RRN_BLOCK + 3)]
+    journal.close()
+    assert rrns == sorted(set(rrns)) and all(len(rrn) == 12 for rrn in rrns)
 
 
 def test_atomic_block_rolls_back_everything_on_error(tmp_path: Path) -> None:

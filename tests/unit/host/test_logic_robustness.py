@@ -52,6 +52,23 @@ def test_handler_exception_leaves_no_money_moved(
     assert host.journal.ledger() == [] and host.journal.transactions() == []
 
 
+def test_a_request_whose_handling_fails_is_journaled_once_with_its_96_and_nothing_else(
+    terminal: MiniTerminal, host: HostLogic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its unit is rolled back whole (the transaction row written before the fault too) and journaled again
+    as the request and its error answer, each once."""
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(host.protocol.money.ledger, "move", boom)  # after the transaction row is written
+    before = len(host.journal.messages())
+    assert terminal.sale().response_code == "96"
+    rows = host.journal.messages()[before:]
+    assert [(row["direction"], row["mti"], row["stan"]) for row in rows] == [
+        ("in", "0200", f"{terminal.stan:06d}"), ("out", "0210", f"{terminal.stan:06d}")]
+    assert host.journal.transactions() == [] and host.journal.ledger() == []
+
+
 def test_unsupported_mti_is_12(terminal: MiniTerminal) -> None:
     message = terminal.base("0100")
     assert terminal.send(message).response_code == "12"
