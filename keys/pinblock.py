@@ -29,6 +29,7 @@ from enum import IntEnum
 from keys.errors import CryptoError, DataLengthError, PanError, PinError
 from keys.primitives import (
     aes_decrypt_ecb,
+    kept_contexts,
     aes_encrypt_ecb,
     tdes_decrypt_ecb,
     tdes_encrypt_ecb,
@@ -275,11 +276,13 @@ def encrypt_pin_block(
     Format 4 (ISO 9564-1:2017 9.4.2, PIN block encipherment): with an AES key K, A = E_K(PIN field),
     B = A XOR PAN field, result E_K(B); the PAN (12 to 19 digits) is required.
     """
-    if fmt is _ISO_0 and pin.__class__ is str and pan.__class__ is str \
-            and PIN_MIN_DIGITS <= len(pin) <= PIN_MAX_DIGITS and 13 <= len(pan) <= PAN_MAX_DIGITS and pin.isascii() and pin.isdigit() \
-            and pan.isascii() and pan.isdigit():  # the usual case: checked here, the clear block in one XOR
-        clear = int(f"0{len(pin):X}{pin}".ljust(_FIELD_NIBBLES, "F"), 16) ^ int(pan[-13:-1], 16)  # type: ignore[index]
-        return tdes_encrypt_ecb(key, clear.to_bytes(_BLOCK_64, "big"))
+    if fmt is _ISO_0 and pin.__class__ is str is pan.__class__ and PIN_MIN_DIGITS <= (length := len(pin)) <= PIN_MAX_DIGITS \
+            and 13 <= len(pan) <= PAN_MAX_DIGITS:  # the usual case: checked here, the clear block in one XOR
+        digits = pin + pan
+        if digits.isdigit() and digits.isascii():
+            clear = (int(f"0{length:X}{pin}".ljust(_FIELD_NIBBLES, "F"), 16) ^ int(pan[-13:-1], 16)).to_bytes(_BLOCK_64, "big")
+            context = kept_contexts.tdes_e.get(key)
+            return tdes_encrypt_ecb(key, clear) if context is None else context.update(clear)
     fmt = _format(fmt)
     if fmt is not PinBlockFormat.ISO_4:
         return tdes_encrypt_ecb(key, encode_pin_block(fmt, pin, pan, random_bytes=random_bytes))

@@ -496,3 +496,16 @@ def test_format_0_fast_path_is_the_pin_field_xor_the_pan_field(pin: str, pan: st
     key = bytes.fromhex("0123456789ABCDEFFEDCBA9876543210")
     assert decrypt_pin_block(PinBlockFormat.ISO_0, key, encrypt_pin_block(PinBlockFormat.ISO_0, key, pin, pan),
                              pan) == pin
+
+
+@pytest.mark.parametrize(("pin", "pan", "error"), [
+    (b"1234", "4761739001010119", PinError),  # bytes, not text: the per-message path must not read it
+    ("\u0661\u0662\u0663\u0664", "4761739001010119", PinError),  # Arabic-Indic digits: int() would take them
+    ("1234", "476173900101011\u0669", PanError),
+    ("12_4", "4761739001010119", PinError),  # int(..., 16) would take the underscore
+    ("1234", None, PanError),
+])
+def test_format0_encipherment_refuses_what_its_one_xor_path_cannot_take(pin: object, pan: object,
+                                                                        error: type[Exception]) -> None:
+    with pytest.raises(error):
+        encrypt_pin_block(PinBlockFormat.ISO_0, bytes.fromhex("0123456789ABCDEFFEDCBA9876543210"), pin, pan)  # type: ignore[arg-type]
