@@ -278,8 +278,7 @@ def encrypt_pin_block(
     """
     if fmt is _ISO_0 and pin.__class__ is str is pan.__class__ and PIN_MIN_DIGITS <= (length := len(pin)) <= PIN_MAX_DIGITS \
             and 13 <= len(pan) <= PAN_MAX_DIGITS:  # the usual case: checked here, the clear block in one XOR
-        digits = pin + pan
-        if digits.isdigit() and digits.isascii():
+        if pin.isdigit() and pan.isdigit() and pin.isascii() and pan.isascii():
             clear = (int(f"0{length:X}{pin}".ljust(_FIELD_NIBBLES, "F"), 16) ^ int(pan[-13:-1], 16)).to_bytes(_BLOCK_64, "big")
             context = kept_contexts.tdes_e.get(key)
             return tdes_encrypt_ecb(key, clear) if context is None else context.update(clear)
