@@ -296,6 +296,18 @@ def decrypt_pin_block(fmt: PinBlockFormat | int, key: bytes, block: bytes, pan: 
     Format 4 (ISO 9564-1:2017 9.4.2, PIN block decipherment): B = D_K(block), A = B XOR PAN field,
     PIN field = D_K(A), then the PIN field is checked as in :func:`decode_pin_block`.
     """
+    if fmt is _ISO_0 and block.__class__ is bytes and len(block) == _BLOCK_64 and pan.__class__ is str \
+            and 13 <= len(pan) <= PAN_MAX_DIGITS and pan.isdigit() and pan.isascii():  # type: ignore[arg-type, union-attr]
+        # The usual case (a host reading DE 52), in one XOR: a well-formed block gives its PIN here; any other
+        # goes on to the general path below, which names what is wrong.
+        context = kept_contexts.tdes_d.get(key)
+        clear = tdes_decrypt_ecb(key, block) if context is None else context.update(block)
+        nibbles = f"{int.from_bytes(clear, 'big') ^ int(pan[-13:-1], 16):016X}"  # type: ignore[index]
+        length = int(nibbles[1], 16)
+        if nibbles[0] == "0" and PIN_MIN_DIGITS <= length <= PIN_MAX_DIGITS:
+            pin = nibbles[2:2 + length]
+            if pin.isdigit() and nibbles[2 + length:] == "F" * (_FIELD_NIBBLES - 2 - length):
+                return pin
     fmt = _format(fmt)
     _check_block_length(fmt, block, "enciphered PIN block")
     if fmt is not PinBlockFormat.ISO_4:
