@@ -10,7 +10,7 @@ used keys are kept and reused (a host MACs and enciphers with the same session k
 again), and so is a keyed CMAC, copied for each message. A CBC-MAC context is kept too: its only
 state is the last block it produced, which is cancelled on the next message's first block
 (:class:`_CbcMac`). The caches are per thread (a context is not safe to share between threads),
-bounded (1,024 entries: a hundred terminals' keys stay), and hold keys only in process memory,
+bounded (1,024 keys per kind of context: a hundred terminals' keys stay), and hold keys only in process memory,
 where the callers already hold them.
 """
 
@@ -93,7 +93,7 @@ class _ThreadCaches(threading.local):
         self.tdes_cmac: dict[bytes, Any] = {}
 
 
-_local = kept_contexts = _ThreadCaches()
+kept_contexts = _ThreadCaches()
 """This thread's kept contexts. The per-message paths of :mod:`keys` (the format 0 PIN block, the MACs)
 read a key's context here themselves, one call fewer than through the functions below, and fall back
 on those functions (which make, validate and keep the context) when the key is not kept yet."""
@@ -182,7 +182,7 @@ def des_cbc_mac(key: bytes, data: bytes) -> bytes:
     _check_blocks(data, DES_BLOCK, "DES")
     if not data:
         return b""
-    return keyed_context(_local.des_cbc_mac, key, _des_cbc_mac_context).last_block(data, DES_BLOCK)
+    return keyed_context(kept_contexts.des_cbc_mac, key, _des_cbc_mac_context).last_block(data, DES_BLOCK)
 
 
 def tdes_cbc_mac(key: bytes, data: bytes) -> bytes:
@@ -191,7 +191,7 @@ def tdes_cbc_mac(key: bytes, data: bytes) -> bytes:
     _check_blocks(data, DES_BLOCK, "TDES")
     if not data:
         return b""
-    return keyed_context(_local.tdes_cbc_mac, key, _tdes_cbc_mac_context).last_block(data, DES_BLOCK)
+    return keyed_context(kept_contexts.tdes_cbc_mac, key, _tdes_cbc_mac_context).last_block(data, DES_BLOCK)
 
 
 class _RetailMac:
@@ -230,7 +230,7 @@ def des_retail_mac(key: bytes, padded: bytes) -> bytes:
     kept contexts of ``key`` (:class:`_RetailMac`). The padding and the MAC's length are :mod:`keys.mac`'s."""
     if not padded or len(padded) % DES_BLOCK:
         raise DataLengthError(f"MAC data: {len(padded)} bytes is not a positive multiple of the {DES_BLOCK}-byte block")
-    cache = _local.retail_mac
+    cache = kept_contexts.retail_mac
     context = cache.get(key) or keyed_context(cache, key, _RetailMac)
     return context.mac(padded)
 
@@ -250,21 +250,21 @@ def des_encrypt_block(key: bytes, block: bytes) -> bytes:
     """
     _check_key(key, (8,), "DES")
     _check_blocks(block, DES_BLOCK, "DES")
-    return _ecb(_local.des_e, key, _DES_E, block)
+    return _ecb(kept_contexts.des_e, key, _DES_E, block)
 
 
 def des_decrypt_block(key: bytes, block: bytes) -> bytes:
     """Inverse of :func:`des_encrypt_block`."""
     _check_key(key, (8,), "DES")
     _check_blocks(block, DES_BLOCK, "DES")
-    return _ecb(_local.des_d, key, _DES_D, block)
+    return _ecb(kept_contexts.des_d, key, _DES_D, block)
 
 
 def tdes_encrypt_ecb(key: bytes, data: bytes) -> bytes:
     """TDES (ANSI X9.52 / NIST SP 800-67) ECB encryption with a double- or triple-length key."""
     if len(data) % DES_BLOCK:
         _check_blocks(data, DES_BLOCK, "TDES")
-    cache = _local.tdes_e
+    cache = kept_contexts.tdes_e
     return (cache.get(key) or keyed_context(cache, key, _TDES_E)).update(data)
 
 
@@ -272,7 +272,7 @@ def tdes_decrypt_ecb(key: bytes, data: bytes) -> bytes:
     """TDES ECB decryption."""
     if len(data) % DES_BLOCK:
         _check_blocks(data, DES_BLOCK, "TDES")
-    cache = _local.tdes_d
+    cache = kept_contexts.tdes_d
     return (cache.get(key) or keyed_context(cache, key, _TDES_D)).update(data)
 
 
@@ -291,13 +291,13 @@ def tdes_decrypt_cbc(key: bytes, data: bytes, iv: bytes | None = None) -> bytes:
 def aes_encrypt_ecb(key: bytes, data: bytes) -> bytes:
     """AES (FIPS 197) ECB encryption with a 128-, 192- or 256-bit key."""
     _check_blocks(data, AES_BLOCK, "AES")
-    return _ecb(_local.aes_e, key, _AES_E, data)
+    return _ecb(kept_contexts.aes_e, key, _AES_E, data)
 
 
 def aes_decrypt_ecb(key: bytes, data: bytes) -> bytes:
     """AES ECB decryption."""
     _check_blocks(data, AES_BLOCK, "AES")
-    return _ecb(_local.aes_d, key, _AES_D, data)
+    return _ecb(kept_contexts.aes_d, key, _AES_D, data)
 
 
 def aes_encrypt_cbc(key: bytes, data: bytes, iv: bytes | None = None) -> bytes:
@@ -314,7 +314,7 @@ def aes_decrypt_cbc(key: bytes, data: bytes, iv: bytes | None = None) -> bytes:
 
 def aes_cmac(key: bytes, data: bytes) -> bytes:
     """AES-CMAC (NIST SP 800-38B, RFC 4493): the full 16-byte tag."""
-    cache = _local.aes_cmac
+    cache = kept_contexts.aes_cmac
     keyed = cache.get(key) or keyed_context(cache, key, _aes_cmac_context)
     mac = keyed.copy()
     mac.update(data)
@@ -323,7 +323,7 @@ def aes_cmac(key: bytes, data: bytes) -> bytes:
 
 def tdes_cmac(key: bytes, data: bytes) -> bytes:
     """TDES-CMAC (NIST SP 800-38B with the 64-bit block), as TR-31 version B uses: 8-byte tag."""
-    mac = keyed_context(_local.tdes_cmac, key, _tdes_cmac_context).copy()
+    mac = keyed_context(kept_contexts.tdes_cmac, key, _tdes_cmac_context).copy()
     mac.update(data)
     return mac.finalize()
 
