@@ -3,9 +3,10 @@
 Cold: a child ``python -c`` imports the app, opens a terminal engine on a fresh data
 folder, builds the app and runs it headless until its screen is mounted, then exits;
 timed from spawning the process to its exit. The floor: the same for a minimal Textual
-app (one Static), in the same interleaved rounds. Warm: ``App.run_test`` in this process
-until mounted. Medians of several runs each; goals: cold start <= 3x the minimal Textual
-app (issue 24), and under 2 s. A missed goal is printed, not an error.
+app (one Static), in the same rounds: each round starts both, back to back, in alternating
+order, and the ratio is the median of the rounds' ratios. Warm: ``App.run_test`` in this process
+until mounted. Goals: cold start <= 3x the minimal Textual app (issue 24), and under 2 s (median).
+A missed goal is printed, not an error.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-RUNS = 5
+RUNS = 7
 TARGET_SECONDS = 2.0
 TARGET_RATIO = 3.0
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,10 +107,15 @@ def main() -> int:
     """Print the median cold and warm start-up times, the ratio to a minimal Textual app, and the goals."""
     compile_packages()
     with tempfile.TemporaryDirectory() as tmp:
-        cold, minimal = [], []
-        for run in range(RUNS):  # interleaved: a busy moment of the machine hits both
-            cold.append(cold_start(Path(tmp) / f"cold{run}"))
-            minimal.append(cold_start(Path(tmp) / f"minimal{run}", MINIMAL))
+        cold, minimal, ratios = [], [], []
+        for run in range(RUNS):  # paired, in alternating order: a busy moment of the machine hits both of a pair
+            if run % 2:
+                minimal.append(cold_start(Path(tmp) / f"minimal{run}", MINIMAL))
+                cold.append(cold_start(Path(tmp) / f"cold{run}"))
+            else:
+                cold.append(cold_start(Path(tmp) / f"cold{run}"))
+                minimal.append(cold_start(Path(tmp) / f"minimal{run}", MINIMAL))
+            ratios.append(cold[-1] / minimal[-1])
         warm_start(Path(tmp) / "warmup")  # first import of Textual and the app is not a warm start
         warm = [warm_start(Path(tmp) / f"warm{run}") for run in range(RUNS)]
     for name, times in (("process start to first screen", cold), ("minimal Textual app, same", minimal),
@@ -117,8 +123,8 @@ def main() -> int:
         median = statistics.median(times)
         print(f"tui startup, {name}: median {median:.3f} s over {len(times)} runs "
               f"(min {min(times):.3f}, max {max(times):.3f})")
-    ratio = statistics.median(cold) / statistics.median(minimal)
-    print(f"goal cold start <= {TARGET_RATIO:g}x the minimal Textual app: {ratio:.2f}x "
+    ratio = statistics.median(ratios)
+    print(f"goal cold start <= {TARGET_RATIO:g}x the minimal Textual app: {ratio:.2f}x (median of {RUNS} pairs' ratios) "
           f"{'met' if ratio <= TARGET_RATIO else 'MISSED'}; under {TARGET_SECONDS:g} s: "
           f"{'met' if statistics.median(cold) < TARGET_SECONDS else 'MISSED'}")
     return 0

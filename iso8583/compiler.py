@@ -61,11 +61,13 @@ class CompiledDialect:
     encoders: tuple[FieldEncoder | None, ...] = field(init=False, repr=False)
     decoders: tuple[FieldDecoder | None, ...] = field(init=False, repr=False)
     defined: frozenset[int] = field(init=False, repr=False)
+    header_length: int = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "encoders", tuple(c.encode if c else None for c in self.codecs))
         object.__setattr__(self, "decoders", tuple(c.decode if c else None for c in self.codecs))
         object.__setattr__(self, "defined", frozenset(n for n, c in enumerate(self.codecs) if c))
+        object.__setattr__(self, "header_length", self.dialect.header_length)
 
     # -- encoding -----------------------------------------------------------------------------
 
@@ -80,9 +82,12 @@ class CompiledDialect:
             parts = [encoders[n](values[n]) for n in numbers]  # type: ignore[misc]
         except (TypeError, IndexError):
             raise self._key_error(values) from None
-        head = self._header(message) + self.mti.encode(message.mti)
-        bits = sum(map(BIT.__getitem__, numbers))
-        return head + self.bitmap.encode(bits) + b"".join(parts)
+        header = message.header
+        if header.__class__ is not bytes or len(header) != self.header_length:
+            header = self._header(message)
+        # Header, MTI and bitmaps in front of the fields, the whole message joined once.
+        parts[0:0] = (header, self.mti.encode(message.mti), self.bitmap.encode(sum(map(BIT.__getitem__, numbers))))
+        return b"".join(parts)
 
     def encode_field(self, number: int, value: FieldValue) -> bytes:
         """Field ``number``'s wire bytes (length prefix and data) for ``value``."""
@@ -123,7 +128,7 @@ class CompiledDialect:
             if not isinstance(data, (bytearray, memoryview)):
                 raise TypeError(f"expected bytes, got {type(data).__name__}")
             data = bytes(data)
-        offset = self.dialect.header_length
+        offset = self.header_length
         header = data[:offset]
         if len(header) != offset:
             raise DecodeError(HEADER, 0, f"needs {offset} bytes, only {len(data)} left")

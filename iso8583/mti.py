@@ -7,13 +7,15 @@ digits or as 2 BCD bytes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from iso8583.charsets import ASCII_TO_EBCDIC, DIGITS, EBCDIC_TO_ASCII, first_invalid
 from iso8583.fieldspec import Encoding
 from iso8583.errors import DecodeError, EncodeError
 
 MTI = "MTI"
+_BCD, _EBCDIC = Encoding.BCD, Encoding.EBCDIC
+"""Module constants: looking a member up on its Enum class costs about 0.1 us, every message."""
 
 
 @dataclass(frozen=True)
@@ -21,11 +23,11 @@ class MtiCodec:
     """Encoder and decoder of the MTI in one encoding."""
 
     encoding: Encoding
+    size: int = field(init=False)
+    """Bytes the MTI takes on the wire."""
 
-    @property
-    def size(self) -> int:
-        """Bytes the MTI takes on the wire."""
-        return 2 if self.encoding is Encoding.BCD else 4
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "size", 2 if self.encoding is _BCD else 4)
 
     def encode(self, mti: object) -> bytes:
         """The wire form of ``mti`` (a 4-digit string)."""
@@ -34,10 +36,10 @@ class MtiCodec:
         text: str = mti  # type: ignore[assignment]
         if len(text) != 4 or not (text.isascii() and text.isdigit()):
             raise EncodeError(MTI, "expected 4 digits")
-        if self.encoding is Encoding.BCD:
+        if self.encoding is _BCD:
             return bytes.fromhex(text)
         data = text.encode("ascii")
-        return data.translate(ASCII_TO_EBCDIC) if self.encoding is Encoding.EBCDIC else data
+        return data.translate(ASCII_TO_EBCDIC) if self.encoding is _EBCDIC else data
 
     def decode(self, data: bytes, offset: int) -> tuple[str, int]:
         """The MTI at ``offset`` and the offset after it."""
@@ -45,13 +47,13 @@ class MtiCodec:
         raw = data[offset:end]
         if len(raw) != self.size:
             raise DecodeError(MTI, offset, f"needs {self.size} bytes, only {max(len(data) - offset, 0)} left")
-        if self.encoding is Encoding.BCD:
+        if self.encoding is _BCD:
             text = raw.hex()
             if not text.isdigit():
                 bad = next(i for i, c in enumerate(text) if not c.isdigit())
                 raise DecodeError(MTI, offset + bad // 2, f"bad BCD nibble 0x{text[bad].upper()}")
             return text, end
-        digits = raw.translate(EBCDIC_TO_ASCII) if self.encoding is Encoding.EBCDIC else raw
+        digits = raw.translate(EBCDIC_TO_ASCII) if self.encoding is _EBCDIC else raw
         if not digits.isdigit():
             bad = first_invalid(digits, DIGITS)
             raise DecodeError(MTI, offset + bad, f"byte 0x{raw[bad]:02X} is not a digit")

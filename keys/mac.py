@@ -30,6 +30,7 @@ from keys.primitives import (
     aes_cmac,
     des_cbc_mac,
     des_retail_mac,
+    kept_contexts,
     tdes_cbc_mac,
 )
 
@@ -37,7 +38,6 @@ MIN_MAC_LENGTH = 4
 """Shortest MAC accepted by :func:`generate_mac` and :func:`verify_mac`, in bytes."""
 
 _ALG1_KEY_LENGTHS = (8, 16, 24)
-_ALG3_KEY_LENGTHS = (16, 24)
 
 
 class MacAlgorithm(str, Enum):
@@ -127,9 +127,11 @@ def mac_iso9797_alg3(key: bytes, data: bytes, padding: int = 1) -> bytes:
 
     Single-DES CBC under K1 (the first 8 key bytes) over all blocks gives H; the output
     transformation is E_K1(D_K2(H)) for a 16-byte key, E_K3(D_K2(H)) for a 24-byte key.
+    (The key's length is checked when its contexts are first made: a key of another length
+    is never kept.)
     """
-    if len(key) != 16:
-        _check_key(key, _ALG3_KEY_LENGTHS, "ISO 9797-1 algorithm 3")
+    if padding == 1:
+        return des_retail_mac(key, data + bytes(-len(data) % DES_BLOCK) if data else bytes(DES_BLOCK))
     return des_retail_mac(key, _pad(data, DES_BLOCK, padding))
 
 
@@ -161,11 +163,23 @@ def generate_mac(
     full MAC. ``padding`` (1 or 2) applies to the ISO 9797-1 algorithms, not to CMAC or
     CUP ECB. A CUP ECB MAC is its 8 ASCII hex characters (the bytes of DE 64).
     """
+    if length is None or MIN_MAC_LENGTH <= length <= DES_BLOCK:  # the usual cases first, in as few steps
+        if algorithm is _ALG3 and padding == 1:
+            padded = data + bytes(-len(data) % DES_BLOCK) if data else bytes(DES_BLOCK)
+            context = kept_contexts.retail_mac.get(key)
+            return (des_retail_mac(key, padded) if context is None else context.mac(padded))[:length]
+        if algorithm is _CMAC:
+            keyed = kept_contexts.aes_cmac.get(key)
+            if keyed is None:
+                return aes_cmac(key, data)[:length]
+            mac = keyed.copy()
+            mac.update(data)
+            return mac.finalize()[:length]
     chosen = algorithm if algorithm.__class__ is MacAlgorithm else _algorithm(algorithm)
     block = AES_BLOCK if chosen is _CMAC else DES_BLOCK
     if length is not None and not MIN_MAC_LENGTH <= length <= block:
         raise DataLengthError(f"{chosen.value} MAC length must be {MIN_MAC_LENGTH} to {block} bytes, got {length}")
-    full = aes_cmac(key, data) if chosen is _CMAC else _full_mac(chosen, key, data, padding)
+    full = _full_mac(chosen, key, data, padding)
     return full if length is None else full[:length]
 
 
@@ -182,12 +196,17 @@ def verify_mac(
     computed MAC, in constant time. A wrong MAC, or one of an impossible length, raises
     :class:`MacVerificationError`; bad keys or arguments raise the usual errors.
     """
-    chosen = algorithm if algorithm.__class__ is MacAlgorithm else _algorithm(algorithm)
-    block = AES_BLOCK if chosen is _CMAC else DES_BLOCK
-    if not MIN_MAC_LENGTH <= len(mac) <= block:
-        raise MacVerificationError(
-            f"{chosen.value} MAC is {len(mac)} bytes, expected {MIN_MAC_LENGTH} to {block}"
-        )
-    expected = _full_mac(chosen, key, data, padding)[: len(mac)]
-    if not hmac.compare_digest(expected, bytes(mac)):
-        raise MacVerificationError(f"{chosen.value} MAC did not verify ({len(mac)} bytes compared)")
+    if algorithm is _ALG3 and padding == 1 and MIN_MAC_LENGTH <= len(mac) <= DES_BLOCK:  # the usual case
+        padded = data + bytes(-len(data) % DES_BLOCK) if data else bytes(DES_BLOCK)
+        context = kept_contexts.retail_mac.get(key)
+        expected = des_retail_mac(key, padded) if context is None else context.mac(padded)
+    else:
+        chosen = algorithm if algorithm.__class__ is MacAlgorithm else _algorithm(algorithm)
+        block = AES_BLOCK if chosen is _CMAC else DES_BLOCK
+        if not MIN_MAC_LENGTH <= len(mac) <= block:
+            raise MacVerificationError(
+                f"{chosen.value} MAC is {len(mac)} bytes, expected {MIN_MAC_LENGTH} to {block}"
+            )
+        expected = _full_mac(chosen, key, data, padding)
+    if not hmac.compare_digest(expected[: len(mac)], bytes(mac)):
+        raise MacVerificationError(f"{_algorithm(algorithm).value} MAC did not verify ({len(mac)} bytes compared)")

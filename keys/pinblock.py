@@ -29,6 +29,7 @@ from enum import IntEnum
 from keys.errors import CryptoError, DataLengthError, PanError, PinError
 from keys.primitives import (
     aes_decrypt_ecb,
+    kept_contexts,
     aes_encrypt_ecb,
     tdes_decrypt_ecb,
     tdes_encrypt_ecb,
@@ -275,11 +276,12 @@ def encrypt_pin_block(
     Format 4 (ISO 9564-1:2017 9.4.2, PIN block encipherment): with an AES key K, A = E_K(PIN field),
     B = A XOR PAN field, result E_K(B); the PAN (12 to 19 digits) is required.
     """
-    if fmt is _ISO_0 and pin.__class__ is str and pan.__class__ is str \
-            and PIN_MIN_DIGITS <= len(pin) <= PIN_MAX_DIGITS and 13 <= len(pan) <= PAN_MAX_DIGITS and pin.isascii() and pin.isdigit() \
-            and pan.isascii() and pan.isdigit():  # the usual case: checked here, the clear block in one XOR
-        clear = int(f"0{len(pin):X}{pin}".ljust(_FIELD_NIBBLES, "F"), 16) ^ int(pan[-13:-1], 16)  # type: ignore[index]
-        return tdes_encrypt_ecb(key, clear.to_bytes(_BLOCK_64, "big"))
+    if fmt is _ISO_0 and pin.__class__ is str is pan.__class__ and PIN_MIN_DIGITS <= (length := len(pin)) <= PIN_MAX_DIGITS \
+            and 13 <= len(pan) <= PAN_MAX_DIGITS:  # the usual case: checked here, the clear block in one XOR
+        if pin.isdigit() and pan.isdigit() and pin.isascii() and pan.isascii():
+            clear = (int(f"0{length:X}{pin}".ljust(_FIELD_NIBBLES, "F"), 16) ^ int(pan[-13:-1], 16)).to_bytes(_BLOCK_64, "big")
+            context = kept_contexts.tdes_e.get(key)
+            return tdes_encrypt_ecb(key, clear) if context is None else context.update(clear)
     fmt = _format(fmt)
     if fmt is not PinBlockFormat.ISO_4:
         return tdes_encrypt_ecb(key, encode_pin_block(fmt, pin, pan, random_bytes=random_bytes))
@@ -294,6 +296,18 @@ def decrypt_pin_block(fmt: PinBlockFormat | int, key: bytes, block: bytes, pan: 
     Format 4 (ISO 9564-1:2017 9.4.2, PIN block decipherment): B = D_K(block), A = B XOR PAN field,
     PIN field = D_K(A), then the PIN field is checked as in :func:`decode_pin_block`.
     """
+    if fmt is _ISO_0 and block.__class__ is bytes and len(block) == _BLOCK_64 and pan.__class__ is str \
+            and 13 <= len(pan) <= PAN_MAX_DIGITS and pan.isdigit() and pan.isascii():  # type: ignore[arg-type, union-attr]
+        # The usual case (a host reading DE 52), in one XOR: a well-formed block gives its PIN here; any other
+        # goes on to the general path below, which names what is wrong.
+        context = kept_contexts.tdes_d.get(key)
+        clear = tdes_decrypt_ecb(key, block) if context is None else context.update(block)
+        nibbles = f"{int.from_bytes(clear, 'big') ^ int(pan[-13:-1], 16):016X}"  # type: ignore[index]
+        length = int(nibbles[1], 16)
+        if nibbles[0] == "0" and PIN_MIN_DIGITS <= length <= PIN_MAX_DIGITS:
+            pin = nibbles[2:2 + length]
+            if pin.isdigit() and nibbles[2 + length:] == "F" * (_FIELD_NIBBLES - 2 - length):
+                return pin
     fmt = _format(fmt)
     _check_block_length(fmt, block, "enciphered PIN block")
     if fmt is not PinBlockFormat.ISO_4:

@@ -10,7 +10,7 @@ used keys are kept and reused (a host MACs and enciphers with the same session k
 again), and so is a keyed CMAC, copied for each message. A CBC-MAC context is kept too: its only
 state is the last block it produced, which is cancelled on the next message's first block
 (:class:`_CbcMac`). The caches are per thread (a context is not safe to share between threads),
-bounded (1,024 entries: a hundred terminals' keys stay), and hold keys only in process memory,
+bounded (1,024 keys per kind of context: a hundred terminals' keys stay), and hold keys only in process memory,
 where the callers already hold them.
 """
 
@@ -73,30 +73,46 @@ _CACHE_SIZE = 1024
 
 
 class _ThreadCaches(threading.local):
-    """The cached contexts of one thread: ``contexts[(kind, key)]``, oldest first."""
+    """The kept objects of one thread, one dict per kind, keyed by the key's bytes, oldest first.
+
+    One dict per kind rather than one keyed by (kind, key): the lookup on every call then builds
+    and hashes no tuple (the key's hash is cached on the bytes object).
+    """
 
     def __init__(self) -> None:
-        self.contexts: dict[tuple[str, bytes], Any] = {}
+        self.des_e: dict[bytes, Any] = {}
+        self.des_d: dict[bytes, Any] = {}
+        self.tdes_e: dict[bytes, Any] = {}
+        self.tdes_d: dict[bytes, Any] = {}
+        self.aes_e: dict[bytes, Any] = {}
+        self.aes_d: dict[bytes, Any] = {}
+        self.des_cbc_mac: dict[bytes, Any] = {}
+        self.tdes_cbc_mac: dict[bytes, Any] = {}
+        self.retail_mac: dict[bytes, Any] = {}
+        self.aes_cmac: dict[bytes, Any] = {}
+        self.tdes_cmac: dict[bytes, Any] = {}
 
 
-_local = _ThreadCaches()
+kept_contexts = _ThreadCaches()
+"""This thread's kept contexts. The per-message paths of :mod:`keys` (the format 0 PIN block, the MACs)
+read a key's context here themselves, one call fewer than through the functions below, and fall back
+on those functions (which make, validate and keep the context) when the key is not kept yet."""
 
 
-def keyed_context(kind: str, key: bytes, make: Callable[[bytes], Any]) -> Any:
-    """This thread's kept object for (``kind``, ``key``) (a cipher context, a keyed MAC), made by
-    ``make(key)`` when missing; ``make`` validates the key, so a bad key is never kept.
+def keyed_context(cache: dict[bytes, Any], key: bytes, make: Callable[[bytes], Any]) -> Any:
+    """The kept object of ``key`` in ``cache`` (one of this thread's dicts: a cipher context, a keyed
+    MAC), made by ``make(key)`` when missing; ``make`` validates the key, so a bad key is never kept.
 
     Bounded: past :data:`_CACHE_SIZE` entries the oldest made is dropped (a key still in use is made
-    again on its next call; cheaper per call than keeping a least-recently-used order).
+    again on its next call; cheaper per call than keeping a least-recently-used order). The hot
+    callers look the key up themselves first (``cache.get(key) or keyed_context(...)``), saving a call.
     """
-    contexts = _local.contexts
-    entry = contexts.get((kind, key))
+    entry = cache.get(key)
     if entry is None:
-        if len(contexts) >= _CACHE_SIZE:
-            del contexts[next(iter(contexts))]
-        entry = contexts[(kind, key)] = make(key)
+        if len(cache) >= _CACHE_SIZE:
+            del cache[next(iter(cache))]
+        entry = cache[key] = make(key)
     return entry
-
 
 
 def _des_algorithm(key: bytes) -> TripleDES:
@@ -124,9 +140,9 @@ def _tdes_cmac_context(key: bytes) -> CMAC:
     return CMAC(_tdes(key))
 
 
-def _ecb(kind: str, key: bytes, make: Any, data: bytes) -> bytes:
+def _ecb(cache: dict[bytes, Any], key: bytes, make: Any, data: bytes) -> bytes:
     """ECB over whole blocks with the cached context of ``key`` (no state carries from one call to the next)."""
-    return keyed_context(kind, key, make).update(data)
+    return (cache.get(key) or keyed_context(cache, key, make)).update(data)
 
 
 class _CbcMac:
@@ -166,7 +182,7 @@ def des_cbc_mac(key: bytes, data: bytes) -> bytes:
     _check_blocks(data, DES_BLOCK, "DES")
     if not data:
         return b""
-    return keyed_context("des-cbc-mac", key, _des_cbc_mac_context).last_block(data, DES_BLOCK)
+    return keyed_context(kept_contexts.des_cbc_mac, key, _des_cbc_mac_context).last_block(data, DES_BLOCK)
 
 
 def tdes_cbc_mac(key: bytes, data: bytes) -> bytes:
@@ -175,7 +191,7 @@ def tdes_cbc_mac(key: bytes, data: bytes) -> bytes:
     _check_blocks(data, DES_BLOCK, "TDES")
     if not data:
         return b""
-    return keyed_context("tdes-cbc-mac", key, _tdes_cbc_mac_context).last_block(data, DES_BLOCK)
+    return keyed_context(kept_contexts.tdes_cbc_mac, key, _tdes_cbc_mac_context).last_block(data, DES_BLOCK)
 
 
 class _RetailMac:
@@ -187,19 +203,25 @@ class _RetailMac:
     (two contexts to make for a key used once, such as an EMV session key, instead of three).
     """
 
-    __slots__ = ("chaining", "last")
+    __slots__ = ("chaining", "chain", "last")
 
     def __init__(self, key: bytes) -> None:
         if len(key) not in TDES_KEY_LENGTHS:
             _check_key(key, TDES_KEY_LENGTHS, "ISO 9797-1 algorithm 3")
         k1 = key[:8]
-        self.chaining = _CbcMac(_des_algorithm(k1), DES_BLOCK)
+        self.chaining = Cipher(_des_algorithm(k1), modes.CBC(bytes(DES_BLOCK))).encryptor()
+        self.chain = 0  # the chaining context's last output block, cancelled on the next message (see _CbcMac)
         self.last = Cipher(TripleDES(key if len(key) == 24 else key + k1), modes.ECB()).encryptor()
 
     def mac(self, padded: bytes) -> bytes:
-        before = self.chaining.last_block(padded[:-DES_BLOCK], DES_BLOCK) if len(padded) > DES_BLOCK else bytes(8)
-        last = int.from_bytes(padded[-DES_BLOCK:], "big") ^ int.from_bytes(before, "big")
-        return self.last.update(last.to_bytes(DES_BLOCK, "big"))
+        """The MAC of ``padded`` (whole blocks, at least one); the chaining inlined (as :class:`_CbcMac`
+        does it) because this runs for every message of a host and a terminal."""
+        if len(padded) > DES_BLOCK:
+            first = (int.from_bytes(padded[:DES_BLOCK], "big") ^ self.chain).to_bytes(DES_BLOCK, "big")
+            before = self.chain = int.from_bytes(self.chaining.update(first + padded[DES_BLOCK:-DES_BLOCK])[-DES_BLOCK:],
+                                                 "big")
+            return self.last.update((int.from_bytes(padded[-DES_BLOCK:], "big") ^ before).to_bytes(DES_BLOCK, "big"))
+        return self.last.update(padded)
 
 
 def des_retail_mac(key: bytes, padded: bytes) -> bytes:
@@ -208,7 +230,8 @@ def des_retail_mac(key: bytes, padded: bytes) -> bytes:
     kept contexts of ``key`` (:class:`_RetailMac`). The padding and the MAC's length are :mod:`keys.mac`'s."""
     if not padded or len(padded) % DES_BLOCK:
         raise DataLengthError(f"MAC data: {len(padded)} bytes is not a positive multiple of the {DES_BLOCK}-byte block")
-    context = _local.contexts.get(("x9.19", key)) or keyed_context("x9.19", key, _RetailMac)
+    cache = kept_contexts.retail_mac
+    context = cache.get(key) or keyed_context(cache, key, _RetailMac)
     return context.mac(padded)
 
 
@@ -227,30 +250,30 @@ def des_encrypt_block(key: bytes, block: bytes) -> bytes:
     """
     _check_key(key, (8,), "DES")
     _check_blocks(block, DES_BLOCK, "DES")
-    return _ecb("des-e", key, _DES_E, block)
+    return _ecb(kept_contexts.des_e, key, _DES_E, block)
 
 
 def des_decrypt_block(key: bytes, block: bytes) -> bytes:
     """Inverse of :func:`des_encrypt_block`."""
     _check_key(key, (8,), "DES")
     _check_blocks(block, DES_BLOCK, "DES")
-    return _ecb("des-d", key, _DES_D, block)
+    return _ecb(kept_contexts.des_d, key, _DES_D, block)
 
 
 def tdes_encrypt_ecb(key: bytes, data: bytes) -> bytes:
     """TDES (ANSI X9.52 / NIST SP 800-67) ECB encryption with a double- or triple-length key."""
     if len(data) % DES_BLOCK:
         _check_blocks(data, DES_BLOCK, "TDES")
-    context = _local.contexts.get(("tdes-e", key))
-    return (context or keyed_context("tdes-e", key, _TDES_E)).update(data)
+    cache = kept_contexts.tdes_e
+    return (cache.get(key) or keyed_context(cache, key, _TDES_E)).update(data)
 
 
 def tdes_decrypt_ecb(key: bytes, data: bytes) -> bytes:
     """TDES ECB decryption."""
     if len(data) % DES_BLOCK:
         _check_blocks(data, DES_BLOCK, "TDES")
-    context = _local.contexts.get(("tdes-d", key))
-    return (context or keyed_context("tdes-d", key, _TDES_D)).update(data)
+    cache = kept_contexts.tdes_d
+    return (cache.get(key) or keyed_context(cache, key, _TDES_D)).update(data)
 
 
 def tdes_encrypt_cbc(key: bytes, data: bytes, iv: bytes | None = None) -> bytes:
@@ -268,13 +291,13 @@ def tdes_decrypt_cbc(key: bytes, data: bytes, iv: bytes | None = None) -> bytes:
 def aes_encrypt_ecb(key: bytes, data: bytes) -> bytes:
     """AES (FIPS 197) ECB encryption with a 128-, 192- or 256-bit key."""
     _check_blocks(data, AES_BLOCK, "AES")
-    return _ecb("aes-e", key, _AES_E, data)
+    return _ecb(kept_contexts.aes_e, key, _AES_E, data)
 
 
 def aes_decrypt_ecb(key: bytes, data: bytes) -> bytes:
     """AES ECB decryption."""
     _check_blocks(data, AES_BLOCK, "AES")
-    return _ecb("aes-d", key, _AES_D, data)
+    return _ecb(kept_contexts.aes_d, key, _AES_D, data)
 
 
 def aes_encrypt_cbc(key: bytes, data: bytes, iv: bytes | None = None) -> bytes:
@@ -291,7 +314,8 @@ def aes_decrypt_cbc(key: bytes, data: bytes, iv: bytes | None = None) -> bytes:
 
 def aes_cmac(key: bytes, data: bytes) -> bytes:
     """AES-CMAC (NIST SP 800-38B, RFC 4493): the full 16-byte tag."""
-    keyed = _local.contexts.get(("aes-cmac", key)) or keyed_context("aes-cmac", key, _aes_cmac_context)
+    cache = kept_contexts.aes_cmac
+    keyed = cache.get(key) or keyed_context(cache, key, _aes_cmac_context)
     mac = keyed.copy()
     mac.update(data)
     return mac.finalize()
@@ -299,7 +323,7 @@ def aes_cmac(key: bytes, data: bytes) -> bytes:
 
 def tdes_cmac(key: bytes, data: bytes) -> bytes:
     """TDES-CMAC (NIST SP 800-38B with the 64-bit block), as TR-31 version B uses: 8-byte tag."""
-    mac = keyed_context("tdes-cmac", key, _tdes_cmac_context).copy()
+    mac = keyed_context(kept_contexts.tdes_cmac, key, _tdes_cmac_context).copy()
     mac.update(data)
     return mac.finalize()
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -23,12 +24,14 @@ from textual.widgets import Static
 from emv.cards import EntryMode
 from pos_terminal.state.cards import CardReadError
 from pos_terminal.device import CardRemoved, ConnectionState, DeviceEvent, DeviceModel, Key, KeyPress
-from simulator.host.server import HostServer
 from simulator.tui.exchanges import log_entries
 from simulator.tui.keymap import CABLE_KEY, HELP_LINES, HOST_KEY, KEYBOARD_KEYS, PRINTER_KEYS, QUIT_HINT, READER_KEYS
 from simulator.tui.pump import EventPump
 from simulator.tui.switches import HostSwitch
 from simulator.tui.widgets import CardReader, KeyHint, Keypad, Lcd, MessageLog, Printer, StatusBar
+
+if TYPE_CHECKING:  # the app only holds a host it is given: importing the host's modules would slow every start
+    from simulator.host.server import HostServer
 
 __all__ = ["PossimApp"]
 

@@ -12,7 +12,7 @@ def test_benchmark_prints_ops_per_second_and_the_ratio(monkeypatch: pytest.Monke
                                                        capsys: pytest.CaptureFixture[str]) -> None:
     require_oracle()
     monkeypatch.setattr(bench_iso8583, "ITERATIONS", 20)
-    monkeypatch.setattr(bench_iso8583, "REPEATS", 1)
+    monkeypatch.setattr(bench_iso8583, "ROUNDS", 2)
     bench_iso8583.main()
     out = capsys.readouterr().out
     assert "refund request 0200" in out and "refund response 0210" in out and "goal ours/pyiso8583 >= " in out

@@ -332,3 +332,25 @@ def test_any_single_bit_change_in_the_mac_is_rejected(key: bytes, data: bytes, f
     mac[0] ^= 1 << flip
     with pytest.raises(MacVerificationError):
         verify_mac(MacAlgorithm.ISO9797_1_ALG3, key, data, bytes(mac))
+
+
+def test_alg3_on_kept_contexts_is_a_fresh_computation_message_after_message_and_key_after_key() -> None:
+    """The per-message path (kept DES-CBC and TDES contexts, the chaining value cancelled on each message's
+    first block) gives, for messages of one, two and many blocks under alternating keys, what a fresh
+    computation of algorithm 3 from its definition gives (ISO/IEC 9797-1:2011 7.3: CBC under K1, then
+    D_K2 and E_K1 of the last block); generate_mac, verify_mac and mac_iso9797_alg3 all read the same contexts."""
+    def fresh(key: bytes, data: bytes) -> bytes:
+        padded = data + bytes(-len(data) % 8) if data else bytes(8)
+        chained = Cipher(TripleDES(key[:8] * 3), modes.CBC(bytes(8))).encryptor().update(padded)[-8:]
+        middle = Cipher(TripleDES(key[8:16] * 3), modes.ECB()).decryptor().update(chained)
+        return Cipher(TripleDES(key[:8] * 3), modes.ECB()).encryptor().update(middle)
+
+    keys = (bytes.fromhex("0123456789ABCDEFFEDCBA9876543210"), bytes.fromhex("7CA110454A1A6E570131D9619DC1376E"))
+    for round_ in range(3):
+        for key in keys:
+            for length in (0, 5, 8, 16, 17, 300):
+                data = bytes((round_ * 31 + index) % 256 for index in range(length))
+                expected = fresh(key, data)
+                assert generate_mac(MacAlgorithm.ISO9797_1_ALG3, key, data, padding=1, length=8) == expected
+                assert mac_iso9797_alg3(key, data) == expected
+                verify_mac(MacAlgorithm.ISO9797_1_ALG3, key, data, expected[:4], padding=1)

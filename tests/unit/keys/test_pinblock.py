@@ -496,3 +496,40 @@ def test_format_0_fast_path_is_the_pin_field_xor_the_pan_field(pin: str, pan: st
     key = bytes.fromhex("0123456789ABCDEFFEDCBA9876543210")
     assert decrypt_pin_block(PinBlockFormat.ISO_0, key, encrypt_pin_block(PinBlockFormat.ISO_0, key, pin, pan),
                              pan) == pin
+
+
+@pytest.mark.parametrize(("pin", "pan", "error"), [
+    (b"1234", "4761739001010119", PinError),  # bytes, not text: the per-message path must not read it
+    ("\u0661\u0662\u0663\u0664", "4761739001010119", PinError),  # Arabic-Indic digits: int() would take them
+    ("1234", "476173900101011\u0669", PanError),
+    ("12_4", "4761739001010119", PinError),  # int(..., 16) would take the underscore
+    ("1234", None, PanError),
+])
+def test_format0_encipherment_refuses_what_its_one_xor_path_cannot_take(pin: object, pan: object,
+                                                                        error: type[Exception]) -> None:
+    with pytest.raises(error):
+        encrypt_pin_block(PinBlockFormat.ISO_0, bytes.fromhex("0123456789ABCDEFFEDCBA9876543210"), pin, pan)  # type: ignore[arg-type]
+
+
+@given(clear=st.binary(min_size=8, max_size=8) | st.sampled_from([bytes.fromhex("041234FFFFFFFFFF"),
+                                                                   bytes.fromhex("0C123456789012FF")]),
+       pan=st.text("0123456789", min_size=13, max_size=19))
+def test_format0_decipherment_gives_what_the_general_decoder_gives(clear: bytes, pan: str) -> None:
+    """The one-XOR path of decrypt_pin_block (format 0) returns, for any block, the PIN the general decoder
+    (ISO 9564-1:2017 9.3.2) reads from the same clear block, or the same error."""
+    from keys.primitives import tdes_encrypt_ecb
+
+    key = bytes.fromhex("0123456789ABCDEFFEDCBA9876543210")
+    pan_field = int(pan[-13:-1], 16)
+    block = (int.from_bytes(clear, "big") ^ pan_field).to_bytes(8, "big")  # the clear block of this PAN
+    try:
+        expected: str | Exception = decode_pin_block(PinBlockFormat.ISO_0, block, pan)
+    except PinError as error:
+        expected = error
+    enciphered = tdes_encrypt_ecb(key, block)
+    if isinstance(expected, str):
+        assert decrypt_pin_block(PinBlockFormat.ISO_0, key, enciphered, pan) == expected
+    else:
+        with pytest.raises(PinError) as excinfo:
+            decrypt_pin_block(PinBlockFormat.ISO_0, key, enciphered, pan)
+        assert str(excinfo.value) == str(expected)
