@@ -28,6 +28,11 @@ _MAX_LENGTH = 0xFFFF
 _PADDING = 0x00
 _ONE_BYTE_TAGS = tuple(f"{byte:02X}" for byte in range(256))
 """The spelling of each one-byte tag, looked up rather than formatted while decoding."""
+_TWO_BYTE_TAGS = {(first << 8) | second: f"{first:02X}{second:02X}"
+                  for first in range(256) if first & _MULTI_BYTE_TAG == _MULTI_BYTE_TAG
+                  for second in range(_MORE_TAG_BYTES)}
+"""The spelling of each two-byte tag (first byte's bits b5-b1 all set, second byte's b8 clear: the tag ends
+there, EMV Book 3 Annex B1), keyed by the two bytes as an integer: most of field 55's tags (9F26, 9F36...)."""
 
 
 @lru_cache(maxsize=1024)
@@ -194,7 +199,7 @@ def decode_flat(data: bytes) -> dict[str, bytes]:
 
 
 def _decode_flat_into(data: bytes, offset: int, end: int, flat: dict[str, bytes]) -> None:
-    one_byte_tags = _ONE_BYTE_TAGS
+    one_byte_tags, two_byte_tags = _ONE_BYTE_TAGS, _TWO_BYTE_TAGS
     while offset < end:
         first = data[offset]
         if first == _PADDING:
@@ -202,6 +207,8 @@ def _decode_flat_into(data: bytes, offset: int, end: int, flat: dict[str, bytes]
             continue
         if first & _MULTI_BYTE_TAG != _MULTI_BYTE_TAG:
             tag, position = one_byte_tags[first], offset + 1
+        elif offset + 1 < end and data[offset + 1] < _MORE_TAG_BYTES:
+            tag, position = two_byte_tags[(first << 8) | data[offset + 1]], offset + 2
         else:
             tag, position = _read_tag(data, offset, end)
         if position < end and data[position] < 0x80:
