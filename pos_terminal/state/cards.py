@@ -8,6 +8,7 @@ and its ``repr`` masks the PAN.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from emv import tlv
 from emv.card import SimulatedCard
@@ -36,13 +37,15 @@ class PresentedCard:
     billing_currency: str = "840"
     """Cardholder billing currency, ISO 4217 numeric: the chip's tag '9F42', else the card's BIN range."""
 
-    @property
+    @cached_property
     def masked_pan(self) -> str:
+        """The PAN masked (first 6 and last 4 digits): made once, the card being immutable."""
         return masked_pan(self.pan)
 
-    @property
+    @cached_property
     def track2(self) -> str:
-        """Track 2 (equivalent) data, ISO/IEC 7813: PAN, separator, expiry YYMM, service code, discretionary."""
+        """Track 2 (equivalent) data, ISO/IEC 7813: PAN, separator, expiry YYMM, service code, discretionary
+        (made once, the card being immutable)."""
         return f"{self.pan}={self.expiry}{self.service_code}00000"
 
     @property

@@ -29,7 +29,7 @@ import contextlib
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
 
@@ -47,7 +47,7 @@ from pos_terminal.common.clock import Clock, utc_now
 from pos_terminal.common.failures import CommunicationFailure, FailureKind, HostUnreachable
 from pos_terminal.flows import financial, network, owed
 from pos_terminal.flows.answers import accept_answer
-from pos_terminal.common.effects import Effect, Finished, NeedKeys, Send, Step, advance
+from pos_terminal.common.effects import NeedKeys, Send, Step
 from pos_terminal.flows.network import KeyContext
 from pos_terminal.profiles import FinancialContext, NetworkKind, ProfileRegistry, default_profiles
 from pos_terminal.state.passwords import hash_password
@@ -200,6 +200,10 @@ class LightTerminal:
         """What the flows remember: STAN and invoice counters, owed reversals and repeats."""
         self._sent_reversals = 0
         self._clock = clock
+        self._codes: dict[TxnType, str] = {}
+        """The profile's processing code per kind of request without an original (asked once)."""
+        self._mtis: dict[TxnType, str] = {}
+        """The profile's request MTI per kind (asked once)."""
         self._in_flight: TransactionRecord | None = None
         """The financial request of the operation under way (None between operations). An operation its driver
         abandons leaves it owed (reversed before the next request, as the terminal would), but a run that ends
@@ -289,26 +293,30 @@ class LightTerminal:
 
     def _drive(self, flow: Step[T]) -> Generator[Outgoing, Incoming, T]:
         """Run a flow of :mod:`pos_terminal.flows`: perform each effect it yields (keys, one exchange) and send
-        back the result, or throw the failure into it."""
+        back the result, or throw the failure into it.
+
+        :func:`~pos_terminal.common.effects.advance`'s step and the effects' dispatch are written out here: this
+        loop runs for every effect of every operation of every load terminal, and a Connect or a Drop (the link
+        connects on its first send and closes after a failure itself) costs no generator of its own."""
+        resume, throw = flow.send, flow.throw
         result: Any = None
         failure: Exception | None = None
-        while not isinstance(effect := advance(flow, result, failure), Finished):
+        while True:
+            try:
+                effect = throw(failure) if failure is not None else resume(result)
+            except StopIteration as finished:
+                return finished.value
             result, failure = None, None
             try:
-                result = yield from self._perform(effect)
+                if isinstance(effect, Send):
+                    if effect.operation == "reversal":
+                        self._sent_reversals += 1
+                    result = yield from self._exchange(effect.operation, effect.request, effect.keys, effect.accept,
+                                                       verify=effect.verify)
+                elif isinstance(effect, NeedKeys):
+                    result = yield from self._keys()
             except Exception as error:  # noqa: BLE001 - the flow decides what it handles; the rest comes back out
                 failure = error
-        return effect.value
-
-    def _perform(self, effect: Effect) -> Generator[Outgoing, Incoming, Any]:
-        if isinstance(effect, Send):
-            if effect.operation == "reversal":
-                self._sent_reversals += 1
-            return (yield from self._exchange(effect.operation, effect.request, effect.keys, effect.accept,
-                                              verify=effect.verify))
-        if isinstance(effect, NeedKeys):
-            return (yield from self._keys())
-        return None  # Connect, Drop: the link connects on its first send and closes after a failure itself
 
     # ------------------------------------------------------------------ building blocks
 
@@ -387,13 +395,29 @@ class LightTerminal:
 
     def _new_transaction(self, kind: TxnType, amount: int, original: TransactionRecord | None) -> NewTransaction:
         """What the light terminal records of a financial request (the load card's masked PAN and brand)."""
+        card = self.card
         return NewTransaction(
-            txn_type=kind, amount=amount, currency=self.config.currency, masked_pan=self.card.masked_pan,
-            card_fingerprint=NO_FINGERPRINT, card_brand=self.card.brand, entry_mode=self.card.entry.value,
+            txn_type=kind, amount=amount, currency=self.config.currency, masked_pan=card.masked_pan,
+            card_fingerprint=NO_FINGERPRINT, card_brand=card.brand, entry_mode=card.entry.value,
             original_id=original.id if original is not None else None,
-            reason_code=None, processing_code=self.profile.processing_code(kind, original),
-            mti=self.profile.request_mti(kind),
+            reason_code=None, processing_code=self._processing_code(kind, original), mti=self._request_mti(kind),
         )
+
+    def _processing_code(self, kind: TxnType, original: TransactionRecord | None) -> str:
+        """The profile's processing code (DE 3) for ``kind``; without an original, asked once per kind."""
+        if original is not None:
+            return self.profile.processing_code(kind, original)
+        code = self._codes.get(kind)
+        if code is None:
+            code = self._codes[kind] = self.profile.processing_code(kind, None)
+        return code
+
+    def _request_mti(self, kind: TxnType) -> str:
+        """The profile's request MTI for ``kind``, asked once per kind (it depends on nothing else)."""
+        mti = self._mtis.get(kind)
+        if mti is None:
+            mti = self._mtis[kind] = self.profile.request_mti(kind)
+        return mti
 
     def _icc_data(self, amount: int, kind: TransactionType, moment: datetime) -> bytes | None:
         """DE 55 from the chip's GENERATE AC; a card whose ATC ran out is replaced by a fresh one."""
@@ -404,7 +428,7 @@ class LightTerminal:
             chip.atc = 0
         data = TerminalData(amount_authorised=amount, currency=self.config.currency,
                             terminal_country=self.config.country,
-                            transaction_date=date(moment.year, moment.month, moment.day), transaction_type=kind)
+                            transaction_date=moment.date(), transaction_type=kind)
         return build_field55(chip, data, kind)
 
     def _financial(
