@@ -16,7 +16,7 @@ from datetime import datetime
 from iso8583.message import Message
 from pos_terminal.common.clock import Clock
 from pos_terminal.profiles.base import HostAnswer, NetworkKind
-from pos_terminal.state.records import AdviceRecord, NewTransaction, TransactionRecord, TxnStatus
+from pos_terminal.state.records import AdviceRecord, NewTransaction, TransactionRecord
 
 MAX_STAN = 999_999
 
@@ -95,15 +95,8 @@ class MemoryState:
         """The record of ``new`` (STAN and invoice from the counters); its reversal owed when ``reversible``,
         ``original`` what a refund or void names (kept while something of the record is owed)."""
         invoice = self.next_invoice()
-        now = self._clock()
-        record = TransactionRecord(
-            id=invoice, invoice=invoice, stan=self.next_stan(), batch=self.batch, txn_type=new.txn_type,
-            status=TxnStatus.PENDING, amount=new.amount, currency=new.currency, masked_pan=new.masked_pan,
-            card_fingerprint=new.card_fingerprint, card_brand=new.card_brand, entry_mode=new.entry_mode,
-            processing_code=str(new.processing_code), mti=new.mti, original_id=new.original_id,
-            reason_code=new.reason_code, rrn=None, auth_code=None, response_code=None, voided_by=None,
-            transmitted_at=now, created_at=now, updated_at=now, host_data={},
-        )
+        record = TransactionRecord.pending(new, id=invoice, invoice=invoice, stan=self.next_stan(), batch=self.batch,
+                                          at=self._clock())
         self._owed[record.id] = _Owed(record, original, 0 if reversible else None)
         return record
 
