@@ -117,6 +117,8 @@ class MemoryState:
     # ------------------------------------------------------------------ reversals
 
     def pending_reversals(self) -> list[TransactionRecord]:
+        if not self._owed:  # nothing owed: every request of a light terminal asks, and almost always gets this
+            return []
         return [owed.record for owed in self._owed.values() if owed.reversal_attempts is not None]
 
     def reversal_attempts(self, record: TransactionRecord) -> int | None:
@@ -146,6 +148,8 @@ class MemoryState:
     # ------------------------------------------------------------------ repeats (never reversed)
 
     def owed_repeats(self) -> list[TransactionRecord]:
+        if not self._owed:
+            return []
         return [owed.record for owed in self._owed.values() if owed.request is not None]
 
     def owe_repeat(self, record: TransactionRecord, request: Message) -> None:
