@@ -59,3 +59,9 @@ def test_a_record_has_no_checks_its_pending_constructor_would_skip() -> None:
     """TransactionRecord.pending fills the fields without the generated __init__: that is right only while a
     record has no __post_init__ (a check added there must be added to pending too)."""
     assert not hasattr(TransactionRecord, "__post_init__")
+
+
+def test_a_pending_record_sets_every_field_of_a_record() -> None:
+    """A field added to TransactionRecord must be added to pending too (a default would otherwise hide it)."""
+    pending = TransactionRecord.pending(_new(), id=7, invoice=7, stan=123, batch=2, at=AT)
+    assert set(vars(pending)) == {f.name for f in dataclasses.fields(TransactionRecord)}
