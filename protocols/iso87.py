@@ -39,9 +39,18 @@ class Mti(StrEnum):
 
 def response_mti(request_mti: str) -> str:
     """The response class of a request: 0200 -> 0210, 0401 -> 0410 (repeats answer as originals)."""
+    known = _RESPONSE_MTIS.get(request_mti)  # the MTIs of this module, worked out once
+    return known if known is not None else _response_class(request_mti)
+
+
+def _response_class(request_mti: str) -> str:
     if len(request_mti) != 4 or not request_mti.isdigit():
         raise ValueError(f"MTI {request_mti!r} is not 4 digits")
     return request_mti[:2] + str(int(request_mti[2]) + 1) + "0"
+
+
+_RESPONSE_MTIS: dict[str, str] = {mti.value: _response_class(mti.value) for mti in Mti}
+"""The response class of every :class:`Mti` (read-only after import)."""
 
 
 class ProcessingCode(StrEnum):

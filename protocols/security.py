@@ -167,7 +167,8 @@ def sign_and_encode(message: Message, dialect: Dialect, keys: MessageKeys, *, re
     signed message would give (the MAC field is last and fixed-length).
     """
     number = mac_field(message)
-    placeholder = replace(message, fields={**message.fields, number: bytes(MAC_LENGTH)})
+    # Built directly, not by dataclasses.replace (which introspects the fields on every call): the same Message.
+    placeholder = Message(message.mti, {**message.fields, number: bytes(MAC_LENGTH)}, message.header)
     encoded = encode(placeholder, dialect)
     width = dialect.fields[number].max_encoded_length()
     mac = _mac(keys, keys.response_mac_key if response else keys.request_mac_key,

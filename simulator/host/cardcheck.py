@@ -35,6 +35,8 @@ class CardCheck:
     """Field 55 of the ARQC as read once (its tags flattened), for the ARPC."""
     arpc_key: bytes | None = field(default=None, repr=False)
     """The key the ARQC verified under, which answers it (derived once for both)."""
+    psn: str | None = None
+    """The card sequence number the ARQC was checked with (:func:`request_psn`, read once for both)."""
 
 
 def card_checks(cards: CardDirectory, exchange: Exchange, pan: str) -> CardCheck:
@@ -45,7 +47,7 @@ def card_checks(cards: CardDirectory, exchange: Exchange, pan: str) -> CardCheck
     if (block is not None or field55 is not None) and card is None:
         log.info("card %s is not a card of this issuer", mask_pan(pan))
         return CardCheck(ResponseCode.INVALID_CARD)
-    arqc, icc_key, arqc_values, key = None, None, None, None
+    arqc, icc_key, arqc_values, key, psn = None, None, None, None, None
     if isinstance(field55, bytes):
         assert card is not None
         if card.issuer_master_key is None:
@@ -72,10 +74,10 @@ def card_checks(cards: CardDirectory, exchange: Exchange, pan: str) -> CardCheck
         try:
             pin = recover_pin(exchange.keys, block, pan)
         except CryptoError:
-            return CardCheck(ResponseCode.INCORRECT_PIN, arqc, card, icc_key, arqc_values, key)
+            return CardCheck(ResponseCode.INCORRECT_PIN, arqc, card, icc_key, arqc_values, key, psn)
         if not hmac.compare_digest(pin.encode(), card.pin.encode()):
-            return CardCheck(ResponseCode.INCORRECT_PIN, arqc, card, icc_key, arqc_values, key)
-    return CardCheck(None, arqc, card, icc_key, arqc_values, key)
+            return CardCheck(ResponseCode.INCORRECT_PIN, arqc, card, icc_key, arqc_values, key, psn)
+    return CardCheck(None, arqc, card, icc_key, arqc_values, key, psn)
 
 
 def arpc(check: CardCheck, pan: str, request: Message, approved: bool) -> dict[int, bytes]:
@@ -85,7 +87,8 @@ def arpc(check: CardCheck, pan: str, request: Message, approved: bool) -> dict[i
     try:
         values = check.arqc_values if check.arqc_values is not None else tlv.decode_flat(check.arqc_field55)
         data = issuer_authentication_data_values(values, check.card.issuer_master_key, pan,
-                                                 request_psn(request, check.card), approved,
+                                                 check.psn if check.psn is not None
+                                                 else request_psn(request, check.card), approved,
                                                  icc_master_key=check.icc_master_key, key=check.arpc_key)
     except EmvError as exc:
         log.info("no ARPC for %s: %s", mask_pan(pan), exc)

@@ -303,5 +303,5 @@ class HostKeyring:
 
     def keyed_digest(self, *parts: str) -> str:
         """HMAC-SHA256 of ``parts`` (joined unambiguously) under the fingerprint key: safe to journal."""
-        data = "\x1f".join(f"{len(part)}:{part}" for part in parts).encode("utf-8")
+        data = "\x1f".join([f"{len(part)}:{part}" for part in parts]).encode("utf-8")  # a list joins faster
         return hmac.digest(self._fingerprint_key, data, "sha256").hex()[:32]  # one-shot: OpenSSL's HMAC, in C

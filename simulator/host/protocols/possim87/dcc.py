@@ -88,10 +88,10 @@ def answer_rate_inquiry(config: DccConfig, cards: CardDirectory, exchange: Excha
 
 def _carried(request: Message) -> tuple[str, str, str] | None:
     """DE 6, DE 10, DE 51 of a request: all three or none (a format error otherwise)."""
-    present = [number in request for number in _DCC_FIELDS]
-    if not any(present):
+    fields = request.fields
+    if fields.keys().isdisjoint(_DCC_FIELDS):  # a sale without DCC: one C call
         return None
-    if not all(present):
+    if not all(number in fields for number in _DCC_FIELDS):
         raise FormatError("DCC: DE 6, DE 10 and DE 51 travel together")
     return field_text(request, 6) or "", field_text(request, 10) or "", field_text(request, 51) or ""
 

@@ -148,10 +148,11 @@ class Possim87Host(HostProtocol):
 
     def digest(self, request: Message) -> str:
         """A keyed digest of what a retransmission must repeat (the MTI's repeat bit aside)."""
-        parts = [request.mti[:3]]
-        extra = _EXTRA_DIGEST_FIELDS.get(request.mti[:3], ())
-        for number in (*_DIGEST_FIELDS, *extra):
-            value = request.get(number)
+        mti_class, fields = request.mti[:3], request.fields
+        parts = [mti_class]
+        extra = _EXTRA_DIGEST_FIELDS.get(mti_class, ())
+        for number in (*_DIGEST_FIELDS, *extra) if extra else _DIGEST_FIELDS:
+            value = fields.get(number)
             parts.append("" if value is None else value.hex() if isinstance(value, bytes) else value)
         if extra:
             try:
