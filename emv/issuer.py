@@ -160,16 +160,18 @@ def issuer_authentication_data(field55: bytes, imk: bytes, pan: str, psn: str, a
 
 
 def issuer_authentication_data_values(values: dict[str, bytes], imk: bytes, pan: str, psn: str, approved: bool, *,
-                                      icc_master_key: bytes | None = None, key: bytes | None = None) -> bytes:
+                                      icc_master_key: bytes | None = None, key: bytes | None = None,
+                                      cvn: CryptogramVersion | None = None) -> bytes:
     """:func:`issuer_authentication_data` of field 55 already decoded and flattened.
 
     ``key``: the ARPC key when the caller has it already: the :attr:`CryptogramCheck.ac_session_key` of the
     check of this same field 55 (the card checks the ARPC with the key it made the ARQC with), so it is not
-    derived a second time.
+    derived a second time. ``cvn``: that check's :attr:`CryptogramCheck.cvn`, so '9F10' is not read again.
     """
     arqc = _required(values, "9F26", 8)
     atc = _required(values, "9F36", 2)
-    cvn = CryptogramVersion.from_number(_iad(values).cvn)
+    if cvn is None:
+        cvn = CryptogramVersion.from_number(_iad(values).cvn)
     if key is None:
         key = arpc_key(imk, pan, psn, cvn, atc, icc_master_key=icc_master_key)
     if cvn.arpc_method is ArpcMethod.METHOD_1:

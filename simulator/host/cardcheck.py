@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from emv import tlv
 from emv.cards import TestCard
-from emv.cryptogram import CryptogramType
+from emv.cryptogram import CryptogramType, CryptogramVersion
 from emv.errors import EmvError, TlvError
 from emv.issuer import issuer_authentication_data_values, verify_cryptogram_values
 from emv.masking import mask_pan
@@ -37,6 +37,8 @@ class CardCheck:
     """The key the ARQC verified under, which answers it (derived once for both)."""
     psn: str | None = None
     """The card sequence number the ARQC was checked with (:func:`request_psn`, read once for both)."""
+    cvn: CryptogramVersion | None = None
+    """The ARQC's cryptogram version, as its check read it from '9F10' (which fixes the ARPC method)."""
 
 
 def card_checks(cards: CardDirectory, exchange: Exchange, pan: str) -> CardCheck:
@@ -47,7 +49,7 @@ def card_checks(cards: CardDirectory, exchange: Exchange, pan: str) -> CardCheck
     if (block is not None or field55 is not None) and card is None:
         log.info("card %s is not a card of this issuer", mask_pan(pan))
         return CardCheck(ResponseCode.INVALID_CARD)
-    arqc, icc_key, arqc_values, key, psn = None, None, None, None, None
+    arqc, icc_key, arqc_values, key, psn, cvn = None, None, None, None, None, None
     if isinstance(field55, bytes):
         assert card is not None
         if card.issuer_master_key is None:
@@ -68,16 +70,16 @@ def card_checks(cards: CardDirectory, exchange: Exchange, pan: str) -> CardCheck
             log.info("cryptogram of %s failed: %s", mask_pan(pan), check.reason)
             return CardCheck(ResponseCode.CRYPTOGRAM_FAILED, card=card)
         if check.cryptogram_type is CryptogramType.ARQC:
-            arqc, arqc_values, key = field55, values, check.ac_session_key
+            arqc, arqc_values, key, cvn = field55, values, check.ac_session_key, check.cvn
     if isinstance(block, bytes):
         assert card is not None and exchange.keys is not None
         try:
             pin = recover_pin(exchange.keys, block, pan)
         except CryptoError:
-            return CardCheck(ResponseCode.INCORRECT_PIN, arqc, card, icc_key, arqc_values, key, psn)
+            return CardCheck(ResponseCode.INCORRECT_PIN, arqc, card, icc_key, arqc_values, key, psn, cvn)
         if not hmac.compare_digest(pin.encode(), card.pin.encode()):
-            return CardCheck(ResponseCode.INCORRECT_PIN, arqc, card, icc_key, arqc_values, key, psn)
-    return CardCheck(None, arqc, card, icc_key, arqc_values, key, psn)
+            return CardCheck(ResponseCode.INCORRECT_PIN, arqc, card, icc_key, arqc_values, key, psn, cvn)
+    return CardCheck(None, arqc, card, icc_key, arqc_values, key, psn, cvn)
 
 
 def arpc(check: CardCheck, pan: str, request: Message, approved: bool) -> dict[int, bytes]:
@@ -89,7 +91,8 @@ def arpc(check: CardCheck, pan: str, request: Message, approved: bool) -> dict[i
         data = issuer_authentication_data_values(values, check.card.issuer_master_key, pan,
                                                  check.psn if check.psn is not None
                                                  else request_psn(request, check.card), approved,
-                                                 icc_master_key=check.icc_master_key, key=check.arpc_key)
+                                                 icc_master_key=check.icc_master_key, key=check.arpc_key,
+                                                 cvn=check.cvn)
     except EmvError as exc:
         log.info("no ARPC for %s: %s", mask_pan(pan), exc)
         return {}

@@ -164,6 +164,20 @@ def test_the_key_an_arqc_verified_under_answers_it_and_the_card_accepts_the_arpc
     assert card.external_authenticate(data91[:split], data91[split:]) is True
 
 
+@pytest.mark.parametrize("cvn", [CryptogramVersion.CVN10, CryptogramVersion.CVN18])
+def test_the_checks_cvn_answers_with_the_arpc_method_of_9f10(cvn: CryptogramVersion) -> None:
+    """The host passes the CVN its check read: the same tag 91 as reading '9F10' again, by that CVN's method."""
+    card = _card(cvn=cvn)
+    field55 = build_field55(card, _terminal(), TransactionType.PURCHASE)
+    check = verify_cryptogram(field55, v.IMK, PAN, "01")
+    values = tlv.decode_flat(field55)
+    assert check.cvn is cvn
+    data91 = issuer_authentication_data_values(values, v.IMK, PAN, "01", True, key=check.ac_session_key,
+                                               cvn=check.cvn)
+    assert data91 == issuer_authentication_data(field55, v.IMK, PAN, "01", approved=True)
+    assert len(data91) == (10 if cvn is CryptogramVersion.CVN10 else 8)
+
+
 def test_a_cryptogram_that_fails_gives_no_key() -> None:
     field55 = build_field55(_card(), _terminal(), TransactionType.PURCHASE)
     assert verify_cryptogram(field55, bytes(16), PAN, "01").ac_session_key is None
