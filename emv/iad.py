@@ -24,6 +24,8 @@ CVR_LENGTH = 4
 _CVR_LENGTH_BYTE = 0x03
 
 _AC_BITS = {CryptogramType.AAC: 0b00, CryptogramType.TC: 0b01, CryptogramType.ARQC: 0b10}
+_AC_OF_BITS = {value: kind for kind, value in _AC_BITS.items()}
+"""CVR bits to the cryptogram type; '11' (RFU) is absent."""
 _SECOND_AC_NOT_REQUESTED = 0b10
 _ISSUER_AUTH_FAILED = 0x08
 _OFFLINE_PIN_PERFORMED = 0x04
@@ -52,7 +54,7 @@ class Cvr:
     def first_ac_of(cvr: bytes) -> CryptogramType | None:
         """The first GENERATE AC type a CVR reports, None for the RFU value '11'."""
         bits = (cvr[1] >> 4) & 0b11 if len(cvr) >= 2 else 0b11
-        return next((kind for kind, value in _AC_BITS.items() if value == bits), None)
+        return _AC_OF_BITS.get(bits)
 
 
 @dataclass(frozen=True)

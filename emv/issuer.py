@@ -39,6 +39,8 @@ DECLINED_ARC = b"05"
 CSU_APPROVED = bytes.fromhex("00800000")
 """Card Status Update with only "issuer approves online transaction" (byte 2 b8) set (VIS)."""
 CSU_DECLINED = bytes(4)
+_CRYPTOGRAM_TYPES: dict[int, CryptogramType] = {kind.value: kind for kind in CryptogramType}
+"""'9F27' b8-b7 (the byte masked with 0xC0) to its type; the reserved '11' is absent (read-only)."""
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,7 @@ def verify_cryptogram_values(values: dict[str, bytes], imk: bytes, pan: str, psn
     atc_value: int | None = None
     try:
         cid = _required(values, "9F27", 1)[0]
-        kind = CryptogramType(cid & 0xC0) if cid & 0xC0 != 0xC0 else None
+        kind = _CRYPTOGRAM_TYPES.get(cid & 0xC0)  # '11' (0xC0) is reserved: None
         if kind is None:
             raise CryptogramError("tag 9F27: reserved cryptogram type")
         cryptogram = _required(values, "9F26", 8)
