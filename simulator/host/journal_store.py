@@ -1,0 +1,130 @@
+"""The host journal's SQLite connection and its transactions: what makes a write durable, or not happen at all.
+
+SQLite in WAL mode with ``synchronous=FULL``: a committed request survives a crash or a pulled plug. The host
+handles one request in one SQLite transaction (:meth:`JournalStore.atomic`), a savepoint when nested, so its rows
+are committed together or not at all; state outside SQLite follows the commit (:meth:`JournalStore.after_commit`,
+:mod:`simulator.host.effects`). The tables and what they hold are the business of
+:class:`~simulator.host.journal.HostJournal`, built on this base.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Self
+
+from simulator.host.effects import Effect, PendingEffects
+from simulator.host.journal_upgrade import upgrade_schema
+
+__all__ = ["JournalStore"]
+
+
+class JournalStore:
+    """A journal file opened for writing (or :meth:`read_only`), with its transactions. Not shared between threads."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():  # owner-only, like the terminal's; SQLite gives -wal/-shm the same mode
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        upgrade_schema(self._db)
+        self._init_state()
+
+    @classmethod
+    def read_only(cls, path: Path | str) -> Self:
+        """The journal at ``path`` for reading only: SQLite refuses every write (a test or a report that looks
+        while the host runs). The schema is taken as it is; a missing journal raises FileNotFoundError."""
+        journal = cls.__new__(cls)
+        journal.path = Path(path)
+        if not journal.path.exists():
+            raise FileNotFoundError(f"no host journal at {journal.path}")
+        journal._db = sqlite3.connect(f"{journal.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                                      check_same_thread=False)
+        journal._db.row_factory = sqlite3.Row
+        journal._init_state()
+        return journal
+
+    def _init_state(self) -> None:
+        """Set the state kept beside the connection (a subclass adds its own, calling this one)."""
+        self._depth = 0
+        self.effects = PendingEffects()
+        """State outside SQLite waiting for the transaction's commit (:meth:`after_commit`)."""
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """One SQLite transaction; a nested call is a savepoint inside it.
+
+        On an exception the innermost level is rolled back (a savepoint rolls back only its own
+        writes: one failed request in a batch leaves the others' rows in place) and it propagates.
+        Nothing is durable before the outermost level commits, so a caller that answers only after
+        the outermost ``atomic`` returns answers only what is on disk (group commit: many requests,
+        one commit, one fsync). The :meth:`after_commit` effects of a level follow it: applied after
+        the outermost COMMIT, discarded with a rollback (:mod:`simulator.host.effects`).
+        """
+        if self._depth:
+            name = f"level{self._depth}"
+            self._db.execute(f"SAVEPOINT {name}")
+            self._depth += 1
+            self.effects.begin()
+            try:
+                yield
+            except BaseException:
+                self.effects.rollback()
+                self._db.execute(f"ROLLBACK TO {name}")
+                self._db.execute(f"RELEASE {name}")
+                raise
+            finally:
+                self._depth -= 1
+            try:
+                self._db.execute(f"RELEASE {name}")
+            except BaseException:
+                self.effects.rollback()
+                raise
+            self.effects.release()
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        self.effects.begin()
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self.effects.rollback()
+            self._db.execute("ROLLBACK")
+            raise
+        try:
+            self._commit()
+        except BaseException:
+            self.effects.rollback()
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            raise
+        finally:
+            self._depth = 0
+        self.effects.commit()
+
+    def _commit(self) -> None:
+        """COMMIT the outermost transaction (one durable write; a test makes it fail to see nothing leak)."""
+        self._db.execute("COMMIT")
+
+    def after_commit(self, apply: Callable[[], None], discard: Callable[[], None] | None = None, *,
+                     name: str = "") -> None:
+        """Run ``apply`` once the enclosing transaction is durable; ``discard`` if it is rolled back instead.
+
+        Outside a transaction ``apply`` runs at once. For state outside SQLite (key store, caches,
+        rule counters) that must not outlive a failed commit (:mod:`simulator.host.effects`).
+        """
+        self.effects.add(Effect(apply, discard, name) if discard is not None else Effect(apply, name=name))
