@@ -29,7 +29,7 @@ import statistics
 from benchmarks.hostclient import Server
 from protocols.security import KeyScheme
 from simulator.load import LoadPlan, LoadReport, Mix, Result, TerminalModel, Workload, run_load
-from simulator.load.loops import EventLoopChoice, EventLoopUnavailable, resolve, run_on
+from simulator.eventloops import EventLoopChoice, EventLoopUnavailable, resolve, run_on
 
 SECONDS = 3.0
 SALES_SECONDS = 2.0

@@ -148,11 +148,15 @@ class Server:
     def host(cls, data_dir: Path, terminals: int, *, extra: list[str] | None = None,
              options: list[str] | None = None) -> Server:
         """``possim host`` on any free port, knowing LOAD0001 to LOAD<terminals> (``extra``: a wrapper argv,
-        ``options``: more ``possim host`` options)."""
+        ``options``: more ``possim host`` options). On asyncio's loop unless ``options`` name one: the host's
+        default (``auto``) is uvloop when installed, and the benchmarks' rows say which loop they measure."""
+        options = list(options or [])
+        if "--event-loop" not in options:
+            options = ["--event-loop", "asyncio", *options]
         data_dir.mkdir(parents=True, exist_ok=True)
         (data_dir / "host.toml").write_text(host_config_text(LoadPlan(terminals=terminals)), encoding="utf-8")
         return cls([*(extra or [sys.executable]), "-m", "simulator.cli", "host", "--listen", "tcp://127.0.0.1:0",
-                    "--data", str(data_dir), *(options or [])])
+                    "--data", str(data_dir), *options])
 
     @classmethod
     def echo(cls) -> Server:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.commands.output import EXIT_OK, InputError, add_json_flag, data_folder, emit, listen_url
+from simulator.eventloops import EventLoopChoice, EventLoopUnavailable, run_on
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -42,9 +43,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                         "host.toml, else off")
     parser.add_argument("--http-token-file", metavar="FILE", help="a file holding the token the console asks for "
                         "(Authorization: Bearer TOKEN); required for a non-loopback --http address")
-    parser.add_argument("--event-loop", choices=("asyncio", "uvloop"), default="asyncio",
-                        help="the event loop: asyncio (default), or uvloop when installed (pip install "
-                             "'possim[fast]'): less CPU per request (docs/performance.md)")
+    parser.add_argument("--event-loop", choices=[choice.value for choice in EventLoopChoice],
+                        default=EventLoopChoice.AUTO.value,
+                        help="the event loop: auto (default: uvloop when installed, pip install 'possim[fast]', "
+                             "less CPU per request, docs/performance.md; else asyncio's own), asyncio or uvloop")
     parser.set_defaults(handler=run)
     commands = parser.add_subparsers(dest="host_command", required=False)
     report = commands.add_parser("report", help="the host journal per terminal and batch: sold, refunded "
@@ -74,14 +76,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM; exit 0 on a clean shutdown."""
-    if getattr(args, "event_loop", "asyncio") == "uvloop":
-        try:
-            import uvloop
-        except ImportError:
-            raise InputError("--event-loop uvloop: uvloop is not installed (pip install 'possim[fast]')") from None
-        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-            return runner.run(serve_until_signalled(args))
-    return asyncio.run(serve_until_signalled(args))
+    try:
+        return run_on(getattr(args, "event_loop", EventLoopChoice.AUTO), serve_until_signalled(args))
+    except EventLoopUnavailable as exc:
+        raise InputError(f"--event-loop uvloop: {exc}") from None
 
 
 def run_report(args: argparse.Namespace) -> int:

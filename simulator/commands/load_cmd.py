@@ -33,7 +33,7 @@ from simulator.commands.output import (
 )
 from typing import TYPE_CHECKING
 
-from simulator.load.loops import EventLoopChoice, EventLoopUnavailable, resolve, run_on
+from simulator.eventloops import EventLoopChoice, EventLoopUnavailable, resolve, run_on
 from simulator.load.plan import (
     MAX_DURATION,
     MAX_TERMINALS,

@@ -2,7 +2,7 @@
 
 Each worker is a fresh interpreter (multiprocessing "spawn": no event loop or open socket is
 inherited) that builds its terminals, says it is ready, waits until every worker is, then runs
-its share in its own event loop, of the parent's kind (:mod:`simulator.load.loops`;
+its share in its own event loop, of the parent's kind (:mod:`simulator.eventloops`;
 :func:`simulator.load.runner.run_share`). Workers send a
 progress snapshot every half second and their :class:`~simulator.load.tally.Tally` at the end
 over one queue; the parent merges them. A worker that fails or dies ends the run with
@@ -19,7 +19,7 @@ from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
-from simulator.load.loops import EventLoopChoice, run_on, running_loop_choice
+from simulator.eventloops import EventLoopChoice, run_on, running_loop_choice
 from simulator.load.plan import LoadPlan
 from simulator.load.runner import ProgressSink, Share, run_share
 from simulator.load.tally import Progress, Tally

@@ -114,8 +114,9 @@ def test_a_listen_address_naming_no_device_is_bad_input(tmp_path: Path, capsys: 
     assert "no serial device nope" in capsys.readouterr().err
 
 
-def test_event_loop_defaults_to_asyncio_and_accepts_uvloop(tmp_path: Path) -> None:
-    assert _parser().parse_args(["host", "--data", str(tmp_path)]).event_loop == "asyncio"
+def test_event_loop_defaults_to_auto_and_accepts_asyncio_and_uvloop(tmp_path: Path) -> None:
+    assert _parser().parse_args(["host", "--data", str(tmp_path)]).event_loop == "auto"
+    assert _parser().parse_args(["host", "--data", str(tmp_path), "--event-loop", "asyncio"]).event_loop == "asyncio"
     assert _parser().parse_args(["host", "--data", str(tmp_path), "--event-loop", "uvloop"]).event_loop == "uvloop"
 
 
@@ -128,12 +129,14 @@ def test_uvloop_without_uvloop_installed_is_bad_input_saying_how_to_install_it(
         args.handler(args)
 
 
-def test_the_host_serves_on_uvloop(tmp_path: Path) -> None:
-    """``--event-loop uvloop``: the same listening line, an 0800 echo answered, exit 0 on SIGTERM."""
-    pytest.importorskip("uvloop")
+@pytest.mark.parametrize("event_loop", ["asyncio", "uvloop"])
+def test_the_host_serves_on_either_event_loop(tmp_path: Path, event_loop: str) -> None:
+    """``--event-loop asyncio|uvloop``: the same listening line, an 0800 echo answered, exit 0 on SIGTERM."""
+    if event_loop == "uvloop":
+        pytest.importorskip("uvloop")
     process = subprocess.Popen(
         [sys.executable, "-m", "simulator.cli", "host", "--listen", "tcp://127.0.0.1:0", "--data",
-         str(tmp_path / "data"), "--event-loop", "uvloop"],
+         str(tmp_path / "data"), "--event-loop", event_loop],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:

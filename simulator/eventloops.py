@@ -1,11 +1,11 @@
-"""The event loop a load run's terminals use: uvloop when it is installed (``pip install 'possim[fast]'``), else
-asyncio's own.
+"""The event loop ``possim host`` and ``possim load`` run on: uvloop when it is installed (``pip install
+'possim[fast]'``), else asyncio's own.
 
-A light terminal's CPU per operation is partly its event loop's: reading the answer, waking the terminal's task,
-its response timer. uvloop (libuv, in C) does that part with less CPU than asyncio's selector loop
+Part of a host's or a load terminal's CPU per message is its event loop's: reading the socket, waking the
+task, its timers. uvloop (libuv, in C) does that part with less CPU than asyncio's selector loop
 (docs/performance.md has the figures), and changes nothing else: the same messages, checks and timing.
-``possim load --event-loop`` chooses: ``auto`` (the default: uvloop when importable), ``asyncio`` or ``uvloop``
-(refused when it is not installed). Worker processes run on the loop their parent runs on.
+``--event-loop`` chooses: ``auto`` (the default: uvloop when importable), ``asyncio`` or ``uvloop``
+(refused when it is not installed). ``possim load``'s worker processes run on the loop their parent runs on.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ T = TypeVar("T")
 
 
 class EventLoopChoice(StrEnum):
-    """``--event-loop``: which event loop runs the terminals."""
+    """``--event-loop``: which event loop runs the host or the load terminals."""
 
     AUTO = "auto"
     ASYNCIO = "asyncio"

@@ -1,4 +1,4 @@
-"""The event loop of ``possim load`` (simulator.load.loops): uvloop when installed, asyncio's otherwise."""
+"""The event loop of ``possim load`` (simulator.eventloops): uvloop when installed, asyncio's otherwise."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from simulator.load.loops import EventLoopChoice, EventLoopUnavailable, resolve, run_on, running_loop_choice
+from simulator.eventloops import EventLoopChoice, EventLoopUnavailable, resolve, run_on, running_loop_choice
 
 uvloop = pytest.importorskip("uvloop")
 
