@@ -15,14 +15,14 @@ handlers; the 1993 messages are read into the host's one transaction model and a
 
 from __future__ import annotations
 
-from datetime import datetime
 
 from iso8583 import Message
+from iso8583.message import FieldValue
 from protocols.iso87 import ResponseCode
 from protocols.iso93 import Mti93, action_code, meaning
 from protocols.iso93 import response_mti as iso93_response_mti
 from simulator.host.decision import HostDecision
-from simulator.host.exchange import Exchange, FormatError, field_text, require_field
+from simulator.host.exchange import Exchange, field_text, require_field
 from simulator.host.journal import Status
 from simulator.host.protocols.base import RepeatKey
 from simulator.host.protocols.iso93 import translate
@@ -37,7 +37,6 @@ __all__ = ["Iso93Host"]
 _STORED = frozenset({Mti93.FINANCIAL_REQUEST, Mti93.FINANCIAL_ADVICE, Mti93.FINANCIAL_ADVICE_REPEAT,
                      Mti93.REVERSAL_ADVICE, Mti93.REVERSAL_ADVICE_REPEAT, Mti93.FILE_ACTION_ADVICE,
                      Mti93.RECONCILIATION_ADVICE})
-_ERROR_FIELDS = (7, 11, 41, 42)
 
 
 class Iso93Host(Possim87Host):
@@ -89,18 +88,10 @@ class Iso93Host(Possim87Host):
         """916 (MAC incorrect): the terminal signs on again."""
         return self.answer(exchange, ResponseCode.SECURITY_VIOLATION)
 
-    def error_answer(self, request: Message, now: datetime, code: str) -> HostDecision:
-        """904 / 909 echoing DE 7, 11, 41, 42; MACed when the terminal's keys are known."""
-        exchange = Exchange(request, now)
-        try:
-            if self.identify(exchange) is not None:
-                exchange.keys = None
-        except FormatError:
-            exchange.keys = None
-        fields = {n: v for n, v in request.fields.items() if n in _ERROR_FIELDS}
-        response = Message(iso93_response_mti(request.mti), {**fields, 39: action_code(str(code), request.mti)},
-                           swap_tpdu(request.header))
-        return self.sign(exchange, response)
+    def error_response(self, request: Message, echoed: dict[int, FieldValue], code: str) -> Message:
+        """904 / 909 (the 1993 action code of ``code``) in the 1993 response MTI, echoing DE 7, 11, 41, 42."""
+        return Message(iso93_response_mti(request.mti), {**echoed, 39: action_code(code, request.mti)},
+                       swap_tpdu(request.header))
 
     def scripted(self, exchange: Exchange, code: str, rule: Rule) -> HostDecision:
         """A rule's fixed answer (a two-digit meaning or an action code): journaled and stored, no money."""

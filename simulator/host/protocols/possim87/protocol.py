@@ -26,6 +26,7 @@ import logging
 from datetime import datetime
 
 from iso8583 import Message, encode
+from iso8583.message import FieldValue
 from iso8583.tpdu import TPDU_LENGTH, Tpdu
 from keys.errors import MacVerificationError
 from protocols.iso87 import Mti, ResponseCode, response_mti
@@ -198,8 +199,12 @@ class Possim87Host(HostProtocol):
         except FormatError:
             exchange.keys = None
         fields = {n: v for n, v in request.fields.items() if n in _ERROR_FIELDS}
-        return self.sign(exchange, Message(response_mti(request.mti), {**fields, 39: str(code)},
-                                           swap_tpdu(request.header)))
+        return self.sign(exchange, self.error_response(request, fields, str(code)))
+
+    def error_response(self, request: Message, echoed: dict[int, FieldValue], code: str) -> Message:
+        """The unsigned error answer to ``request``: its response MTI, the ``echoed`` fields and ``code`` in DE 39
+        (a network with other MTIs or DE 39 codes, such as iso93, changes only this)."""
+        return Message(response_mti(request.mti), {**echoed, 39: code}, swap_tpdu(request.header))
 
     # -- rules ----------------------------------------------------------------------------
 
