@@ -47,7 +47,7 @@ from pos_terminal.common.clock import Clock, utc_now
 from pos_terminal.common.failures import CommunicationFailure, FailureKind, HostUnreachable
 from pos_terminal.flows import financial, network, owed
 from pos_terminal.flows.answers import accept_answer
-from pos_terminal.common.effects import NeedKeys, Send, Step
+from pos_terminal.common.effects import Finished, NeedKeys, Send, Step, advance
 from pos_terminal.flows.network import KeyContext
 from pos_terminal.profiles import FinancialContext, NetworkKind, ProfileRegistry, default_profiles
 from pos_terminal.state.passwords import hash_password
@@ -295,17 +295,15 @@ class LightTerminal:
         """Run a flow of :mod:`pos_terminal.flows`: perform each effect it yields (keys, one exchange) and send
         back the result, or throw the failure into it.
 
-        :func:`~pos_terminal.common.effects.advance`'s step and the effects' dispatch are written out here: this
-        loop runs for every effect of every operation of every load terminal, and a Connect or a Drop (the link
-        connects on its first send and closes after a failure itself) costs no generator of its own."""
-        resume, throw = flow.send, flow.throw
+        The effects are dispatched in this loop: it runs for every effect of every operation of every load
+        terminal, and a Connect or a Drop (the link connects on its first send and closes after a failure itself)
+        costs no generator of its own."""
         result: Any = None
         failure: Exception | None = None
         while True:
-            try:
-                effect = throw(failure) if failure is not None else resume(result)
-            except StopIteration as finished:
-                return finished.value
+            effect = advance(flow, result, failure)
+            if isinstance(effect, Finished):
+                return effect.value  # type: ignore[no-any-return]
             result, failure = None, None
             try:
                 if isinstance(effect, Send):
