@@ -98,6 +98,14 @@ def _pad(data: bytes, block: int, padding: int) -> bytes:
     raise CryptoError(f"padding method must be 1 or 2, got {padding!r}")
 
 
+def _alg3_padding_1(key: bytes, data: bytes) -> bytes:
+    """The full MAC algorithm 3 of ``data`` with padding method 1 (the retail MAC every message here carries), on
+    the key's kept contexts when it has them: the usual case of :func:`generate_mac` and :func:`verify_mac`."""
+    padded = data + bytes(-len(data) % DES_BLOCK) if data else bytes(DES_BLOCK)
+    context = kept_contexts.retail_mac.get(key)
+    return des_retail_mac(key, padded) if context is None else context.mac(padded)
+
+
 def _check_key(key: bytes, lengths: tuple[int, ...], what: str) -> None:
     if len(key) not in lengths:
         accepted = ", ".join(str(n) for n in lengths)
@@ -130,8 +138,6 @@ def mac_iso9797_alg3(key: bytes, data: bytes, padding: int = 1) -> bytes:
     (The key's length is checked when its contexts are first made: a key of another length
     is never kept.)
     """
-    if padding == 1:
-        return des_retail_mac(key, data + bytes(-len(data) % DES_BLOCK) if data else bytes(DES_BLOCK))
     return des_retail_mac(key, _pad(data, DES_BLOCK, padding))
 
 
@@ -165,9 +171,7 @@ def generate_mac(
     """
     if length is None or MIN_MAC_LENGTH <= length <= DES_BLOCK:  # the usual cases first, in as few steps
         if algorithm is _ALG3 and padding == 1:
-            padded = data + bytes(-len(data) % DES_BLOCK) if data else bytes(DES_BLOCK)
-            context = kept_contexts.retail_mac.get(key)
-            return (des_retail_mac(key, padded) if context is None else context.mac(padded))[:length]
+            return _alg3_padding_1(key, data)[:length]
         if algorithm is _CMAC:
             keyed = kept_contexts.aes_cmac.get(key)
             if keyed is None:
@@ -197,9 +201,7 @@ def verify_mac(
     :class:`MacVerificationError`; bad keys or arguments raise the usual errors.
     """
     if algorithm is _ALG3 and padding == 1 and MIN_MAC_LENGTH <= len(mac) <= DES_BLOCK:  # the usual case
-        padded = data + bytes(-len(data) % DES_BLOCK) if data else bytes(DES_BLOCK)
-        context = kept_contexts.retail_mac.get(key)
-        expected = des_retail_mac(key, padded) if context is None else context.mac(padded)
+        expected = _alg3_padding_1(key, data)
     else:
         chosen = algorithm if algorithm.__class__ is MacAlgorithm else _algorithm(algorithm)
         block = AES_BLOCK if chosen is _CMAC else DES_BLOCK
