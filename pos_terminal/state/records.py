@@ -118,6 +118,11 @@ def _is_masked_pan(value: object) -> bool:
     )
 
 
+def _check_amount(amount: object) -> None:
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise ValueError(f"amount must be a positive int of minor units, got {amount!r}")
+
+
 def _is_digits(value: object, length: int) -> bool:
     return isinstance(value, str) and len(value) == length and value.isascii() and value.isdigit()
 
@@ -153,8 +158,7 @@ class NewTransaction:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "txn_type", TxnType(self.txn_type))
-        if isinstance(self.amount, bool) or not isinstance(self.amount, int) or self.amount <= 0:
-            raise ValueError(f"amount must be a positive int of minor units, got {self.amount!r}")
+        _check_amount(self.amount)
         if not _is_digits(self.currency, 3):
             raise ValueError(f"currency must be a 3-digit ISO 4217 numeric code, got {self.currency!r}")
         if not _is_masked_pan(self.masked_pan):
@@ -179,6 +183,16 @@ class NewTransaction:
             raise ValueError("a sale has no original transaction")
         if self.txn_type is TxnType.VOID and self.original_id is None:
             raise ValueError("a void needs original_id, the transaction it cancels")
+
+    def for_amount(self, amount: int) -> NewTransaction:
+        """The same transaction for ``amount``: equal to the one the constructor makes from the same values,
+        with only the amount checked (the rest was checked when ``self`` was made, and a frozen value cannot
+        have changed since). A light load terminal's requests differ only in their amount: it checks the
+        dozen other fields of each once (:class:`simulator.load.terminal.LightTerminal`)."""
+        _check_amount(amount)
+        new = object.__new__(NewTransaction)
+        new.__dict__.update(self.__dict__, amount=amount)
+        return new
 
 
 @dataclass(frozen=True)

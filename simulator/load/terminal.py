@@ -200,10 +200,11 @@ class LightTerminal:
         """What the flows remember: STAN and invoice counters, owed reversals and repeats."""
         self._sent_reversals = 0
         self._clock = clock
-        self._codes: dict[TxnType, str] = {}
-        """The profile's processing code per kind of request without an original (asked once)."""
         self._mtis: dict[TxnType, str] = {}
         """The profile's request MTI per kind (asked once)."""
+        self._new: dict[TxnType, NewTransaction] = {}
+        """Per kind, the first request without an original as recorded: the next ones differ only in their
+        amount (:meth:`NewTransaction.for_amount`, the other fields checked once)."""
         self._in_flight: TransactionRecord | None = None
         """The financial request of the operation under way (None between operations). An operation its driver
         abandons leaves it owed (reversed before the next request, as the terminal would), but a run that ends
@@ -393,22 +394,20 @@ class LightTerminal:
 
     def _new_transaction(self, kind: TxnType, amount: int, original: TransactionRecord | None) -> NewTransaction:
         """What the light terminal records of a financial request (the load card's masked PAN and brand)."""
+        if original is None:
+            made = self._new.get(kind)
+            if made is not None:
+                return made.for_amount(amount)
         card = self.card
-        return NewTransaction(
+        new = NewTransaction(
             txn_type=kind, amount=amount, currency=self.config.currency, masked_pan=card.masked_pan,
             card_fingerprint=NO_FINGERPRINT, card_brand=card.brand, entry_mode=card.entry.value,
             original_id=original.id if original is not None else None,
-            reason_code=None, processing_code=self._processing_code(kind, original), mti=self._request_mti(kind),
+            reason_code=None, processing_code=self.profile.processing_code(kind, original), mti=self._request_mti(kind),
         )
-
-    def _processing_code(self, kind: TxnType, original: TransactionRecord | None) -> str:
-        """The profile's processing code (DE 3) for ``kind``; without an original, asked once per kind."""
-        if original is not None:
-            return self.profile.processing_code(kind, original)
-        code = self._codes.get(kind)
-        if code is None:
-            code = self._codes[kind] = self.profile.processing_code(kind, None)
-        return code
+        if original is None:
+            self._new[kind] = new
+        return new
 
     def _request_mti(self, kind: TxnType) -> str:
         """The profile's request MTI for ``kind``, asked once per kind (it depends on nothing else)."""

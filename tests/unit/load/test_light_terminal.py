@@ -102,6 +102,17 @@ def test_each_dukpt_message_uses_the_next_ksn(host: HostLogic) -> None:
     assert counters[1] > counters[0] > 0
 
 
+def test_each_sale_carries_its_own_amount_in_de_4_and_the_chip_data(host: HostLogic) -> None:
+    terminal = LightTerminal(TID)
+    sent: list[Outgoing] = []
+    for amount in (1000, 2500, 7):
+        assert run(terminal.sale(amount), answered_by(host), sent).result is Result.APPROVED
+    messages = [decode(outgoing.payload, terminal.dialect) for outgoing in sent if outgoing.operation == "sale"]
+    assert [message[4] for message in messages] == ["000000001000", "000000002500", "000000000007"]
+    assert [tlv.flatten(tlv.decode(message[55]))["9F02"] for message in messages] == [
+        bytes.fromhex("000000001000"), bytes.fromhex("000000002500"), bytes.fromhex("000000000007")]
+
+
 def test_sign_on_sale_matched_refund_and_void_move_money_as_the_host_records(host: HostLogic) -> None:
     terminal = LightTerminal(TID)
     answer = answered_by(host)

@@ -1,4 +1,5 @@
-"""TransactionRecord.pending: the record of a request just begun, as the generated constructor would make it."""
+"""TransactionRecord.pending: the record of a request just begun, as the generated constructor would make it;
+NewTransaction.for_amount: the same new transaction for another amount, as the constructor would make it."""
 
 from __future__ import annotations
 
@@ -65,3 +66,31 @@ def test_a_pending_record_sets_every_field_of_a_record() -> None:
     """A field added to TransactionRecord must be added to pending too (a default would otherwise hide it)."""
     pending = TransactionRecord.pending(_new(), id=7, invoice=7, stan=123, batch=2, at=AT)
     assert set(vars(pending)) == {f.name for f in dataclasses.fields(TransactionRecord)}
+
+
+@pytest.mark.parametrize("new", [
+    _new(),
+    _new(original_rrn="123456789012", original_date="0430"),
+    _new(txn_type=TxnType.SALE, reason_code=None, processing_code="000000",
+         dcc=DccOffer("978", 3_900, "0.9285714", "3.50", "possim")),
+], ids=["refund", "unmatched refund", "dcc sale"])
+def test_a_new_transaction_for_another_amount_equals_the_one_its_constructor_makes(new: NewTransaction) -> None:
+    again = new.for_amount(99)
+    expected = dataclasses.replace(new, amount=99)
+    assert again == expected
+    assert vars(again) == vars(expected)
+    assert new.amount == 4_200  # the template is left as it was
+
+
+@pytest.mark.parametrize("amount", [0, -1, True, 1.5, "100"])
+def test_a_new_transaction_for_another_amount_refuses_what_its_constructor_refuses(amount: object) -> None:
+    with pytest.raises(ValueError, match="amount must be a positive int of minor units") as by_amount:
+        _new().for_amount(amount)  # type: ignore[arg-type]
+    with pytest.raises(ValueError) as by_constructor:
+        _new(amount=amount)
+    assert str(by_amount.value) == str(by_constructor.value)
+
+
+def test_a_new_transaction_for_another_amount_is_frozen_like_any() -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        _new().for_amount(5).amount = 6  # type: ignore[misc]
