@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as _dt
 import secrets
 from dataclasses import dataclass, field
-from functools import cached_property
 from enum import IntEnum
 
 from emv.errors import TerminalDataError
@@ -80,26 +79,52 @@ class TerminalData:
         if not (self.terminal_type.isdigit() and len(self.terminal_type) == 2):
             raise TerminalDataError("terminal type (9F35): expected 2 digits")
         TransactionType(self.transaction_type)
+        object.__setattr__(self, "_values", self._encode())
+
+    def next_transaction(self, amount_authorised: int, transaction_date: _dt.date) -> TerminalData:
+        """The same terminal's data for its next transaction: ``amount_authorised`` on ``transaction_date`` with a
+        fresh unpredictable number, everything else as in ``self``.
+
+        Equal to what the constructor makes of the same values, but only the amount is checked again (the
+        rest was checked when ``self`` was made, and a frozen value cannot have changed since) and only the
+        three changed tags are encoded again: a load terminal makes one per sale.
+        """
+        if not 0 <= amount_authorised <= MAX_AMOUNT:
+            raise TerminalDataError(f"amount authorised (9F02): {amount_authorised} is outside 0..{MAX_AMOUNT} "
+                                    "minor units")
+        new = object.__new__(TerminalData)
+        unpredictable = secrets.token_bytes(4)
+        new.__dict__.update(self.__dict__, amount_authorised=amount_authorised, transaction_date=transaction_date,
+                            unpredictable_number=unpredictable)
+        values = dict(self._values)
+        values["9F02"] = bytes.fromhex(f"{amount_authorised:012d}")
+        values["9A"] = _date_bcd(transaction_date)
+        values["9F37"] = unpredictable
+        object.__setattr__(new, "_values", values)
+        return new
 
     def tag_values(self) -> dict[str, bytes]:
         """Tag -> value bytes of every element this terminal data provides (a new dict each call)."""
-        return dict(self._tag_values)
+        return dict(self._values)
 
-    @cached_property
-    def _tag_values(self) -> dict[str, bytes]:
-        """The values, encoded once (the card's GENERATE AC and field 55 both read them). The fields were
-        checked by ``__post_init__``: the amounts fit n 12, the codes are 3 digits, the type 2 digits."""
-        day = self.transaction_date
+    def _encode(self) -> dict[str, bytes]:
+        """The values, encoded once when made (the card's GENERATE AC and field 55 both read them). The fields
+        were checked by ``__post_init__``: the amounts fit n 12, the codes are 3 digits, the type 2 digits."""
         return {
             "9F02": bytes.fromhex(f"{self.amount_authorised:012d}"),
             "9F03": bytes.fromhex(f"{self.amount_other:012d}"),
             "9F1A": bytes.fromhex(f"0{self.terminal_country}"),
             "95": self.tvr,
             "5F2A": bytes.fromhex(f"0{self.currency}"),
-            "9A": bytes.fromhex(f"{day.year % 100:02d}{day.month:02d}{day.day:02d}"),
+            "9A": _date_bcd(self.transaction_date),
             "9C": bytes([self.transaction_type]),
             "9F37": self.unpredictable_number,
             "9F33": self.terminal_capabilities,
             "9F34": self.cvm_results,
             "9F35": bytes.fromhex(self.terminal_type),
         }
+
+
+def _date_bcd(day: _dt.date) -> bytes:
+    """Tag '9A', transaction date: ``n 6`` YYMMDD in BCD."""
+    return bytes.fromhex(f"{day.year % 100:02d}{day.month:02d}{day.day:02d}")

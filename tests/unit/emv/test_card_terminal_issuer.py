@@ -323,3 +323,22 @@ def test_issuer_authentication_data_for_the_published_cvn18_transaction() -> Non
 def test_generate_arpc_method_1_needs_an_arc() -> None:
     with pytest.raises(ValueError, match="needs an ARC"):
         generate_arpc(1, v.IMK, bytes(8), csu=bytes(4))
+
+
+def test_next_transaction_equals_the_constructors_value_for_the_same_fields() -> None:
+    first = _terminal()
+    later = first.next_transaction(4321, dt.date(2026, 12, 8))
+    made = replace(first, amount_authorised=4321, transaction_date=dt.date(2026, 12, 8),
+                   unpredictable_number=later.unpredictable_number)
+    assert later == made
+    assert later.tag_values() == made.tag_values()
+
+
+def test_next_transaction_draws_a_fresh_unpredictable_number() -> None:
+    first = _terminal()
+    assert len({first.next_transaction(100, dt.date(2026, 12, 8)).unpredictable_number for _ in range(8)}) > 1
+
+
+def test_next_transaction_refuses_an_amount_outside_n12_as_the_constructor_does() -> None:
+    with pytest.raises(TerminalDataError, match=r"amount authorised \(9F02\): 1000000000000 is outside"):
+        _terminal().next_transaction(10**12, dt.date(2026, 12, 8))
