@@ -8,6 +8,10 @@ Rows, each a timed run (``--duration``) measured in the same run of this module 
   and on uvloop (when installed: ``possim load``'s default then), :data:`ROUNDS` interleaved rounds
   each, medians (the machine is shared: one run of each would compare two different minutes).
   Goal (issue 24): >= 5,000 per client CPU-second, i.e. <= 200 us per sale
+* its floor, in the same rounds: the least a client pays per exchange on that loop: the same number of
+  connections writing pre-built signed sales and reading the answers (raw asyncio streams, to a bare echo
+  server, nothing built, decoded or checked: :func:`benchmarks.hostclient.measure_frames`); printed as
+  client CPU per exchange, and the light sale as a multiple of it
 * 20 light terminals, mix sale=60,refund=30,void=10 (the default model), one process and two workers
 * light terminals, 0800 echo tests only: the same terminals and connections without the financial work
 * 20 full terminal engines (SQLite journal per terminal, a connection per exchange), same mix
@@ -19,14 +23,15 @@ operation that is not approved is (exit 1: the numbers would mean nothing).
 
 from __future__ import annotations
 
+import asyncio
+import math
+import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import statistics
-
-from benchmarks.hostclient import Server
+from benchmarks.hostclient import Fleet, Server, build_frames, measure_frames, sign_on
 from protocols.security import KeyScheme
 from simulator.load import LoadPlan, LoadReport, Mix, Result, TerminalModel, Workload, run_load
 from simulator.eventloops import EventLoopChoice, EventLoopUnavailable, resolve, run_on
@@ -39,6 +44,8 @@ TERMINALS = 20
 MIX = Mix.parse("sale=60,refund=30,void=10")
 SALES = Mix.parse("sale=100")
 GOAL_OPS_PER_CPU_SECOND = 5000.0
+FLOOR_FRAMES = 4000
+"""Pre-built frames of the floor rows, cycled for :data:`SALES_SECONDS`."""
 
 
 def _run(url: str, data_dir: Path, event_loop: EventLoopChoice = EventLoopChoice.AUTO,
@@ -49,6 +56,13 @@ def _run(url: str, data_dir: Path, event_loop: EventLoopChoice = EventLoopChoice
     started = time.process_time()
     report = run_on(event_loop, run_load(LoadPlan(**{**common, **plan}), host_url=url, data_dir=data_dir))  # type: ignore[arg-type]
     return report, time.process_time() - started
+
+
+def _floor(echo: Server, fleet: Fleet, event_loop: EventLoopChoice) -> float:
+    """Client CPU seconds per exchange of the bare client on ``event_loop``: ``fleet``'s pre-built frames written
+    to the echo server and the answers read back, nothing else done with them."""
+    run = run_on(event_loop, measure_frames(echo.url, fleet, SALES_SECONDS, server_pid=None, echo=True))
+    return run.client_cpu / run.requests
 
 
 def _loops() -> list[EventLoopChoice]:
@@ -75,12 +89,15 @@ def main() -> int:
     cpus: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="possim-bench-load-") as folder:
         data = Path(folder)
-        with Server.host(data / "host", TERMINALS) as host:
+        with Server.host(data / "host", TERMINALS) as host, Server.echo() as echo:
+            fleet = build_frames(asyncio.run(sign_on(host.url, TERMINALS)), math.ceil(FLOOR_FRAMES / TERMINALS))
             sales_runs: dict[EventLoopChoice, list[tuple[LoadReport, float]]] = {loop: [] for loop in _loops()}
+            floors: dict[EventLoopChoice, list[float]] = {loop: [] for loop in sales_runs}
             for round_number in range(ROUNDS):
                 for loop, results in sales_runs.items():
                     results.append(_run(host.url, data / f"sales_{loop}_{round_number}", loop, mix=SALES,
                                         duration=SALES_SECONDS, duration_limit=SALES_SECONDS))
+                    floors[loop].append(_floor(echo, fleet, loop))
             per_sale: dict[EventLoopChoice, float] = {}
             for loop, results in sales_runs.items():
                 label = f"light, sales, {loop}"
@@ -103,7 +120,11 @@ def main() -> int:
     default_loop = resolve(EventLoopChoice.AUTO)
     for loop, seconds in per_sale.items():
         sales = 1 / seconds if seconds else 0.0
+        floor = statistics.median(floors[loop])
         default = " (possim load's default here)" if loop is default_loop else ""
+        print(f"  floor, {loop}: a bare client, pre-built frames written and answers read over {TERMINALS} "
+              f"connections: {1e6 * floor:.0f} us client CPU per exchange ({1 / floor:,.0f} per CPU-second); "
+              f"a light sale costs {seconds / floor:.1f}x that")
         print(f"  goal light sales >= {GOAL_OPS_PER_CPU_SECOND:,.0f} per client CPU-second, {loop}{default}: "
               f"{sales:,.0f} ({1e6 * seconds:.0f} us per sale) "
               f"{'met' if sales >= GOAL_OPS_PER_CPU_SECOND else 'MISSED'}")
