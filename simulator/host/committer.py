@@ -145,6 +145,7 @@ class GroupCommitter:
         return outcomes
 
     def _attempt(self, works: Sequence[Work], *, optimistic: bool) -> list[Outcome]:
+        """One run of the group in one transaction; raises RedoWithSavepoints when an optimistic one is spoiled."""
         journal = self.logic.journal
         outcomes: list[Outcome] = []
         with journal.atomic(optimistic=optimistic):

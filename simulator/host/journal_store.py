@@ -47,8 +47,8 @@ class JournalStore:
         # A request's savepoint (atomic) and each INSERT's statement savepoint keep the pages they change in SQLite's
         # sub-journal; past 64 KiB a request's sub-journal spilled into a temp file (/var/tmp/etilqs_*) rewritten by
         # every later request of the group: ~13 pwrite64 per sale. Kept in memory instead: it only serves to roll a
-        # savepoint back inside the open transaction (durability is the WAL's), and is emptied as each request's
-        # savepoint is released, so it holds one request's pages at most.
+        # savepoint back inside the open transaction (durability is the WAL's), and is emptied whenever no savepoint
+        # is open (as each request's is released; in an optimistic group after each statement): one request's pages.
         self._db.execute("PRAGMA temp_store=MEMORY")
         upgrade_schema(self._db)
         self._init_state()
@@ -105,7 +105,9 @@ class JournalStore:
             if self._optimistic:  # no savepoint; the failure of a unit that wrote spoils the transaction
                 if self.spoiled:
                     raise RedoWithSavepoints
-                changes = self._db.total_changes  # rows written by completed statements (a failed one undoes itself)
+                # Rows written by completed statements (a failed one undoes itself). A statement with RETURNING
+                # counts once its rows are read to the end, as the journal's one (next_rrn) does at once.
+                changes = self._db.total_changes
                 self._depth += 1
                 self.effects.begin()
                 try:
