@@ -4,8 +4,9 @@
 Not part of ``make bench``. ``--terminals`` light terminals (LOAD0001...) sign on with a
 :class:`~simulator.host.logic.HostLogic` over a fresh journal; then, round after round, each
 terminal builds its next chip sale with PIN (:meth:`LightTerminal.sale`: PIN block, ARQC, MAC), the
-host handles the round's requests in commit groups of 64 (one journal transaction each, as the
-group committer does: ``synchronous=FULL``, one fsync per group), and each terminal takes its
+host handles the round's requests in commit groups of 64 (one journal transaction each, through the
+group committer's own :meth:`~simulator.host.committer.GroupCommitter.run_group` on this thread:
+``synchronous=FULL``, one fsync per group), and each terminal takes its
 answer (decoded, MAC and ARPC checked). The CPU of the two sides is timed apart
 (``time.process_time``), so the host's row is the logic's CPU per sale without the event loop, and
 the terminal's is what ``possim load`` spends per sale without its sockets.
@@ -29,10 +30,12 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from benchmarks.journalfloor import FloorRun, replay
 from protocols.security import KeyScheme
+from simulator.host.committer import GroupCommitter
 from simulator.host.config import load_host_config
 from simulator.host.logic import HostLogic
 from simulator.load.plan import LoadPlan
@@ -126,6 +129,7 @@ def run(terminals: int, rounds: int, profile: str | None, stages: StageClock | N
                 outcome = _finish(operation, decision.response_bytes)
                 if outcome.error:
                     raise RuntimeError(outcome.error)
+            committer = GroupCommitter(logic)  # its groups, on this thread (no event loop)
             host_cpu = terminal_cpu = 0.0
             sales = 0
             if stages is not None:
@@ -145,11 +149,13 @@ def run(terminals: int, rounds: int, profile: str | None, stages: StageClock | N
                 answers: list[bytes] = []
                 now = datetime.now(UTC)
                 for start in range(0, len(payloads), GROUP):
-                    with logic.journal.atomic():
-                        for payload in payloads[start:start + GROUP]:
-                            answer = logic.handle_bytes(payload, now=now, peer="profile").response_bytes
-                            assert answer is not None
-                            answers.append(answer)
+                    works = [(partial(logic.handle_bytes, payload, now=now, peer="profile"), None)
+                             for payload in payloads[start:start + GROUP]]
+                    for decision, error in committer.run_group(works):
+                        if error is not None:
+                            raise error
+                        assert decision.response_bytes is not None
+                        answers.append(decision.response_bytes)
                 if profile == "host":
                     profiler.disable()  # type: ignore[union-attr]
                 host_cpu += time.process_time() - clock

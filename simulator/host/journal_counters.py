@@ -100,7 +100,7 @@ class CounterTables(JournalStore):
         transaction: when that is rolled back the block is forgotten with it (an effect's discard), and what a
         crash leaves unused of a block is never given: RRNs are unique and increasing, not contiguous.
         """
-        if self._rrn_next > self._rrn_last:
+        if self._rrn_next > self._rrn_last:  # its RETURNING row read at once: a completed write (JournalStore.atomic)
             last = int(self._db.execute(
                 "INSERT INTO counters (name, value) VALUES ('rrn', ?)"
                 " ON CONFLICT (name) DO UPDATE SET value = value + excluded.value RETURNING value",

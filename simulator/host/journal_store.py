@@ -20,7 +20,15 @@ from typing import Self
 from simulator.host.effects import Effect, PendingEffects
 from simulator.host.journal_upgrade import upgrade_schema
 
-__all__ = ["JournalStore"]
+__all__ = ["JournalStore", "RedoWithSavepoints"]
+
+
+class RedoWithSavepoints(BaseException):
+    """An optimistic group's transaction was rolled back whole: a unit of it failed after writing
+    (:meth:`JournalStore.atomic`); run the group again with a savepoint per unit.
+
+    A :class:`BaseException`, like :class:`KeyboardInterrupt`: it must pass the handlers of the request
+    itself (``except Exception`` answering 30 or 96) on its way to the group's runner."""
 
 
 class JournalStore:
@@ -36,6 +44,12 @@ class JournalStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA foreign_keys=ON")
+        # A request's savepoint (atomic) and each INSERT's statement savepoint keep the pages they change in SQLite's
+        # sub-journal; past 64 KiB a request's sub-journal spilled into a temp file (/var/tmp/etilqs_*) rewritten by
+        # every later request of the group: ~13 pwrite64 per sale. Kept in memory instead: it only serves to roll a
+        # savepoint back inside the open transaction (durability is the WAL's), and is emptied whenever no savepoint
+        # is open (as each request's is released; in an optimistic group after each statement): one request's pages.
+        self._db.execute("PRAGMA temp_store=MEMORY")
         upgrade_schema(self._db)
         self._init_state()
 
@@ -56,6 +70,10 @@ class JournalStore:
     def _init_state(self) -> None:
         """Set the state kept beside the connection (a subclass adds its own, calling this one)."""
         self._depth = 0
+        self._optimistic = False
+        self.spoiled = False
+        """An optimistic transaction holds the rows of a unit that failed after writing: it must be redone
+        (:meth:`atomic`, :class:`RedoWithSavepoints`)."""
         self.effects = PendingEffects()
         """State outside SQLite waiting for the transaction's commit (:meth:`after_commit`)."""
 
@@ -64,8 +82,8 @@ class JournalStore:
         self._db.close()
 
     @contextmanager
-    def atomic(self) -> Iterator[None]:
-        """One SQLite transaction; a nested call is a savepoint inside it.
+    def atomic(self, *, optimistic: bool = False) -> Iterator[None]:
+        """One SQLite transaction; a nested call is a savepoint inside it (a unit: one request's writes).
 
         On an exception the innermost level is rolled back (a savepoint rolls back only its own
         writes: one failed request in a batch leaves the others' rows in place) and it propagates.
@@ -73,8 +91,36 @@ class JournalStore:
         the outermost ``atomic`` returns answers only what is on disk (group commit: many requests,
         one commit, one fsync). The :meth:`after_commit` effects of a level follow it: applied after
         the outermost COMMIT, discarded with a rollback (:mod:`simulator.host.effects`).
+
+        ``optimistic`` (the outermost level only; the group committer's): the nested levels open no
+        savepoint, since units seldom fail. A unit that fails having written nothing is rolled back as
+        before (its effects discarded: there is nothing else to undo). One that fails after writing
+        leaves rows no savepoint can take back, so the journal is :attr:`spoiled`: the next unit to
+        start, or the outermost level on its way out, rolls the whole transaction back (nothing of it
+        committed, nothing answered) and raises :class:`RedoWithSavepoints`, and the caller runs the
+        group again without ``optimistic``: the same units then give what they give today, the failed
+        one rolled back alone.
         """
         if self._depth:
+            if self._optimistic:  # no savepoint; the failure of a unit that wrote spoils the transaction
+                if self.spoiled:
+                    raise RedoWithSavepoints
+                # Rows written by completed statements (a failed one undoes itself). A statement with RETURNING
+                # counts once its rows are read to the end, as the journal's one (next_rrn) does at once.
+                changes = self._db.total_changes
+                self._depth += 1
+                self.effects.begin()
+                try:
+                    yield
+                except BaseException:
+                    self.effects.rollback()
+                    if self._db.total_changes != changes or not self._db.in_transaction:
+                        self.spoiled = True
+                    raise
+                finally:
+                    self._depth -= 1
+                self.effects.release()
+                return
             name = f"level{self._depth}"
             self._db.execute(f"SAVEPOINT {name}")
             self._depth += 1
@@ -97,14 +143,19 @@ class JournalStore:
             return
         self._db.execute("BEGIN IMMEDIATE")
         self._depth = 1
+        self._optimistic, self.spoiled = optimistic, False
         self.effects.begin()
         try:
             yield
+            if self.spoiled:
+                raise RedoWithSavepoints
         except BaseException:
             self._depth = 0
             self.effects.rollback()
             self._db.execute("ROLLBACK")
             raise
+        finally:
+            self._optimistic = False
         try:
             self._commit()
         except BaseException:

@@ -19,10 +19,11 @@ are a :class:`~simulator.host.protocols.base.HostProtocol` (possim-87, cup-pos, 
 5. a :class:`~simulator.host.exchange.FormatError` is answered 30, any other fault of the host 96
    (it keeps serving); journal the message in and the message out (frames sealed), together.
 
-Everything one request writes is one journal unit (a savepoint inside the server's group commit,
-:mod:`simulator.host.committer`); state outside SQLite follows the unit
-(:mod:`simulator.host.effects`). A request whose processing failed is journaled in a unit of its own
-with its 30 or 96, after the failed unit was rolled back whole.
+Everything one request writes is one journal unit (a savepoint inside the server's group commit, or
+no savepoint in its optimistic first attempt, :mod:`simulator.host.committer`); state outside SQLite
+follows the unit (:mod:`simulator.host.effects`). A request whose processing failed is journaled in a
+unit of its own with its 30 or 96, after the failed unit was rolled back whole (in an optimistic
+group that had written, with the whole group, which then runs again with savepoints).
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ class HostPipeline:
 
         Everything the request writes (its messages in and out, its transaction, its money, its
         stored response) is one unit in the journal: inside an enclosing :meth:`HostJournal.atomic`
-        (the server's group commit) a savepoint, else one commit of its own.
+        (the server's group commit) a savepoint (none in an optimistic group), else one commit of its own.
         """
         try:
             request = decode(data, self.dialect)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -52,6 +52,45 @@ def test_journal_uses_wal_and_full_sync(tmp_path: Path) -> None:
     try:
         assert journal._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert journal._db.execute("PRAGMA synchronous").fetchone()[0] == 2
+    finally:
+        journal.close()
+
+
+def test_journal_keeps_savepoint_rollback_data_in_memory(tmp_path: Path) -> None:
+    journal = HostJournal(tmp_path / "j.sqlite3")
+    try:
+        assert journal._db.execute("PRAGMA temp_store").fetchone()[0] == 2  # MEMORY
+    finally:
+        journal.close()
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to list open files")
+def test_a_request_unit_larger_than_the_spill_size_opens_no_temp_file(tmp_path: Path) -> None:
+    """A request's savepoint that changes more than SQLite's 64 KiB statement-journal spill size writes its
+    rollback data to no temp file (one pwrite per page and request otherwise), and still rolls back whole."""
+    journal = HostJournal(tmp_path / "j.sqlite3")
+
+    def temp_files() -> list[str]:
+        links = []
+        for fd in Path("/proc/self/fd").iterdir():
+            try:
+                links.append(str(fd.readlink()))
+            except OSError:
+                continue
+        return [link for link in links if "etilqs" in link]
+
+    try:
+        with journal.atomic():
+            for stan in range(200):  # existing pages, so each one a savepoint changes is journaled
+                journal.record_message(time=datetime.now(), peer="p", direction="in",
+                                       stan=f"{stan:06d}", note="x" * 1000)
+        with pytest.raises(RuntimeError), journal.atomic(), journal.atomic():
+            for stan in range(200):
+                journal._db.execute("UPDATE messages SET note = ? WHERE stan = ?", ("y" * 1000, f"{stan:06d}"))
+            opened = temp_files()
+            raise RuntimeError("the request fails")
+        assert opened == []
+        assert {row["note"] for row in journal.messages()} == {"x" * 1000}
     finally:
         journal.close()
 
