@@ -18,7 +18,11 @@ kept in a :class:`Plans` of the compiled dialect, keyed by the wire bitmap(s) (d
 message's field keys in order (encoding); a one-off message (a sign-on, one ``possim decode``) never
 pays for a plan. A :class:`Plans` holds at most :data:`MAX_PLANS`: after that, new field sets keep
 the general path, so no traffic can make the codec compile without bound. :meth:`PlanWriter.decoder_source` and
-:meth:`PlanWriter.encoder_source` show what a plan is.
+:meth:`PlanWriter.encoder_source` show what a plan is (``dialect.compiled.plan_writer``).
+
+Nothing of a dialect reaches a plan's source as text but numbers (field numbers, lengths, offsets),
+fragments chosen by its enums, and ``repr`` of strings (the name, a pad digit): a user's TOML dialect
+cannot put code into a plan.
 """
 
 from __future__ import annotations
@@ -135,7 +139,7 @@ class PlanWriter:
 
     def _compile(self, source: str, name: str) -> Callable[..., object]:
         scope: dict[str, object] = {}
-        exec(compile(source, f"<iso8583 plan: {self.name} {name}>", "exec"), self.namespace, scope)  # noqa: S102
+        exec(compile(source, f"<iso8583 plan: {self.name} {name}>", "exec"), self.namespace, scope)
         return scope[name]  # type: ignore[return-value]
 
 

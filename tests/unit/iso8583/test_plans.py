@@ -129,7 +129,7 @@ def test_a_plan_never_encodes_a_value_the_general_path_refuses(name: str, data: 
 
 
 @pytest.mark.parametrize("name", sorted(DIALECTS))
-@settings(max_examples=100, **_PROPERTY)
+@settings(max_examples=60, **_PROPERTY)
 @given(data=st.data())
 def test_a_plan_never_decodes_bytes_the_general_path_refuses(name: str, data: st.DataObject) -> None:
     dialect = DIALECTS[name]
@@ -270,6 +270,13 @@ def test_a_plan_source_reads_as_a_function_of_the_field_set() -> None:
     assert writer.decoder_source([3, 64]).startswith("def decode(data):\n")
     assert writer.encoder_source([3, 64]).startswith("def encode(fields, mti, header):\n")
     assert "# field 64: b FIXED 8, binary (bytes)" in writer.decoder_source([3, 64])
+
+
+def test_a_dialect_name_of_any_text_stays_inside_the_plans_docstring() -> None:
+    dialect = get_dialect("terminal87").replace(name='x\'"""\n    raise SystemExit  # ')
+    plain = get_dialect("terminal87").compiled.plan_writer.decoder_source([3])
+    assert len(dialect.compiled.plan_writer.decoder_source([3]).splitlines()) == len(plain.splitlines())
+    assert dialect.compiled.plan_writer.decoder([3])(encode(Message("0200", {3: "000000"}), dialect)) is not None
 
 
 # -- learning -------------------------------------------------------------------------------------
