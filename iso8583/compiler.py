@@ -1,10 +1,13 @@
 """Compile a :class:`~iso8583.dialect.Dialect` into a fast encoder/decoder.
 
 The dialect is data; this module turns it, once, into tuples of per-field
-closures indexed by field number plus the MTI and bitmap codecs. The message
-loop then does no dispatch on encodings at all: per field, one tuple lookup
-and one call. :attr:`Dialect.compiled <iso8583.dialect.Dialect.compiled>`
-caches the result on the dialect object.
+closures indexed by field number plus the MTI and bitmap codecs. The general
+message loop then does no dispatch on encodings at all: per field, one tuple
+lookup and one call. In front of it, the straight-line plans of the field sets
+already seen (:mod:`iso8583.plans`) code a whole message in one call; they
+fall back to the general loop for anything unexpected, so it alone names
+faults. :attr:`Dialect.compiled <iso8583.dialect.Dialect.compiled>` caches the
+result on the dialect object.
 """
 
 from __future__ import annotations
@@ -16,17 +19,20 @@ from typing import Protocol
 from iso8583.bitmap import BIT, BitmapCodec
 from iso8583.errors import DecodeError, EncodeError
 from iso8583.fieldcodecs import FieldCodec, FieldDecoder, FieldEncoder, build_field_codec
+from iso8583.fieldsource import FieldSource
 from iso8583.fieldspec import (
     MAX_FIELD,
     MIN_FIELD,
     BitmapEncoding,
     Encoding,
     FieldSpec,
+    LengthCount,
     LengthKind,
     SecondaryBitmap,
 )
 from iso8583.message import FieldValue, Message
 from iso8583.mti import MtiCodec
+from iso8583.plans import PLAN_FAULTS, Decoder, Encoder, PlanWriter, Plans
 from iso8583.prefixes import prefix_table
 
 HEADER = "header"
@@ -58,21 +64,57 @@ class CompiledDialect:
     codecs: tuple[FieldCodec | None, ...]
     mti: MtiCodec
     bitmap: BitmapCodec
+    plan_writer: PlanWriter = field(repr=False)
     encoders: tuple[FieldEncoder | None, ...] = field(init=False, repr=False)
     decoders: tuple[FieldDecoder | None, ...] = field(init=False, repr=False)
     defined: frozenset[int] = field(init=False, repr=False)
     header_length: int = field(init=False, repr=False)
+    encode_plans: Plans[Encoder] = field(init=False, repr=False)
+    """Straight-line encoders by the field keys of the message (``bytes(fields)``, in the dict's order)."""
+    decode_plans: Plans[Decoder] = field(init=False, repr=False)
+    """Straight-line decoders by the message's wire bitmap(s)."""
+    bitmap_start: int = field(init=False, repr=False)
+    secondary_first: frozenset[int] = field(init=False, repr=False)
+    """The first bitmap byte values that announce a secondary bitmap (bit 1 set, in the bitmap's encoding)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "encoders", tuple(c.encode if c else None for c in self.codecs))
         object.__setattr__(self, "decoders", tuple(c.decode if c else None for c in self.codecs))
         object.__setattr__(self, "defined", frozenset(n for n, c in enumerate(self.codecs) if c))
         object.__setattr__(self, "header_length", self.dialect.header_length)
+        object.__setattr__(self, "encode_plans", Plans(self.plan_writer.encoder))
+        object.__setattr__(self, "decode_plans", Plans(self.plan_writer.decoder))
+        object.__setattr__(self, "bitmap_start", self.header_length + self.mti.size)
+        first = range(0x80, 0x100) if self.bitmap.encoding is BitmapEncoding.BINARY else b"89ABCDEF"
+        object.__setattr__(self, "secondary_first", frozenset(first))
 
     # -- encoding -----------------------------------------------------------------------------
 
     def encode(self, message: Message) -> bytes:
-        """The wire bytes of ``message``; raises :class:`EncodeError` naming the faulty field."""
+        """The wire bytes of ``message``; raises :class:`EncodeError` naming the faulty field.
+
+        The plan of the message's field keys when there is one, else (or when the plan does not take the
+        values) the general path, whose field set is then planned."""
+        values = message.fields
+        try:
+            key: bytes | None = bytes(values)  # the keys in order, one byte each (fields are 2..128)
+        except (TypeError, ValueError):  # not numbers 0..255: the general path names the key
+            key = None
+        plan = self.encode_plans.get(key)  # type: ignore[arg-type]
+        if plan is not None:
+            try:
+                wire = plan(values, message.mti, message.header)
+            except PLAN_FAULTS:
+                wire = None
+            if wire is not None:
+                return wire
+        wire = self._encode(message)
+        if key is not None and plan is None:
+            self.encode_plans.learn(key, key)
+        return wire
+
+    def _encode(self, message: Message) -> bytes:
+        """The general path of :meth:`encode`: every field through its closure."""
         values = message.fields
         encoders = self.encoders
         try:
@@ -123,11 +165,34 @@ class CompiledDialect:
     # -- decoding -----------------------------------------------------------------------------
 
     def decode(self, data: bytes) -> Message:
-        """The message in ``data``; raises :class:`DecodeError` naming the field and offset."""
+        """The message in ``data``; raises :class:`DecodeError` naming the field and offset.
+
+        The plan of the message's bitmap when there is one, else (or when the plan does not take the data)
+        the general path, whose field set is then planned."""
         if data.__class__ is not bytes:
             if not isinstance(data, (bytearray, memoryview)):
                 raise TypeError(f"expected bytes, got {type(data).__name__}")
             data = bytes(data)
+        start = self.bitmap_start
+        size = self.bitmap.size
+        key = data[start:start + size]
+        if key and key[0] in self.secondary_first:
+            key = data[start:start + 2 * size]
+        plan = self.decode_plans.get(key)
+        if plan is not None:
+            try:
+                message = plan(data)
+            except PLAN_FAULTS:
+                message = None
+            if message is not None:
+                return message
+        message = self._decode(data)
+        if plan is None:
+            self.decode_plans.learn(key, message.fields)
+        return message
+
+    def _decode(self, data: bytes) -> Message:
+        """The general path of :meth:`decode`: every field through its closure."""
         offset = self.header_length
         header = data[:offset]
         if len(header) != offset:
@@ -167,11 +232,17 @@ def compile_dialect(dialect: Layout) -> CompiledDialect:
         return table
 
     codecs: list[FieldCodec | None] = [None] * (MAX_FIELD + 1)
+    sources: dict[int, FieldSource] = {}
     for number, spec in dialect.fields.items():
-        codecs[number] = build_field_codec(spec, tables)
+        codec = codecs[number] = build_field_codec(spec, tables)
+        counts_bytes = spec.length_count is LengthCount.ENCODED
+        table = () if spec.is_fixed else tables(spec, spec.max_encoded_length() if counts_bytes else spec.max_length)
+        sources[number] = FieldSource(codec, table)
+    bitmap = BitmapCodec(dialect.bitmap_encoding, dialect.secondary_bitmap)
     return CompiledDialect(
         dialect=dialect,
         codecs=tuple(codecs),
         mti=MtiCodec(dialect.mti_encoding),
-        bitmap=BitmapCodec(dialect.bitmap_encoding, dialect.secondary_bitmap),
+        bitmap=bitmap,
+        plan_writer=PlanWriter(dialect.name, sources, dialect.mti_encoding, dialect.header_length, bitmap),
     )
