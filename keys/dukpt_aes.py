@@ -40,6 +40,7 @@ contain key material.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -295,13 +296,26 @@ def derive_working_key_from_initial(
     stronger than the derivation keys (an AES256 key from an AES-128 initial
     key is refused), and the initial-key usage 0x8001 is not a working usage.
     """
+    return derive_working_keys_from_initial(initial_key, ksn, ((usage, key_type),))[0]
+
+
+def derive_working_keys_from_initial(
+    initial_key: bytes, ksn: bytes, wanted: Sequence[tuple[KeyUsage, KeyType]]
+) -> list[bytes]:
+    """The working keys ``wanted`` (usage, type) of one transaction, in that order: each what
+    :func:`derive_working_key_from_initial` gives, with the intermediate derivation key of the KSN (one AES
+    derivation per one-bit of its counter, sections 6.3/6.4) derived once for them all. A message's keys (MAC
+    generation, MAC verification, PIN) all hang from that one key. Each wanted key is checked first, as
+    :func:`derive_working_key_from_initial` checks it.
+    """
     derivation_type = KeyType.aes_for_length(len(initial_key), "initial key")
-    _check_strength(derivation_type, key_type)
-    if usage is KeyUsage.KEY_DERIVATION_INITIAL:
-        raise CryptoError("usage KEY_DERIVATION_INITIAL (0x8001) derives initial keys only, not working keys")
+    for usage, key_type in wanted:
+        _check_strength(derivation_type, key_type)
+        if usage is KeyUsage.KEY_DERIVATION_INITIAL:
+            raise CryptoError("usage KEY_DERIVATION_INITIAL (0x8001) derives initial keys only, not working keys")
     derivation_key = derive_intermediate_key(initial_key, ksn)
     context = _counter_context(ksn[:INITIAL_KEY_ID_LENGTH], ksn_counter(ksn))
-    return _derive_key(derivation_key, usage, key_type, context)
+    return [_derive_key(derivation_key, usage, key_type, context) for usage, key_type in wanted]
 
 
 def derive_working_key(bdk: bytes, ksn: bytes, usage: KeyUsage, key_type: KeyType) -> bytes:

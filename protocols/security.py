@@ -102,16 +102,11 @@ def dukpt_aes_keys(initial_key: bytes, ksn: bytes, pin_format: PinBlockFormat) -
     """
     usage = dukpt_aes.KeyUsage
     kind = dukpt_aes.KeyType
-    derive = dukpt_aes.derive_working_key_from_initial
     pin_type = kind.AES128 if pin_format is PinBlockFormat.ISO_4 else kind.TDES2
-    return MessageKeys(
-        KeyScheme.DUKPT_AES,
-        derive(initial_key, ksn, usage.MAC_GENERATION, kind.AES128),
-        derive(initial_key, ksn, usage.MAC_VERIFICATION, kind.AES128),
-        derive(initial_key, ksn, usage.PIN_ENCRYPTION, pin_type),
-        pin_format=pin_format,
-        ksn=ksn,
-    )
+    request_mac, response_mac, pin = dukpt_aes.derive_working_keys_from_initial(  # one intermediate key for the three
+        initial_key, ksn, ((usage.MAC_GENERATION, kind.AES128), (usage.MAC_VERIFICATION, kind.AES128),
+                           (usage.PIN_ENCRYPTION, pin_type)))
+    return MessageKeys(KeyScheme.DUKPT_AES, request_mac, response_mac, pin, pin_format=pin_format, ksn=ksn)
 
 
 def _mac_input(message: Message, dialect: Dialect) -> tuple[Message, bytes]:

@@ -48,6 +48,21 @@ def scheme_keys() -> dict[str, MessageKeys]:
     }
 
 
+
+@pytest.mark.parametrize("pin_format, pin_type", [(PinBlockFormat.ISO_0, dukpt_aes.KeyType.TDES2),
+                                                  (PinBlockFormat.ISO_4, dukpt_aes.KeyType.AES128)])
+def test_dukpt_aes_message_keys_are_the_working_keys_of_their_usages(pin_format: PinBlockFormat,
+                                                                       pin_type: dukpt_aes.KeyType) -> None:
+    initial = dukpt_aes.derive_initial_key(AES_BDK, bytes.fromhex("1234567890123456"))
+    ksn = bytes.fromhex("123456789012345600000013")
+    usage, aes128 = dukpt_aes.KeyUsage, dukpt_aes.KeyType.AES128
+    keys = dukpt_aes_keys(initial, ksn, pin_format)
+    assert (keys.request_mac_key, keys.response_mac_key, keys.pin_key) == (
+        dukpt_aes.derive_working_key_from_initial(initial, ksn, usage.MAC_GENERATION, aes128),
+        dukpt_aes.derive_working_key_from_initial(initial, ksn, usage.MAC_VERIFICATION, aes128),
+        dukpt_aes.derive_working_key_from_initial(initial, ksn, usage.PIN_ENCRYPTION, pin_type),
+    )
+
 def refund_request() -> Message:
     return Message("0200", {3: "200000", 4: "000000001500", 11: "000042", 41: "POSSIM01", 49: "840"})
 
