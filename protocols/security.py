@@ -95,6 +95,15 @@ def dukpt_tdes_keys(derived: dukpt_tdes.TdesDukptKeys) -> MessageKeys:
     )
 
 
+def dukpt_tdes_message_keys(ipek: bytes, ksn: bytes) -> MessageKeys:
+    """:func:`dukpt_tdes_keys` of :func:`keys.dukpt_tdes.derive_keys_from_ipek`, deriving only what a message uses:
+    the transaction key and its PIN and MAC request/response variants (X9.24-1:2009 A.6), not the two data keys
+    (each a TDES encipherment under a key used once), which a host checking a message never needs."""
+    transaction_key = dukpt_tdes.derive_transaction_key(ipek, ksn)
+    return MessageKeys(KeyScheme.DUKPT_TDES, dukpt_tdes.mac_request_key(transaction_key),
+                       dukpt_tdes.mac_response_key(transaction_key), dukpt_tdes.pin_key(transaction_key), ksn=bytes(ksn))
+
+
 def dukpt_aes_keys(initial_key: bytes, ksn: bytes, pin_format: PinBlockFormat) -> MessageKeys:
     """ANSI X9.24-3-2017 working keys for one KSN, derived from the device's initial key.
 

@@ -33,7 +33,7 @@ from keys.primitives import adjust_odd_parity
 from protocols.security import (
     MessageKeys,
     dukpt_aes_keys,
-    dukpt_tdes_keys,
+    dukpt_tdes_message_keys,
     mksk_keys,
     pin_block_format_for,
 )
@@ -277,7 +277,7 @@ class HostKeyring:
                 if dukpt_tdes.initial_ksn(ksn) != dukpt_tdes.initial_ksn(profile.tdes_initial_ksn):
                     raise KeyResolutionError(f"KSN does not belong to terminal {profile.terminal_id}")
                 ipek = self._initial_key(profile.tdes_bdk, profile.tdes_initial_ksn, dukpt_tdes.derive_ipek)
-                return dukpt_tdes_keys(dukpt_tdes.derive_keys_from_ipek(ipek, ksn))
+                return dukpt_tdes_message_keys(ipek, ksn)
             if len(ksn_hex) == AES_KSN_HEX:
                 if profile.aes_bdk is None:
                     raise SchemeNotConfiguredError(f"terminal {profile.terminal_id} is not configured for DUKPT AES")
