@@ -12,10 +12,12 @@ cannot drift apart.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter
+from typing import NoReturn
 
 from emv.cryptogram import CryptogramVersion
 from emv.errors import CryptogramError
-from emv.iad import parse_iad
+from emv.iad import IssuerApplicationData, parse_iad
 
 AC_DATA_TAGS: tuple[tuple[str, int], ...] = (
     ("9F02", 6),
@@ -32,37 +34,37 @@ AC_DATA_TAGS: tuple[tuple[str, int], ...] = (
 """(tag, length in bytes) of the Book 2 8.1.1 minimum set, in MAC order."""
 
 
-def ac_input(cvn: CryptogramVersion, values: Mapping[str, bytes]) -> bytes:
+def ac_input(cvn: CryptogramVersion, values: Mapping[str, bytes], iad: IssuerApplicationData | None = None) -> bytes:
     """The bytes to MAC for ``cvn`` from ``values`` (tag -> value, '9F10' included).
 
-    Raises :class:`CryptogramError` "missing tag XXXX" or "tag XXXX: n bytes, expected m".
+    ``iad``: '9F10' of ``values`` as already read (:func:`~emv.iad.parse_iad`), by an issuer that read it to learn
+    the CVN; None reads it here. Raises :class:`CryptogramError` "missing tag XXXX" or "tag XXXX: n bytes, expected m".
     """
-    parts = [values.get(tag) for tag in _TAGS]
     try:
-        well_formed = [len(value) for value in parts] == _LENGTHS  # type: ignore[arg-type]
-    except TypeError:  # a tag missing (None)
+        parts = _read_set(values)  # the ten values at once, and their lengths, in C
+        well_formed = list(map(len, parts)) == _LENGTHS
+    except (KeyError, TypeError):  # a tag missing (or None)
         well_formed = False
     if not well_formed:
         _refuse(values)
-    out = b"".join(parts)  # type: ignore[arg-type]
-    iad_raw = values.get("9F10")
-    if iad_raw is None:
-        raise CryptogramError("missing tag 9F10")
-    iad = parse_iad(iad_raw)
+    if iad is None:
+        iad_raw = values.get("9F10")
+        if iad_raw is None:
+            raise CryptogramError("missing tag 9F10")
+        iad = parse_iad(iad_raw)
     if cvn is CryptogramVersion.CVN10:
         if iad.cvr is None:
             raise CryptogramError("tag 9F10: no CVR in this issuer application data format")
-        out += iad.cvr
-    else:
-        out += iad.raw
-    return out
+        return b"".join(parts) + iad.cvr
+    return b"".join(parts) + iad.raw
 
 
-_TAGS = tuple(tag for tag, _ in AC_DATA_TAGS)
+_read_set = itemgetter(*(tag for tag, _ in AC_DATA_TAGS))
+"""The values of the set, in MAC order (KeyError when one is missing); read-only."""
 _LENGTHS = [length for _, length in AC_DATA_TAGS]
 
 
-def _refuse(values: Mapping[str, bytes]) -> None:
+def _refuse(values: Mapping[str, bytes]) -> NoReturn:
     """Raise the CryptogramError naming the first tag of the set that is missing or has the wrong length."""
     for tag, length in AC_DATA_TAGS:
         value = values.get(tag)

@@ -115,7 +115,7 @@ def verify_cryptogram_values(values: dict[str, bytes], imk: bytes, pan: str, psn
             recorded_name = "RFU" if recorded is None else recorded.name
             raise CryptogramError(f"9F27 announces {kind.name} but the CVR records {recorded_name}")
         key = ac_key(cvn, icc_mk, atc)
-        expected = compute_ac(key, ac_input(cvn, values), cvn.padding)
+        expected = compute_ac(key, ac_input(cvn, values, iad), cvn.padding)  # '9F10' read once
     except EmvError as error:
         return CryptogramCheck(False, kind, cvn, atc_value, str(error))
     if not hmac.compare_digest(expected, cryptogram):

@@ -40,9 +40,11 @@ contain key material.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
+from keys.dukpt_ladder import DukptLadder
 from keys.errors import CryptoError, KeyLengthError, KsnError
 from keys.primitives import AES_BLOCK, aes_encrypt_ecb
 
@@ -260,7 +262,7 @@ def derive_initial_key(bdk: bytes, initial_key_id: bytes, bdk_type: KeyType | No
     return _derive_key(bdk, KeyUsage.KEY_DERIVATION_INITIAL, derivation_type, initial_key_id)
 
 
-def derive_intermediate_key(initial_key: bytes, ksn: bytes) -> bytes:
+def derive_intermediate_key(initial_key: bytes, ksn: bytes, ladder: DukptLadder | None = None) -> bytes:
     """The intermediate derivation key for the KSN's counter (the "transaction key" the
     X9.24-3 test vectors list as the derivation key of each transaction).
 
@@ -268,21 +270,18 @@ def derive_intermediate_key(initial_key: bytes, ksn: bytes) -> bytes:
     the transaction counter, most significant first, is set in the working
     counter and a new derivation key is derived from the previous one with usage
     0x8000 and the working counter in the derivation data (sections 6.3/6.4).
+    ``ladder``: the keys of this device's last walk, kept by the host (:mod:`keys.dukpt_ladder`); the walk then
+    starts from the longest prefix of the counter the last one shared.
     """
     derivation_type = KeyType.aes_for_length(len(initial_key), "initial key")
     counter = ksn_counter(ksn)
     _check_transaction_counter(counter)
     initial_key_id = ksn[:INITIAL_KEY_ID_LENGTH]
-    key = initial_key
-    working_counter = 0
-    for bit in range(31, -1, -1):
-        mask = 1 << bit
-        if counter & mask:
-            working_counter |= mask
-            key = _derive_key(
-                key, KeyUsage.KEY_DERIVATION, derivation_type, _counter_context(initial_key_id, working_counter)
-            )
-    return key
+
+    def step(key: bytes, prefix: int) -> bytes:
+        return _derive_key(key, KeyUsage.KEY_DERIVATION, derivation_type, _counter_context(initial_key_id, prefix))
+
+    return (ladder or DukptLadder()).walk(bytes(initial_key), bytes(initial_key_id), counter, 8 * COUNTER_LENGTH, step)
 
 
 def derive_working_key_from_initial(
@@ -295,13 +294,26 @@ def derive_working_key_from_initial(
     stronger than the derivation keys (an AES256 key from an AES-128 initial
     key is refused), and the initial-key usage 0x8001 is not a working usage.
     """
+    return derive_working_keys_from_initial(initial_key, ksn, ((usage, key_type),))[0]
+
+
+def derive_working_keys_from_initial(
+    initial_key: bytes, ksn: bytes, wanted: Sequence[tuple[KeyUsage, KeyType]], ladder: DukptLadder | None = None
+) -> list[bytes]:
+    """The working keys ``wanted`` (usage, type) of one transaction, in that order: each what
+    :func:`derive_working_key_from_initial` gives, with the intermediate derivation key of the KSN (one AES
+    derivation per one-bit of its counter, sections 6.3/6.4) derived once for them all. A message's keys (MAC
+    generation, MAC verification, PIN) all hang from that one key. Each wanted key is checked first, as
+    :func:`derive_working_key_from_initial` checks it. ``ladder``: as :func:`derive_intermediate_key`'s.
+    """
     derivation_type = KeyType.aes_for_length(len(initial_key), "initial key")
-    _check_strength(derivation_type, key_type)
-    if usage is KeyUsage.KEY_DERIVATION_INITIAL:
-        raise CryptoError("usage KEY_DERIVATION_INITIAL (0x8001) derives initial keys only, not working keys")
-    derivation_key = derive_intermediate_key(initial_key, ksn)
+    for usage, key_type in wanted:
+        _check_strength(derivation_type, key_type)
+        if usage is KeyUsage.KEY_DERIVATION_INITIAL:
+            raise CryptoError("usage KEY_DERIVATION_INITIAL (0x8001) derives initial keys only, not working keys")
+    derivation_key = derive_intermediate_key(initial_key, ksn, ladder)
     context = _counter_context(ksn[:INITIAL_KEY_ID_LENGTH], ksn_counter(ksn))
-    return _derive_key(derivation_key, usage, key_type, context)
+    return [_derive_key(derivation_key, usage, key_type, context) for usage, key_type in wanted]
 
 
 def derive_working_key(bdk: bytes, ksn: bytes, usage: KeyUsage, key_type: KeyType) -> bytes:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from keys.dukpt_ladder import DukptLadder
 from keys.errors import KeyLengthError, KsnError
 from keys.primitives import des_encrypt_block, tdes_encrypt_ecb, xor_bytes
 
@@ -165,7 +166,7 @@ def _non_reversible_key_generation(key: bytes, ksn_right: bytes) -> bytes:
     return half(xor_bytes(key, _KEY_REGISTER_MASK)) + half(key)
 
 
-def derive_transaction_key(ipek: bytes, ksn: bytes) -> bytes:
+def derive_transaction_key(ipek: bytes, ksn: bytes, ladder: DukptLadder | None = None) -> bytes:
     """The current transaction key for the counter of ``ksn``, from the device's initial key.
 
     X9.24-1:2009 A.6 (the receiving host's "Calculate the Key" processing):
@@ -173,6 +174,9 @@ def derive_transaction_key(ipek: bytes, ksn: bytes) -> bytes:
     counter cleared; for each one-bit of the counter, from the most
     significant down, set that bit in the KSN register and replace the key by
     the non-reversible key generation of the key and the register.
+
+    ``ladder``: the keys of this device's last walk, kept by the host (:mod:`keys.dukpt_ladder`); the walk then
+    starts from the longest prefix of the counter the last one shared (usually one step instead of one per one-bit).
 
     Counter 0 is refused: it names the initial key itself, which is never a
     transaction key (the originator erases it after generating its future keys).
@@ -182,14 +186,13 @@ def derive_transaction_key(ipek: bytes, ksn: bytes) -> bytes:
     counter = ksn_counter(ksn)
     if counter == 0:
         raise KsnError("KSN: transaction counter is 0, which names the initial key, not a transaction key")
-    register = int.from_bytes(initial_ksn(ksn)[2:], "big")
-    key = bytes(ipek)
-    for shift in range(COUNTER_BITS - 1, -1, -1):
-        bit = 1 << shift
-        if counter & bit:
-            register |= bit
-            key = _non_reversible_key_generation(key, register.to_bytes(8, "big"))
-    return key
+    device = initial_ksn(ksn)
+    base = int.from_bytes(device[2:], "big")
+
+    def step(key: bytes, prefix: int) -> bytes:
+        return _non_reversible_key_generation(key, (base | prefix).to_bytes(8, "big"))
+
+    return (ladder or DukptLadder()).walk(bytes(ipek), device, counter, COUNTER_BITS, step)
 
 
 def _variant(transaction_key: bytes, mask: bytes) -> bytes:

@@ -93,8 +93,8 @@ def pad_method_2(data: bytes, block: int) -> bytes:
 def _pad(data: bytes, block: int, padding: int) -> bytes:
     if padding == 1:
         return data + bytes(-len(data) % block) if data else bytes(block)
-    if padding == 2:
-        return pad_method_2(data, block)
+    if padding == 2:  # pad_method_2 of a positive block, in one step (an EMV cryptogram's padding)
+        return data + b"\x80" + bytes(-(len(data) + 1) % block)
     raise CryptoError(f"padding method must be 1 or 2, got {padding!r}")
 
 

@@ -24,6 +24,7 @@ from iso8583.codec import encode
 from iso8583.dialect import Dialect
 from iso8583.message import Message
 from keys import dukpt_aes, dukpt_tdes
+from keys.dukpt_ladder import DukptLadder
 from keys.errors import MacVerificationError
 from keys.mac import MacAlgorithm, generate_mac, verify_mac
 from keys.pinblock import PinBlockFormat, decrypt_pin_block, encrypt_pin_block
@@ -95,23 +96,30 @@ def dukpt_tdes_keys(derived: dukpt_tdes.TdesDukptKeys) -> MessageKeys:
     )
 
 
-def dukpt_aes_keys(initial_key: bytes, ksn: bytes, pin_format: PinBlockFormat) -> MessageKeys:
+def dukpt_tdes_message_keys(ipek: bytes, ksn: bytes, ladder: DukptLadder | None = None) -> MessageKeys:
+    """:func:`dukpt_tdes_keys` of :func:`keys.dukpt_tdes.derive_keys_from_ipek`, deriving only what a message uses:
+    the transaction key and its PIN and MAC request/response variants (X9.24-1:2009 A.6), not the two data keys
+    (each a TDES encipherment under a key used once), which a host checking a message never needs. ``ladder``: the
+    device's kept walk (:mod:`keys.dukpt_ladder`), for a host that sees the device's counters one after another."""
+    transaction_key = dukpt_tdes.derive_transaction_key(ipek, ksn, ladder)
+    return MessageKeys(KeyScheme.DUKPT_TDES, dukpt_tdes.mac_request_key(transaction_key),
+                       dukpt_tdes.mac_response_key(transaction_key), dukpt_tdes.pin_key(transaction_key), ksn=bytes(ksn))
+
+
+def dukpt_aes_keys(initial_key: bytes, ksn: bytes, pin_format: PinBlockFormat,
+                   ladder: DukptLadder | None = None) -> MessageKeys:
     """ANSI X9.24-3-2017 working keys for one KSN, derived from the device's initial key.
 
-    The host derives the initial key from the BDK first (:func:`keys.dukpt_aes.derive_initial_key`).
+    The host derives the initial key from the BDK first (:func:`keys.dukpt_aes.derive_initial_key`). ``ladder``: as
+    :func:`dukpt_tdes_message_keys`'s.
     """
     usage = dukpt_aes.KeyUsage
     kind = dukpt_aes.KeyType
-    derive = dukpt_aes.derive_working_key_from_initial
     pin_type = kind.AES128 if pin_format is PinBlockFormat.ISO_4 else kind.TDES2
-    return MessageKeys(
-        KeyScheme.DUKPT_AES,
-        derive(initial_key, ksn, usage.MAC_GENERATION, kind.AES128),
-        derive(initial_key, ksn, usage.MAC_VERIFICATION, kind.AES128),
-        derive(initial_key, ksn, usage.PIN_ENCRYPTION, pin_type),
-        pin_format=pin_format,
-        ksn=ksn,
-    )
+    request_mac, response_mac, pin = dukpt_aes.derive_working_keys_from_initial(  # one intermediate key for the three
+        initial_key, ksn, ((usage.MAC_GENERATION, kind.AES128), (usage.MAC_VERIFICATION, kind.AES128),
+                           (usage.PIN_ENCRYPTION, pin_type)), ladder)
+    return MessageKeys(KeyScheme.DUKPT_AES, request_mac, response_mac, pin, pin_format=pin_format, ksn=ksn)
 
 
 def _mac_input(message: Message, dialect: Dialect) -> tuple[Message, bytes]:

@@ -96,5 +96,9 @@ def arpc(check: CardCheck, pan: str, request: Message, approved: bool) -> dict[i
     except EmvError as exc:
         log.info("no ARPC for %s: %s", mask_pan(pan), exc)
         return {}
-    return {55: tlv.encode([tlv.Tlv.primitive("91", data)])}
+    return {55: _TAG_91 + tlv.encode_length(len(data)) + data}  # the one object, without a Tlv built for it
+
+
+_TAG_91 = tlv.encode_tag("91")
+"""Issuer Authentication Data's tag (EMV 4.4 Book 3 Annex A), as encoded."""
 

@@ -25,15 +25,17 @@ from dataclasses import dataclass, field
 
 from iso8583.dialect import Dialect
 from keys import dukpt_aes, dukpt_tdes, tr31
+from keys.dukpt_ladder import DukptLadder
 from keys.errors import CryptoError
 from keys.hexutil import to_hex
 from keys.kcv import kcv_tdes
 from keys.keystore import KeyStore, load_or_create_kek
 from keys.primitives import adjust_odd_parity
 from protocols.security import (
+    KeyScheme,
     MessageKeys,
     dukpt_aes_keys,
-    dukpt_tdes_keys,
+    dukpt_tdes_message_keys,
     mksk_keys,
     pin_block_format_for,
 )
@@ -108,7 +110,9 @@ class HostKeyring:
         self._config = config
         kek = load_or_create_kek(config.kek_path)
         self._store = KeyStore.open(config.keystore_path, kek)
-        self._fingerprint_key = hmac.new(kek, b"possim host card fingerprint", hashlib.sha256).digest()
+        self._keyed_hmac = hmac.new(hmac.new(kek, b"possim host card fingerprint", hashlib.sha256).digest(),
+                                    digestmod="sha256")
+        """HMAC-SHA256 under the fingerprint key, keyed once: each digest is a copy of it (:meth:`keyed_digest`)."""
         self._sealer = FrameSealer(kek)
         self._pin_format = pin_block_format_for(dialect)
         self._sessions: dict[str, MessageKeys] = {}
@@ -116,6 +120,9 @@ class HostKeyring:
         """Next keys of hardened cup-pos sign-ons, by terminal (:meth:`new_session` ``until_first_use``)."""
         self._initial_keys: dict[tuple[bytes, bytes], bytes] = {}
         """IPEKs and AES initial keys by (BDK, initial KSN / key ID): derived once per terminal, not per request."""
+        self._ladders: dict[tuple[str, KeyScheme], DukptLadder] = {}
+        """The DUKPT keys each terminal's last request was derived along (:mod:`keys.dukpt_ladder`), one per terminal
+        and scheme: its next KSN is usually one step from them rather than one per one-bit of its counter."""
 
     # -- master/session -------------------------------------------------------------------
 
@@ -275,14 +282,15 @@ class HostKeyring:
                 if dukpt_tdes.initial_ksn(ksn) != dukpt_tdes.initial_ksn(profile.tdes_initial_ksn):
                     raise KeyResolutionError(f"KSN does not belong to terminal {profile.terminal_id}")
                 ipek = self._initial_key(profile.tdes_bdk, profile.tdes_initial_ksn, dukpt_tdes.derive_ipek)
-                return dukpt_tdes_keys(dukpt_tdes.derive_keys_from_ipek(ipek, ksn))
+                return dukpt_tdes_message_keys(ipek, ksn, self._ladder(profile.terminal_id, KeyScheme.DUKPT_TDES))
             if len(ksn_hex) == AES_KSN_HEX:
                 if profile.aes_bdk is None:
                     raise SchemeNotConfiguredError(f"terminal {profile.terminal_id} is not configured for DUKPT AES")
                 if dukpt_aes.ksn_initial_key_id(ksn) != profile.aes_initial_key_id:
                     raise KeyResolutionError(f"KSN does not belong to terminal {profile.terminal_id}")
                 initial = self._initial_key(profile.aes_bdk, profile.aes_initial_key_id, dukpt_aes.derive_initial_key)
-                return dukpt_aes_keys(initial, ksn, self._pin_format)
+                return dukpt_aes_keys(initial, ksn, self._pin_format,
+                                      self._ladder(profile.terminal_id, KeyScheme.DUKPT_AES))
         except CryptoError as exc:
             raise KeyResolutionError(f"DUKPT derivation failed: {exc}") from None
         raise MalformedKsnError(f"DE 63 KS has {len(ksn_hex)} hex digits, expected 20 or 24")
@@ -292,6 +300,14 @@ class HostKeyring:
         if key is None:
             key = self._initial_keys[(bdk, identity)] = derive(bdk, identity)
         return key
+
+    def _ladder(self, terminal_id: str, scheme: KeyScheme) -> DukptLadder:
+        """The kept DUKPT walk of ``terminal_id`` under ``scheme`` (bounded: one per configured terminal and scheme,
+        the request's KSN having been checked to be the terminal's)."""
+        ladder = self._ladders.get((terminal_id, scheme))
+        if ladder is None:
+            ladder = self._ladders[(terminal_id, scheme)] = DukptLadder()
+        return ladder
 
     def frame_sealer(self) -> FrameSealer:
         """Seals the journal's message frames under a key derived from the host KEK."""
@@ -303,5 +319,6 @@ class HostKeyring:
 
     def keyed_digest(self, *parts: str) -> str:
         """HMAC-SHA256 of ``parts`` (joined unambiguously) under the fingerprint key: safe to journal."""
-        data = "\x1f".join([f"{len(part)}:{part}" for part in parts]).encode("utf-8")  # a list joins faster
-        return hmac.digest(self._fingerprint_key, data, "sha256").hex()[:32]  # one-shot: OpenSSL's HMAC, in C
+        mac = self._keyed_hmac.copy()  # OpenSSL's keyed context copied: no digest fetch, no key schedule per call
+        mac.update("\x1f".join([f"{len(part)}:{part}" for part in parts]).encode("utf-8"))  # a list joins faster
+        return mac.hexdigest()[:32]

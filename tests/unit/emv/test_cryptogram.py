@@ -17,6 +17,7 @@ from emv.cryptogram import (
     generate_ac,
 )
 from emv.errors import CryptogramError
+from emv.iad import parse_iad
 from emv.keyderivation import derive_common_session_key, derive_icc_master_key
 from tests.unit.emv import vectors as v
 
@@ -143,6 +144,20 @@ def test_wrong_length_tag_is_named() -> None:
     with pytest.raises(CryptogramError, match="tag 9F02: 5 bytes, expected 6"):
         ac_input(CryptogramVersion.CVN18, values)
 
+
+
+@pytest.mark.parametrize("cvn, table", [(CryptogramVersion.CVN10, v.ELEMENTS_CVN10),
+                                        (CryptogramVersion.CVN18, v.ELEMENTS_CVN18)])
+def test_mac_input_from_an_iad_already_read_is_the_same_bytes(cvn: CryptogramVersion, table: dict[str, str]) -> None:
+    # An issuer reads '9F10' once for the CVN and hands it over: the MAC input must not change.
+    values = _values(table)
+    assert ac_input(cvn, values, parse_iad(values["9F10"])) == ac_input(cvn, values)
+
+
+def test_a_tag_of_the_set_present_without_a_value_is_named_missing() -> None:
+    values = {**_values(v.ELEMENTS_CVN18), "9A": None}
+    with pytest.raises(CryptogramError, match="missing tag 9A"):
+        ac_input(CryptogramVersion.CVN18, values)  # type: ignore[arg-type]
 
 # --- property tests against pyemv ------------------------------------------------------
 

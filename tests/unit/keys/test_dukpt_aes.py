@@ -43,6 +43,7 @@ from keys.dukpt_aes import (
     derive_keys,
     derive_working_key,
     derive_working_key_from_initial,
+    derive_working_keys_from_initial,
     is_valid_counter,
     ksn_counter,
     ksn_initial_key_id,
@@ -368,6 +369,33 @@ def test_working_key_from_initial_refuses_an_initial_key_of_a_non_aes_length() -
     with pytest.raises(KeyLengthError, match="initial key: 8 bytes"):
         derive_working_key_from_initial(bytes(8), ksn(1), KeyUsage.PIN_ENCRYPTION, KeyType.TDES2)
 
+
+
+@pytest.mark.parametrize("counter", [1, 5, 8])
+def test_several_working_keys_of_one_transaction_are_the_published_ones_in_the_order_asked(counter: int) -> None:
+    keys = derive_working_keys_from_initial(
+        bytes.fromhex(IK128), ksn(counter),
+        ((KeyUsage.MAC_GENERATION, KeyType.AES128), (KeyUsage.DATA_ENCRYPTION_ENCRYPT, KeyType.AES128),
+         (KeyUsage.PIN_ENCRYPTION, KeyType.AES128)),
+    )
+    published = AES128_BDK_FIRST_EIGHT[counter]
+    assert [hexu(key) for key in keys] == [published[2], published[3], published[1]]
+
+
+def test_several_working_keys_refuse_the_initial_key_usage_among_them() -> None:
+    with pytest.raises(CryptoError, match="KEY_DERIVATION_INITIAL"):
+        derive_working_keys_from_initial(
+            bytes.fromhex(IK128), ksn(1),
+            ((KeyUsage.PIN_ENCRYPTION, KeyType.AES128), (KeyUsage.KEY_DERIVATION_INITIAL, KeyType.AES128)),
+        )
+
+
+def test_several_working_keys_refuse_one_stronger_than_the_initial_key() -> None:
+    with pytest.raises(KeyLengthError, match="AES256"):
+        derive_working_keys_from_initial(
+            bytes.fromhex(IK128), ksn(1),
+            ((KeyUsage.PIN_ENCRYPTION, KeyType.AES128), (KeyUsage.MAC_GENERATION, KeyType.AES256)),
+        )
 
 # --- The per-transaction key record -----------------------------------------------------
 

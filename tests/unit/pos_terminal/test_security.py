@@ -22,6 +22,7 @@ from protocols.security import (
     MessageKeys,
     dukpt_aes_keys,
     dukpt_tdes_keys,
+    dukpt_tdes_message_keys,
     mksk_keys,
     pin_block,
     recover_pin,
@@ -47,6 +48,29 @@ def scheme_keys() -> dict[str, MessageKeys]:
         "dukpt-aes": dukpt_aes_keys(initial, bytes.fromhex("123456789012345600000001"), PinBlockFormat.ISO_0),
     }
 
+
+
+@pytest.mark.parametrize("ksn_hex", ["FFFF9876543210E00001", "FFFF9876543210E00012", "FFFF9876543210E7FE00"])
+def test_dukpt_tdes_message_keys_are_those_of_the_full_derivation(ksn_hex: str) -> None:
+    # The host derives only the transaction key and its PIN and MAC variants: the same keys, the same KSN.
+    ksn = bytes.fromhex(ksn_hex)
+    ipek = dukpt_tdes.derive_ipek(TDES_BDK, ksn)
+    assert dukpt_tdes_message_keys(ipek, ksn) == dukpt_tdes_keys(dukpt_tdes.derive_keys_from_ipek(ipek, ksn))
+
+
+@pytest.mark.parametrize("pin_format, pin_type", [(PinBlockFormat.ISO_0, dukpt_aes.KeyType.TDES2),
+                                                  (PinBlockFormat.ISO_4, dukpt_aes.KeyType.AES128)])
+def test_dukpt_aes_message_keys_are_the_working_keys_of_their_usages(pin_format: PinBlockFormat,
+                                                                       pin_type: dukpt_aes.KeyType) -> None:
+    initial = dukpt_aes.derive_initial_key(AES_BDK, bytes.fromhex("1234567890123456"))
+    ksn = bytes.fromhex("123456789012345600000013")
+    usage, aes128 = dukpt_aes.KeyUsage, dukpt_aes.KeyType.AES128
+    keys = dukpt_aes_keys(initial, ksn, pin_format)
+    assert (keys.request_mac_key, keys.response_mac_key, keys.pin_key) == (
+        dukpt_aes.derive_working_key_from_initial(initial, ksn, usage.MAC_GENERATION, aes128),
+        dukpt_aes.derive_working_key_from_initial(initial, ksn, usage.MAC_VERIFICATION, aes128),
+        dukpt_aes.derive_working_key_from_initial(initial, ksn, usage.PIN_ENCRYPTION, pin_type),
+    )
 
 def refund_request() -> Message:
     return Message("0200", {3: "200000", 4: "000000001500", 11: "000042", 41: "POSSIM01", 49: "840"})
