@@ -12,15 +12,16 @@ crash can skip a KSN but never reuse one (ANSI X9.24-1 A.2, X9.24-3 section 6.5)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from keys import dukpt_aes, dukpt_tdes
+from keys.dukpt_ladder import DukptLadder
 from keys.keystore import KeyStore, load_or_create_kek
 from keys.pinblock import PinBlockFormat
 from protocols.defaults import TEST_KEYS, TestKeySet
-from protocols.security import KeyScheme, MessageKeys, dukpt_aes_keys, dukpt_tdes_keys, mksk_keys
+from protocols.security import KeyScheme, MessageKeys, dukpt_aes_keys, dukpt_tdes_message_keys, mksk_keys
 
 TMK = "tmk"
 PIN_KEY = "session-pin-key"
@@ -50,6 +51,9 @@ class TerminalKeyring:
     store: KeyStore
     counters: CounterStore
     injected: TestKeySet = TEST_KEYS
+    _ladders: dict[KeyScheme, DukptLadder] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """Per DUKPT scheme, the keys of this terminal's last derivation (:mod:`keys.dukpt_ladder`): its counter
+    advances by one per message, so the next key is usually one derivation step away, not one per counter bit."""
 
     @classmethod
     def open(cls, data_dir: Path, counters: CounterStore, injected: TestKeySet = TEST_KEYS) -> TerminalKeyring:
@@ -102,8 +106,14 @@ class TerminalKeyring:
             )
             ksn = dukpt_tdes.next_ksn(current)
             self.counters.set_counter(TDES_COUNTER, dukpt_tdes.ksn_counter(ksn))
-            return dukpt_tdes_keys(dukpt_tdes.derive_keys_from_ipek(self.store.get(TDES_IPEK), ksn))
+            return dukpt_tdes_message_keys(self.store.get(TDES_IPEK), ksn, self._ladder(scheme))
         current = dukpt_aes.make_ksn(self.injected.aes_initial_key_id, self.counters.get_counter(AES_COUNTER, 0))
         ksn = dukpt_aes.next_ksn(current)
         self.counters.set_counter(AES_COUNTER, dukpt_aes.ksn_counter(ksn))
-        return dukpt_aes_keys(self.store.get(AES_INITIAL_KEY), ksn, pin_format)
+        return dukpt_aes_keys(self.store.get(AES_INITIAL_KEY), ksn, pin_format, self._ladder(scheme))
+
+    def _ladder(self, scheme: KeyScheme) -> DukptLadder:
+        ladder = self._ladders.get(scheme)
+        if ladder is None:
+            ladder = self._ladders[scheme] = DukptLadder()
+        return ladder
