@@ -96,3 +96,100 @@ async def test_a_closed_stream_refuses_reads_and_writes(pair: tuple[AcceptedStre
     with pytest.raises(ChannelClosed):
         await stream.write(b"x", 1.0)
     assert peer.recv(10) == b""  # the socket is closed, not just forgotten
+
+
+class _Arrivals:
+    """An ArrivalHandler that takes what fits its room and answers the given timeout (or raises ``error``)."""
+
+    def __init__(self, room: int | None, timeout: float | None = None, error: Exception | None = None) -> None:
+        self.room = room
+        self.timeout = timeout
+        self.error = error
+        self.taken: list[bytes] = []
+
+    def room_for_arrivals(self) -> int | None:
+        return self.room
+
+    def take_arrival(self, data: bytes) -> float | None:
+        self.taken.append(data)
+        if self.error is not None:
+            raise self.error
+        return self.timeout
+
+
+async def test_bytes_the_arrivals_handler_takes_do_not_end_the_waiting_read(
+        pair: tuple[AcceptedStream, socket.socket]) -> None:
+    stream, peer = pair
+    stream.arrivals = arrivals = _Arrivals(room=None)
+    read = asyncio.ensure_future(stream.read_some(None))
+    await asyncio.sleep(0.05)
+    peer.sendall(b"first")
+    await asyncio.sleep(0.05)
+    peer.sendall(b"second")
+    await asyncio.sleep(0.05)
+    assert b"".join(arrivals.taken) == b"firstsecond"
+    assert not read.done()
+    read.cancel()
+
+
+async def test_the_waiting_read_goes_on_with_the_deadline_the_handler_gives(
+        pair: tuple[AcceptedStream, socket.socket]) -> None:
+    stream, peer = pair
+    stream.arrivals = _Arrivals(room=None, timeout=0.1)
+    read = asyncio.ensure_future(stream.read_some(None))  # no deadline of its own
+    await asyncio.sleep(0.05)
+    peer.sendall(b"request")
+    async with asyncio.timeout(5):
+        assert await read == b""  # ended empty-handed at the handler's deadline
+
+
+async def test_the_handler_is_given_no_more_than_its_room_at_a_time(
+        pair: tuple[AcceptedStream, socket.socket]) -> None:
+    stream, peer = pair
+    stream.arrivals = arrivals = _Arrivals(room=3)
+    read = asyncio.ensure_future(stream.read_some(None, 1000))
+    await asyncio.sleep(0.05)
+    peer.sendall(b"0123456789")
+    await asyncio.sleep(0.05)
+    assert b"".join(arrivals.taken) == b"0123456789"
+    assert max(map(len, arrivals.taken)) == 3
+    assert not read.done()
+    read.cancel()
+
+
+async def test_without_room_the_waiting_read_returns_empty_handed_and_the_bytes_wait(
+        pair: tuple[AcceptedStream, socket.socket]) -> None:
+    """The read's own allowance may be stale (bytes handed over meanwhile): its caller reads again with a new one."""
+    stream, peer = pair
+    stream.arrivals = arrivals = _Arrivals(room=0)
+    read = asyncio.ensure_future(stream.read_some(None, 1000))
+    await asyncio.sleep(0.05)
+    peer.sendall(b"0123456789")
+    async with asyncio.timeout(5):
+        assert await read == b""
+    assert arrivals.taken == []
+    assert await stream.read_some(1.0, 4) == b"0123"
+
+
+async def test_a_handler_timeout_of_zero_ends_the_waiting_read_at_once(
+        pair: tuple[AcceptedStream, socket.socket]) -> None:
+    stream, peer = pair
+    stream.arrivals = arrivals = _Arrivals(room=None, timeout=0.0)
+    read = asyncio.ensure_future(stream.read_some(None))
+    await asyncio.sleep(0.05)
+    peer.sendall(b"request")
+    async with asyncio.timeout(5):
+        assert await read == b""
+    assert arrivals.taken == [b"request"]
+
+
+async def test_what_the_handler_raises_the_waiting_read_raises(
+        pair: tuple[AcceptedStream, socket.socket]) -> None:
+    stream, peer = pair
+    stream.arrivals = _Arrivals(room=None, error=ChannelClosed("bad frame at offset 0"))
+    read = asyncio.ensure_future(stream.read_some(None))
+    await asyncio.sleep(0.05)
+    peer.sendall(b"garbage")
+    with pytest.raises(ChannelClosed, match="bad frame at offset 0"):
+        async with asyncio.timeout(5):
+            await read

@@ -192,3 +192,64 @@ async def test_a_closed_channel_lets_go_of_the_bytes_it_held_at_once() -> None:
         channel = await asyncio.wait_for(closed.get(), 2)
         assert channel.framer.pending == 0 and channel.bytes_in_flight == 0
         writer.close()
+
+
+async def test_requests_are_decoded_as_they_arrive_without_waking_the_reader_per_request() -> None:
+    """The transport's callback decodes each request (iso8583.channels.streams.ArrivalHandler): the channel's
+    reading task stays in the read it started before the first request."""
+    reads_returned = 0
+
+    async def echo(channel: BaseChannel) -> None:
+        nonlocal reads_returned
+        stream = channel._stream
+        read_some = stream.read_some
+
+        async def counted(timeout: float | None, max_bytes: int | None = None) -> bytes:
+            nonlocal reads_returned
+            data = await read_some(timeout, max_bytes)
+            reads_returned += 1
+            return data
+
+        stream.read_some = counted  # type: ignore[method-assign]  # the reads after the one already waiting
+        while True:
+            try:
+                await channel.send(await channel.receive(5))
+            except ChannelClosed:
+                return
+
+    limits = ServerLimits(max_frames_per_second=0)
+    async with await serve_tcp(LOOPBACK, 0, None, echo, limits=limits) as server:
+        reader, writer = await asyncio.open_connection(LOOPBACK, server.port)
+        async with asyncio.timeout(5):
+            for n in range(20):
+                writer.write(FRAMER.encode(b"request %d" % n))
+                assert await reader.readexactly(11 + (n >= 10)) == FRAMER.encode(b"request %d" % n)
+                if n == 0:  # the first may have come before the reader's first read
+                    after_first = reads_returned
+        writer.close()
+    assert reads_returned == after_first
+
+
+async def test_bytes_in_flight_stay_bounded_when_requests_queue_up_one_read_at_a_time() -> None:
+    """Requests taken as they arrive use up the allowance: a larger chunk then gets only what is left of it."""
+    release = asyncio.Event()
+    channels: list[BaseChannel] = []
+
+    async def busy(channel: BaseChannel) -> None:
+        channels.append(channel)
+        await channel.receive(5)
+        await release.wait()
+
+    limits = ServerLimits(max_bytes_in_flight=1024, max_frames_per_second=0)
+    async with await serve_tcp(LOOPBACK, 0, None, busy, limits=limits) as server:
+        _, writer = await asyncio.open_connection(LOOPBACK, server.port)
+        writer.write(FRAMER.encode(b"first"))
+        await asyncio.sleep(0.1)
+        for _ in range(10):  # one request per read, queued behind the busy handler: 640 bytes
+            writer.write(FRAMER.encode(bytes(62)))
+            await asyncio.sleep(0.02)
+        writer.write(FRAMER.encode(bytes(62)) * 30)  # 1920 bytes at once
+        await asyncio.sleep(0.2)
+        assert channels and channels[0].bytes_in_flight <= 1024
+        release.set()
+        writer.close()
