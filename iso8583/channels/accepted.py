@@ -11,12 +11,6 @@ The buffer is bounded: the transport is given at most ``READ_CHUNK`` bytes of ro
 slows it) while the channel has not taken them. A connection thus holds at most ``READ_CHUNK``
 bytes here besides its channel's bytes in flight, as when it was read ``READ_CHUNK`` at a time.
 
-A channel that only decodes what it reads (:class:`~.channel.StreamChannel`) sets itself as the
-stream's ``arrivals`` (:class:`.streams.ArrivalHandler`): bytes arriving while its reader waits are
-decoded in the transport's callback, within the channel's allowance of bytes in flight, and the
-reader goes on waiting (one task wake-up and one future less per request). The reader runs only
-when the channel must wait (frame rate, bytes in flight), a deadline passes, or the stream ends.
-
 Writes go to the transport with no write buffer of its own (its high-water mark is 0): ``write``
 returns once the kernel has taken every byte, which is at once in the usual case (one ``send``);
 when the peer does not read, it waits up to its timeout, as ``loop.sock_sendall`` did.
@@ -29,7 +23,6 @@ import socket
 from typing import cast
 
 from iso8583.channels.errors import ChannelClosed, ChannelTimeout
-from iso8583.channels.streams import ArrivalHandler
 from iso8583.channels.tcp import tcp_url
 
 READ_CHUNK = 4096
@@ -58,11 +51,11 @@ class _Reads(asyncio.BufferedProtocol):
         if stream._filled == READ_CHUNK and stream._transport is not None:
             stream._transport.pause_reading()  # full: the rest stays in the kernel until the channel takes some
             stream._paused = True
-        stream._arrived()
+        stream._wake(stream._reader)
 
     def eof_received(self) -> bool:
         self._stream._eof = True
-        self._stream._wake_reader()
+        self._stream._wake(self._stream._reader)
         return False  # close the transport: a half-closed peer sends no more requests
 
     def pause_writing(self) -> None:
@@ -77,7 +70,7 @@ class _Reads(asyncio.BufferedProtocol):
         stream._lost = exc if exc is not None else stream._lost
         stream._gone = True
         stream._writing_paused = False
-        stream._wake_reader()
+        stream._wake(stream._reader)
         stream._wake(stream._drained)
         stream._wake(stream._closed_waiter)
 
@@ -98,16 +91,13 @@ class AcceptedStream:
         self._gone = False
         self._lost: Exception | None = None
         self._writing_paused = False
-        self._reader: asyncio.Future[bool] | None = None
-        """The waiting read's wake-up: True, look at the buffer; False, return empty-handed (see :meth:`_arrived`)."""
+        self._reader: asyncio.Future[None] | None = None
         self._drained: asyncio.Future[None] | None = None
         self._closed_waiter: asyncio.Future[None] | None = None
         self._closed = False
         self._deadline: float | None = None
         """When the waiting read returns empty-handed (the event loop's clock; None: it waits without limit)."""
         self._timer: asyncio.TimerHandle | None = None
-        self.arrivals: ArrivalHandler | None = None
-        """Set by the channel reading this stream to take bytes in the transport's callback (see :meth:`_arrived`)."""
 
     @classmethod
     async def accept(cls, sock: socket.socket) -> AcceptedStream:
@@ -127,11 +117,6 @@ class AcceptedStream:
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    def _wake_reader(self) -> None:
-        """Wake the waiting read (if any) to look at the buffer, the end of the stream or its deadline."""
-        if self._reader is not None and not self._reader.done():
-            self._reader.set_result(True)
-
     def _on_timer(self) -> None:
         """The read deadline's timer: wake the waiting read if its deadline has passed, else wait again.
 
@@ -143,50 +128,8 @@ class AcceptedStream:
             return  # no read waiting: the next one arms the timer again
         loop = self._loop
         if loop.time() >= self._deadline:
-            self._wake_reader()
+            self._wake(self._reader)
         else:
-            self._timer = loop.call_at(self._deadline, self._on_timer)
-
-    def _arrived(self) -> None:
-        """Bytes are in the buffer: hand them to ``arrivals`` while it has room, else wake the waiting read.
-
-        Handing them over here spares the reading task a wake-up per request (a future, a task step); the
-        read goes on waiting, with the deadline ``arrivals`` gives. When ``arrivals`` has no room left for
-        what remains, or wants its reader to run, the read returns empty-handed, and its caller reads the
-        rest with the allowance it has then (the one the read was given may be stale by now). What
-        ``arrivals`` raises, the read raises.
-        """
-        reader = self._reader
-        if reader is None or reader.done():
-            return  # no read waiting, or one already woken: it reads the buffer itself
-        handler = self.arrivals
-        if handler is None:
-            reader.set_result(True)
-            return
-        timeout: float | None = None
-        while self._filled:
-            room = handler.room_for_arrivals()
-            if room == 0:
-                break
-            try:
-                timeout = handler.take_arrival(self._take(room))
-            except Exception as error:
-                reader.set_exception(error)
-                return
-            if timeout is not None and timeout <= 0:
-                break
-        else:
-            self._wait_until(timeout)
-            return
-        reader.set_result(False)
-
-    def _wait_until(self, timeout: float | None) -> None:
-        """Set the waiting read's deadline ``timeout`` seconds ahead, moving the timer earlier if needed."""
-        loop = self._loop
-        self._deadline = None if timeout is None else loop.time() + timeout
-        if self._deadline is not None and (self._timer is None or self._timer.when() > self._deadline):
-            if self._timer is not None:
-                self._timer.cancel()
             self._timer = loop.call_at(self._deadline, self._on_timer)
 
     def _take(self, max_bytes: int | None) -> bytes:
@@ -207,11 +150,15 @@ class AcceptedStream:
         if not self._filled and not self._eof and not self._gone:
             if timeout is not None and timeout <= 0:
                 return b""
-            self._wait_until(timeout)
-            waiter = self._reader = self._loop.create_future()
+            loop = self._loop
+            self._deadline = None if timeout is None else loop.time() + timeout
+            if self._deadline is not None and (self._timer is None or self._timer.when() > self._deadline):
+                if self._timer is not None:
+                    self._timer.cancel()
+                self._timer = loop.call_at(self._deadline, self._on_timer)
+            waiter = self._reader = loop.create_future()
             try:
-                if not await waiter:
-                    return b""
+                await waiter
             finally:
                 self._reader = None
         if self._filled:

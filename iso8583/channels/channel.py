@@ -11,10 +11,6 @@ to the handler no faster than the frame rate (holding the others, and reading no
 while it holds any), watches the partial-frame and idle deadlines, and drops empty frames
 (they never reach the handler). Every ``receive`` first yields to the other tasks, so a connection with
 many queued requests is served one request at a time, in turn with the others.
-
-On a server's TCP connection (:mod:`.accepted`) a :class:`StreamChannel` decodes the bytes in the
-transport's callback while its reader waits (``room_for_arrivals``, ``take_arrival``): the same
-steps as the reader's, without waking it per request.
 """
 
 from __future__ import annotations
@@ -378,41 +374,12 @@ class StreamChannel(BaseChannel):
     """
 
     async def _on_data(self, data: bytes) -> None:
-        self._decode(data)
-
-    def _decode(self, data: bytes) -> None:
         try:
             payloads = self.framer.feed(data)
         except FramingError as exc:
             self._accept_frames(list(exc.decoded))
             raise self._as_limit(exc) from None
         self._accept_frames(payloads)
-
-    # -- bytes taken as they arrive (:class:`.streams.ArrivalHandler`) --------------------------------
-
-    def room_for_arrivals(self) -> int | None:
-        """Bytes the reader would read now: none while frames wait for the frame rate or once the channel
-        has ended, else the allowance of bytes in flight (None: no bound)."""
-        if self._held or self.closed:
-            return 0
-        return self.guard.read_budget(self.bytes_in_flight) if self.guard is not None else None
-
-    def take_arrival(self, data: bytes) -> float | None:
-        """Do in the transport's callback what the reader does with bytes read, then say how long its next
-        read may wait (0: the reader must run: to wait for room, or a deadline has passed)."""
-        log.debug("%s << %d raw bytes", self.peer, len(data))
-        guard = self.guard
-        if guard is None:
-            self._decode(data)
-            return self._read_timeout()
-        pending, frames = self.framer.pending, guard.frames
-        self._decode(data)
-        guard.after_chunk(pending, frames, self.framer.pending)
-        self._check_deadlines()  # what the reader's _wait_for_room does first
-        self._release_held()
-        if self._held or guard.read_budget(self.bytes_in_flight) == 0:
-            return 0.0
-        return self._read_timeout()
 
     async def send(self, payload: bytes) -> None:
         self._check_open()

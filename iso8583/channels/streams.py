@@ -32,21 +32,3 @@ class ByteStream(Protocol):
     async def close(self) -> None:
         """Release the transport. Idempotent; never raises for an already broken stream."""
         ...
-
-
-class ArrivalHandler(Protocol):
-    """Takes bytes as they arrive, on behalf of the read waiting for them (see :class:`.accepted.AcceptedStream`).
-
-    A channel whose reading task would only decode the bytes and read again lets the transport hand
-    them over in its own callback: no wake-up of the reading task per request. Whatever the handler
-    cannot or need not do at once, the waiting read does, as without a handler.
-    """
-
-    def room_for_arrivals(self) -> int | None:
-        """How many bytes the waiting read's caller would take now and then read again (None: any)."""
-        ...
-
-    def take_arrival(self, data: bytes) -> float | None:
-        """Handle ``data`` as the waiting read's caller would; return the timeout the read goes on waiting
-        with (None: no limit; <= 0: the read returns ``b""`` at once). What it raises, the read raises."""
-        ...

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from iso8583.channels.accepted import AcceptedStream
-from iso8583.channels.channel import BaseChannel, StreamChannel
+from iso8583.channels.channel import BaseChannel
 from iso8583.channels.errors import ChannelError, LimitExceeded
 from iso8583.channels.events import EventLog
 from iso8583.channels.factory import make_channel
@@ -244,8 +244,6 @@ class TcpServer:
             guard = InboundGuard(self.limits, self.events)
             channel = make_channel(stream, self._framer.fresh(), link_policy=self._link_policy,
                                    write_timeout=self._write_timeout, guard=guard)
-            if isinstance(channel, StreamChannel):  # decoded in the transport's callback: no reader wake-up per request
-                stream.arrivals = channel
             self._connections[task].channel = channel
             log.info("accepted %s", stream.peer)
             await self._handler(channel)
