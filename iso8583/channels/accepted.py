@@ -78,7 +78,10 @@ class _Reads(asyncio.BufferedProtocol):
 class AcceptedStream:
     """A ``ByteStream`` over an accepted socket, through a transport and :class:`_Reads` (see the module)."""
 
-    def __init__(self) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        """The event loop serving the connection, asked once (``asyncio.get_running_loop`` is a getpid
+        system call per use on Python 3.11), not per read."""
         self.peer = "tcp://?"
         self._transport: asyncio.Transport | None = None
         self._buffer = bytearray(READ_CHUNK)
@@ -99,13 +102,14 @@ class AcceptedStream:
     @classmethod
     async def accept(cls, sock: socket.socket) -> AcceptedStream:
         """Wrap ``sock`` (just accepted) in a transport reading into a new stream's buffer."""
-        stream = cls()
+        loop = asyncio.get_running_loop()
+        stream = cls(loop)
         try:
             peername = sock.getpeername()
             stream.peer = tcp_url(peername[0], peername[1])
         except OSError:  # the peer is already gone
             pass
-        await asyncio.get_running_loop().connect_accepted_socket(lambda: _Reads(stream), sock)
+        await loop.connect_accepted_socket(lambda: _Reads(stream), sock)
         return stream
 
     @staticmethod
@@ -122,7 +126,7 @@ class AcceptedStream:
         self._timer = None
         if self._reader is None or self._deadline is None:
             return  # no read waiting: the next one arms the timer again
-        loop = asyncio.get_running_loop()
+        loop = self._loop
         if loop.time() >= self._deadline:
             self._wake(self._reader)
         else:
@@ -146,7 +150,7 @@ class AcceptedStream:
         if not self._filled and not self._eof and not self._gone:
             if timeout is not None and timeout <= 0:
                 return b""
-            loop = asyncio.get_running_loop()
+            loop = self._loop
             self._deadline = None if timeout is None else loop.time() + timeout
             if self._deadline is not None and (self._timer is None or self._timer.when() > self._deadline):
                 if self._timer is not None:
@@ -173,7 +177,7 @@ class AcceptedStream:
         transport.write(data)
         if not self._writing_paused:
             return
-        waiter = self._drained = asyncio.get_running_loop().create_future()
+        waiter = self._drained = self._loop.create_future()
         try:
             async with asyncio.timeout(timeout):
                 await waiter
@@ -194,6 +198,6 @@ class AcceptedStream:
         transport = self._transport
         if transport is None or self._gone:
             return
-        waiter = self._closed_waiter = asyncio.get_running_loop().create_future()
+        waiter = self._closed_waiter = self._loop.create_future()
         transport.abort()  # nothing queued is worth waiting for: write() returns only once the kernel has it
         await waiter  # connection_lost: the socket is closed

@@ -100,6 +100,8 @@ class BaseChannel(ABC):
         return self._closed or self._reader_error is not None
 
     async def _run_pump(self) -> None:
+        # The deadlines are checked before each read (in _wait_for_room on a guarded channel; an unguarded
+        # one has none), so a passed deadline is acted on whether the last read brought bytes or not.
         try:
             while True:
                 budget = await self._wait_for_room() if self.guard is not None else None
@@ -109,7 +111,6 @@ class BaseChannel(ABC):
                     await self._take_chunk(data)
                 else:
                     self._on_idle()
-                self._check_deadlines()
         except asyncio.CancelledError:
             raise
         except LimitExceeded as exc:

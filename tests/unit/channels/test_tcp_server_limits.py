@@ -192,3 +192,28 @@ async def test_a_closed_channel_lets_go_of_the_bytes_it_held_at_once() -> None:
         channel = await asyncio.wait_for(closed.get(), 2)
         assert channel.framer.pending == 0 and channel.bytes_in_flight == 0
         writer.close()
+
+
+async def test_bytes_in_flight_stay_bounded_when_requests_queue_up_one_read_at_a_time() -> None:
+    """Requests queued one read at a time use up the allowance: a larger chunk then gets only what is left of it."""
+    release = asyncio.Event()
+    channels: list[BaseChannel] = []
+
+    async def busy(channel: BaseChannel) -> None:
+        channels.append(channel)
+        await channel.receive(5)
+        await release.wait()
+
+    limits = ServerLimits(max_bytes_in_flight=1024, max_frames_per_second=0)
+    async with await serve_tcp(LOOPBACK, 0, None, busy, limits=limits) as server:
+        _, writer = await asyncio.open_connection(LOOPBACK, server.port)
+        writer.write(FRAMER.encode(b"first"))
+        await asyncio.sleep(0.1)
+        for _ in range(10):  # one request per read, queued behind the busy handler: 640 bytes
+            writer.write(FRAMER.encode(bytes(62)))
+            await asyncio.sleep(0.02)
+        writer.write(FRAMER.encode(bytes(62)) * 30)  # 1920 bytes at once
+        await asyncio.sleep(0.2)
+        assert channels and channels[0].bytes_in_flight <= 1024
+        release.set()
+        writer.close()
