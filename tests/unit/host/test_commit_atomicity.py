@@ -7,21 +7,20 @@ and a ``times = N`` rule's count are kept only when the request's group commits
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from iso8583 import Message, encode
+from iso8583 import Message
 from protocols.defaults import TEST_KEYS
 from protocols.security import sign_on_keys, sign_request
 from simulator.host import HostDecision, HostLogic
-from simulator.host.committer import GroupCommitter
 from simulator.host.keyring import HostKeyring
 
-from .conftest import NOW, PEER, MiniTerminal, make_host
+from .conftest import MiniTerminal, make_host
+from .groups import in_one_group
 
 ONE_DECLINE = '[[rule]]\nname = "one decline"\nmti = "0200"\nrespond = "05"\ntimes = 1\n'
 
@@ -46,19 +45,7 @@ def _sign_on_request(mini: MiniTerminal) -> Message:
 
 
 def _in_one_group(host: HostLogic, *requests: Message) -> list[HostDecision]:
-    """Process ``requests`` through the server's group committer, all in one group."""
-    async def run() -> list[HostDecision]:
-        committer = GroupCommitter(host)
-        tasks = [asyncio.create_task(committer.handle(encode(request, host.dialect), now=NOW, peer=PEER))
-                 for request in requests]
-        await asyncio.sleep(0)  # every request queued before the writer starts: one group
-        committer.start()
-        try:
-            return list(await asyncio.gather(*tasks))
-        finally:
-            await committer.stop()
-
-    return asyncio.run(run())
+    return in_one_group(host, requests)[0]
 
 
 def _failing_commit(host: HostLogic, monkeypatch: pytest.MonkeyPatch) -> None:

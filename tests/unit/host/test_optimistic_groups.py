@@ -9,19 +9,18 @@ savepoint per request, giving exactly what the savepoint path gives.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from iso8583 import Message, encode
+from iso8583 import Message
 from simulator.host import HostDecision, HostLogic
-from simulator.host.committer import GroupCommitter
 from simulator.host.journal import HostJournal, HostTransaction, Status
 from simulator.host.journal_store import RedoWithSavepoints
 
 from .conftest import NOW, PEER, MiniTerminal, make_host
+from .groups import in_one_group
 
 FAILING_STAN = "000003"
 
@@ -133,23 +132,6 @@ def test_a_nested_level_failing_without_writes_inside_a_unit_that_wrote_does_not
 # -- the group committer ------------------------------------------------------------------------
 
 
-def _in_one_group(host: HostLogic, requests: list[Message]) -> tuple[list[HostDecision], GroupCommitter]:
-    """Process ``requests`` through the server's group committer, all in one group."""
-    committer = GroupCommitter(host)
-
-    async def run() -> list[HostDecision]:
-        tasks = [asyncio.create_task(committer.handle(encode(request, host.dialect), now=NOW, peer=PEER))
-                 for request in requests]
-        await asyncio.sleep(0)  # every request queued before the writer starts: one group
-        committer.start()
-        try:
-            return list(await asyncio.gather(*tasks))
-        finally:
-            await committer.stop()
-
-    return asyncio.run(run()), committer
-
-
 def _with_savepoints(host: HostLogic, requests: list[Message]) -> list[HostDecision]:
     """The same group as the committer's redo runs it: one transaction, a savepoint per request."""
     with host.journal.atomic():
@@ -202,7 +184,7 @@ def test_a_request_failing_after_writing_mid_group_gets_96_and_the_others_what_s
         assert mini.sign_on().response_code == "00"
     _failing_store(optimistic, monkeypatch)
     _failing_store(with_savepoints, monkeypatch)
-    decisions, committer = _in_one_group(optimistic, _sales(minis[0]))
+    decisions, committer = in_one_group(optimistic, _sales(minis[0]))
     reference = _with_savepoints(with_savepoints, _sales(minis[1]))
     assert committer.redone == 1
     assert [d.response_code for d in decisions] == ["00", "96", "00", "00"]
@@ -216,7 +198,7 @@ def test_a_request_failing_after_writing_leaves_no_row_of_its_failed_unit(
     mini = MiniTerminal(host)
     assert mini.sign_on().response_code == "00"
     _failing_store(host, monkeypatch)
-    _in_one_group(host, _sales(mini))
+    in_one_group(host, _sales(mini))
     transactions, ledger, messages = _journaled(host)
     assert [row[0] for row in transactions] == ["000002", "000004", "000005"]  # each once: no first attempt left
     assert len(ledger) == 3
@@ -229,7 +211,7 @@ def test_a_request_failing_before_writing_does_not_redo_its_group(host: HostLogi
     assert mini.sign_on().response_code == "00"
     requests = [mini.financial("000000", 1000), mini.financial("000000", 2000, card_name=None),
                 mini.financial("000000", 3000)]
-    decisions, committer = _in_one_group(host, requests)
+    decisions, committer = in_one_group(host, requests)
     assert [d.response_code for d in decisions] == ["00", "30", "00"]
     assert committer.redone == 0
     assert [t.stan for t in host.journal.transactions()] == ["000002", "000004"]
@@ -238,6 +220,6 @@ def test_a_request_failing_before_writing_does_not_redo_its_group(host: HostLogi
 def test_a_group_without_failures_is_committed_once_without_a_redo(host: HostLogic) -> None:
     mini = MiniTerminal(host)
     assert mini.sign_on().response_code == "00"
-    decisions, committer = _in_one_group(host, _sales(mini))
+    decisions, committer = in_one_group(host, _sales(mini))
     assert [d.response_code for d in decisions] == ["00"] * 4
     assert (committer.batches, committer.requests, committer.redone) == (1, 4, 0)

@@ -35,12 +35,16 @@ def _constructed(new: NewTransaction) -> TransactionRecord:
     )
 
 
-@pytest.mark.parametrize("new", [
+KINDS = [
     _new(),
     _new(original_rrn="123456789012", original_date="0430"),
     _new(txn_type=TxnType.SALE, reason_code=None, processing_code="000000",
          dcc=DccOffer("978", 3_900, "0.9285714", "3.50", "possim")),
-], ids=["refund", "unmatched refund", "dcc sale"])
+]
+KIND_IDS = ["refund", "unmatched refund", "dcc sale"]
+
+
+@pytest.mark.parametrize("new", KINDS, ids=KIND_IDS)
 def test_a_pending_record_equals_the_one_its_constructor_makes(new: NewTransaction) -> None:
     pending = TransactionRecord.pending(new, id=7, invoice=7, stan=123, batch=2, at=AT)
     expected = _constructed(new)
@@ -68,12 +72,7 @@ def test_a_pending_record_sets_every_field_of_a_record() -> None:
     assert set(vars(pending)) == {f.name for f in dataclasses.fields(TransactionRecord)}
 
 
-@pytest.mark.parametrize("new", [
-    _new(),
-    _new(original_rrn="123456789012", original_date="0430"),
-    _new(txn_type=TxnType.SALE, reason_code=None, processing_code="000000",
-         dcc=DccOffer("978", 3_900, "0.9285714", "3.50", "possim")),
-], ids=["refund", "unmatched refund", "dcc sale"])
+@pytest.mark.parametrize("new", KINDS, ids=KIND_IDS)
 def test_a_new_transaction_for_another_amount_equals_the_one_its_constructor_makes(new: NewTransaction) -> None:
     again = new.for_amount(99)
     expected = dataclasses.replace(new, amount=99)
