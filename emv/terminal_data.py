@@ -41,6 +41,11 @@ def _check_code(value: str, what: str) -> None:
         raise TerminalDataError(f"{what}: expected 3 digits (ISO numeric code), got {len(value)} characters")
 
 
+def _check_amount(amount: int, what: str) -> None:
+    if not 0 <= amount <= MAX_AMOUNT:
+        raise TerminalDataError(f"{what}: {amount} is outside 0..{MAX_AMOUNT} minor units")
+
+
 def _check_length(value: bytes, length: int, what: str) -> None:
     if len(value) != length:
         raise TerminalDataError(f"{what}: {len(value)} bytes, expected {length}")
@@ -67,9 +72,8 @@ class TerminalData:
     terminal_type: str = "22"
 
     def __post_init__(self) -> None:
-        for what, amount in (("amount authorised (9F02)", self.amount_authorised), ("amount other (9F03)", self.amount_other)):
-            if not 0 <= amount <= MAX_AMOUNT:
-                raise TerminalDataError(f"{what}: {amount} is outside 0..{MAX_AMOUNT} minor units")
+        _check_amount(self.amount_authorised, "amount authorised (9F02)")
+        _check_amount(self.amount_other, "amount other (9F03)")
         _check_code(self.currency, "transaction currency code (5F2A)")
         _check_code(self.terminal_country, "terminal country code (9F1A)")
         _check_length(self.unpredictable_number, 4, "unpredictable number (9F37)")
@@ -89,15 +93,13 @@ class TerminalData:
         rest was checked when ``self`` was made, and a frozen value cannot have changed since) and only the
         three changed tags are encoded again: a load terminal makes one per sale.
         """
-        if not 0 <= amount_authorised <= MAX_AMOUNT:
-            raise TerminalDataError(f"amount authorised (9F02): {amount_authorised} is outside 0..{MAX_AMOUNT} "
-                                    "minor units")
+        _check_amount(amount_authorised, "amount authorised (9F02)")
         new = object.__new__(TerminalData)
         unpredictable = secrets.token_bytes(4)
         new.__dict__.update(self.__dict__, amount_authorised=amount_authorised, transaction_date=transaction_date,
                             unpredictable_number=unpredictable)
         values = dict(self._values)
-        values["9F02"] = bytes.fromhex(f"{amount_authorised:012d}")
+        values["9F02"] = _amount_bcd(amount_authorised)
         values["9A"] = _date_bcd(transaction_date)
         values["9F37"] = unpredictable
         object.__setattr__(new, "_values", values)
@@ -111,8 +113,8 @@ class TerminalData:
         """The values, encoded once when made (the card's GENERATE AC and field 55 both read them). The fields
         were checked by ``__post_init__``: the amounts fit n 12, the codes are 3 digits, the type 2 digits."""
         return {
-            "9F02": bytes.fromhex(f"{self.amount_authorised:012d}"),
-            "9F03": bytes.fromhex(f"{self.amount_other:012d}"),
+            "9F02": _amount_bcd(self.amount_authorised),
+            "9F03": _amount_bcd(self.amount_other),
             "9F1A": bytes.fromhex(f"0{self.terminal_country}"),
             "95": self.tvr,
             "5F2A": bytes.fromhex(f"0{self.currency}"),
@@ -123,6 +125,11 @@ class TerminalData:
             "9F34": self.cvm_results,
             "9F35": bytes.fromhex(self.terminal_type),
         }
+
+
+def _amount_bcd(amount: int) -> bytes:
+    """Tags '9F02' and '9F03', amounts: ``n 12`` in BCD (minor units, checked to fit)."""
+    return bytes.fromhex(f"{amount:012d}")
 
 
 def _date_bcd(day: _dt.date) -> bytes:
