@@ -206,7 +206,8 @@ class LightTerminal:
         """Per kind, the first request without an original as recorded: the next ones differ only in their
         amount (:meth:`NewTransaction.for_amount`, the other fields checked once)."""
         self._terminal_data: dict[TransactionType, TerminalData] = {}
-        """Per chip transaction type, the terminal data of the last chip request (:meth:`TerminalData.next_transaction`)."""
+        """Per chip transaction type, the terminal data of the first chip request, which the next ones are made from
+        (:meth:`TerminalData.next_transaction`: only the amount, the date and the unpredictable number change)."""
         self._in_flight: TransactionRecord | None = None
         """The financial request of the operation under way (None between operations). An operation its driver
         abandons leaves it owed (reversed before the next request, as the terminal would), but a run that ends
@@ -430,7 +431,7 @@ class LightTerminal:
             data = self._terminal_data[kind] = TerminalData(
                 amount_authorised=amount, currency=self.config.currency, terminal_country=self.config.country,
                 transaction_date=moment.date(), transaction_type=kind)
-        else:  # the same terminal's data, checked once: only the amount, the date and the unpredictable number change
+        else:
             data = previous.next_transaction(amount, moment.date())
         return build_field55(chip, data, kind)
 
