@@ -6,7 +6,7 @@ the host alone; the host with ``http = "127.0.0.1:0"`` and, in another process, 
 reads every event, one that opens the stream and never reads (its queue fills, its events are dropped)
 and a Prometheus-like scrape of /metrics every second; the same plus an API client asking for
 ``/api/transactions?limit=50`` back to back. Printed, not asserted (docs/host-api.md: bounded queues,
-journal reads off the writer thread).
+journal reads off the event loop).
 """
 
 from __future__ import annotations

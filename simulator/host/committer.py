@@ -1,13 +1,19 @@
-"""Group commit: the host's requests processed on one writer thread, many requests per durable commit.
+"""Group commit: the host's requests processed on its event loop in groups, many requests per durable commit.
 
-The event loop only moves bytes. Each received request is handed to a single writer thread, which
-processes every request waiting at that moment (up to ``max_batch``) inside one journal transaction
-(each request a savepoint of its own, :meth:`simulator.host.journal.HostJournal.atomic`), commits
-once (one fsync with ``synchronous=FULL``), and only then hands the answers back to the loop. So an
-answer always describes journal rows that are on disk (a kill -9 or a power cut after an answer loses
-nothing), and under load the fsync is shared by everything that arrived while the last one ran.
+Each received request joins the next group. A group is every request waiting at that moment (up to
+``max_batch``), processed one after the other inside one journal transaction (each request a unit of
+its own, :meth:`simulator.host.journal.HostJournal.atomic`) on the event loop's thread; its COMMIT
+(one fsync with ``synchronous=FULL``) is then written on a thread of the committer's, while the loop
+goes on reading the next requests, and only then are the answers handed back. So an answer always
+describes journal rows that are on disk (a kill -9 or a power cut after an answer loses nothing), and
+under load the fsync is shared by everything that arrived while the last group ran.
 
-When the commit fails (the disk is full), nothing of the batch is on disk: every request of it is
+Why on the loop's thread: the work is Python and holds the GIL whichever thread runs it; on a writer
+thread of its own it paid for the hand-offs (a queue, a thread-safe wake-up of the loop, the GIL
+passed back and forth at every SQLite statement) about a tenth of the host's CPU per request. Only
+the fsync, which releases the GIL for milliseconds, is worth a thread.
+
+When the commit fails (the disk is full), nothing of the group is on disk: every request of it is
 answered 96 (system malfunction), no money moved, and nothing outside SQLite changed either: the
 session keys a sign-on of the group issued and the counts of the rules its requests matched are
 discarded with it (:mod:`simulator.host.effects`; the journal applies them only after its COMMIT).
@@ -26,10 +32,11 @@ exactly what it would have without the first attempt (:attr:`GroupCommitter.redo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import queue
-import threading
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -52,41 +59,46 @@ Outcome = tuple[Any, BaseException | None]
 
 @dataclass
 class _Job:
-    """One request (or one journal call) waiting for the writer thread."""
+    """One request (or one journal call) waiting for its group."""
 
     work: Callable[[], Any]
     on_failure: Callable[[], Any] | None
-    loop: asyncio.AbstractEventLoop
     future: asyncio.Future[Any] = field(repr=False)
 
 
 class GroupCommitter:
-    """Runs :class:`HostLogic` work on one writer thread and commits it in groups (see the module docstring)."""
+    """Runs :class:`HostLogic` work in groups on the event loop, each committed on the committer's thread
+    (see the module docstring). Serves the one event loop that calls it first."""
 
     def __init__(self, logic: HostLogic, *, max_batch: int = DEFAULT_MAX_BATCH) -> None:
         self.logic = logic
         self.max_batch = max_batch
-        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
+        self._pending: deque[_Job] = deque()
+        self._committing: ThreadPoolExecutor | None = None
+        self._drainer: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.batches = 0
-        """How many commits the writer made (each covering one or more requests)."""
+        """How many commits were made (each covering one or more requests)."""
         self.requests = 0
         self.redone = 0
         """How many optimistic groups ran again with a savepoint per request (a request failed after writing)."""
         self.on_group: Callable[[int], None] | None = None
-        """Told the size of each group once committed (on the writer thread): the commit group size metric."""
+        """Told the size of each group once committed (on the event loop): the commit group size metric."""
 
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="possim-host-writer", daemon=True)
-            self._thread.start()
+        """Start taking groups (work queued before waits for this)."""
+        if self._committing is None:
+            self._committing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="possim-host-commit")
+            self._wake()
 
     async def stop(self) -> None:
-        """Finish what is queued, then end the writer thread."""
-        if self._thread is not None:
-            self._queue.put(None)
-            await asyncio.to_thread(self._thread.join)
-            self._thread = None
+        """Finish what is queued, then end the committer's thread."""
+        if self._committing is None:
+            return
+        while self._drainer is not None:
+            await asyncio.shield(self._drainer)
+        committing, self._committing = self._committing, None
+        await asyncio.to_thread(committing.shutdown)
 
     async def handle(self, payload: bytes, *, now: datetime, peer: str) -> HostDecision:
         """The decision for one received request, once everything it wrote is durable."""
@@ -94,61 +106,102 @@ class GroupCommitter:
                                on_failure=lambda: self.logic.answer_system_malfunction(payload, now))
 
     async def call(self, work: Callable[[], Any], *, on_failure: Callable[[], Any] | None = None) -> Any:
-        """Run ``work`` on the writer thread inside its next group, and return its result after the commit.
+        """Run ``work`` inside the next group, and return its result after the commit.
 
         ``on_failure`` gives the result instead when the group's commit fails (else the error is raised).
         """
         loop = asyncio.get_running_loop()
-        job = _Job(work, on_failure, loop, loop.create_future())
-        self._queue.put(job)
+        if self._loop is None:
+            self._loop = loop
+        elif loop is not self._loop:
+            raise RuntimeError("a GroupCommitter serves one event loop")
+        job = _Job(work, on_failure, loop.create_future())
+        self._pending.append(job)
+        self._wake()
         return await job.future
 
-    def _run(self) -> None:
-        while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            batch = [first]
-            while len(batch) < self.max_batch:
-                try:
-                    job = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if job is None:
-                    self._queue.put(None)  # stop after this group
-                    break
-                batch.append(job)
-            self._group(batch)
+    def _wake(self) -> None:
+        """Start the drainer when work waits, the committer is started and no drainer runs yet. Started as a task,
+        it runs once the requests read in this turn of the loop have joined the queue: they make one group."""
+        if self._pending and self._committing is not None and self._drainer is None and self._loop is not None:
+            self._drainer = self._loop.create_task(self._drain())
+
+    async def _drain(self) -> None:
+        """Groups one after the other while work waits; between two, the loop sends the answers and reads."""
+        try:
+            while self._pending:
+                batch = [self._pending.popleft() for _ in range(min(self.max_batch, len(self._pending)))]
+                outcomes = await self._run_group_committed([(job.work, job.on_failure) for job in batch])
+                for job, (value, error) in zip(batch, outcomes, strict=True):
+                    _settle(job.future, value, error)
+                await asyncio.sleep(0)
+        finally:
+            self._drainer = None
 
     def run_group(self, works: Sequence[Work]) -> list[Outcome]:
-        """Run ``works`` in one journal transaction and commit it; each work's outcome, in order.
+        """Run ``works`` in one journal transaction and commit it, all on this thread; each work's outcome, in order.
 
-        Called on the writer thread (or by a benchmark without one). A work that raises is answered by
-        its ``on_failure`` (else its error is its outcome), its unit rolled back; when the commit fails,
-        every work is (see the module docstring for the optimistic first attempt).
+        For a benchmark or a test without an event loop: the same group as the server's, COMMIT included. A
+        work that raises is answered by its ``on_failure`` (else its error is its outcome), its unit rolled back;
+        when the commit fails, every work is (see the module docstring for the optimistic first attempt).
         """
+        journal = self.logic.journal
         try:
+            outcomes = self._open_group(works)
             try:
-                outcomes = self._attempt(works, optimistic=True)
-            except RedoWithSavepoints:
-                self.redone += 1
-                log.info("a request of a group of %d failed after writing: the group runs again with a savepoint"
-                         " per request", len(works))
-                outcomes = self._attempt(works, optimistic=False)
+                journal.write_commit()
+            except BaseException:
+                journal.abort_group()
+                raise
+            journal.group_committed()
         except Exception as error:  # the commit itself failed: nothing of the group is on disk
-            log.error("journal commit of %d request(s) failed: %s; answering 96", len(works), error)
-            outcomes = [self._failed(on_failure, error) for _, on_failure in works]
-        self.batches += 1
-        self.requests += len(works)
-        if self.on_group is not None:
-            self.on_group(len(works))
+            outcomes = self._all_failed(works, error)
+        self._count(len(works))
         return outcomes
 
+    async def _run_group_committed(self, works: Sequence[Work]) -> list[Outcome]:
+        """:meth:`run_group` with its COMMIT written on the committer's thread while the loop goes on."""
+        journal = self.logic.journal
+        assert self._committing is not None
+        try:
+            outcomes = self._open_group(works)
+            commit = self._committing.submit(journal.write_commit)
+            try:
+                await asyncio.wrap_future(commit)
+            except asyncio.CancelledError:  # the loop is shutting down: the COMMIT is under way all the same
+                _wait_quietly(commit)
+                if commit.exception() is None:
+                    journal.group_committed()
+                else:
+                    journal.abort_group()
+                raise
+            except BaseException:
+                journal.abort_group()
+                raise
+            journal.group_committed()
+        except Exception as error:  # the commit itself failed: nothing of the group is on disk
+            outcomes = self._all_failed(works, error)
+        self._count(len(works))
+        return outcomes
+
+    def _open_group(self, works: Sequence[Work]) -> list[Outcome]:
+        """The group's units in one open transaction (optimistic first, again with savepoints if it was spoiled);
+        the caller commits it (or aborts it)."""
+        try:
+            return self._attempt(works, optimistic=True)
+        except RedoWithSavepoints:
+            self.redone += 1
+            log.info("a request of a group of %d failed after writing: the group runs again with a savepoint"
+                     " per request", len(works))
+            return self._attempt(works, optimistic=False)
+
     def _attempt(self, works: Sequence[Work], *, optimistic: bool) -> list[Outcome]:
-        """One run of the group in one transaction; raises RedoWithSavepoints when an optimistic one is spoiled."""
+        """One run of the group's units in a new transaction, left open; raises RedoWithSavepoints when an
+        optimistic one is spoiled (rolled back by then)."""
         journal = self.logic.journal
         outcomes: list[Outcome] = []
-        with journal.atomic(optimistic=optimistic):
+        journal.begin_group(optimistic=optimistic)
+        try:
             for work, on_failure in works:
                 try:
                     outcomes.append((work(), None))
@@ -157,17 +210,21 @@ class GroupCommitter:
                         raise RedoWithSavepoints from error
                     log.error("request failed on the journal: %s", error)
                     outcomes.append(self._failed(on_failure, error))
+        except BaseException:
+            journal.abort_group()
+            raise
+        journal.end_group_units()
         return outcomes
 
-    def _group(self, batch: list[_Job]) -> None:
-        outcomes = self.run_group([(job.work, job.on_failure) for job in batch])
-        # One wake-up of each event loop for the whole group (each call_soon_threadsafe writes to the
-        # loop's self-pipe): the answers are handed back together, as they became durable together.
-        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any, BaseException | None]]] = {}
-        for job, (value, error) in zip(batch, outcomes, strict=True):
-            by_loop.setdefault(job.loop, []).append((job.future, value, error))
-        for loop, settled in by_loop.items():
-            loop.call_soon_threadsafe(_settle_all, settled)
+    def _all_failed(self, works: Sequence[Work], error: Exception) -> list[Outcome]:
+        log.error("journal commit of %d request(s) failed: %s; answering 96", len(works), error)
+        return [self._failed(on_failure, error) for _, on_failure in works]
+
+    def _count(self, size: int) -> None:
+        self.batches += 1
+        self.requests += size
+        if self.on_group is not None:
+            self.on_group(size)
 
     @staticmethod
     def _failed(on_failure: Callable[[], Any] | None, error: BaseException) -> Outcome:
@@ -180,9 +237,10 @@ class GroupCommitter:
             return None, failure
 
 
-def _settle_all(settled: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
-    for future, value, error in settled:
-        _settle(future, value, error)
+def _wait_quietly(commit: Future[None]) -> None:
+    """Wait for a COMMIT under way, whatever its outcome."""
+    with contextlib.suppress(BaseException):
+        commit.result()
 
 
 def _settle(future: asyncio.Future[Any], value: Any, error: BaseException | None) -> None:

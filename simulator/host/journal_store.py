@@ -141,30 +141,53 @@ class JournalStore:
                 raise
             self.effects.release()
             return
+        self.begin_group(optimistic=optimistic)
+        try:
+            yield
+        except BaseException:
+            self.abort_group()
+            raise
+        self.end_group_units()
+        try:
+            self.write_commit()
+        except BaseException:
+            self.abort_group()
+            raise
+        self.group_committed()
+
+    # -- the outermost level in steps: atomic() takes them in a row; the group committer writes the COMMIT on a
+    # -- thread of its own (write_commit), so that its event loop goes on moving bytes during the fsync.
+
+    def begin_group(self, *, optimistic: bool = False) -> None:
+        """BEGIN the outermost transaction (see :meth:`atomic` for ``optimistic``); units are nested :meth:`atomic`."""
         self._db.execute("BEGIN IMMEDIATE")
         self._depth = 1
         self._optimistic, self.spoiled = optimistic, False
         self.effects.begin()
-        try:
-            yield
-            if self.spoiled:
-                raise RedoWithSavepoints
-        except BaseException:
-            self._depth = 0
-            self.effects.rollback()
+
+    def end_group_units(self) -> None:
+        """The units are done: raise :class:`RedoWithSavepoints` (having rolled back) when one spoiled the
+        transaction, else leave it open for :meth:`write_commit`."""
+        self._optimistic = False
+        if self.spoiled:
+            self.abort_group()
+            raise RedoWithSavepoints
+
+    def abort_group(self) -> None:
+        """Roll the outermost transaction back (when still open) with the effects waiting for it."""
+        self._depth, self._optimistic = 0, False
+        self.effects.rollback()
+        with contextlib.suppress(sqlite3.Error):
             self._db.execute("ROLLBACK")
-            raise
-        finally:
-            self._optimistic = False
-        try:
-            self._commit()
-        except BaseException:
-            self.effects.rollback()
-            with contextlib.suppress(sqlite3.Error):
-                self._db.execute("ROLLBACK")
-            raise
-        finally:
-            self._depth = 0
+
+    def write_commit(self) -> None:
+        """COMMIT the open transaction: the durable write (its fsync). May run on another thread than the units
+        did, while nothing else uses the connection; on failure the caller calls :meth:`abort_group`."""
+        self._commit()
+
+    def group_committed(self) -> None:
+        """After :meth:`write_commit`: the effects of the transaction are applied (on the caller's thread)."""
+        self._depth = 0
         self.effects.commit()
 
     def _commit(self) -> None:

@@ -10,7 +10,7 @@ The first matching rule with matches left wins.
 Each rule of a :class:`RuleSet` has an id (1, 2, ... in file order): the host's HTTP API
 (:mod:`simulator.host.console`) adds rules at run time, validated by :func:`parse_rule` like a
 ``[[rule]]`` table, and removes them by id. The set is copied on change, never changed in place,
-so the writer thread matching a request always sees one consistent set.
+so a request being matched always sees one consistent set.
 """
 
 from __future__ import annotations

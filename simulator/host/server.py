@@ -80,7 +80,8 @@ class HostServer:
         """Limit events of this host's connections, logged at most once per class per interval."""
         self._journal_gate = EventLog(log)  # admits one journaled link error per interval
         self.committer = GroupCommitter(self.logic)
-        """The writer thread: requests are processed there and committed in groups (simulator.host.committer)."""
+        """Requests are processed in groups on the event loop and each group committed on a thread of its own
+        (simulator.host.committer)."""
         self.url: str | None = None
         self.cable_pulled = False
         """Fault switch of the embedded host (``possim run``): while True, requests still reach the host

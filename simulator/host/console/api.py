@@ -5,7 +5,7 @@ loop. Two things steer the running host: the fault rules (a rule is the JSON for
 table, read by the same :func:`~simulator.host.rules.parse_rule` as the TOML; a bad one is answered
 422 naming the key) and the business date (moved by the same
 :func:`~simulator.host.credits.advanced_offset` as ``possim host advance-date``, forward only, written
-on the host's writer thread inside its journal transaction).
+in one of the host's commit groups, inside its journal transaction).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ __all__ = ["Api", "ApiError", "MAX_CONCURRENT_READS"]
 
 MAX_CONCURRENT_READS = 2
 SESSIONS_PER_VISIT = 64
-"""Terminals whose session state one visit of the writer thread reads: a host of thousands of terminals gets
-its requests processed between the visits."""
+"""Terminals whose session state one commit group reads: a host of thousands of terminals gets its requests
+processed between the groups."""
 
 
 class ApiError(Exception):
@@ -134,8 +134,8 @@ class Api:
         return await self._answer(self.reader.refunds, wanted)
 
     async def terminals(self, request: web.Request) -> web.Response:
-        """The journal's view of each terminal, with its session state as the host's key ring holds it (read on
-        the writer thread, the ring's only writer: :mod:`simulator.host.console.sessions`)."""
+        """The journal's view of each terminal, with its session state as the host's key ring holds it (read in a
+        commit group, where the ring's only writer works: :mod:`simulator.host.console.sessions`)."""
         listing = await self._read(self.reader.terminals)
         services = self.server.logic.services
         ids = [item["terminal_id"] for item in listing["terminals"]]
@@ -206,7 +206,7 @@ class Api:
         now = datetime.now(UTC)
         services = self.server.logic.services
 
-        def move() -> int:  # on the writer thread, inside its journal transaction
+        def move() -> int:  # in a commit group, inside its journal transaction
             return services.journal.move_business_date(
                 lambda current: credits.advanced_offset(current, now.date(), days=days, to=target))
 

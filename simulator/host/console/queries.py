@@ -2,7 +2,7 @@
 terminals, the report.
 
 Every query opens its own read-only SQLite connection (:meth:`HostJournal.read_only`) and runs off the
-event loop (``asyncio.to_thread``): a reader never holds up the writer thread's group commit (WAL lets
+event loop (``asyncio.to_thread``): a reader never holds up the host's group commit (WAL lets
 readers and the writer work at once) and SQLite refuses any write through it. Message frames are opened
 with the host's own :class:`~simulator.host.sealing.FrameSealer` and shown only as masked dumps
 (:func:`iso8583.render_text`, as ``possim decode`` prints them). PANs only ever appear masked.

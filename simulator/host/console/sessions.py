@@ -3,8 +3,8 @@
 The journal records that session keys were *delivered*; whether the host would verify a request
 with them is the key ring's to say (a later host.toml without the ``tmk`` drops them, a hardened
 cup-pos sign-on keeps the new keys aside until a request uses them). So the session state is read
-from :class:`~simulator.host.keyring.HostKeyring` itself, on the host's writer thread (the only
-thread that changes it), and never guessed from the journal. DUKPT terminals derive a key per
+from :class:`~simulator.host.keyring.HostKeyring` itself, in one of the host's commit groups (where
+it is changed, and nowhere else), and never guessed from the journal. DUKPT terminals derive a key per
 request from the BDK and the request's KSN (ANSI X9.24): they need no sign-on at all.
 
 Only check values (ANSI X9.24-1 KCV: the key enciphers zeros, first 3 bytes) leave this module,
@@ -45,7 +45,7 @@ def key_schemes(entry: TerminalEntry | None) -> list[str]:
 
 def session_state(services: HostServices, terminal_id: str) -> dict[str, Any]:
     """``session`` (one of the constants above), ``session_keys`` (their check values, or None) and
-    ``next_keys_issued`` (a hardened sign-on's keys that no request has used yet). Call on the writer thread."""
+    ``next_keys_issued`` (a hardened sign-on's keys that no request has used yet). Call in a commit group."""
     entry = services.config.terminals.get(terminal_id)
     schemes = key_schemes(entry)
     current = next_keys = None
@@ -66,5 +66,5 @@ def session_state(services: HostServices, terminal_id: str) -> dict[str, Any]:
 
 
 def session_states(services: HostServices, terminal_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """:func:`session_state` of each terminal, in one visit of the writer thread."""
+    """:func:`session_state` of each terminal, in one commit group."""
     return {terminal_id: session_state(services, terminal_id) for terminal_id in terminal_ids}
