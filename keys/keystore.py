@@ -17,6 +17,9 @@ X9.24-1:2017 and TR-31:2018).
 No clear key is ever written to disk. Every change rewrites the file
 atomically (temporary file in the same folder, flush, fsync, ``os.replace``,
 fsync of the folder), so a crash leaves either the old file or the new one.
+A writer with many changes at once (a host answering a group of sign-ons)
+stages them (:meth:`KeyStore.stage_many`, :meth:`KeyStore.stage_delete`) and
+rewrites the file once for all of them (:meth:`KeyStore.flush`).
 
 The KEK itself is the simulator's local root of trust:
 :func:`load_or_create_kek` keeps it as hex in a file readable by its owner
@@ -96,6 +99,8 @@ class KeyStore:
     path: Path
     _kek: bytes = field(repr=False)
     _entries: dict[str, _Entry] = field(default_factory=dict, repr=False)
+    _staged: bool = field(default=False, repr=False)
+    """Changes staged in memory that the file does not hold yet (:meth:`flush` writes them)."""
 
     @classmethod
     def open(cls, path: Path, kek: bytes) -> KeyStore:
@@ -178,6 +183,7 @@ class KeyStore:
         except OSError as exc:
             raise KeyStoreError(f"cannot write key store {self.path}: {exc.strerror}") from None
         self._entries = entries
+        self._staged = False
 
     def put(
         self,
@@ -200,11 +206,34 @@ class KeyStore:
         """Store (or replace) several keys, each ``(name, key, usage, algorithm, mode_of_use, exportability)``
         as :meth:`put` takes them, with ONE atomic rewrite of the file (one fsync): a host's sign-on keeps
         a PIN key and a MAC key together. Nothing is stored when one of them is refused."""
+        self._save(self._with(items))
+
+    def stage_many(self, items: list[tuple[str, bytes, str, str, str, str]]) -> None:
+        """:meth:`put_many` without the rewrite: the keys are read from this store at once and written to the
+        file by the next :meth:`flush`, with every change staged before it (one fsync for all). Nothing is
+        staged when one of them is refused."""
+        self._entries = self._with(items)
+        self._staged = True
+
+    def stage_delete(self, name: str) -> None:
+        """:meth:`delete` without the rewrite (see :meth:`stage_many`)."""
+        self._entries = self._without(name)
+        self._staged = True
+
+    def flush(self) -> None:
+        """Write the staged changes in one atomic rewrite (nothing to do when none are staged). When the write
+        fails, KeyStoreError: the store keeps reading the staged keys, and the next flush tries again."""
+        if self._staged:
+            self._save(self._entries)
+            self._staged = False
+
+    def _with(self, items: list[tuple[str, bytes, str, str, str, str]]) -> dict[str, _Entry]:
+        """The entries with ``items`` wrapped and added (nothing changed yet)."""
         entries = dict(self._entries)
         for name, key, usage, algorithm, mode_of_use, exportability in items:
             name, entry = self._entry(name, key, usage, algorithm, mode_of_use, exportability)
             entries[name] = entry
-        self._save(entries)
+        return entries
 
     def _entry(self, name: str, key: bytes, usage: str, algorithm: str, mode_of_use: str,
                exportability: str) -> tuple[str, _Entry]:
@@ -246,10 +275,17 @@ class KeyStore:
         """Names of the stored keys, sorted."""
         return sorted(self._entries)
 
+    def __contains__(self, name: object) -> bool:
+        """Whether a key is stored under ``name`` (without sorting every name, as :meth:`names` does)."""
+        return name in self._entries
+
     def delete(self, name: str) -> None:
         """Remove the key under ``name``; rewrite the file atomically."""
+        self._save(self._without(name))
+
+    def _without(self, name: str) -> dict[str, _Entry]:
         if name not in self._entries:
             raise KeyStoreError(f"no key named {name!r} in key store {self.path}")
         entries = dict(self._entries)
         del entries[name]
-        self._save(entries)
+        return entries

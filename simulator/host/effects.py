@@ -12,6 +12,8 @@ So such a change is an :class:`Effect`: ``apply`` runs after the outermost trans
 ``discard`` when the level that registered it rolls back (a request's own savepoint, or the whole
 group). Until then the owner keeps the change in an overlay that it reads through, so a later
 request of the same group sees it (a sale after a sign-on in one group verifies with the new keys).
+An effect's ``then`` runs once after all the effects of the commit are applied, however many of them
+name it: the key store file is rewritten once for a group's sign-ons, not once per sign-on.
 """
 
 from __future__ import annotations
@@ -34,12 +36,15 @@ class AfterCommit(Protocol):
     """Defers a change until the journal commits: :meth:`simulator.host.journal.HostJournal.after_commit`."""
 
     def __call__(self, apply: Callable[[], None], discard: Callable[[], None] | None = None, *,
-                 name: str = "") -> None: ...
+                 name: str = "", then: Callable[[], None] | None = None) -> None: ...
 
 
-def at_once(apply: Callable[[], None], discard: Callable[[], None] | None = None, *, name: str = "") -> None:
-    """An :class:`AfterCommit` for state with no journal behind it: the change applies at once."""
+def at_once(apply: Callable[[], None], discard: Callable[[], None] | None = None, *, name: str = "",
+            then: Callable[[], None] | None = None) -> None:
+    """An :class:`AfterCommit` for state with no journal behind it: the change applies at once (then ``then``)."""
     apply()
+    if then is not None:
+        then()
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,9 @@ class Effect:
     apply: Callable[[], None]
     discard: Callable[[], None] = _nothing
     name: str = ""
+    then: Callable[[], None] | None = None
+    """Run once after every effect of the commit is applied, however many effects name it (compared with
+    ``==``, so the same bound method of the same object counts once); not when the effect is discarded."""
 
 
 class PendingEffects:
@@ -71,6 +79,8 @@ class PendingEffects:
         """Register ``effect`` with the innermost level; outside any transaction it applies at once."""
         if not self._levels:
             effect.apply()
+            if effect.then is not None:
+                effect.then()
             return
         self._levels[-1].append(effect)
 
@@ -91,9 +101,18 @@ class PendingEffects:
                 log.exception("discarding %s failed", effect.name or "an effect")
 
     def commit(self) -> None:
-        """The outermost level committed: apply its effects in the order they were registered."""
+        """The outermost level committed: apply its effects in the order they were registered, then each
+        distinct ``then`` once, in the order first named."""
+        thens: list[Callable[[], None]] = []
         for effect in self._levels.pop():
             try:
                 effect.apply()
             except Exception:  # the rows are durable: log it, apply the others
                 log.exception("applying %s after the commit failed", effect.name or "an effect")
+            if effect.then is not None and effect.then not in thens:
+                thens.append(effect.then)
+        for then in thens:
+            try:
+                then()
+            except Exception:  # as above
+                log.exception("finishing the effects of a commit failed")

@@ -195,10 +195,12 @@ class JournalStore:
         self._db.execute("COMMIT")
 
     def after_commit(self, apply: Callable[[], None], discard: Callable[[], None] | None = None, *,
-                     name: str = "") -> None:
-        """Run ``apply`` once the enclosing transaction is durable; ``discard`` if it is rolled back instead.
+                     name: str = "", then: Callable[[], None] | None = None) -> None:
+        """Run ``apply`` once the enclosing transaction is durable; ``discard`` if it is rolled back instead;
+        ``then`` once after all the transaction's effects are applied, however many name it.
 
         Outside a transaction ``apply`` runs at once. For state outside SQLite (key store, caches,
         rule counters) that must not outlive a failed commit (:mod:`simulator.host.effects`).
         """
-        self.effects.add(Effect(apply, discard, name) if discard is not None else Effect(apply, name=name))
+        self.effects.add(Effect(apply, discard, name, then) if discard is not None
+                         else Effect(apply, name=name, then=then))

@@ -187,17 +187,17 @@ class HostKeyring:
             tdk_name = self._track_key_name(terminal_id, slot)
             if tdk is not None:
                 entries.append((tdk_name, tdk, "D0", "T", "B", "N"))
-            self._store.put_many(entries)  # one fsync
+            self._store.stage_many(entries)  # written by the flush after the group's effects: one fsync per group
             obsolete = [] if tdk is not None else [tdk_name]
             if slot == CURRENT:
                 self._next.pop(terminal_id, None)
                 obsolete += [*self._names(terminal_id, NEXT), self._track_key_name(terminal_id, NEXT)]
-            names = self._store.names()
             for name in obsolete:
-                if name in names:
-                    self._store.delete(name)
+                if name in self._store:
+                    self._store.stage_delete(name)
 
-        self._after_commit(apply, lambda: self._forget(pending), name=f"{slot} session keys of {terminal_id}")
+        self._after_commit(apply, lambda: self._forget(pending), name=f"{slot} session keys of {terminal_id}",
+                           then=self._store.flush)
 
     def next_keys(self, terminal_id: str) -> MessageKeys | None:
         """The keys a hardened sign-on issued that no request has used yet (None when there are none)."""
@@ -215,7 +215,7 @@ class HostKeyring:
         if decided:
             return pending.track_key if pending is not None else None
         name = self._track_key_name(terminal_id, slot)
-        return self._store.get(name) if name in self._store.names() else None
+        return self._store.get(name) if name in self._store else None
 
     def _pending_slot(self, terminal_id: str, slot: str) -> tuple[bool, _PendingSession | None]:
         """What the not yet committed sessions say of ``terminal_id``'s ``slot``: ``(True, pending)`` when the
@@ -251,8 +251,7 @@ class HostKeyring:
         if cached is not None:
             return cached
         pin_name, mac_name = self._names(terminal_id, slot)
-        names = self._store.names()
-        if pin_name not in names or mac_name not in names:
+        if pin_name not in self._store or mac_name not in self._store:
             return None
         keys = mksk_keys(self._store.get(pin_name), self._store.get(mac_name))
         cache[terminal_id] = keys

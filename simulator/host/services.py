@@ -80,9 +80,9 @@ class HostServices:
         return credits.business_date(now, self.journal.business_date_offset())
 
     def after_commit(self, apply: Callable[[], None], discard: Callable[[], None] | None = None, *,
-                     name: str = "") -> None:
+                     name: str = "", then: Callable[[], None] | None = None) -> None:
         """Keep a change outside SQLite only once the request's journal transaction commits (see the module)."""
-        self.journal.after_commit(apply, discard, name=name)
+        self.journal.after_commit(apply, discard, name=name, then=then)
 
     def close(self) -> None:
         """Close the journal and release the data folder."""

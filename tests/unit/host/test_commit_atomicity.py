@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+import keys.keystore
+
 from iso8583 import Message
 from protocols.defaults import TEST_KEYS
 from protocols.security import sign_on_keys, sign_request
@@ -171,3 +173,25 @@ def test_a_request_failing_alone_does_not_use_up_its_rule(
     with scripted_host.journal.atomic():
         assert mini.sale(2500).response_code == "96"
     assert scripted_host.rules.remaining(0) == 1
+
+
+def test_a_group_of_sign_ons_rewrites_the_key_store_once(host: HostLogic, monkeypatch: pytest.MonkeyPatch) -> None:
+    mini = _signed_on(host)
+    written: list[Path] = []
+    replace = keys.keystore.replace_atomically
+
+    def counted(path: Path, data: bytes) -> None:
+        written.append(path)
+        replace(path, data)
+
+    monkeypatch.setattr(keys.keystore, "replace_atomically", counted)
+    decisions = _in_one_group(host, _sign_on_request(mini), _sign_on_request(mini), _sign_on_request(mini))
+    assert [decision.response_code for decision in decisions] == ["00", "00", "00"]
+    assert written == [host.config.keystore_path]
+
+
+def test_the_key_store_file_holds_the_last_sign_on_of_a_group(host: HostLogic) -> None:
+    mini = _signed_on(host)
+    _in_one_group(host, _sign_on_request(mini), _sign_on_request(mini))
+    session = host.keyring.session_keys(mini.terminal_id)
+    assert session is not None and _stored_session_key(host, mini.terminal_id) == session.request_mac_key

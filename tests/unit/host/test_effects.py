@@ -67,3 +67,29 @@ def test_effects_apply_in_the_order_they_were_registered(journal: HostJournal) -
         for number in range(3):
             journal.after_commit(lambda number=number: done.append(number))  # type: ignore[misc]
     assert done == [0, 1, 2]
+
+
+def test_a_then_named_by_several_effects_runs_once_after_all_of_them(journal: HostJournal) -> None:
+    done: list[str] = []
+
+    def then() -> None:
+        done.append("then")
+
+    with journal.atomic():
+        journal.after_commit(lambda: done.append("first"), then=then)
+        journal.after_commit(lambda: done.append("second"), then=then)
+    assert done == ["first", "second", "then"]
+
+
+def test_the_then_of_a_discarded_effect_does_not_run(journal: HostJournal) -> None:
+    done: list[str] = []
+    with pytest.raises(RuntimeError), journal.atomic():
+        journal.after_commit(lambda: done.append("applied"), then=lambda: done.append("then"))
+        raise RuntimeError("the group fails")
+    assert done == []
+
+
+def test_an_effect_outside_a_transaction_runs_its_then_at_once(journal: HostJournal) -> None:
+    done: list[str] = []
+    journal.after_commit(lambda: done.append("applied"), then=lambda: done.append("then"))
+    assert done == ["applied", "then"]
