@@ -145,44 +145,55 @@ class GroupCommitter:
         work that raises is answered by its ``on_failure`` (else its error is its outcome), its unit rolled back;
         when the commit fails, every work is (see the module docstring for the optimistic first attempt).
         """
-        journal = self.logic.journal
         try:
             outcomes = self._open_group(works)
-            try:
-                journal.write_commit()
-            except BaseException:
-                journal.abort_group()
-                raise
-            journal.group_committed()
-        except Exception as error:  # the commit itself failed: nothing of the group is on disk
-            outcomes = self._all_failed(works, error)
-        self._count(len(works))
-        return outcomes
+        except Exception as error:  # the transaction itself failed: nothing of the group is on disk
+            return self._dropped(works, error)
+        try:
+            self.logic.journal.write_commit()
+        except BaseException as error:
+            return self._dropped(works, error, opened=True)
+        return self._committed(works, outcomes)
 
     async def _run_group_committed(self, works: Sequence[Work]) -> list[Outcome]:
         """:meth:`run_group` with its COMMIT written on the committer's thread while the loop goes on."""
-        journal = self.logic.journal
         assert self._committing is not None
         try:
             outcomes = self._open_group(works)
-            commit = self._committing.submit(journal.write_commit)
-            try:
-                await asyncio.wrap_future(commit)
-            except asyncio.CancelledError:  # the loop is shutting down: the COMMIT is under way all the same
-                _wait_quietly(commit)
-                if commit.exception() is None:
-                    journal.group_committed()
-                else:
-                    journal.abort_group()
-                raise
-            except BaseException:
-                journal.abort_group()
-                raise
-            journal.group_committed()
-        except Exception as error:  # the commit itself failed: nothing of the group is on disk
-            outcomes = self._all_failed(works, error)
+        except Exception as error:
+            return self._dropped(works, error)
+        commit = self._committing.submit(self.logic.journal.write_commit)
+        try:
+            await asyncio.wrap_future(commit)
+        except asyncio.CancelledError:  # the loop is shutting down: the COMMIT is under way all the same
+            _wait_quietly(commit)
+            failure = commit.exception()
+            if failure is None:
+                self._committed(works, outcomes)
+            else:
+                self._dropped(works, failure, opened=True)
+            raise
+        except BaseException as error:
+            return self._dropped(works, error, opened=True)
+        return self._committed(works, outcomes)
+
+    def _committed(self, works: Sequence[Work], outcomes: list[Outcome]) -> list[Outcome]:
+        """The COMMIT is written: the group's effects apply, its outcomes stand."""
+        self.logic.journal.group_committed()
         self._count(len(works))
         return outcomes
+
+    def _dropped(self, works: Sequence[Work], error: BaseException, *, opened: bool = False) -> list[Outcome]:
+        """Nothing of the group is on disk (its COMMIT failed, or its transaction did): the transaction, when
+        ``opened``, and its effects are dropped, and every work is answered by its ``on_failure`` (96). An error
+        that is not an Exception (KeyboardInterrupt...) is raised again once the transaction is dropped."""
+        if opened:
+            self.logic.journal.abort_group()
+        if not isinstance(error, Exception):
+            raise error
+        log.error("journal commit of %d request(s) failed: %s; answering 96", len(works), error)
+        self._count(len(works))
+        return [self._failed(on_failure, error) for _, on_failure in works]
 
     def _open_group(self, works: Sequence[Work]) -> list[Outcome]:
         """The group's units in one open transaction (optimistic first, again with savepoints if it was spoiled);
@@ -215,10 +226,6 @@ class GroupCommitter:
             raise
         journal.end_group_units()
         return outcomes
-
-    def _all_failed(self, works: Sequence[Work], error: Exception) -> list[Outcome]:
-        log.error("journal commit of %d request(s) failed: %s; answering 96", len(works), error)
-        return [self._failed(on_failure, error) for _, on_failure in works]
 
     def _count(self, size: int) -> None:
         self.batches += 1
