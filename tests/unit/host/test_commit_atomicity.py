@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-import keys.keystore
-
 from iso8583 import Message
 from protocols.defaults import TEST_KEYS
 from protocols.security import sign_on_keys, sign_request
 from simulator.host import HostDecision, HostLogic
 from simulator.host.keyring import HostKeyring
+
+from tests.keystore_writes import count_rewrites
 
 from .conftest import MiniTerminal, make_host
 from .groups import in_one_group
@@ -177,14 +177,7 @@ def test_a_request_failing_alone_does_not_use_up_its_rule(
 
 def test_a_group_of_sign_ons_rewrites_the_key_store_once(host: HostLogic, monkeypatch: pytest.MonkeyPatch) -> None:
     mini = _signed_on(host)
-    written: list[Path] = []
-    replace = keys.keystore.replace_atomically
-
-    def counted(path: Path, data: bytes) -> None:
-        written.append(path)
-        replace(path, data)
-
-    monkeypatch.setattr(keys.keystore, "replace_atomically", counted)
+    written = count_rewrites(monkeypatch)
     decisions = _in_one_group(host, _sign_on_request(mini), _sign_on_request(mini), _sign_on_request(mini))
     assert [decision.response_code for decision in decisions] == ["00", "00", "00"]
     assert written == [host.config.keystore_path]

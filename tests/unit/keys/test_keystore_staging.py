@@ -10,6 +10,7 @@ import pytest
 import keys.keystore
 from keys.errors import KeyStoreError
 from keys.keystore import KeyStore
+from tests.keystore_writes import count_rewrites
 
 KEK = bytes(range(32))
 TDES_KEY = bytes.fromhex("0123456789ABCDEFFEDCBA9876543210")
@@ -19,19 +20,6 @@ OTHER_KEY = bytes.fromhex("89ABCDEF0123456776543210FEDCBA98")
 @pytest.fixture
 def store(tmp_path: Path) -> KeyStore:
     return KeyStore.open(tmp_path / "keys.json", KEK)
-
-
-def _rewrites(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """The files the key store rewrites from now on."""
-    written: list[Path] = []
-    replace = keys.keystore.replace_atomically
-
-    def counted(path: Path, data: bytes) -> None:
-        written.append(path)
-        replace(path, data)
-
-    monkeypatch.setattr(keys.keystore, "replace_atomically", counted)
-    return written
 
 
 def test_a_staged_key_is_read_at_once(store: KeyStore) -> None:
@@ -46,7 +34,7 @@ def test_a_staged_key_is_not_in_the_file_before_the_flush(store: KeyStore) -> No
 
 def test_a_flush_writes_every_staged_change_in_one_rewrite(store: KeyStore, monkeypatch: pytest.MonkeyPatch) -> None:
     store.put("old", OTHER_KEY, "M3", "T", "C")
-    written = _rewrites(monkeypatch)
+    written = count_rewrites(monkeypatch)
     store.stage_many([("tpk", TDES_KEY, "P0", "T", "E", "N")])
     store.stage_many([("tak", OTHER_KEY, "M3", "T", "C", "N")])
     store.stage_delete("old")
@@ -57,13 +45,13 @@ def test_a_flush_writes_every_staged_change_in_one_rewrite(store: KeyStore, monk
 
 def test_a_flush_with_nothing_staged_writes_nothing(store: KeyStore, monkeypatch: pytest.MonkeyPatch) -> None:
     store.put("tpk", TDES_KEY, "P0", "T", "E")
-    written = _rewrites(monkeypatch)
+    written = count_rewrites(monkeypatch)
     store.flush()
     assert written == []
 
 
 def test_a_second_flush_writes_nothing_more(store: KeyStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    written = _rewrites(monkeypatch)
+    written = count_rewrites(monkeypatch)
     store.stage_many([("tpk", TDES_KEY, "P0", "T", "E", "N")])
     store.flush()
     store.flush()
