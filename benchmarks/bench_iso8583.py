@@ -21,12 +21,14 @@ A missed goal is printed, not an error; different encodings are (exit 1).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from iso8583.codec import decode, encode
@@ -129,13 +131,21 @@ class PyIso8583:
         self.process.wait(timeout=10)
 
 
-def _pin_to_one_cpu() -> str:
-    """Run this process and the children it starts on one CPU, so both codecs are timed at the same speed."""
+@contextlib.contextmanager
+def _on_one_cpu() -> Iterator[str]:
+    """Run this process and the children it starts meanwhile on one CPU, so both codecs are timed at the same speed;
+    the CPUs it had are given back on the way out (``make bench`` runs every benchmark in this process: the ones
+    after this must not find their servers and clients squeezed onto one core)."""
     if not hasattr(os, "sched_setaffinity"):
-        return "not pinned: no sched_setaffinity here"
-    cpu = min(os.sched_getaffinity(0))
+        yield "not pinned: no sched_setaffinity here"
+        return
+    before = os.sched_getaffinity(0)
+    cpu = min(before)
     os.sched_setaffinity(0, {cpu})
-    return f"both on CPU {cpu}"
+    try:
+        yield f"both on CPU {cpu}"
+    finally:
+        os.sched_setaffinity(0, before)
 
 
 def main() -> int:
@@ -151,26 +161,26 @@ def main() -> int:
             print(f"{name:<24}{ITERATIONS / ours_seconds(message):>14,.0f} ops/s")
         return 0
     messages = {"refund request 0200": REQUEST, "refund response 0210": RESPONSE}
-    pinned = _pin_to_one_cpu()  # before the child starts: it inherits the affinity
-    theirs = PyIso8583(messages)
-    try:
-        for name, message in messages.items():
-            if theirs.encoded[name] != encode(message, get_dialect("iso87ascii")).hex():
-                print(f"{name}: pyiso8583 and possim encode differently; the comparison is void")
-                return 1
-        rounds: dict[str, tuple[list[float], list[float], list[float]]] = {name: ([], [], []) for name in messages}
-        for round_ in range(ROUNDS):
+    with _on_one_cpu() as pinned:  # before the child starts: it inherits the affinity
+        theirs = PyIso8583(messages)
+        try:
             for name, message in messages.items():
-                if round_ % 2:
-                    their_time, our_time = theirs.seconds(name), ours_seconds(message)
-                else:
-                    our_time, their_time = ours_seconds(message), theirs.seconds(name)
-                ours_list, their_list, ratios = rounds[name]
-                ours_list.append(our_time)
-                their_list.append(their_time)
-                ratios.append(their_time / our_time)
-    finally:
-        theirs.close()
+                if theirs.encoded[name] != encode(message, get_dialect("iso87ascii")).hex():
+                    print(f"{name}: pyiso8583 and possim encode differently; the comparison is void")
+                    return 1
+            rounds: dict[str, tuple[list[float], list[float], list[float]]] = {name: ([], [], []) for name in messages}
+            for round_ in range(ROUNDS):
+                for name, message in messages.items():
+                    if round_ % 2:
+                        their_time, our_time = theirs.seconds(name), ours_seconds(message)
+                    else:
+                        our_time, their_time = ours_seconds(message), theirs.seconds(name)
+                    ours_list, their_list, ratios = rounds[name]
+                    ours_list.append(our_time)
+                    their_list.append(their_time)
+                    ratios.append(their_time / our_time)
+        finally:
+            theirs.close()
     missed = False
     print(f"{'message':<24}{'bytes':>7}{'ours ops/s':>14}{'pyiso8583 ops/s':>18}{'ratio':>8}")
     for name, message in messages.items():
