@@ -12,6 +12,7 @@ crash can skip a KSN but never reuse one (ANSI X9.24-1 A.2, X9.24-3 section 6.5)
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -51,7 +52,8 @@ class TerminalKeyring:
     store: KeyStore
     counters: CounterStore
     injected: TestKeySet = TEST_KEYS
-    _ladders: dict[KeyScheme, DukptLadder] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _ladders: defaultdict[KeyScheme, DukptLadder] = field(default_factory=lambda: defaultdict(DukptLadder), init=False,
+                                                          repr=False, compare=False)
     """Per DUKPT scheme, the keys of this terminal's last derivation (:mod:`keys.dukpt_ladder`): its counter
     advances by one per message, so the next key is usually one derivation step away, not one per counter bit."""
 
@@ -106,14 +108,8 @@ class TerminalKeyring:
             )
             ksn = dukpt_tdes.next_ksn(current)
             self.counters.set_counter(TDES_COUNTER, dukpt_tdes.ksn_counter(ksn))
-            return dukpt_tdes_message_keys(self.store.get(TDES_IPEK), ksn, self._ladder(scheme))
+            return dukpt_tdes_message_keys(self.store.get(TDES_IPEK), ksn, self._ladders[scheme])
         current = dukpt_aes.make_ksn(self.injected.aes_initial_key_id, self.counters.get_counter(AES_COUNTER, 0))
         ksn = dukpt_aes.next_ksn(current)
         self.counters.set_counter(AES_COUNTER, dukpt_aes.ksn_counter(ksn))
-        return dukpt_aes_keys(self.store.get(AES_INITIAL_KEY), ksn, pin_format, self._ladder(scheme))
-
-    def _ladder(self, scheme: KeyScheme) -> DukptLadder:
-        ladder = self._ladders.get(scheme)
-        if ladder is None:
-            ladder = self._ladders[scheme] = DukptLadder()
-        return ladder
+        return dukpt_aes_keys(self.store.get(AES_INITIAL_KEY), ksn, pin_format, self._ladders[scheme])

@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from iso8583.dialect import Dialect
@@ -120,9 +121,10 @@ class HostKeyring:
         """Next keys of hardened cup-pos sign-ons, by terminal (:meth:`new_session` ``until_first_use``)."""
         self._initial_keys: dict[tuple[bytes, bytes], bytes] = {}
         """IPEKs and AES initial keys by (BDK, initial KSN / key ID): derived once per terminal, not per request."""
-        self._ladders: dict[tuple[str, KeyScheme], DukptLadder] = {}
+        self._ladders: defaultdict[tuple[str, KeyScheme], DukptLadder] = defaultdict(DukptLadder)
         """The DUKPT keys each terminal's last request was derived along (:mod:`keys.dukpt_ladder`), one per terminal
-        and scheme: its next KSN is usually one step from them rather than one per one-bit of its counter."""
+        and scheme (a ladder is made on first use, after the request's KSN was checked to be the terminal's): its next
+        KSN is usually one step from them rather than one per one-bit of its counter."""
 
     # -- master/session -------------------------------------------------------------------
 
@@ -281,7 +283,7 @@ class HostKeyring:
                 if dukpt_tdes.initial_ksn(ksn) != dukpt_tdes.initial_ksn(profile.tdes_initial_ksn):
                     raise KeyResolutionError(f"KSN does not belong to terminal {profile.terminal_id}")
                 ipek = self._initial_key(profile.tdes_bdk, profile.tdes_initial_ksn, dukpt_tdes.derive_ipek)
-                return dukpt_tdes_message_keys(ipek, ksn, self._ladder(profile.terminal_id, KeyScheme.DUKPT_TDES))
+                return dukpt_tdes_message_keys(ipek, ksn, self._ladders[profile.terminal_id, KeyScheme.DUKPT_TDES])
             if len(ksn_hex) == AES_KSN_HEX:
                 if profile.aes_bdk is None:
                     raise SchemeNotConfiguredError(f"terminal {profile.terminal_id} is not configured for DUKPT AES")
@@ -289,7 +291,7 @@ class HostKeyring:
                     raise KeyResolutionError(f"KSN does not belong to terminal {profile.terminal_id}")
                 initial = self._initial_key(profile.aes_bdk, profile.aes_initial_key_id, dukpt_aes.derive_initial_key)
                 return dukpt_aes_keys(initial, ksn, self._pin_format,
-                                      self._ladder(profile.terminal_id, KeyScheme.DUKPT_AES))
+                                      self._ladders[profile.terminal_id, KeyScheme.DUKPT_AES])
         except CryptoError as exc:
             raise KeyResolutionError(f"DUKPT derivation failed: {exc}") from None
         raise MalformedKsnError(f"DE 63 KS has {len(ksn_hex)} hex digits, expected 20 or 24")
@@ -299,14 +301,6 @@ class HostKeyring:
         if key is None:
             key = self._initial_keys[(bdk, identity)] = derive(bdk, identity)
         return key
-
-    def _ladder(self, terminal_id: str, scheme: KeyScheme) -> DukptLadder:
-        """The kept DUKPT walk of ``terminal_id`` under ``scheme`` (bounded: one per configured terminal and scheme,
-        the request's KSN having been checked to be the terminal's)."""
-        ladder = self._ladders.get((terminal_id, scheme))
-        if ladder is None:
-            ladder = self._ladders[(terminal_id, scheme)] = DukptLadder()
-        return ladder
 
     def frame_sealer(self) -> FrameSealer:
         """Seals the journal's message frames under a key derived from the host KEK."""
