@@ -86,22 +86,23 @@ def pad_method_1(data: bytes, block: int) -> bytes:
 
 def pad_method_2(data: bytes, block: int) -> bytes:
     """ISO/IEC 9797-1:2011 6.3.2: append one 0x80 byte, then zero bytes to a multiple of ``block``."""
-    _check_block(block)
-    return pad_method_1(data + b"\x80", block)
+    if block <= 0:
+        _check_block(block)
+    return data + b"\x80" + bytes(-(len(data) + 1) % block)
 
 
 def _pad(data: bytes, block: int, padding: int) -> bytes:
     if padding == 1:
-        return data + bytes(-len(data) % block) if data else bytes(block)
-    if padding == 2:  # pad_method_2 of a positive block, in one step (an EMV cryptogram's padding)
-        return data + b"\x80" + bytes(-(len(data) + 1) % block)
+        return pad_method_1(data, block)
+    if padding == 2:
+        return pad_method_2(data, block)
     raise CryptoError(f"padding method must be 1 or 2, got {padding!r}")
 
 
 def _alg3_padding_1(key: bytes, data: bytes) -> bytes:
     """The full MAC algorithm 3 of ``data`` with padding method 1 (the retail MAC every message here carries), on
     the key's kept contexts when it has them: the usual case of :func:`generate_mac` and :func:`verify_mac`."""
-    padded = data + bytes(-len(data) % DES_BLOCK) if data else bytes(DES_BLOCK)
+    padded = pad_method_1(data, DES_BLOCK)
     context = kept_contexts.retail_mac.get(key)
     return des_retail_mac(key, padded) if context is None else context.mac(padded)
 
