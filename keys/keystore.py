@@ -224,8 +224,7 @@ class KeyStore:
         """Write the staged changes in one atomic rewrite (nothing to do when none are staged). When the write
         fails, KeyStoreError: the store keeps reading the staged keys, and the next flush tries again."""
         if self._staged:
-            self._save(self._entries)
-            self._staged = False
+            self._save(self._entries)  # which marks them written
 
     def _with(self, items: list[tuple[str, bytes, str, str, str, str]]) -> dict[str, _Entry]:
         """The entries with ``items`` wrapped and added (nothing changed yet)."""
